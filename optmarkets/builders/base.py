@@ -1,0 +1,92 @@
+"""The constraint family: what every builder returns.
+
+A family is one vectorised cvxpy constraint `lhs (<=|>=|==) rhs` over an array, together with the
+economic labels of its rows. The Model keeps it under a name; its dual comes back labelled the same
+way, and its price is d(optimal value)/d(rhs) — the sign convention is fixed here, in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cvxpy as cp
+import numpy as np
+import pandas as pd
+
+SENSES = ("<=", ">=", "==")
+
+Labels = pd.Index | tuple[pd.Index, pd.Index] | None
+
+
+@dataclass(frozen=True, eq=False)
+class Family:
+    """`lhs sense rhs`, one cvxpy constraint, rows labelled by `index` (a pandas Index for a vector,
+    a (rows, columns) pair for a matrix)."""
+
+    lhs: cp.Expression
+    sense: str
+    rhs: cp.Expression
+    index: Labels = None
+    description: str = ""
+    constraint: cp.Constraint = field(init=False, repr=False)
+
+    def __post_init__(self):
+        if self.sense not in SENSES:
+            raise ValueError(f"sense: must be one of {SENSES}, got {self.sense!r}")
+        lhs, rhs = self.lhs, self.rhs
+        # Always `expression <op> data`: cvxpy flips equality duals when a Parameter is on the left.
+        cons = {"<=": lambda: lhs <= rhs, ">=": lambda: lhs >= rhs, "==": lambda: lhs == rhs}[self.sense]()
+        object.__setattr__(self, "constraint", cons)
+        _check_labels(self.index, self.lhs.shape)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.lhs.shape
+
+    def slack(self) -> np.ndarray:
+        """rhs - lhs for <=, lhs - rhs for >= and ==, from the current variable values."""
+        diff = np.asarray(self.rhs.value if isinstance(self.rhs, cp.Expression) else self.rhs, dtype=float) - np.asarray(
+            self.lhs.value, dtype=float
+        )
+        return diff if self.sense == "<=" else -diff
+
+    def violation(self) -> float:
+        """Largest violation of the family at the current variable values (0 when satisfied)."""
+        s = self.slack()
+        if s.size == 0:
+            return 0.0
+        return float(np.max(np.abs(s))) if self.sense == "==" else float(max(0.0, -np.min(s)))
+
+    def label(self, values) -> float | pd.Series | pd.DataFrame:
+        """Attach this family's row labels to an array of its shape (duals, prices, slacks)."""
+        return labelled(values, self.index)
+
+
+def family(lhs, sense: str, rhs, index: Labels = None, description: str = "") -> Family:
+    """Build a Family, turning numpy data on the right-hand side into a cvxpy constant."""
+    lhs = lhs if isinstance(lhs, cp.Expression) else cp.Constant(lhs)
+    rhs = rhs if isinstance(rhs, cp.Expression) else cp.Constant(np.broadcast_to(np.asarray(rhs, float), lhs.shape))
+    return Family(lhs, sense, rhs, index, description)
+
+
+def _check_labels(index: Labels, shape: tuple[int, ...]) -> None:
+    if index is None:
+        return
+    if isinstance(index, tuple):
+        sizes = tuple(len(i) for i in index)
+    else:
+        sizes = (len(index),)
+    if sizes != tuple(shape):
+        raise ValueError(f"index: labels of sizes {sizes} do not fit a family of shape {tuple(shape)}")
+
+
+def labelled(values, index: Labels, name: str | None = None):
+    """A pandas object with the given labels (a float for a scalar)."""
+    arr = np.asarray(values, dtype=float)
+    if arr.ndim == 0 or arr.size == 1 and index is None:
+        return float(arr.reshape(-1)[0])
+    if isinstance(index, tuple):
+        return pd.DataFrame(arr.reshape(len(index[0]), len(index[1])), index=index[0], columns=index[1])
+    if arr.ndim == 2 and index is None:
+        return pd.DataFrame(arr)
+    return pd.Series(arr.reshape(-1), index=index, name=name)

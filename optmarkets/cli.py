@@ -1,0 +1,95 @@
+"""The `optmarkets` command.
+
+    optmarkets reproduce [--solver S] [--only TEXT]   every paper example: paper value vs computed
+    optmarkets solve FILE [--solver S] [--problem P]  solve an instance file, print solution and prices
+    optmarkets list                                   the instance files
+    optmarkets solvers                                the backends and what they can do
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from . import backends, instances
+from .errors import OptmarketsError
+from .primitives import InputError
+
+
+def _reproduce(args) -> int:
+    table = instances.reproduce(args.solver, Path(args.models) if args.models else None, args.only)
+    if table.empty:
+        print("no examples matched")
+        return 1
+    with pd.option_context("display.width", 160, "display.max_colwidth", 70, "display.max_rows", None):
+        shown = table.assign(paper=table["paper"].map(lambda v: "corrected" if pd.isna(v) else f"{v:.10g}"),
+                             computed=table["computed"].map(lambda v: f"{v:.10g}"),
+                             match=table["match"].map({True: "yes", False: "NO"}))
+        print(shown.to_string(index=False))
+    bad = int((~table["match"]).sum())
+    print(f"\n{len(table) - bad} of {len(table)} numbers match the papers" + (f"; {bad} do NOT" if bad else ""))
+    return 1 if bad else 0
+
+
+def _solve(args) -> int:
+    inst = instances.load(instances.find(args.file))
+    print(f"{inst.title}\n{inst.source}\n")
+    names = [args.problem] if args.problem else list(inst.solves)
+    for name in names:
+        result = inst.run(name, args.solver)
+        print(f"=== {name}: {inst.solves[name]['method']}({_args(inst.solves[name])})")
+        print(result.summary() if hasattr(result, "summary") else result)
+        print()
+    return 0
+
+
+def _args(spec: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in spec.get("args", {}).items())
+
+
+def _list(args) -> int:
+    folder = Path(args.models) if args.models else instances.instance_dir()
+    for path in sorted(folder.glob("*.toml")):
+        inst = instances.load(path)
+        print(f"{path.stem:<32s} {inst.model:<22s} {inst.title}")
+    return 0
+
+
+def _solvers(args) -> int:
+    rows = [dict(name=b.name, installed=b.installed, duals=b.duals, integers=b.integers, accuracy=b.accuracy)
+            for b in backends.registered().values()]
+    print(pd.DataFrame(rows).to_string(index=False))
+    print(f"\ndefault: {backends.DEFAULT_SOLVER}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="optmarkets", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    rep = sub.add_parser("reproduce", help="reproduce every registered paper example")
+    rep.add_argument("--solver", default=None, help="backend name (default HIGHS)")
+    rep.add_argument("--only", default="", help="only examples whose name contains this text")
+    rep.add_argument("--models", default=None, help="instance folder (default: ./models)")
+    rep.set_defaults(fn=_reproduce)
+    sol = sub.add_parser("solve", help="solve an instance file and print solution and prices")
+    sol.add_argument("file", help="instance file, e.g. models/glp-section-4-1.toml, or its bare name")
+    sol.add_argument("--solver", default=None)
+    sol.add_argument("--problem", default=None, help="one [solve.NAME] of the file (default: all)")
+    sol.set_defaults(fn=_solve)
+    lst = sub.add_parser("list", help="list instance files")
+    lst.add_argument("--models", default=None)
+    lst.set_defaults(fn=_list)
+    sub.add_parser("solvers", help="list solver backends").set_defaults(fn=_solvers)
+    args = parser.parse_args(argv)
+    try:
+        return args.fn(args)
+    except (InputError, OptmarketsError) as exc:
+        print(f"optmarkets: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""Declarative instance files (TOML) and the registry of paper examples that `optmarkets reproduce` runs.
+
+An instance file names a public model class, its data, the problems to solve and, optionally, the
+numbers the paper prints for them:
+
+    title = "..."; source = "..."; model = "PersonalDataEconomy"
+    [data]            # constructor arguments
+    [solve.NAME]      # method = "platform_problem", args = {q = [0.3, 0.3]}
+    [[check]]         # solve = "NAME", output = "value" | a variable/output | "prices.<family>",
+                      # loc = [...] (optional), paper = 0.09, formula = "...", tol = 1e-6, note = "..."
+
+Examples that need code (random instances, derived tables) register a function with `example`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .model import Model
+from .primitives import InputError
+
+
+@dataclass
+class Check:
+    """One reproduced number: the paper's value next to the computed one."""
+
+    example: str
+    quantity: str
+    paper: float | None
+    computed: float
+    tol: float = 1e-6
+    note: str = ""
+
+    @property
+    def match(self) -> bool:
+        if self.paper is None:
+            return True  # a corrected value: see the note
+        return math.isclose(self.computed, self.paper, rel_tol=self.tol, abs_tol=self.tol)
+
+
+@dataclass
+class Instance:
+    path: Path
+    title: str
+    source: str
+    model: str
+    data: dict
+    solves: dict[str, dict]
+    checks: list[dict] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    def build(self):
+        """The model object (e.g. a PersonalDataEconomy) built from the file's data."""
+        import optmarkets
+
+        cls = getattr(optmarkets, self.model, None)
+        if cls is None:
+            raise InputError(f"{self.path.name}: model: unknown model class '{self.model}'")
+        return cls(**self.data)
+
+    def run(self, solve: str, solver: str | None = None):
+        """Call the named problem's method; a Model result is solved, anything else returned as is."""
+        if solve not in self.solves:
+            raise InputError(f"{self.path.name}: solve: no [solve.{solve}]; have {list(self.solves)}")
+        spec = self.solves[solve]
+        result = getattr(self.build(), spec["method"])(**spec.get("args", {}))
+        return result.solve(solver) if isinstance(result, Model) else result
+
+    def reproduce(self, solver: str | None = None) -> list[Check]:
+        results: dict[str, object] = {}
+        rows = []
+        for chk in self.checks:
+            key = chk["solve"]
+            if key not in results:
+                results[key] = self.run(key, solver)
+            computed = extract(results[key], chk.get("output", "value"), chk.get("loc"))
+            rows.append(Check(f"{self.name}", chk["quantity"], chk.get("paper"), computed,
+                              chk.get("tol", 1e-6), chk.get("note", chk.get("formula", ""))))
+        return rows
+
+
+def extract(result, output: str, loc=None) -> float:
+    """A number out of a Solution (value, a variable/output, prices.<family>) or a pandas object."""
+    if hasattr(result, "prices") and output.startswith("prices."):
+        obj = result.prices[output.removeprefix("prices.")]
+    elif hasattr(result, "value") and output == "value":
+        obj = result.value
+    elif hasattr(result, "keys") and output in result.keys():
+        obj = result[output]
+    else:
+        obj = result if output in ("value", "") else getattr(result, output)
+    if loc is not None:
+        obj = obj.loc[tuple(loc)] if isinstance(obj, pd.DataFrame) else obj.loc[loc[0] if len(loc) == 1 else tuple(loc)]
+    return float(obj)
+
+
+def load(path: str | os.PathLike) -> Instance:
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise InputError(f"instance: no file {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"instance: {path.name} is not valid TOML: {exc}") from None
+    for key in ("model", "data", "solve"):
+        if key not in raw:
+            raise InputError(f"instance: {path.name} has no '{key}'")
+    return Instance(path, raw.get("title", path.stem), raw.get("source", ""), raw["model"], raw["data"],
+                    raw["solve"], raw.get("check", []))
+
+
+def instance_dir() -> Path:
+    """Where the instance files are: $OPTMARKETS_MODELS, ./models, the source tree, or the wheel's copy."""
+    here = Path(__file__).resolve().parent
+    candidates = [os.environ.get("OPTMARKETS_MODELS"), Path.cwd() / "models", here.parent / "models",
+                  here / "instances"]
+    for cand in candidates:
+        if cand and Path(cand).is_dir() and any(Path(cand).glob("*.toml")):
+            return Path(cand)
+    raise InputError("models: no instance folder found; pass --models DIR or set OPTMARKETS_MODELS")
+
+
+def find(name: str) -> Path:
+    """An instance path from a file path or a bare name like 'glp-section-4-1'."""
+    path = Path(name)
+    if path.is_file():
+        return path
+    cand = instance_dir() / (path.name if path.suffix == ".toml" else f"{path.name}.toml")
+    if cand.is_file():
+        return cand
+    raise InputError(f"instance: no file '{name}' (looked in ./ and {instance_dir()})")
+
+
+# ---------------------------------------------------------------- code-defined examples
+_EXAMPLES: dict[str, Callable[[str | None], list[Check]]] = {}
+
+
+def example(name: str):
+    """Register `fn(solver) -> list[Check]` as a paper example for `optmarkets reproduce`."""
+
+    def decorate(fn):
+        _EXAMPLES[name] = fn
+        return fn
+
+    return decorate
+
+
+def reproduce(solver: str | None = None, folder: Path | None = None, match: str = "") -> pd.DataFrame:
+    """Run every instance file with checks and every registered example; one row per number."""
+    import optmarkets  # noqa: F401  (model modules register their examples on import)
+
+    rows: list[Check] = []
+    folder = folder or instance_dir()
+    for path in sorted(Path(folder).glob("*.toml")):
+        if match in path.stem:
+            rows += load(path).reproduce(solver)
+    for name, fn in _EXAMPLES.items():
+        if match in name:
+            rows += fn(solver)
+    return pd.DataFrame(
+        [dict(example=r.example, quantity=r.quantity, paper=r.paper, computed=r.computed, match=r.match,
+              note=r.note) for r in rows]
+    )
