@@ -54,6 +54,7 @@ class _Structure:
     """What bound copies of a model share: the compiled cvxpy problem and its bookkeeping."""
 
     problem: cp.Problem | None = None
+    shared: bool = False  # bound copies exist: mutate only after copying
     compilations: int = 0
     last_program: object = field(default=None, repr=False)
 
@@ -114,15 +115,15 @@ class Model:
 
     def output(self, name: str, fn: Callable[[Solution], object]) -> None:
         """Register a derived output `sol[name] = fn(sol)` (e.g. x(a|w) from the joint measure chi)."""
-        self.derived[name] = _Derived(fn, "output")
+        self.derived = {**self.derived, name: _Derived(fn, "output")}  # never shared with bound copies
 
     def price(self, name: str, fn: Callable[[Solution], object]) -> None:
         """Register a derived price `sol.prices[name] = fn(sol)` built from the family prices."""
-        self.derived[name] = _Derived(fn, "price")
+        self.derived = {**self.derived, name: _Derived(fn, "price")}
 
     def _mutating(self) -> None:
         # Copy-on-write: a bound copy that changes its structure stops sharing the compiled problem.
-        if self._structure.problem is not None:
+        if self._structure.problem is not None or self._structure.shared:
             self.variables, self.parameters = dict(self.variables), dict(self.parameters)
             self.families, self.derived = dict(self.families), dict(self.derived)
             self._structure = _Structure()
@@ -130,6 +131,7 @@ class Model:
     # ---------------------------------------------------------------- data
     def bind(self, **values) -> Model:
         """A model sharing this one's compiled problem, with new parameter values."""
+        self._structure.shared = True
         clone = object.__new__(Model)
         clone.__dict__.update(self.__dict__)
         clone._values = dict(self._values)
@@ -149,7 +151,20 @@ class Model:
         return self
 
     def value_of(self, name: str) -> np.ndarray:
+        """The current value of parameter `name`."""
         return self._values[name]
+
+    def var(self, name: str) -> cp.Variable:
+        """The cvxpy variable `name`, for writing new constraints on a model (prototyping)."""
+        if name not in self.variables:
+            raise InputError(f"{name}: not a variable of model '{self.name}'; variables: {list(self.variables)}")
+        return self.variables[name].var
+
+    def param(self, name: str) -> cp.Parameter:
+        """The cvxpy Parameter `name` (its value is written from the model's data at solve time)."""
+        if name not in self.parameters:
+            raise InputError(f"{name}: not a parameter of model '{self.name}'; parameters: {list(self.parameters)}")
+        return self.parameters[name].param
 
     # ---------------------------------------------------------------- solving
     @property
