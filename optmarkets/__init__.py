@@ -17,14 +17,20 @@ from .errors import (
 )
 from .model import Model
 from .models.personal_data import PersonalDataEconomy
+from .models.info_selling import InformationSeller
 from .primitives import Distribution
 from .solution import Certificate, Solution
 from .sweep import sweep
+from .models.data_broker import DataBroker
+
+from .models.multiproduct import MultiProductSeller, ParetoCheck, ParetoSearch, Segmentation
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Model", "Solution", "Certificate", "Distribution", "PersonalDataEconomy", "sweep",
+    "MultiProductSeller", "Segmentation", "ParetoCheck", "ParetoSearch",
+    "DataBroker",
+    "Model", "Solution", "Certificate", "Distribution", "PersonalDataEconomy", "InformationSeller", "sweep",
     "backends", "builders", "InputError", "OptmarketsError", "SolveError", "InfeasibleError",
     "UnboundedError", "SolverFailedError", "UnknownSolverError", "CapabilityError",
 ]

@@ -4,6 +4,7 @@
     optmarkets solve FILE [--solver S] [--problem P]  solve an instance file, print solution and prices
     optmarkets list                                   the instance files
     optmarkets solvers                                the backends and what they can do
+    optmarkets bench [CONFIG] [--report DIR]          solver benchmark (see optmarkets.bench)
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import backends, instances
+from . import backends, bench, instances
 from .errors import OptmarketsError
 from .primitives import InputError
 
@@ -83,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     lst.add_argument("--models", default=None)
     lst.set_defaults(fn=_list)
     sub.add_parser("solvers", help="list solver backends").set_defaults(fn=_solvers)
+    ben = sub.add_parser("bench", help="benchmark the solvers on seeded problem families (JSONL + report)")
+    bench.add_arguments(ben)
+    ben.set_defaults(fn=bench.main)
     args = parser.parse_args(argv)
     try:
         return args.fn(args)

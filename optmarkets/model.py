@@ -302,7 +302,7 @@ class Model:
                 cs = max(cs, float(np.max(np.abs(y * s), initial=0.0)))
             # y = dV/d(rhs) is the multiplier of (rhs - lhs) for every sense
             slack_term += float(np.sum(y * (np.asarray(_value(fam.rhs)) - np.asarray(fam.lhs.value))))
-            lagrangian = lagrangian - cp.sum(cp.multiply(y, fam.lhs))
+            lagrangian = lagrangian + cp.sum(cp.multiply(y, fam.rhs - fam.lhs))  # rhs may hold variables
         grads = lagrangian.grad if isinstance(lagrangian, cp.Expression) else {}
         dual_inf, rx = 0.0, 0.0
         for v in self.variables.values():

@@ -1,53 +1,333 @@
 """Comparative statics: solve a model over a grid of data, one tidy row per grid point.
 
+    df = om.sweep(econ.platform_problem, grid(q=[...]), prices=["consistency"], n_jobs=2)
+
 `sweep(factory, grid)` calls `factory(**point)` for each point (a dict) and solves the model it
-returns. Factories that bind new data into one compiled model (e.g. `econ.platform_problem`)
-re-solve without recompiling. A point that fails is recorded with its error, never dropped.
+returns. Factories that bind new data into one compiled model (e.g. `econ.platform_problem`, or a
+Model whose Parameters the grid sets) re-solve without recompiling: cvxpy's DPP cache makes each
+re-solve a matrix update plus a solver call. The result has one row per point, in grid order: the
+point's data, `value`, `status`, `solver`, `error`, `time`, the requested outputs, primal
+quantities (`x[a=1,w=2]`) and prices (`price:consistency[w=1]`) flattened into columns.
+
+Executors: "serial" (the default for n_jobs=1), "processes" (joblib, the default for n_jobs > 1)
+and "dask" (a `dask.distributed` Client at `address`, or a LocalCluster of n_jobs workers; the
+optional `distributed` extra). cvxpy problems are not reliably picklable (a solved one holds solver
+handles), so workers rebuild the model from data: the factory is pickled once with its compiled
+problem dropped (see `_drop_compiled`), each worker compiles once and re-solves its chunk of points.
+
+A point that fails is recorded with its error (`status="failed"`, `error="InfeasibleError: ..."`)
+and counted in a warning; it is never dropped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import copyreg
+import hashlib
+import itertools
+import math
+import os
+import sys
+import time
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
-from .errors import OptmarketsError
-from .model import Model
-from .primitives import InputError
+from .model import Model, _Structure
 from .solution import Solution
+
+EXECUTORS = ("serial", "processes", "dask")
+
+
+def _drop_compiled(structure: _Structure):
+    # A pickled Model keeps its variables, families and data but not the compiled cvxpy problem
+    # (which holds solver handles after a solve); the receiving process compiles it again once.
+    return _Structure, ()
+
+
+copyreg.pickle(_Structure, _drop_compiled)
+
+
+def grid(**axes) -> list[dict]:
+    """The Cartesian product of the axes, as a list of points: grid(a=[1, 2], b=[0, 1]) has 4."""
+    names = list(axes)
+    return [dict(zip(names, combo)) for combo in itertools.product(*(list(v) for v in axes.values()))]
 
 
 def sweep(
     factory: Callable[..., Model] | Model,
-    grid: Iterable[Mapping[str, object]],
+    grid: Iterable[Mapping[str, object]] | pd.DataFrame,
     *,
     solver: str | None = None,
     outputs: Mapping[str, Callable[[Solution], object]] | None = None,
+    primal: Sequence[str] | bool | None = None,
+    prices: Sequence[str] | bool | None = None,
+    executor: str | None = None,
+    n_jobs: int = 1,
+    address: str | None = None,
+    client=None,
+    chunksize: int | None = None,
+    certify: bool = False,
+    progress: bool | None = None,
     **solve_options,
 ) -> pd.DataFrame:
-    """Solve at every grid point; return a DataFrame with the point, value, status, solver and outputs.
+    """Solve at every grid point; return one row per point (grid order).
 
     factory: a callable returning a Model for keyword data, or a Model whose parameters the grid sets.
+    grid: points (dicts of keyword data), or a DataFrame whose rows are the points.
     outputs: extra columns, name -> function of the Solution (e.g. lambda s: s.prices["consistency"][1]).
+    primal: variables/outputs to report, flattened to `name[label]` columns (True: every one).
+    prices: price families to report as `price:name[label]` columns (True: every one).
+    executor: "serial", "processes" (joblib) or "dask"; default serial for n_jobs=1, else processes.
+    n_jobs: worker processes (-1: every core); for "dask" without address/client, LocalCluster workers.
+    address / client: a running dask scheduler to use instead of a LocalCluster.
+    certify: also compute each Solution's certificate (columns max_violation, duality_gap). It is off
+        by default because at small sizes it costs more than the solve itself.
+    progress: show a progress bar on stderr (default: when stderr is a terminal and the sweep is long).
+    solve_options: passed to `Model.solve` (e.g. tol=1e-8).
     """
+    points = _points(grid)
     if isinstance(factory, Model):
-        model = factory
-        factory = lambda **point: model.bind(**point)  # noqa: E731
-    rows = []
-    for point in grid:
-        row = {key: _cell(val) for key, val in point.items()}
-        try:
-            sol = factory(**point).solve(solver, **solve_options)
-            row.update(status=sol.status, value=sol.value, solver=sol.solver, error=None)
-            for name, fn in (outputs or {}).items():
-                row[name] = fn(sol)
-        except (OptmarketsError, InputError) as exc:
-            row.update(status="failed", value=np.nan, solver=solver, error=f"{type(exc).__name__}: {exc}")
-        rows.append(row)
-    return pd.DataFrame(rows)
+        factory = partial(_bind, factory)
+    if not callable(factory):
+        raise TypeError(f"factory: expected a callable returning a Model, or a Model; got {type(factory).__name__}")
+    remote = client is not None or address is not None
+    if executor is None:
+        executor = "dask" if remote else "serial" if n_jobs == 1 else "processes"
+    if executor not in EXECUTORS:
+        raise ValueError(f"executor: must be one of {EXECUTORS}, got {executor!r}")
+    if remote and executor != "dask":
+        raise ValueError(f"executor: a dask client or address needs executor='dask', got {executor!r}")
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
+        raise ValueError(f"n_jobs: must be a positive number of workers or -1 (every core), got {n_jobs!r}")
+    spec = _Spec(solver, dict(outputs or {}), primal, prices, certify, solve_options)
+    bar = Progress(len(points), "sweep", enabled=progress)
+    rows: list[dict | None] = [None] * len(points)
+    try:
+        if executor == "serial" or not points:
+            for i, point in enumerate(points):
+                rows[i] = _solve_point(factory, point, spec)
+                bar.update()
+        else:
+            _parallel(executor, factory, points, spec, rows, bar, n_jobs, address, client, chunksize)
+    finally:
+        bar.close()
+    df = pd.DataFrame(rows, index=pd.RangeIndex(len(points), name="point"))
+    failed = int((df["status"] == "failed").sum()) if len(df) else 0
+    df.attrs["failed"] = failed
+    if failed:
+        first = df.loc[df["status"] == "failed", "error"].iloc[0]
+        warnings.warn(f"sweep: {failed} of {len(df)} points failed (see the 'error' column); first: {first}",
+                      RuntimeWarning, stacklevel=2)
+    return df
+
+
+# ------------------------------------------------------------------ one point
+class _Spec:
+    """What to do at each point; plain data so that it pickles to workers."""
+
+    def __init__(self, solver, outputs, primal, prices, certify, solve_options):
+        self.solver, self.outputs, self.primal, self.prices = solver, outputs, primal, prices
+        self.certify, self.solve_options = certify, solve_options
+
+
+def _bind(model: Model, **point) -> Model:
+    return model.bind(**point)
+
+
+def _points(grid) -> list[dict]:
+    if isinstance(grid, pd.DataFrame):
+        return grid.to_dict("records")
+    points = [dict(p) for p in grid]
+    for i, p in enumerate(points):
+        if not all(isinstance(k, str) for k in p):
+            raise TypeError(f"grid: point {i} has non-string keys {list(p)}")
+    return points
+
+
+def _solve_point(factory, point: dict, spec: _Spec) -> dict:
+    row = {key: _cell(val) for key, val in point.items()}
+    start = time.perf_counter()
+    try:
+        sol = factory(**point).solve(spec.solver, certify=spec.certify, **spec.solve_options)
+        row.update(status=sol.status, value=sol.value, solver=sol.solver, error=None)
+        for name, fn in spec.outputs.items():
+            row[name] = fn(sol)
+        for name in _chosen(spec.primal, sol.keys(), "primal", sol.parameters):
+            row.update(flatten(name, sol[name]))
+        for name in _chosen(spec.prices, list(sol.prices), "prices"):
+            row.update(flatten(f"price:{name}", sol.prices[name]))
+        if spec.certify:
+            row.update(max_violation=sol.certificate.max_violation, duality_gap=sol.certificate.duality_gap)
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded in the row, never dropped
+        row.update(status="failed", value=np.nan, solver=spec.solver, error=f"{type(exc).__name__}: {exc}")
+    row["time"] = time.perf_counter() - start
+    return row
+
+
+def _chosen(request, available: list[str], what: str, skip=()) -> list[str]:
+    if not request:
+        return []
+    if request is True:
+        return [n for n in available if n not in skip]
+    missing = [n for n in request if n not in available]
+    if missing:
+        raise KeyError(f"{what}: {missing} not in the solution; available: {available}")
+    return list(request)
+
+
+def flatten(name: str, obj) -> dict[str, float]:
+    """A labelled value as flat columns: `name` for a scalar, `name[w=1]`, `name[a=1,w=2]` otherwise."""
+    if isinstance(obj, pd.DataFrame):
+        obj = obj.stack(future_stack=True)
+    if isinstance(obj, pd.Series):
+        names = obj.index.names
+        out = {}
+        for key, val in obj.items():
+            key = key if isinstance(key, tuple) else (key,)
+            label = ",".join(_label(n, k) for n, k in zip(names, key))
+            out[f"{name}[{label}]"] = float(val)
+        return out
+    arr = np.asarray(obj, dtype=float)
+    if arr.ndim == 0:
+        return {name: float(arr)}
+    return {f"{name}[{','.join(map(str, idx))}]": float(v) for idx, v in np.ndenumerate(arr)}
+
+
+def _label(level, key) -> str:
+    text = f"{key:g}" if isinstance(key, float | np.floating) else str(key)
+    return f"{level}={text}" if level is not None else text
 
 
 def _cell(value):
     arr = np.asarray(value)
     return arr.item() if arr.ndim == 0 else tuple(arr.tolist())
+
+
+# ------------------------------------------------------------------ workers
+_WORKER_CACHE: OrderedDict[str, object] = OrderedDict()
+
+
+def _solve_chunk(payload: bytes, digest: str, chunk: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
+    """Run in a worker: unpickle the factory once per worker (cached by digest), solve the points."""
+    job = _WORKER_CACHE.get(digest)
+    if job is None:
+        job = _cloudpickle().loads(payload)
+        _WORKER_CACHE[digest] = job
+        while len(_WORKER_CACHE) > 4:
+            _WORKER_CACHE.popitem(last=False)
+    factory, spec = job
+    return [(i, _solve_point(factory, point, spec)) for i, point in chunk]
+
+
+def _cloudpickle():
+    try:
+        import cloudpickle
+    except ImportError:  # joblib vendors it
+        from joblib.externals import cloudpickle
+    return cloudpickle
+
+
+def _parallel(executor, factory, points, spec, rows, bar, n_jobs, address, client, chunksize) -> None:
+    payload = _cloudpickle().dumps((factory, spec))
+    digest = hashlib.sha1(payload).hexdigest()
+    workers = _workers(n_jobs, executor)
+    size = chunksize or max(1, math.ceil(len(points) / (8 * workers)))
+    indexed = list(enumerate(points))
+    chunks = [indexed[k:k + size] for k in range(0, len(indexed), size)]
+
+    def collect(chunk, result=None, exc=None):
+        for i, point in chunk:
+            rows[i] = result[i] if exc is None else {
+                **{key: _cell(val) for key, val in point.items()}, "status": "failed", "value": np.nan,
+                "solver": spec.solver, "error": f"{type(exc).__name__}: {exc}", "time": np.nan}
+        bar.update(len(chunk))
+
+    if executor == "processes":
+        from joblib import Parallel, delayed
+
+        tasks = (delayed(_run_safely)(payload, digest, chunk) for chunk in chunks)
+        for chunk_rows, chunk, exc in Parallel(n_jobs=workers, return_as="generator_unordered")(tasks):
+            collect(chunk, dict(chunk_rows), exc)
+        return
+
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError as exc:
+        raise ImportError("executor 'dask' needs dask.distributed: pip install 'optmarkets[distributed]'") from exc
+    own = client is None
+    cluster = None
+    if own:
+        if address is None:
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+        client = Client(address or cluster)
+    try:
+        shared = client.scatter(payload, broadcast=True, hash=False)  # a fresh key: no race with an old sweep
+        futures = {client.submit(_solve_chunk, shared, digest, chunk, pure=False): chunk for chunk in chunks}
+        for fut in as_completed(futures):
+            chunk = futures[fut]
+            try:
+                collect(chunk, dict(fut.result()))
+            except Exception as exc:  # noqa: BLE001 - a lost chunk fails its points, with the error
+                collect(chunk, exc=exc)
+    finally:
+        if own:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+def _run_safely(payload, digest, chunk):
+    # joblib would abort the whole sweep on one failing task; report it with its chunk instead.
+    try:
+        return _solve_chunk(payload, digest, chunk), chunk, None
+    except Exception as exc:  # noqa: BLE001
+        return [], chunk, exc
+
+
+def _workers(n_jobs: int, executor: str) -> int:
+    cores = os.cpu_count() or 1
+    if n_jobs < 0 or (executor == "dask" and n_jobs == 1):  # a LocalCluster defaults to every core
+        return cores
+    return int(n_jobs)
+
+
+# ------------------------------------------------------------------ progress bar
+class Progress:
+    """A small progress bar on stderr (no dependency): `label |#####     | 120/1000 45/s eta 19s`.
+
+    enabled=None shows it only when stderr is a terminal and the job has at least 20 steps.
+    """
+
+    def __init__(self, total: int, label: str = "", *, enabled: bool | None = None, stream=None):
+        self.total, self.label, self.done = total, label, 0
+        self.stream = stream or sys.stderr
+        tty = getattr(self.stream, "isatty", lambda: False)()
+        self.enabled = (tty and total >= 20) if enabled is None else bool(enabled)
+        self.start = self._last = time.perf_counter()
+
+    def update(self, steps: int = 1) -> None:
+        self.done += steps
+        now = time.perf_counter()
+        if self.enabled and (now - self._last > 0.1 or self.done >= self.total):
+            self._last = now
+            self._draw(now)
+
+    def _draw(self, now: float) -> None:
+        width = 24
+        frac = self.done / self.total if self.total else 1.0
+        rate = self.done / max(now - self.start, 1e-9)
+        eta = (self.total - self.done) / rate if rate > 0 else float("inf")
+        bar = "#" * int(frac * width) + " " * (width - int(frac * width))
+        self.stream.write(f"\r{self.label} |{bar}| {self.done}/{self.total} {rate:.1f}/s eta {eta:.0f}s ")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self._draw(time.perf_counter())
+            self.stream.write("\n")
+            self.stream.flush()

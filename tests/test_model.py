@@ -187,3 +187,17 @@ def test_sweep_records_values_and_failures():
         df = om.sweep(m, [dict(cap=[c]) for c in (1.0, 2.0, 0.1)])
     assert df["value"].iloc[:2].tolist() == pytest.approx([1.0, 2.0])
     assert df["status"].iloc[2] == "failed" and "InfeasibleError" in df["error"].iloc[2]
+
+
+def test_certificate_handles_variables_on_the_right_hand_side():
+    """sum(x) <= y with y a variable: the reduced cost of y comes from the right-hand side."""
+    m = om.Model("rhs_var")
+    x = m.variable("x", 2, nonneg=True)
+    y = m.variable("y", 1, nonneg=True)
+    m.constrain("link", family(cp.sum(x), "<=", y[0]))
+    m.constrain("cap", family(y, "<=", 1.0))
+    m.maximize(np.array([2.0, 1.0]) @ x - 0.5 * y[0])
+    sol = m.solve()
+    assert sol.value == pytest.approx(1.5)
+    assert sol.prices["link"] == pytest.approx(2.0) and sol.prices["cap"] == pytest.approx(1.5)
+    assert sol.certificate.duality_gap < 1e-9 and sol.certificate.dual_infeasibility < 1e-9

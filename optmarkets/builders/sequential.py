@@ -1,0 +1,210 @@
+"""Sequential rationality: "chi must solve the follower's LP given q", as single-level constraints.
+
+A leader (a planner, a monopsonist, a data union) chooses a database q; a follower (the platform)
+then solves the LP
+
+    P_q:  max_{chi >= 0}  sum v chi   s.t.  sum_a chi(a, w) = q(w)              [psi(w)]
+                                            D vec(chi) >= 0  (obedience rows r)  [lambda(r) >= 0]
+
+and the leader may only pick an optimal chi (optimistic bilevel program). Its dual is
+min psi.q over the q-independent polyhedron
+    Dual = {(psi, lambda >= 0): s(a, w) = psi(w) - v(a, w) - (D' lambda)(a, w) >= 0}.
+Two exact single-level forms (spec §A.3) are offered; both add P_q's primal feasibility
+(families `consistency`, `obedience`) and then:
+
+* form "disjunctive" (F1): given dual-feasible vectors psi_1..psi_K with V(q) = min_k psi_k.q for
+  every q (the GLP economy's canonical duals psi_a, one per monopoly fee), chi is optimal iff
+  sum v chi >= psi_k.q for some k (weak duality gives <= for every k). Either one LP per k (the
+  candidate is a cvxpy Parameter, so the K LPs share one compilation; the answer is the best of
+  them), or ("disjunctive-milp") one MILP with K binaries: sum v chi >= psi_k.q - M_k (1 - y_k),
+  sum y = 1, M_k = sum_w psi_k(w)^+ cap(w) - sum_w min(0, min_a v(a, w)) cap(w).
+* form "kkt" (F2): primal and dual feasibility and complementary slackness with binaries
+  z(a, w) (chi > 0 => s = 0) and y(r) (lambda > 0 => obedience row binds):
+      chi <= cap z,  s <= M_s (1 - z),  lambda <= M_lambda y,  D chi <= M_O (1 - y),
+  with M_O(r) = sum_w D(r, .)^+ cap (always valid) and M_lambda, M_s supplied by the caller
+  (scalars, or one bound per row / per (a, w)): they must bound SOME optimal dual for EVERY q (for
+  the GLP payoffs with A ⊇ Omega, M_lambda = max(gamma_u - gamma_pi, 0), M_s = max(gamma_u,
+  gamma_pi) max(Omega), or entrywise the canonical duals' slacks; other payoffs need their own
+  derivation — too small a bound silently cuts off the optimum, so no default is guessed).
+
+Any point the forms accept is optimal for P_q whatever the big-Ms; valid big-Ms make them exact.
+The leader's objective is the caller's: `model.maximize(...)` on the same chi and q, e.g. welfare
+sum (v + u - r) chi + R (GLP's SB) or social welfare sum (v + u + pi - r) chi + R (App. B.1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cvxpy as cp
+import numpy as np
+import pandas as pd
+
+from ..errors import InfeasibleError
+from ..primitives import InputError, as_matrix, nonnegative
+from .base import Family, family
+from .obedience import obedience, obedience_matrix
+from .segmentation import consistency
+
+FORMS = ("disjunctive", "disjunctive-milp", "kkt")
+
+
+def value_cut(chi: cp.Expression, q: cp.Expression, payoff, psi, *, slack=None, index=None,
+              description: str = "the follower earns a dual bound: sum v chi >= psi.q") -> Family:
+    """sum v chi - Psi q (+ slack) >= 0, one row per candidate dual psi_k (rows of Psi).
+
+    psi: a (n,) vector or cvxpy Parameter (one row) or a (K, n) matrix (K rows); slack: an optional
+    (K,) expression added to the left (big-M relaxation of rows not selected).
+    """
+    earned = cp.sum(cp.multiply(np.asarray(payoff, float), chi))
+    if isinstance(psi, cp.Expression) or np.ndim(psi) == 1:
+        lhs = cp.reshape(earned - psi @ q, (1,), order="C")
+    else:
+        lhs = earned - np.asarray(psi, float) @ q
+    if slack is not None:
+        lhs = lhs + slack
+    return family(lhs, ">=", 0.0, index, description)
+
+
+def dual_slack(psi: cp.Expression, lam: cp.Expression, payoff, D, shape) -> cp.Expression:
+    """s(a, w) = psi(w) - v(a, w) - (D' lambda)(a, w): the reduced cost of chi(a, w) in P_q."""
+    n_act, n = shape
+    # psi(w) is a price per type (P_q's dual); a (|A|, n) psi is a price per market (a, w) (Lindahl)
+    spread = psi if len(psi.shape) == 2 else np.ones((n_act, 1)) @ cp.reshape(psi, (1, n), order="C")
+    return spread - np.asarray(payoff, float) - cp.reshape(D.T @ lam, (n_act, n), order="C")
+
+
+@dataclass
+class SequentialRationality:
+    """What `sequential_rationality` added to a model, and how to solve the result exactly."""
+
+    model: object
+    form: str
+    candidates: pd.DataFrame | None = None  # psi_k, one row per candidate (disjunctive forms)
+    parameter: str | None = None  # the candidate Parameter of the disjunctive LPs
+    families: list[str] = field(default_factory=list)
+    variables: list[str] = field(default_factory=list)
+    big_m: dict = field(default_factory=dict)
+
+    def solve(self, solver: str | None = None, **options):
+        """The exact optimum. Disjunctive LPs: the best of the K LPs (the Solution of the winning
+        one, with `outputs["candidate"]` its label and `outputs["candidate_values"]` all K values);
+        MILP forms: one MILP solve (no duals: re-solve the follower's LP at the optimal q for prices)."""
+        if self.form != "disjunctive":
+            return self.model.bind().solve(solver, **options)  # bind(): the plain Model's solve
+        best, values = None, {}
+        for label, row in self.candidates.iterrows():
+            try:
+                sol = self.model.bind(**{self.parameter: row.to_numpy()}).solve(solver, **options)
+            except InfeasibleError:
+                values[label] = np.nan
+                continue
+            values[label] = sol.value
+            better = best is None or (sol.value > best[1].value + 1e-12 if self.model.sense == "max"
+                                      else sol.value < best[1].value - 1e-12)
+            if better:
+                best = (label, sol)
+        if best is None:
+            raise InfeasibleError(self.model.name, solver or "HIGHS", "infeasible",
+                                  "every disjunctive LP is infeasible")
+        label, sol = best
+        sol.outputs["candidate"] = label
+        sol.outputs["candidate_values"] = pd.Series(values, name="value").rename_axis(self.candidates.index.name)
+        return sol
+
+
+def sequential_rationality(model, chi: cp.Variable, q: cp.Expression, payoff, obey_pay, *, actions: pd.Index,
+                           types: pd.Index, cap, form: str = "disjunctive", dual_vertices=None,
+                           dual_bounds: dict | None = None, prefix: str = "") -> SequentialRationality:
+    """Constrain `chi` to solve the follower's LP P_q (payoff `payoff`, obedience payoffs `obey_pay`).
+
+    model: the Model to add to; chi: (|A|, n) variable; q: (n,) expression with 0 <= q <= cap (the
+    caller's constraint); actions, types: labels of chi's rows and columns; form: "disjunctive",
+    "disjunctive-milp" or "kkt"; dual_vertices: (K, n) DataFrame/array of dual-feasible psi_k with
+    V(q) = min_k psi_k.q (disjunctive forms); dual_bounds: {"lambda": M_lambda, "slack": M_s}
+    (kkt form); prefix: prepended to every added family/variable name.
+    Solve with the returned object's `.solve()`: for the disjunctive form, `model.solve()` alone
+    solves only the LP of the candidate currently in the cut Parameter (a lower bound).
+    """
+    if form not in FORMS:
+        raise InputError(f"form: must be one of {FORMS}, got {form!r}")
+    payoff = np.asarray(payoff, float)
+    obey_pay = np.asarray(obey_pay, float)
+    shape = tuple(chi.shape)
+    if payoff.shape != shape or obey_pay.shape != shape:
+        raise InputError(f"payoff: payoff and obey_pay must have chi's shape {shape}")
+    cap = nonnegative("cap", cap, length=shape[1])
+    out = SequentialRationality(model, form)
+    name = lambda s: f"{prefix}{s}"  # noqa: E731
+
+    def add(fam_name, fam):
+        model.constrain(name(fam_name), fam)
+        out.families.append(name(fam_name))
+
+    if isinstance(q, cp.Expression) and q.variables():
+        # a decision q goes to the left: families keep data on the right (prices are d value / d rhs)
+        add("consistency", family(cp.sum(chi, axis=0) - q, "==", 0.0, types,
+                                  "the platform's measure adds up to the database q"))
+    else:
+        add("consistency", consistency(chi, q, types))
+    add("obedience", obedience(chi, obey_pay, actions))
+
+    if form in ("disjunctive", "disjunctive-milp"):
+        if dual_vertices is None:
+            raise InputError("dual_vertices: the disjunctive form needs dual-feasible psi_k with "
+                             "V(q) = min_k psi_k.q for every q (spec §A.3, F1)")
+        psi = dual_vertices if isinstance(dual_vertices, pd.DataFrame) else pd.DataFrame(
+            as_matrix("dual_vertices", dual_vertices), columns=types)
+        if psi.shape[1] != shape[1]:
+            raise InputError(f"dual_vertices: need {shape[1]} columns (one per type), got {psi.shape[1]}")
+        if psi.index.name is None:
+            psi = psi.rename_axis("candidate")
+        out.candidates = psi
+        if form == "disjunctive":
+            param = model.parameter(name("psi_cut"), psi.iloc[0].to_numpy(), index=types)
+            out.parameter = name("psi_cut")
+            add("value_cut", value_cut(chi, q, payoff, param, index=pd.Index(["cut"], name="value cut")))
+        else:
+            Psi = psi.to_numpy(float)
+            floor = np.minimum(payoff.min(axis=0), 0.0) @ cap  # sum v chi >= floor for every feasible chi
+            big = np.maximum(Psi, 0.0) @ cap - floor
+            pick = model.variable(name("select"), psi.shape[0], index=psi.index, boolean=True)
+            out.variables.append(name("select"))
+            out.big_m["value_cut"] = pd.Series(big, index=psi.index)
+            add("select_one", family(cp.sum(pick), "==", 1.0, None, "exactly one candidate dual is used"))
+            add("value_cut", value_cut(chi, q, payoff, Psi, slack=cp.multiply(big, 1 - pick), index=psi.index))
+        return out
+
+    # ---- form "kkt"
+    if not dual_bounds or "lambda" not in dual_bounds or "slack" not in dual_bounds:
+        raise InputError("dual_bounds: the KKT form needs {'lambda': M_lambda, 'slack': M_s}, bounds on some "
+                         "optimal dual of P_q valid for every q; derive them for your payoff (spec §A.3, F2)")
+    D, _ = obedience_matrix(obey_pay)
+    try:
+        m_lam = np.broadcast_to(np.asarray(dual_bounds["lambda"], float), (D.shape[0],)).copy()
+        m_s = np.broadcast_to(np.asarray(dual_bounds["slack"], float), shape).copy()
+    except ValueError:
+        raise InputError(f"dual_bounds: 'lambda' must be a scalar or one bound per obedience row ({D.shape[0]}), "
+                         f"'slack' a scalar or a {shape} matrix") from None
+    if not (np.isfinite(m_lam).all() and np.isfinite(m_s).all() and m_lam.min() >= 0 and m_s.min() >= 0):
+        raise InputError(f"dual_bounds: must be finite and >= 0, got lambda={dual_bounds['lambda']}, "
+                         f"slack={dual_bounds['slack']}")
+    rows = model.families[name("obedience")].index
+    psi = model.variable(name("psi"), shape[1], index=types)
+    lam = model.variable(name("lambda"), D.shape[0], index=rows, nonneg=True)
+    z = model.variable(name("cs_z"), shape, index=(actions, types), boolean=True, show=False)
+    y = model.variable(name("cs_y"), D.shape[0], index=rows, boolean=True, show=False)
+    out.variables += [name(s) for s in ("psi", "lambda", "cs_z", "cs_y")]
+    s = dual_slack(psi, lam, payoff, D, shape)
+    obeyed = D @ cp.vec(chi, order="C")
+    m_obey = np.asarray(D.maximum(0) @ np.tile(cap, shape[0])).ravel()
+    out.big_m.update(chi=cap, slack=m_s, **{"lambda": m_lam}, obedience=m_obey)
+    idx = (actions, types)
+    add("dual_feasibility", family(s, ">=", 0.0, idx, "(psi, lambda) is feasible for the dual of P_q"))
+    add("cs_chi", family(chi - cp.multiply(np.tile(cap, (shape[0], 1)), z), "<=", 0.0, idx,
+                         "chi(a, w) > 0 only where z(a, w) = 1"))
+    add("cs_slack", family(s + cp.multiply(m_s, z), "<=", m_s, idx, "reduced cost is 0 where z(a, w) = 1"))
+    add("cs_lambda", family(lam - cp.multiply(m_lam, y), "<=", 0.0, rows, "lambda > 0 only where y = 1"))
+    add("cs_obedience", family(obeyed + cp.multiply(m_obey, y), "<=", m_obey, rows,
+                               "an obedience row with y = 1 binds"))
+    return out

@@ -1,0 +1,172 @@
+"""om.sweep: results equal one-by-one solves, executors agree, failures are recorded."""
+
+import io
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import optmarkets as om
+from optmarkets.sweep import Progress, _cloudpickle, flatten, grid
+
+
+@pytest.fixture(scope="module")
+def econ():
+    return om.PersonalDataEconomy([1.0, 2.0, 4.0], [0.3, 0.3, 0.4], [0.0, 0.1, 0.2], gamma_u=1.0, gamma_pi=0.25)
+
+
+def markets(econ, k, seed=3):
+    rng = np.random.default_rng(seed)
+    return [dict(q=econ.mass * rng.uniform(0.05, 1.0, 3)) for _ in range(k)]
+
+
+def test_grid_is_the_cartesian_product_in_order():
+    g = grid(a=[1, 2], b=[10, 20, 30])
+    assert len(g) == 6
+    assert g[0] == {"a": 1, "b": 10} and g[1] == {"a": 1, "b": 20} and g[-1] == {"a": 2, "b": 30}
+
+
+def test_sweep_equals_one_by_one_solves(econ):
+    points = markets(econ, 6)
+    df = om.sweep(econ.platform_problem, points, primal=["x"], prices=["consistency"])
+    assert list(df.index) == list(range(6)) and (df["status"] == "optimal").all()
+    for i, point in enumerate(points):
+        sol = econ.platform_problem(**point).solve()
+        assert df.loc[i, "value"] == pytest.approx(sol.value, abs=1e-12)
+        # the paper's closed form (BBM), independent of the LP
+        assert df.loc[i, "value"] == pytest.approx(econ.bbm_value(point["q"]), abs=1e-9)
+        psi = sol.prices["consistency"]
+        for w, p in psi.items():
+            assert df.loc[i, f"price:consistency[w={w:g}]"] == pytest.approx(p, abs=1e-12)
+        x = sol["x"]
+        assert df.loc[i, "x[a=2,w=4]"] == pytest.approx(x.loc[2.0, 4.0], abs=1e-12)
+        assert tuple(df.loc[i, "q"]) == pytest.approx(tuple(point["q"]))
+
+
+def test_model_input_rebinds_its_parameters(econ):
+    points = markets(econ, 4)
+    model = econ.platform_problem(points[0]["q"])
+    a = om.sweep(model, points)
+    b = om.sweep(econ.platform_problem, points)
+    np.testing.assert_allclose(a["value"], b["value"], atol=1e-12)
+    assert model.value_of("q") == pytest.approx(points[0]["q"])  # the input model keeps its data
+
+
+def test_outputs_and_certificate_columns(econ):
+    df = om.sweep(econ.platform_problem, markets(econ, 3), certify=True,
+                  outputs={"psi_top": lambda s: s.prices["consistency"].iloc[-1]})
+    assert (df["max_violation"] <= 1e-9).all() and (df["duality_gap"] <= 1e-9).all()
+    assert {"q", "status", "value", "solver", "error", "time", "psi_top"} <= set(df.columns)
+    assert (df["solver"] == "HIGHS").all()
+
+
+def test_failing_point_is_recorded_not_dropped(econ):
+    points = markets(econ, 3)
+    points.insert(1, dict(q=[0.5, 0.1, 0.1]))  # more than the mass of type 1
+    with pytest.warns(RuntimeWarning, match="1 of 4 points failed"):
+        df = om.sweep(econ.platform_problem, points)
+    assert len(df) == 4 and df.attrs["failed"] == 1
+    assert df.loc[1, "status"] == "failed" and np.isnan(df.loc[1, "value"])
+    assert df.loc[1, "error"].startswith("InputError: q:")
+    assert (df.drop(index=1)["status"] == "optimal").all()
+
+
+def test_any_exception_of_a_factory_is_recorded():
+    def factory(k):
+        if k == 2:
+            raise ZeroDivisionError("k = 2 is bad")
+        return om.PersonalDataEconomy([1.0, 2.0], [0.5, 0.5], [0, 0]).platform_problem([0.1 * k, 0.1])
+
+    with pytest.warns(RuntimeWarning):
+        df = om.sweep(factory, grid(k=[1, 2, 3]))
+    assert df["status"].tolist() == ["optimal", "failed", "optimal"]
+    assert df.loc[1, "error"] == "ZeroDivisionError: k = 2 is bad"
+
+
+def test_processes_executor_equals_serial(econ):
+    points = markets(econ, 12)
+    serial = om.sweep(econ.platform_problem, points, prices=True)
+    procs = om.sweep(econ.platform_problem, points, prices=True, n_jobs=2)  # joblib by default
+    pd.testing.assert_frame_equal(serial.drop(columns="time"), procs.drop(columns="time"), atol=1e-10)
+
+
+def test_processes_executor_reports_a_failing_point(econ):
+    points = markets(econ, 4) + [dict(q=[0.5, 0.1, 0.1])]
+    with pytest.warns(RuntimeWarning, match="1 of 5"):
+        df = om.sweep(econ.platform_problem, points, executor="processes", n_jobs=2, chunksize=2)
+    assert df.loc[4, "status"] == "failed" and "InputError" in df.loc[4, "error"]
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+        yield cluster
+
+
+def test_dask_local_cluster_equals_serial(econ, cluster):
+    from distributed import Client
+
+    points = markets(econ, 10) + [dict(q=[0.5, 0.1, 0.1])]
+    kwargs = dict(prices=["consistency"], primal=["x"])
+    with pytest.warns(RuntimeWarning):
+        serial = om.sweep(econ.platform_problem, points, **kwargs)
+    assert serial.loc[10, "status"] == "failed"
+    with Client(cluster) as client:
+        # twice on one client: the second sweep must not lose the first one's scattered data
+        for _ in range(2):
+            with pytest.warns(RuntimeWarning, match="1 of 11"):
+                dask = om.sweep(econ.platform_problem, points, client=client, **kwargs)
+            pd.testing.assert_frame_equal(serial.drop(columns="time"), dask.drop(columns="time"), atol=1e-10)
+    with pytest.warns(RuntimeWarning):
+        by_address = om.sweep(econ.platform_problem, points, address=cluster.scheduler_address, **kwargs)
+    pd.testing.assert_frame_equal(serial.drop(columns="time"), by_address.drop(columns="time"), atol=1e-10)
+
+
+@pytest.mark.slow  # starts its own LocalCluster (~10 s); the shared-cluster test covers the same code
+def test_dask_executor_starts_its_own_local_cluster(econ):
+    pytest.importorskip("distributed")
+    points = markets(econ, 6)
+    serial = om.sweep(econ.platform_problem, points)
+    dask = om.sweep(econ.platform_problem, points, executor="dask", n_jobs=2)
+    pd.testing.assert_frame_equal(serial.drop(columns="time"), dask.drop(columns="time"), atol=1e-10)
+
+
+def test_a_solved_model_pickles_without_its_compiled_problem(econ):
+    model = econ.platform_problem([0.2, 0.2, 0.2])
+    value = model.solve().value  # a solved cvxpy problem holds unpicklable solver handles
+    clone = pickle.loads(_cloudpickle().dumps(model))
+    assert clone.compilations == 0
+    assert clone.solve().value == pytest.approx(value, abs=1e-12)
+    assert clone.bind(q=[0.1, 0.2, 0.3]).solve().value == pytest.approx(econ.bbm_value([0.1, 0.2, 0.3]))
+
+
+def test_flatten_names_columns_by_labels():
+    s = pd.Series([1.0, 2.0], index=pd.Index([0.5, 1.0], name="w"))
+    assert flatten("psi", s) == {"psi[w=0.5]": 1.0, "psi[w=1]": 2.0}
+    df = pd.DataFrame([[1.0, 2.0]], index=pd.Index(["a1"], name="a"), columns=pd.Index([1, 2], name="w"))
+    assert flatten("x", df) == {"x[a=a1,w=1]": 1.0, "x[a=a1,w=2]": 2.0}
+    assert flatten("v", 3.0) == {"v": 3.0}
+
+
+def test_unknown_executor_and_unknown_price_name(econ):
+    with pytest.raises(ValueError, match="executor"):
+        om.sweep(econ.platform_problem, markets(econ, 1), executor="threads")
+    with pytest.raises(ValueError, match="executor"):
+        om.sweep(econ.platform_problem, markets(econ, 1), executor="processes", address="tcp://127.0.0.1:1")
+    with pytest.raises(ValueError, match="n_jobs"):
+        om.sweep(econ.platform_problem, markets(econ, 1), n_jobs=0)
+    with pytest.warns(RuntimeWarning):
+        df = om.sweep(econ.platform_problem, markets(econ, 1), prices=["nope"])
+    assert "KeyError" in df.loc[0, "error"] and "nope" in df.loc[0, "error"]
+
+
+def test_progress_bar_counts_to_the_total():
+    stream = io.StringIO()
+    bar = Progress(3, "sweep", enabled=True, stream=stream)
+    for _ in range(3):
+        bar.update()
+    bar.close()
+    assert "3/3" in stream.getvalue() and stream.getvalue().endswith("\n")
+    assert not Progress(100, stream=io.StringIO()).enabled  # not a terminal: silent by default
