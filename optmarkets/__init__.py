@@ -16,21 +16,25 @@ from .errors import (
     UnknownSolverError,
 )
 from .model import Model
-from .models.personal_data import PersonalDataEconomy
+from .models.data_broker import DataBroker
 from .models.info_selling import InformationSeller
+from .models.multiproduct import MultiProductSeller, ParetoCheck, ParetoSearch, Segmentation
+from .models.personal_data import PersonalDataEconomy
 from .primitives import Distribution
 from .solution import Certificate, Solution
-from .sweep import sweep
-from .models.data_broker import DataBroker
+from .sweep import grid, sweep
 
-from .models.multiproduct import MultiProductSeller, ParetoCheck, ParetoSearch, Segmentation
+from . import bench  # noqa: E402 - its problem families need the model classes above
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "MultiProductSeller", "Segmentation", "ParetoCheck", "ParetoSearch",
-    "DataBroker",
-    "Model", "Solution", "Certificate", "Distribution", "PersonalDataEconomy", "InformationSeller", "sweep",
-    "backends", "builders", "InputError", "OptmarketsError", "SolveError", "InfeasibleError",
-    "UnboundedError", "SolverFailedError", "UnknownSolverError", "CapabilityError",
+    # models, one per paper
+    "PersonalDataEconomy", "DataBroker", "MultiProductSeller", "Segmentation", "ParetoCheck", "ParetoSearch",
+    "InformationSeller",
+    # the core
+    "Model", "Solution", "Certificate", "Distribution", "sweep", "grid", "bench", "backends", "builders",
+    # errors
+    "InputError", "OptmarketsError", "SolveError", "InfeasibleError", "UnboundedError", "SolverFailedError",
+    "UnknownSolverError", "CapabilityError",
 ]

@@ -74,6 +74,9 @@ def register(backend: Backend) -> Backend:
 
 for _backend in (
     Backend("HIGHS", "HIGHS", duals=True, integers=True, accuracy="vertex", tolerance_options=_highs_tol),
+    # HiGHS's interior point with crossover: vertex duals still, often faster on large dense LPs
+    Backend("HIGHS_IPM", "HIGHS", duals=True, integers=False, accuracy="vertex", tolerance_options=_highs_tol,
+            defaults={"highs_options": {"solver": "ipm", "run_crossover": "on"}}),
     Backend(
         "CLARABEL", "CLARABEL", duals=True, integers=False, accuracy="interior",
         tolerance_options=lambda tol: {"tol_gap_abs": tol, "tol_gap_rel": tol, "tol_feas": tol},

@@ -282,8 +282,9 @@ class BenchConfig:
 # ================================================================== running
 def solver_options(solver: str, tol: float | None, time_limit: float | None) -> dict:
     """The backend's options for tolerance `tol`, plus its own time-limit option where it has one."""
-    opts = backends.get(solver).options(tol)
-    limit = _TIME_LIMIT_OPTION.get(backends.get(solver).name)
+    backend = backends.get(solver)
+    opts = backend.options(tol)
+    limit = _TIME_LIMIT_OPTION.get(backend.cvxpy_name)  # by the cvxpy solver: HIGHS_IPM is HiGHS too
     if time_limit is not None and limit is not None:
         if limit.startswith("scipy_options."):
             opts["scipy_options"] = {**opts.get("scipy_options", {}), limit.split(".", 1)[1]: float(time_limit)}

@@ -19,6 +19,7 @@ import pandas as pd
 from . import backends
 from .builders.base import Family, Labels, labelled
 from .errors import InfeasibleError, SolverFailedError, UnboundedError
+from .hotstart import HighsSession
 from .primitives import InputError
 from .solution import Certificate, Solution
 
@@ -57,6 +58,7 @@ class _Structure:
     shared: bool = False  # bound copies exist: mutate only after copying
     compilations: int = 0
     last_program: object = field(default=None, repr=False)
+    highs: HighsSession = field(default_factory=HighsSession, repr=False)  # warm re-solves
 
 
 class Model:
@@ -194,11 +196,15 @@ class Model:
         }
 
     def solve(self, solver: str | None = None, *, tol: float | None = None, verbose: bool = False,
-              certify: bool = True, **options) -> Solution:
+              certify: bool = True, warm_start: bool = False, **options) -> Solution:
         """Solve and return a Solution; raise InfeasibleError / UnboundedError / SolverFailedError.
 
         solver: a backend name (default HiGHS); tol: a tolerance translated into the solver's own
         options; options: passed to the solver verbatim (they override `tol`).
+        warm_start: re-solve from a basis kept with the compiled problem (HiGHS LPs: the anchor
+            basis of `optmarkets.hotstart`, so the result does not depend on the order of solves;
+            other solvers: cvxpy's own warm start). Off by default: every solve is then a cold
+            solve, a function of the data alone.
         """
         backend = backends.get(solver, integers=self.has_integers)
         problem = self.problem
@@ -206,9 +212,14 @@ class Model:
             spec.param.value = self._values[name]
         if not verbose:
             backends.silence_highs_banner()
+        hot = warm_start and backend.cvxpy_name == "HIGHS" and not self.has_integers
         start = time.perf_counter()
         try:
-            problem.solve(solver=backend.cvxpy_name, verbose=verbose, **backend.options(tol, **options))
+            if hot:
+                self._solve_hot(problem, backend.options(tol, **options))
+            else:
+                problem.solve(solver=backend.cvxpy_name, verbose=verbose, warm_start=warm_start,
+                              **backend.options(tol, **options))
         except cp.SolverError as exc:
             raise SolverFailedError(self.name, backend.name, "solver_error",
                                     f"{exc}; try another solver or a looser tol") from None
@@ -245,6 +256,21 @@ class Model:
         }
         sol.timings["cvxpy_wall"] = wall
         return sol
+
+    def _solve_hot(self, problem: cp.Problem, options: dict) -> None:
+        # cvxpy builds HiGHS's data (DPP: no recompilation) and unpacks the result; the solve in
+        # between updates one persistent HiGHS instance and starts from the anchor basis.
+        start = time.perf_counter()
+        data, chain, inverse = problem.get_problem_data(cp.HIGHS)
+        if chain.solver.name() != cp.HIGHS:
+            raise cp.SolverError(f"warm start: the solving chain ends in {chain.solver.name()}, not HiGHS")
+        problem._compilation_time = time.perf_counter() - start
+        results = self._structure.highs.solve(data, options)
+        problem.unpack_results(results, chain, inverse)
+
+    def reset_warm_start(self) -> None:
+        """Forget the anchor basis of warm solves: the next `solve(warm_start=True)` starts cold."""
+        self._structure.highs.reset()
 
     def _count_compilation(self, problem: cp.Problem) -> None:
         program = getattr(problem._cache, "param_prog", None)

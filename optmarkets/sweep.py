@@ -36,6 +36,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from . import backends
 from .model import Model, _Structure
 from .solution import Solution
 
@@ -71,6 +72,7 @@ def sweep(
     client=None,
     chunksize: int | None = None,
     certify: bool = False,
+    warm_start: bool = True,
     progress: bool | None = None,
     **solve_options,
 ) -> pd.DataFrame:
@@ -84,8 +86,14 @@ def sweep(
     executor: "serial", "processes" (joblib) or "dask"; default serial for n_jobs=1, else processes.
     n_jobs: worker processes (-1: every core); for "dask" without address/client, LocalCluster workers.
     address / client: a running dask scheduler to use instead of a LocalCluster.
+    chunksize: points per task for the parallel executors (default: two tasks per worker).
     certify: also compute each Solution's certificate (columns max_violation, duality_gap). It is off
         by default because at small sizes it costs more than the solve itself.
+    warm_start: with HiGHS on an LP, every point re-solves from the optimal basis of the grid's first
+        point (`Model.solve(warm_start=True)`), in every process, so the result does not depend on
+        the executor or the chunking. Values equal cold solves to the solver's tolerance; where a
+        point's LP has several optimal vertices the one returned may differ from a cold solve's.
+        False: every point is a cold solve. Other solvers always solve cold.
     progress: show a progress bar on stderr (default: when stderr is a terminal and the sweep is long).
     solve_options: passed to `Model.solve` (e.g. tol=1e-8).
     """
@@ -103,11 +111,14 @@ def sweep(
         raise ValueError(f"executor: a dask client or address needs executor='dask', got {executor!r}")
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
         raise ValueError(f"n_jobs: must be a positive number of workers or -1 (every core), got {n_jobs!r}")
-    spec = _Spec(solver, dict(outputs or {}), primal, prices, certify, solve_options)
+    warm = bool(warm_start) and backends.get(solver).cvxpy_name == "HIGHS"
+    spec = _Spec(solver, dict(outputs or {}), primal, prices, certify, warm, points[0] if points else None,
+                 solve_options)
     bar = Progress(len(points), "sweep", enabled=progress)
     rows: list[dict | None] = [None] * len(points)
     try:
         if executor == "serial" or not points:
+            _anchor(factory, spec)
             for i, point in enumerate(points):
                 rows[i] = _solve_point(factory, point, spec)
                 bar.update()
@@ -129,9 +140,21 @@ def sweep(
 class _Spec:
     """What to do at each point; plain data so that it pickles to workers."""
 
-    def __init__(self, solver, outputs, primal, prices, certify, solve_options):
+    def __init__(self, solver, outputs, primal, prices, certify, warm_start, first, solve_options):
         self.solver, self.outputs, self.primal, self.prices = solver, outputs, primal, prices
-        self.certify, self.solve_options = certify, solve_options
+        self.certify, self.warm_start, self.first, self.solve_options = certify, warm_start, first, solve_options
+
+
+def _anchor(factory, spec: _Spec) -> None:
+    """Warm sweeps: solve the grid's first point cold, so that its basis anchors every other point."""
+    if not spec.warm_start or spec.first is None:
+        return
+    try:
+        model = factory(**spec.first)
+        model.reset_warm_start()
+        model.solve(spec.solver, certify=False, warm_start=True, **spec.solve_options)
+    except Exception:  # noqa: BLE001 - the point's own solve records its failure
+        pass
 
 
 def _bind(model: Model, **point) -> Model:
@@ -152,7 +175,8 @@ def _solve_point(factory, point: dict, spec: _Spec) -> dict:
     row = {key: _cell(val) for key, val in point.items()}
     start = time.perf_counter()
     try:
-        sol = factory(**point).solve(spec.solver, certify=spec.certify, **spec.solve_options)
+        sol = factory(**point).solve(spec.solver, certify=spec.certify, warm_start=spec.warm_start,
+                                     **spec.solve_options)
         row.update(status=sol.status, value=sol.value, solver=sol.solver, error=None)
         for name, fn in spec.outputs.items():
             row[name] = fn(sol)
@@ -216,6 +240,7 @@ def _solve_chunk(payload: bytes, digest: str, chunk: list[tuple[int, dict]]) -> 
     job = _WORKER_CACHE.get(digest)
     if job is None:
         job = _cloudpickle().loads(payload)
+        _anchor(*job)  # once per worker: every worker starts its points from the same basis
         _WORKER_CACHE[digest] = job
         while len(_WORKER_CACHE) > 4:
             _WORKER_CACHE.popitem(last=False)
@@ -235,7 +260,9 @@ def _parallel(executor, factory, points, spec, rows, bar, n_jobs, address, clien
     payload = _cloudpickle().dumps((factory, spec))
     digest = hashlib.sha1(payload).hexdigest()
     workers = _workers(n_jobs, executor)
-    size = chunksize or max(1, math.ceil(len(points) / (8 * workers)))
+    # 2 chunks a worker: each chunk costs a round trip (and, on a small machine, the scheduler's
+    # CPU time); two still let a worker that drew the slow points hand work to the other
+    size = chunksize or max(1, math.ceil(len(points) / (2 * workers)))
     indexed = list(enumerate(points))
     chunks = [indexed[k:k + size] for k in range(0, len(indexed), size)]
 
@@ -263,7 +290,7 @@ def _parallel(executor, factory, points, spec, rows, bar, n_jobs, address, clien
     if own:
         if address is None:
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+                                   dashboard_address=":0")
         client = Client(address or cluster)
     try:
         shared = client.scatter(payload, broadcast=True, hash=False)  # a fresh key: no race with an old sweep

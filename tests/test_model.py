@@ -201,3 +201,68 @@ def test_certificate_handles_variables_on_the_right_hand_side():
     assert sol.value == pytest.approx(1.5)
     assert sol.prices["link"] == pytest.approx(2.0) and sol.prices["cap"] == pytest.approx(1.5)
     assert sol.certificate.duality_gap < 1e-9 and sol.certificate.dual_infeasibility < 1e-9
+
+
+# ---------------------------------------------------------------- warm re-solves (optmarkets.hotstart)
+@pytest.fixture
+def platform():
+    rng = np.random.default_rng(3)
+    econ = om.PersonalDataEconomy(np.arange(1.0, 11.0), rng.dirichlet(np.ones(10)), np.zeros(10), gamma_pi=0.2)
+    return econ, [econ.mass * rng.uniform(0.1, 1.0, 10) for _ in range(6)]
+
+
+def test_warm_solve_equals_cold_value_in_fewer_pivots(platform):
+    econ, qs = platform
+    model = econ.platform_problem(qs[0])
+    model.reset_warm_start()
+    model.solve(warm_start=True)  # cold: its basis becomes the anchor
+    for q in qs[1:]:
+        cold = econ.platform_problem(q).solve()
+        cold_pivots = econ.platform_problem(q).problem.solver_stats.num_iters
+        warm = econ.platform_problem(q).solve(warm_start=True)
+        warm_pivots = econ.platform_problem(q).problem.solver_stats.num_iters
+        assert warm.value == pytest.approx(cold.value, abs=1e-10) == econ.bbm_value(q)
+        assert warm.certificate.ok(1e-9)  # recomputed primal and dual residuals, duality gap
+        np.testing.assert_allclose(warm.prices["consistency"], cold.prices["consistency"], atol=1e-8)
+        assert warm_pivots < cold_pivots  # the anchor basis is used (no presolve, few pivots)
+
+
+def test_warm_solves_do_not_depend_on_their_order(platform):
+    econ, qs = platform
+    anchor = econ.platform_problem(qs[0])
+    anchor.reset_warm_start()
+    anchor.solve(warm_start=True)
+    forward = [econ.platform_problem(q).solve(warm_start=True) for q in qs]
+    backward = [econ.platform_problem(q).solve(warm_start=True) for q in reversed(qs)][::-1]
+    for a, b in zip(forward, backward):
+        pd.testing.assert_frame_equal(a["chi"], b["chi"], atol=0, rtol=0)
+        pd.testing.assert_series_equal(a.prices["obedience"], b.prices["obedience"], atol=0, rtol=0)
+
+
+def test_first_warm_solve_after_reset_is_the_cold_solve(platform):
+    econ, qs = platform
+    cold = econ.platform_problem(qs[2]).solve()
+    model = econ.platform_problem(qs[2])
+    model.reset_warm_start()
+    warm = model.solve(warm_start=True)
+    pd.testing.assert_frame_equal(warm["chi"], cold["chi"], atol=1e-12)
+    pd.testing.assert_series_equal(warm.prices["obedience"], cold.prices["obedience"], atol=1e-12)
+
+
+def test_warm_start_survives_an_infeasible_point_and_a_changed_model():
+    model = om.Model("box", sense="max")
+    x = model.variable("x", 2, nonneg=True)
+    cap = model.parameter("cap", [1.0, 2.0])
+    floor = model.parameter("floor", 0.0)
+    model.constrain("cap", family(x, "<=", cap))
+    model.constrain("floor", family(cp.sum(x), ">=", floor))
+    model.maximize(cp.sum(x))
+    assert model.solve(warm_start=True).value == pytest.approx(3.0)
+    with pytest.raises(om.InfeasibleError):
+        model.bind(floor=5.0).solve(warm_start=True)
+    assert model.bind(cap=[2.0, 2.0]).solve(warm_start=True).value == pytest.approx(4.0)
+    extended = model.bind(cap=[2.0, 2.0])
+    extended.constrain("total", family(cp.sum(x), "<=", 3.5))  # a new matrix: a fresh HiGHS model
+    sol = extended.solve(warm_start=True)
+    assert sol.value == pytest.approx(3.5) and sol.prices["total"] == pytest.approx(1.0)
+    assert model.bind(cap=[0.5, 0.5]).solve(warm_start=True).value == pytest.approx(1.0)

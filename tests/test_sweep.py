@@ -29,7 +29,7 @@ def test_grid_is_the_cartesian_product_in_order():
 
 def test_sweep_equals_one_by_one_solves(econ):
     points = markets(econ, 6)
-    df = om.sweep(econ.platform_problem, points, primal=["x"], prices=["consistency"])
+    df = om.sweep(econ.platform_problem, points, primal=["x"], prices=["consistency"], warm_start=False)
     assert list(df.index) == list(range(6)) and (df["status"] == "optimal").all()
     for i, point in enumerate(points):
         sol = econ.platform_problem(**point).solve()
@@ -101,7 +101,7 @@ def test_processes_executor_reports_a_failing_point(econ):
 @pytest.fixture(scope="module")
 def cluster():
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster:
         yield cluster
 
 
@@ -124,8 +124,8 @@ def test_dask_local_cluster_equals_serial(econ, cluster):
     pd.testing.assert_frame_equal(serial.drop(columns="time"), by_address.drop(columns="time"), atol=1e-10)
 
 
-@pytest.mark.slow  # starts its own LocalCluster (~10 s); the shared-cluster test covers the same code
 def test_dask_executor_starts_its_own_local_cluster(econ):
+    # the default dask path: no client or address, so the sweep starts (and stops) a LocalCluster
     pytest.importorskip("distributed")
     points = markets(econ, 6)
     serial = om.sweep(econ.platform_problem, points)
@@ -170,3 +170,30 @@ def test_progress_bar_counts_to_the_total():
     bar.close()
     assert "3/3" in stream.getvalue() and stream.getvalue().endswith("\n")
     assert not Progress(100, stream=io.StringIO()).enabled  # not a terminal: silent by default
+
+
+def test_warm_sweep_equals_cold_sweep_and_is_certified():
+    # n = 12 types: P_q is degenerate enough that a warm start takes a different path than a cold one
+    rng = np.random.default_rng(7)
+    econ = om.PersonalDataEconomy(np.arange(1.0, 13.0), rng.dirichlet(np.ones(12)), np.zeros(12), gamma_pi=0.3)
+    points = [dict(q=econ.mass * rng.uniform(0.05, 1.0, 12)) for _ in range(25)]
+    cold = om.sweep(econ.platform_problem, points, prices=["consistency"], warm_start=False)
+    warm = om.sweep(econ.platform_problem, points, prices=["consistency"], certify=True)
+    np.testing.assert_allclose(warm["value"], cold["value"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(warm["value"], [econ.bbm_value(p["q"]) for p in points], rtol=0, atol=1e-9)
+    psi = [c for c in cold.columns if c.startswith("price:")]
+    np.testing.assert_allclose(warm[psi], cold[psi], rtol=0, atol=1e-7)  # psi is unique at a generic q
+    assert (warm["max_violation"] <= 1e-9).all() and (warm["duality_gap"] <= 1e-8).all()
+
+
+def test_warm_sweep_does_not_depend_on_the_executor_or_the_order(econ):
+    points = markets(econ, 12, seed=11)
+    kwargs = dict(primal=True, prices=True)
+    serial = om.sweep(econ.platform_problem, points, **kwargs).drop(columns="time")
+    procs = om.sweep(econ.platform_problem, points, n_jobs=2, chunksize=3, **kwargs).drop(columns="time")
+    pd.testing.assert_frame_equal(serial, procs, atol=0, rtol=0)  # the same anchor basis everywhere
+    other = econ.platform_problem(points[5]["q"])  # history must not matter: anchor another point
+    other.reset_warm_start()
+    other.solve(warm_start=True)
+    again = om.sweep(econ.platform_problem, points, **kwargs).drop(columns="time")
+    pd.testing.assert_frame_equal(serial, again, atol=0, rtol=0)
