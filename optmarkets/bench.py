@@ -57,6 +57,7 @@ import pandas as pd
 import optmarkets
 
 from . import backends
+from .hotstart import StandardForm, highs_option_values
 from .model import Model
 from .primitives import InputError
 from .solution import Solution
@@ -95,6 +96,7 @@ class Instance:
     seed: int
     model: Model
     economic: Callable[[Solution], dict[str, float]] | None = None
+    solve_options: dict = field(default_factory=dict)  # model-specific keywords of its solve()
 
     @property
     def name(self) -> str:
@@ -124,15 +126,15 @@ class ProblemFamily:
         """The instance of this size and seed (deterministic: same data every call)."""
         rng = np.random.default_rng([seed, size, zlib.crc32(self.name.encode())])
         built = self.build(size, rng)
-        model, economic = built if isinstance(built, tuple) else (built, None)
-        return Instance(self.name, size, seed, model, economic)
+        model, *rest = built if isinstance(built, tuple) else (built,)
+        return Instance(self.name, size, seed, model, *rest)
 
 
 _FAMILIES: dict[str, ProblemFamily] = {}
 
 
 def problem_family(name: str, *, sizes, needs: str, smoke=None, description: str = ""):
-    """Register `fn(size, rng) -> Model | (Model, economic_check)` as a benchmark family."""
+    """Register `fn(size, rng) -> Model | (Model, economic_check[, solve_options])` as a benchmark family."""
     def register(fn):
         _FAMILIES[name] = ProblemFamily(name, fn, tuple(sizes), tuple(smoke or sizes[:1]), needs,
                                         description or (fn.__doc__ or "").strip().split("\n")[0])
@@ -205,7 +207,9 @@ def _hs_mechanism(n: int, rng: np.random.Generator):
     values = np.round(rng.uniform(0.1, 2.0, (n, k)), 6)
     seller = optmarkets.MultiProductSeller(pd.DataFrame(values, index=[f"t{i}" for i in range(n)],
                                                         columns=[f"a{j}" for j in range(1, k + 1)]))
-    return seller.optimal_mechanism(rng.dirichlet(np.ones(n)))
+    # rule=None: the LP itself; the selection chain of spec §B.2 fixes revenue within a slack of
+    # ~1e-8, which the high tier's residual test (10 x 1e-9) would count against every solver
+    return seller.optimal_mechanism(rng.dirichlet(np.ones(n))), None, {"rule": None}
 
 
 # ------------------------------------------------------------------ Bonatti–Dahleh–Horel–Nouripour
@@ -224,7 +228,7 @@ class BenchConfig:
     """What to run. families: name -> sizes (None: every available family at its smoke sizes)."""
 
     families: dict[str, list[int]] | None = None
-    solvers: list[str] | None = None  # None: HIGHS and CLARABEL where installed
+    solvers: list[str] | str | None = None  # None: HIGHS and CLARABEL where installed; "all": every one
     tiers: dict[str, float] = field(default_factory=lambda: {"medium": TIERS["medium"]})
     seeds: list[int] = field(default_factory=lambda: [0])
     time_limit: float = 60.0
@@ -274,8 +278,11 @@ class BenchConfig:
         return out
 
     def solver_names(self) -> list[str]:
-        names = [backends.get(s).name for s in self.solvers or [s for s in (REFERENCE, "CLARABEL")
-                                                                 if s in backends.available()]]
+        if self.solvers == "all" or self.solvers == ["all"]:
+            chosen = backends.available()
+        else:
+            chosen = self.solvers or [s for s in (REFERENCE, "CLARABEL") if s in backends.available()]
+        names = [backends.get(s).name for s in chosen]
         return sorted(dict.fromkeys(names), key=lambda s: s != REFERENCE)  # the reference first
 
 
@@ -340,7 +347,7 @@ def _reference(fam: ProblemFamily, size: int, seed: int, cfg: BenchConfig) -> _R
     """The reference solver's (HiGHS, default options) objective and prices."""
     inst = fam.instance(size, seed)
     try:
-        sol = inst.model.solve(REFERENCE, certify=False)
+        sol = inst.model.solve(REFERENCE, certify=False, **inst.solve_options)
         objective, prices = sol.value, {k: _array(v) for k, v in sol.prices.items()}
     except Exception:  # noqa: BLE001 - the records will show the failure; no reference to compare to
         objective, prices = None, {}
@@ -365,37 +372,21 @@ def raw_highs(model: Model, options: dict | None = None, *, repeat: int = 1) -> 
         data = model.problem.get_problem_data(cp.HIGHS)[0]
     except cp.error.SolverError:
         return None, None
-    A = data["A"].tocsc()
-    n_eq = data["dims"].zero
-    inf = highspy.kHighsInf
-    lb, ub = data.get("lower_bounds"), data.get("upper_bounds")
+    form = StandardForm.of(data)
     best = math.inf
     backends.silence_highs_banner()
     for _ in range(max(1, repeat)):
         start = time.perf_counter()
-        hm = highspy.HighsModel()
-        lp = hm.lp_
-        lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]
-        lp.col_cost_ = data["c"]
-        lp.row_upper_ = data["b"]
-        lp.row_lower_ = np.concatenate([data["b"][:n_eq], np.full(A.shape[0] - n_eq, -inf)])
-        lp.col_lower_ = np.full(A.shape[1], -inf) if lb is None else lb
-        lp.col_upper_ = np.full(A.shape[1], inf) if ub is None else ub
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
-        if data.get("int_vars_idx") or data.get("bool_vars_idx"):
-            kinds = np.zeros(A.shape[1], dtype=int)
-            kinds[list(data.get("int_vars_idx", [])) + list(data.get("bool_vars_idx", []))] = 1
-            lp.integrality_ = [highspy.HighsVarType(int(k)) for k in kinds]
+        lp = form.highs_lp()
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
-        for key, value in (options or {}).items():
+        for key, value in highs_option_values(options or {}).items():
             h.setOptionValue(key, value)
-        h.passModel(hm)
+        h.passModel(lp)
         h.run()
         h.getSolution()
         best = min(best, time.perf_counter() - start)
-    return best, int(A.nnz)
+    return best, int(form.A.nnz)
 
 
 def _record(fam, size, seed, solver, tier, tol, cfg, ref: _Reference, raw: tuple, env) -> dict:
@@ -414,7 +405,7 @@ def _record(fam, size, seed, solver, tier, tol, cfg, ref: _Reference, raw: tuple
         with warnings.catch_warnings(record=True) as caught:  # e.g. "may be inaccurate": into the record
             warnings.simplefilter("always")
             try:
-                sol = inst.model.solve(solver, certify=False, **opts)
+                sol = inst.model.solve(solver, certify=False, **inst.solve_options, **opts)
             except Exception as exc:  # noqa: BLE001 - the failure is the record
                 rec.update(status=getattr(exc, "status", "error"), error=f"{type(exc).__name__}: {exc}",
                            time_total=time.perf_counter() - start, time_build=built - start,
@@ -650,7 +641,8 @@ def report(records, out_dir: str | Path | None = None, *, shift: float = SHIFT) 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("config", nargs="?", default=None,
                         help="TOML config, or a preset name in ./benchmarks (e.g. smoke); default: smoke sizes")
-    parser.add_argument("--solvers", default=None, help="comma-separated backends (default: the config's)")
+    parser.add_argument("--solvers", default=None,
+                        help="comma-separated backends, or 'all' installed ones (default: the config's)")
     parser.add_argument("--families", default=None,
                         help="comma-separated family[:size+size], e.g. glp_platform:25+50")
     parser.add_argument("--tiers", default=None, help="comma-separated tier names (low, medium, high) or tolerances")

@@ -18,8 +18,10 @@ a different optimal one than a cold solve does.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 
 class HighsSession:
@@ -29,9 +31,7 @@ class HighsSession:
         self.highs = None
         self.anchor = None  # the optimal basis every warm solve starts from
         self._key: tuple | None = None  # what must stay equal for an in-place update
-        self._c: np.ndarray | None = None
-        self._lower: np.ndarray | None = None
-        self._upper: np.ndarray | None = None
+        self._lp: StandardForm | None = None
 
     def reset(self) -> None:
         """Forget the anchor basis: the next solve starts cold and becomes the new anchor."""
@@ -43,32 +43,25 @@ class HighsSession:
         """Solve cvxpy's HiGHS data; return the results dict cvxpy's HIGHS.invert expects."""
         import highspy
 
-        A = data["A"].tocsc()
-        n_eq = int(data["dims"].zero)
-        inf = highspy.kHighsInf
-        c, upper = np.asarray(data["c"], float), np.asarray(data["b"], float)
-        lower = np.concatenate([upper[:n_eq], np.full(upper.size - n_eq, -inf)])
-        n = A.shape[1]
-        col_lower = np.full(n, -inf) if data.get("lower_bounds") is None else np.asarray(data["lower_bounds"], float)
-        col_upper = np.full(n, inf) if data.get("upper_bounds") is None else np.asarray(data["upper_bounds"], float)
-        options = _flat(options)
-        key = (A.shape, n_eq, A.indptr.tobytes(), A.indices.tobytes(), A.data.tobytes(),
-               col_lower.tobytes(), col_upper.tobytes(), tuple(sorted(options.items())))
+        lp = StandardForm.of(data)
+        options = highs_option_values(options)
+        key = (lp.A.shape, lp.n_eq, lp.A.indptr.tobytes(), lp.A.indices.tobytes(), lp.A.data.tobytes(),
+               lp.col_lower.tobytes(), lp.col_upper.tobytes(), tuple(sorted(options.items())))
         if self.highs is None or key != self._key:
-            self._load(highspy, A, c, lower, upper, col_lower, col_upper, options)
+            self._load(highspy, lp, options)
             self._key = key
         else:  # the same matrix: change only the data that moved
-            h = self.highs
-            if not np.array_equal(c, self._c):
-                h.changeColsCost(n, np.arange(n, dtype=np.int32), c)
-            if not (np.array_equal(lower, self._lower) and np.array_equal(upper, self._upper)):
-                h.changeRowsBounds(upper.size, np.arange(upper.size, dtype=np.int32), lower, upper)
+            h, (m, n) = self.highs, lp.A.shape
+            if not np.array_equal(lp.c, self._lp.c):
+                h.changeColsCost(n, np.arange(n, dtype=np.int32), lp.c)
+            if not (np.array_equal(lp.row_lower, self._lp.row_lower) and np.array_equal(lp.row_upper, self._lp.row_upper)):
+                h.changeRowsBounds(m, np.arange(m, dtype=np.int32), lp.row_lower, lp.row_upper)
             # forget the last solve entirely (its basis and the simplex's edge weights, which steer
             # the pivots), then start from the anchor: the result depends on (data, anchor) only
             h.clearSolver()
             if self.anchor is not None:
                 h.setBasis(self.anchor)
-        self._c, self._lower, self._upper = c, lower, upper
+        self._lp = lp
 
         h = self.highs
         start = time.perf_counter()
@@ -83,24 +76,70 @@ class HighsSession:
             self.anchor = results["basis"]
         return results
 
-    def _load(self, highspy, A, c, lower, upper, col_lower, col_upper, options) -> None:
+    def _load(self, highspy, lp: StandardForm, options: dict) -> None:
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         for name, value in options.items():
             if h.setOptionValue(name, value) == highspy.HighsStatus.kError:
                 raise ValueError(f"HiGHS rejected option {name}={value!r}")
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]
-        lp.col_cost_, lp.col_lower_, lp.col_upper_ = c, col_lower, col_upper
-        lp.row_lower_, lp.row_upper_ = lower, upper
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
-        h.passModel(lp)
+        h.passModel(lp.highs_lp())
         self.highs, self.anchor = h, None
 
 
-def _flat(options: dict) -> dict:
-    # cvxpy's spelling: HiGHS options given flat or nested under "highs_options"
+@dataclass
+class StandardForm:
+    """cvxpy's data for HiGHS as HiGHS reads it: min c.x, row_lower <= A x <= row_upper, column bounds.
+
+    cvxpy stacks n_eq equality rows (A x = b) over inequality rows (A x <= b).
+    """
+
+    c: np.ndarray
+    A: sp.csc_matrix
+    n_eq: int
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integer: list[int]
+
+    @classmethod
+    def of(cls, data: dict) -> StandardForm:
+        inf = np.inf  # highspy.kHighsInf is IEEE infinity
+        A, upper = data["A"].tocsc(), np.asarray(data["b"], float)
+        n_eq, n = int(data["dims"].zero), A.shape[1]
+        lb, ub = data.get("lower_bounds"), data.get("upper_bounds")
+        col_lower = np.full(n, -inf) if lb is None else np.array(lb, float)
+        col_upper = np.full(n, inf) if ub is None else np.array(ub, float)
+        boolean = [int(j) for j in data.get("bool_vars_idx") or []]
+        col_lower[boolean] = np.maximum(col_lower[boolean], 0.0)  # as cvxpy does: booleans are [0, 1] integers
+        col_upper[boolean] = np.minimum(col_upper[boolean], 1.0)
+        return cls(
+            c=np.asarray(data["c"], float), A=A, n_eq=n_eq,
+            row_lower=np.concatenate([upper[:n_eq], np.full(upper.size - n_eq, -inf)]), row_upper=upper,
+            col_lower=col_lower, col_upper=col_upper,
+            integer=sorted(boolean + [int(j) for j in data.get("int_vars_idx") or []]),
+        )
+
+    def highs_lp(self):
+        """A highspy.HighsLp of this form (integer columns marked)."""
+        import highspy
+
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = self.A.shape[1], self.A.shape[0]
+        lp.col_cost_, lp.col_lower_, lp.col_upper_ = self.c, self.col_lower, self.col_upper
+        lp.row_lower_, lp.row_upper_ = self.row_lower, self.row_upper
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = self.A.indptr, self.A.indices, self.A.data
+        if self.integer:
+            kinds = [highspy.HighsVarType.kContinuous] * self.A.shape[1]
+            for j in self.integer:
+                kinds[j] = highspy.HighsVarType.kInteger
+            lp.integrality_ = kinds
+        return lp
+
+
+def highs_option_values(options: dict) -> dict:
+    """HiGHS options as name -> value, from cvxpy's spellings (flat, or nested under "highs_options")."""
     flat = {k: v for k, v in options.items() if k != "highs_options"}
     flat.update(options.get("highs_options") or {})
     flat.pop("verbose", None)

@@ -18,7 +18,7 @@ import math
 import os
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -76,6 +76,12 @@ class Instance:
         result = getattr(self.build(), spec["method"])(**spec.get("args", {}))
         return result.solve(solver) if isinstance(result, Model) else result
 
+    def factory(self, solve: str) -> ProblemFactory:
+        """`factory(**point)`: the [solve.NAME] Model with data or method arguments replaced by the point's."""
+        if solve not in self.solves:
+            raise InputError(f"{self.path.name}: solve: no [solve.{solve}]; have {list(self.solves)}")
+        return ProblemFactory(self, solve)
+
     def reproduce(self, solver: str | None = None) -> list[Check]:
         results: dict[str, object] = {}
         rows = []
@@ -87,6 +93,45 @@ class Instance:
             rows.append(Check(f"{self.name}", chk["quantity"], chk.get("paper"), computed,
                               chk.get("tol", 1e-6), chk.get("note", chk.get("formula", ""))))
         return rows
+
+
+class ProblemFactory:
+    """An instance file's problem as a sweep factory: point keys name [data] fields or the method's args.
+
+    The model object (e.g. the economy) is rebuilt only when the point changes its data, so a sweep
+    over method arguments (the database q of `platform_problem`) re-solves one compiled problem. The
+    first object built is kept, so the points sharing the first point's data share its problem.
+    """
+
+    def __init__(self, instance: Instance, solve: str):
+        self.instance, self.solve = instance, solve
+        self.spec = instance.solves[solve]
+        self._built: dict[str, object] = {}  # data point -> model object (not pickled)
+
+    def keys(self) -> set[str]:
+        return set(self.instance.data) | set(self.spec.get("args", {}))
+
+    def __call__(self, **point) -> Model:
+        args = dict(self.spec.get("args", {}))
+        unknown = set(point) - self.keys()
+        if unknown:
+            raise InputError(f"grid: {sorted(unknown)} are neither [data] fields nor arguments of "
+                             f"[solve.{self.solve}]; those are {sorted(self.keys())}")
+        data_point = {k: v for k, v in point.items() if k in self.instance.data and k not in args}
+        args.update({k: v for k, v in point.items() if k not in data_point})
+        key = repr(sorted(data_point.items()))
+        if key not in self._built:
+            if len(self._built) > 1:  # keep the first object built (a warm sweep's anchor) and the last
+                self._built.pop(list(self._built)[-1])
+            self._built[key] = replace(self.instance, data={**self.instance.data, **data_point}).build()
+        result = getattr(self._built[key], self.spec["method"])(**args)
+        if not isinstance(result, Model):
+            raise InputError(f"{self.instance.path.name}: [solve.{self.solve}] returns a {type(result).__name__}, "
+                             "not a Model; sweeps need a problem to solve")
+        return result
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_built": {}}  # workers rebuild the model from data
 
 
 def extract(result, output: str, loc=None) -> float:

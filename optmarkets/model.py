@@ -268,6 +268,10 @@ class Model:
         results = self._structure.highs.solve(data, options)
         problem.unpack_results(results, chain, inverse)
 
+    def shares_problem_with(self, other: Model) -> bool:
+        """Whether the two are bound copies of one compiled problem (so DPP and warm starts carry over)."""
+        return self._structure is other._structure
+
     def reset_warm_start(self) -> None:
         """Forget the anchor basis of warm solves: the next `solve(warm_start=True)` starts cold."""
         self._structure.highs.reset()

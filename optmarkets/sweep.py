@@ -89,9 +89,10 @@ def sweep(
     chunksize: points per task for the parallel executors (default: two tasks per worker).
     certify: also compute each Solution's certificate (columns max_violation, duality_gap). It is off
         by default because at small sizes it costs more than the solve itself.
-    warm_start: with HiGHS on an LP, every point re-solves from the optimal basis of the grid's first
-        point (`Model.solve(warm_start=True)`), in every process, so the result does not depend on
-        the executor or the chunking. Values equal cold solves to the solver's tolerance; where a
+    warm_start: with HiGHS on an LP, every point that shares the grid's first point's compiled
+        problem (a factory that binds data into one model) re-solves from that point's optimal basis
+        (`Model.solve(warm_start=True)`), in every process, so the result does not depend on the
+        executor or the chunking; points that build a new model are solved cold. Values equal cold solves to the solver's tolerance; where a
         point's LP has several optimal vertices the one returned may differ from a cold solve's.
         False: every point is a cold solve. Other solvers always solve cold.
     progress: show a progress bar on stderr (default: when stderr is a terminal and the sweep is long).
@@ -118,9 +119,9 @@ def sweep(
     rows: list[dict | None] = [None] * len(points)
     try:
         if executor == "serial" or not points:
-            _anchor(factory, spec)
+            anchor = _anchor(factory, spec)
             for i, point in enumerate(points):
-                rows[i] = _solve_point(factory, point, spec)
+                rows[i] = _solve_point(factory, point, spec, anchor)
                 bar.update()
         else:
             _parallel(executor, factory, points, spec, rows, bar, n_jobs, address, client, chunksize)
@@ -145,16 +146,21 @@ class _Spec:
         self.certify, self.warm_start, self.first, self.solve_options = certify, warm_start, first, solve_options
 
 
-def _anchor(factory, spec: _Spec) -> None:
-    """Warm sweeps: solve the grid's first point cold, so that its basis anchors every other point."""
+def _anchor(factory, spec: _Spec) -> Model | None:
+    """Warm sweeps: solve the grid's first point cold; its basis anchors the points that share its problem.
+
+    Points whose factory returns another compiled problem (new data built into a new model) are
+    solved cold, so that no point's answer depends on which point a process happened to solve first.
+    """
     if not spec.warm_start or spec.first is None:
-        return
+        return None
     try:
         model = factory(**spec.first)
         model.reset_warm_start()
         model.solve(spec.solver, certify=False, warm_start=True, **spec.solve_options)
+        return model
     except Exception:  # noqa: BLE001 - the point's own solve records its failure
-        pass
+        return None
 
 
 def _bind(model: Model, **point) -> Model:
@@ -171,12 +177,13 @@ def _points(grid) -> list[dict]:
     return points
 
 
-def _solve_point(factory, point: dict, spec: _Spec) -> dict:
+def _solve_point(factory, point: dict, spec: _Spec, anchor: Model | None = None) -> dict:
     row = {key: _cell(val) for key, val in point.items()}
     start = time.perf_counter()
     try:
-        sol = factory(**point).solve(spec.solver, certify=spec.certify, warm_start=spec.warm_start,
-                                     **spec.solve_options)
+        model = factory(**point)
+        warm = anchor is not None and model.shares_problem_with(anchor)
+        sol = model.solve(spec.solver, certify=spec.certify, warm_start=warm, **spec.solve_options)
         row.update(status=sol.status, value=sol.value, solver=sol.solver, error=None)
         for name, fn in spec.outputs.items():
             row[name] = fn(sol)
@@ -240,12 +247,12 @@ def _solve_chunk(payload: bytes, digest: str, chunk: list[tuple[int, dict]]) -> 
     job = _WORKER_CACHE.get(digest)
     if job is None:
         job = _cloudpickle().loads(payload)
-        _anchor(*job)  # once per worker: every worker starts its points from the same basis
+        job = (*job, _anchor(*job))  # once per worker: every worker starts from the same basis
         _WORKER_CACHE[digest] = job
         while len(_WORKER_CACHE) > 4:
             _WORKER_CACHE.popitem(last=False)
-    factory, spec = job
-    return [(i, _solve_point(factory, point, spec)) for i, point in chunk]
+    factory, spec, anchor = job
+    return [(i, _solve_point(factory, point, spec, anchor)) for i, point in chunk]
 
 
 def _cloudpickle():

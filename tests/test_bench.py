@@ -182,6 +182,11 @@ def test_bad_configs_name_their_field(tmp_path):
         bench.BenchConfig.load(dict(solvers=["NOPE"])).solver_names()
 
 
+def test_all_solvers_means_every_installed_backend_reference_first():
+    names = bench.BenchConfig.load(dict(solvers="all")).solver_names()
+    assert names[0] == "HIGHS" and set(names) == set(om.backends.available())
+
+
 @pytest.mark.parametrize("name", sorted(bench.families()))
 def test_every_available_family_solves_with_economic_residuals(name):
     fam = bench.family(name)

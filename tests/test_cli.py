@@ -3,8 +3,10 @@
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
+import optmarkets as om
 from optmarkets import instances
 from optmarkets.cli import main
 
@@ -58,3 +60,36 @@ def test_bad_instance_file(tmp_path):
     (tmp_path / "broken.toml").write_text("model = ")
     with pytest.raises(instances.InputError, match="broken.toml is not valid TOML"):
         instances.load(tmp_path / "broken.toml")
+
+
+def test_sweep_command_writes_the_grid_with_prices(tmp_path, capsys):
+    out = tmp_path / "sweep.csv"
+    rc = main(["sweep", "glp-section-4-1", "--problem", "P_q_ce", "--vary", "gamma_u=0.5:1.5:3",
+               "--vary", "q=[[0.3,0.3],[0.3,0.7],[0.2,0.5]]", "--prices", "consistency", "--out", str(out)])
+    assert rc == 0 and "9 points written" in capsys.readouterr().out
+    df = pd.read_csv(out)
+    assert df["gamma_u"].tolist() == [0.5] * 3 + [1.0] * 3 + [1.5] * 3
+    q = df["q"].map(eval)
+    v = df["gamma_u"] * q.map(min)  # V(q) = gamma_u min(q1, q2) (gamma_pi = 0, values 1 and 2)
+    assert df["value"].tolist() == pytest.approx(v.tolist(), abs=1e-12)
+    low_first = q.map(lambda x: x[0] < x[1])  # q1 short: a w=1 record is worth gamma_u, a w=2 one nothing
+    assert df.loc[low_first, "price:consistency[w=1]"].tolist() == pytest.approx(df.loc[low_first, "gamma_u"].tolist())
+    assert (df.loc[low_first, "price:consistency[w=2]"] == 0).all()
+
+
+def test_sweep_command_names_bad_axes(capsys):
+    assert main(["sweep", "glp-section-4-1", "--vary", "gama_u=0.5:1:2"]) == 2
+    assert "gama_u" in capsys.readouterr().err
+    assert main(["sweep", "glp-section-4-1", "--vary", "gamma_u=0.5:x:2"]) == 2
+    assert "vary" in capsys.readouterr().err
+    assert main(["sweep", "glp-section-4-1", "--vary", "gamma_u"]) == 2
+
+
+def test_instance_factory_sweeps_data_and_arguments_the_same_in_every_executor():
+    inst = instances.load(instances.find("glp-section-4-1"))
+    grid = om.grid(gamma_u=[0.6, 0.9, 1.2], q=[[0.3, 0.3], [0.25, 0.6], [0.1, 0.4], [0.3, 0.7]])
+    serial = om.sweep(inst.factory("P_q_ce"), grid, primal=True, prices=True).drop(columns="time")
+    procs = om.sweep(inst.factory("P_q_ce"), grid, primal=True, prices=True, n_jobs=2, chunksize=5)
+    pd.testing.assert_frame_equal(serial, procs.drop(columns="time"), atol=0, rtol=0)
+    econ = om.PersonalDataEconomy([1, 2], [0.3, 0.7], [0.3, 0.3], gamma_u=0.9)
+    assert serial.loc[5, "value"] == pytest.approx(econ.bbm_value([0.25, 0.6]), abs=1e-12)
