@@ -30,8 +30,8 @@ class HighsSession:
     def __init__(self) -> None:
         self.highs = None
         self.anchor = None  # the optimal basis every warm solve starts from
-        self._key: tuple | None = None  # what must stay equal for an in-place update
-        self._lp: StandardForm | None = None
+        self._lp: StandardForm | None = None  # the LP HiGHS holds now
+        self._options: dict | None = None
 
     def reset(self) -> None:
         """Forget the anchor basis: the next solve starts cold and becomes the new anchor."""
@@ -45,11 +45,9 @@ class HighsSession:
 
         lp = StandardForm.of(data)
         options = highs_option_values(options)
-        key = (lp.A.shape, lp.n_eq, lp.A.indptr.tobytes(), lp.A.indices.tobytes(), lp.A.data.tobytes(),
-               lp.col_lower.tobytes(), lp.col_upper.tobytes(), tuple(sorted(options.items())))
-        if self.highs is None or key != self._key:
+        if self.highs is None or options != self._options or not lp.same_matrix_and_bounds(self._lp):
             self._load(highspy, lp, options)
-            self._key = key
+            self._options = options
         else:  # the same matrix: change only the data that moved
             h, (m, n) = self.highs, lp.A.shape
             if not np.array_equal(lp.c, self._lp.c):
@@ -119,6 +117,13 @@ class StandardForm:
             col_lower=col_lower, col_upper=col_upper,
             integer=sorted(boolean + [int(j) for j in data.get("int_vars_idx") or []]),
         )
+
+    def same_matrix_and_bounds(self, other: StandardForm | None) -> bool:
+        """Whether HiGHS can take this form by changing costs and row bounds of `other` in place."""
+        return other is not None and self.A.shape == other.A.shape and self.n_eq == other.n_eq and all(
+            np.array_equal(a, b) for a, b in (
+                (self.A.indptr, other.A.indptr), (self.A.indices, other.A.indices), (self.A.data, other.A.data),
+                (self.col_lower, other.col_lower), (self.col_upper, other.col_upper)))
 
     def highs_lp(self):
         """A highspy.HighsLp of this form (integer columns marked)."""
