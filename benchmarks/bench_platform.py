@@ -69,7 +69,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[25, 50, 100])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    om.backends.silence_highs_banner()
+    om.solvers.silence_highs_banner()
     header = (f"{'n':>4} {'vars':>7} {'rows':>7} {'nnz':>9} {'raw s':>8} {'first s':>8} {'ratio':>6} "
               f"{'resolve s':>9} {'ratio':>6} {'warm s':>7} {'ratio':>6} {'compile s':>9} {'certify s':>9} {'peak MiB':>8} {'|dV|':>8}")
     print(header)

@@ -7,7 +7,7 @@ Same as `optmarkets bench --summarize results.jsonl --report report-folder`.
 
 import argparse
 
-from optmarkets import bench
+from optmarkets.app import bench
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

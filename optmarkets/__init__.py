@@ -2,10 +2,14 @@
 
 Each paper's problem is a declarative model assembled from reusable constraint builders, solved by
 pluggable backends, with dual variables exposed as prices (d optimal value / d right-hand side).
+
+Layers import only downward: core <- solvers <- builders, theory <- papers, games <- app.
+This module re-exports the public API and imports no application module.
 """
 
-from . import backends, builders
-from .errors import (
+from . import builders, solvers, theory
+from .core import Certificate, Model, Solution
+from .core.errors import (
     CapabilityError,
     InfeasibleError,
     InputError,
@@ -15,25 +19,33 @@ from .errors import (
     UnboundedError,
     UnknownSolverError,
 )
-from .model import Model
-from .models.data_broker import DataBroker
-from .models.info_selling import InformationSeller
-from .models.multiproduct import MultiProductSeller, ParetoCheck, ParetoSearch, Segmentation
-from .models.personal_data import PersonalDataEconomy
-from .primitives import Distribution
-from .solution import Certificate, Solution
-from .sweep import grid, sweep
-
-from . import bench  # noqa: E402 - its problem families need the model classes above
+from .papers.bdhn import InformationSeller
+from .papers.glp import PersonalDataEconomy
+from .papers.hs import MultiProductSeller, ParetoCheck, ParetoSearch, Segmentation
+from .papers.yang import DataBroker
+from .theory import Distribution
 
 __version__ = "0.1.0"
+
+_LAZY = {"sweep": ("optmarkets.app.sweep", "sweep"), "grid": ("optmarkets.app.sweep", "grid")}
+
+
+def __getattr__(name: str):
+    # the application layer loads on first use, so `import optmarkets` stays light
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'optmarkets' has no attribute {name!r}")
+
 
 __all__ = [
     # models, one per paper
     "PersonalDataEconomy", "DataBroker", "MultiProductSeller", "Segmentation", "ParetoCheck", "ParetoSearch",
     "InformationSeller",
     # the core
-    "Model", "Solution", "Certificate", "Distribution", "sweep", "grid", "bench", "backends", "builders",
+    "Model", "Solution", "Certificate", "Distribution", "sweep", "grid", "solvers", "builders", "theory",
     # errors
     "InputError", "OptmarketsError", "SolveError", "InfeasibleError", "UnboundedError", "SolverFailedError",
     "UnknownSolverError", "CapabilityError",

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 import optmarkets as om
-from optmarkets import bench
+from optmarkets.app import bench
 from optmarkets.builders import consistency
 from optmarkets.builders.obedience import obedience_matrix
-from optmarkets.cli import main
+from optmarkets.app.cli import main
 
 SMOKE = Path(__file__).resolve().parents[1] / "benchmarks" / "smoke.toml"
 
@@ -184,7 +184,7 @@ def test_bad_configs_name_their_field(tmp_path):
 
 def test_all_solvers_means_every_installed_backend_reference_first():
     names = bench.BenchConfig.load(dict(solvers="all")).solver_names()
-    assert names[0] == "HIGHS" and set(names) == set(om.backends.available())
+    assert names[0] == "HIGHS" and set(names) == set(om.solvers.available())
 
 
 @pytest.mark.parametrize("name", sorted(bench.families()))

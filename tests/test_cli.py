@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import optmarkets as om
-from optmarkets import instances
-from optmarkets.cli import main
+from optmarkets.app import instances
+from optmarkets.app.cli import main
 
 
 def test_reproduce_section_4_1(capsys):

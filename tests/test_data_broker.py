@@ -8,7 +8,7 @@ import pytest
 
 import optmarkets as om
 from optmarkets.builders import best_response_bound
-from optmarkets.primitives import InputError
+from optmarkets import InputError
 
 TEXTBOOK = dict(values=[1, 2, 3], value_probs=[1 / 3] * 3, costs=[0.25, 0.75], cost_probs=[0.5, 0.5])
 

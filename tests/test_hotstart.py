@@ -7,7 +7,7 @@ import pytest
 
 import optmarkets as om
 from optmarkets.builders import family
-from optmarkets.hotstart import StandardForm, highs_option_values
+from optmarkets.solvers.highs import StandardForm, highs_option_values
 
 
 def knapsack():

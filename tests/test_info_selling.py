@@ -11,7 +11,7 @@ from scipy import stats
 
 import optmarkets as om
 from optmarkets import InputError
-from optmarkets.models.info_selling import Continuum, product_rule
+from optmarkets.papers.bdhn.seller import Continuum, product_rule
 
 TOL = 1e-7
 

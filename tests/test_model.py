@@ -105,7 +105,7 @@ def test_unknown_solver_lists_available():
 
 
 def test_uninstalled_solver_is_a_clear_error():
-    missing = [n for n, b in om.backends.registered().items() if not b.installed]
+    missing = [n for n, b in om.solvers.registered().items() if not b.installed]
     if not missing:
         pytest.skip("every registered solver is installed")
     with pytest.raises(om.UnknownSolverError, match="registered but not installed"):

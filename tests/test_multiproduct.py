@@ -7,7 +7,7 @@ import pytest
 
 import optmarkets as om
 from optmarkets.builders import family
-from optmarkets.models.multiproduct import section3, three_type_example
+from optmarkets.papers.hs.seller import section3, three_type_example
 
 TOL = 1e-7
 

@@ -6,7 +6,7 @@ import pytest
 from conftest import assert_certified
 
 import optmarkets as om
-from optmarkets.primitives import InputError
+from optmarkets import InputError
 
 
 @pytest.fixture

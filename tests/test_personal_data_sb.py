@@ -8,9 +8,9 @@ from conftest import random_economy
 from scipy.optimize import linprog
 
 import optmarkets as om
-from optmarkets import backends
+from optmarkets import solvers as backends
 from optmarkets.builders import sequential_rationality, supply_limit
-from optmarkets.primitives import InputError
+from optmarkets import InputError
 
 FORMS = ("disjunctive", "disjunctive-milp", "kkt")
 SECOND_MILP = [s for s in backends.milp_solvers() if s != "HIGHS"]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import optmarkets as om
-from optmarkets import primitives as pr
+from optmarkets.core import validate as pr
 
 
 def test_probabilities_must_sum_to_one():

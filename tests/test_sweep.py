@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import optmarkets as om
-from optmarkets.sweep import Progress, _cloudpickle, flatten, grid
+from optmarkets.app.sweep import Progress, _cloudpickle, flatten, grid
 
 
 @pytest.fixture(scope="module")

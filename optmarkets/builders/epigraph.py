@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..primitives import InputError
-from .base import Family, family
+from ..core.errors import InputError
+from ..core.family import Family, family
 
 
 def best_response_bound(bound: cp.Expression, M: cp.Expression, segment, agent, pay, *,

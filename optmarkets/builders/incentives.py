@@ -11,8 +11,8 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-from ..primitives import InputError
-from .base import Family, family
+from ..core.errors import InputError
+from ..core.family import Family, family
 
 
 def report_utility(values, allocation: cp.Expression, payment: cp.Expression) -> cp.Expression:

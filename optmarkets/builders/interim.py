@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..primitives import InputError
-from .base import Family, family
+from ..core.errors import InputError
+from ..core.family import Family, family
 
 
 def expectation_matrix(pay: np.ndarray, groups: np.ndarray, n_groups: int | None = None) -> sp.csr_matrix:

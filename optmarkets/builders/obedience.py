@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..primitives import InputError
-from .base import Family, family
+from ..core.errors import InputError
+from ..core.family import Family, family
 
 
 def obedience_matrix(pay: np.ndarray, groups: np.ndarray | None = None) -> tuple[sp.csr_matrix, np.ndarray]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import cvxpy as cp
 import pandas as pd
 
-from .base import Family, family
+from ..core.family import Family, family
 
 
 def consistency(M: cp.Expression, market, index: pd.Index | None = None, *, axis: int = 0,

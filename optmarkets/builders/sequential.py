@@ -28,21 +28,22 @@ Two exact single-level forms (spec §A.3) are offered; both add P_q's primal fea
   derivation — too small a bound silently cuts off the optimum, so no default is guessed).
 
 Any point the forms accept is optimal for P_q whatever the big-Ms; valid big-Ms make them exact.
-The leader's objective is the caller's: `model.maximize(...)` on the same chi and q, e.g. welfare
-sum (v + u - r) chi + R (GLP's SB) or social welfare sum (v + u + pi - r) chi + R (App. B.1).
+The builder returns the families only. The caller declares the auxiliary variables and, for the
+disjunctive LPs, solves the best of the K programs with `optmarkets.core.BestOf` over the `cut`
+Parameter (`optmarkets.papers.glp.programs.leader_program` does both). The leader's objective is
+the caller's, e.g. welfare sum (v + u - r) chi + R (GLP's SB) or social welfare
+sum (v + u + pi - r) chi + R (App. B.1).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-from ..errors import InfeasibleError
-from ..primitives import InputError, as_matrix, nonnegative
-from .base import Family, family
+from ..core.errors import InputError
+from ..core.validate import as_matrix, nonnegative
+from ..core.family import Family, family
 from .obedience import obedience, obedience_matrix
 from .segmentation import consistency
 
@@ -74,57 +75,22 @@ def dual_slack(psi: cp.Expression, lam: cp.Expression, payoff, D, shape) -> cp.E
     return spread - np.asarray(payoff, float) - cp.reshape(D.T @ lam, (n_act, n), order="C")
 
 
-@dataclass
-class SequentialRationality:
-    """What `sequential_rationality` added to a model, and how to solve the result exactly."""
+def sequential_rationality(chi: cp.Expression, q: cp.Expression, payoff, obey_pay, *, actions: pd.Index,
+                           types: pd.Index, cap, form: str = "disjunctive", cut: cp.Expression | None = None,
+                           dual_vertices=None, select: cp.Expression | None = None, dual=None,
+                           dual_bounds: dict | None = None) -> dict[str, Family]:
+    """The families that make `chi` solve the follower's LP P_q (payoff `payoff`, obedience `obey_pay`).
 
-    model: object
-    form: str
-    candidates: pd.DataFrame | None = None  # psi_k, one row per candidate (disjunctive forms)
-    parameter: str | None = None  # the candidate Parameter of the disjunctive LPs
-    families: list[str] = field(default_factory=list)
-    variables: list[str] = field(default_factory=list)
-    big_m: dict = field(default_factory=dict)
-
-    def solve(self, solver: str | None = None, **options):
-        """The exact optimum. Disjunctive LPs: the best of the K LPs (the Solution of the winning
-        one, with `outputs["candidate"]` its label and `outputs["candidate_values"]` all K values);
-        MILP forms: one MILP solve (no duals: re-solve the follower's LP at the optimal q for prices)."""
-        if self.form != "disjunctive":
-            return self.model.bind().solve(solver, **options)  # bind(): the plain Model's solve
-        best, values = None, {}
-        for label, row in self.candidates.iterrows():
-            try:
-                sol = self.model.bind(**{self.parameter: row.to_numpy()}).solve(solver, **options)
-            except InfeasibleError:
-                values[label] = np.nan
-                continue
-            values[label] = sol.value
-            better = best is None or (sol.value > best[1].value + 1e-12 if self.model.sense == "max"
-                                      else sol.value < best[1].value - 1e-12)
-            if better:
-                best = (label, sol)
-        if best is None:
-            raise InfeasibleError(self.model.name, solver or "HIGHS", "infeasible",
-                                  "every disjunctive LP is infeasible")
-        label, sol = best
-        sol.outputs["candidate"] = label
-        sol.outputs["candidate_values"] = pd.Series(values, name="value").rename_axis(self.candidates.index.name)
-        return sol
-
-
-def sequential_rationality(model, chi: cp.Variable, q: cp.Expression, payoff, obey_pay, *, actions: pd.Index,
-                           types: pd.Index, cap, form: str = "disjunctive", dual_vertices=None,
-                           dual_bounds: dict | None = None, prefix: str = "") -> SequentialRationality:
-    """Constrain `chi` to solve the follower's LP P_q (payoff `payoff`, obedience payoffs `obey_pay`).
-
-    model: the Model to add to; chi: (|A|, n) variable; q: (n,) expression with 0 <= q <= cap (the
-    caller's constraint); actions, types: labels of chi's rows and columns; form: "disjunctive",
-    "disjunctive-milp" or "kkt"; dual_vertices: (K, n) DataFrame/array of dual-feasible psi_k with
-    V(q) = min_k psi_k.q (disjunctive forms); dual_bounds: {"lambda": M_lambda, "slack": M_s}
-    (kkt form); prefix: prepended to every added family/variable name.
-    Solve with the returned object's `.solve()`: for the disjunctive form, `model.solve()` alone
-    solves only the LP of the candidate currently in the cut Parameter (a lower bound).
+    chi: (|A|, n) variable; q: (n,) expression with 0 <= q <= cap (the caller's constraint);
+    actions, types: labels of chi's rows and columns; form: "disjunctive", "disjunctive-milp" or
+    "kkt". Per form, the caller supplies
+      disjunctive:      cut, an (n,) Parameter holding one candidate psi_k (bind each in turn);
+      disjunctive-milp: dual_vertices, (K, n) psi_k with V(q) = min_k psi_k.q, and select, a (K,)
+                        boolean variable;
+      kkt:              dual = (psi (n,), lam (R,) >= 0, z (|A|, n) boolean, y (R,) boolean) with R
+                        the obedience rows (`obedience_rows`), and dual_bounds {"lambda", "slack"}.
+    Returns {name: Family}: consistency, obedience, then value_cut (disjunctive), select_one and
+    value_cut (MILP) or dual_feasibility, cs_chi, cs_slack, cs_lambda, cs_obedience (kkt).
     """
     if form not in FORMS:
         raise InputError(f"form: must be one of {FORMS}, got {form!r}")
@@ -134,51 +100,38 @@ def sequential_rationality(model, chi: cp.Variable, q: cp.Expression, payoff, ob
     if payoff.shape != shape or obey_pay.shape != shape:
         raise InputError(f"payoff: payoff and obey_pay must have chi's shape {shape}")
     cap = nonnegative("cap", cap, length=shape[1])
-    out = SequentialRationality(model, form)
-    name = lambda s: f"{prefix}{s}"  # noqa: E731
-
-    def add(fam_name, fam):
-        model.constrain(name(fam_name), fam)
-        out.families.append(name(fam_name))
-
+    out: dict[str, Family] = {}
     if isinstance(q, cp.Expression) and q.variables():
         # a decision q goes to the left: families keep data on the right (prices are d value / d rhs)
-        add("consistency", family(cp.sum(chi, axis=0) - q, "==", 0.0, types,
-                                  "the platform's measure adds up to the database q"))
+        out["consistency"] = family(cp.sum(chi, axis=0) - q, "==", 0.0, types,
+                                    "the platform's measure adds up to the database q")
     else:
-        add("consistency", consistency(chi, q, types))
-    add("obedience", obedience(chi, obey_pay, actions))
+        out["consistency"] = consistency(chi, q, types)
+    out["obedience"] = obedience(chi, obey_pay, actions)
 
-    if form in ("disjunctive", "disjunctive-milp"):
-        if dual_vertices is None:
-            raise InputError("dual_vertices: the disjunctive form needs dual-feasible psi_k with "
-                             "V(q) = min_k psi_k.q for every q (spec §A.3, F1)")
-        psi = dual_vertices if isinstance(dual_vertices, pd.DataFrame) else pd.DataFrame(
-            as_matrix("dual_vertices", dual_vertices), columns=types)
-        if psi.shape[1] != shape[1]:
-            raise InputError(f"dual_vertices: need {shape[1]} columns (one per type), got {psi.shape[1]}")
-        if psi.index.name is None:
-            psi = psi.rename_axis("candidate")
-        out.candidates = psi
-        if form == "disjunctive":
-            param = model.parameter(name("psi_cut"), psi.iloc[0].to_numpy(), index=types)
-            out.parameter = name("psi_cut")
-            add("value_cut", value_cut(chi, q, payoff, param, index=pd.Index(["cut"], name="value cut")))
-        else:
-            Psi = psi.to_numpy(float)
-            floor = np.minimum(payoff.min(axis=0), 0.0) @ cap  # sum v chi >= floor for every feasible chi
-            big = np.maximum(Psi, 0.0) @ cap - floor
-            pick = model.variable(name("select"), psi.shape[0], index=psi.index, boolean=True)
-            out.variables.append(name("select"))
-            out.big_m["value_cut"] = pd.Series(big, index=psi.index)
-            add("select_one", family(cp.sum(pick), "==", 1.0, None, "exactly one candidate dual is used"))
-            add("value_cut", value_cut(chi, q, payoff, Psi, slack=cp.multiply(big, 1 - pick), index=psi.index))
+    if form == "disjunctive":
+        if cut is None:
+            raise InputError("cut: the disjunctive form needs a Parameter holding one candidate dual psi_k")
+        out["value_cut"] = value_cut(chi, q, payoff, cut, index=pd.Index(["cut"], name="value cut"))
+        return out
+    if form == "disjunctive-milp":
+        psi = candidate_duals(dual_vertices, types)
+        if select is None or tuple(select.shape) != (psi.shape[0],):
+            raise InputError(f"select: the disjunctive MILP needs a boolean variable of shape ({psi.shape[0]},)")
+        Psi = psi.to_numpy(float)
+        floor = np.minimum(payoff.min(axis=0), 0.0) @ cap  # sum v chi >= floor for every feasible chi
+        big = np.maximum(Psi, 0.0) @ cap - floor
+        out["select_one"] = family(cp.sum(select), "==", 1.0, None, "exactly one candidate dual is used")
+        out["value_cut"] = value_cut(chi, q, payoff, Psi, slack=cp.multiply(big, 1 - select), index=psi.index)
         return out
 
     # ---- form "kkt"
     if not dual_bounds or "lambda" not in dual_bounds or "slack" not in dual_bounds:
         raise InputError("dual_bounds: the KKT form needs {'lambda': M_lambda, 'slack': M_s}, bounds on some "
                          "optimal dual of P_q valid for every q; derive them for your payoff (spec §A.3, F2)")
+    if dual is None or len(dual) != 4:
+        raise InputError("dual: the KKT form needs the variables (psi, lam, z, y)")
+    psi_var, lam, z, y = dual
     D, _ = obedience_matrix(obey_pay)
     try:
         m_lam = np.broadcast_to(np.asarray(dual_bounds["lambda"], float), (D.shape[0],)).copy()
@@ -189,22 +142,29 @@ def sequential_rationality(model, chi: cp.Variable, q: cp.Expression, payoff, ob
     if not (np.isfinite(m_lam).all() and np.isfinite(m_s).all() and m_lam.min() >= 0 and m_s.min() >= 0):
         raise InputError(f"dual_bounds: must be finite and >= 0, got lambda={dual_bounds['lambda']}, "
                          f"slack={dual_bounds['slack']}")
-    rows = model.families[name("obedience")].index
-    psi = model.variable(name("psi"), shape[1], index=types)
-    lam = model.variable(name("lambda"), D.shape[0], index=rows, nonneg=True)
-    z = model.variable(name("cs_z"), shape, index=(actions, types), boolean=True, show=False)
-    y = model.variable(name("cs_y"), D.shape[0], index=rows, boolean=True, show=False)
-    out.variables += [name(s) for s in ("psi", "lambda", "cs_z", "cs_y")]
-    s = dual_slack(psi, lam, payoff, D, shape)
+    rows = out["obedience"].index
+    s = dual_slack(psi_var, lam, payoff, D, shape)
     obeyed = D @ cp.vec(chi, order="C")
     m_obey = np.asarray(D.maximum(0) @ np.tile(cap, shape[0])).ravel()
-    out.big_m.update(chi=cap, slack=m_s, **{"lambda": m_lam}, obedience=m_obey)
     idx = (actions, types)
-    add("dual_feasibility", family(s, ">=", 0.0, idx, "(psi, lambda) is feasible for the dual of P_q"))
-    add("cs_chi", family(chi - cp.multiply(np.tile(cap, (shape[0], 1)), z), "<=", 0.0, idx,
-                         "chi(a, w) > 0 only where z(a, w) = 1"))
-    add("cs_slack", family(s + cp.multiply(m_s, z), "<=", m_s, idx, "reduced cost is 0 where z(a, w) = 1"))
-    add("cs_lambda", family(lam - cp.multiply(m_lam, y), "<=", 0.0, rows, "lambda > 0 only where y = 1"))
-    add("cs_obedience", family(obeyed + cp.multiply(m_obey, y), "<=", m_obey, rows,
-                               "an obedience row with y = 1 binds"))
+    out["dual_feasibility"] = family(s, ">=", 0.0, idx, "(psi, lambda) is feasible for the dual of P_q")
+    out["cs_chi"] = family(chi - cp.multiply(np.tile(cap, (shape[0], 1)), z), "<=", 0.0, idx,
+                           "chi(a, w) > 0 only where z(a, w) = 1")
+    out["cs_slack"] = family(s + cp.multiply(m_s, z), "<=", m_s, idx, "reduced cost is 0 where z(a, w) = 1")
+    out["cs_lambda"] = family(lam - cp.multiply(m_lam, y), "<=", 0.0, rows, "lambda > 0 only where y = 1")
+    out["cs_obedience"] = family(obeyed + cp.multiply(m_obey, y), "<=", m_obey, rows,
+                                 "an obedience row with y = 1 binds")
     return out
+
+
+def candidate_duals(dual_vertices, types: pd.Index) -> pd.DataFrame:
+    """The candidate duals psi_k as a DataFrame (rows: candidates, columns: types)."""
+    if dual_vertices is None:
+        raise InputError("dual_vertices: the disjunctive forms need dual-feasible psi_k with "
+                         "V(q) = min_k psi_k.q for every q (spec §A.3, F1)")
+    psi = dual_vertices if isinstance(dual_vertices, pd.DataFrame) else pd.DataFrame(
+        as_matrix("dual_vertices", dual_vertices), columns=types)
+    if psi.shape[1] != len(types):
+        raise InputError(f"dual_vertices: need {len(types)} columns (one per type), got {psi.shape[1]}")
+    return psi if psi.index.name is not None else psi.rename_axis("candidate")
+

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import optmarkets as om
-from optmarkets.instances import reproduce
-from optmarkets.models.info_selling import CONTINUUM_TABLE, EXACT_TABLE, Continuum
+from optmarkets.app.reproduce import reproduce
+from optmarkets.papers.bdhn.seller import CONTINUUM_TABLE, EXACT_TABLE, Continuum
 
 
 def seller(dist, m, vmax, p, alpha):

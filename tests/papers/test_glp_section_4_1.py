@@ -262,7 +262,7 @@ def test_second_best_database_is_never_ce_supportable(solved, key):
 
 
 def test_section_4_1_instance_files_reproduce():
-    from optmarkets import instances
+    from optmarkets.app import instances
 
     table = instances.reproduce(match="glp-section-4-1-e")
     assert len(table) >= 6 * 8

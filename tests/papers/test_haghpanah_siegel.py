@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import optmarkets as om
-from optmarkets.instances import reproduce
-from optmarkets.models.multiproduct import _single_split, section3, three_type_example
+from optmarkets.app.reproduce import reproduce
+from optmarkets.papers.hs.seller import _single_split, section3, three_type_example
 
 TOL = 1e-7
 

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import optmarkets as om
-from optmarkets.instances import find, load, reproduce
+from optmarkets.app.instances import find, load
+from optmarkets.app.reproduce import reproduce
 
 TOL = 1e-7
 

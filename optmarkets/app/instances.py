@@ -9,7 +9,8 @@ numbers the paper prints for them:
     [[check]]         # solve = "NAME", output = "value" | a variable/output | "prices.<family>",
                       # loc = [...] (optional), paper = 0.09, formula = "...", tol = 1e-6, note = "..."
 
-Examples that need code (random instances, derived tables) register a function with `example`.
+Examples that need code (random instances, derived tables) live in each paper's `examples` list;
+`optmarkets.app.reproduce` runs both.
 """
 
 from __future__ import annotations
@@ -23,26 +24,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from .model import Model
-from .primitives import InputError
+from ..core.errors import InputError
+from ..core.reference import Check
+from ..papers.bdhn import InformationSeller
+from ..papers.glp import PersonalDataEconomy
+from ..papers.hs import MultiProductSeller
+from ..papers.yang import DataBroker
 
-
-@dataclass
-class Check:
-    """One reproduced number: the paper's value next to the computed one."""
-
-    example: str
-    quantity: str
-    paper: float | None
-    computed: float
-    tol: float = 1e-6
-    note: str = ""
-
-    @property
-    def match(self) -> bool:
-        if self.paper is None:
-            return True  # a corrected value: see the note
-        return math.isclose(self.computed, self.paper, rel_tol=self.tol, abs_tol=self.tol)
+#: the model classes an instance file may name (an allow-list: files are data, never code)
+MODELS: dict[str, type] = {cls.__name__: cls for cls in
+                           (PersonalDataEconomy, DataBroker, MultiProductSeller, InformationSeller)}
+from ..core.model import Model
 
 
 @dataclass
@@ -61,11 +53,10 @@ class Instance:
 
     def build(self):
         """The model object (e.g. a PersonalDataEconomy) built from the file's data."""
-        import optmarkets
-
-        cls = getattr(optmarkets, self.model, None)
+        cls = MODELS.get(self.model) if isinstance(self.model, str) else None
         if cls is None:
-            raise InputError(f"{self.path.name}: model: unknown model class '{self.model}'")
+            raise InputError(f"{self.path.name}: model: unknown model class {self.model!r}; "
+                             f"one of {sorted(MODELS)}")
         return cls(**self.data)
 
     def run(self, solve: str, solver: str | None = None):
@@ -184,35 +175,3 @@ def find(name: str) -> Path:
     if cand.is_file():
         return cand
     raise InputError(f"instance: no file '{name}' (looked in ./ and {instance_dir()})")
-
-
-# ---------------------------------------------------------------- code-defined examples
-_EXAMPLES: dict[str, Callable[[str | None], list[Check]]] = {}
-
-
-def example(name: str):
-    """Register `fn(solver) -> list[Check]` as a paper example for `optmarkets reproduce`."""
-
-    def decorate(fn):
-        _EXAMPLES[name] = fn
-        return fn
-
-    return decorate
-
-
-def reproduce(solver: str | None = None, folder: Path | None = None, match: str = "") -> pd.DataFrame:
-    """Run every instance file with checks and every registered example; one row per number."""
-    import optmarkets  # noqa: F401  (model modules register their examples on import)
-
-    rows: list[Check] = []
-    folder = folder or instance_dir()
-    for path in sorted(Path(folder).glob("*.toml")):
-        if match in path.stem:
-            rows += load(path).reproduce(solver)
-    for name, fn in _EXAMPLES.items():
-        if match in name:
-            rows += fn(solver)
-    return pd.DataFrame(
-        [dict(example=r.example, quantity=r.quantity, paper=r.paper, computed=r.computed, match=r.match,
-              note=r.note) for r in rows]
-    )

@@ -65,12 +65,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .. import primitives as pr
-from ..builders import (best_response_bound, consistency, family, obedience, participation,
+from ...core import validate as pr
+from ...builders import (best_response_bound, consistency, family, obedience, participation,
                         report_utility, supply_limit, truthful)
-from ..instances import Check, example
-from ..model import Model
-from ..solution import Solution
+from ...core.reference import Check, Examples
+from ...core.model import Model
+from ...core.solution import Solution
+
+EXAMPLES = Examples()  # this paper's code-defined reproduce examples
 
 NO_SALE = np.inf  # the label of ⊥, the no-sale price (+inf: it sells nothing)
 TIE = 1e-9  # relative tolerance for "an optimal price" in the brute-force evaluator
@@ -629,7 +631,7 @@ class DataBroker:
 EXAMPLE1 = {5: 0.048, 10: 0.054, 20: 0.055125}  # spec §A.6: DB-C on the midpoint grid
 
 
-@example("yang-example-1-convergence")
+@EXAMPLES.register("yang-example-1-convergence")
 def _example1(solver: str | None = None) -> list[Check]:
     rows = []
     for n, expected in EXAMPLE1.items():

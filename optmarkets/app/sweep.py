@@ -21,7 +21,6 @@ and counted in a warning; it is never dropped.
 
 from __future__ import annotations
 
-import copyreg
 import hashlib
 import itertools
 import math
@@ -36,20 +35,11 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from . import backends
-from .model import Model, _Structure
-from .solution import Solution
+from .. import solvers as backends
+from ..core.model import Model
+from ..core.solution import Solution
 
 EXECUTORS = ("serial", "processes", "dask")
-
-
-def _drop_compiled(structure: _Structure):
-    # A pickled Model keeps its variables, families and data but not the compiled cvxpy problem
-    # (which holds solver handles after a solve); the receiving process compiles it again once.
-    return _Structure, ()
-
-
-copyreg.pickle(_Structure, _drop_compiled)
 
 
 def grid(**axes) -> list[dict]:

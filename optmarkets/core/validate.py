@@ -1,4 +1,4 @@
-"""Finite labelled spaces and distributions, validated at the door.
+"""Validation at the door: finite vectors, matrices, probabilities, weights and labels.
 
 Every public constructor in optmarkets passes its data through these checks, so a bad input fails
 here with a message that names the argument and what is wrong with it, never later inside a solver.
@@ -11,12 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-#: Probabilities must sum to one within this absolute tolerance.
-PROB_TOL = 1e-9
-
-
-class InputError(ValueError):
-    """Invalid model data. The message names the argument and the problem."""
+from .errors import InputError
+from .tolerances import PROB_TOL
 
 
 def as_vector(name: str, data, *, length: int | None = None) -> np.ndarray:
@@ -108,28 +104,3 @@ def labels(name: str, values: np.ndarray) -> pd.Index:
     if np.all(values == np.round(values)):
         return pd.Index(values.astype(int), name=name)
     return pd.Index(values, name=name)
-
-
-class Distribution:
-    """A probability distribution on a finite, labelled, strictly increasing support."""
-
-    def __init__(self, support, probs, *, name: str = "support", probs_name: str = "probs", strict: bool = False):
-        self.support = increasing(name, support)
-        self.probs = probabilities(probs_name, probs, length=self.support.size, strict=strict)
-        self.name = name
-
-    def __len__(self) -> int:
-        return self.support.size
-
-    def mean(self) -> float:
-        return float(self.support @ self.probs)
-
-    def cdf(self) -> np.ndarray:
-        return np.cumsum(self.probs)
-
-    def to_series(self) -> pd.Series:
-        return pd.Series(self.probs, index=labels(self.name, self.support), name="prob")
-
-    def __repr__(self) -> str:
-        pairs = ", ".join(f"{s:g}: {p:.4g}" for s, p in zip(self.support, self.probs))
-        return f"Distribution({{{pairs}}})"

@@ -63,15 +63,19 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-from .. import backends
-from .. import primitives as pr
-from ..builders import consistency, family, obedience, obedience_matrix, supply_limit
-from ..builders.sequential import FORMS, dual_slack, sequential_rationality, value_cut
-from ..errors import InfeasibleError
-from ..instances import Check, example, instance_dir, load
-from ..model import Model
-from ..solution import Solution
+from ... import solvers as backends
+from ...core import validate as pr
+from ...builders import consistency, family, obedience, obedience_matrix, supply_limit
+from ...builders.sequential import FORMS, candidate_duals, dual_slack, sequential_rationality, value_cut
+from ...core.strategies import BestOf
+from ...core.tolerances import MIP_GAP
+from ...core.errors import InfeasibleError
+from ...core.reference import Check, Examples
+from ...core.model import Model
+from ...core.solution import Solution
 
+
+EXAMPLES = Examples()  # this paper's code-defined reproduce examples
 
 class PersonalDataEconomy:
     """The GLP economy: consumer types, their mass and outside options, the platform's weights.
@@ -294,7 +298,7 @@ class PersonalDataEconomy:
                             index=self.fees, columns=self.types)
 
     # ------------------------------------------------------------ SB, monopsony, data union (§A.3-A.5)
-    def second_best(self, form: str = "disjunctive", social: bool = False, tight: bool = True) -> "LeaderProgram":
+    def second_best(self, form: str = "disjunctive", social: bool = False, tight: bool = True) -> Model:
         """SB: W° = max sum (v + u - r) chi + R over q <= qbar and chi optimal for P_q (exact).
 
         form: "disjunctive" (F1, default: one LP per candidate monopoly fee, the best wins),
@@ -304,20 +308,20 @@ class PersonalDataEconomy:
         `solve()` returns W° (`value`), `q`, `chi`, `x`, and the sequential-rationality prices
         `psi`, `lambda` of P_q at the optimal q (re-solved as an LP).
         """
-        return LeaderProgram(self, "social" if social else "welfare", form, tight=tight)
+        return leader_program(self, "social" if social else "welfare", form, tight=tight)
 
-    def monopsony(self, form: str = "disjunctive") -> "LeaderProgram":
+    def monopsony(self, form: str = "disjunctive") -> Model:
         """The monopsonist economy (Def. 2, Prop. 1): value = platform profit W° - R; prices
         `monopsony` p(w) = r(w) - E_x u(., w) (every consumer indifferent); outputs `zeta` = q/qbar,
         `platform_profit`, `consumer_welfare` (= R)."""
-        return LeaderProgram(self, "monopsony", form)
+        return leader_program(self, "monopsony", form)
 
-    def data_union(self, form: str = "disjunctive") -> "LeaderProgram":
+    def data_union(self, form: str = "disjunctive") -> Model:
         """The data union (Section 5.1, Prop. 4): sells q to the platform for total transfers P(w),
         budget sum_w P(w) = V(q) (the paper's sum p̄(w) q(w) is a typo, spec §A.10.4), participation
         P(w) >= sum_a chi(a, w) (r(w) - u(a, w)); value = W° (consumer welfare). Prices `data_union`
         p(w) = (q(w)/qbar(w)) (r(w) - E_x u(., w)) + (W° - R)/sum qbar (from the proof of Prop. 4)."""
-        return LeaderProgram(self, "union", form)
+        return leader_program(self, "union", form)
 
     # ------------------------------------------------------------ competitive economy (spec §A.6)
     def platform_optimal_prices(self, q, tol: float = 1e-9) -> "PriceSet":
@@ -533,9 +537,9 @@ class PersonalDataEconomy:
         m.constrain("floor", family(q, ">=", lo, self.types, "pattern: who must sell all"))
         m.constrain("ceiling", family(q, "<=", hi, self.types, "pattern: who sells nothing"))
         # chi optimal for P_q with psi its dual: the one-candidate disjunctive form of the SB builder
-        sequential_rationality(m, chi, q, self.platform_payoff, self.merchant_profit, actions=self.fees,
-                               types=self.types, cap=self.mass, form="disjunctive",
-                               dual_vertices=pd.DataFrame([psi], columns=self.types))
+        m.constrain_all(sequential_rationality(chi, q, self.platform_payoff, self.merchant_profit, actions=self.fees,
+                                               types=self.types, cap=self.mass, form="disjunctive",
+                                               cut=m.parameter("psi_cut", psi, index=self.types)))
         gain = cp.multiply(psi - self.outside_option, q) + cp.sum(cp.multiply(self.consumer_surplus, chi), axis=0)
         m.constrain("sellers", family(cp.multiply(sell, gain), ">=", 0.0, self.types, "sellers gain >= r"))
         m.constrain("holdouts", family(cp.multiply(hold, gain), "<=", 0.0, self.types, "partial sellers indifferent"))
@@ -619,91 +623,93 @@ class PersonalDataEconomy:
 
 
 # ---------------------------------------------------------------------------------------------------
-class LeaderProgram(Model):
+def leader_program(econ: PersonalDataEconomy, kind: str, form: str = "disjunctive", tight: bool = True) -> Model:
     """A leader's program over (q, chi) in which chi must solve the platform's P_q (spec §A.3-A.5).
 
     kind: "welfare" (SB, value W°), "social" (App. B.1, value SW•), "monopsony" (value W° - R) or
-    "union" (data union, value W°). The sequential-rationality constraints come from
-    `optmarkets.builders.sequential_rationality` in the chosen exact form; `solve()` returns a
-    Solution whose prices `psi`, `lambda` are P_q's at the optimal q (re-solved as an LP).
-    (`bind()` returns the plain Model: for the disjunctive form, one candidate's LP only.)
+    "union" (data union, value W°). The sequential-rationality families come from
+    `optmarkets.builders.sequential_rationality` in the chosen exact form. The disjunctive form is
+    solved as the best of one LP per candidate dual (`BestOf`); the MILP forms run to a relative
+    gap of 1e-9. The Solution's prices `psi`, `lambda` are P_q's at the optimal q (re-solved as an LP).
     """
+    if form not in FORMS:
+        raise pr.InputError(f"form: must be one of {FORMS}, got {form!r}")
+    econ._require_fees_contain_types(f"the exact '{form}' form of the platform's sequential rationality")
+    name, units, description = _LEADER_TITLES[kind]
+    model = Model(f"{name} [{form}]", sense="max", units=units, description=description)
+    e, n, k = econ, econ.values.size, econ.actions.size
+    q = model.variable("q", n, index=e.types, nonneg=True)
+    chi = model.variable("chi", (k, n), index=(e.fees, e.types), nonneg=True)
+    model.constrain("supply", supply_limit(q, e.mass, e.types, description="the database q(w) <= qbar(w)"))
+    common = dict(actions=e.fees, types=e.types, cap=e.mass, form=form)
+    if form == "disjunctive":
+        psi = candidate_duals(e.canonical_duals(), e.types)
+        cut = model.parameter("psi_cut", psi.iloc[0].to_numpy(), index=e.types)
+        families = sequential_rationality(chi, q, e.platform_payoff, e.merchant_profit, cut=cut, **common)
+        model.strategy = BestOf("psi_cut", psi)
+    elif form == "disjunctive-milp":
+        psi = candidate_duals(e.canonical_duals(), e.types)
+        select = model.variable("select", psi.shape[0], index=psi.index, boolean=True)
+        families = sequential_rationality(chi, q, e.platform_payoff, e.merchant_profit, dual_vertices=psi,
+                                          select=select, **common)
+    else:
+        rows = obedience(chi, e.merchant_profit, e.fees).index
+        dual = (model.variable("psi", n, index=e.types),
+                model.variable("lambda", len(rows), index=rows, nonneg=True),
+                model.variable("cs_z", (k, n), index=(e.fees, e.types), boolean=True, show=False),
+                model.variable("cs_y", len(rows), index=rows, boolean=True, show=False))
+        families = sequential_rationality(chi, q, e.platform_payoff, e.merchant_profit, dual=dual,
+                                          dual_bounds=e.dual_bounds(tight), **common)
+    model.constrain_all(families)
+    model.solver_defaults = {"HIGHS": {"mip_rel_gap": MIP_GAP}, "SCIPY": {"scipy_options": {"mip_rel_gap": MIP_GAP}}}
+    r, R, u = e.outside_option, e.reservation_welfare, e.consumer_surplus
+    if kind == "union":
+        P = model.variable("P", n, index=e.types)  # total transfer to the type-w members
+        earned = cp.sum(cp.multiply(e.platform_payoff, chi))
+        model.constrain("budget", family(cp.reshape(cp.sum(P) - earned, (1,), order="C"), "==", 0.0, None,
+                                         "the union pays out what it earns: sum_w P(w) = V(q)"))
+        model.constrain("participation", family(P - cp.sum(cp.multiply(r[None, :] - u, chi), axis=0), ">=",
+                                                0.0, e.types, "members are no worse off than keeping r"))
+        model.maximize(cp.sum(P) + cp.sum(cp.multiply(u, chi)) + R - r @ q)
+    else:
+        net = e.planner_payoff(kind == "social") - r[None, :]
+        model.maximize(cp.sum(cp.multiply(net, chi)) + (0.0 if kind == "monopsony" else R))
+    model.bundle("leader", lambda sol: _leader_outputs(econ, kind, sol))
+    return model
 
-    _TITLES = {"welfare": ("SB", "welfare", "second best: constrained efficiency (Definition 3)"),
-               "social": ("SB (SW)", "social welfare", "constrained social efficiency (App. B.1, Definition 7)"),
-               "monopsony": ("monopsony", "platform profit", "monopsonist economy (Definition 2, Prop. 1)"),
-               "union": ("data union", "consumer welfare", "data union (Section 5.1, Prop. 4)")}
 
-    def __init__(self, econ: PersonalDataEconomy, kind: str, form: str = "disjunctive", tight: bool = True):
-        if form not in FORMS:
-            raise pr.InputError(f"form: must be one of {FORMS}, got {form!r}")
-        econ._require_fees_contain_types(f"the exact '{form}' form of the platform's sequential rationality")
-        name, units, description = self._TITLES[kind]
-        super().__init__(f"{name} [{form}]", sense="max", units=units, description=description)
-        self.econ, self.kind, self.form = econ, kind, form
-        e, n, k = econ, econ.values.size, econ.actions.size
-        q = self.variable("q", n, index=e.types, nonneg=True)
-        chi = self.variable("chi", (k, n), index=(e.fees, e.types), nonneg=True)
-        self.constrain("supply", supply_limit(q, e.mass, e.types, description="the database q(w) <= qbar(w)"))
-        self.rationality = sequential_rationality(
-            self, chi, q, e.platform_payoff, e.merchant_profit, actions=e.fees, types=e.types, cap=e.mass,
-            form=form, dual_vertices=e.canonical_duals() if form != "kkt" else None,
-            dual_bounds=e.dual_bounds(tight) if form == "kkt" else None)
-        r, R, u = e.outside_option, e.reservation_welfare, e.consumer_surplus
-        if kind == "union":
-            P = self.variable("P", n, index=e.types)  # total transfer to the type-w members
-            earned = cp.sum(cp.multiply(e.platform_payoff, chi))
-            self.constrain("budget", family(cp.reshape(cp.sum(P) - earned, (1,), order="C"), "==", 0.0, None,
-                                            "the union pays out what it earns: sum_w P(w) = V(q)"))
-            self.constrain("participation", family(P - cp.sum(cp.multiply(r[None, :] - u, chi), axis=0), ">=",
-                                                   0.0, e.types, "members are no worse off than keeping r"))
-            self.maximize(cp.sum(P) + cp.sum(cp.multiply(u, chi)) + R - r @ q)
-        else:
-            net = e.planner_payoff(kind == "social") - r[None, :]
-            self.maximize(cp.sum(cp.multiply(net, chi)) + (0.0 if kind == "monopsony" else R))
+_LEADER_TITLES = {"welfare": ("SB", "welfare", "second best: constrained efficiency (Definition 3)"),
+                  "social": ("SB (SW)", "social welfare", "constrained social efficiency (App. B.1, Definition 7)"),
+                  "monopsony": ("monopsony", "platform profit", "monopsonist economy (Definition 2, Prop. 1)"),
+                  "union": ("data union", "consumer welfare", "data union (Section 5.1, Prop. 4)")}
 
-    #: HiGHS stops a MILP at a 1e-4 relative gap by default; SB is meant to be exact
-    MIP_REL_GAP = 1e-9
 
-    def solve(self, solver: str | None = None, **options) -> Solution:
-        """Solve exactly (MILP forms on HiGHS/SciPy run to mip_rel_gap = 1e-9 unless told otherwise)."""
-        if self.form != "disjunctive":
-            name = backends.get(solver, integers=True).name
-            if name == "HIGHS":
-                options.setdefault("mip_rel_gap", self.MIP_REL_GAP)
-            elif name == "SCIPY":
-                options.setdefault("scipy_options", {"mip_rel_gap": self.MIP_REL_GAP})
-        return self._finish(self.rationality.solve(solver, **options), solver)
-
-    def _finish(self, sol: Solution, solver: str | None) -> Solution:
-        e = self.econ
-        q = pd.Series(np.clip(sol["q"].to_numpy(), 0.0, e.mass), index=e.types, name="q")
-        x = e.mechanism(sol["chi"].clip(lower=0.0), q)
-        qa, xa = q.to_numpy(), x.to_numpy()
-        sol.model = self.name
-        sol.primal["q"] = q  # clipped to [0, qbar] (MILP round-off)
-        sol.outputs["x"] = x
-        # MILPs return no duals: the sequential-rationality prices come from P_q at the optimal q
-        lp = solver if solver and backends.get(solver).duals else None
-        pq = e.platform_problem(qa).solve(lp, certify=False)
-        sol.prices["psi"] = pq.prices["consistency"].rename("psi")
-        sol.prices["lambda"] = (-pq.prices["obedience"] + 0.0).rename("lambda")
-        sol.outputs.update(platform_value=pq.value, welfare=e.welfare(qa, xa),
-                           social_welfare=e.welfare(qa, xa, social=True))
-        surplus = e.expected_surplus(xa)
-        if self.kind == "monopsony":
-            p = e.outside_option - surplus
-            sol.prices["monopsony"] = pd.Series(p, index=e.types, name="p")
-            sol.outputs.update(zeta=pd.Series(qa / e.mass, index=e.types, name="zeta"),
-                               platform_profit=pq.value - float(p @ qa),
-                               consumer_welfare=float(qa @ (p + surplus) + (e.mass - qa) @ e.outside_option))
-        elif self.kind == "union":
-            W = e.welfare(qa, xa)
-            p = qa / e.mass * (e.outside_option - surplus) + (W - e.reservation_welfare) / e.mass.sum()
-            sol.prices["data_union"] = pd.Series(p, index=e.types, name="p")
-            sol.outputs.update(transfers=sol["P"],
-                               consumer_welfare=float(e.mass @ p + qa @ surplus + (e.mass - qa) @ e.outside_option))
-        return sol
+def _leader_outputs(e: PersonalDataEconomy, kind: str, sol: Solution) -> dict:
+    """The leader's economics at its optimum: the clipped database q, the mechanism x, P_q's prices."""
+    q = pd.Series(np.clip(sol.primal["q"].to_numpy(), 0.0, e.mass), index=e.types, name="q")
+    x = e.mechanism(sol["chi"].clip(lower=0.0), q)
+    qa, xa = q.to_numpy(), x.to_numpy()
+    # MILPs return no duals: the sequential-rationality prices come from P_q at the optimal q
+    lp = sol.solver if backends.get(sol.solver).duals else None
+    pq = e.platform_problem(qa).solve(lp, certify=False)
+    outputs = dict(q=q, x=x, platform_value=pq.value, welfare=e.welfare(qa, xa),
+                   social_welfare=e.welfare(qa, xa, social=True))
+    prices = {"psi": pq.prices["consistency"].rename("psi"),
+              "lambda": (-pq.prices["obedience"] + 0.0).rename("lambda")}
+    surplus = e.expected_surplus(xa)
+    if kind == "monopsony":
+        p = e.outside_option - surplus
+        prices["monopsony"] = pd.Series(p, index=e.types, name="p")
+        outputs.update(zeta=pd.Series(qa / e.mass, index=e.types, name="zeta"),
+                       platform_profit=pq.value - float(p @ qa),
+                       consumer_welfare=float(qa @ (p + surplus) + (e.mass - qa) @ e.outside_option))
+    elif kind == "union":
+        W = e.welfare(qa, xa)
+        p = qa / e.mass * (e.outside_option - surplus) + (W - e.reservation_welfare) / e.mass.sum()
+        prices["data_union"] = pd.Series(p, index=e.types, name="p")
+        outputs.update(transfers=sol["P"],
+                       consumer_welfare=float(e.mass @ p + qa @ surplus + (e.mass - qa) @ e.outside_option))
+    return {"outputs": outputs, "prices": prices}
 
 
 class PriceSet:
@@ -766,40 +772,3 @@ class EquilibriumReport:
 def _obedience_slacks(pay: np.ndarray, chi: np.ndarray) -> np.ndarray:
     D, _ = obedience_matrix(pay)
     return D @ np.asarray(chi, float).ravel()
-
-
-# ---------------------------------------------------------------------------------------------------
-@example("glp-section-4-1-equilibria")
-def _section_4_1_equilibria(solver: str | None = None) -> list[Check]:
-    """Section 4.1 / App. B.2 equilibria of the glp-section-4-1-e* instances, found by
-    `competitive_equilibria`, next to the paper's closed forms; SW_H corrected (spec §A.10.1)."""
-    try:
-        paths = sorted(instance_dir().glob("glp-section-4-1-e*.toml"))
-    except pr.InputError:
-        return []
-    rows = []
-    for path in paths:
-        inst = load(path)
-        econ, name = inst.build(), f"{path.stem} (CE)"
-        (qbar1, qbar2), rbar, gamma_u = econ.mass, econ.outside_option[0], econ.gamma_u
-        ce = econ.competitive_equilibria(solver)
-        no_trade = bool(ce["q"].map(lambda q: q.sum() <= 1e-9).any())
-        rows.append(Check(name, "no-trade CE exists (1 = yes)", float(gamma_u <= 2 * rbar), float(no_trade),
-                          note="Case 1/3: yes iff gamma_u <= 2 rbar (App. B.2)"))
-        trade = ce[ce["q"].map(lambda q: q.sum() > 1e-9)]
-        if rbar >= (1 + gamma_u) / 2 or gamma_u < rbar:
-            rows.append(Check(name, "trade CE exist", 0.0, float(len(trade)), note="Case 1: no trade only"))
-            continue
-        q, x = trade["q"].iloc[0], trade["x"].iloc[0]
-        q2 = min(qbar2, qbar1 / rbar)
-        printed = qbar1 * (3 + gamma_u) + rbar * max(0.0, qbar2 - qbar1 / rbar)
-        rows += [
-            Check(name, "q*(1)", qbar1, q[0], note="q*(1) = qbar1"),
-            Check(name, "q*(2)", q2, q[1], note="q*(2) = min(qbar2, qbar1/rbar)"),
-            Check(name, "W(q*, x*)", qbar1 * (1 + gamma_u) + rbar * max(qbar2 - qbar1 / rbar, 0.0),
-                  econ.welfare(q, x), note="W = qbar1 (1 + gamma_u) + rbar max(qbar2 - qbar1/rbar, 0)"),
-            Check(name, "SW(q_H*, x_H*)", None, econ.welfare(q, x, social=True),
-                  note=f"paper prints {printed:.6g}: it omits the "
-                       f"merchant's profit 2(q*2 - qbar1) on high types charged a = 2 (spec §A.10.1)"),
-        ]
-    return rows

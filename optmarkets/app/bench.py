@@ -56,11 +56,11 @@ import pandas as pd
 
 import optmarkets
 
-from . import backends
-from .hotstart import StandardForm, highs_option_values
-from .model import Model
-from .primitives import InputError
-from .solution import Solution
+from .. import solvers as backends
+from ..core.errors import InputError
+from ..core.model import Model
+from ..core.solution import Solution
+from ..solvers.highs import StandardForm, highs_option_values
 from .sweep import Progress
 
 SCHEMA = "optmarkets.bench/1"

@@ -54,25 +54,16 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-from .. import backends
-from .. import primitives as pr
-from ..builders import family, participation, report_utility, truthful
-from ..errors import InfeasibleError
-from ..instances import Check, example
-from ..model import Model
+from ... import solvers as backends
+from ...core import validate as pr
+from ...builders import family, participation, report_utility, truthful
+from ...core.reference import Check, Examples
+from ...core.model import Model
+from ...core.solve import Request
+from ...core.strategies import Lexicographic, face_ranges
+from ...core.tolerances import BIND_TOL, ECON_TOL, PAY_TOL, SELECT_TOL
 
-#: HiGHS feasibility tolerances for the selection chain (spec §0: at 1e-7 payments of light types drift).
-SELECT_TOL = 1e-10
-#: Slack when an earlier lexicographic objective is fixed, relative to max(1, |value|).
-LEX_SLACK = 1e-10
-#: Successive multipliers of LEX_SLACK tried when a stage is infeasible by round-off.
-RELAX = (1.0, 10.0, 1e2, 1e3, 1e4)
-#: Tolerance of consumer-surplus comparisons, relative to max |v|.
-CS_TOL = 1e-7
-#: A payment rule is unique when every payment's range is below PAY_TOL * max(1, |revenue|) / f(t).
-PAY_TOL = 1e-8
-#: Binding-IC tolerance of the Prop 3 graph (spec §B.5: 1e-7 missed a binding edge).
-BIND_TOL = 1e-6
+CS_TOL = ECON_TOL  # consumer-surplus comparisons, relative to max |v|
 RULES = ("efficient", "mincs")
 
 
@@ -129,6 +120,8 @@ class ParetoCheck:
         return bool(self.weakly_dominating.all() and self.dominating.any())
 
 
+EXAMPLES = Examples()  # this paper's code-defined reproduce examples
+
 @dataclass
 class Segmentation:
     """A segmentation of `market`: `segments` (one row per segment, a market over the types) and
@@ -183,147 +176,25 @@ class ParetoSearch:
     reason: str
 
 
-# ====================================================================== the mechanism model
-class MechanismModel(Model):
-    """M-LP(f) whose `solve()` returns the mechanism picked by the selection rule of spec §B.2.
-
-    Stage 1 is the Model's own LP (its duals give the IC/IR prices); the later stages re-solve copies
-    of the same families with the earlier objectives fixed, so the returned prices are an optimal
-    dual of M-LP paired with the selected (optimal) primal.
-    """
-
-    def bind(self, **values) -> MechanismModel:
-        clone = super().bind(**values)
-        clone.__class__ = type(self)
-        return clone
-
-    def solve(self, solver: str | None = None, *, tol: float | None = None, verbose: bool = False,
-              certify: bool = True, rule: str | None = "efficient", **options):
-        """Solve M-LP, then apply the selection `rule` ("efficient": spec §B.2 chain, "mincs":
-        revenue then least consumer surplus, None: the solver's vertex)."""
-        if rule is not None and rule not in RULES:
-            raise pr.InputError(f"rule: must be one of {RULES} or None, got {rule!r}")
-        backend = backends.get(solver)
-        if tol is None and backend.name == "HIGHS":
-            tol = SELECT_TOL
-        sol = super().solve(solver, tol=tol, verbose=verbose, certify=False, **options)
-        if rule is not None:
-            for relax in RELAX:  # a stage infeasible by round-off: fix earlier goals a little more loosely
-                try:
-                    self._select(sol.value, rule, backend, tol, options, relax)
-                    break
-                except InfeasibleError:
-                    if relax == RELAX[-1]:
-                        raise
-            sol.outputs["selection_slack"] = relax * LEX_SLACK
-            sol.primal = {n: _labelled(v) for n, v in self._primal().items()}
-            for name, d in self.derived.items():
-                (sol.outputs if d.kind == "output" else sol.prices)[name] = d.fn(sol)
-        if certify:
-            sol.certificate = self.certify()
-        sol.outputs["rule"] = rule
-        return sol
-
-    def _primal(self):
-        return {n: (v.var.value, v.index) for n, v in self.variables.items() if v.show}
-
-    # ---------------------------------------------------------------- selection stages
-    def _stage(self, key: str) -> tuple[cp.Problem, dict]:
-        """Stage problems built once per compiled structure (shared by bound copies).
-
-        "ts": max total surplus; "cs+" / "cs-": max w . (s CS) with s = +1 / -1 subject to
-        s CS >= lb and sum(s CS) >= sum_lb; "pay": max cw . p. All with revenue >= rev and, for
-        the CS stages, total surplus >= ts.
-        """
-        cache = self._stages
-        if key in cache:
-            return cache[key]
-        x, p = self.var("x"), self.var("p")
-        f, V, Vnet = self.param("market"), self._data["V"], self._data["Vnet"]
-        base = [_copy(fam) for fam in self.families.values()]
-        revenue = f @ (p - x @ self._data["c"])
-        total_surplus = cp.sum(cp.multiply(Vnet, x))
-        n = p.shape[0]
-        par = {"rev": cp.Parameter(name="rev_lb"), "ts": cp.Parameter(name="ts_lb"),
-               "sum": cp.Parameter(name="cs_sum_lb"), "w": cp.Parameter(n, name="weight"),
-               "lb": cp.Parameter(n, name="cs_lb")}
-        base += [revenue >= par["rev"]]
-        if key == "ts":
-            problem = cp.Problem(cp.Maximize(total_surplus), base)
-        elif key in ("cs+", "cs-"):
-            scs = (1.0 if key == "cs+" else -1.0) * (cp.sum(cp.multiply(V, x), axis=1) - p)
-            problem = cp.Problem(cp.Maximize(par["w"] @ scs), base + [
-                total_surplus >= par["ts"], cp.sum(scs) >= par["sum"], scs >= par["lb"]])
-        else:  # "pay"
-            problem = cp.Problem(cp.Maximize(par["w"] @ p), base)
-        cache[key] = (problem, par)
-        return cache[key]
-
-    def _run(self, problem: cp.Problem, backend, tol, options) -> float:
-        problem.solve(solver=backend.cvxpy_name, **backend.options(tol, **options))
-        if problem.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
-            raise InfeasibleError(self.name, backend.name, problem.status,
-                                  "a lexicographic selection stage failed; try a looser tol")
-        return float(problem.value)
-
-    @staticmethod
-    def _fixed(value: float, backend, relax: float = 1.0) -> float:
-        """`value` minus the lexicographic slack (spec §0)."""
-        rel = LEX_SLACK if backend.name == "HIGHS" else 1e-7
-        return value - relax * rel * max(1.0, abs(value))
-
-    def _select(self, revenue: float, rule: str, backend, tol, options, relax: float = 1.0) -> None:
-        n = self.param("market").shape[0]
-        free = -1e3 * self._data["scale"] * max(n, 1) - 1.0  # a bound that never binds
-        problem, par = self._stage("cs+" if rule == "efficient" else "cs-")
-        par["rev"].value = self._fixed(revenue, backend, relax)
-        par["ts"].value, par["sum"].value, par["lb"].value = free, free, np.full(n, free)
-        if rule == "efficient":  # stage 2: max unweighted total surplus
-            ts_problem, ts_par = self._stage("ts")
-            ts_par["rev"].value = par["rev"].value
-            par["ts"].value = self._fixed(self._run(ts_problem, backend, tol, options), backend, relax)
-        par["w"].value = np.ones(n)  # stage 3: max (mincs: min) sum of CS
-        par["sum"].value = self._fixed(self._run(problem, backend, tol, options), backend, relax)
-        lb = np.full(n, free)
-        for j in range(n - 1 if n > 1 else 0):  # stage 4: CS(t_1), CS(t_2), ... (the last is then pinned)
-            par["w"].value = np.eye(n)[j]
-            lb[j] = self._fixed(self._run(problem, backend, tol, options), backend, relax)
-            par["lb"].value = lb.copy()
-        if n > 1:
-            par["w"].value = np.eye(n)[n - 1]
-            self._run(problem, backend, tol, options)
-
-    def payment_ranges(self, revenue: float, solver: str | None = None) -> pd.DataFrame:
-        """[min, max] of each p_t over the revenue-optimal face (2|supp f| LPs, spec §B.2)."""
-        backend = backends.get(solver)
-        tol = SELECT_TOL if backend.name == "HIGHS" else None
-        problem, par = self._stage("pay")
-        for name, spec in self.parameters.items():
-            spec.param.value = self._values[name]
-        par["rev"].value = self._fixed(revenue, backend)
-        n = self.param("market").shape[0]
-        lo, hi = np.empty(n), np.empty(n)
-        for j in range(n):
-            w = np.zeros(n)
-            w[j] = 1.0
-            par["w"].value = w
-            hi[j] = self._run(problem, backend, tol, {})
-            par["w"].value = -w
-            lo[j] = -self._run(problem, backend, tol, {})
-        return pd.DataFrame({"low": lo, "high": hi}, index=self.variables["p"].index)
+# ====================================================================== the selection rule (spec §B.2)
+def _consumer_surplus(V: np.ndarray):
+    """CS(t) = v(t) . x_t - p_t on the model's support, as a goal vector."""
+    return lambda model: cp.sum(cp.multiply(V, model.var("x")), axis=1) - model.var("p")
 
 
-def _copy(fam) -> cp.Constraint:
-    """A fresh constraint with the family's rows, so stage solves leave the family's duals alone."""
-    return {"<=": lambda: fam.lhs <= fam.rhs, ">=": lambda: fam.lhs >= fam.rhs,
-            "==": lambda: fam.lhs == fam.rhs}[fam.sense]()
-
-
-def _labelled(pair):
-    from ..builders.base import labelled
-
-    value, index = pair
-    return labelled(value, index)
+def _selection(V: np.ndarray, Vnet: np.ndarray, scale: float) -> Lexicographic:
+    """The lexicographic chain among revenue-optimal mechanisms: "efficient" (spec §B.2: total
+    surplus, the sum of CS, then each type's CS in order) or "mincs" (least CS, then each type's)."""
+    cs = _consumer_surplus(V)
+    return Lexicographic(
+        rules={
+            "efficient": lambda m: cp.hstack([cp.reshape(cp.sum(cp.multiply(Vnet, m.var("x"))), (1,), order="C"),
+                                              cp.reshape(cp.sum(cs(m)), (1,), order="C"), cs(m)]),
+            "mincs": lambda m: -cp.hstack([cp.reshape(cp.sum(cs(m)), (1,), order="C"), cs(m)]),
+        },
+        default="efficient",
+        free=lambda m: -1e3 * scale * max(V.shape[0], 1) - 1.0,  # a floor no goal ever reaches
+    )
 
 
 # ====================================================================== the seller
@@ -363,7 +234,7 @@ class MultiProductSeller:
                                 f"(net values tie between {tied}); the paper assumes one")
         self.efficient = self.Vnet.argmax(axis=1)  # a-bar(t), a column of V
         self.scale = max(1.0, float(np.abs(self.V).max()))
-        self._templates: dict[tuple[int, ...], MechanismModel] = {}
+        self._templates: dict[tuple[int, ...], Model] = {}
         self.linear_values = self.qualities = None
 
     @classmethod
@@ -391,16 +262,17 @@ class MultiProductSeller:
         return np.flatnonzero(f > 0)
 
     # ------------------------------------------------------------------ M-LP
-    def _template(self, support: tuple[int, ...]) -> MechanismModel:
+    def _template(self, support: tuple[int, ...]) -> Model:
         """M-LP on the types in `support`, with the market and outside option as Parameters."""
         if support in self._templates:
             return self._templates[support]
         S = np.array(support)
         types = self.types[S]
         V, Vnet = self.V[S], self.Vnet[S]
-        model = MechanismModel("M-LP", sense="max", units="revenue",
-                               description="Haghpanah-Siegel mechanism LP over random allocations")
-        model._stages, model._data = {}, {"V": V, "Vnet": Vnet, "c": self.c, "scale": self.scale}
+        model = Model("M-LP", sense="max", units="revenue",
+                      description="Haghpanah-Siegel mechanism LP over random allocations")
+        model.strategy = _selection(V, Vnet, self.scale)
+        model.solver_defaults = {"HIGHS": {"tol": SELECT_TOL}}
 
         def on_support(value):
             g = pr.probabilities("market", value, length=len(S), strict=True)
@@ -425,7 +297,7 @@ class MultiProductSeller:
         self._templates[support] = model
         return model
 
-    def optimal_mechanism(self, market) -> MechanismModel:
+    def optimal_mechanism(self, market) -> Model:
         """M-LP(f) on the support of `market`; `.solve()` returns the selected optimal mechanism
         (`rule="efficient"` chain of spec §B.2 by default, `rule=None` for the solver's vertex).
 
@@ -467,7 +339,8 @@ class MultiProductSeller:
         and `unique` (range <= PAY_TOL max(1, revenue) / f(t), spec §B.2)."""
         model = self.optimal_mechanism(market)
         revenue = model.solve(solver, rule=None, certify=False).value
-        out = model.payment_ranges(revenue, solver)
+        out = face_ranges(model, Request(solver=solver), "payments", lambda m: m.var("p"), revenue,
+                          index=model.variables["p"].index)
         f = model.value_of("market")
         out["range"] = out["high"] - out["low"]
         out["unique"] = out["range"] <= PAY_TOL * max(1.0, abs(revenue)) / f
@@ -970,7 +843,7 @@ def three_type_example() -> MultiProductSeller:
                                            index=["t1", "t2", "t3"]))
 
 
-@example("hs-section-3")
+@EXAMPLES.register("hs-section-3")
 def _section3_checks(solver: str | None = None) -> list[Check]:
     two, one = section3(2), section3(1)
     rows = []
@@ -1003,7 +876,7 @@ def _single_split(y: float) -> tuple[np.ndarray, np.ndarray]:
     return np.vstack([first / w[0], rest / w[1]]), w
 
 
-@example("hs-6-1-1")
+@EXAMPLES.register("hs-6-1-1")
 def _three_type_checks(solver: str | None = None) -> list[Check]:
     seller = three_type_example()
     f = [0.625, 0.1442, 0.2308]  # spec §B.5 prints it rounded to (0.625, 0.144, 0.231)

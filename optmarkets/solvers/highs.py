@@ -1,4 +1,4 @@
-"""Warm re-solves of one compiled LP with HiGHS: the same matrix, new data, the basis kept.
+"""The persistent HiGHS session: warm re-solves of one compiled LP, the same matrix, new data, the basis kept.
 
 `Model.solve(warm_start=True)` on an LP with HiGHS comes here instead of cvxpy's solver call.
 cvxpy still builds the solver's data (the DPP fast path: c, A, b from the parameter values) and

@@ -11,13 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import functools
 import os
 import sys
 
-import cvxpy as cp
 
-from .errors import CapabilityError, UnknownSolverError
+from ..core.errors import CapabilityError, UnknownSolverError
 
 DEFAULT_SOLVER = "HIGHS"
 
@@ -38,7 +36,9 @@ class Backend:
 
     @property
     def installed(self) -> bool:
-        return self.cvxpy_name in _installed_solvers()
+        from .cvxpy_internals import installed_solvers
+
+        return self.cvxpy_name in installed_solvers()
 
     def options(self, tol: float | None = None, **overrides) -> dict:
         opts = dict(self.defaults)
@@ -58,12 +58,6 @@ def _highs_tol(tol: float) -> dict:
 
 
 _REGISTRY: dict[str, Backend] = {}
-
-
-@functools.lru_cache(maxsize=1)
-def _installed_solvers() -> frozenset[str]:
-    # cvxpy probes every solver's import on each call (~2-3 ms): once per process is enough
-    return frozenset(cp.installed_solvers())
 
 
 def register(backend: Backend) -> Backend:

@@ -13,7 +13,16 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
+from .errors import InputError
+
 SENSES = ("<=", ">=", "==")
+
+#: price = PRICE_SIGN[(objective sense, family sense)] * cvxpy's dual, so that every price is
+#: d(optimal value) / d(rhs) in the model's units (the one place the convention is fixed).
+PRICE_SIGN = {
+    ("max", "<="): 1.0, ("max", ">="): -1.0, ("max", "=="): 1.0,
+    ("min", "<="): -1.0, ("min", ">="): 1.0, ("min", "=="): -1.0,
+}
 
 Labels = pd.Index | tuple[pd.Index, pd.Index] | None
 
@@ -32,7 +41,7 @@ class Family:
 
     def __post_init__(self):
         if self.sense not in SENSES:
-            raise ValueError(f"sense: must be one of {SENSES}, got {self.sense!r}")
+            raise InputError(f"sense: must be one of {SENSES}, got {self.sense!r}")
         lhs, rhs = self.lhs, self.rhs
         # Always `expression <op> data`: cvxpy flips equality duals when a Parameter is on the left.
         cons = {"<=": lambda: lhs <= rhs, ">=": lambda: lhs >= rhs, "==": lambda: lhs == rhs}[self.sense]()
@@ -77,7 +86,7 @@ def _check_labels(index: Labels, shape: tuple[int, ...]) -> None:
     else:
         sizes = (len(index),)
     if sizes != tuple(shape):
-        raise ValueError(f"index: labels of sizes {sizes} do not fit a family of shape {tuple(shape)}")
+        raise InputError(f"index: labels of sizes {sizes} do not fit a family of shape {tuple(shape)}")
 
 
 def labelled(values, index: Labels, name: str | None = None):

@@ -64,8 +64,8 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import integrate, stats
 
-from .. import primitives as pr
-from ..builders import (
+from ...core import validate as pr
+from ...builders import (
     conditional_expectation,
     consistency,
     expectation_floor,
@@ -76,8 +76,10 @@ from ..builders import (
     report_utility,
     truthful,
 )
-from ..instances import Check, example
-from ..model import Model
+from ...core.reference import Check, Examples
+from ...core.model import Model
+
+EXAMPLES = Examples()  # this paper's code-defined reproduce examples
 
 PLAYERS = pd.Index([1, 2], name="player")
 STATES = pd.Index([0, 1], name="theta")
@@ -597,7 +599,7 @@ def _seller(dist, m, vmax, p_max, alpha) -> InformationSeller:
     return InformationSeller.from_distribution(dist, m=m, vmax=vmax, state_prior=[p_max, 1 - p_max], alpha=alpha)
 
 
-@example("bdhn-exact-table")
+@EXAMPLES.register("bdhn-exact-table")
 def _exact_table(solver=None) -> list[Check]:
     """Spec §B.5: the full-rule LPs reproduce the exact discrete table."""
     rows = []
@@ -615,7 +617,7 @@ def _exact_table(solver=None) -> list[Check]:
     return rows
 
 
-@example("bdhn-continuum")
+@EXAMPLES.register("bdhn-continuum")
 def _continuum(solver=None) -> list[Check]:
     """Spec §B.6: the closed forms of Props. 5.4-5.8 by quadrature."""
     rows = []

@@ -18,13 +18,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import backends, bench, instances
-from .errors import OptmarketsError
-from .primitives import InputError
+from .. import solvers as backends
+from ..core.errors import InputError, OptmarketsError
+from . import bench, instances, reproduce
 
 
 def _reproduce(args) -> int:
-    table = instances.reproduce(args.solver, Path(args.models) if args.models else None, args.only)
+    table = reproduce.reproduce(args.solver, Path(args.models) if args.models else None, args.only)
     if table.empty:
         print("no examples matched")
         return 1

@@ -1,0 +1,268 @@
+"""Model: named variables, named constraint families, an objective and the parameters users sweep.
+
+A paper's model module builds one of these from builders. Data that users sweep (a market q, a
+weight, an outside option) enter as cvxpy Parameters, so a re-solve at new data reuses the compiled
+problem (cvxpy's DPP cache). `Model.bind(...)` returns a model of the same class that shares the
+compiled problem and carries its own parameter values; the values are written into the Parameters
+at solve time.
+
+Declaring is all a Model does; solving goes through its *strategy* (`core.strategies`): the plain
+solve, a lexicographic selection among optima, or the best of candidate programs. Every strategy
+reaches the solver through one path, `core.solve.run`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import cvxpy as cp
+import numpy as np
+
+from .certificate import certify
+from .errors import InputError
+from .family import Family, Labels
+from .solve import Request
+from .strategies import PLAIN
+
+if TYPE_CHECKING:
+    from .solution import Certificate, Solution
+    from .strategies import Strategy
+
+
+@dataclass
+class _Var:
+    var: cp.Variable
+    index: Labels
+    show: bool
+
+
+@dataclass
+class _Param:
+    param: cp.Parameter
+    index: Labels
+    validate: Callable[[object], np.ndarray] | None
+
+
+@dataclass
+class _Derived:
+    fn: Callable[[Solution], object]
+    kind: str  # "output", "price" or "bundle" (fn returns {"outputs": {...}, "prices": {...}})
+
+
+@dataclass
+class _Structure:
+    """What bound copies of a model share: the compiled cvxpy problem and its bookkeeping.
+
+    Pickling keeps none of it (a solved cvxpy problem holds solver handles): the receiving process
+    compiles once again.
+    """
+
+    problem: cp.Problem | None = None
+    shared: bool = False  # bound copies exist: mutate only after copying
+    compilations: int = 0
+    last_program: object = field(default=None, repr=False)
+    warm: Any = field(default=None, repr=False)  # the solver layer's warm-start session
+    programs: dict = field(default_factory=dict, repr=False)  # strategies' derived programs (stages)
+
+    def __reduce__(self):
+        return (_Structure, ())
+
+
+class Model:
+    """A declarative optimisation model with labelled variables, constraint families and prices."""
+
+    def __init__(self, name: str, *, sense: str = "max", units: str = "", description: str = ""):
+        if sense not in ("max", "min"):
+            raise InputError(f"sense: must be 'max' or 'min', got {sense!r}")
+        self.name, self.sense, self.units, self.description = name, sense, units, description
+        self.variables: dict[str, _Var] = {}
+        self.parameters: dict[str, _Param] = {}
+        self.families: dict[str, Family] = {}
+        self.derived: dict[str, _Derived] = {}
+        self.objective: cp.Expression | None = None
+        #: options a backend gets unless the caller overrides them, by backend name ("tol" included)
+        self.solver_defaults: dict[str, dict] = {}
+        self.strategy: Strategy | None = None  # None: the plain solve
+        self._values: dict[str, np.ndarray] = {}
+        self._structure = _Structure()
+
+    # ---------------------------------------------------------------- building
+    def variable(self, name: str, shape, *, index: Labels = None, show: bool = True, **attributes) -> cp.Variable:
+        """Add a variable; `attributes` are cvxpy's (nonneg=True, integer=True, boolean=True, ...)."""
+        self._mutating()
+        if name in self.variables:
+            raise InputError(f"variable: '{name}' already exists in model '{self.name}'")
+        var = cp.Variable(shape, name=name, **attributes)
+        self.variables[name] = _Var(var, index, show)
+        return var
+
+    def parameter(self, name: str, value, *, index: Labels = None, validate=None, **attributes) -> cp.Parameter:
+        """Add a parameter with its current value; `validate(value) -> array` checks new values."""
+        self._mutating()
+        value = np.asarray(validate(value) if validate else value, dtype=float)
+        param = cp.Parameter(value.shape, name=name, **attributes)
+        self.parameters[name] = _Param(param, index, validate)
+        self._values[name] = value
+        return param
+
+    def constrain(self, name: str, fam: Family) -> Family:
+        """Add a constraint family under `name` (its duals and prices come back under that name)."""
+        self._mutating()
+        if name in self.families:
+            raise InputError(f"constraint: family '{name}' already exists in model '{self.name}'")
+        if not isinstance(fam, Family):
+            raise InputError(f"constraint '{name}': expected a Family from a builder, got {type(fam).__name__}")
+        self.families[name] = fam
+        return fam
+
+    def constrain_all(self, families: dict[str, Family], prefix: str = "") -> list[str]:
+        """Add several families (as a builder that returns a dict of them gives); returns their names."""
+        for name, fam in families.items():
+            self.constrain(prefix + name, fam)
+        return [prefix + name for name in families]
+
+    def maximize(self, expr) -> None:
+        self._set_objective(expr, "max")
+
+    def minimize(self, expr) -> None:
+        self._set_objective(expr, "min")
+
+    def _set_objective(self, expr, sense: str) -> None:
+        self._mutating()
+        self.objective, self.sense = expr, sense
+
+    def output(self, name: str, fn: Callable[[Solution], object]) -> None:
+        """Register a derived output `sol[name] = fn(sol)` (e.g. x(a|w) from the joint measure chi)."""
+        self.derived = {**self.derived, name: _Derived(fn, "output")}  # never shared with bound copies
+
+    def price(self, name: str, fn: Callable[[Solution], object]) -> None:
+        """Register a derived price `sol.prices[name] = fn(sol)` built from the family prices."""
+        self.derived = {**self.derived, name: _Derived(fn, "price")}
+
+    def bundle(self, name: str, fn: Callable[[Solution], dict]) -> None:
+        """Register several derived outputs and prices computed together (one follow-up solve, say):
+        `fn(sol)` returns {"outputs": {...}, "prices": {...}}."""
+        self.derived = {**self.derived, name: _Derived(fn, "bundle")}
+
+    def _mutating(self) -> None:
+        # Copy-on-write: a bound copy that changes its structure stops sharing the compiled problem.
+        if self._structure.problem is not None or self._structure.shared:
+            self.variables, self.parameters = dict(self.variables), dict(self.parameters)
+            self.families, self.derived = dict(self.families), dict(self.derived)
+            self._structure = _Structure()
+
+    # ---------------------------------------------------------------- data
+    def bind(self, **values) -> Model:
+        """A model of the same class sharing this one's compiled problem, with new parameter values."""
+        self._structure.shared = True
+        clone = copy.copy(self)
+        clone._values = dict(self._values)
+        clone.set(**values)
+        return clone
+
+    def set(self, **values) -> Model:
+        """Change parameter values in place (validated); returns self."""
+        for name, value in values.items():
+            if name not in self.parameters:
+                raise InputError(f"{name}: not a parameter of model '{self.name}'; parameters: {list(self.parameters)}")
+            spec = self.parameters[name]
+            arr = np.asarray(spec.validate(value) if spec.validate else value, dtype=float)
+            if arr.shape != spec.param.shape:
+                raise InputError(f"{name}: has shape {arr.shape}, expected {spec.param.shape}")
+            self._values[name] = arr
+        return self
+
+    def value_of(self, name: str) -> np.ndarray:
+        """The current value of parameter `name`."""
+        return self._values[name]
+
+    def var(self, name: str) -> cp.Variable:
+        """The cvxpy variable `name`, for writing new constraints on a model (prototyping)."""
+        if name not in self.variables:
+            raise InputError(f"{name}: not a variable of model '{self.name}'; variables: {list(self.variables)}")
+        return self.variables[name].var
+
+    def param(self, name: str) -> cp.Parameter:
+        """The cvxpy Parameter `name` (its value is written from the model's data at solve time)."""
+        if name not in self.parameters:
+            raise InputError(f"{name}: not a parameter of model '{self.name}'; parameters: {list(self.parameters)}")
+        return self.parameters[name].param
+
+    def write_parameters(self) -> None:
+        """Write this model's parameter values into the shared cvxpy Parameters (before a solve)."""
+        for name, spec in self.parameters.items():
+            spec.param.value = self._values[name]
+
+    # ---------------------------------------------------------------- the compiled problem
+    @property
+    def problem(self) -> cp.Problem:
+        """The cvxpy problem, built once and shared by bound copies."""
+        if self._structure.problem is None:
+            if self.objective is None:
+                raise InputError(f"objective: model '{self.name}' has none; call maximize() or minimize()")
+            goal = cp.Maximize(self.objective) if self.sense == "max" else cp.Minimize(self.objective)
+            self._structure.problem = cp.Problem(goal, [f.constraint for f in self.families.values()])
+        return self._structure.problem
+
+    @property
+    def compilations(self) -> int:
+        """How many times the shared problem has been compiled (1 after any number of DPP re-solves)."""
+        return self._structure.compilations
+
+    @property
+    def has_integers(self) -> bool:
+        return any(v.var.attributes["integer"] or v.var.attributes["boolean"] for v in self.variables.values())
+
+    @property
+    def is_lp(self) -> bool:
+        """Affine objective and families, no integers: duals are prices and certificates are complete."""
+        return not self.has_integers and self.objective is not None and self.objective.is_affine() and all(
+            f.lhs.is_affine() and (not isinstance(f.rhs, cp.Expression) or f.rhs.is_affine())
+            for f in self.families.values())
+
+    def size(self) -> dict[str, int]:
+        """Scalar variables and constraint rows."""
+        return {
+            "variables": sum(v.var.size for v in self.variables.values()),
+            "constraints": sum(f.lhs.size for f in self.families.values()),
+        }
+
+    def shares_problem_with(self, other: Model) -> bool:
+        """Whether the two are bound copies of one compiled problem (so DPP and warm starts carry over)."""
+        return self._structure is other._structure
+
+    def reset_warm_start(self) -> None:
+        """Forget the anchor basis of warm solves: the next `solve(warm_start=True)` starts cold."""
+        if self._structure.warm is not None:
+            self._structure.warm.reset()
+
+    # ---------------------------------------------------------------- solving
+    def solve(self, solver: str | None = None, *, tol: float | None = None, verbose: bool = False,
+              certify: bool = True, warm_start: bool = False, **options) -> Solution:
+        """Solve with the model's strategy and return a Solution.
+
+        solver: a backend name (default HiGHS); tol: a tolerance translated into the solver's own
+        options; options: passed to the solver (they override `tol`), except the keywords the
+        model's strategy takes (e.g. `rule=` of a lexicographic selection).
+        warm_start: re-solve from a basis kept with the compiled problem (HiGHS LPs: the anchor
+            basis of `optmarkets.solvers.highs`, so the result does not depend on the order of
+            solves). Off by default: every solve is then a cold solve, a function of the data alone.
+        Raises InfeasibleError / UnboundedError / SolverFailedError; bad options raise InputError.
+        """
+        strategy = self.strategy or PLAIN
+        keywords = {k: options.pop(k) for k in list(options) if k in strategy.keywords}
+        request = Request(solver=solver, tol=tol, verbose=verbose, certify=certify, warm_start=warm_start,
+                          options=options)
+        return strategy.solve(self, request, **keywords)
+
+    def certify(self) -> Certificate:
+        """The certificate of the current variable values and duals (see `core.certificate`)."""
+        return certify(self)
+
+    def __repr__(self) -> str:
+        size = self.size()
+        return (f"<{type(self).__name__} '{self.name}': {self.sense} over {size['variables']} variables, "
+                f"{len(self.families)} families ({size['constraints']} rows)>")

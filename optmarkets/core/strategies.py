@@ -1,0 +1,209 @@
+"""Solve strategies: which programs to run for one `Model.solve()`, all on the one path `solve.run`.
+
+* `Plain`: the model's own program (the default).
+* `Lexicographic`: a selection among the optima. Stage 1 solves the model; stage k maximises goal k
+  subject to the model's families and every earlier goal kept within a relative slack of its
+  optimum. The stages share one derived program (compiled once per model structure: the goals
+  are a vector G, the stage objective is weight @ G, the floors a Parameter), so the chain costs
+  one compilation and len(goals) re-solves. Prices are stage 1's (an optimal dual of the model),
+  the primal is the last stage's (an optimal primal of the model): together still a certified pair.
+* `BestOf`: the best of candidate programs, one per value of a Parameter (e.g. one LP per candidate
+  dual vertex of a follower's problem: a disjunctive program solved exactly).
+
+`face_ranges` gives [min, max] of expressions over the optimal face, with the same derived program.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Protocol
+
+import cvxpy as cp
+import numpy as np
+import pandas as pd
+
+from .errors import InfeasibleError, InputError
+from .family import Family
+from .solve import Request, apply_derived, backend_and_options, primal_values, run
+from .tolerances import LEX_RELAX, LEX_SLACK, LEX_SLACK_INTERIOR, TIE_TOL
+
+if TYPE_CHECKING:
+    from .model import Model
+    from .solution import Solution
+
+
+class Strategy(Protocol):
+    keywords: ClassVar[tuple[str, ...]]  # keyword arguments of Model.solve that belong to the strategy
+
+    def solve(self, model: Model, request: Request, **keywords) -> Solution: ...
+
+
+class Plain:
+    """Solve the model's own program."""
+
+    keywords: ClassVar[tuple[str, ...]] = ()
+
+    def solve(self, model: Model, request: Request, **keywords) -> Solution:
+        return run(model, request)
+
+
+PLAIN = Plain()
+
+
+# ---------------------------------------------------------------------------------------------- best of
+@dataclass
+class BestOf:
+    """The best of the programs obtained by binding `parameter` to each row of `candidates`.
+
+    The Solution is the winning program's, with `outputs["candidate"]` its label and
+    `outputs["candidate_values"]` every candidate's optimal value (NaN where infeasible).
+    """
+
+    parameter: str
+    candidates: pd.DataFrame
+    keywords: ClassVar[tuple[str, ...]] = ()
+
+    def solve(self, model: Model, request: Request, **keywords) -> Solution:
+        best: tuple[object, Solution] | None = None
+        values: dict[object, float] = {}
+        sign = 1.0 if model.sense == "max" else -1.0
+        for label, row in self.candidates.iterrows():
+            try:
+                sol = run(model.bind(**{self.parameter: row.to_numpy()}), request, derive=False)
+            except InfeasibleError:
+                values[label] = np.nan
+                continue
+            values[label] = sol.value
+            if best is None or sign * (sol.value - best[1].value) > TIE_TOL * max(1.0, abs(best[1].value)):
+                best = (label, sol)
+        if best is None:
+            backend, _ = backend_and_options(model, request)
+            raise InfeasibleError(model.name, backend.name, "infeasible", "every candidate program is infeasible")
+        label, sol = best
+        sol.outputs["candidate"] = label
+        sol.outputs["candidate_values"] = pd.Series(values, name="value").rename_axis(self.candidates.index.name)
+        apply_derived(model, sol)
+        return sol
+
+
+# ---------------------------------------------------------------------------------------------- lexicographic
+Goals = Callable[["Model"], cp.Expression]  # the model -> a vector of goals, each to be maximised in turn
+
+
+@dataclass
+class Lexicographic:
+    """Select among the model's optima by maximising goals in turn (see the module docstring).
+
+    rules: rule name -> a function of the model returning the goal vector (negate to minimise);
+    default: the rule used when `solve()` gets none (`rule=None` there: the solver's vertex);
+    free: a function of the model giving a lower bound no goal ever reaches (unfixed floors).
+    """
+
+    rules: Mapping[str, Goals]
+    default: str | None
+    free: Callable[[Model], float]
+    keywords: ClassVar[tuple[str, ...]] = ("rule",)
+
+    def solve(self, model: Model, request: Request, rule: str | None = "default", **keywords) -> Solution:
+        rule = self.default if rule == "default" else rule
+        if rule is not None and rule not in self.rules:
+            raise InputError(f"rule: must be one of {tuple(self.rules)} or None, got {rule!r}")
+        sol = run(model, request.but(certify=False), derive=False)
+        if rule is not None:
+            backend, _ = backend_and_options(model, request)
+            program = _stage_program(model, ("rule", rule), self.rules[rule], fix_goals=True, free=self.free)
+            for relax in LEX_RELAX:  # a stage infeasible by round-off: fix earlier goals a little more loosely
+                try:
+                    sign = 1.0 if model.sense == "max" else -1.0
+                    program.chain(model, request, sign * sol.value, _slack(backend.name) * relax)
+                    break
+                except InfeasibleError:
+                    if relax == LEX_RELAX[-1]:
+                        raise
+            sol.outputs["selection_slack"] = relax * LEX_SLACK
+            sol.primal = primal_values(model)
+        if request.certify:
+            sol.certificate = model.certify()
+        apply_derived(model, sol)
+        sol.outputs["rule"] = rule
+        return sol
+
+
+def face_ranges(model: Model, request: Request, name: str, expressions: Goals, optimum: float,
+                index: pd.Index | None = None) -> pd.DataFrame:
+    """[low, high] of each entry of `expressions(model)` over the model's optimal face
+    (objective within the lexicographic slack of `optimum`): 2 re-solves per entry."""
+    backend, _ = backend_and_options(model, request)
+    program = _stage_program(model, ("range", name), expressions, fix_goals=False, free=lambda m: 0.0)
+    sign = 1.0 if model.sense == "max" else -1.0
+    lo, hi = program.ranges(model, request, sign * optimum - _slack(backend.name) * max(1.0, abs(optimum)))
+    return pd.DataFrame({"low": lo, "high": hi}, index=index)
+
+
+def _slack(backend: str) -> float:
+    return LEX_SLACK if backend == "HIGHS" else LEX_SLACK_INTERIOR
+
+
+@dataclass
+class _StageProgram:
+    """max weight @ G  s.t. the model's families, objective >= floor0 and G >= floor (G: the goals).
+
+    Goals hold no Parameters, so the weighted objective stays DPP (one compilation for every stage).
+    """
+
+    stage: Model
+    size: int  # number of goals
+    free: float = field(default=0.0)
+
+    def _solve(self, model: Model, request: Request, weight: np.ndarray, floor0: float, floor: np.ndarray) -> float:
+        self.stage._values.update(model._values)
+        self.stage.set(weight=weight, floor0=np.array([floor0]), floor=floor)
+        return run(self.stage, request.but(certify=False, warm_start=False), derive=False).value
+
+    def chain(self, model: Model, request: Request, optimum: float, slack: float) -> None:
+        floor0 = optimum - slack * max(1.0, abs(optimum))
+        floor = np.full(self.size, self.free)
+        for k in range(self.size):
+            value = self._solve(model, request, np.eye(self.size)[k], floor0, floor)
+            floor[k] = value - slack * max(1.0, abs(value))
+
+    def ranges(self, model: Model, request: Request, floor0: float) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = np.empty(self.size), np.empty(self.size)
+        floor = np.full(self.size, self.free)
+        for j in range(self.size):
+            e = np.eye(self.size)[j]
+            hi[j] = self._solve(model, request, e, floor0, floor)
+            lo[j] = -self._solve(model, request, -e, floor0, floor)
+        return lo, hi
+
+
+def _stage_program(model: Model, key: tuple, goals: Goals, *, fix_goals: bool,
+                   free: Callable[[Model], float]) -> _StageProgram:
+    """The derived program for `key`, built once per compiled structure (bound copies share it)."""
+    from .model import Model as _Model  # the strategies are imported by model.py
+
+    cache = model._structure.programs
+    if key not in cache:
+        sign = 1.0 if model.sense == "max" else -1.0
+        G = cp.vec(goals(model), order="C")
+        size = G.shape[0]
+        stage = _Model(f"{model.name} [{key[0]} {key[1]}]", sense="max", units=model.units)
+        stage.variables = dict(model.variables)
+        stage.parameters = dict(model.parameters)
+        stage._values = dict(model._values)
+        stage.solver_defaults = model.solver_defaults
+        for fname, fam in model.families.items():  # fresh constraints: the model's duals stay stage 1's
+            stage.constrain(fname, Family(fam.lhs, fam.sense, fam.rhs, fam.index, fam.description))
+        weight = stage.parameter("weight", np.zeros(size))
+        floor0 = stage.parameter("floor0", np.zeros(1))
+        floor = stage.parameter("floor", np.zeros(size))
+        stage.constrain("optimum", Family(cp.reshape(sign * model.objective, (1,), order="C"), ">=", floor0, None,
+                                          "the model's objective kept at its optimum"))
+        if fix_goals:
+            stage.constrain("floors", Family(G, ">=", floor, None, "earlier goals kept at their optima"))
+        stage.maximize(weight @ G)
+        cache[key] = _StageProgram(stage, size)
+    program = cache[key]
+    program.free = free(model)
+    return program

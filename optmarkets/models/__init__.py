@@ -1,1 +1,0 @@
-"""One module per paper, each assembled from the builders."""

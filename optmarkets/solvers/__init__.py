@@ -1,0 +1,36 @@
+"""The solver layer: the backend registry, the persistent HiGHS session, the solver call.
+
+It plugs itself into the core's seam (`optmarkets.core.seam`) on import; `solvers.cvxpy_internals`
+is the only module of the package that touches cvxpy's private attributes.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ..core import seam as _seam
+from .execute import Outcome, execute
+from .highs import HighsSession, StandardForm, highs_option_values
+from .registry import (
+    DEFAULT_SOLVER,
+    Backend,
+    available,
+    get,
+    milp_solvers,
+    register,
+    registered,
+    silence_highs_banner,
+)
+
+
+def warm_session() -> HighsSession:
+    """A fresh persistent HiGHS session (one per compiled problem)."""
+    return HighsSession()
+
+
+_seam.plug(sys.modules[__name__])  # type: ignore[arg-type]
+
+__all__ = [
+    "Backend", "DEFAULT_SOLVER", "HighsSession", "Outcome", "StandardForm", "available", "execute", "get",
+    "highs_option_values", "milp_solvers", "register", "registered", "silence_highs_banner", "warm_session",
+]
