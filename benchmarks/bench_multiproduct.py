@@ -4,8 +4,9 @@
 
 Prints one row per size: variables, IC rows, build+compile+solve time of M-LP (revenue only, the
 solver's vertex; HiGHS interior point with crossover by default: dual simplex on the n^2 IC rows
-is several times slower from n = 150 on, try --solver HIGHS), and for small n the full lexicographic selection (spec §B.2: n + 3 LPs). Then the
-Pareto-improving search (Theorem 1) for random inefficient markets with n = 10 types.
+is several times slower from n = 150 on, try --solver HIGHS), and for small n the full
+lexicographic selection (spec §B.2: n + 3 LPs). Then the Pareto-improving search (Theorem 1) for
+random inefficient markets with n = 10 types.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ def mechanism_lp(sizes, k: int, budget: float, select_up_to: int, solver: str) -
         start = time.perf_counter()
         again = model.bind(market=np.roll(f, 1)).solve(solver, rule=None, certify=False)  # DPP re-solve
         resolve = time.perf_counter() - start
-        row = dict(n=n, k=k, solver=solver, variables=model.size()["variables"], constraints=model.size()["constraints"],
+        row = dict(n=n, k=k, solver=solver, variables=model.size()["variables"],
+                   constraints=model.size()["constraints"],
                    revenue=sol.value, build_solve_s=first, resolve_s=resolve, solver_s=sol.timings["solver"])
         del again
         if n <= select_up_to:

@@ -73,7 +73,7 @@ def main() -> None:
                 agree &= ref is not None and np.isclose(value, ref, rtol=1e-6, atol=1e-9)
             binaries = {"disjunctive": 0, "disjunctive-milp": n}.get(form, n * n + n * (n - 1))
             ok = worst <= args.limit and status.startswith("optimal")
-            print(f"{form:<18s} {n:>4d} {binaries:>9d} {worst:>9.2f} {value:>14.8f}  {str(agree):>5s}  {status}",
+            print(f"{form:<18s} {n:>4d} {binaries:>9d} {worst:>9.2f} {value:>14.8f}  {agree!s:>5s}  {status}",
                   flush=True)
             if ok and agree:
                 largest[form] = n

@@ -109,7 +109,7 @@ def main() -> None:
             methods[f"dask, LocalCluster of {args.workers}"] = lambda: sweep(client=client)
             speed, out = alternate(methods, args.rounds)
         speed["dask, own LocalCluster (start-up included)"] = [t_own]
-    for name, df in out.items():  # every executor returns the serial sweep's numbers exactly
+    for df in out.values():  # every executor returns the serial sweep's numbers exactly
         pd.testing.assert_frame_equal(serial, df.drop(columns="time"), atol=0, rtol=0)
     print()
     print(table({k: v if len(v) == args.rounds else v * args.rounds for k, v in speed.items()}, "serial",

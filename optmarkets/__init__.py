@@ -19,6 +19,15 @@ from .core.errors import (
     UnboundedError,
     UnknownSolverError,
 )
+from .games import (
+    FiniteGame,
+    InformationStructure,
+    bayes_correlated_equilibrium,
+    correlated_equilibrium,
+    persuasion,
+    segmentation,
+)
+from .mechanisms import MechanismEnvironment, audit_mechanism, mechanism_design
 from .papers.bdhn import InformationSeller
 from .papers.glp import PersonalDataEconomy
 from .papers.hs import MultiProductSeller, ParetoCheck, ParetoSearch, Segmentation
@@ -44,6 +53,11 @@ __all__ = [
     # models, one per paper
     "PersonalDataEconomy", "DataBroker", "MultiProductSeller", "Segmentation", "ParetoCheck", "ParetoSearch",
     "InformationSeller",
+    # games and information design
+    "FiniteGame", "InformationStructure", "correlated_equilibrium", "bayes_correlated_equilibrium", "persuasion",
+    "segmentation",
+    # finite mechanism design
+    "MechanismEnvironment", "mechanism_design", "audit_mechanism",
     # the core
     "Model", "Solution", "Certificate", "Distribution", "sweep", "grid", "solvers", "builders", "theory",
     # errors

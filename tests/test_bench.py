@@ -11,9 +11,9 @@ import pytest
 
 import optmarkets as om
 from optmarkets.app import bench
+from optmarkets.app.cli import main
 from optmarkets.builders import consistency
 from optmarkets.builders.obedience import obedience_matrix
-from optmarkets.app.cli import main
 
 SMOKE = Path(__file__).resolve().parents[1] / "benchmarks" / "smoke.toml"
 
@@ -87,8 +87,8 @@ def test_economic_check_finds_a_disobeyed_recommendation():
 
     # recommend fee 2 to everyone: profit 2*0.5 = 1 if obeyed, but fee 1 sells to all: 1*1.0... equal;
     # put more mass on w=1 so the merchant prefers fee 1: gain(2 -> 1) = 2*0.2 - (1*0.6 + 1*0.2) = -0.4
-    chi = pd.DataFrame([[0.0, 0.0], [0.6, 0.2]], index=econ.fees, columns=econ.types)
-    res = bench._glp_economics(econ, Fake(chi=chi, q=pd.Series([0.6, 0.2], index=econ.types)))
+    chi = pd.DataFrame([[0.0, 0.0], [0.6, 0.2]], index=econ.fee_index, columns=econ.type_index)
+    res = bench.problems._glp_economics(econ, Fake(chi=chi, q=pd.Series([0.6, 0.2], index=econ.type_index)))
     assert res["obedience"] == pytest.approx(0.4)
     assert res["bayes_plausibility"] == 0.0 and res["nonnegativity"] == 0.0
 
@@ -134,7 +134,7 @@ def infeasible_family():
         return model
 
     yield "test_infeasible"
-    bench._FAMILIES.pop("test_infeasible")
+    bench.problems._FAMILIES.pop("test_infeasible")
 
 
 def test_a_failing_solve_is_a_record(infeasible_family):
@@ -155,7 +155,7 @@ def test_family_of_an_absent_model_is_skipped():
         with pytest.raises(om.InputError, match="family"):
             bench.family("test_absent")
     finally:
-        bench._FAMILIES.pop("test_absent")
+        bench.problems._FAMILIES.pop("test_absent")
 
 
 def test_time_limit_goes_into_each_solvers_options():
@@ -200,4 +200,4 @@ def test_every_available_family_solves_with_economic_residuals(name):
 
 def test_economic_residuals_from_certificate_family_names():
     viol = pd.Series({"IC": 1e-3, "IR": 0.0, "obedience_2": 2e-3, "truthful_1": 5e-3, "supply": 9.0})
-    assert bench._economic_from_certificate(viol) == {"IC": 5e-3, "IR": 0.0, "obedience": 2e-3}
+    assert bench.runner._economic_from_certificate(viol) == {"IC": 5e-3, "IR": 0.0, "obedience": 2e-3}

@@ -6,8 +6,17 @@ import pandas as pd
 import pytest
 
 import optmarkets as om
-from optmarkets.builders import (consistency, family, monotone, obedience, obedience_matrix, participation,
-                                 report_utility, supply_limit, truthful)
+from optmarkets.builders import (
+    consistency,
+    family,
+    monotone,
+    obedience,
+    obedience_matrix,
+    participation,
+    report_utility,
+    supply_limit,
+    truthful,
+)
 
 
 def test_obedience_matrix_equals_the_double_loop():

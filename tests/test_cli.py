@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import optmarkets as om
-from optmarkets.app import instances
+from optmarkets.app import instances, reproduce
 from optmarkets.app.cli import main
 
 
@@ -18,7 +18,7 @@ def test_reproduce_section_4_1(capsys):
 
 
 def test_reproduce_table_has_the_paper_value_next_to_the_computed_one():
-    table = instances.reproduce(match="glp-section-4-1")
+    table = reproduce.reproduce(match="glp-section-4-1")
     row = table[table["quantity"] == "V(q), q = (.3, .1)"].iloc[0]
     assert row["paper"] == 0.08 and row["computed"] == pytest.approx(0.08) and row["match"]
 
@@ -43,6 +43,32 @@ def test_errors_are_messages_not_tracebacks(capsys):
     assert "solve: no [solve.nope]" in capsys.readouterr().err
 
 
+def test_a_missing_models_folder_is_one_line_and_exit_2(capsys):
+    for command in ("reproduce", "list"):
+        assert main([command, "--models", "/nonexistent"]) == 2
+        captured = capsys.readouterr()
+        assert captured.err == "optmarkets: error: models: no folder '/nonexistent'\n" and captured.out == ""
+
+
+def test_failures_print_one_line_without_a_traceback(tmp_path):
+    (tmp_path / "unknown.toml").write_text('model = "os.system"\n[data]\n[solve.P]\nmethod = "x"\n')
+    (tmp_path / "private.toml").write_text('model = "PersonalDataEconomy"\n[data]\nvalues = [1, 2]\n'
+                                           'mass = [0.5, 0.5]\noutside_option = [0, 0]\n'
+                                           '[solve.P]\nmethod = "__class__"\n')
+    (tmp_path / "field.toml").write_text('model = "PersonalDataEconomy"\n[data]\nvaluez = [1, 2]\n'
+                                         '[solve.P]\nmethod = "platform_problem"\n')
+    cases = {("reproduce", "--models", "/nonexistent"): "models: no folder",
+             ("solve", str(tmp_path / "unknown.toml")): "unknown model class 'os.system'",
+             ("solve", str(tmp_path / "private.toml")): "has no method '__class__'",
+             ("solve", str(tmp_path / "field.toml")): "field.toml: data:",
+             ("solve", "glp-section-4-1", "--solver", "NOPE"): "unknown solver 'NOPE'"}
+    for argv, message in cases.items():
+        proc = subprocess.run([sys.executable, "-m", "optmarkets.app.cli", *argv], capture_output=True, text=True)
+        assert proc.returncode == 2, (argv, proc.stderr)
+        lines = proc.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("optmarkets: error: ") and message in lines[0], (argv, lines)
+
+
 def test_list_and_solvers(capsys):
     assert main(["list"]) == 0
     assert "glp-section-4-1" in capsys.readouterr().out
@@ -55,10 +81,11 @@ def test_bad_instance_file(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('model = "PersonalDataEconomy"\n[data]\nvalues = [2, 1]\nmass=[0.5,0.5]\noutside_option=[0,0]\n'
                    '[solve.P]\nmethod = "platform_problem"\nargs = {q = [0.1, 0.1]}\n')
-    proc = subprocess.run([sys.executable, "-m", "optmarkets.cli", "solve", str(bad)], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "optmarkets.app.cli", "solve", str(bad)], capture_output=True,
+                          text=True)
     assert proc.returncode == 2 and "values: must be sorted" in proc.stderr
     (tmp_path / "broken.toml").write_text("model = ")
-    with pytest.raises(instances.InputError, match="broken.toml is not valid TOML"):
+    with pytest.raises(instances.InputError, match=r"broken\.toml is not valid TOML"):
         instances.load(tmp_path / "broken.toml")
 
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import optmarkets as om
-from optmarkets.builders import best_response_bound
 from optmarkets import InputError
+from optmarkets.builders import best_response_bound
 
 TEXTBOOK = dict(values=[1, 2, 3], value_probs=[1 / 3] * 3, costs=[0.25, 0.75], cost_probs=[0.5, 0.5])
 
@@ -61,7 +61,7 @@ def test_cost_above_every_value_is_a_valid_instance():
     assert res.value == pytest.approx(7 / 24, abs=1e-9)
     np.testing.assert_allclose(res["served"].loc[5.0].to_numpy(), 0, atol=1e-12)
     assert res["transfer"][5.0] == pytest.approx(0, abs=1e-9)
-    assert b.audit(res).ok(1e-8)
+    assert b.audit(res, tol=1e-8).ok
     assert res["menu"].loc[(5.0, np.inf)].to_numpy() == pytest.approx([1, 1, 1])  # only ⊥ is offered
 
 
@@ -157,7 +157,7 @@ def resolve_with_rhs(model, name, row, h):
     moved = {">=": fam.lhs >= rhs, "<=": fam.lhs <= rhs, "==": fam.lhs == rhs}[fam.sense]
     others = [f.constraint for n, f in model.families.items() if n != name]
     goal = cp.Maximize(model.objective) if model.sense == "max" else cp.Minimize(model.objective)
-    prob = cp.Problem(goal, others + [moved])
+    prob = cp.Problem(goal, [*others, moved])
     prob.solve(solver="HIGHS")
     return prob.value if prob.status == cp.OPTIMAL else None
 
@@ -218,7 +218,7 @@ def test_db_prices_match_finite_differences(data):
 @pytest.mark.parametrize("data", INSTANCES[:2])
 def test_pc_er_and_profile_prices_match_finite_differences(data):
     b = om.DataBroker(**data)
-    for model in (b.price_controlling(), b.exclusive_retail(), b.profile_problem()):
+    for model in (b.price_controlling_problem(), b.exclusive_retail_problem(), b.profile_problem()):
         sol = model.solve()
         assert_prices_match_finite_differences(model, sol, np.random.default_rng(3))
 
@@ -229,9 +229,65 @@ def test_ir_price_by_dpp_rebind():
     model = b.mechanism_problem()
     sol = model.solve()
     pi0, h = b.outside_option.to_numpy(), 1e-5
-    for k in range(b.K):
-        shift = np.eye(b.K)[k] * h
+    for k in range(b.n_costs):
+        shift = np.eye(b.n_costs)[k] * h
         right = (model.bind(outside=pi0 + shift).solve().value - sol.value) / h
         left = (sol.value - model.bind(outside=pi0 - shift).solve().value) / h
         assert right - 1e-5 <= sol.prices["IR"].iloc[k] <= left + 1e-5
     assert model.compilations == 1
+
+
+# ---------------------------------------------------------------- renamed names: deprecated aliases
+def test_deprecated_price_controlling_alias():
+    b = broker()
+    with pytest.warns(DeprecationWarning, match="price_controlling_problem"):
+        model = b.price_controlling()
+    assert model.solve().value == pytest.approx(b.price_controlling_problem().solve().value, abs=1e-12)
+
+
+def test_deprecated_exclusive_retail_alias():
+    b = broker()
+    with pytest.warns(DeprecationWarning, match="exclusive_retail_problem"):
+        model = b.exclusive_retail()
+    assert model.solve().value == pytest.approx(b.exclusive_retail_problem().solve().value, abs=1e-12)
+
+
+def test_deprecated_count_aliases():
+    b = om.DataBroker([1, 2, 3, 4], [0.25] * 4, [0.25, 0.75], [0.5, 0.5])
+    with pytest.warns(DeprecationWarning, match="n_costs"):
+        assert b.K == b.n_costs == 2
+    with pytest.warns(DeprecationWarning, match="n_values"):
+        assert b.N == b.n_values == 4
+
+
+def test_deprecated_audit_ok_call():
+    b = broker()
+    audit = b.audit(b.solve(), tol=1e-8)
+    with pytest.warns(DeprecationWarning, match="ok"):
+        assert audit.ok(1e-8) is True
+    assert audit.ok and bool(audit) and audit.reasons == []
+
+
+def test_deprecated_optimal_face_slack_is_ignored():
+    b = broker()
+    with pytest.warns(DeprecationWarning, match="slack"):
+        value = b.optimal_face("quantity:1", "max", slack=1e-9)
+    assert value == pytest.approx(b.optimal_face("quantity:1", "max"), abs=1e-12)
+
+
+def test_failing_audit_gives_reasons():
+    """Charging the c = 3/4 type as much as the c = 1/4 type breaks its IR: not ok, with the reason."""
+    b = broker()
+    audit = b.evaluate([np.diag([1 / 3] * 3), np.array([[1 / 6, 0, 1 / 3], [1 / 6, 1 / 3, 0]])], [7 / 12, 7 / 12],
+                       tol=1e-9)
+    assert not audit.ok and not audit
+    assert audit.ir_violation == pytest.approx(0.25)
+    assert any(reason.startswith("IR violated") for reason in audit.reasons)
+
+
+def test_bad_optimal_face_arguments():
+    b = broker()
+    with pytest.raises(InputError, match="objective"):
+        b.optimal_face("profit")
+    with pytest.raises(InputError, match="sense"):
+        b.optimal_face("consumer_surplus", "up")

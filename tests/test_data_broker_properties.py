@@ -38,18 +38,18 @@ def loop_audit(b, sol, tol=1e-8):
 
     pi0 = [best(m, cost) for cost in c]
     z, tau = sol["z"], sol["transfer"].to_numpy()
-    gross = np.zeros((b.K, b.K))  # [report, true cost]
+    gross = np.zeros((b.n_costs, b.n_costs))  # [report, true cost]
     for (report, rec), row in z.iterrows():
         k = list(b.costs).index(report)
         seg = row.to_numpy()
         own = 0.0 if np.isinf(rec) else sum(seg[i] * (rec - c[k]) for i in range(len(v)) if v[i] >= rec)
         assert own >= best(seg, c[k]) - tol, ("obedience", report, rec)
-        for j in range(b.K):
+        for j in range(b.n_costs):
             gross[k, j] += own if j == k else best(seg, c[j])
-    for k in range(b.K):
+    for k in range(b.n_costs):
         np.testing.assert_allclose(z.loc[b.costs[k]].sum(axis=0).to_numpy(), m, atol=tol)
         assert gross[k, k] - tau[k] >= pi0[k] - tol, ("IR", k)
-        for j in range(b.K):
+        for j in range(b.n_costs):
             assert gross[j, j] - tau[j] >= gross[k, j] - tau[k] - tol, ("IC", j, k)
     assert float(g @ tau) == pytest.approx(sol.value, abs=tol)
     return gross
@@ -73,8 +73,8 @@ def test_feasible_bounded_and_audited(solved, seed):
     b, sol = solved[seed]
     assert sol.value >= -TOL and sol.certificate.ok(1e-7)
     gross = loop_audit(b, sol)
-    audit = b.audit(sol)
-    assert audit.ok(1e-8) and audit.revenue == pytest.approx(sol.value, abs=1e-9)
+    audit = b.audit(sol, tol=1e-8)
+    assert audit.ok and audit.revenue == pytest.approx(sol.value, abs=1e-9)
     assert audit.consumer_surplus.max() <= 1e-7  # CS = 0 also at [Y]'s largest-optimal-price convention
     np.testing.assert_allclose(audit.gross.to_numpy(), gross, atol=1e-9)
     np.testing.assert_allclose(np.diag(gross), sol["outcome"]["gross_profit"].to_numpy(), atol=1e-9)
@@ -85,7 +85,7 @@ def test_feasible_bounded_and_audited(solved, seed):
 def test_bound_chain_and_welfare_theorems(solved, seed):
     """Items 2, 6, 7, 12: R_DB <= R_PC = R_ER <= R_bar <= unironed; Prop 1, Thm 4, Thm 6."""
     b, sol = solved[seed]
-    pc, er = b.price_controlling().solve().value, b.exclusive_retail().solve().value
+    pc, er = b.price_controlling_problem().solve().value, b.exclusive_retail_problem().solve().value
     assert sol.value <= pc + TOL
     assert pc == pytest.approx(er, abs=TOL)
     assert pc <= b.revenue_bound() + TOL <= b.revenue_bound(ironed=False) + 2 * TOL
@@ -109,7 +109,7 @@ def test_reduced_deviation_rows_are_exact(solved, seed):
     b, sol = solved[seed]
     full = b.mechanism_problem(reduced=False).solve()
     assert full.value == pytest.approx(sol.value, abs=1e-8)
-    assert b.audit(full).ok(1e-8)
+    assert b.audit(full, tol=1e-8).ok
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -121,7 +121,7 @@ def test_dual_identities(solved, seed):
     assert mu.sum() == pytest.approx(1, abs=1e-9) and (mu >= -1e-12).all()
     lam = (-sol.prices["IC"]).unstack().reindex(index=b.cost_index, columns=b.cost_index).fillna(0).to_numpy()
     G = np.cumsum(b.cost_probs)
-    for k in range(b.K - 1):
+    for k in range(b.n_costs - 1):
         down, up = lam[: k + 1, k + 1:].sum(), lam[k + 1:, : k + 1].sum()
         assert down - up == pytest.approx(G[k] - mu[: k + 1].sum(), abs=1e-9)
 
@@ -142,23 +142,23 @@ def cutoff_instances(count):
     return out
 
 
-@pytest.mark.parametrize("b", cutoff_instances(6), ids=lambda b: f"N{b.N}K{b.K}")
+@pytest.mark.parametrize("b", cutoff_instances(6), ids=lambda b: f"N{b.n_values}K{b.n_costs}")
 def test_cutoff_outcome_under_A1d_prime(b):
     """Item 3: (A1d') => (A1d), R_PC = R_DB = R_bar, the cutoff quantity D0(phi~_k) on the whole optimal
     face, CS = 0 on the face (item 5), and for regular D0 the canonical mechanism attains R_bar."""
     assert b.satisfies_A1d()
     bound = b.revenue_bound()
     assert b.solve().value == pytest.approx(bound, abs=TOL)
-    assert b.price_controlling().solve().value == pytest.approx(bound, abs=TOL)
+    assert b.price_controlling_problem().solve().value == pytest.approx(bound, abs=TOL)
     q = b.cutoff_quantities().to_numpy()
-    for k in range(b.K):
+    for k in range(b.n_costs):
         assert b.optimal_face(f"quantity:{k}", "min") == pytest.approx(q[k], abs=1e-6)
         assert b.optimal_face(f"quantity:{k}", "max") == pytest.approx(q[k], abs=1e-6)
     assert b.optimal_face("consumer_surplus") <= 1e-7
     assert b.continuum_cutoff_revenue() == pytest.approx(bound, abs=TOL)
     if b.is_regular():
-        audit = b.evaluate(*b.canonical_mechanism())
-        assert audit.ok(1e-9) and audit.revenue == pytest.approx(bound, abs=1e-9)
+        audit = b.evaluate(*b.canonical_mechanism(), tol=1e-9)
+        assert audit.ok and audit.revenue == pytest.approx(bound, abs=1e-9)
 
 
 def test_A1d_implies_pc_attains_bound_and_A1d_prime_is_stronger():
@@ -171,7 +171,7 @@ def test_A1d_implies_pc_attains_bound_and_A1d_prime_is_stronger():
         if b.satisfies_A1d():
             seen["A1d"] += 1
             seen["A1d only"] += not b.satisfies_A1d_prime()
-            assert b.price_controlling().solve().value == pytest.approx(b.revenue_bound(), abs=TOL)
+            assert b.price_controlling_problem().solve().value == pytest.approx(b.revenue_bound(), abs=TOL)
     assert seen["A1d"] >= 5  # the property was exercised
 
 
@@ -187,7 +187,7 @@ def test_compact_lp_equals_profile_lps():
     rng, checked = np.random.default_rng(11), 0
     while checked < 8:
         b = random_broker(rng, n=int(rng.integers(2, 5)), k=int(rng.integers(2, 4)))
-        if (b.N + 1) ** b.K > 200:
+        if (b.n_values + 1) ** b.n_costs > 200:
             continue
         value = b.solve().value
         assert b.profile_problem().solve().value == pytest.approx(value, abs=TOL)
@@ -219,7 +219,7 @@ def test_primitive_monotonicity():
     for _ in range(20):
         b = random_broker(rng)
         m = b.value_probs.copy()
-        i = int(rng.integers(0, b.N - 1))
+        i = int(rng.integers(0, b.n_values - 1))
         shift = m[i] * rng.uniform(0, 1)
         m[i] -= shift
         m[-1] += shift
@@ -238,7 +238,7 @@ def test_discrete_cutoff_mechanism_exact_for_two_costs_and_under_A1d():
             continue
         a1d += t >= 20
         formula = b.cost_probs @ b.discrete_cutoff_mechanism()["transfer"]
-        assert formula == pytest.approx(b.price_controlling().solve().value, abs=TOL)
+        assert formula == pytest.approx(b.price_controlling_problem().solve().value, abs=TOL)
     assert a1d >= 3
 
 

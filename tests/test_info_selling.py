@@ -11,7 +11,8 @@ from scipy import stats
 
 import optmarkets as om
 from optmarkets import InputError
-from optmarkets.papers.bdhn.seller import Continuum, product_rule
+from optmarkets.papers.bdhn.continuum import Continuum
+from optmarkets.papers.bdhn.exact import product_rule
 
 TOL = 1e-7
 
@@ -50,11 +51,11 @@ def recheck(seller, sigma, t=None, tol=1e-7, obey=True):
                     for a1 in range(2):
                         for a2 in range(2):
                             cell = (th, k, kj) if i == 0 else (th, kj, k)
-                            w = rho[th] * f[kj] * sig[cell + (a1, a2)]
+                            w = rho[th] * f[kj] * sig[(*cell, a1, a2)]
                             pit[k, i] += w * pay[i][th, a1, a2]
                             own = (a1, a2)[i]
                             dev = (1 - a1, a2) if i == 0 else (a1, 1 - a2)
-                            gain[own, 1 - own] += w * (pay[i][th, a1, a2] - pay[i][(th,) + dev])
+                            gain[own, 1 - own] += w * (pay[i][th, a1, a2] - pay[i][(th, *dev)])
             if obey:
                 assert gain[0, 1] >= -tol and gain[1, 0] >= -tol, (i, k, gain)
     if t is not None:
@@ -189,8 +190,10 @@ def test_api_example_and_outputs():
 def test_outside_option_lp_is_p_max_minus_alpha(seed):
     rng = np.random.default_rng(seed)
     s = random_seller(rng)
-    sol = s.outside_option().solve()
+    sol = s.outside_option_problem().solve()
     assert sol.value == pytest.approx(s.p_max - s.alpha, abs=1e-9)
+    assert sol.value == pytest.approx(s.K, abs=1e-12)  # the data K is the LP's value
+    assert s.outside_option == s.K and isinstance(s.K, float)
     # the rival told theta is a minimiser: both of buyer i's actions then give rho(a) - alpha <= K
     rival = np.eye(2)
     for a in (0, 1):
@@ -319,7 +322,7 @@ def test_second_best_is_implementable_and_virtual_surplus(seed):
     rev = s.revenue_optimal().solve().value
     assert s.revenue_optimal(obedience=False).solve().value >= rev - 1e-9
     if (np.diff(s.virtual_values) >= 0).all():
-        vs = s.virtual_surplus().solve().value
+        vs = s.virtual_surplus_problem().solve().value
         assert vs == pytest.approx(rev + 2 * s.types[0] * s.K, rel=1e-8, abs=1e-9)
 
 
@@ -353,7 +356,7 @@ def test_every_price_family_brackets_a_finite_difference():
     s = random_seller(rng, m=4)
     model = s.revenue_optimal()
     sol = model.solve()
-    for name, fam in model.families.items():
+    for name in model.families:
         price = np.asarray(sol.prices[name], float).reshape(-1)
         for row in rng.choice(price.size, size=min(3, price.size), replace=False):
             e = np.zeros(price.size)
@@ -380,7 +383,7 @@ def test_participation_prices_match_finite_differences():
 
 def test_outside_option_price():
     s = om.InformationSeller([1, 2], [0.5, 0.5], [0.7, 0.3], alpha=0.4)
-    model = s.outside_option()
+    model = s.outside_option_problem()
     sol = model.solve()
     price = np.asarray(sol.prices["rival_rule"], float)
     for row in range(2):
@@ -390,3 +393,38 @@ def test_outside_option_price():
         right = (perturbed_value(model, "rival_rule", e, 1e-5) - sol.value) / 1e-5
         left = (sol.value - perturbed_value(model, "rival_rule", e, -1e-5)) / 1e-5
         assert left - 1e-6 <= price[row] <= right + 1e-6
+
+
+# ---------------------------------------------------------------- naming: data, *_problem, deprecated aliases
+def test_k_is_data_and_outside_option_problem_solves_to_it():
+    s = om.InformationSeller([1, 2, 3], [0.2, 0.3, 0.5], [0.3, 0.7], alpha=1.2)
+    assert type(s.K) is float and s.K == pytest.approx(0.7 - 1.2, abs=1e-15)
+    assert float(s.outside_option) == s.K  # the data value, not a method
+    assert s.outside_option_problem().solve().value == pytest.approx(s.K, abs=1e-12)
+    assert list(s.type_index) == [1, 2, 3] and s.type_index.name == "v"
+
+
+def test_stable_problem_names_do_not_warn(recwarn):
+    s = om.InformationSeller([1, 2, 3], [0.2, 0.3, 0.5], [0.5, 0.5], alpha=0.5)
+    assert s.welfare_optimal().solve().value == pytest.approx(s.welfare_problem().solve().value, abs=1e-12)
+    assert s.welfare_optimal(first_best=True).solve().value == pytest.approx(
+        s.welfare_problem(first_best=True).solve().value, abs=1e-12)
+    assert s.revenue_optimal().solve().value == pytest.approx(s.revenue_problem().solve().value, abs=1e-12)
+    assert isinstance(om.InformationSeller.from_distribution("uniform", m=3), om.InformationSeller)
+    assert not [w for w in recwarn if issubclass(w.category, DeprecationWarning)]
+
+
+def test_deprecated_virtual_surplus_alias():
+    s = om.InformationSeller([1, 2, 3], [0.2, 0.3, 0.5], [0.5, 0.5], alpha=0.5)
+    with pytest.warns(DeprecationWarning, match="virtual_surplus_problem"):
+        model = s.virtual_surplus(form="reduced")
+    assert model.solve().value == pytest.approx(s.virtual_surplus_problem(form="reduced").solve().value, abs=1e-12)
+
+
+def test_deprecated_outside_option_call():
+    s = om.InformationSeller([1, 2], [0.5, 0.5], [0.7, 0.3], alpha=0.4)
+    with pytest.warns(DeprecationWarning, match="outside_option_problem"):
+        model = s.outside_option()
+    assert isinstance(model, om.Model)
+    assert model.solve().value == pytest.approx(s.outside_option_problem().solve().value, abs=1e-15)
+    assert model.solve().value == pytest.approx(s.K, abs=1e-12)

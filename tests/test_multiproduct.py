@@ -7,7 +7,7 @@ import pytest
 
 import optmarkets as om
 from optmarkets.builders import family
-from optmarkets.papers.hs.seller import section3, three_type_example
+from optmarkets.papers.hs.examples import section3, three_type_example
 
 TOL = 1e-7
 
@@ -24,7 +24,7 @@ def random_seller(rng, n=None, k=None, negative=True, costs=False):
 
 def assert_ic_ir(seller, sol, tol=1e-7):
     """IC and IR recomputed with plain loops from the reported menu (every type, zero-mass ones too)."""
-    V = np.hstack([np.zeros((len(seller.types), 1)), seller.valuations.to_numpy()])
+    V = np.hstack([np.zeros((len(seller.type_index), 1)), seller.valuations.to_numpy()])
     x, p = sol["allocation"].to_numpy(), sol["payment"].to_numpy()
     np.testing.assert_allclose(x.sum(axis=1), 1.0, atol=tol)
     assert (x >= -tol).all()
@@ -77,7 +77,7 @@ def test_dual_identity_and_price_signs(rng):
     """f(t) + sum_s lambda_st = sum_s lambda_ts + mu_t, so sum mu = 1 (spec §B.1)."""
     for _ in range(8):
         seller = random_seller(rng)
-        f = rng.dirichlet(np.ones(len(seller.types)))
+        f = rng.dirichlet(np.ones(len(seller.type_index)))
         sol = seller.optimal_mechanism(f).solve()
         lam, mu = sol.duals["IC"], sol.duals["IR"].to_numpy()
         types = list(sol["p"].index)
@@ -97,7 +97,7 @@ def test_ir_price_finite_difference():
     model = seller.optimal_mechanism(f)
     base = model.solve(rule=None)
     h = 1e-4
-    for i, t in enumerate(seller.types):
+    for i, t in enumerate(seller.type_index):
         bumped = model.bind(outside=h * np.eye(3)[i]).solve(rule=None)
         assert (bumped.value - base.value) / h == pytest.approx(base.prices["IR"][t], abs=1e-5), t
     assert base.prices["IR"].to_dict() == pytest.approx({"t1": -1.0, "t2": 0.0, "t3": 0.0}, abs=1e-7)
@@ -109,7 +109,7 @@ def _resolve(model, name, row, h):
     others = [f.constraint for n, f in model.families.items() if n != name]
     rhs = np.asarray(fam.rhs.value, float) + h * (fam.index == row).astype(float)
     bumped = family(fam.lhs, fam.sense, rhs)
-    prob = cp.Problem(cp.Maximize(model.objective), others + [bumped.constraint])
+    prob = cp.Problem(cp.Maximize(model.objective), [*others, bumped.constraint])
     prob.solve(solver=cp.HIGHS)
     return prob.value
 
@@ -179,7 +179,7 @@ def test_selection_consistency_random(rng):
     done = 0
     while done < 5:
         seller = random_seller(rng, n=int(rng.integers(2, 5)))
-        f = rng.dirichlet(np.ones(len(seller.types)))
+        f = rng.dirichlet(np.ones(len(seller.type_index)))
         if not seller.unique_payment_rule(f):
             continue
         g = f + 1e-6 * (rng.dirichlet(np.ones(len(f))) - f)
@@ -191,7 +191,7 @@ def test_selection_consistency_random(rng):
 def test_revenue_convex_along_lines(rng):
     for _ in range(5):
         seller = random_seller(rng)
-        n = len(seller.types)
+        n = len(seller.type_index)
         f, g = rng.dirichlet(np.ones(n)), rng.dirichlet(np.ones(n))
         rf, rg = (seller.optimal_mechanism(m).solve(rule=None).value for m in (f, g))
         assert min(rf, rg) >= -1e-9
@@ -278,3 +278,61 @@ def test_bad_linear_values():
         om.MultiProductSeller.linear([2.0, 1.0], [1.0])
     with pytest.raises(om.InputError, match="qualities"):
         om.MultiProductSeller.linear([1.0, 2.0], [0.0, 1.0])
+
+
+# ---------------------------------------------------------------- names: canonical and deprecated
+def test_label_indexes_and_mechanism_problem():
+    seller = section3()
+    assert list(seller.type_index) == ["t1", "t2"] and seller.type_index.name == "type"
+    assert list(seller.alternative_index) == ["outside", "L", "H"] and seller.alternative_index.name == "alternative"
+    assert seller.outside_label == "outside"
+    assert om.MultiProductSeller([[1.0, 2.0], [2.0, 3.5]], alternatives=[1, 2]).outside_label == 0
+    a = seller.mechanism_problem([0.5, 0.5]).solve()
+    b = seller.optimal_mechanism([0.5, 0.5]).solve()  # stable name: no warning
+    assert a.value == pytest.approx(1.25, abs=TOL) and b.value == pytest.approx(a.value, abs=1e-12)
+    pd.testing.assert_frame_equal(a["allocation"], b["allocation"])
+
+
+def test_optimal_mechanism_does_not_warn():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        section3().optimal_mechanism([0.5, 0.5])
+
+
+def test_deprecated_types():
+    seller = three_type_example()
+    with pytest.warns(DeprecationWarning, match="type_index"):
+        old = seller.types
+    pd.testing.assert_index_equal(old, seller.type_index)
+
+
+def test_deprecated_alternatives():
+    seller = three_type_example()
+    with pytest.warns(DeprecationWarning, match="alternative_index"):
+        old = seller.alternatives
+    pd.testing.assert_index_equal(old, seller.alternative_index)
+
+
+def test_deprecated_outside():
+    seller = section3()
+    with pytest.warns(DeprecationWarning, match="outside_label"):
+        old = seller.outside
+    assert old == seller.outside_label == "outside"
+
+
+def test_pareto_check_verdict():
+    seller = section3()
+    good = seller.check_segmentation([0.5, 0.5], [[0.875, 0.125], [0.375, 0.625]], [0.25, 0.75])
+    assert good.ok is True and good.pareto_improving and good.reasons == [] and bool(good)
+    # q = 3/4 with a segment at q'' = 0.9: t2 gets 0 < 1/4 there
+    w = (0.9 - 0.75) / (0.9 - 0.5)
+    bad = seller.check_segmentation([0.25, 0.75], [[0.5, 0.5], [0.1, 0.9]], [w, 1 - w])
+    assert bad.ok is False and not bad.pareto_improving and not bad
+    assert any("'t2' loses" in r and "segment 1" in r for r in bad.reasons), bad.reasons
+    # the trivial segmentation (the market itself) changes nothing: no strict gain
+    same = seller.check_segmentation([0.5, 0.5], [[0.5, 0.5]], [1.0])
+    assert not same.ok and len(same.reasons) == 1 and "no type gains" in same.reasons[0]
+    seg = seller.pareto_improving_segmentation([0.5, 0.5])
+    assert seg.ok and seg.reasons == []

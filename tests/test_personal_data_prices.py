@@ -42,7 +42,7 @@ def test_first_best_mu_is_the_marginal_value_of_supply(seed):
     econ = random_economy(rng, gamma_pi=0.0 if seed % 2 else None)
     fb = econ.first_best().solve()
     mu = fb.prices["mu"].to_numpy()
-    f = lambda m: _net_value(_with_mass(econ, m), lambda e: e.first_best())  # noqa: E731
+    f = lambda m: _net_value(_with_mass(econ, m), lambda e: e.first_best())
     for w in range(len(econ.values)):
         e_w = np.eye(len(econ.values))[w]
         up, down = _bracket(f, econ.mass, e_w, mu[w])
@@ -90,7 +90,7 @@ def test_section_4_1_lambda_and_mu_finite_differences():
     assert (_fb_with_relaxed_row(econ, 0, EPS) - base) / EPS == pytest.approx(1.5, abs=1e-6)
     assert fb.prices["lambda"].loc[(1, 2)] == pytest.approx(1.5, abs=1e-9)
     # mu(1) = 1 + gamma_u - 2 rbar = 1.2, mu(2) = 0
-    f = lambda m: _net_value(_with_mass(econ, m), lambda e: e.first_best())  # noqa: E731
+    f = lambda m: _net_value(_with_mass(econ, m), lambda e: e.first_best())
     for w, expected in ((0, 1.2), (1, 0.0)):
         up, down = _bracket(f, econ.mass, np.eye(2)[w], fb.prices["mu"].iloc[w])
         assert up == pytest.approx(expected, abs=1e-6) and down == pytest.approx(expected, abs=1e-6)
@@ -119,7 +119,7 @@ def test_second_best_supply_price(row):
     econ = om.PersonalDataEconomy([1, 2], [qbar1, 1 - qbar1], [rbar, rbar], gamma_u=gamma_u)
     sb = econ.second_best().solve()
     price = sb.prices["supply"].to_numpy()
-    f = lambda m: _net_value(_with_mass(econ, m), lambda e: e.second_best())  # noqa: E731
+    f = lambda m: _net_value(_with_mass(econ, m), lambda e: e.second_best())
     for w in range(2):
         up, down = _bracket(f, econ.mass, np.eye(2)[w], price[w])
         assert up == pytest.approx(down, abs=1e-6) and price[w] == pytest.approx(up, abs=1e-6)
@@ -132,7 +132,7 @@ def test_second_best_psi_is_a_supergradient_of_v_at_q_circ(seed):
     econ = random_economy(rng, n=3)
     sb = econ.second_best().solve()
     q, psi = sb["q"].to_numpy(), sb.prices["psi"].to_numpy()
-    V = lambda d: econ.platform_problem(np.clip(d, 0, econ.mass)).solve().value  # noqa: E731
+    V = lambda d: econ.platform_problem(np.clip(d, 0, econ.mass)).solve().value
     for w in range(3):
         e_w = np.eye(3)[w]
         if q[w] + EPS <= econ.mass[w]:
@@ -161,7 +161,7 @@ def _fd_bracket_every_family(model, sol, eps=1e-6, tol=1e-6):
             for step in (eps, -eps):
                 rhs = fam.rhs + step * bump
                 con = {"<=": fam.lhs <= rhs, ">=": fam.lhs >= rhs, "==": fam.lhs == rhs}[fam.sense]
-                prob = cp.Problem(cp.Maximize(model.objective), others + [con])
+                prob = cp.Problem(cp.Maximize(model.objective), [*others, con])
                 prob.solve(solver="HIGHS")
                 values.append(prob.value if prob.status == "optimal" else None)
             up = None if values[0] is None else (values[0] - sol.value) / eps
@@ -191,8 +191,8 @@ def test_every_second_best_family_against_finite_differences(seed):
     econ = random_economy(rng, n=3, gamma_pi=0.0 if seed else None)
     prog = econ.second_best()
     sol = prog.solve()
-    if prog.rationality.parameter:  # the cut Parameter holds the last candidate tried: set the winner
-        prog.param(prog.rationality.parameter).value = prog.rationality.candidates.loc[sol["candidate"]].to_numpy()
+    if prog.strategy.parameter:  # the cut Parameter holds the last candidate tried: set the winner
+        prog.param(prog.strategy.parameter).value = prog.strategy.candidates.loc[sol["candidate"]].to_numpy()
     assert _fd_bracket_every_family(prog, sol) >= 1
 
 
@@ -200,15 +200,15 @@ def test_every_second_best_family_on_section_4_1():
     econ = om.PersonalDataEconomy([1, 2], [0.3, 0.7], [0.3, 0.3], gamma_u=0.8)
     prog = econ.second_best()
     sol = prog.solve()
-    prog.param(prog.rationality.parameter).value = prog.rationality.candidates.loc[sol["candidate"]].to_numpy()
+    prog.param(prog.strategy.parameter).value = prog.strategy.candidates.loc[sol["candidate"]].to_numpy()
     assert _fd_bracket_every_family(prog, sol) >= 3
 
 
-@pytest.mark.parametrize("method", ["monopsony", "data_union", "second_best_social"])
+@pytest.mark.parametrize("method", ["monopsony_problem", "data_union_problem", "second_best_social"])
 def test_every_family_of_the_other_leader_programs(method):
     """The monopsony, data-union (budget, participation) and SW-planner LPs' own family prices."""
     econ = om.PersonalDataEconomy([1, 2, 3], [0.2, 0.3, 0.5], [0.4, 0.5, 0.8], gamma_u=1.0, gamma_pi=0.2)
     prog = econ.second_best(social=True) if method == "second_best_social" else getattr(econ, method)()
     sol = prog.solve()
-    prog.param(prog.rationality.parameter).value = prog.rationality.candidates.loc[sol["candidate"]].to_numpy()
+    prog.param(prog.strategy.parameter).value = prog.strategy.candidates.loc[sol["candidate"]].to_numpy()
     assert _fd_bracket_every_family(prog, sol) >= 3

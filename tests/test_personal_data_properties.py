@@ -17,7 +17,7 @@ def slack_by_loops(econ, psi, lam):
     s = np.zeros((k, n))
     for a in range(k):
         for w in range(n):
-            s[a, w] = psi[w] - v[a, w] - sum((pi[a, w] - pi[b, w]) * lam.loc[(econ.fees[a], econ.fees[b])]
+            s[a, w] = psi[w] - v[a, w] - sum((pi[a, w] - pi[b, w]) * lam.loc[(econ.fee_index[a], econ.fee_index[b])]
                                              for b in range(k) if b != a)
     return s
 
@@ -32,7 +32,7 @@ def test_items_1_2_zero_gap_closed_form_and_superadditivity(seed):
     assert slack_by_loops(econ, psi, lam).min() >= -1e-9 and (lam >= -1e-12).all()
     assert psi @ q == pytest.approx(sol.value, rel=1e-9, abs=1e-10)
     assert sol.value == pytest.approx(econ.bbm_value(q), rel=1e-9, abs=1e-10)
-    V = lambda d: econ.platform_problem(d).solve().value  # noqa: E731
+    V = lambda d: econ.platform_problem(d).solve().value
     assert V(q + q2) >= V(q) + V(q2) - 1e-9
     assert V(0.5 * q) == pytest.approx(0.5 * V(q), rel=1e-9, abs=1e-12)
 
@@ -44,7 +44,7 @@ def test_item_3_canonical_dual_feasible_optimal_and_inside_the_big_m(seed):
     q = random_database(rng, econ)
     psis = econ.canonical_duals()
     V = econ.platform_problem(q).solve().value
-    fee = psis.index[0] if econ.gamma_pi > econ.gamma_u else econ.fees[np.argmax(econ.merchant_profit @ q)]
+    fee = psis.index[0] if econ.gamma_pi > econ.gamma_u else econ.fee_index[np.argmax(econ.merchant_profit @ q)]
     psi, lam = psis.loc[fee].to_numpy(), econ.canonical_lambda(fee)
     s = slack_by_loops(econ, psi, lam)
     assert s.min() >= -1e-9  # feasible
@@ -121,14 +121,14 @@ def test_item_8_monopsony_and_data_union(seed):
     rng = np.random.default_rng(1500 + seed)
     econ = random_economy(rng)
     W, R = econ.second_best().solve().value, econ.reservation_welfare
-    mono = econ.monopsony().solve()
+    mono = econ.monopsony_problem().solve()
     assert mono.value == pytest.approx(W - R, rel=1e-8, abs=1e-9)
     assert mono["platform_profit"] == pytest.approx(W - R, rel=1e-8, abs=1e-9)
     assert mono["consumer_welfare"] == pytest.approx(R, rel=1e-9)
     # every consumer is indifferent at the monopsony prices: p + E_x u = r
     x = mono["x"].to_numpy()
     np.testing.assert_allclose(mono.prices["monopsony"] + econ.expected_surplus(x), econ.outside_option, atol=1e-9)
-    union = econ.data_union().solve()
+    union = econ.data_union_problem().solve()
     p, q, xu = union.prices["data_union"].to_numpy(), union["q"].to_numpy(), union["x"].to_numpy()
     assert union.value == pytest.approx(W, rel=1e-8)
     assert union["consumer_welfare"] == pytest.approx(W, rel=1e-8)

@@ -8,9 +8,11 @@ from conftest import random_economy
 from scipy.optimize import linprog
 
 import optmarkets as om
+from optmarkets import InputError
 from optmarkets import solvers as backends
 from optmarkets.builders import sequential_rationality, supply_limit
-from optmarkets import InputError
+from optmarkets.core import BestOf
+from optmarkets.core.tolerances import MIP_GAP
 
 FORMS = ("disjunctive", "disjunctive-milp", "kkt")
 SECOND_MILP = [s for s in backends.milp_solvers() if s != "HIGHS"]
@@ -68,7 +70,7 @@ def test_exact_forms_agree_on_random_instances(seed):
         assert sol.value == pytest.approx(ref, rel=1e-7, abs=1e-8), name
         # the returned chi is optimal for P_q at the returned q, and the value is W(q, x)
         q, chi = sol["q"].to_numpy(), sol["chi"].to_numpy()
-        G, V = oracle_G(econ, q)
+        _, V = oracle_G(econ, q)
         assert np.sum(econ.platform_payoff * chi) >= V - 1e-7
         assert econ.welfare(q, sol["x"]) == pytest.approx(sol.value, abs=1e-7)
         assert sol["platform_value"] == pytest.approx(V, abs=1e-8)
@@ -131,14 +133,13 @@ def test_too_small_big_m_under_reports_and_valid_bounds_do_not():
         econ = random_economy(rng, n=3, gamma_pi=0.0)
         exact = econ.second_best().solve().value
         m = om.Model("SB small M")
-        q = m.variable("q", 3, index=econ.types, nonneg=True)
-        chi = m.variable("chi", (3, 3), index=(econ.fees, econ.types), nonneg=True)
-        m.constrain("supply", supply_limit(q, econ.mass, econ.types))
+        q = m.variable("q", 3, index=econ.type_index, nonneg=True)
+        chi = m.variable("chi", (3, 3), index=(econ.fee_index, econ.type_index), nonneg=True)
+        m.constrain("supply", supply_limit(q, econ.mass, econ.type_index))
         bounds = dict(econ.dual_bounds(tight=False), **{"lambda": 0.0})
-        seq = sequential_rationality(m, chi, q, econ.platform_payoff, econ.merchant_profit, actions=econ.fees,
-                                     types=econ.types, cap=econ.mass, form="kkt", dual_bounds=bounds)
+        _rationality(m, econ, chi, q, "kkt", bounds)
         m.maximize(cp.sum(cp.multiply(econ.planner_payoff() - econ.outside_option, chi)) + econ.reservation_welfare)
-        small = seq.solve().value
+        small = m.solve().value
         assert small <= exact + 1e-8  # any accepted point is still sequentially rational
         under += small < exact - 1e-6
         if under >= 2:
@@ -147,21 +148,42 @@ def test_too_small_big_m_under_reports_and_valid_bounds_do_not():
 
 
 # ---------------------------------------------------------------- the builder with another objective
+def _rationality(m, econ, chi, q, form, bounds):
+    """The caller's part of the builder (builders/sequential.py): declare the auxiliary variables,
+    add the families and, for the disjunctive LPs, solve the best of the candidates (`BestOf`)."""
+    n, k = len(econ.type_index), len(econ.fee_index)
+    common = dict(actions=econ.fee_index, types=econ.type_index, cap=econ.mass, form=form)
+    pay, obey = econ.platform_payoff, econ.merchant_profit
+    psi = econ.canonical_duals()
+    if form == "disjunctive":
+        cut = m.parameter("psi_cut", psi.iloc[0].to_numpy(), index=econ.type_index)
+        families = sequential_rationality(chi, q, pay, obey, cut=cut, **common)
+        m.strategy = BestOf("psi_cut", psi)
+    elif form == "disjunctive-milp":
+        select = m.variable("select", psi.shape[0], index=psi.index, boolean=True)
+        families = sequential_rationality(chi, q, pay, obey, dual_vertices=psi, select=select, **common)
+    else:
+        rows = econ.obedience_index
+        dual = (m.variable("psi", n, index=econ.type_index), m.variable("lambda", len(rows), index=rows, nonneg=True),
+                m.variable("cs_z", (k, n), boolean=True), m.variable("cs_y", len(rows), boolean=True))
+        families = sequential_rationality(chi, q, pay, obey, dual=dual, dual_bounds=bounds, **common)
+    m.constrain_all(families)
+    m.solver_defaults = {"HIGHS": {"mip_rel_gap": MIP_GAP}}
+
+
 def test_builder_with_social_welfare_objective_matches_second_best_social():
     """App. B.1's planner (v + u + pi) assembled by hand from the builder = second_best(social=True)."""
     rng = np.random.default_rng(11)
     econ = random_economy(rng, n=4, gamma_pi=0.2)
     for form in FORMS:
         m = om.Model("SW planner")
-        q = m.variable("q", 4, index=econ.types, nonneg=True)
-        chi = m.variable("chi", (4, 4), index=(econ.fees, econ.types), nonneg=True)
-        m.constrain("supply", supply_limit(q, econ.mass, econ.types))
-        seq = sequential_rationality(m, chi, q, econ.platform_payoff, econ.merchant_profit, actions=econ.fees,
-                                     types=econ.types, cap=econ.mass, form=form,
-                                     dual_vertices=econ.canonical_duals(), dual_bounds=econ.dual_bounds())
+        q = m.variable("q", 4, index=econ.type_index, nonneg=True)
+        chi = m.variable("chi", (4, 4), index=(econ.fee_index, econ.type_index), nonneg=True)
+        m.constrain("supply", supply_limit(q, econ.mass, econ.type_index))
+        _rationality(m, econ, chi, q, form, econ.dual_bounds())
         sw = econ.planner_payoff(social=True) - econ.outside_option
         m.maximize(cp.sum(cp.multiply(sw, chi)) + econ.reservation_welfare)
-        sol = seq.solve()
+        sol = m.solve()
         ref = econ.second_best(form, social=True).solve()
         assert sol.value == pytest.approx(ref.value, rel=1e-8)
         assert econ.welfare(ref["q"], ref["x"], social=True) == pytest.approx(ref.value, rel=1e-8)
@@ -194,8 +216,8 @@ def test_bad_form():
         econ.second_best("bilinear")
 
 
-@pytest.mark.parametrize("method", ["second_best", "monopsony", "data_union", "dual_bounds", "canonical_duals",
-                                    "competitive_equilibria"])
+@pytest.mark.parametrize("method", ["second_best", "monopsony_problem", "data_union_problem", "dual_bounds",
+                                    "canonical_duals", "competitive_equilibria"])
 def test_fees_not_containing_types_is_refused(method):
     econ = om.PersonalDataEconomy([1, 2], [0.3, 0.7], [0.3, 0.3], actions=[0.5, 1.5])
     with pytest.raises(InputError, match="actions"):
@@ -213,40 +235,46 @@ def test_extra_fees_beyond_types_give_the_same_second_best():
 
 def _bare(econ):
     m = om.Model("bare")
-    q = m.variable("q", 2, index=econ.types, nonneg=True)
-    chi = m.variable("chi", (2, 2), index=(econ.fees, econ.types), nonneg=True)
+    q = m.variable("q", 2, index=econ.type_index, nonneg=True)
+    chi = m.variable("chi", (2, 2), index=(econ.fee_index, econ.type_index), nonneg=True)
     return m, q, chi
 
 
-def test_builder_needs_dual_vertices_for_disjunctive_form():
+def test_builder_needs_a_cut_or_dual_vertices_for_disjunctive_forms():
     econ = om.PersonalDataEconomy([1, 2], [0.3, 0.7], [0.3, 0.3])
-    m, q, chi = _bare(econ)
+    _, q, chi = _bare(econ)
+    with pytest.raises(InputError, match="cut"):
+        sequential_rationality(chi, q, econ.platform_payoff, econ.merchant_profit, actions=econ.fee_index,
+                               types=econ.type_index, cap=econ.mass)
     with pytest.raises(InputError, match="dual_vertices"):
-        sequential_rationality(m, chi, q, econ.platform_payoff, econ.merchant_profit, actions=econ.fees,
-                               types=econ.types, cap=econ.mass)
+        sequential_rationality(chi, q, econ.platform_payoff, econ.merchant_profit, actions=econ.fee_index,
+                               types=econ.type_index, cap=econ.mass, form="disjunctive-milp")
 
 
 @pytest.mark.parametrize("bounds", [None, {"lambda": 1.0}, {"lambda": -1.0, "slack": 2.0}])
 def test_builder_needs_valid_dual_bounds_for_kkt_form(bounds):
     econ = om.PersonalDataEconomy([1, 2], [0.3, 0.7], [0.3, 0.3])
     m, q, chi = _bare(econ)
+    rows = econ.obedience_index
+    dual = (m.variable("psi", 2), m.variable("lambda", len(rows), nonneg=True),
+            m.variable("cs_z", (2, 2), boolean=True), m.variable("cs_y", len(rows), boolean=True))
     with pytest.raises(InputError, match="dual_bounds"):
-        sequential_rationality(m, chi, q, econ.platform_payoff, econ.merchant_profit, actions=econ.fees,
-                               types=econ.types, cap=econ.mass, form="kkt", dual_bounds=bounds)
+        sequential_rationality(chi, q, econ.platform_payoff, econ.merchant_profit, actions=econ.fee_index,
+                               types=econ.type_index, cap=econ.mass, form="kkt", dual=dual, dual_bounds=bounds)
 
 
 def test_builder_checks_payoff_shape_and_cap():
     econ = om.PersonalDataEconomy([1, 2], [0.3, 0.7], [0.3, 0.3])
-    m, q, chi = _bare(econ)
+    _, q, chi = _bare(econ)
     with pytest.raises(InputError, match="payoff"):
-        sequential_rationality(m, chi, q, np.ones((3, 2)), econ.merchant_profit, actions=econ.fees,
-                               types=econ.types, cap=econ.mass, dual_vertices=econ.canonical_duals())
+        sequential_rationality(chi, q, np.ones((3, 2)), econ.merchant_profit, actions=econ.fee_index,
+                               types=econ.type_index, cap=econ.mass, dual_vertices=econ.canonical_duals())
     with pytest.raises(InputError, match="cap"):
-        sequential_rationality(m, chi, q, econ.platform_payoff, econ.merchant_profit, actions=econ.fees,
-                               types=econ.types, cap=[0.3, -1], dual_vertices=econ.canonical_duals())
+        sequential_rationality(chi, q, econ.platform_payoff, econ.merchant_profit, actions=econ.fee_index,
+                               types=econ.type_index, cap=[0.3, -1], dual_vertices=econ.canonical_duals())
     with pytest.raises(InputError, match="form"):
-        sequential_rationality(m, chi, q, econ.platform_payoff, econ.merchant_profit, actions=econ.fees,
-                               types=econ.types, cap=econ.mass, form="kkt-ish")
+        sequential_rationality(chi, q, econ.platform_payoff, econ.merchant_profit, actions=econ.fee_index,
+                               types=econ.type_index, cap=econ.mass, form="kkt-ish")
 
 
 @pytest.mark.parametrize("gammas", [(0.7, 0.7), (0.0, 1.0), (1.0, 0.0)])

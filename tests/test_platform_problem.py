@@ -25,7 +25,7 @@ def test_value_equals_bbm_closed_form_and_dual(seed):
     slack = psi[None, :] - econ.platform_payoff
     pi = econ.merchant_profit
     for (a, b), weight in lam.items():
-        i, j = econ.fees.get_loc(a), econ.fees.get_loc(b)
+        i, j = econ.fee_index.get_loc(a), econ.fee_index.get_loc(b)
         slack[i] -= (pi[i] - pi[j]) * weight
     assert slack.min() >= -1e-9
     assert (lam >= -1e-12).all()
@@ -38,7 +38,7 @@ def test_homogeneous_and_superadditive(seed):
     rng = np.random.default_rng(100 + seed)
     econ = random_economy(rng)
     q1, q2 = random_database(rng, econ) / 2, random_database(rng, econ) / 2
-    v = lambda q: econ.platform_problem(q).solve().value  # noqa: E731
+    v = lambda q: econ.platform_problem(q).solve().value
     beta = rng.uniform(0.1, 1.0)
     assert v(beta * q1) == pytest.approx(beta * v(q1), rel=1e-9, abs=1e-12)
     assert v(q1 + q2) >= v(q1) + v(q2) - 1e-9
@@ -49,8 +49,8 @@ def _support_function(econ, q, d_u, d_pi) -> float:
     """max over obedient chi consistent with q of d_u * consumer surplus + d_pi * merchant profit."""
     m = om.Model("triangle")
     chi = m.variable("chi", econ.consumer_surplus.shape, nonneg=True)
-    m.constrain("consistency", consistency(chi, q, econ.types))
-    m.constrain("obedience", obedience(chi, econ.merchant_profit, econ.fees))
+    m.constrain("consistency", consistency(chi, q, econ.type_index))
+    m.constrain("obedience", obedience(chi, econ.merchant_profit, econ.fee_index))
     m.maximize(cp.sum(cp.multiply(d_u * econ.consumer_surplus + d_pi * econ.merchant_profit, chi)))
     return m.solve().value
 
@@ -112,7 +112,7 @@ def test_consistency_prices_match_finite_differences(seed):
         pytest.skip("tie between monopoly fees")
     psi = econ.competitive_prices(q)
     h = 1e-6
-    for i, w in enumerate(econ.types):
+    for i, w in enumerate(econ.type_index):
         e = np.zeros_like(q)
         e[i] = h
         fd = (econ.platform_problem(q + e).solve().value - econ.platform_problem(q - e).solve().value) / (2 * h)
@@ -135,7 +135,7 @@ def test_obedience_prices_match_finite_differences():
     def shifted(row, rhs):
         model = econ.platform_problem(q)
         chi = model.var("chi")
-        i, j = econ.fees.get_loc(row[0]), econ.fees.get_loc(row[1])
+        i, j = econ.fee_index.get_loc(row[0]), econ.fee_index.get_loc(row[1])
         gain = econ.merchant_profit[i] - econ.merchant_profit[j]
         model.constrain("shift", om.builders.family(gain @ chi[i, :], ">=", rhs))
         return model.solve().value
@@ -212,7 +212,7 @@ def test_values_nan():
 
 
 def test_mass_negative():
-    with pytest.raises(om.InputError, match="mass: entry 0 is -0.1, must be positive"):
+    with pytest.raises(om.InputError, match=r"mass: entry 0 is -0.1, must be positive"):
         om.PersonalDataEconomy([1, 2], [-0.1, 0.5], [0, 0])
 
 
@@ -248,13 +248,13 @@ def test_actions_unsorted():
 
 def test_database_exceeds_mass():
     econ = om.PersonalDataEconomy([1, 2], [0.5, 0.5], [0, 0])
-    with pytest.raises(om.InputError, match="q: entry 1 is 0.6, more than the mass"):
+    with pytest.raises(om.InputError, match=r"q: entry 1 is 0.6, more than the mass"):
         econ.platform_problem([0.1, 0.6])
 
 
 def test_database_negative():
     econ = om.PersonalDataEconomy([1, 2], [0.5, 0.5], [0, 0])
-    with pytest.raises(om.InputError, match="q: entry 0 is -0.1, must be non-negative"):
+    with pytest.raises(om.InputError, match=r"q: entry 0 is -0.1, must be non-negative"):
         econ.platform_problem([-0.1, 0.2])
 
 

@@ -92,7 +92,7 @@ def test_processes_executor_equals_serial(econ):
 
 
 def test_processes_executor_reports_a_failing_point(econ):
-    points = markets(econ, 4) + [dict(q=[0.5, 0.1, 0.1])]
+    points = [*markets(econ, 4), dict(q=[0.5, 0.1, 0.1])]
     with pytest.warns(RuntimeWarning, match="1 of 5"):
         df = om.sweep(econ.platform_problem, points, executor="processes", n_jobs=2, chunksize=2)
     assert df.loc[4, "status"] == "failed" and "InputError" in df.loc[4, "error"]
@@ -108,7 +108,7 @@ def cluster():
 def test_dask_local_cluster_equals_serial(econ, cluster):
     from distributed import Client
 
-    points = markets(econ, 10) + [dict(q=[0.5, 0.1, 0.1])]
+    points = [*markets(econ, 10), dict(q=[0.5, 0.1, 0.1])]
     kwargs = dict(prices=["consistency"], primal=["x"])
     with pytest.warns(RuntimeWarning):
         serial = om.sweep(econ.platform_problem, points, **kwargs)

@@ -5,7 +5,9 @@
     optmarkets list                                   the instance files
     optmarkets sweep FILE --problem P --vary KEY=VALUES [...]   comparative statics: one row per grid point
     optmarkets solvers                                the backends and what they can do
-    optmarkets bench [CONFIG] [--report DIR]          solver benchmark (see optmarkets.bench)
+    optmarkets bench [CONFIG] [--report DIR]          solver benchmark (see optmarkets.app.bench)
+
+Every failure is one line on stderr, `optmarkets: error: ...`, and exit status 2.
 """
 
 from __future__ import annotations
@@ -23,8 +25,15 @@ from ..core.errors import InputError, OptmarketsError
 from . import bench, instances, reproduce
 
 
+def _folder(text: str) -> Path:
+    folder = Path(text)
+    if not folder.is_dir():
+        raise InputError(f"models: no folder '{text}'")
+    return folder
+
+
 def _reproduce(args) -> int:
-    table = reproduce.reproduce(args.solver, Path(args.models) if args.models else None, args.only)
+    table = reproduce.reproduce(args.solver, _folder(args.models) if args.models else None, args.only)
     if table.empty:
         print("no examples matched")
         return 1
@@ -55,7 +64,7 @@ def _args(spec: dict) -> str:
 
 
 def _list(args) -> int:
-    folder = Path(args.models) if args.models else instances.instance_dir()
+    folder = _folder(args.models) if args.models else instances.instance_dir()
     for path in sorted(folder.glob("*.toml")):
         inst = instances.load(path)
         print(f"{path.stem:<32s} {inst.model:<22s} {inst.title}")
@@ -156,9 +165,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.fn(args)
-    except (InputError, OptmarketsError) as exc:
-        print(f"optmarkets: error: {exc}", file=sys.stderr)
+    except (OptmarketsError, ValueError, OSError, ImportError) as exc:  # InputError is both of the first two
+        print(f"optmarkets: error: {_one_line(exc)}", file=sys.stderr)
         return 2
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if isinstance(exc, OptmarketsError) else f"{type(exc).__name__}: {text}"
 
 
 if __name__ == "__main__":

@@ -15,16 +15,15 @@ Examples that need code (random instances, derived tables) live in each paper's 
 
 from __future__ import annotations
 
-import math
 import os
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
 from ..core.errors import InputError
+from ..core.model import Model
 from ..core.reference import Check
 from ..papers.bdhn import InformationSeller
 from ..papers.glp import PersonalDataEconomy
@@ -34,7 +33,6 @@ from ..papers.yang import DataBroker
 #: the model classes an instance file may name (an allow-list: files are data, never code)
 MODELS: dict[str, type] = {cls.__name__: cls for cls in
                            (PersonalDataEconomy, DataBroker, MultiProductSeller, InformationSeller)}
-from ..core.model import Model
 
 
 @dataclass
@@ -57,14 +55,17 @@ class Instance:
         if cls is None:
             raise InputError(f"{self.path.name}: model: unknown model class {self.model!r}; "
                              f"one of {sorted(MODELS)}")
-        return cls(**self.data)
+        try:
+            return cls(**self.data)
+        except TypeError as exc:  # a [data] key the class does not take
+            raise InputError(f"{self.path.name}: data: {exc}") from None
 
     def run(self, solve: str, solver: str | None = None):
         """Call the named problem's method; a Model result is solved, anything else returned as is."""
         if solve not in self.solves:
             raise InputError(f"{self.path.name}: solve: no [solve.{solve}]; have {list(self.solves)}")
         spec = self.solves[solve]
-        result = getattr(self.build(), spec["method"])(**spec.get("args", {}))
+        result = _method(self.build(), spec, f"{self.path.name}: [solve.{solve}]")(**spec.get("args", {}))
         return result.solve(solver) if isinstance(result, Model) else result
 
     def factory(self, solve: str) -> ProblemFactory:
@@ -115,7 +116,7 @@ class ProblemFactory:
             if len(self._built) > 1:  # keep the first object built (a warm sweep's anchor) and the last
                 self._built.pop(list(self._built)[-1])
             self._built[key] = replace(self.instance, data={**self.instance.data, **data_point}).build()
-        result = getattr(self._built[key], self.spec["method"])(**args)
+        result = _method(self._built[key], self.spec, f"{self.instance.path.name}: [solve.{self.solve}]")(**args)
         if not isinstance(result, Model):
             raise InputError(f"{self.instance.path.name}: [solve.{self.solve}] returns a {type(result).__name__}, "
                              "not a Model; sweeps need a problem to solve")
@@ -125,13 +126,22 @@ class ProblemFactory:
         return {**self.__dict__, "_built": {}}  # workers rebuild the model from data
 
 
+def _method(obj, spec: dict, where: str):
+    """The public method an instance file's [solve.NAME] names (files are data: no private names)."""
+    name = spec.get("method")
+    method = getattr(obj, name, None) if isinstance(name, str) and not name.startswith("_") else None
+    if not callable(method):
+        raise InputError(f"{where}: method: {type(obj).__name__} has no method {name!r}")
+    return method
+
+
 def extract(result, output: str, loc=None) -> float:
     """A number out of a Solution (value, a variable/output, prices.<family>) or a pandas object."""
     if hasattr(result, "prices") and output.startswith("prices."):
         obj = result.prices[output.removeprefix("prices.")]
     elif hasattr(result, "value") and output == "value":
         obj = result.value
-    elif hasattr(result, "keys") and output in result.keys():
+    elif hasattr(result, "keys") and output in set(result.keys()):  # a Solution is not a Mapping
         obj = result[output]
     else:
         obj = result if output in ("value", "") else getattr(result, output)

@@ -60,8 +60,10 @@ EXAMPLES: dict[str, Example] = {**GLP, **YANG, **HS, **BDHN, "glp-section-4-1-eq
 def reproduce(solver: str | None = None, folder: Path | None = None, match: str = "") -> pd.DataFrame:
     """Run every instance file with checks and every registered example; one row per number."""
     rows: list[Check] = []
-    folder = folder or instance_dir()
-    for path in sorted(Path(folder).glob("*.toml")):
+    folder = Path(folder) if folder is not None else instance_dir()
+    if not folder.is_dir():
+        raise InputError(f"models: no folder '{folder}'")
+    for path in sorted(folder.glob("*.toml")):
         if match in path.stem:
             rows += load(path).reproduce(solver)
     for name, fn in EXAMPLES.items():

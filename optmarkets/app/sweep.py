@@ -13,7 +13,8 @@ Executors: "serial" (the default for n_jobs=1), "processes" (joblib, the default
 and "dask" (a `dask.distributed` Client at `address`, or a LocalCluster of n_jobs workers; the
 optional `distributed` extra). cvxpy problems are not reliably picklable (a solved one holds solver
 handles), so workers rebuild the model from data: the factory is pickled once with its compiled
-problem dropped (see `_drop_compiled`), each worker compiles once and re-solves its chunk of points.
+problem dropped (a Model's compiled structure pickles empty: `core.model._Structure.__reduce__`), each
+worker compiles once and re-solves its chunk of points.
 
 A point that fails is recorded with its error (`status="failed"`, `error="InfeasibleError: ..."`)
 and counted in a warning; it is never dropped.
@@ -82,8 +83,9 @@ def sweep(
     warm_start: with HiGHS on an LP, every point that shares the grid's first point's compiled
         problem (a factory that binds data into one model) re-solves from that point's optimal basis
         (`Model.solve(warm_start=True)`), in every process, so the result does not depend on the
-        executor or the chunking; points that build a new model are solved cold. Values equal cold solves to the solver's tolerance; where a
-        point's LP has several optimal vertices the one returned may differ from a cold solve's.
+        executor or the chunking; points that build a new model are solved cold. Values equal cold
+        solves to the solver's tolerance; where a point's LP has several optimal vertices the one
+        returned may differ from a cold solve's.
         False: every point is a cold solve. Other solvers always solve cold.
     progress: show a progress bar on stderr (default: when stderr is a terminal and the sweep is long).
     solve_options: passed to `Model.solve` (e.g. tol=1e-8).
@@ -149,7 +151,7 @@ def _anchor(factory, spec: _Spec) -> Model | None:
         model.reset_warm_start()
         model.solve(spec.solver, certify=False, warm_start=True, **spec.solve_options)
         return model
-    except Exception:  # noqa: BLE001 - the point's own solve records its failure
+    except Exception:  # the point's own solve records its failure
         return None
 
 
@@ -183,7 +185,7 @@ def _solve_point(factory, point: dict, spec: _Spec, anchor: Model | None = None)
             row.update(flatten(f"price:{name}", sol.prices[name]))
         if spec.certify:
             row.update(max_violation=sol.certificate.max_violation, duality_gap=sol.certificate.duality_gap)
-    except Exception as exc:  # noqa: BLE001 - every failure is recorded in the row, never dropped
+    except Exception as exc:  # every failure is recorded in the row, never dropped
         row.update(status="failed", value=np.nan, solver=spec.solver, error=f"{type(exc).__name__}: {exc}")
     row["time"] = time.perf_counter() - start
     return row
@@ -296,7 +298,7 @@ def _parallel(executor, factory, points, spec, rows, bar, n_jobs, address, clien
             chunk = futures[fut]
             try:
                 collect(chunk, dict(fut.result()))
-            except Exception as exc:  # noqa: BLE001 - a lost chunk fails its points, with the error
+            except Exception as exc:  # a lost chunk fails its points, with the error
                 collect(chunk, exc=exc)
     finally:
         if own:
@@ -309,7 +311,7 @@ def _run_safely(payload, digest, chunk):
     # joblib would abort the whole sweep on one failing task; report it with its chunk instead.
     try:
         return _solve_chunk(payload, digest, chunk), chunk, None
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return [], chunk, exc
 
 

@@ -42,8 +42,8 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import InputError
-from ..core.validate import as_matrix, nonnegative
 from ..core.family import Family, family
+from ..core.validate import as_matrix, nonnegative
 from .obedience import obedience, obedience_matrix
 from .segmentation import consistency
 

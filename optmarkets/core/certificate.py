@@ -8,7 +8,7 @@ non-negative ones; then the dual objective is L(x) - r.x, and the gap is |sum y*
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import cvxpy as cp
 import numpy as np
@@ -76,5 +76,5 @@ def _dual_residuals(model: Model, cert: Certificate) -> None:
     cert.duality_gap = abs(slack_term - rx)
 
 
-def _value(expr):
+def _value(expr: Any) -> Any:
     return expr.value if isinstance(expr, cp.Expression) else expr

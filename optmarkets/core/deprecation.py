@@ -30,11 +30,11 @@ class renamed:  # noqa: N801 - used as a decorator-like descriptor, lower case l
         return getattr(target, self.new)
 
 
-def renamed_function(old: str, fn: Callable) -> Callable:
+def renamed_function(old: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     """A module-level function alias that warns and calls `fn`."""
 
     @functools.wraps(fn)
-    def alias(*args, **kwargs):
+    def alias(*args: Any, **kwargs: Any) -> Any:
         warn_renamed(old, fn.__name__)
         return fn(*args, **kwargs)
 

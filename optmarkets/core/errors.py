@@ -51,6 +51,12 @@ class SolverFailedError(SolveError):
 
 
 __all__ = [
-    "OptmarketsError", "InputError", "UnknownSolverError", "CapabilityError",
-    "SolveError", "InfeasibleError", "UnboundedError", "SolverFailedError",
+    "CapabilityError",
+    "InfeasibleError",
+    "InputError",
+    "OptmarketsError",
+    "SolveError",
+    "SolverFailedError",
+    "UnboundedError",
+    "UnknownSolverError",
 ]

@@ -8,6 +8,7 @@ way, and its price is d(optimal value)/d(rhs) — the sign convention is fixed h
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, TypeAlias
 
 import cvxpy as cp
 import numpy as np
@@ -24,7 +25,7 @@ PRICE_SIGN = {
     ("min", "<="): -1.0, ("min", ">="): 1.0, ("min", "=="): -1.0,
 }
 
-Labels = pd.Index | tuple[pd.Index, pd.Index] | None
+Labels: TypeAlias = pd.Index | tuple[pd.Index, pd.Index] | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,7 +40,7 @@ class Family:
     description: str = ""
     constraint: cp.Constraint = field(init=False, repr=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.sense not in SENSES:
             raise InputError(f"sense: must be one of {SENSES}, got {self.sense!r}")
         lhs, rhs = self.lhs, self.rhs
@@ -54,9 +55,8 @@ class Family:
 
     def slack(self) -> np.ndarray:
         """rhs - lhs for <=, lhs - rhs for >= and ==, from the current variable values."""
-        diff = np.asarray(self.rhs.value if isinstance(self.rhs, cp.Expression) else self.rhs, dtype=float) - np.asarray(
-            self.lhs.value, dtype=float
-        )
+        rhs = self.rhs.value if isinstance(self.rhs, cp.Expression) else self.rhs
+        diff = np.asarray(rhs, dtype=float) - np.asarray(self.lhs.value, dtype=float)
         return diff if self.sense == "<=" else -diff
 
     def violation(self) -> float:
@@ -66,12 +66,12 @@ class Family:
             return 0.0
         return float(np.max(np.abs(s))) if self.sense == "==" else float(max(0.0, -np.min(s)))
 
-    def label(self, values) -> float | pd.Series | pd.DataFrame:
+    def label(self, values: Any) -> float | pd.Series | pd.DataFrame:
         """Attach this family's row labels to an array of its shape (duals, prices, slacks)."""
         return labelled(values, self.index)
 
 
-def family(lhs, sense: str, rhs, index: Labels = None, description: str = "") -> Family:
+def family(lhs: Any, sense: str, rhs: Any, index: Labels = None, description: str = "") -> Family:
     """Build a Family, turning numpy data on the right-hand side into a cvxpy constant."""
     lhs = lhs if isinstance(lhs, cp.Expression) else cp.Constant(lhs)
     rhs = rhs if isinstance(rhs, cp.Expression) else cp.Constant(np.broadcast_to(np.asarray(rhs, float), lhs.shape))
@@ -89,10 +89,10 @@ def _check_labels(index: Labels, shape: tuple[int, ...]) -> None:
         raise InputError(f"index: labels of sizes {sizes} do not fit a family of shape {tuple(shape)}")
 
 
-def labelled(values, index: Labels, name: str | None = None):
+def labelled(values: Any, index: Labels, name: str | None = None) -> Any:
     """A pandas object with the given labels (a float for a scalar)."""
     arr = np.asarray(values, dtype=float)
-    if arr.ndim == 0 or arr.size == 1 and index is None:
+    if arr.ndim == 0 or (arr.size == 1 and index is None):
         return float(arr.reshape(-1)[0])
     if isinstance(index, tuple):
         return pd.DataFrame(arr.reshape(len(index[0]), len(index[1])), index=index[0], columns=index[1])

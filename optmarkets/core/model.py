@@ -43,7 +43,7 @@ class _Var:
 class _Param:
     param: cp.Parameter
     index: Labels
-    validate: Callable[[object], np.ndarray] | None
+    validate: Callable[[Any], Any] | None
 
 
 @dataclass
@@ -67,7 +67,7 @@ class _Structure:
     warm: Any = field(default=None, repr=False)  # the solver layer's warm-start session
     programs: dict = field(default_factory=dict, repr=False)  # strategies' derived programs (stages)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple:
         return (_Structure, ())
 
 
@@ -90,7 +90,8 @@ class Model:
         self._structure = _Structure()
 
     # ---------------------------------------------------------------- building
-    def variable(self, name: str, shape, *, index: Labels = None, show: bool = True, **attributes) -> cp.Variable:
+    def variable(self, name: str, shape: Any, *, index: Labels = None, show: bool = True,
+                 **attributes: Any) -> cp.Variable:
         """Add a variable; `attributes` are cvxpy's (nonneg=True, integer=True, boolean=True, ...)."""
         self._mutating()
         if name in self.variables:
@@ -99,7 +100,8 @@ class Model:
         self.variables[name] = _Var(var, index, show)
         return var
 
-    def parameter(self, name: str, value, *, index: Labels = None, validate=None, **attributes) -> cp.Parameter:
+    def parameter(self, name: str, value: Any, *, index: Labels = None,
+                  validate: Callable[[Any], Any] | None = None, **attributes: Any) -> cp.Parameter:
         """Add a parameter with its current value; `validate(value) -> array` checks new values."""
         self._mutating()
         value = np.asarray(validate(value) if validate else value, dtype=float)
@@ -124,13 +126,13 @@ class Model:
             self.constrain(prefix + name, fam)
         return [prefix + name for name in families]
 
-    def maximize(self, expr) -> None:
+    def maximize(self, expr: Any) -> None:
         self._set_objective(expr, "max")
 
-    def minimize(self, expr) -> None:
+    def minimize(self, expr: Any) -> None:
         self._set_objective(expr, "min")
 
-    def _set_objective(self, expr, sense: str) -> None:
+    def _set_objective(self, expr: Any, sense: str) -> None:
         self._mutating()
         self.objective, self.sense = expr, sense
 
@@ -155,7 +157,7 @@ class Model:
             self._structure = _Structure()
 
     # ---------------------------------------------------------------- data
-    def bind(self, **values) -> Model:
+    def bind(self, **values: Any) -> Model:
         """A model of the same class sharing this one's compiled problem, with new parameter values."""
         self._structure.shared = True
         clone = copy.copy(self)
@@ -163,7 +165,7 @@ class Model:
         clone.set(**values)
         return clone
 
-    def set(self, **values) -> Model:
+    def set(self, **values: Any) -> Model:
         """Change parameter values in place (validated); returns self."""
         for name, value in values.items():
             if name not in self.parameters:
@@ -241,7 +243,7 @@ class Model:
 
     # ---------------------------------------------------------------- solving
     def solve(self, solver: str | None = None, *, tol: float | None = None, verbose: bool = False,
-              certify: bool = True, warm_start: bool = False, **options) -> Solution:
+              certify: bool = True, warm_start: bool = False, **options: Any) -> Solution:
         """Solve with the model's strategy and return a Solution.
 
         solver: a backend name (default HiGHS); tol: a tolerance translated into the solver's own

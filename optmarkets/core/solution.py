@@ -16,9 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from .tolerances import CERT_TOL
 
 
 @dataclass
@@ -43,7 +46,7 @@ class Certificate:
     def max_violation(self) -> float:
         return float(self.violations.max()) if len(self.violations) else 0.0
 
-    def ok(self, tol: float = 1e-7) -> bool:
+    def ok(self, tol: float = CERT_TOL) -> bool:
         """All recomputed residuals below `tol` (dual ones are skipped where not computed)."""
         dual = [self.dual_sign, self.dual_infeasibility, self.duality_gap]
         return self.max_violation <= tol and all(d is None or d <= tol for d in dual)
@@ -76,17 +79,17 @@ class Solution:
     status: str
     value: float
     solver: str
-    primal: dict[str, object]
-    duals: dict[str, object]
-    prices: dict[str, object]
+    primal: dict[str, Any]
+    duals: dict[str, Any]
+    prices: dict[str, Any]
     certificate: Certificate
-    parameters: dict[str, object] = field(default_factory=dict)
-    outputs: dict[str, object] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     sense: str = "max"
     units: str = ""
 
-    def __getitem__(self, name: str):
+    def __getitem__(self, name: str) -> Any:
         for source in (self.outputs, self.primal, self.parameters):
             if name in source:
                 return source[name]
@@ -129,7 +132,7 @@ class Solution:
         return record
 
 
-def _show(obj) -> str:
+def _show(obj: object) -> str:
     if isinstance(obj, pd.DataFrame | pd.Series):
         return obj.to_string()
     if isinstance(obj, float | np.floating):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -44,11 +44,11 @@ class Request:
     warm_start: bool = False
     options: dict = field(default_factory=dict)
 
-    def but(self, **changes) -> Request:
+    def but(self, **changes: Any) -> Request:
         return replace(self, **changes)
 
 
-def backend_and_options(model: Model, request: Request):
+def backend_and_options(model: Model, request: Request) -> tuple[Any, dict]:
     """The backend for the request and the options it gets: the model's defaults, then the caller's."""
     layer = solvers()
     backend = layer.get(request.solver, integers=model.has_integers)
@@ -104,14 +104,15 @@ def raise_on_failure(model: str, solver: str, status: str) -> None:
     raise SolverFailedError(model, solver, status, "try another solver or a looser tol")
 
 
-def primal_values(model: Model) -> dict[str, object]:
+def primal_values(model: Model) -> dict[str, Any]:
     """The shown variables' current values, labelled."""
     return {n: labelled(v.var.value, v.index) for n, v in model.variables.items() if v.show}
 
 
 def duals_and_prices(model: Model) -> tuple[dict, dict]:
     """cvxpy's raw duals and the prices d(value)/d(rhs) of every family, labelled."""
-    duals, prices = {}, {}
+    duals: dict[str, Any] = {}
+    prices: dict[str, Any] = {}
     for name, fam in model.families.items():
         raw = fam.constraint.dual_value
         if raw is None:
@@ -125,7 +126,7 @@ def apply_derived(model: Model, sol: Solution) -> None:
     """The model's derived outputs and prices, computed from the Solution in declaration order."""
     for name, d in model.derived.items():
         if d.kind == "bundle":
-            parts = d.fn(sol)
+            parts: Any = d.fn(sol)
             sol.outputs.update(parts.get("outputs", {}))
             sol.prices.update(parts.get("prices", {}))
         else:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import cvxpy as cp
 import numpy as np
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 class Strategy(Protocol):
     keywords: ClassVar[tuple[str, ...]]  # keyword arguments of Model.solve that belong to the strategy
 
-    def solve(self, model: Model, request: Request, **keywords) -> Solution: ...
+    def solve(self, model: Model, request: Request, **keywords: Any) -> Solution: ...
 
 
 class Plain:
@@ -44,7 +44,7 @@ class Plain:
 
     keywords: ClassVar[tuple[str, ...]] = ()
 
-    def solve(self, model: Model, request: Request, **keywords) -> Solution:
+    def solve(self, model: Model, request: Request, **keywords: Any) -> Solution:
         return run(model, request)
 
 
@@ -64,7 +64,7 @@ class BestOf:
     candidates: pd.DataFrame
     keywords: ClassVar[tuple[str, ...]] = ()
 
-    def solve(self, model: Model, request: Request, **keywords) -> Solution:
+    def solve(self, model: Model, request: Request, **keywords: Any) -> Solution:
         best: tuple[object, Solution] | None = None
         values: dict[object, float] = {}
         sign = 1.0 if model.sense == "max" else -1.0
@@ -105,7 +105,7 @@ class Lexicographic:
     free: Callable[[Model], float]
     keywords: ClassVar[tuple[str, ...]] = ("rule",)
 
-    def solve(self, model: Model, request: Request, rule: str | None = "default", **keywords) -> Solution:
+    def solve(self, model: Model, request: Request, rule: str | None = "default", **keywords: Any) -> Solution:
         rule = self.default if rule == "default" else rule
         if rule is not None and rule not in self.rules:
             raise InputError(f"rule: must be one of {tuple(self.rules)} or None, got {rule!r}")
@@ -185,6 +185,8 @@ def _stage_program(model: Model, key: tuple, goals: Goals, *, fix_goals: bool,
 
     cache = model._structure.programs
     if key not in cache:
+        if model.objective is None:
+            raise InputError(f"objective: model '{model.name}' has none")
         sign = 1.0 if model.sense == "max" else -1.0
         G = cp.vec(goals(model), order="C")
         size = G.shape[0]

@@ -7,6 +7,7 @@ here with a message that names the argument and what is wrong with it, never lat
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ from .errors import InputError
 from .tolerances import PROB_TOL
 
 
-def as_vector(name: str, data, *, length: int | None = None) -> np.ndarray:
+def as_vector(name: str, data: Any, *, length: int | None = None) -> np.ndarray:
     """A finite 1-D float array, or an InputError naming `name`."""
     try:
         arr = np.asarray(data, dtype=float)
@@ -35,7 +36,7 @@ def as_vector(name: str, data, *, length: int | None = None) -> np.ndarray:
     return arr
 
 
-def as_matrix(name: str, data, *, shape: tuple[int, int] | None = None) -> np.ndarray:
+def as_matrix(name: str, data: Any, *, shape: tuple[int, int] | None = None) -> np.ndarray:
     """A finite 2-D float array, or an InputError naming `name`."""
     arr = np.asarray(data, dtype=float)
     if arr.ndim != 2:
@@ -47,7 +48,7 @@ def as_matrix(name: str, data, *, shape: tuple[int, int] | None = None) -> np.nd
     return arr
 
 
-def nonnegative(name: str, data, *, length: int | None = None, strict: bool = False) -> np.ndarray:
+def nonnegative(name: str, data: Any, *, length: int | None = None, strict: bool = False) -> np.ndarray:
     """A finite vector with every entry >= 0 (> 0 when `strict`)."""
     arr = as_vector(name, data, length=length)
     bad = arr <= 0 if strict else arr < 0
@@ -58,7 +59,7 @@ def nonnegative(name: str, data, *, length: int | None = None, strict: bool = Fa
     return arr
 
 
-def probabilities(name: str, data, *, length: int | None = None, strict: bool = False) -> np.ndarray:
+def probabilities(name: str, data: Any, *, length: int | None = None, strict: bool = False) -> np.ndarray:
     """A probability vector: finite, non-negative (positive if `strict`), summing to one."""
     arr = nonnegative(name, data, length=length, strict=strict)
     total = arr.sum()
@@ -67,7 +68,7 @@ def probabilities(name: str, data, *, length: int | None = None, strict: bool = 
     return arr
 
 
-def increasing(name: str, data, *, positive: bool = False, nonneg: bool = False) -> np.ndarray:
+def increasing(name: str, data: Any, *, positive: bool = False, nonneg: bool = False) -> np.ndarray:
     """A strictly increasing vector (sorted, no duplicates), optionally positive or non-negative."""
     arr = as_vector(name, data)
     steps = np.diff(arr)

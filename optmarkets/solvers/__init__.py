@@ -31,6 +31,18 @@ def warm_session() -> HighsSession:
 _seam.plug(sys.modules[__name__])  # type: ignore[arg-type]
 
 __all__ = [
-    "Backend", "DEFAULT_SOLVER", "HighsSession", "Outcome", "StandardForm", "available", "execute", "get",
-    "highs_option_values", "milp_solvers", "register", "registered", "silence_highs_banner", "warm_session",
+    "DEFAULT_SOLVER",
+    "Backend",
+    "HighsSession",
+    "Outcome",
+    "StandardForm",
+    "available",
+    "execute",
+    "get",
+    "highs_option_values",
+    "milp_solvers",
+    "register",
+    "registered",
+    "silence_highs_banner",
+    "warm_session",
 ]

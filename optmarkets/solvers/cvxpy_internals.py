@@ -7,6 +7,7 @@ release moves one of them, so an upgrade breaks one test here instead of silent 
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import cvxpy as cp
 
@@ -28,17 +29,18 @@ def solver_data(problem: cp.Problem, solver: str) -> tuple[dict, object, object]
     return problem.get_problem_data(solver)
 
 
-def unpack(problem: cp.Problem, results: dict, chain, inverse, compile_seconds: float) -> None:
+def unpack(problem: cp.Problem, results: dict, chain: Any, inverse: Any, compile_seconds: float) -> None:
     """Write a solver's raw results into the problem's variables and constraints, as cvxpy's solve does."""
     problem._compilation_time = compile_seconds
     problem.unpack_results(results, chain, inverse)
 
 
-def solving_chain_solver(chain) -> str:
+def solving_chain_solver(chain: Any) -> str:
     """The name of the solver at the end of a solving chain."""
-    return chain.solver.name()
+    return str(chain.solver.name())
 
 
 def highs_results_keys() -> tuple[str, ...]:
-    """The keys cvxpy's HiGHS interface reads from a results dict (`HIGHS.invert`)."""
+    """The keys cvxpy's HiGHS interface reads from a results dict (`HIGHS.invert`); it also reads
+    "dual_ray" when the LP is infeasible."""
     return ("solution", "basis", "info", "model_status", "run_time")

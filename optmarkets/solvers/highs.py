@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -28,7 +29,7 @@ class HighsSession:
     """One persistent HiGHS instance for re-solving a compiled LP whose data change."""
 
     def __init__(self) -> None:
-        self.highs = None
+        self.highs: Any = None
         self.anchor = None  # the optimal basis every warm solve starts from
         self._lp: StandardForm | None = None  # the LP HiGHS holds now
         self._options: dict | None = None
@@ -45,14 +46,15 @@ class HighsSession:
 
         lp = StandardForm.of(data)
         options = highs_option_values(options)
-        if self.highs is None or options != self._options or not lp.same_matrix_and_bounds(self._lp):
+        held = self._lp
+        if self.highs is None or held is None or options != self._options or not lp.same_matrix_and_bounds(held):
             self._load(highspy, lp, options)
             self._options = options
         else:  # the same matrix: change only the data that moved
             h, (m, n) = self.highs, lp.A.shape
-            if not np.array_equal(lp.c, self._lp.c):
+            if not np.array_equal(lp.c, held.c):
                 h.changeColsCost(n, np.arange(n, dtype=np.int32), lp.c)
-            if not (np.array_equal(lp.row_lower, self._lp.row_lower) and np.array_equal(lp.row_upper, self._lp.row_upper)):
+            if not (np.array_equal(lp.row_lower, held.row_lower) and np.array_equal(lp.row_upper, held.row_upper)):
                 h.changeRowsBounds(m, np.arange(m, dtype=np.int32), lp.row_lower, lp.row_upper)
             # forget the last solve entirely (its basis and the simplex's edge weights, which steer
             # the pivots), then start from the anchor: the result depends on (data, anchor) only
@@ -74,7 +76,7 @@ class HighsSession:
             self.anchor = results["basis"]
         return results
 
-    def _load(self, highspy, lp: StandardForm, options: dict) -> None:
+    def _load(self, highspy: Any, lp: StandardForm, options: dict) -> None:
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         for name, value in options.items():
@@ -125,7 +127,7 @@ class StandardForm:
                 (self.A.indptr, other.A.indptr), (self.A.indices, other.A.indices), (self.A.data, other.A.data),
                 (self.col_lower, other.col_lower), (self.col_upper, other.col_upper)))
 
-    def highs_lp(self):
+    def highs_lp(self) -> Any:
         """A highspy.HighsLp of this form (integer columns marked)."""
         import highspy
 

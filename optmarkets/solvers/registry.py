@@ -8,12 +8,11 @@ its prices.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
 import os
 import sys
-
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from ..core.errors import CapabilityError, UnknownSolverError
 
@@ -40,7 +39,7 @@ class Backend:
 
         return self.cvxpy_name in installed_solvers()
 
-    def options(self, tol: float | None = None, **overrides) -> dict:
+    def options(self, tol: float | None = None, **overrides: Any) -> dict:
         opts = dict(self.defaults)
         if tol is not None:
             opts.update(self.tolerance_options(tol))

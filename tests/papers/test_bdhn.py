@@ -5,7 +5,8 @@ import pytest
 
 import optmarkets as om
 from optmarkets.app.reproduce import reproduce
-from optmarkets.papers.bdhn.seller import CONTINUUM_TABLE, EXACT_TABLE, Continuum
+from optmarkets.papers.bdhn.continuum import Continuum
+from optmarkets.papers.bdhn.examples import CONTINUUM_TABLE, EXACT_TABLE
 
 
 def seller(dist, m, vmax, p, alpha):

@@ -2,7 +2,6 @@
 of Appendix B.2 and the corrected Appendix B.1 numbers (spec §A.10)."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import optmarkets as om
@@ -35,7 +34,7 @@ def solved():
     for key, row in ROWS.items():
         econ = economy(*row)
         out[key] = dict(econ=econ, sb=econ.second_best().solve(), fb=econ.first_best().solve(),
-                        mono=econ.monopsony().solve(), union=econ.data_union().solve(),
+                        mono=econ.monopsony_problem().solve(), union=econ.data_union_problem().solve(),
                         sw=econ.second_best(social=True).solve(), ce=econ.competitive_equilibria())
     return out
 
@@ -262,9 +261,9 @@ def test_second_best_database_is_never_ce_supportable(solved, key):
 
 
 def test_section_4_1_instance_files_reproduce():
-    from optmarkets.app import instances
+    from optmarkets.app.reproduce import reproduce
 
-    table = instances.reproduce(match="glp-section-4-1-e")
+    table = reproduce(match="glp-section-4-1-e")
     assert len(table) >= 6 * 8
     assert table["match"].all(), table[~table["match"]]
     corrected = table[table["paper"].isna()]
@@ -272,7 +271,7 @@ def test_section_4_1_instance_files_reproduce():
 
 
 def test_cli_solves_an_instance_file(capsys):
-    from optmarkets import cli
+    from optmarkets.app import cli
 
     assert cli.main(["solve", "glp-section-4-1-e2", "--problem", "sb_kkt"]) == 0
     out = capsys.readouterr().out

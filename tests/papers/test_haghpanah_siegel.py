@@ -6,7 +6,7 @@ import pytest
 
 import optmarkets as om
 from optmarkets.app.reproduce import reproduce
-from optmarkets.papers.hs.seller import _single_split, section3, three_type_example
+from optmarkets.papers.hs.examples import _single_split, section3, three_type_example
 
 TOL = 1e-7
 
@@ -21,7 +21,7 @@ def random_seller(rng, n=None, k=None):
 
 def independent_cs(seller, sol):
     """CS per type recomputed from valuations, allocation and payment."""
-    V = np.hstack([np.zeros((len(seller.types), 1)), seller.valuations.to_numpy()])
+    V = np.hstack([np.zeros((len(seller.type_index), 1)), seller.valuations.to_numpy()])
     return (V * sol["allocation"].to_numpy()).sum(axis=1) - sol["payment"].to_numpy()
 
 
@@ -175,10 +175,10 @@ def test_two_type_closed_form_matches_lp(rng):
             continue
         iv = seller.two_type_intervals()
         lo, hi = iv.attrs["low"], iv.attrs["high"]
-        k = len(seller.alternatives) - 1
+        k = len(seller.alternative_index) - 1
         assert len(iv) <= k + 1 and (np.diff(iv["cs_high"]) < 0).all()
         for q in np.linspace(0.05, 0.95, 6):
-            f = np.where(seller.types == hi, q, 1 - q)
+            f = np.where(seller.type_index == hi, q, 1 - q)
             sol = seller.selected(f)
             assert sol.value == pytest.approx(seller.two_type_revenue(q), abs=1e-7)
             assert sol["consumer_surplus"][lo] == pytest.approx(0, abs=1e-6)
@@ -197,7 +197,7 @@ def test_observation1_efficient_markets_not_improvable(rng):
     found = 0
     while found < 6:
         seller = random_seller(rng, n=int(rng.integers(2, 5)))
-        n = len(seller.types)
+        n = len(seller.type_index)
         f = rng.dirichlet(np.ones(n))
         if not seller.selected(f)["efficient"]:
             continue
@@ -219,7 +219,7 @@ def test_theorem1_pipeline_random(rng):
     done = 0
     while done < 8:
         seller = random_seller(rng, n=int(rng.integers(3, 6)), k=int(rng.integers(2, 5)))
-        n = len(seller.types)
+        n = len(seller.type_index)
         f = rng.dirichlet(np.ones(n))
         sol = seller.selected(f)
         assert sol.value >= -1e-9
@@ -239,7 +239,7 @@ def test_bbm_single_alternative_random(rng):
     done = 0
     while done < 6:
         seller = random_seller(rng, n=int(rng.integers(2, 7)), k=1)
-        f = rng.dirichlet(np.ones(len(seller.types)))
+        f = rng.dirichlet(np.ones(len(seller.type_index)))
         if seller.selected(f)["efficient"]:
             continue
         seg = seller.pareto_improving_segmentation(f)

@@ -99,8 +99,8 @@ def test_papers_menu_is_ic_ir_by_brute_force(textbook):
     third = 1 / 3
     revealing = np.diag([third] * 3)
     residential = np.array([[1 / 6, 0, third], [1 / 6, third, 0]])  # D_H = {3: 1/3, 1: 1/6}, D_A = {2: 1/3, 1: 1/6}
-    audit = textbook.evaluate([revealing, residential], [7 / 12, 1 / 3])
-    assert audit.ok(1e-12)
+    audit = textbook.evaluate([revealing, residential], [7 / 12, 1 / 3], tol=1e-12)
+    assert audit.ok and audit.reasons == []
     assert audit.revenue == pytest.approx(11 / 24)
     assert audit.consumer_surplus.max() == pytest.approx(0, abs=1e-12)
 
@@ -110,7 +110,7 @@ def test_canonical_segmentation_reproduces_residential_data(textbook):
     np.testing.assert_allclose(segments[0], np.diag([1 / 3] * 3))
     np.testing.assert_allclose(segments[1], [[1 / 6, 1 / 3, 0], [1 / 6, 0, 1 / 3]])
     np.testing.assert_allclose(transfer.to_numpy(), [7 / 12, 1 / 3])
-    assert textbook.evaluate(segments, transfer).ok(1e-12)
+    assert textbook.evaluate(segments, transfer, tol=1e-12).ok
 
 
 def test_textbook_duals_degenerate_family(textbook_solution, textbook):
@@ -148,7 +148,7 @@ def test_counter_example_revenue_and_transfers(counter):
     np.testing.assert_allclose(res["served"].loc[1.25].to_numpy(), [0, 0.25, 1 / 3], atol=TOL)
     np.testing.assert_allclose(res["outcome"]["producer_profit"].to_numpy(), counter.outside_option.to_numpy(),
                                atol=TOL)  # both IRs bind
-    assert counter.price_controlling().solve().value == pytest.approx(37 / 96, abs=TOL)
+    assert counter.price_controlling_problem().solve().value == pytest.approx(37 / 96, abs=TOL)
 
 
 def test_counter_example_discrete_cutoff(counter):
@@ -173,7 +173,7 @@ def test_counter_example_formula_is_not_the_optimum(counter):
 def test_example1_discretized(n, db, formula, bound):
     broker = om.DataBroker.discretized_example1(n)
     assert broker.solve().value == pytest.approx(db, abs=1e-7)
-    assert broker.price_controlling().solve().value == pytest.approx(db, abs=1e-7)
+    assert broker.price_controlling_problem().solve().value == pytest.approx(db, abs=1e-7)
     assert broker.continuum_cutoff_revenue() == pytest.approx(formula, abs=1e-7)
     assert broker.revenue_bound() == pytest.approx(bound, abs=1e-7)
 

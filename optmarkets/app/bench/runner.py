@@ -1,0 +1,247 @@
+"""Running a benchmark: one cold solve per (instance, solver, tier), streamed as JSONL records.
+
+Every record has exactly the keys `RECORD_KEYS` (None where not applicable); `raw_highs` times the
+same LP handed to highspy directly, for the modeling overhead.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import math
+import os
+import platform
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import cvxpy as cp
+import numpy as np
+import pandas as pd
+
+from ... import solvers as backends
+from ...core.model import Model
+from ...solvers import StandardForm, highs_option_values
+from ...solvers.cvxpy_internals import solver_data
+from ..sweep import Progress
+from .config import ACCEPT, REFERENCE, SCHEMA, BenchConfig, solver_options
+from .problems import ProblemFamily
+
+#: every record has exactly these keys (None where not applicable)
+RECORD_KEYS = (
+    "schema", "instance", "family", "size", "seed", "solver", "tier", "tol", "options", "time_limit",
+    "status", "success", "error", "warnings", "objective", "reference_objective", "objective_error", "iterations",
+    "n_variables", "n_constraints", "nnz",
+    "time_build", "time_compile", "time_solve", "time_total", "time_certify", "time_raw_highs",
+    "primal_residual", "dual_residual", "complementary_slackness", "duality_gap", "relative_gap",
+    "residuals", "economic_residuals", "max_economic_residual", "price_diff", "max_price_diff",
+    "environment",
+)
+
+
+def run(config: BenchConfig | str | Path | dict | None = None, *, out: str | Path | None = None,
+        progress: bool | None = None) -> list[dict]:
+    """Run the benchmark; return the records and, if `out` is given, write them there as JSONL."""
+    cfg = config if isinstance(config, BenchConfig) else BenchConfig.load(config)
+    plan, solvers = cfg.plan(), cfg.solver_names()
+    env = environment()
+    bar = Progress(len(plan) * len(solvers) * len(cfg.tiers), "bench", enabled=progress)
+    records = []
+    sink = open(out, "w") if out else None  # noqa: SIM115 - records are streamed as they come
+    try:
+        for fam, size, seed in plan:
+            ref = _reference(fam, size, seed, cfg)
+            for tier, tol in cfg.tiers.items():
+                raw = (None, None)
+                if cfg.raw_highs and REFERENCE not in solvers:
+                    raw = raw_highs(ref.model, solver_options(REFERENCE, tol, cfg.time_limit), repeat=cfg.repeat)
+                for solver in solvers:  # the reference first: its records measure the raw time
+                    rec = _record(fam, size, seed, solver, tier, tol, cfg, ref, raw, env)
+                    if solver == REFERENCE:
+                        raw = rec["time_raw_highs"], rec["nnz"]
+                    records.append(rec)
+                    if sink:
+                        sink.write(json.dumps(rec, allow_nan=False) + "\n")
+                        sink.flush()
+                    bar.update()
+    finally:
+        bar.close()
+        if sink:
+            sink.close()
+    return records
+
+
+@dataclass
+class _Reference:
+    model: Model
+    objective: float | None
+    prices: dict[str, np.ndarray]
+
+
+def _reference(fam: ProblemFamily, size: int, seed: int, cfg: BenchConfig) -> _Reference:
+    """The reference solver's (HiGHS, default options) objective and prices."""
+    inst = fam.instance(size, seed)
+    try:
+        sol = inst.model.solve(REFERENCE, certify=False, **inst.solve_options)
+        objective, prices = sol.value, {k: _array(v) for k, v in sol.prices.items()}
+    except Exception:  # the records will show the failure; no reference to compare to
+        objective, prices = None, {}
+    return _Reference(inst.model, objective, prices)
+
+
+def raw_highs(model: Model, options: dict | None = None, *, repeat: int = 1) -> tuple[float | None, int | None]:
+    """Seconds for highspy alone on the model's LP (passModel + run; fastest of `repeat`), and its nnz.
+
+    The LP is cvxpy's standard form of the model for HiGHS (rows A x = b / A x <= b, variable
+    bounds), i.e. exactly what optmarkets hands to HiGHS, extracted before the clock starts, and
+    solved with the same HiGHS options (`solver_options("HIGHS", tol, time_limit)`).
+    Returns (None, None) when HiGHS cannot take the model (not an LP/MILP) or highspy is missing.
+    """
+    try:
+        import highspy
+    except ImportError:
+        return None, None
+    for name, spec in model.parameters.items():
+        spec.param.value = model.value_of(name)
+    try:
+        data = solver_data(model.problem, cp.HIGHS)[0]
+    except cp.error.SolverError:
+        return None, None
+    form = StandardForm.of(data)
+    best = math.inf
+    backends.silence_highs_banner()
+    for _ in range(max(1, repeat)):
+        start = time.perf_counter()
+        lp = form.highs_lp()
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        for key, value in highs_option_values(options or {}).items():
+            h.setOptionValue(key, value)
+        h.passModel(lp)
+        h.run()
+        h.getSolution()
+        best = min(best, time.perf_counter() - start)
+    return best, int(form.A.nnz)
+
+
+def _record(fam, size, seed, solver, tier, tol, cfg, ref: _Reference, raw: tuple, env) -> dict:
+    opts = solver_options(solver, tol, cfg.time_limit)
+    rec = dict.fromkeys(RECORD_KEYS)
+    rec.update(schema=SCHEMA, family=fam.name, size=size, seed=seed, solver=solver, tier=tier, tol=tol,
+               options=_jsonable(opts), time_limit=cfg.time_limit, environment=env, success=False,
+               reference_objective=ref.objective, time_raw_highs=raw[0], nnz=raw[1])
+    measure_raw = cfg.raw_highs and solver == REFERENCE
+    best, raw_best = None, math.inf
+    for _ in range(max(1, cfg.repeat)):
+        start = time.perf_counter()
+        inst = fam.instance(size, seed)  # cold: a fresh model, compiled again
+        built = time.perf_counter()
+        rec.update(instance=inst.name, **{f"n_{k}": v for k, v in inst.model.size().items()})
+        with warnings.catch_warnings(record=True) as caught:  # e.g. "may be inaccurate": into the record
+            warnings.simplefilter("always")
+            try:
+                sol = inst.model.solve(solver, certify=False, **inst.solve_options, **opts)
+            except Exception as exc:  # the failure is the record
+                rec.update(status=getattr(exc, "status", "error"), error=f"{type(exc).__name__}: {exc}",
+                           time_total=time.perf_counter() - start, time_build=built - start,
+                           warnings=sorted({str(w.message) for w in caught}) or None)
+                return _finish(rec)
+        total = time.perf_counter() - start
+        rec["warnings"] = sorted({str(w.message) for w in caught}) or None
+        if best is None or total < best[0]:
+            best = (total, built - start, sol, inst)
+        if measure_raw:  # interleaved with the optmarkets solves, so that both see the same machine load
+            seconds, nnz = raw_highs(inst.model, opts)
+            if seconds is not None:
+                raw_best = min(raw_best, seconds)
+                rec.update(time_raw_highs=raw_best, nnz=nnz)
+    total, build, sol, inst = best
+    problem = inst.model.problem
+    stats = problem.solver_stats
+    start = time.perf_counter()
+    cert = inst.model.certify()
+    rec.update(
+        status=sol.status, objective=sol.value, time_build=build, time_total=total,
+        time_compile=sol.timings.get("compile"), time_solve=sol.timings.get("solver"),
+        time_certify=time.perf_counter() - start,
+        iterations=int(stats.num_iters) if stats is not None and stats.num_iters is not None else None,
+        primal_residual=cert.max_violation,
+        dual_residual=None if cert.dual_infeasibility is None else max(cert.dual_infeasibility, cert.dual_sign),
+        complementary_slackness=cert.complementary_slackness, duality_gap=cert.duality_gap,
+        relative_gap=None if cert.duality_gap is None else cert.duality_gap / (1.0 + abs(sol.value)),
+        residuals={str(k): float(v) for k, v in cert.violations.items()},
+    )
+    econ = inst.economic(sol) if inst.economic else _economic_from_certificate(cert.violations)
+    rec.update(economic_residuals=econ, max_economic_residual=max(econ.values(), default=None))
+    if ref.objective is not None:
+        rec["objective_error"] = abs(sol.value - ref.objective) / (1.0 + abs(ref.objective))
+        diffs = {}
+        for name, ref_price in ref.prices.items():
+            mine = sol.prices.get(name)
+            if mine is not None and _array(mine).shape == ref_price.shape:
+                diffs[name] = float(np.abs(_array(mine) - ref_price).max(initial=0.0))
+        rec.update(price_diff=diffs, max_price_diff=max(diffs.values(), default=None))
+    return _finish(rec)
+
+
+def _finish(rec: dict) -> dict:
+    residuals = [rec["primal_residual"], rec["dual_residual"], rec["relative_gap"]]
+    rec["success"] = bool(
+        rec["status"] == "optimal" and rec["error"] is None and rec["time_total"] <= rec["time_limit"]
+        and all(r is None or r <= ACCEPT * rec["tol"] for r in residuals)
+    )
+    return _jsonable(rec)
+
+
+_ECONOMIC_WORDS = {"obedience": ("obedience", "obedient"), "IC": ("truthful", "ic", "incentive"),
+                   "IR": ("participation", "ir", "individual_rationality")}
+
+
+def _economic_from_certificate(violations: pd.Series) -> dict[str, float]:
+    out = {}
+    for key, value in violations.items():
+        words = str(key).lower().replace("-", "_").split("_")
+        for label, names in _ECONOMIC_WORDS.items():
+            if any(w in names for w in words) or str(key).lower() in names:
+                out[label] = max(out.get(label, 0.0), float(value))
+    return out
+
+
+def _array(obj) -> np.ndarray:
+    return np.asarray(obj.to_numpy() if hasattr(obj, "to_numpy") else obj, dtype=float)
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def environment() -> dict:
+    """Versions and hardware, recorded with every record."""
+    versions = {}
+    for pkg in ("optmarkets", "cvxpy", "numpy", "scipy", "pandas", "highspy", "clarabel", "ecos", "scs"):
+        try:
+            versions[pkg] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            versions[pkg] = None
+    return {"python": platform.python_version(), "platform": platform.platform(), "machine": platform.machine(),
+            "cpu": _cpu_name(), "cpu_count": os.cpu_count(), "versions": versions,
+            "solvers": backends.available()}
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()

@@ -1,0 +1,132 @@
+"""Aligning data over a game's outcomes by label: arrays, pandas and xarray objects.
+
+An *outcome array* has one axis per entry of `axes` (an ordered mapping name -> pandas Index): the
+state first when there is one, then each player's action in the order of the players. Plain arrays
+(and nested lists) must have exactly that shape, in that axis order. Labelled objects are aligned by
+label, never by position:
+
+- xarray.DataArray: dims named after the axes (any order), coordinates naming the labels;
+- pandas.DataFrame: two axes; `index.name`/`columns.name` naming axes fix the orientation (otherwise
+  rows are the first axis, columns the second);
+- pandas.Series: one axis (a plain Index) or several (a MultiIndex whose level names, when given,
+  name the axes).
+
+A label that names no entry of its axis, a missing label or a duplicate is an InputError naming
+the argument and the labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..core.errors import InputError
+
+
+def as_index(name: str, labels, *, axis_name: str | None = None) -> pd.Index:
+    """A non-empty pandas Index of unique labels from a list, tuple, Index or range (an int n: 0..n-1)."""
+    if isinstance(labels, int | np.integer) and not isinstance(labels, bool):
+        labels = range(int(labels))
+    if isinstance(labels, str) or not isinstance(labels, Sequence | pd.Index | np.ndarray | range):
+        raise InputError(f"{name}: expected a list of labels, got {type(labels).__name__}")
+    idx = pd.Index(list(labels), name=axis_name)
+    if len(idx) == 0:
+        raise InputError(f"{name}: must not be empty")
+    if idx.has_duplicates:
+        raise InputError(f"{name}: duplicate labels {list(idx[idx.duplicated()].unique())}")
+    return idx
+
+
+def _positions(name: str, axis: str, expected: pd.Index, given) -> np.ndarray:
+    given = pd.Index(list(given))
+    if given.has_duplicates:
+        raise InputError(f"{name}: duplicate labels {list(given[given.duplicated()].unique())} on axis '{axis}'")
+    pos = expected.get_indexer(given)
+    if (pos < 0).any():
+        raise InputError(f"{name}: labels {list(given[pos < 0])} on axis '{axis}' name no entry of it "
+                         f"(expected {list(expected)})")
+    if len(given) != len(expected):
+        missing = [x for x in expected if x not in set(given)]
+        raise InputError(f"{name}: axis '{axis}' lacks labels {missing}")
+    return pos
+
+
+def _axis_order(name: str, names: Sequence, axes: Mapping[str, pd.Index]) -> list[str]:
+    keys = list(axes)
+    if all(n is None for n in names):
+        if len(names) != len(keys):
+            raise InputError(f"{name}: has {len(names)} axes, expected {len(keys)} {tuple(keys)}")
+        return keys
+    unknown = [n for n in names if n not in axes]
+    if unknown:
+        raise InputError(f"{name}: axes {unknown} name no axis of the game (axes: {keys})")
+    if sorted(map(str, names)) != sorted(map(str, keys)):
+        raise InputError(f"{name}: has axes {list(names)}, expected {keys}")
+    return list(names)
+
+
+def outcome_array(name: str, data, axes: Mapping[str, pd.Index]) -> np.ndarray:
+    """`data` as a finite float array of shape (len(ax) for ax in axes.values()), aligned by label."""
+    keys = list(axes)
+    shape = tuple(len(ix) for ix in axes.values())
+    arr = _labelled(name, data, axes) if _is_labelled(data) else None
+    if arr is None:
+        try:
+            arr = np.asarray(data, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"{name}: expected numbers over axes {tuple(keys)} ({exc})") from None
+        if arr.shape != shape:
+            raise InputError(f"{name}: has shape {arr.shape}, expected {shape} (axes {tuple(keys)})")
+    if not np.isfinite(arr).all():
+        raise InputError(f"{name}: contains NaN or infinite entries")
+    return arr
+
+
+def _is_labelled(data) -> bool:
+    return isinstance(data, pd.Series | pd.DataFrame) or type(data).__name__ == "DataArray"
+
+
+def _labelled(name: str, data, axes: Mapping[str, pd.Index]) -> np.ndarray:
+    if isinstance(data, pd.DataFrame):
+        dims = [data.index.name, data.columns.name]
+        if any(d is not None and d not in axes for d in dims) or None in dims:
+            dims = [None, None]  # unnamed (or named otherwise): rows first axis, columns second
+        order = _axis_order(name, dims, axes)
+        values = data.to_numpy(dtype=float)
+        pos = [_positions(name, order[0], axes[order[0]], data.index),
+               _positions(name, order[1], axes[order[1]], data.columns)]
+        out = np.empty((len(axes[order[0]]), len(axes[order[1]])))
+        out[np.ix_(*pos)] = values
+        return np.transpose(out, [order.index(k) for k in axes])
+    if isinstance(data, pd.Series):
+        idx = data.index
+        names = list(idx.names) if isinstance(idx, pd.MultiIndex) else [idx.name]
+        order = _axis_order(name, names, axes)
+        levels = [idx.get_level_values(i) for i in range(len(names))]
+        codes = []
+        for axis, level in zip(order, levels, strict=True):
+            pos = axes[axis].get_indexer(level)
+            if (pos < 0).any():
+                raise InputError(f"{name}: labels {list(pd.unique(level[pos < 0]))} on axis '{axis}' name no entry "
+                                 f"of it (expected {list(axes[axis])})")
+            codes.append(pos)
+        shape = tuple(len(axes[a]) for a in order)
+        flat = np.ravel_multi_index(tuple(codes), shape) if codes else np.zeros(0, int)
+        if len(np.unique(flat)) != len(flat):
+            raise InputError(f"{name}: duplicate outcomes in its index")
+        if len(flat) != int(np.prod(shape)):
+            raise InputError(f"{name}: covers {len(flat)} of the {int(np.prod(shape))} outcomes; every outcome needs "
+                             "a value")
+        out = np.empty(int(np.prod(shape)))
+        out[flat] = data.to_numpy(dtype=float)
+        return np.transpose(out.reshape(shape), [order.index(k) for k in axes])
+    # xarray.DataArray
+    dims = [str(d) for d in data.dims]
+    order = _axis_order(name, dims, axes)
+    pos = [_positions(name, d, axes[d], data.coords[d].values if d in data.coords else range(data.sizes[d]))
+           for d in order]
+    out = np.empty(tuple(len(axes[d]) for d in order))
+    out[np.ix_(*pos)] = np.asarray(data.values, dtype=float)
+    return np.transpose(out, [order.index(k) for k in axes])

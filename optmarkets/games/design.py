@@ -1,0 +1,114 @@
+"""Information design with one receiver: Bayesian persuasion and third-degree price discrimination.
+
+Both are the Bayes-correlated-equilibrium LP of a one-player game with a state (see `equilibrium`):
+the designer picks mu[w, a] >= 0 (state w, recommended action a) with
+
+    consistency   sum_a mu[w, a] == prior[w]                                     rows: states
+    obedience     sum_w mu[w, a] (u[w, a] - u[w, b]) >= 0  for a != b            rows: (receiver, none, a, b)
+
+and maximises sum_{w,a} mu[w, a] v[w, a] (the sender's payoff v). By the revelation principle a
+recommendation is a posterior, and the optimum is the concavification of the sender's value at
+the prior (Kamenica and Gentzkow 2011); `sol.prices["consistency"]` is the slope of that
+concave envelope, d value / d prior mass of each state.
+
+`segmentation` is Bergemann, Brooks and Morris (2015): the state is a consumer's value, the
+receiver is a seller whose action is a price p, u[v, p] = p 1{v >= p}; a segment is the set of
+consumers recommended one price. Its extra family
+
+    profit_floor  sum_{v,p} mu[v, p] p 1{v >= p} >= floor    (one row; "uniform": the uniform-price profit)
+
+keeps the seller at least as well off as without segmentation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..builders.game_labels import as_index, outcome_array
+from ..core.errors import InputError
+from ..core.family import family
+from ..core.model import Model
+from ..core.validate import increasing, labels, nonnegative
+from .equilibrium import bayes_correlated_equilibrium
+from .game import FiniteGame
+
+RECEIVER = "receiver"
+
+
+def persuasion(states, prior, actions, receiver_payoff, sender_payoff, *, parametric: bool = False,
+               name: str = "persuasion") -> Model:
+    """Bayesian persuasion of one receiver -> om.Model (value: the sender's expected payoff).
+
+    states, actions: lists of labels; prior: one probability per state; receiver_payoff,
+    sender_payoff: state x action tables (arrays with rows = states, or DataFrames aligned by label).
+    Outputs: sol["mu"] (state x action), sol["policy"] = P(a | w), sol["posteriors"] = P(w | a).
+    """
+    states_ix = as_index("states", states, axis_name="state")
+    actions_ix = as_index("actions", actions, axis_name=RECEIVER)
+    axes = {"state": states_ix, RECEIVER: actions_ix}
+    receiver = outcome_array("receiver_payoff", _rename(receiver_payoff), axes)
+    sender = outcome_array("sender_payoff", _rename(sender_payoff), axes)
+    game = FiniteGame([RECEIVER], {RECEIVER: actions_ix}, {RECEIVER: receiver}, states=states_ix, prior=prior,
+                      name=name)
+    model = bayes_correlated_equilibrium(game, None, sender, parametric=parametric, name=name)
+    model.units = "sender's expected payoff"
+    model.output("policy", lambda sol: _table(sol["mu"], states_ix, actions_ix).div(
+        _table(sol["mu"], states_ix, actions_ix).sum(axis=1).replace(0.0, np.nan), axis=0))
+    model.output("posteriors", lambda sol: _table(sol["mu"], states_ix, actions_ix).div(
+        _table(sol["mu"], states_ix, actions_ix).sum(axis=0).replace(0.0, np.nan), axis=1))
+    return model
+
+
+def segmentation(values, market, objective: str = "consumer_surplus", profit_floor="uniform", *,
+                 name: str = "segmentation") -> Model:
+    """Bergemann-Brooks-Morris segmentation of a market of consumer values -> om.Model.
+
+    values: increasing positive values (the seller's prices are the same grid); market: the mass of
+    each value (length of values). objective: "consumer_surplus", "profit" or "total_surplus".
+    profit_floor: "uniform" (the profit of the best uniform price), a number, or None (no floor).
+    Outputs: consumer_surplus, profit, total_surplus, segments (price x value masses).
+    """
+    v = increasing("values", values, positive=True)
+    q = nonnegative("market", market, length=v.size)
+    if q.sum() <= 0:
+        raise InputError("market: has no mass")
+    vals = labels("value", v)
+    prices = labels("seller", v)
+    sale = v[:, None] >= v[None, :]  # sale[value, price]
+    profit = v[None, :] * sale
+    surplus = (v[:, None] - v[None, :]) * sale
+    goals = {"consumer_surplus": surplus, "profit": profit, "total_surplus": surplus + profit}
+    if objective not in goals:
+        raise InputError(f"objective: must be one of {list(goals)}, got {objective!r}")
+    game = FiniteGame(["seller"], {"seller": prices}, {"seller": profit}, states=vals, prior=q / q.sum(), name=name)
+    model = bayes_correlated_equilibrium(game, None, goals[objective], name=name)
+    model.units = objective.replace("_", " ")
+    model.set(prior=q)
+    mu = model.var("mu")
+    select = model.axes.selection()
+    if profit_floor is not None:
+        if isinstance(profit_floor, str):
+            if profit_floor != "uniform":
+                raise InputError(f"profit_floor: must be 'uniform', a number or None, got {profit_floor!r}")
+            floor = float(np.max(v * q[::-1].cumsum()[::-1]))
+        else:
+            floor = float(nonnegative("profit_floor", profit_floor, length=1)[0])
+        par = model.parameter("profit_floor", floor)
+        model.constrain("profit_floor", family((select @ profit.reshape(-1)) @ mu, ">=", par,
+                                               description="the seller earns at least the floor"))
+    weights = {key: select @ table.reshape(-1) for key, table in goals.items()}
+    for key in goals:
+        model.output(key, lambda sol, c=weights[key]: float(c @ mu.value))
+    model.output("segments", lambda sol: _table(sol["mu"], vals, prices).T)
+    return model
+
+
+def _rename(data):
+    """A DataFrame's axis names are positional here (rows: states, columns: actions)."""
+    return data.rename_axis(index=None, columns=None) if isinstance(data, pd.DataFrame) else data
+
+
+def _table(mu, rows: pd.Index, cols: pd.Index) -> pd.DataFrame:
+    return pd.DataFrame(np.asarray(getattr(mu, "values", mu), float).reshape(len(rows), len(cols)),
+                        index=rows, columns=cols)

@@ -1,0 +1,156 @@
+"""audit: re-check a given allocation and payment rule against every requirement, by brute force.
+
+Independent of the LP and its builders: for every agent, true type and report it evaluates the
+deviation directly (loops over agents, types and reports; numpy over the others' profiles) and
+reports the most profitable deviation per agent and type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..core.errors import InputError
+from ..core.verdict import Verdict
+from .design import BUDGETS, IC_MODES, IR_MODES, outside_options
+from .environment import MechanismEnvironment
+
+
+@dataclass
+class MechanismAudit(Verdict):
+    """`.ok`, `.reasons`, and `.table`: one row per (agent, type) with its marginal probability, the
+    interim utility of the truth, the most profitable report, its gain (<= tol when IC holds), the
+    others' (reported, true) profile where an ex-post/dominant gain is largest, and the IR slack."""
+
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def __str__(self) -> str:
+        return super().__str__() + "\n" + self.table.to_string()
+
+
+def _array(env: MechanismEnvironment, data, name: str, columns: pd.Index) -> np.ndarray:
+    if isinstance(data, pd.DataFrame):
+        bad = [k for k in data.index if k not in env.profiles]
+        if bad:
+            raise InputError(f"{name}: unknown type profile {bad[0]!r}")
+        bad = [c for c in data.columns if c not in columns]
+        if bad:
+            raise InputError(f"{name}: unknown label {bad[0]!r}; expected columns {list(columns)}")
+        data = data.reindex(index=env.profiles, columns=columns).to_numpy(dtype=float)
+    arr = np.asarray(data, dtype=float)
+    want = (env.n_profiles, len(columns))
+    if arr.shape == (*env.sizes, len(columns)):
+        arr = arr.reshape(want)
+    if arr.shape != want:
+        raise InputError(f"{name}: has shape {arr.shape}, expected {want} (profile x {columns.name or 'column'})")
+    if not np.isfinite(arr).all():
+        raise InputError(f"{name}: contains NaN (missing labels) or infinite entries")
+    return arr
+
+
+def audit(env, allocation=None, payment=None, *, ic: str | None = "bayesian", ir: str | None = "interim",
+          outside_option=0.0, budget: str | None = None, tol: float = 1e-7) -> MechanismAudit:
+    """Audit a direct mechanism: `audit(env, allocation, payment, ic=..., ir=...)`, or
+    `audit(model, sol)` for a model from `mechanism_design` and its solution (requirements taken
+    from the model). allocation: profile x outcome, payment: profile x agent (labelled DataFrames or
+    arrays)."""
+    if hasattr(env, "environment") and hasattr(env, "requirements"):
+        req = env.requirements
+        ic, ir, outside_option, budget = req["ic"], req["ir"], req["outside_option"], req["budget"]
+        if payment is None and allocation is not None:
+            allocation, payment = allocation["allocation"], allocation["payment"]
+        env = env.environment
+    if not isinstance(env, MechanismEnvironment):
+        raise InputError(f"env: expected a MechanismEnvironment, got {type(env).__name__}")
+    if ic not in (*IC_MODES, None) or ir not in IR_MODES or budget not in BUDGETS:
+        raise InputError(f"ic, ir, budget: got {ic!r}, {ir!r}, {budget!r}; allowed {IC_MODES}, {IR_MODES}, {BUDGETS}")
+    X = _array(env, allocation, "allocation", env.outcomes)
+    T = _array(env, payment, "payment", pd.Index(env.agents, name="agent"))
+    outside = outside_options(env, outside_option)
+    reasons: list[str] = []
+    if X.min() < -tol:
+        p = int(np.argmin(X.min(axis=1)))
+        reasons.append(f"lottery: negative probability {X.min():.3g} at profile {env.profiles[p]}")
+    dev = np.abs(X.sum(axis=1) - 1)
+    if dev.max() > tol:
+        reasons.append(f"lottery: probabilities sum to {X.sum(axis=1)[np.argmax(dev)]:.9g} at profile "
+                       f"{env.profiles[int(np.argmax(dev))]}")
+    net = T.sum(axis=1)
+    if budget == "no_subsidies" and net.min() < -tol:
+        reasons.append(f"budget: subsidy {-net.min():.3g} at profile {env.profiles[int(np.argmin(net))]}")
+    if budget == "balanced" and np.abs(net).max() > tol:
+        reasons.append(f"budget: imbalance {net[np.argmax(np.abs(net))]:.3g} at profile "
+                       f"{env.profiles[int(np.argmax(np.abs(net)))]}")
+    rows = []
+    axes = np.indices(env.sizes).reshape(len(env.sizes), -1).T  # (P, n) type positions per profile
+    for i, a in enumerate(env.agents):
+        V = env.value[a]
+        others = [j for j in range(len(env.agents)) if j != i]
+        # profiles with agent i's type replaced: flat index of (type b, others of profile p)
+        def swap(p_types: np.ndarray, b: int, i: int = i) -> np.ndarray:
+            q = p_types.copy()
+            q[:, i] = b
+            return np.ravel_multi_index(q.T, env.sizes)
+
+        ex_ante_u = float(np.sum(env.prior_flat * (np.sum(V * X, axis=1) - T[:, i])))
+        ex_ante_out = float(env.marginals[a] @ outside[i])
+        for ka, type_a in enumerate(env.types[a]):
+            at = np.flatnonzero(axes[:, i] == ka)  # true profiles with agent i of type a (C order of others)
+            belief = env.beliefs[a][ka]
+            truth = np.sum(V[at] * X[at], axis=1) - T[at, i]  # utility of the truth at each others' profile
+            defined = bool(np.isfinite(belief).all())
+            interim = float(belief @ truth) if defined else np.nan
+            best, gain, where = type_a, 0.0, None
+            if ic is not None:
+                for kb, type_b in enumerate(env.types[a]):
+                    if kb == ka:
+                        continue
+                    if ic == "dominant" and not env.private[a]:
+                        # others report r, are truly s: true profile at[s], reported profile (b, r)
+                        rep_r = swap(axes[at], kb)
+                        lie = V[at] @ X[rep_r].T - T[rep_r, i][None, :]  # (s, r)
+                        honest = V[at] @ X[at].T - T[at, i][None, :]
+                        g = lie - honest
+                        s, r = np.unravel_index(int(np.argmax(g)), g.shape)
+                        cand = (float(g[s, r]), (_others(env, at[r], others), _others(env, at[s], others)))
+                    else:
+                        rep = swap(axes[at], kb)
+                        lie = np.sum(V[at] * X[rep], axis=1) - T[rep, i]
+                        if ic == "bayesian":
+                            if not defined:
+                                continue
+                            cand = (float(belief @ (lie - truth)), None)
+                        else:
+                            s = int(np.argmax(lie - truth))
+                            cand = (float(lie[s] - truth[s]), _others(env, at[s], others))
+                    if cand[0] > gain:
+                        best, (gain, where) = type_b, cand
+                if gain > tol:
+                    reasons.append(f"ic ({ic}): agent {a!r} of type {type_a!r} gains {gain:.6g} by reporting "
+                                   f"{best!r}" + (f" when the others are {where}" if where is not None else ""))
+            slack = np.nan
+            if ir == "interim" and defined:
+                slack = interim - outside[i][ka]
+            elif ir == "ex_post":
+                slack = float(np.min(truth - outside[i][ka]))
+            elif ir == "ex_ante":
+                slack = ex_ante_u - ex_ante_out
+            if ir is not None and slack < -tol:
+                reasons.append(f"ir ({ir}): agent {a!r} of type {type_a!r} falls short of the outside option "
+                               f"by {-slack:.6g}")
+            rows.append((a, type_a, float(env.marginals[a][ka]), interim, best, gain, where, slack))
+    table = pd.DataFrame(rows, columns=["agent", "type", "probability", "interim_utility", "best_report", "gain",
+                                        "at_others", "ir_slack"]).set_index(["agent", "type"])
+    return MechanismAudit(ok=not reasons, reasons=reasons, table=table)
+
+
+def _others(env: MechanismEnvironment, p: int, others: list[int]) -> tuple:
+    label = env.profiles[p]
+    label = label if isinstance(label, tuple) else (label,)
+    out = tuple(label[j] for j in others)
+    return out[0] if len(out) == 1 else out
+
+
+audit_mechanism = audit

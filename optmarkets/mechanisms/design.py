@@ -1,0 +1,151 @@
+"""mechanism_design: the optimal finite mechanism as an om.Model (an LP).
+
+Variables: `allocation` (profile x outcome, a lottery per reported profile, >= 0) and `payment`
+(profile x agent, positive = paid by the agent, free in sign). Families, one per requirement:
+
+    ic       "bayesian": rows (agent, type, report), interim expected utility gain of the truth;
+             "ex_post" / "dominant": rows (agent, type, report, others[, others_true]).
+    ir       "interim": rows (agent, type); "ex_post": rows (type of each agent..., agent);
+             "ex_ante": rows (agent).
+    lottery  rows (profile): the allocation sums to one.
+    budget   rows (profile): sum of payments >= 0 ("no_subsidies") or == 0 ("balanced").
+
+IC rows are in utility units (Bayesian rows: expected utility conditional on the type), so
+`sol.prices["ic"]` is d(value)/d(required margin of truth-telling). `sol.prices["ir"]` is
+d(value)/d(outside option) of that row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import cvxpy as cp
+import numpy as np
+import pandas as pd
+
+from ..builders import mechanisms as mb
+from ..core.errors import InputError
+from ..core.model import Model
+from .environment import MechanismEnvironment
+
+IC_MODES = ("bayesian", "dominant", "ex_post")
+IR_MODES = ("interim", "ex_post", "ex_ante", None)
+BUDGETS = (None, "no_subsidies", "balanced")
+
+
+def outside_options(env: MechanismEnvironment, outside_option) -> list[np.ndarray]:
+    """Per agent, the outside option of each of its types: a number, {agent: number or per-type
+    values (a sequence or {type: value})}."""
+    out = []
+    for i, a in enumerate(env.agents):
+        v = outside_option
+        if isinstance(outside_option, Mapping):
+            unknown = [k for k in outside_option if k not in env.types]
+            if unknown:
+                raise InputError(f"outside_option: unknown agent {unknown[0]!r}; agents are {env.agents}")
+            v = outside_option.get(a, 0.0)
+        if isinstance(v, Mapping | pd.Series):
+            keys = list(v.index) if isinstance(v, pd.Series) else list(v)
+            bad = [k for k in keys if k not in env.types[a]]
+            if bad:
+                raise InputError(f"outside_option[{a!r}]: unknown type {bad[0]!r}")
+            v = [float(v.get(k, 0.0)) for k in env.types[a]]
+        try:
+            arr = np.broadcast_to(np.asarray(v, dtype=float), (env.sizes[i],)).copy()
+        except (TypeError, ValueError):
+            raise InputError(f"outside_option: for agent {a!r} expected a number or {env.sizes[i]} values, "
+                             f"got {v!r}") from None
+        if not np.isfinite(arr).all():
+            raise InputError(f"outside_option: for agent {a!r} contains NaN or infinite entries")
+        out.append(arr)
+    return out
+
+
+def _objective_weights(env: MechanismEnvironment, objective) -> np.ndarray:
+    C = np.asarray(objective, dtype=float)
+    O = len(env.outcomes)
+    if C.shape in ((*env.sizes, O), (env.n_profiles, O)):
+        C = C.reshape(env.n_profiles, O)
+    else:
+        raise InputError(f"objective: an array must have shape {(*env.sizes, O)} or {(env.n_profiles, O)}, "
+                         f"got {C.shape}")
+    if not np.isfinite(C).all():
+        raise InputError("objective: contains NaN or infinite entries")
+    return C
+
+
+def requirement_families(env: MechanismEnvironment, x, t, *, ic: str | None, ir: str | None, outside_option=0.0,
+                         budget: str | None = None, ic_floor=0.0) -> dict:
+    """The families of the requirements on allocation x and payment t (built by builders.mechanisms)."""
+    if ic not in (*IC_MODES, None):
+        raise InputError(f"ic: must be one of {IC_MODES} (or None), got {ic!r}")
+    if ir not in IR_MODES:
+        raise InputError(f"ir: must be one of {IR_MODES}, got {ir!r}")
+    if budget not in BUDGETS:
+        raise InputError(f"budget: must be one of {BUDGETS}, got {budget!r}")
+    agents = list(env.agents)
+    types = [env.types[a] for a in agents]
+    values = [env.value[a] for a in agents]
+    beliefs = [env.beliefs[a] for a in agents]
+    fams = {"lottery": mb.lottery(x, env.profiles)}
+    if ic == "bayesian":
+        fams["ic"] = mb.bayesian_ic(values, x, t, agents, types, beliefs, floor=ic_floor)
+    elif ic in ("dominant", "ex_post"):
+        fams["ic"] = mb.ex_post_ic(values, x, t, agents, types, dominant=ic == "dominant", floor=ic_floor)
+    if ir is not None:
+        outside = outside_options(env, outside_option)
+        if ir == "interim":
+            fams["ir"] = mb.interim_ir(values, x, t, agents, types, beliefs, outside)
+        elif ir == "ex_post":
+            fams["ir"] = mb.ex_post_ir(values, x, t, agents, types, outside)
+        else:
+            fams["ir"] = mb.ex_ante_ir(values, x, t, agents, types, env.prior_flat, outside)
+    if budget is not None:
+        fams["budget"] = mb.budget(t, budget, env.profiles)
+    return fams
+
+
+def mechanism_design(env: MechanismEnvironment, objective="revenue", *, ic: str = "bayesian",
+                     ir: str | None = "interim", outside_option=0.0, budget: str | None = None,
+                     ic_margin=0.0, name: str = "mechanism_design") -> Model:
+    """The designer's LP over direct mechanisms in `env`, an om.Model (maximise).
+
+    objective: "revenue" (expected payments), "welfare" (expected sum of the agents' values of the
+        allocation) or an array c over (profile, outcome) (shape (k_1, ..., k_n, O) or (P, O)):
+        maximise E_prior[c(profile) . allocation(profile)].
+    ic: "bayesian" | "dominant" | "ex_post"; ir: "interim" | "ex_post" | "ex_ante" | None;
+    outside_option: a number, or {agent: number or per-type values}; budget: None |
+    "no_subsidies" | "balanced"; ic_margin: the right-hand side of the IC rows (truth must beat
+    each report by this much; a number or one value per row). Outputs: sol["allocation"],
+    sol["payment"], sol["revenue"], sol["welfare"]; prices of the families "ic", "ir", "lottery" (and "budget").
+    """
+    if not isinstance(env, MechanismEnvironment):
+        raise InputError(f"env: expected a MechanismEnvironment, got {type(env).__name__}")
+    P, O, n = env.n_profiles, len(env.outcomes), len(env.agents)
+    m = Model(name, sense="max", description=f"finite mechanism design: ic={ic}, ir={ir}, budget={budget}")
+    x = m.variable("allocation", (P, O), index=(env.profiles, env.outcomes), nonneg=True)
+    agent_index = pd.Index(env.agents, name="agent")
+    t = m.variable("payment", (P, n), index=(env.profiles, agent_index))
+    m.constrain_all(requirement_families(env, x, t, ic=ic, ir=ir, outside_option=outside_option, budget=budget,
+                                          ic_floor=ic_margin))
+    q = env.prior_flat
+    welfare_weights = sum(env.value[a] for a in env.agents)
+    if isinstance(objective, str):
+        if objective == "revenue":
+            m.maximize(q @ (t @ np.ones(n)))
+        elif objective == "welfare":
+            m.maximize(np.ravel(q[:, None] * welfare_weights) @ _vec(x))
+        else:
+            raise InputError(f"objective: must be 'revenue', 'welfare' or an array, got {objective!r}")
+    else:
+        C = _objective_weights(env, objective)
+        m.maximize(np.ravel(q[:, None] * C) @ _vec(x))
+    m.output("revenue", lambda sol: float(q @ sol["payment"].to_numpy().sum(axis=1)))
+    m.output("welfare", lambda sol: float(np.sum(q[:, None] * welfare_weights * sol["allocation"].to_numpy())))
+    m.environment = env  # for audit(m, sol)
+    m.requirements = {"ic": ic, "ir": ir, "outside_option": outside_option, "budget": budget}
+    return m
+
+
+def _vec(x):
+    return cp.vec(x, order="C")

@@ -1,0 +1,223 @@
+"""MechanismEnvironment: finite agents, types, outcomes, a prior over type profiles and values.
+
+Type profiles are flattened in C order over the agents' type axes (agent order): profile p of
+`env.profiles` (a pandas MultiIndex named by the agents). `env.value[agent]` is the (P, O) array of
+that agent's value of each outcome at each true profile; `env.prior_flat` the prior over profiles.
+
+Zero-probability types. A type with zero marginal probability gets no weight in any objective.
+Its interim beliefs about the others are those of the prior when they are defined: with an
+independent prior (given as {agent: marginal}) they are the product of the others' marginals, so
+its interim IC and IR rows are kept; with a joint prior whose marginal is zero at that type they
+are undefined (`env.beliefs[agent]` holds NaN on that row) and the type has no interim IC or IR
+row. Ex-post and dominant rows hold at every profile, with or without probability. Other types
+may still report a zero-probability type, so its allocation and payment are constrained by
+their IC rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..builders.mechanisms import profile_map
+from ..core.errors import InputError
+from ..core.tolerances import PROB_TOL
+from ..core.validate import probabilities
+
+
+def _labels(name: str, items) -> pd.Index:
+    try:
+        idx = pd.Index(list(items))
+    except TypeError:
+        raise InputError(f"{name}: expected a sequence of labels, got {type(items).__name__}") from None
+    if len(idx) == 0:
+        raise InputError(f"{name}: must not be empty")
+    if idx.has_duplicates:
+        raise InputError(f"{name}: duplicate label {idx[idx.duplicated()][0]!r}")
+    return idx
+
+
+def _by_label(name: str, data, labels: pd.Index, what: str) -> np.ndarray:
+    """A vector over `labels` from a Mapping or a pandas Series keyed by label, or a plain sequence."""
+    if isinstance(data, Mapping | pd.Series):
+        keys = list(data.keys())
+        unknown = [k for k in keys if k not in labels]
+        if unknown:
+            raise InputError(f"{name}: unknown {what} {unknown[0]!r}; {what}s are {list(labels)}")
+        return np.array([float(data.get(k, 0.0)) for k in labels])
+    return np.asarray(data, dtype=float)
+
+
+class MechanismEnvironment:
+    """A finite mechanism-design environment.
+
+    agents: {agent: its finite types (labels; numbers allowed)}, in agent order.
+    outcomes: the finite social outcomes.
+    prior: an array over the type profile (axes in agent order) summing to one, or
+        {agent: marginal} for independent types (a marginal: a sequence, or {type: probability}).
+    values: {agent: V_i}; V_i is (types of i) x outcomes (private values; a DataFrame indexed by
+        types with outcome columns is matched by label) or (type profile axes..., outcomes)
+        (interdependent values).
+    """
+
+    def __init__(self, agents: Mapping, outcomes, prior, values: Mapping):
+        if not isinstance(agents, Mapping) or not agents:
+            raise InputError("agents: expected a non-empty {agent: types} mapping")
+        self.agents: list = list(agents)
+        self.types: dict = {a: _labels(f"agents[{a!r}]", ts) for a, ts in agents.items()}
+        self.outcomes: pd.Index = _labels("outcomes", outcomes)
+        self.sizes: tuple[int, ...] = tuple(len(self.types[a]) for a in self.agents)
+        self.n_profiles = int(np.prod(self.sizes))
+        names = [str(a) for a in self.agents]
+        self.profiles = pd.MultiIndex.from_product([self.types[a] for a in self.agents], names=names)
+        self.independent, self.prior = self._prior(prior)
+        self.prior_flat = self.prior.ravel()
+        self.marginals = {a: self.prior_flat[profile_map(self.sizes, i)].sum(axis=1)
+                          for i, a in enumerate(self.agents)}
+        self.value = self._values(values)
+        self.beliefs = {a: self._belief(i) for i, a in enumerate(self.agents)}
+
+    # ------------------------------------------------------------ constructors
+    @classmethod
+    def single_item(cls, values, prior=None, *, agents=None) -> MechanismEnvironment:
+        """One indivisible item: outcomes "none" and each agent (who gets it); agent i's value for
+        its own outcome is its type's value, 0 otherwise.
+
+        values: {agent: its possible values} or a list of them (agents then named b1, b2, ...);
+        the values are the type labels. prior: as in the constructor; None is uniform independent.
+        """
+        if isinstance(values, Mapping):
+            agents, vals = list(values), list(values.values())
+        else:
+            vals = list(values)
+            agents = list(agents) if agents is not None else [f"b{i + 1}" for i in range(len(vals))]
+        if len(agents) != len(vals):
+            raise InputError(f"agents: {len(agents)} names for {len(vals)} value lists")
+        if any(a == "none" for a in agents):
+            raise InputError("agents: 'none' is the outcome where nobody gets the item; rename the agent")
+        vals = [np.asarray(v, dtype=float).ravel() for v in vals]
+        outcomes = ["none", *agents]
+        V = {}
+        for i, (a, v) in enumerate(zip(agents, vals)):
+            M = np.zeros((v.size, len(outcomes)))
+            M[:, i + 1] = v
+            V[a] = M
+        types = {a: [int(x) if float(x).is_integer() else float(x) for x in v] for a, v in zip(agents, vals)}
+        if prior is None:
+            prior = {a: np.full(v.size, 1.0 / v.size) for a, v in zip(agents, vals)}
+        return cls(types, outcomes, prior, V)
+
+    # ------------------------------------------------------------ validation
+    def _prior(self, prior) -> tuple[bool, np.ndarray]:
+        if isinstance(prior, Mapping):
+            unknown = [a for a in prior if a not in self.types]
+            if unknown:
+                raise InputError(f"prior: unknown agent {unknown[0]!r}; agents are {self.agents}")
+            missing = [a for a in self.agents if a not in prior]
+            if missing:
+                raise InputError(f"prior: no marginal for agent {missing[0]!r}")
+            joint = np.ones(())
+            for a in self.agents:
+                vec = _by_label(f"prior[{a!r}]", prior[a], self.types[a], "type")
+                m = probabilities(f"prior[{a!r}]", vec, length=len(self.types[a]))
+                joint = np.multiply.outer(joint, m)
+            return True, np.asarray(joint, dtype=float).reshape(self.sizes)
+        if isinstance(prior, pd.Series):
+            if not isinstance(prior.index, pd.MultiIndex) and len(self.agents) > 1:
+                raise InputError("prior: a Series prior needs a MultiIndex over the type profile")
+            bad = [k for k in prior.index if k not in self.profiles]
+            if bad:
+                raise InputError(f"prior: unknown type profile {bad[0]!r}")
+            prior = prior.reindex(self.profiles, fill_value=0.0).to_numpy()
+        try:
+            arr = np.asarray(prior, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"prior: expected an array over the type profile ({exc})") from None
+        if arr.size != self.n_profiles or (arr.shape != self.sizes and arr.shape != (self.n_profiles,)):
+            raise InputError(f"prior: has shape {arr.shape}, expected {self.sizes} (one axis per agent) "
+                             f"or {{agent: marginal}}")
+        if not np.isfinite(arr).all():
+            raise InputError("prior: contains NaN or infinite entries")
+        if (arr < 0).any():
+            raise InputError(f"prior: has a negative entry {arr.min():g}")
+        if abs(arr.sum() - 1.0) > PROB_TOL:
+            raise InputError(f"prior: sums to {arr.sum():.12g}, must be a distribution summing to 1")
+        return False, arr.reshape(self.sizes)
+
+    def _values(self, values) -> dict:
+        if not isinstance(values, Mapping):
+            raise InputError("values: expected {agent: value array}")
+        unknown = [a for a in values if a not in self.types]
+        if unknown:
+            raise InputError(f"values: unknown agent {unknown[0]!r}; agents are {self.agents}")
+        missing = [a for a in self.agents if a not in values]
+        if missing:
+            raise InputError(f"values: missing for agent {missing[0]!r}")
+        O, out = len(self.outcomes), {}
+        for i, a in enumerate(self.agents):
+            V = values[a]
+            name = f"values[{a!r}]"
+            if isinstance(V, pd.DataFrame):
+                for lab, have, what in ((V.index, self.types[a], "type"), (V.columns, self.outcomes, "outcome")):
+                    bad = [x for x in lab if x not in have]
+                    if bad:
+                        raise InputError(f"{name}: unknown {what} {bad[0]!r}; {what}s are {list(have)}")
+                V = V.reindex(index=self.types[a], columns=self.outcomes).to_numpy(dtype=float)
+                if np.isnan(V).any():
+                    raise InputError(f"{name}: missing entries for some (type, outcome) labels")
+            try:
+                V = np.asarray(V, dtype=float)
+            except (TypeError, ValueError) as exc:
+                raise InputError(f"{name}: expected a numeric array ({exc})") from None
+            if not np.isfinite(V).all():
+                raise InputError(f"{name}: contains NaN or infinite entries")
+            if V.shape == (self.sizes[i], O):  # private values: broadcast over the others' types
+                shape = [1] * len(self.sizes) + [O]
+                shape[i] = self.sizes[i]
+                V = np.broadcast_to(V.reshape(shape), (*self.sizes, O))
+            elif V.shape != (*self.sizes, O):
+                raise InputError(f"{name}: has shape {V.shape}, expected {(self.sizes[i], O)} (types x outcomes, "
+                                 f"private) or {(*self.sizes, O)} (profile x outcomes, interdependent)")
+            out[a] = np.ascontiguousarray(V.reshape(self.n_profiles, O))
+        return out
+
+    def _belief(self, i: int) -> np.ndarray:
+        """(k_i, P_-i): the distribution of the others' profile given agent i's type (NaN: undefined)."""
+        pm = profile_map(self.sizes, i)
+        joint = self.prior_flat[pm]
+        if self.independent:
+            others = [self.prior.sum(axis=tuple(a for a in range(len(self.sizes)) if a != j))
+                      for j in range(len(self.sizes)) if j != i]
+            prod = np.ones(())
+            for m in others:
+                prod = np.multiply.outer(prod, m)
+            return np.broadcast_to(np.asarray(prod, dtype=float).ravel(), joint.shape).copy()
+        marg = joint.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(marg > 0, joint / np.where(marg > 0, marg, 1.0), np.nan)
+
+    # ------------------------------------------------------------ helpers
+    def agent_index(self, agent) -> int:
+        if agent not in self.types:
+            raise InputError(f"agent: unknown agent {agent!r}; agents are {self.agents}")
+        return self.agents.index(agent)
+
+    def type_index(self, agent, type_) -> int:
+        types = self.types[self.agents[self.agent_index(agent)]]
+        if type_ not in types:
+            raise InputError(f"type: unknown type {type_!r} of agent {agent!r}; types are {list(types)}")
+        return int(types.get_loc(type_))
+
+    @property
+    def private(self) -> dict:
+        """{agent: whether its values do not depend on the others' types}."""
+        return {a: bool(np.allclose(self.value[a][profile_map(self.sizes, i)],
+                                    self.value[a][profile_map(self.sizes, i)][:, :1]))
+                for i, a in enumerate(self.agents)}
+
+    def __repr__(self) -> str:
+        kind = "independent" if self.independent else "joint"
+        return (f"<MechanismEnvironment: {len(self.agents)} agents, types {dict(zip(self.agents, self.sizes))}, "
+                f"{len(self.outcomes)} outcomes, {kind} prior>")

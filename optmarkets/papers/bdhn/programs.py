@@ -1,0 +1,234 @@
+"""The seller's LPs (spec §B.4) and the outside-option LP (spec §B.3), with their labelled outputs.
+
+Every problem is a `Model` over the full rule sigma(a1, a2 | theta, k1, k2) (`form="rule"`,
+8 m^2 variables) or the reduced form h_i(k1, k2) of Lemma 5.1 (`form="reduced"`, 2 m^2):
+
+    FB-W   max W = sum_i sum_k f_k v_k pit_i(k)       s.t. sum_a sigma = 1, sigma >= 0
+    SB-W   max W                                       s.t. ... + obedience
+    REV    max R = sum_i sum_k f_k t_i(k)             s.t. ... + obedience + IC + IR
+    VS     max sum_i sum_k f_k phi_k pit_i(k)         s.t. ... + obedience
+    REV-noObed  max R                                  s.t. simplex + IC + IR (at every type)
+
+The functions take an `InformationSeller` (its data and primitives) and are what its `*_problem`
+methods call; nothing here imports the seller module.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import cvxpy as cp
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ...builders import (
+    conditional_expectation,
+    consistency,
+    expectation_floor,
+    family,
+    interim,
+    obedience,
+    participation,
+    report_utility,
+    truthful,
+)
+from ...core import validate as pr
+from ...core.model import Model
+from ...core.tolerances import ECON_TOL
+from .exact import product_rule
+
+if TYPE_CHECKING:
+    from .seller import InformationSeller
+
+PLAYER_INDEX = pd.Index([1, 2], name="player")
+STATE_INDEX = pd.Index([0, 1], name="theta")
+ACTION_INDEX = pd.Index([0, 1], name="recommended")
+PROFILE_INDEX = pd.MultiIndex.from_product([[0, 1], [0, 1]], names=["a1", "a2"])
+
+
+def share(a_own, a_rival, theta, alpha: float) -> np.ndarray:
+    """pi_i(a; theta) = 1{a_i = theta} - alpha 1{a_j = theta} (eq. (4), corrected)."""
+    return (np.asarray(a_own) == theta) - alpha * (np.asarray(a_rival) == theta)
+
+
+# ------------------------------------------------------------------ the outside option (spec §B.3)
+def outside_option_problem(state_prior, alpha: float) -> Model:
+    """K = min over the rival's rule sigma_j(a_j | theta) of max_{a_i} E[pi_i] (a 5-variable LP).
+
+    The non-participant plays a best response a_i to the prior; the seller picks the rival's
+    recommendations to minimise it. Example 2.1: K = p_max - alpha (the rival is told theta).
+    """
+    rho = np.asarray(state_prior, float)
+    model = Model("BDHN outside option", sense="min", units="share (pi units)",
+                  description="the seller-chosen worst outside option of a non-participant")
+    rival = model.variable("rival", (2, 2), index=(STATE_INDEX, pd.Index([0, 1], name="a_rival")), nonneg=True)
+    K = model.variable("K", ())
+    theta, a_j = np.divmod(np.arange(4), 2)  # columns of vec(rival): (theta, a_j)
+    # E[pi_i(a_i, A_j; theta)] for each a_i, rows a_i
+    payoff = np.array([rho[theta] * share(a_i, a_j, theta, alpha) for a_i in (0, 1)])
+    model.constrain("rival_rule", consistency(rival, np.ones(2), STATE_INDEX, axis=1,
+                                              description="the rival's rule is a distribution given theta"))
+    model.constrain("best_response", family(K - payoff @ cp.vec(rival, order="C"), ">=", 0.0,
+                                            pd.Index([0, 1], name="a_own"),
+                                            "K is the non-participant's best-response share"))
+    model.minimize(K)
+    return model
+
+
+# ------------------------------------------------------------------ the seller's LPs (spec §B.4)
+def welfare_problem(seller: InformationSeller, first_best: bool = False, *, form: str = "rule",
+                    obedience_form: str = "general", implementable: bool = False, ic: str = "adjacent") -> Model:
+    """SB-W (obedient) or FB-W (`first_best=True`); `implementable` adds payments with IC and IR."""
+    name = "BDHN FB-W" if first_best else "BDHN SB-W"
+    model, pit, _ = _base(seller, name, form, obedience_form, obey=not first_best, pay=implementable, ic=ic,
+                          units="welfare")
+    model.maximize(_weighted(seller, pit, seller.types))
+    return model
+
+
+def revenue_problem(seller: InformationSeller, *, obedience: bool = True, form: str = "rule",
+                    obedience_form: str = "general", ic: str = "adjacent") -> Model:
+    """REV: obedience + truthfulness + IR against K (`obedience=False`: REV-noObed)."""
+    model, _, t = _base(seller, "BDHN REV" if obedience else "BDHN REV-noObed", form, obedience_form,
+                        obey=obedience, pay=True, ic=ic, units="revenue")
+    model.maximize(cp.sum(seller.type_probs @ t))
+    return model
+
+
+def virtual_surplus_problem(seller: InformationSeller, *, form: str = "rule",
+                            obedience_form: str = "general") -> Model:
+    """VS: max sum_i sum_k f_k phi_k pit_i(k) s.t. obedience (= REV + 2 v_1 K when phi is monotone)."""
+    model, pit, _ = _base(seller, "BDHN VS", form, obedience_form, obey=True, pay=False, ic="adjacent",
+                          units="virtual surplus")
+    model.maximize(_weighted(seller, pit, seller.virtual_values))
+    return model
+
+
+def _weighted(seller: InformationSeller, pit: cp.Expression, values: np.ndarray) -> cp.Expression:
+    """sum_i sum_k f_k values_k pit_i(k)."""
+    return cp.sum((seller.type_probs * values) @ pit)
+
+
+def _base(seller: InformationSeller, name, form, obedience_form, *, obey, pay, ic, units):
+    """The rule (sigma or h), the interim shares, obedience and (optionally) payments with IC/IR."""
+    if form not in ("rule", "reduced"):
+        raise pr.InputError(f"form: must be 'rule' or 'reduced', got {form!r}")
+    if obedience_form not in ("general", "accuracy"):
+        raise pr.InputError(f"obedience_form: must be 'general' or 'accuracy', got {obedience_form!r}")
+    if form == "reduced" and obedience_form == "general":
+        obedience_form = "accuracy"  # h carries no recommendation: Prop. 4.3 is its obedience
+    s, types = seller, seller.type_index
+    model = Model(name, sense="max", units=units)
+    measures = _rule_measures(s, model) if form == "rule" else _reduced_measures(s, model)
+    pit = model.variable("pit", (s.m, 2), index=(types, PLAYER_INDEX), nonneg=False)
+    t = model.variable("t", (s.m, 2), index=(types, PLAYER_INDEX), nonneg=False) if pay else None
+    for i, (M, payoff, accuracy_pay, groups) in enumerate(measures):
+        n = i + 1
+        model.constrain(f"interim_{n}", interim(pit[:, i], conditional_expectation(M, payoff, groups), types))
+        if obey and obedience_form == "general":
+            model.constrain(f"obedience_{n}", obedience(M, payoff, ACTION_INDEX, groups=groups, group_index=types))
+        elif obey:
+            model.constrain(f"obedience_{n}", expectation_floor(
+                conditional_expectation(M, accuracy_pay, groups), s.p_max, types,
+                description="recommendations right at least p_max of the time (Prop. 4.3)"))
+        if pay:
+            U = report_utility(s.types, pit[:, i], t[:, i])
+            model.constrain(f"truthful_{n}", truthful(U, types, pairs=ic))
+            model.constrain(f"participation_{n}", participation(U, s.types * s.K, types))
+    _outputs(s, model, form, obey and obedience_form, pay)
+    return model, pit, t
+
+
+def _rule_measures(seller: InformationSeller, model: Model):
+    """sigma(a | theta, k1, k2) and, per buyer i, its conditional measure M_i[a_i, (k_i, theta, k_j, a_j)]."""
+    m, rho, f = seller.m, seller.state_prior, seller.type_probs
+    cells = _cells(seller, states=True)
+    sigma = model.variable("sigma", (2 * m * m, 4), index=(cells, PROFILE_INDEX), nonneg=True)
+    model.constrain("simplex", consistency(sigma, np.ones(2 * m * m), cells, axis=1,
+                                           description="sigma(.|theta, v) is a distribution over (a1, a2)"))
+    theta, k1, k2, a1, a2 = np.unravel_index(np.arange(8 * m * m), (2, m, m, 2, 2))  # vec_C(sigma)
+    x = cp.vec(sigma, order="C")
+    out = []
+    for k_i, a_i, k_j, a_j in ((k1, a1, k2, a2), (k2, a2, k1, a1)):
+        n_s = 4 * m * m  # unobserved s = (k_i, theta, k_j, a_j), k_i being the group
+        s = ((k_i * 2 + theta) * m + k_j) * 2 + a_j
+        P = sp.csr_matrix((rho[theta] * f[k_j], (a_i * n_s + s, np.arange(8 * m * m))), shape=(2 * n_s, 8 * m * m))
+        M = cp.reshape(P @ x, (2, n_s), order="C")
+        groups, s_theta, _, s_rival = np.unravel_index(np.arange(n_s), (m, 2, m, 2))
+        payoff = np.array([seller.share(b, s_rival, s_theta) for b in (0, 1)])
+        accuracy = np.array([(s_theta == b).astype(float) for b in (0, 1)])
+        out.append((M, payoff, accuracy, groups))
+    return out
+
+
+def _reduced_measures(seller: InformationSeller, model: Model):
+    """h_q(k1, k2) in [0, 1] and, per buyer i, the measure f(k_j) h_q over s = (k_i, k_j, q)."""
+    m, f = seller.m, seller.type_probs
+    cells = _cells(seller, states=False)
+    h = model.variable("h", (m * m, 2), index=(cells, PLAYER_INDEX), nonneg=True)
+    model.constrain("probability", family(h, "<=", 1.0, (cells, PLAYER_INDEX), "h is a probability"))
+    k1, k2, q = np.unravel_index(np.arange(2 * m * m), (m, m, 2))
+    x = cp.vec(h, order="C")
+    out = []
+    for i, (k_i, k_j) in enumerate(((k1, k2), (k2, k1))):
+        s = (k_i * m + k_j) * 2 + q
+        P = sp.csr_matrix((f[k_j], (s, np.arange(2 * m * m))), shape=(2 * m * m, 2 * m * m))
+        M = cp.reshape(P @ x, (1, 2 * m * m), order="C")
+        own = (np.arange(2 * m * m) % 2 == i).astype(float)
+        out.append((M, (own - seller.alpha * (1 - own))[None, :], own[None, :], np.arange(2 * m * m) // (2 * m)))
+    return out
+
+
+# ------------------------------------------------------------------ outputs
+def _outputs(seller: InformationSeller, model: Model, form: str, obey, pay: bool) -> None:
+    s = seller
+    if form == "rule":
+        model.output("h", lambda sol: _h_frame(s, s.marginals(sol["sigma"].to_numpy())))
+    else:
+        model.output("sigma", lambda sol: _sigma_frame(s, product_rule(*_h_arrays(s, sol["h"]))))
+    model.output("accuracy", lambda sol: _per_type(s, s.accuracy(*_h_arrays(s, sol["h"]))))
+    model.output("binding", lambda sol: sol["accuracy"] - s.p_max <= ECON_TOL)
+    model.output("payments", (lambda sol: sol["t"]) if pay else
+                 (lambda sol: _per_type(s, s.myerson_payments(sol["pit"].to_numpy()))))
+    if obey:
+        model.price("obedience_cost", lambda sol: _obedience_cost(s, sol))
+
+
+def _obedience_cost(seller: InformationSeller, sol) -> pd.DataFrame:
+    """-d(value)/d(floor_i(k)): what lowering buyer i's obedience floor at type k would be worth.
+
+    General form: row (k, a, 1-a) reads accuracy_i(k) - rho(1-a) >= 0, so both rows of type k
+    move with its floor and the cost is minus the sum of their prices.
+    """
+    cost = np.zeros((seller.m, 2))
+    for i in range(2):
+        price = np.asarray(sol.prices[f"obedience_{i + 1}"], dtype=float).reshape(seller.m, -1)
+        cost[:, i] = -price.sum(axis=1)
+    return _per_type(seller, cost + 0.0)
+
+
+def _cells(seller: InformationSeller, *, states: bool) -> pd.MultiIndex:
+    """Rows of sigma ((theta, v1, v2)) or of h ((v1, v2))."""
+    if states:
+        return pd.MultiIndex.from_product([STATE_INDEX, seller.type_index, seller.type_index],
+                                          names=["theta", "v1", "v2"])
+    return pd.MultiIndex.from_product([seller.type_index, seller.type_index], names=["v1", "v2"])
+
+
+def _per_type(seller: InformationSeller, arr) -> pd.DataFrame:
+    return pd.DataFrame(np.asarray(arr, float).reshape(seller.m, 2), index=seller.type_index, columns=PLAYER_INDEX)
+
+
+def _h_frame(seller: InformationSeller, h: tuple[np.ndarray, np.ndarray]) -> pd.DataFrame:
+    return pd.DataFrame(np.column_stack([h[0].ravel(), h[1].ravel()]), index=_cells(seller, states=False),
+                        columns=PLAYER_INDEX)
+
+
+def _h_arrays(seller: InformationSeller, h: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    arr = h.to_numpy()
+    return arr[:, 0].reshape(seller.m, seller.m), arr[:, 1].reshape(seller.m, seller.m)
+
+
+def _sigma_frame(seller: InformationSeller, sigma: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame(sigma.reshape(-1, 4), index=_cells(seller, states=True), columns=PROFILE_INDEX)
