@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 import optmarkets as om
-from optmarkets.builders import obedience_matrix
+from optmarkets.builders.algebra import obedience_matrix
 
 
 def economy(n: int, seed: int = 0) -> om.PersonalDataEconomy:

@@ -4,50 +4,84 @@ Each paper's problem is a declarative model assembled from reusable constraint b
 pluggable backends, with dual variables exposed as prices (d optimal value / d right-hand side).
 
 Layers import only downward: core <- solvers <- builders, theory <- papers, games <- app.
-This module re-exports the public API and imports no application module.
+This module re-exports the public API, lazily: it imports no application module and no cvxpy.
 """
 
-from . import builders, solvers, theory
-from .core import Certificate, Model, Solution
-from .core.errors import (
-    CapabilityError,
-    InfeasibleError,
-    InputError,
-    OptmarketsError,
-    SolveError,
-    SolverFailedError,
-    UnboundedError,
-    UnknownSolverError,
-)
-from .games import (
-    FiniteGame,
-    InformationStructure,
-    bayes_correlated_equilibrium,
-    correlated_equilibrium,
-    persuasion,
-    segmentation,
-)
-from .mechanisms import MechanismEnvironment, audit_mechanism, mechanism_design
-from .papers.bdhn import InformationSeller
-from .papers.glp import PersonalDataEconomy
-from .papers.hs import MultiProductSeller, ParetoCheck, ParetoSearch, Segmentation
-from .papers.yang import DataBroker
-from .theory import Distribution
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-_LAZY = {"sweep": ("optmarkets.app.sweep", "sweep"), "grid": ("optmarkets.app.sweep", "grid")}
+# Every public name loads on first use (PEP 562), so `import optmarkets` (and `optmarkets --help`)
+# costs no cvxpy import; the core plugs in the solver layer itself when a model is first solved.
+_EXPORTS: dict[str, str] = {
+    # the core
+    "Model": "optmarkets.core", "Solution": "optmarkets.core", "Certificate": "optmarkets.core",
+    "Distribution": "optmarkets.theory",
+    # errors
+    **{name: "optmarkets.core.errors" for name in (
+        "OptmarketsError", "InputError", "SolveError", "InfeasibleError", "UnboundedError", "SolverFailedError",
+        "UnknownSolverError", "CapabilityError")},
+    # the papers
+    "PersonalDataEconomy": "optmarkets.papers.glp", "DataBroker": "optmarkets.papers.yang",
+    "MultiProductSeller": "optmarkets.papers.hs", "Segmentation": "optmarkets.papers.hs",
+    "ParetoCheck": "optmarkets.papers.hs", "ParetoSearch": "optmarkets.papers.hs",
+    "InformationSeller": "optmarkets.papers.bdhn",
+    # games and information design
+    **{name: "optmarkets.games" for name in (
+        "FiniteGame", "InformationStructure", "correlated_equilibrium", "bayes_correlated_equilibrium",
+        "persuasion", "segmentation")},
+    # finite mechanism design
+    **{name: "optmarkets.mechanisms" for name in ("MechanismEnvironment", "mechanism_design", "audit_mechanism")},
+    # comparative statics (the application layer)
+    "sweep": "optmarkets.app.sweep", "grid": "optmarkets.app.sweep",
+}
+_SUBMODULES = ("core", "solvers", "builders", "theory", "games", "mechanisms", "papers")
 
 
-def __getattr__(name: str):
-    # the application layer loads on first use, so `import optmarkets` stays light
-    if name in _LAZY:
-        import importlib
-
-        module, attr = _LAZY[name]
-        return getattr(importlib.import_module(module), attr)
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"optmarkets.{name}")
     raise AttributeError(f"module 'optmarkets' has no attribute {name!r}")
 
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS, *_SUBMODULES])
+
+
+if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
+    from . import builders, core, games, mechanisms, papers, solvers, theory  # noqa: F401
+    from .core import Certificate, Model, Solution
+    from .core.errors import (
+        CapabilityError,
+        InfeasibleError,
+        InputError,
+        OptmarketsError,
+        SolveError,
+        SolverFailedError,
+        UnboundedError,
+        UnknownSolverError,
+    )
+    from .games import (
+        FiniteGame,
+        InformationStructure,
+        bayes_correlated_equilibrium,
+        correlated_equilibrium,
+        persuasion,
+        segmentation,
+    )
+    from .mechanisms import MechanismEnvironment, audit_mechanism, mechanism_design
+    from .papers.bdhn import InformationSeller
+    from .papers.glp import PersonalDataEconomy
+    from .papers.hs import MultiProductSeller, ParetoCheck, ParetoSearch, Segmentation
+    from .papers.yang import DataBroker
+    from .theory import Distribution
 
 __all__ = [
     # models, one per paper

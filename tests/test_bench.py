@@ -12,7 +12,7 @@ import pytest
 import optmarkets as om
 from optmarkets.app import bench
 from optmarkets.app.cli import main
-from optmarkets.builders import consistency
+from optmarkets.builders import consistency, family
 from optmarkets.builders.obedience import obedience_matrix
 
 SMOKE = Path(__file__).resolve().parents[1] / "benchmarks" / "smoke.toml"
@@ -129,7 +129,8 @@ def infeasible_family():
     def build(n, rng):
         model = om.Model("infeasible", sense="max")
         x = model.variable("x", (n, n), nonneg=True)
-        model.constrain("consistency", consistency(x, -np.ones(n)))  # columns of x >= 0 sum to -1
+        model.constrain("consistency", consistency(x, np.ones(n)))  # columns of x >= 0 sum to 1 ...
+        model.constrain("cap", family(cp.sum(x), "<=", 1.0))  # ... but all of x sums to at most 1 < n
         model.maximize(cp.sum(x))
         return model
 
@@ -201,3 +202,74 @@ def test_every_available_family_solves_with_economic_residuals(name):
 def test_economic_residuals_from_certificate_family_names():
     viol = pd.Series({"IC": 1e-3, "IR": 0.0, "obedience_2": 2e-3, "truthful_1": 5e-3, "supply": 9.0})
     assert bench.runner._economic_from_certificate(viol) == {"IC": 5e-3, "IR": 0.0, "obedience": 2e-3}
+
+
+def test_a_rerun_with_the_same_out_resumes_instead_of_truncating(tmp_path, monkeypatch):
+    out = tmp_path / "run.jsonl"
+    cfg = dict(families={"glp_platform": [4]}, solvers=["HIGHS"], tiers={"low": 1e-3}, time_limit=30)
+    first = bench.run(cfg, out=out, progress=False)
+    assert len(first) == 1 and first.resumed == 0
+
+    def no_solve(*args, **kwargs):
+        raise AssertionError("a record already in the file was run again")
+
+    with monkeypatch.context() as m:
+        m.setattr(bench.runner, "_record", no_solve)
+        m.setattr(bench.runner, "_reference", no_solve)
+        again = bench.run(cfg, out=out, progress=False)
+    assert again == first and again.resumed == 1 and len(out.read_text().splitlines()) == 1
+    more = bench.run({**cfg, "tiers": {"low": 1e-3, "medium": 1e-6}, "seeds": [0, 1]}, out=out, progress=False)
+    assert more.resumed == 1 and len(more) == 4  # 2 seeds x 2 tiers: only the 3 new records were run
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert lines[0] == first[0] and len(lines) == 4
+    assert {(r["instance"], r["tier"]) for r in lines} == {(f"glp_platform/n=4/seed={s}", t)
+                                                          for s in (0, 1) for t in ("low", "medium")}
+
+
+def test_a_record_cut_short_is_dropped_and_run_again(tmp_path):
+    out = tmp_path / "run.jsonl"
+    cfg = dict(families={"glp_platform": [4]}, solvers=["HIGHS"], tiers={"low": 1e-3}, seeds=[0, 1], time_limit=30)
+    full = bench.run(cfg, out=out, progress=False)
+    text = out.read_text()
+    out.write_text(text[: len(text) - 40])  # killed while writing the second record
+    again = bench.run(cfg, out=out, progress=False)
+    assert again.resumed == 1 and len(out.read_text().splitlines()) == 2
+    assert [r["instance"] for r in again] == [r["instance"] for r in full]
+    assert bench.load(out)["objective"].tolist() == pytest.approx([r["objective"] for r in full])
+
+
+def test_an_out_file_that_is_not_a_benchmark_is_refused(tmp_path):
+    (tmp_path / "notes.jsonl").write_text('{"a": 1}\n')
+    cfg = dict(families={"glp_platform": [4]}, solvers=["HIGHS"], time_limit=30)
+    with pytest.raises(om.InputError, match=r"out: line 1 .* is not a optmarkets.bench/1 record"):
+        bench.run(cfg, out=tmp_path / "notes.jsonl", progress=False)
+    assert (tmp_path / "notes.jsonl").read_text() == '{"a": 1}\n'
+
+
+def test_cli_bench_rerun_resumes(tmp_path, capsys):
+    out = tmp_path / "o.jsonl"
+    argv = ["bench", "--families", "glp_platform:4", "--solvers", "HIGHS", "--tiers", "low", "--out", str(out),
+            "--no-progress"]
+    assert main(argv) == 0
+    assert "1 records in" in capsys.readouterr().out
+    assert main(argv) == 0
+    assert "(1 kept from an earlier run)" in capsys.readouterr().out and len(out.read_text().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("config", "field"), [
+    (dict(families=3), "families"), (dict(families={"glp_platform": [0]}), "families.glp_platform"),
+    (dict(tiers=[1e-3]), "tiers"), (dict(tiers={"low": "x"}), "tiers"), (dict(seeds="a"), "seeds"),
+    (dict(seeds=[-1]), "seeds"), (dict(time_limit="x"), "time_limit"), (dict(repeat=0), "repeat"),
+    (dict(solvers=5), "solvers"), (dict(raw_highs="yes"), "raw_highs"),
+])
+def test_every_config_value_is_checked(config, field):
+    with pytest.raises(om.InputError, match=field):
+        bench.BenchConfig.load(config)
+
+
+def test_summarize_errors_name_the_file(tmp_path):
+    with pytest.raises(om.InputError, match="summarize: no file"):
+        bench.load(tmp_path / "missing.jsonl")
+    (tmp_path / "empty.jsonl").write_text("\n")
+    with pytest.raises(om.InputError, match="has no benchmark records"):
+        bench.load(tmp_path / "empty.jsonl")

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import time
 
 import pandas as pd
 import pytest
@@ -120,3 +121,147 @@ def test_instance_factory_sweeps_data_and_arguments_the_same_in_every_executor()
     pd.testing.assert_frame_equal(serial, procs.drop(columns="time"), atol=0, rtol=0)
     econ = om.PersonalDataEconomy([1, 2], [0.3, 0.7], [0.3, 0.3], gamma_u=0.9)
     assert serial.loc[5, "value"] == pytest.approx(econ.bbm_value([0.25, 0.6]), abs=1e-12)
+
+
+def _cli(*argv, **kw):
+    return subprocess.run([sys.executable, "-m", "optmarkets.app.cli", *argv], capture_output=True, text=True,
+                          timeout=300, **kw)
+
+
+def _one_error_line(proc, message):
+    lines = proc.stderr.splitlines()
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert len(lines) == 1 and lines[0].startswith("optmarkets: error: ") and message in lines[0], lines
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (("solve",), "the following arguments are required: file"),
+    (("solve", "glp-section-4-1", "--bogus"), "unrecognized arguments: --bogus"),
+    (("frobnicate",), "invalid choice: 'frobnicate'"),
+    (("sweep", "glp-section-4-1", "--vary", "gamma_u=1,2", "--n-jobs", "0"), "--n-jobs: must be a positive number"),
+    (("sweep", "glp-section-4-1", "--vary", "gamma_u=1,2", "--n-jobs", "x"), "--n-jobs: expected a whole number"),
+    (("bench", "--repeat", "0"), "--repeat"),
+    (("bench", "--time-limit", "-1"), "--time-limit"),
+])
+def test_argument_errors_are_one_line_exit_2(argv, message):
+    _one_error_line(_cli(*argv), message)
+
+
+def test_a_huge_vary_fails_fast_naming_the_override():
+    start = time.perf_counter()
+    proc = _cli("sweep", "glp-section-4-1", "--vary", "gamma_u=0:1:100000000")
+    _one_error_line(proc, "asks for 100,000,000 points, above the limit 100,000; pass --max-points")
+    assert time.perf_counter() - start < 30  # no grid is built (it was a MemoryError traceback)
+    proc = _cli("sweep", "glp-section-4-1", "--vary", "gamma_u=0:1:400", "--vary", "gamma_pi=0:0.5:400")
+    _one_error_line(proc, "the grid has 160,000 points")
+
+
+def test_sweep_out_is_checked_before_any_work(monkeypatch, capsys):
+    from optmarkets.app import sweep
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the sweep ran")
+
+    monkeypatch.setattr(sweep, "sweep", no_work)
+    for flag in ("--out", "--checkpoint"):
+        assert main(["sweep", "glp-section-4-1", "--vary", "gamma_u=1,2", flag, "/nonexistent/x.csv"]) == 2
+        err = capsys.readouterr().err
+        assert err == f"optmarkets: error: {flag[2:]}: no folder '/nonexistent' for '/nonexistent/x.csv'\n"
+
+
+def test_sweep_checkpoint_from_the_command_line(tmp_path, capsys):
+    ckpt, out = tmp_path / "ckpt.jsonl", tmp_path / "t.csv"
+    argv = ["sweep", "glp-section-4-1", "--problem", "P_q_ce", "--vary", "gamma_u=0.5,1.0,1.5", "--checkpoint",
+            str(ckpt), "--out", str(out), "--no-progress"]
+    assert main(argv) == 0
+    assert len(ckpt.read_text().splitlines()) == 1 + 3  # the header and a row a point
+    first = pd.read_csv(out)
+    assert main(argv) == 0  # everything is in the checkpoint: nothing is solved again, same table
+    pd.testing.assert_frame_equal(pd.read_csv(out), first)
+    assert len(ckpt.read_text().splitlines()) == 4
+
+
+def test_broken_pipe_is_quiet(monkeypatch, capsys):
+    class Closed:
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", Closed())
+    assert main(["list"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_broken_pipe_in_a_real_pipe_prints_nothing():
+    proc = subprocess.Popen([sys.executable, "-m", "optmarkets.app.cli", "list"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()  # the reader (`| head`) is gone before the first line is written
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0 and err == "", err
+
+
+def test_help_and_argument_errors_load_no_subcommand_module():
+    code = ("import sys, optmarkets\n"
+            "before = set(sys.modules)\n"
+            "from optmarkets.app.cli import main\n"
+            "for argv in (['--help'], ['solve', '--help'], ['bench', '--help'], ['sweep', 'x', '--n-jobs', '0']):\n"
+            "    try:\n"
+            "        main(argv)\n"
+            "    except SystemExit as exc:\n"
+            "        assert exc.code in (0, 2), exc.code\n"
+            "print(sorted(m for m in set(sys.modules) - before if m.startswith('optmarkets')))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "['optmarkets.app', 'optmarkets.app.cli']"
+
+
+def test_help_does_not_import_cvxpy():
+    code = ("import sys\nfrom optmarkets.app.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n"
+            "    pass\nassert 'cvxpy' not in sys.modules, 'cvxpy imported'\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    start = time.perf_counter()
+    assert _cli("--help").returncode == 0
+    assert time.perf_counter() - start < 1.5
+
+
+def test_solve_prints_a_summary_by_default_and_everything_with_full(capsys):
+    assert main(["solve", "bdhn-uniform-10-sym", "--problem", "revenue"]) == 0
+    short = capsys.readouterr().out
+    assert "certificate: ok" in short and "value = " in short and "optimal with HIGHS" in short
+    assert "... (10 rows)" in short and "--full prints everything" in short
+    assert main(["solve", "bdhn-uniform-10-sym", "--problem", "revenue", "--full"]) == 0
+    full = capsys.readouterr().out
+    assert "... (10 rows)" not in full and "timings [s]" in full and "complementary_slackness" in full
+    assert len(full.splitlines()) > len(short.splitlines())
+
+
+def test_solve_max_size_is_the_override(capsys):
+    assert main(["solve", "glp-section-4-1", "--problem", "P_q_ce", "--max-size", "7"]) == 2
+    assert "size: the model is estimated at 8 nonzeros" in capsys.readouterr().err
+    assert main(["solve", "glp-section-4-1", "--problem", "P_q_ce", "--max-size", "8"]) == 0
+
+
+def test_bench_failures_are_one_line(tmp_path):
+    _one_error_line(_cli("bench", "--summarize", str(tmp_path / "missing.jsonl")), "summarize: no file")
+    (tmp_path / "junk.jsonl").write_text("not json\n")
+    _one_error_line(_cli("bench", "--summarize", str(tmp_path / "junk.jsonl")), "line 1")
+    for text, field in (("families = 3", "families"), ("tiers = [1e-3]", "tiers"), ("seeds = 'a'", "seeds"),
+                        ("solverz = ['HIGHS']", "unknown keys"), ("repeat = 0", "repeat"), ("families = {", "TOML")):
+        (tmp_path / "bad.toml").write_text(text + "\n")
+        _one_error_line(_cli("bench", str(tmp_path / "bad.toml"), "--out", str(tmp_path / "o.jsonl")), field)
+    _one_error_line(_cli("bench", "--families", "glp_platform:4+x"), "families")
+    _one_error_line(_cli("bench", "--out", "/nonexistent/o.jsonl"), "out: no folder '/nonexistent'")
+
+
+def test_a_missing_optional_dependency_names_the_extra(monkeypatch, capsys):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real(name, *a))
+    assert main(["bench", "--summarize", "x.jsonl", "--report", "r"]) == 2
+    err = capsys.readouterr().err
+    assert err == ('optmarkets: error: bench --report needs matplotlib, which is not installed: '
+                   'pip install "optmarkets[bench]"\n')

@@ -13,7 +13,8 @@ import pytest
 from conftest import random_economy
 
 import optmarkets as om
-from optmarkets.builders import family, obedience_matrix, supply_limit
+from optmarkets.builders import family, supply_limit
+from optmarkets.builders.algebra import obedience_matrix
 
 EPS = 1e-5
 

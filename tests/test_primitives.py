@@ -15,7 +15,7 @@ def test_probabilities_must_sum_to_one():
 
 
 def test_probabilities_negative():
-    with pytest.raises(om.InputError, match="p: entry 1 is -0.2, must be non-negative"):
+    with pytest.raises(om.InputError, match=r"p: entry 1 is -0\.2, must be non-negative"):
         pr.probabilities("p", [1.2, -0.2])
 
 

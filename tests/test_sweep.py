@@ -197,3 +197,72 @@ def test_warm_sweep_does_not_depend_on_the_executor_or_the_order(econ):
     other.solve(warm_start=True)
     again = om.sweep(econ.platform_problem, points, **kwargs).drop(columns="time")
     pd.testing.assert_frame_equal(serial, again, atol=0, rtol=0)
+
+
+class Counting:
+    """A factory that counts its calls and raises KeyboardInterrupt (Ctrl-C) at call number `stop`."""
+
+    def __init__(self, econ, stop=None):
+        self.econ, self.stop, self.calls = econ, stop, 0
+
+    def __call__(self, **point):
+        self.calls += 1
+        if self.calls == self.stop:
+            raise KeyboardInterrupt
+        return self.econ.platform_problem(**point)
+
+
+def test_an_interrupted_sweep_keeps_its_points_and_resumes(econ, tmp_path):
+    points, k = markets(econ, 7), 3
+    ckpt = tmp_path / "ckpt.jsonl"
+    with pytest.raises(KeyboardInterrupt):
+        om.sweep(Counting(econ, stop=k + 1), points, prices=["consistency"], warm_start=False, checkpoint=ckpt)
+    assert len(ckpt.read_text().splitlines()) == 1 + k  # the header and the k finished points
+    rest = Counting(econ)
+    resumed = om.sweep(rest, points, prices=["consistency"], warm_start=False, checkpoint=ckpt)
+    assert rest.calls == len(points) - k  # only the missing points were solved
+    whole = om.sweep(econ.platform_problem, points, prices=["consistency"], warm_start=False)
+    pd.testing.assert_frame_equal(resumed.drop(columns="time"), whole.drop(columns="time"), atol=0, rtol=0)
+    again = Counting(econ)
+    pd.testing.assert_frame_equal(om.sweep(again, points, prices=["consistency"], warm_start=False,
+                                           checkpoint=ckpt), resumed, atol=0, rtol=0)
+    assert again.calls == 0 and len(ckpt.read_text().splitlines()) == 1 + len(points)
+
+
+def test_a_checkpoint_keeps_failed_points_and_a_row_cut_short_is_solved_again(econ, tmp_path):
+    points = [*markets(econ, 3), dict(q=[-1.0, 0.1, 0.1])]  # the last point fails (a negative database)
+    ckpt = tmp_path / "ckpt.jsonl"
+    with pytest.warns(RuntimeWarning, match="1 of 4 points failed"):
+        first = om.sweep(econ.platform_problem, points, warm_start=False, checkpoint=ckpt)
+    lines = ckpt.read_text().splitlines()
+    ckpt.write_text("\n".join(lines[:-2]) + "\n" + lines[-2][:25])  # killed while writing row 3
+    rest = Counting(econ)
+    with pytest.warns(RuntimeWarning, match="1 of 4 points failed"):
+        again = om.sweep(rest, points, warm_start=False, checkpoint=ckpt)
+    assert rest.calls == 2  # rows 3 (cut short) and 4 (lost with it); rows 1-2 were kept
+    pd.testing.assert_frame_equal(again.drop(columns="time"), first.drop(columns="time"))
+    assert again.loc[3, "status"] == "failed" and again.loc[3, "error"] == first.loc[3, "error"]
+
+
+def test_a_checkpoint_of_another_sweep_or_folder_is_refused_before_work(econ, tmp_path):
+    ckpt = tmp_path / "ckpt.jsonl"
+    om.sweep(econ.platform_problem, markets(econ, 2), prices=["consistency"], checkpoint=ckpt)
+    never = Counting(econ, stop=1)
+    with pytest.raises(om.InputError, match=r"checkpoint: .* other \['prices'\]"):
+        om.sweep(never, markets(econ, 2), prices=True, checkpoint=ckpt)
+    (tmp_path / "other.txt").write_text("a,b\n1,2\n")
+    with pytest.raises(om.InputError, match="is not a sweep checkpoint"):
+        om.sweep(never, markets(econ, 2), checkpoint=tmp_path / "other.txt")
+    with pytest.raises(om.InputError, match="checkpoint: no folder"):
+        om.sweep(never, markets(econ, 2), checkpoint=tmp_path / "missing" / "c.jsonl")
+    assert never.calls == 0
+
+
+def test_a_parallel_sweep_writes_its_checkpoint(econ, tmp_path):
+    points = markets(econ, 6)
+    ckpt = tmp_path / "ckpt.jsonl"
+    table = om.sweep(econ.platform_problem, points, n_jobs=2, chunksize=2, checkpoint=ckpt)
+    assert len(ckpt.read_text().splitlines()) == 1 + 6
+    rest = Counting(econ)
+    pd.testing.assert_frame_equal(om.sweep(rest, points, checkpoint=ckpt), table)
+    assert rest.calls == 0

@@ -1,38 +1,95 @@
 """The `optmarkets` command.
 
     optmarkets reproduce [--solver S] [--only TEXT]   every paper example: paper value vs computed
-    optmarkets solve FILE [--solver S] [--problem P]  solve an instance file, print solution and prices
+    optmarkets solve FILE [--solver S] [--problem P] [--full]   solve an instance file: a summary, or everything
     optmarkets list                                   the instance files
     optmarkets sweep FILE --problem P --vary KEY=VALUES [...]   comparative statics: one row per grid point
     optmarkets solvers                                the backends and what they can do
     optmarkets bench [CONFIG] [--report DIR]          solver benchmark (see optmarkets.app.bench)
 
-Every failure is one line on stderr, `optmarkets: error: ...`, and exit status 2.
+Every failure is one line on stderr, `optmarkets: error: ...`, and exit status 2. `--help` and
+argument errors import no model code (and so no cvxpy): each subcommand imports what it needs.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
-import numpy as np
-import pandas as pd
+#: grid points a `sweep --vary` may make unless --max-points raises it
+MAX_POINTS = 100_000
+#: rows of each table `solve` prints without --full
+SUMMARY_ROWS = 5
 
-from .. import solvers as backends
-from ..core.errors import InputError, OptmarketsError
-from . import bench, instances, reproduce
+
+class CliError(Exception):
+    """A user error found by the CLI itself (before any optmarkets module is imported)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: `optmarkets: error: ...` and exit status 2, no usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        hint = f" (see {self.prog} --help)"
+        self.exit(2, f"optmarkets: error: {' '.join(message.split())}{hint}\n")
+
+
+# ------------------------------------------------------------------ argument types (no imports)
+def _n_jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of workers, got {text!r}") from None
+    if value == 0 or value < -1:
+        raise argparse.ArgumentTypeError(f"must be a positive number of workers or -1 (every core), got {value}")
+    return value
+
+
+def _positive(kind):
+    def parse(text: str):
+        try:
+            value = kind(float(text)) if kind is int and "e" in text.lower() else kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+        if not (isinstance(value, int) or math.isfinite(value)) or value <= 0:
+            raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
+
+
+def check_out(path: str, what: str = "out") -> Path:
+    """An output path that can be written: its folder exists and is writable (checked before any work)."""
+    out = Path(path)
+    folder = out.parent if str(out.parent) else Path(".")
+    if out.is_dir():
+        raise CliError(f"{what}: '{path}' is a folder, not a file")
+    if not folder.is_dir():
+        raise CliError(f"{what}: no folder '{folder}' for '{path}'")
+    if not os.access(folder, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise CliError(f"{what}: cannot write '{path}' (permission denied)")
+    return out
 
 
 def _folder(text: str) -> Path:
     folder = Path(text)
     if not folder.is_dir():
-        raise InputError(f"models: no folder '{text}'")
+        raise CliError(f"models: no folder '{text}'")
     return folder
 
 
+# ------------------------------------------------------------------ subcommands
 def _reproduce(args) -> int:
+    import pandas as pd
+
+    from . import reproduce
+
     table = reproduce.reproduce(args.solver, _folder(args.models) if args.models else None, args.only)
     if table.empty:
         print("no examples matched")
@@ -48,15 +105,72 @@ def _reproduce(args) -> int:
 
 
 def _solve(args) -> int:
-    inst = instances.load(instances.find(args.file))
+    from . import instances
+
+    inst = instances.load(instances.find(args.file), max_size=args.max_size or instances.MAX_SIZE)
     print(f"{inst.title}\n{inst.source}\n")
     names = [args.problem] if args.problem else list(inst.solves)
     for name in names:
         result = inst.run(name, args.solver)
         print(f"=== {name}: {inst.solves[name]['method']}({_args(inst.solves[name])})")
-        print(result.summary() if hasattr(result, "summary") else result)
+        if args.full:
+            print(result.summary() if hasattr(result, "summary") else result)
+        else:
+            print(summary(result))
+        if args.ranges or args.exact:
+            print(_ranges_and_exact(result, ranges=args.ranges, exact=args.exact))
         print()
+    if not args.full:
+        print(f"(first {SUMMARY_ROWS} rows of each table; --full prints everything)")
     return 0
+
+
+def _ranges_and_exact(result, *, ranges: bool, exact: bool) -> str:
+    """One-sided price ranges of every family and the exact rational optimum of an LP solution."""
+    from ..core.solution import Solution
+
+    if not isinstance(result, Solution):
+        return "(no LP solution: ranges and exact optima apply to solved models)"
+    parts = []
+    if ranges:
+        for name in result.prices:
+            if name in getattr(result._model, "families", {}):
+                parts.append(f"ranges {name}:\n{result.price_ranges(name).to_string()}")
+    if exact:
+        cert = result.exact()
+        verdict = "(verified)" if cert.verified else f"(NOT verified: {cert.reason})"
+        parts.append(f"exact value = {cert.value}  {verdict}")
+    return "\n".join(parts)
+
+
+def summary(result, rows: int = SUMMARY_ROWS) -> str:
+    """A short report: status, solver, value, the certificate's verdict, the first rows of each table."""
+    import numpy as np
+    import pandas as pd
+
+    from ..core.solution import Solution
+
+    def show(obj) -> str:
+        if isinstance(obj, pd.DataFrame | pd.Series):
+            text = obj.head(rows).to_string()
+            return text + (f"\n... ({len(obj)} rows)" if len(obj) > rows else "")
+        if isinstance(obj, float | np.floating):
+            return f"{obj:.10g}"
+        return str(obj)
+
+    if not isinstance(result, Solution):
+        return show(result)
+    cert = result.certificate
+    verdict = "ok" if cert.ok() else "NOT ok"
+    gap = "n/a" if cert.duality_gap is None else f"{cert.duality_gap:.2e}"
+    parts = [f"model {result.model}: {result.status} with {result.solver}",
+             f"value = {result.value:.10g} {result.units}".rstrip(),
+             f"certificate: {verdict} (max violation {cert.max_violation:.2e}, duality_gap {gap})"]
+    with pd.option_context("display.precision", 6, "display.width", 120):
+        for title, table in (("", result.outputs), ("", result.primal), ("price ", result.prices)):
+            for name, obj in table.items():
+                parts.append(f"{title}{name}:\n{show(obj)}")
+    return "\n".join(parts)
 
 
 def _args(spec: dict) -> str:
@@ -64,41 +178,54 @@ def _args(spec: dict) -> str:
 
 
 def _list(args) -> int:
+    from . import instances
+
     folder = _folder(args.models) if args.models else instances.instance_dir()
     for path in sorted(folder.glob("*.toml")):
-        inst = instances.load(path)
+        inst = instances.load(path, max_size=math.inf)
         print(f"{path.stem:<32s} {inst.model:<22s} {inst.title}")
     return 0
 
 
 def _sweep(args) -> int:
+    axes = dict(_axis(text, args.max_points) for text in args.vary)
+    points = math.prod(len(v) for v in axes.values())
+    if points > args.max_points:
+        raise CliError(f"vary: the grid has {points:,} points, above the limit {args.max_points:,}; "
+                       f"pass --max-points {points} to sweep it anyway")
+    out = check_out(args.out) if args.out else None
+    checkpoint = check_out(args.checkpoint, "checkpoint") if args.checkpoint else None
+
+    import pandas as pd
+
+    from . import instances
     from .sweep import grid, sweep
 
-    inst = instances.load(instances.find(args.file))
+    inst = instances.load(instances.find(args.file), max_size=args.max_size or instances.MAX_SIZE)
     problem = args.problem or next(iter(inst.solves))
-    axes = dict(_axis(text) for text in args.vary)
     factory = inst.factory(problem)
     unknown = set(axes) - factory.keys()
     if unknown:
-        raise InputError(f"vary: {sorted(unknown)} are neither [data] fields of {inst.path.name} nor arguments "
-                         f"of [solve.{problem}]; those are {sorted(factory.keys())}")
+        raise CliError(f"vary: {sorted(unknown)} are neither [data] fields of {inst.path.name} nor arguments "
+                       f"of [solve.{problem}]; those are {sorted(factory.keys())}")
     table = sweep(factory, grid(**axes), solver=args.solver, prices=_names(args.prices),
                   primal=_names(args.primal), n_jobs=args.n_jobs, executor=args.executor, address=args.address,
-                  warm_start=not args.cold, progress=not args.no_progress and None)
-    if args.out:
-        table.to_csv(args.out)
-        print(f"{len(table)} points written to {args.out}")
+                  warm_start=not args.cold, progress=not args.no_progress and None, checkpoint=checkpoint,
+                  **inst.solve_options(problem, args.solver))
+    if out is not None:
+        table.to_csv(out)
+        print(f"{len(table)} points written to {out}")
     else:
         with pd.option_context("display.width", 200, "display.max_rows", None, "display.max_columns", 30):
             print(table.to_string())
     return 1 if table.attrs.get("failed") else 0
 
 
-def _axis(text: str) -> tuple[str, list]:
+def _axis(text: str, max_points: int = MAX_POINTS) -> tuple[str, list]:
     """KEY=START:STOP:NUM (evenly spaced), KEY=V1,V2,... or KEY=<JSON list> (e.g. of vectors)."""
     key, sep, values = text.partition("=")
     if not sep or not key or not values:
-        raise InputError(f"vary: expected KEY=VALUES, got {text!r}")
+        raise CliError(f"vary: expected KEY=VALUES, got {text!r}")
     try:
         if values.lstrip().startswith("["):
             points = json.loads(values)
@@ -107,11 +234,19 @@ def _axis(text: str) -> tuple[str, list]:
             return key, points
         if ":" in values:
             start, stop, num = values.split(":")
-            return key, [float(v) for v in np.linspace(float(start), float(stop), int(num))]
+            lo, hi, n = float(start), float(stop), int(num)
+            if n < 1:
+                raise ValueError(f"NUM must be at least 1, got {n}")
+            if n > max_points:
+                raise CliError(f"vary: '{key}' asks for {n:,} points, above the limit {max_points:,}; "
+                               f"pass --max-points {n} to sweep it anyway")
+            import numpy as np
+
+            return key, [float(v) for v in np.linspace(lo, hi, n)]
         return key, [float(v) for v in values.split(",")]
     except ValueError as exc:
-        raise InputError(f"vary: cannot read the values of '{key}' from {values!r} ({exc}); "
-                         "use START:STOP:NUM, V1,V2,... or a JSON list") from None
+        raise CliError(f"vary: cannot read the values of '{key}' from {values!r} ({exc}); "
+                       "use START:STOP:NUM, V1,V2,... or a JSON list") from None
 
 
 def _names(text: str | None):
@@ -119,6 +254,10 @@ def _names(text: str | None):
 
 
 def _solvers(args) -> int:
+    import pandas as pd
+
+    from .. import solvers as backends
+
     rows = [dict(name=b.name, installed=b.installed, duals=b.duals, integers=b.integers, accuracy=b.accuracy)
             for b in backends.registered().values()]
     print(pd.DataFrame(rows).to_string(index=False))
@@ -126,18 +265,30 @@ def _solvers(args) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="optmarkets", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+def _bench(args) -> int:
+    from .bench import command
+
+    return command.main(args)
+
+
+# ------------------------------------------------------------------ the parser and main
+def parser() -> argparse.ArgumentParser:
+    top = _Parser(prog="optmarkets", description=(__doc__ or "").split("\n\n")[0])
+    sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
     rep = sub.add_parser("reproduce", help="reproduce every registered paper example")
     rep.add_argument("--solver", default=None, help="backend name (default HIGHS)")
     rep.add_argument("--only", default="", help="only examples whose name contains this text")
     rep.add_argument("--models", default=None, help="instance folder (default: ./models)")
     rep.set_defaults(fn=_reproduce)
-    sol = sub.add_parser("solve", help="solve an instance file and print solution and prices")
+    sol = sub.add_parser("solve", help="solve an instance file and print a summary (--full: everything)")
     sol.add_argument("file", help="instance file, e.g. models/glp-section-4-1.toml, or its bare name")
     sol.add_argument("--solver", default=None)
     sol.add_argument("--problem", default=None, help="one [solve.NAME] of the file (default: all)")
+    sol.add_argument("--full", action="store_true", help="print every value, price and certificate entry")
+    sol.add_argument("--ranges", action="store_true", help="one-sided prices and rhs ranges of every family (LPs)")
+    sol.add_argument("--exact", action="store_true", help="the exact rational optimum, verified (LPs)")
+    sol.add_argument("--max-size", type=_positive(float), default=None, metavar="N",
+                     help="largest model-size estimate to build (default 1e7, ~215 types)")
     sol.set_defaults(fn=_solve)
     lst = sub.add_parser("list", help="list instance files")
     lst.add_argument("--models", default=None)
@@ -151,28 +302,93 @@ def main(argv: list[str] | None = None) -> int:
     swp.add_argument("--prices", default=None, help="comma-separated price families, or 'all'")
     swp.add_argument("--primal", default=None, help="comma-separated variables/outputs, or 'all'")
     swp.add_argument("--solver", default=None)
-    swp.add_argument("--n-jobs", type=int, default=1, help="worker processes (-1: every core)")
+    swp.add_argument("--n-jobs", type=_n_jobs, default=1, help="worker processes (-1: every core)")
     swp.add_argument("--executor", default=None, choices=["serial", "processes", "dask"])
     swp.add_argument("--address", default=None, help="a dask scheduler address (executor dask)")
     swp.add_argument("--cold", action="store_true", help="solve every point cold (no warm start)")
     swp.add_argument("--out", default=None, help="write the table as CSV instead of printing it")
+    swp.add_argument("--checkpoint", default=None, metavar="JSONL",
+                     help="append each finished point here; a rerun solves only the missing points")
+    swp.add_argument("--max-points", type=_positive(int), default=MAX_POINTS, metavar="N",
+                     help=f"largest grid to sweep (default {MAX_POINTS:,})")
+    swp.add_argument("--max-size", type=_positive(float), default=None, metavar="N",
+                     help="largest model-size estimate to build (default 1e7)")
     swp.add_argument("--no-progress", action="store_true")
     swp.set_defaults(fn=_sweep)
     sub.add_parser("solvers", help="list solver backends").set_defaults(fn=_solvers)
     ben = sub.add_parser("bench", help="benchmark the solvers on seeded problem families (JSONL + report)")
-    bench.add_arguments(ben)
-    ben.set_defaults(fn=bench.main)
-    args = parser.parse_args(argv)
+    _bench_arguments(ben)
+    ben.set_defaults(fn=_bench)
+    return top
+
+
+def _bench_arguments(ben: argparse.ArgumentParser) -> None:
+    # kept here (not in app.bench) so that `optmarkets bench --help` imports nothing
+    ben.add_argument("config", nargs="?", default=None,
+                     help="TOML config, or a preset name in ./benchmarks (e.g. smoke); default: smoke sizes")
+    ben.add_argument("--solvers", default=None,
+                     help="comma-separated backends, or 'all' installed ones (default: the config's)")
+    ben.add_argument("--families", default=None, help="comma-separated family[:size+size], e.g. glp_platform:25+50")
+    ben.add_argument("--tiers", default=None, help="comma-separated tier names (low, medium, high) or tolerances")
+    ben.add_argument("--seeds", default=None, help="comma-separated seeds")
+    ben.add_argument("--time-limit", type=_positive(float), default=None, help="seconds per solve")
+    ben.add_argument("--repeat", type=_positive(int), default=None, help="cold solves per record, fastest kept")
+    ben.add_argument("--out", default="bench-results.jsonl",
+                     help="JSONL output (default bench-results.jsonl); an existing file is resumed: "
+                          "records already there are kept and not run again")
+    ben.add_argument("--report", default=None, help="folder for report.md, CSVs and the profile figure "
+                                                    "(needs matplotlib: pip install \"optmarkets[bench]\")")
+    ben.add_argument("--summarize", default=None, metavar="JSONL", help="only report on an existing file")
+    ben.add_argument("--list", action="store_true", help="list the problem families and solvers")
+    ben.add_argument("--no-progress", action="store_true")
+
+
+def main(argv: list[str] | None = None) -> int:
     try:
+        args = parser().parse_args(argv)
         return args.fn(args)
-    except (OptmarketsError, ValueError, OSError, ImportError) as exc:  # InputError is both of the first two
+    except BrokenPipeError:  # `optmarkets list | head`: the reader left; say nothing
+        _quiet_stdout()
+        return 0
+    except KeyboardInterrupt:
+        print("optmarkets: error: interrupted", file=sys.stderr)
+        return 2
+    except Exception as exc:  # every failure is one line, never a traceback
         print(f"optmarkets: error: {_one_line(exc)}", file=sys.stderr)
         return 2
 
 
+def _quiet_stdout() -> None:
+    # Python flushes stdout at exit and would report the broken pipe again: point it at devnull
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a file (e.g. captured by a test)
+        pass
+
+
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if isinstance(exc, OptmarketsError) else f"{type(exc).__name__}: {text}"
+    if isinstance(exc, CliError) or _is_optmarkets_error(exc):
+        return text
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        return f"{text}; {_extra_hint(exc.name)}"
+    return f"{type(exc).__name__}: {text}"
+
+
+def _is_optmarkets_error(exc: BaseException) -> bool:
+    errors = sys.modules.get("optmarkets.core.errors")
+    return errors is not None and isinstance(exc, errors.OptmarketsError)
+
+
+#: optional dependency (top-level module) -> the extra that installs it
+EXTRAS = {"matplotlib": "bench", "highspy": "bench", "distributed": "distributed", "dask": "distributed",
+          "nbclient": "notebooks", "nbformat": "notebooks", "ipykernel": "notebooks"}
+
+
+def _extra_hint(module: str) -> str:
+    extra = EXTRAS.get(module.split(".")[0])
+    return f'install it with: pip install "optmarkets[{extra}]"' if extra else f"install {module.split('.')[0]}"
 
 
 if __name__ == "__main__":

@@ -1,13 +1,21 @@
 """Declarative instance files (TOML) and the registry of paper examples that `optmarkets reproduce` runs.
 
-An instance file names a public model class, its data, the problems to solve and, optionally, the
-numbers the paper prints for them:
+An instance file is data, never code. It names a model class from `MODELS`, its data, the problems
+to solve (each a documented method of that class from `METHODS`, with arguments checked against the
+method's signature) and, optionally, the numbers the paper prints for them:
 
     title = "..."; source = "..."; model = "PersonalDataEconomy"
+    solver_options = {tol = 1e-8, time_limit = 60, max_iters = 10000}   # optional, numbers only
     [data]            # constructor arguments
-    [solve.NAME]      # method = "platform_problem", args = {q = [0.3, 0.3]}
+    [solve.NAME]      # method = "platform_problem", args = {q = [0.3, 0.3]}, solver_options = {...}
     [[check]]         # solve = "NAME", output = "value" | a variable/output | "prices.<family>",
                       # loc = [...] (optional), paper = 0.09, formula = "...", tol = 1e-6, note = "..."
+
+Nothing in a file reaches the file system or a solver's own options: `solver_options` takes only
+the numeric `SOLVER_OPTION_KEYS` (a tolerance and limits), translated here for each solver. Before a
+model is built its size is estimated (`size_estimate`); above `max_size` (default `MAX_SIZE`) the
+file is refused with an InputError giving the estimate and the override (`load(path, max_size=...)`,
+`optmarkets solve --max-size`).
 
 Examples that need code (random instances, derived tables) live in each paper's `examples` list;
 `optmarkets.app.reproduce` runs both.
@@ -15,16 +23,22 @@ Examples that need code (random instances, derived tables) live in each paper's 
 
 from __future__ import annotations
 
+import inspect
+import math
 import os
 import tomllib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from numbers import Real
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from ..core.errors import InputError
 from ..core.model import Model
 from ..core.reference import Check
+from ..games import FiniteGame
 from ..papers.bdhn import InformationSeller
 from ..papers.glp import PersonalDataEconomy
 from ..papers.hs import MultiProductSeller
@@ -32,7 +46,50 @@ from ..papers.yang import DataBroker
 
 #: the model classes an instance file may name (an allow-list: files are data, never code)
 MODELS: dict[str, type] = {cls.__name__: cls for cls in
-                           (PersonalDataEconomy, DataBroker, MultiProductSeller, InformationSeller)}
+                           (PersonalDataEconomy, DataBroker, MultiProductSeller, InformationSeller, FiniteGame)}
+
+#: per model class, the documented problem and result methods a [solve.NAME] may call (an allow-list;
+#: a class of MODELS without an entry here can be built but has no method a file may call)
+METHODS: dict[str, tuple[str, ...]] = {
+    "PersonalDataEconomy": (
+        "platform_problem", "first_best", "first_best_problem", "second_best", "second_best_problem",
+        "monopsony_problem", "data_union_problem", "ce_support_problem", "lindahl_support_problem",
+        "competitive_prices", "competitive_equilibria", "platform_optimal_prices", "ce_supportable",
+        "lindahl_supportable", "bbm_value",
+    ),
+    "DataBroker": (
+        "mechanism_problem", "price_controlling_problem", "exclusive_retail_problem", "profile_problem",
+        "regimes", "revenue_bound", "continuum_cutoff_revenue", "discrete_cutoff_mechanism", "cutoff_quantities",
+        "uniform_pricing", "direct_acquisition", "value_revealing_alone", "vertical_integration", "optimal_face",
+    ),
+    "MultiProductSeller": (
+        "optimal_mechanism", "mechanism_problem", "pareto_improving_segmentation", "pareto_search",
+        "bbm_segmentation", "theorem1_segmentation", "corollary2_segmentation", "check_segmentation",
+        "two_type_intervals", "two_type_revenue", "payment_ranges", "unique_payment_rule", "selected",
+        "is_efficient", "virtual_values", "virtual_surplus", "virtual_surplus_profit",
+    ),
+    "InformationSeller": (
+        "welfare_optimal", "welfare_problem", "revenue_optimal", "revenue_problem", "virtual_surplus_problem",
+        "outside_option_problem", "greedy",
+    ),
+    "FiniteGame": ("correlated_equilibrium_problem", "bayes_correlated_equilibrium_problem"),
+}
+
+#: the keys an instance file may have at the top level, and in a [solve.NAME] table
+TOP_KEYS = frozenset({"title", "source", "model", "data", "solve", "check", "solver_options"})
+REQUIRED_KEYS = ("model", "data", "solve")
+SOLVE_KEYS = frozenset({"method", "args", "solver_options", "note"})
+#: a file's solver options: numbers only, never a path or a solver's own option names
+SOLVER_OPTION_KEYS = frozenset({"tol", "time_limit", "max_iters"})
+#: the default limit of `size_estimate` (about n = 215 types); `load(..., max_size=)` and --max-size raise it
+MAX_SIZE = 10_000_000
+
+# how the file's limits are spelled for each cvxpy solver ("a.b": b inside the dict option a)
+_TIME_LIMIT = {"HIGHS": ("time_limit",), "CLARABEL": ("time_limit",), "SCS": ("time_limit_secs",),
+               "SCIPY": ("scipy_options.time_limit",), "GUROBI": ("TimeLimit",), "MOSEK": ()}
+_MAX_ITERS = {"HIGHS": ("simplex_iteration_limit", "ipm_iteration_limit"), "CLARABEL": ("max_iter",),
+              "ECOS": ("max_iters",), "SCS": ("max_iters",), "SCIPY": ("scipy_options.maxiter",),
+              "GUROBI": ("IterationLimit",)}
 
 
 @dataclass
@@ -44,34 +101,51 @@ class Instance:
     data: dict
     solves: dict[str, dict]
     checks: list[dict] = field(default_factory=list)
+    solver_options: dict = field(default_factory=dict)
+    max_size: float = MAX_SIZE
 
     @property
     def name(self) -> str:
         return self.path.stem
 
     def build(self):
-        """The model object (e.g. a PersonalDataEconomy) built from the file's data."""
-        cls = MODELS.get(self.model) if isinstance(self.model, str) else None
-        if cls is None:
-            raise InputError(f"{self.path.name}: model: unknown model class {self.model!r}; "
-                             f"one of {sorted(MODELS)}")
+        """The model object (e.g. a PersonalDataEconomy) built from the file's data (size checked first)."""
+        cls = _model_class(self.model, self.path.name)
+        params = inspect.signature(cls).parameters
+        unknown = sorted(set(self.data) - set(params))
+        if unknown:
+            raise InputError(f"{self.path.name}: data: {self.model} takes no {unknown}; "
+                             f"its data are {[p for p in params if p != 'self']}")
+        missing = [p for p, spec in params.items() if spec.default is inspect.Parameter.empty
+                   and spec.kind in (spec.POSITIONAL_OR_KEYWORD, spec.KEYWORD_ONLY) and p not in self.data]
+        if missing:
+            raise InputError(f"{self.path.name}: data: {self.model} needs {missing}")
+        check_size(self.data.values(), self.max_size, self.path.name)
         try:
             return cls(**self.data)
-        except TypeError as exc:  # a [data] key the class does not take
+        except TypeError as exc:  # a value of the wrong kind deep in the constructor
             raise InputError(f"{self.path.name}: data: {exc}") from None
 
     def run(self, solve: str, solver: str | None = None):
         """Call the named problem's method; a Model result is solved, anything else returned as is."""
-        if solve not in self.solves:
-            raise InputError(f"{self.path.name}: solve: no [solve.{solve}]; have {list(self.solves)}")
-        spec = self.solves[solve]
-        result = _method(self.build(), spec, f"{self.path.name}: [solve.{solve}]")(**spec.get("args", {}))
-        return result.solve(solver) if isinstance(result, Model) else result
+        spec = self._spec(solve)
+        where = f"{self.path.name}: [solve.{solve}]"
+        check_size([*self.data.values(), *spec.get("args", {}).values()], self.max_size, self.path.name)
+        method = _method(self.build(), self.model, spec, where)
+        args = dict(spec.get("args", {}))
+        if solver is not None and "solver" in inspect.signature(method).parameters:
+            args["solver"] = solver
+        result = method(**args)
+        return result.solve(solver, **self.solve_options(solve, solver)) if isinstance(result, Model) else result
+
+    def solve_options(self, solve: str, solver: str | None = None) -> dict:
+        """The keywords of `Model.solve` that the file's `solver_options` (top level, then the problem's) mean."""
+        opts = {**self.solver_options, **self._spec(solve).get("solver_options", {})}
+        return translate_solver_options(opts, solver)
 
     def factory(self, solve: str) -> ProblemFactory:
         """`factory(**point)`: the [solve.NAME] Model with data or method arguments replaced by the point's."""
-        if solve not in self.solves:
-            raise InputError(f"{self.path.name}: solve: no [solve.{solve}]; have {list(self.solves)}")
+        self._spec(solve)
         return ProblemFactory(self, solve)
 
     def reproduce(self, solver: str | None = None) -> list[Check]:
@@ -85,6 +159,11 @@ class Instance:
             rows.append(Check(f"{self.name}", chk["quantity"], chk.get("paper"), computed,
                               chk.get("tol", 1e-6), chk.get("note", chk.get("formula", ""))))
         return rows
+
+    def _spec(self, solve: str) -> dict:
+        if solve not in self.solves:
+            raise InputError(f"{self.path.name}: solve: no [solve.{solve}]; have {list(self.solves)}")
+        return self.solves[solve]
 
 
 class ProblemFactory:
@@ -101,7 +180,12 @@ class ProblemFactory:
         self._built: dict[str, object] = {}  # data point -> model object (not pickled)
 
     def keys(self) -> set[str]:
-        return set(self.instance.data) | set(self.spec.get("args", {}))
+        """The names a point may set: the file's [data] fields and the method's arguments."""
+        cls = _model_class(self.instance.model, self.instance.path.name)
+        method = _allowed(self.instance.model, self.spec.get("method"),
+                          f"{self.instance.path.name}: [solve.{self.solve}]")
+        params = inspect.signature(getattr(cls, method)).parameters
+        return set(self.instance.data) | set(self.spec.get("args", {})) | (set(params) - {"self", "solver"})
 
     def __call__(self, **point) -> Model:
         args = dict(self.spec.get("args", {}))
@@ -116,7 +200,8 @@ class ProblemFactory:
             if len(self._built) > 1:  # keep the first object built (a warm sweep's anchor) and the last
                 self._built.pop(list(self._built)[-1])
             self._built[key] = replace(self.instance, data={**self.instance.data, **data_point}).build()
-        result = _method(self._built[key], self.spec, f"{self.instance.path.name}: [solve.{self.solve}]")(**args)
+        where = f"{self.instance.path.name}: [solve.{self.solve}]"
+        result = _method(self._built[key], self.instance.model, {**self.spec, "args": args}, where)(**args)
         if not isinstance(result, Model):
             raise InputError(f"{self.instance.path.name}: [solve.{self.solve}] returns a {type(result).__name__}, "
                              "not a Model; sweeps need a problem to solve")
@@ -126,43 +211,189 @@ class ProblemFactory:
         return {**self.__dict__, "_built": {}}  # workers rebuild the model from data
 
 
-def _method(obj, spec: dict, where: str):
-    """The public method an instance file's [solve.NAME] names (files are data: no private names)."""
-    name = spec.get("method")
-    method = getattr(obj, name, None) if isinstance(name, str) and not name.startswith("_") else None
-    if not callable(method):
-        raise InputError(f"{where}: method: {type(obj).__name__} has no method {name!r}")
+def _model_class(name: object, where: str) -> type:
+    cls = MODELS.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise InputError(f"{where}: model: unknown model class {name!r}; one of {sorted(MODELS)}")
+    return cls
+
+
+def _allowed(model: str, name: object, where: str) -> str:
+    allowed = METHODS.get(model, ())
+    if not isinstance(name, str) or name not in allowed:
+        raise InputError(f"{where}: method: {model} has no method {name!r} an instance file may call; "
+                         f"one of {sorted(allowed)}")
+    return name
+
+
+def _method(obj, model: str, spec: dict, where: str) -> Callable[..., Any]:
+    """The allow-listed method a [solve.NAME] names, with its `args` checked against its signature."""
+    method = getattr(obj, _allowed(model, spec.get("method"), where))
+    args = spec.get("args", {})
+    params = inspect.signature(method).parameters
+    named = {p for p, s in params.items() if s.kind in (s.POSITIONAL_OR_KEYWORD, s.KEYWORD_ONLY)}
+    unknown = sorted(set(args) - named) + (["solver"] if "solver" in args else [])
+    if unknown:
+        raise InputError(f"{where}: args: {spec['method']} takes no {unknown}; its arguments are "
+                         f"{sorted(named - {'solver'})}" + (" (the solver is chosen by the caller)"
+                                                            if "solver" in args else ""))
+    missing = [p for p in named if params[p].default is inspect.Parameter.empty and p not in args]
+    if missing:
+        raise InputError(f"{where}: args: {spec['method']} needs {missing}")
     return method
+
+
+def translate_solver_options(opts: dict, solver: str | None) -> dict:
+    """A file's {tol, time_limit, max_iters} as keywords of `Model.solve` for `solver` (default HiGHS)."""
+    from .. import solvers as backends
+
+    out: dict[str, Any] = {}
+    if "tol" in opts:
+        out["tol"] = float(opts["tol"])
+    cvxpy_name = backends.get(solver).cvxpy_name
+    for key, table in (("time_limit", _TIME_LIMIT), ("max_iters", _MAX_ITERS)):
+        if key not in opts:
+            continue
+        names = table.get(cvxpy_name)
+        if not names:
+            raise InputError(f"solver_options: {key}: optmarkets cannot set it for {cvxpy_name}")
+        value = float(opts[key]) if key == "time_limit" else int(opts[key])
+        for name in names:
+            outer, _, inner = name.partition(".")
+            if inner:
+                out[outer] = {**out.get(outer, {}), inner: value}
+            else:
+                out[name] = value
+    return out
+
+
+def size_estimate(values: Iterable[object]) -> tuple[int, int]:
+    """(n, n**3): the largest dimension n of any list in `values` and the model-size estimate n^3.
+
+    The models here have ~n^2 variables (a rule or mechanism over type pairs) and ~n^3 nonzeros
+    (obedience or incentive constraints between every pair of types, each over n terms).
+    """
+    n = 1
+    stack = list(values)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list | tuple):
+            n = max(n, len(item))
+            if item and isinstance(item[0], list | tuple):
+                stack.append(item[0])  # the next axis (rectangular data; ragged data fails in the model)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+    return n, n ** 3
+
+
+def check_size(values: Iterable[object], max_size: float, where: str) -> None:
+    n, estimate = size_estimate(values)
+    if estimate > max_size:
+        raise InputError(f"{where}: size: the model is estimated at {estimate:.3g} nonzeros (largest data "
+                         f"dimension n = {n}, ~n^3), above the limit {max_size:.3g}; to build it anyway pass "
+                         f"--max-size {estimate:.0e} (Python: instances.load(path, max_size=...))")
 
 
 def extract(result, output: str, loc=None) -> float:
     """A number out of a Solution (value, a variable/output, prices.<family>) or a pandas object."""
+    if not isinstance(output, str) or output.startswith("_"):
+        raise InputError(f"check: output: {output!r} is not a value, a variable, an output or prices.<family>")
     if hasattr(result, "prices") and output.startswith("prices."):
         obj = result.prices[output.removeprefix("prices.")]
     elif hasattr(result, "value") and output == "value":
         obj = result.value
     elif hasattr(result, "keys") and output in set(result.keys()):  # a Solution is not a Mapping
         obj = result[output]
+    elif output in ("value", ""):
+        obj = result
+    elif isinstance(result, pd.DataFrame | pd.Series) and output in result:
+        obj = result[output]
     else:
-        obj = result if output in ("value", "") else getattr(result, output)
+        obj = getattr(result, output, None)
+        if obj is None or callable(obj):
+            raise InputError(f"check: output: a {type(result).__name__} has no data '{output}'")
     if loc is not None:
         obj = obj.loc[tuple(loc)] if isinstance(obj, pd.DataFrame) else obj.loc[loc[0] if len(loc) == 1 else tuple(loc)]
-    return float(obj)
+    try:
+        return float(obj)
+    except (TypeError, ValueError):
+        raise InputError(f"check: output: '{output}' (loc {loc}) is not one number") from None
 
 
-def load(path: str | os.PathLike) -> Instance:
+def load(path: str | os.PathLike, *, max_size: float = MAX_SIZE) -> Instance:
+    """Read and validate an instance file; every problem is an InputError naming the field."""
     path = Path(path)
     try:
         raw = tomllib.loads(path.read_text())
     except FileNotFoundError:
         raise InputError(f"instance: no file {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"instance: cannot read {path}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"instance: {path.name} is not valid TOML: {exc}") from None
-    for key in ("model", "data", "solve"):
+    return parse(raw, path, max_size=max_size)
+
+
+def parse(raw: dict, path: str | os.PathLike = "<instance>", *, max_size: float = MAX_SIZE) -> Instance:
+    """An Instance from a file's parsed TOML (a dict), validated as `load` does."""
+    path = Path(path)
+    name = path.name
+    unknown = sorted(set(raw) - TOP_KEYS)
+    if unknown:
+        raise InputError(f"{name}: unknown keys {unknown}; an instance file has {sorted(TOP_KEYS)}")
+    for key in REQUIRED_KEYS:
         if key not in raw:
-            raise InputError(f"instance: {path.name} has no '{key}'")
+            raise InputError(f"{name}: has no '{key}'")
+    if not isinstance(max_size, Real) or isinstance(max_size, bool) or not max_size > 0:
+        raise InputError(f"max_size: must be a positive number, got {max_size!r}")
+    _model_class(raw["model"], name)
+    for key in ("title", "source"):
+        if not isinstance(raw.get(key, ""), str):
+            raise InputError(f"{name}: {key}: must be a string, got {raw[key]!r}")
+    if not isinstance(raw["data"], dict):
+        raise InputError(f"{name}: data: must be a table ([data]), got {type(raw['data']).__name__}")
+    solves = raw["solve"]
+    if not isinstance(solves, dict) or not solves:
+        raise InputError(f"{name}: solve: must be one or more [solve.NAME] tables")
+    for key, spec in solves.items():
+        where = f"{name}: [solve.{key}]"
+        if not isinstance(spec, dict):
+            raise InputError(f"{where}: must be a table with 'method' (and 'args')")
+        extra = sorted(set(spec) - SOLVE_KEYS)
+        if extra:
+            raise InputError(f"{where}: unknown keys {extra}; a problem has {sorted(SOLVE_KEYS)}")
+        if "method" not in spec:
+            raise InputError(f"{where}: has no 'method'")
+        _allowed(raw["model"], spec["method"], where)
+        if not isinstance(spec.get("args", {}), dict):
+            raise InputError(f"{where}: args: must be a table (args = {{name = value}}), "
+                             f"got {type(spec['args']).__name__}")
+        _solver_options(spec.get("solver_options", {}), f"{where}: solver_options")
+    _solver_options(raw.get("solver_options", {}), f"{name}: solver_options")
+    checks = raw.get("check", [])
+    if not isinstance(checks, list) or not all(isinstance(c, dict) for c in checks):
+        raise InputError(f"{name}: check: must be [[check]] tables")
+    for i, chk in enumerate(checks):
+        if chk.get("solve") not in solves:
+            raise InputError(f"{name}: check {i}: solve: {chk.get('solve')!r} is not one of {list(solves)}")
+        if not isinstance(chk.get("quantity"), str):
+            raise InputError(f"{name}: check {i}: quantity: must be a string")
     return Instance(path, raw.get("title", path.stem), raw.get("source", ""), raw["model"], raw["data"],
-                    raw["solve"], raw.get("check", []))
+                    solves, checks, dict(raw.get("solver_options", {})), max_size)
+
+
+def _solver_options(opts: object, where: str) -> None:
+    if not isinstance(opts, dict):
+        raise InputError(f"{where}: must be a table of {sorted(SOLVER_OPTION_KEYS)}")
+    unknown = sorted(set(opts) - SOLVER_OPTION_KEYS)
+    if unknown:
+        raise InputError(f"{where}: {unknown} not allowed; a file may set only {sorted(SOLVER_OPTION_KEYS)} "
+                         "(numbers)")
+    for key, value in opts.items():
+        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) or value <= 0:
+            raise InputError(f"{where}: {key}: must be a positive number, got {value!r}")
+        if key == "max_iters" and value != int(float(value)):
+            raise InputError(f"{where}: max_iters: must be a whole number, got {value!r}")
 
 
 def instance_dir() -> Path:

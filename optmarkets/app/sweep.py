@@ -18,12 +18,18 @@ worker compiles once and re-solves its chunk of points.
 
 A point that fails is recorded with its error (`status="failed"`, `error="InfeasibleError: ..."`)
 and counted in a warning; it is never dropped.
+
+Checkpoints: with `checkpoint=PATH` every finished row is appended to PATH (JSON lines, flushed
+as it comes, keyed by the point) so an interrupted sweep (Ctrl-C, a killed job) keeps its finished
+points; the same call again reads them back, solves only the missing points and returns the whole
+table in grid order. A failed point is a finished row too: delete its line to solve it again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import math
 import os
 import sys
@@ -32,11 +38,14 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .. import solvers as backends
+from ..core.errors import InputError
 from ..core.model import Model
 from ..core.solution import Solution
 
@@ -65,6 +74,7 @@ def sweep(
     certify: bool = False,
     warm_start: bool = True,
     progress: bool | None = None,
+    checkpoint: str | os.PathLike | None = None,
     **solve_options,
 ) -> pd.DataFrame:
     """Solve at every grid point; return one row per point (grid order).
@@ -88,6 +98,8 @@ def sweep(
         returned may differ from a cold solve's.
         False: every point is a cold solve. Other solvers always solve cold.
     progress: show a progress bar on stderr (default: when stderr is a terminal and the sweep is long).
+    checkpoint: a JSON-lines file that keeps every finished row as it comes; rows already there (from
+        an interrupted run of the same sweep) are not solved again. Its folder must exist.
     solve_options: passed to `Model.solve` (e.g. tol=1e-8).
     """
     points = _points(grid)
@@ -107,18 +119,28 @@ def sweep(
     warm = bool(warm_start) and backends.get(solver).cvxpy_name == "HIGHS"
     spec = _Spec(solver, dict(outputs or {}), primal, prices, certify, warm, points[0] if points else None,
                  solve_options)
-    bar = Progress(len(points), "sweep", enabled=progress)
     rows: list[dict | None] = [None] * len(points)
+    store = Checkpoint(checkpoint, spec) if checkpoint is not None else None
+    if store is not None:
+        for i, point in enumerate(points):
+            rows[i] = store.done.get(point_key(point))
+    todo = [i for i, row in enumerate(rows) if row is None]
+    bar = Progress(len(todo), "sweep", enabled=progress)
     try:
-        if executor == "serial" or not points:
+        if todo and executor == "serial":
             anchor = _anchor(factory, spec)
-            for i, point in enumerate(points):
-                rows[i] = _solve_point(factory, point, spec, anchor)
+            for i in todo:
+                row = rows[i] = _solve_point(factory, points[i], spec, anchor)
+                if store is not None:
+                    store.append(points[i], row)
                 bar.update()
-        else:
-            _parallel(executor, factory, points, spec, rows, bar, n_jobs, address, client, chunksize)
+        elif todo:
+            _parallel(executor, factory, [(i, points[i]) for i in todo], spec, rows, bar, n_jobs, address, client,
+                      chunksize, store)
     finally:
         bar.close()
+        if store is not None:
+            store.close()
     df = pd.DataFrame(rows, index=pd.RangeIndex(len(points), name="point"))
     failed = int((df["status"] == "failed").sum()) if len(df) else 0
     df.attrs["failed"] = failed
@@ -230,16 +252,112 @@ def _cell(value):
     return arr.item() if arr.ndim == 0 else tuple(arr.tolist())
 
 
+# ------------------------------------------------------------------ checkpoints
+CHECKPOINT_SCHEMA = "optmarkets.sweep-checkpoint/1"
+
+
+def point_key(point: Mapping[str, object]) -> str:
+    """A point as a canonical JSON text: the key of its row in a checkpoint."""
+    return json.dumps({k: _cell(v) for k, v in point.items()}, sort_keys=True, default=_jsonable)
+
+
+class Checkpoint:
+    """A sweep's finished rows, one JSON line each after a header line that describes the sweep.
+
+    The header records what shapes a row (solver, outputs, primal, prices, certify, solve options);
+    a file written by a sweep that asked for other columns is an InputError, not a silent mix.
+    """
+
+    def __init__(self, path: str | os.PathLike, spec: _Spec):
+        self.path = Path(path)
+        folder = self.path.parent
+        if not folder.is_dir():
+            raise InputError(f"checkpoint: no folder '{folder}' for '{self.path}'")
+        if self.path.is_dir():
+            raise InputError(f"checkpoint: '{self.path}' is a folder, not a file")
+        self.header = {"schema": CHECKPOINT_SCHEMA, "solver": spec.solver, "outputs": sorted(spec.outputs),
+                       "primal": _jsonable(spec.primal), "prices": _jsonable(spec.prices),
+                       "certify": bool(spec.certify),
+                       "solve_options": json.loads(json.dumps(spec.solve_options, sort_keys=True, default=repr))}
+        self.done: dict[str, dict] = {}
+        fresh = not self.path.exists() or self.path.stat().st_size == 0
+        if not fresh:
+            self._read()
+        try:
+            self._sink = open(self.path, "a")  # noqa: SIM115 - kept open while the sweep runs
+        except OSError as exc:
+            raise InputError(f"checkpoint: cannot write '{self.path}': {exc.strerror}") from None
+        if fresh:
+            self._write(self.header)
+
+    def _read(self) -> None:
+        data = self.path.read_bytes()
+        lines = data.split(b"\n")
+        if lines[-1].strip():  # no final newline: the last row was being written when the sweep stopped
+            try:
+                json.loads(lines[-1])
+                data += b"\n"
+            except ValueError:
+                data = data[: len(data) - len(lines[-1])]
+            self.path.write_bytes(data)
+        records = [line for line in data.split(b"\n") if line.strip()]
+        try:
+            header = json.loads(records[0]) if records else None
+        except ValueError:
+            header = None
+        if not isinstance(header, dict) or header.get("schema") != CHECKPOINT_SCHEMA:
+            raise InputError(f"checkpoint: '{self.path}' is not a sweep checkpoint; choose another file")
+        differ = sorted(k for k in self.header if header.get(k) != self.header[k])
+        if differ:
+            raise InputError(f"checkpoint: '{self.path}' was written by a sweep with other {differ}; "
+                             "use another file for this one")
+        for number, line in enumerate(records[1:], 2):
+            try:
+                entry = json.loads(line)
+                self.done[entry["key"]] = {k: _from_json(v) for k, v in entry["row"].items()}
+            except (ValueError, KeyError, TypeError, AttributeError):
+                raise InputError(f"checkpoint: line {number} of '{self.path}' is not a sweep row") from None
+
+    def append(self, point: Mapping[str, object], row: dict) -> None:
+        key = point_key(point)
+        self.done[key] = row
+        self._write({"key": key, "row": row})
+
+    def _write(self, entry: dict) -> None:
+        self._sink.write(json.dumps(entry, default=_jsonable) + "\n")
+        self._sink.flush()
+
+    def close(self) -> None:
+        self._sink.close()
+
+
+def _jsonable(obj):
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray | tuple):
+        return list(obj.tolist()) if isinstance(obj, np.ndarray) else list(obj)
+    if isinstance(obj, pd.Series | pd.DataFrame):
+        return obj.to_numpy().tolist()
+    if isinstance(obj, list | dict | str | int | float | bool) or obj is None:
+        return obj
+    return repr(obj)
+
+
+def _from_json(value):
+    # a point's vector cells are tuples in a sweep's table; JSON gives lists back
+    return tuple(_from_json(v) for v in value) if isinstance(value, list) else value
+
+
 # ------------------------------------------------------------------ workers
 _WORKER_CACHE: OrderedDict[str, object] = OrderedDict()
 
 
 def _solve_chunk(payload: bytes, digest: str, chunk: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
     """Run in a worker: unpickle the factory once per worker (cached by digest), solve the points."""
-    job = _WORKER_CACHE.get(digest)
+    job: Any = _WORKER_CACHE.get(digest)
     if job is None:
-        job = _cloudpickle().loads(payload)
-        job = (*job, _anchor(*job))  # once per worker: every worker starts from the same basis
+        factory, spec = _cloudpickle().loads(payload)
+        job = (factory, spec, _anchor(factory, spec))  # once per worker: every worker starts from the same basis
         _WORKER_CACHE[digest] = job
         while len(_WORKER_CACHE) > 4:
             _WORKER_CACHE.popitem(last=False)
@@ -255,14 +373,13 @@ def _cloudpickle():
     return cloudpickle
 
 
-def _parallel(executor, factory, points, spec, rows, bar, n_jobs, address, client, chunksize) -> None:
+def _parallel(executor, factory, indexed, spec, rows, bar, n_jobs, address, client, chunksize, store=None) -> None:
     payload = _cloudpickle().dumps((factory, spec))
     digest = hashlib.sha1(payload).hexdigest()
     workers = _workers(n_jobs, executor)
     # 2 chunks a worker: each chunk costs a round trip (and, on a small machine, the scheduler's
     # CPU time); two still let a worker that drew the slow points hand work to the other
-    size = chunksize or max(1, math.ceil(len(points) / (2 * workers)))
-    indexed = list(enumerate(points))
+    size = chunksize or max(1, math.ceil(len(indexed) / (2 * workers)))
     chunks = [indexed[k:k + size] for k in range(0, len(indexed), size)]
 
     def collect(chunk, result=None, exc=None):
@@ -270,6 +387,8 @@ def _parallel(executor, factory, points, spec, rows, bar, n_jobs, address, clien
             rows[i] = result[i] if exc is None else {
                 **{key: _cell(val) for key, val in point.items()}, "status": "failed", "value": np.nan,
                 "solver": spec.solver, "error": f"{type(exc).__name__}: {exc}", "time": np.nan}
+            if store is not None:
+                store.append(point, rows[i])
         bar.update(len(chunk))
 
     if executor == "processes":

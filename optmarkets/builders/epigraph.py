@@ -57,5 +57,5 @@ def best_response_bound(bound: cp.Expression, M: cp.Expression, segment, agent, 
     lhs = picks @ bound - A @ cp.vec(M, order="C")
     levels = index if isinstance(index, pd.MultiIndex) else pd.MultiIndex.from_arrays([index])
     arrays = [levels.get_level_values(n)[t] for n in range(levels.nlevels)] + [np.asarray(actions)[p]]
-    names = list(levels.names) + [actions.name or "action"]
+    names = [*levels.names, actions.name or "action"]
     return family(lhs, ">=", 0.0, pd.MultiIndex.from_arrays(arrays, names=names), description)

@@ -119,9 +119,9 @@ def _labelled(name: str, data, axes: Mapping[str, pd.Index]) -> np.ndarray:
         if len(flat) != int(np.prod(shape)):
             raise InputError(f"{name}: covers {len(flat)} of the {int(np.prod(shape))} outcomes; every outcome needs "
                              "a value")
-        out = np.empty(int(np.prod(shape)))
-        out[flat] = data.to_numpy(dtype=float)
-        return np.transpose(out.reshape(shape), [order.index(k) for k in axes])
+        values = np.empty(int(np.prod(shape)))
+        values[flat] = data.to_numpy(dtype=float)
+        return np.transpose(values.reshape(shape), [order.index(k) for k in axes])
     # xarray.DataArray
     dims = [str(d) for d in data.dims]
     order = _axis_order(name, dims, axes)
@@ -130,3 +130,26 @@ def _labelled(name: str, data, axes: Mapping[str, pd.Index]) -> np.ndarray:
     out = np.empty(tuple(len(axes[d]) for d in order))
     out[np.ix_(*pos)] = np.asarray(data.values, dtype=float)
     return np.transpose(out, [order.index(k) for k in axes])
+
+
+def payoff_data(name: str, data, axes):
+    """A payoff over `axes` (a MeasureAxes) as a flat outcome vector: numpy (aligned by label) or cvxpy.
+
+    A numpy array of the outcome shape (state, actions of each player) or already flat is taken in
+    that axis order; labelled pandas/xarray objects are aligned by label; a cvxpy expression (of
+    Parameters, say) must have one entry per outcome and is flattened in C order.
+    """
+    import cvxpy as cp
+
+    n_out = int(np.prod(axes.outcome_shape))
+    if isinstance(data, cp.Expression):
+        if data.size != n_out:
+            raise InputError(f"{name}: has {data.size} entries, expected {n_out} over axes "
+                             f"{tuple(axes.outcome_axes())} ({axes.outcome_shape})")
+        return data if data.ndim == 1 else cp.reshape(data, (n_out,), order="C")
+    if isinstance(data, np.ndarray) and data.shape in (tuple(axes.outcome_shape), (n_out,)):
+        arr = np.asarray(data, dtype=float)  # already in the flat (state, actions) layout
+        if not np.isfinite(arr).all():
+            raise InputError(f"{name}: contains NaN or infinite entries")
+        return arr.reshape(-1)
+    return outcome_array(name, data, axes.outcome_axes()).reshape(-1)

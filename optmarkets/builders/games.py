@@ -42,7 +42,10 @@ import scipy.sparse as sp
 
 from ..core.errors import InputError
 from ..core.family import Family, family
-from .game_labels import outcome_array
+from .game_labels import as_index
+from .obedience import game_obedience
+
+__all__ = ["NO_SIGNAL", "MeasureAxes", "game_consistency", "game_obedience"]
 
 NO_SIGNAL = "none"
 
@@ -54,15 +57,40 @@ class MeasureAxes:
     players: tuple[str, ...]
     actions: tuple[pd.Index, ...]
     states: pd.Index | None = None
-    signals: tuple[pd.Index | None, ...] | None = None
+    signals: tuple[pd.Index | None, ...] = ()
 
     def __post_init__(self):
-        if len(self.actions) != len(self.players):
-            raise InputError(f"actions: {len(self.actions)} action lists for {len(self.players)} players")
-        if self.signals is None:
-            object.__setattr__(self, "signals", (None,) * len(self.players))
-        if len(self.signals) != len(self.players):
-            raise InputError(f"signals: {len(self.signals)} signal lists for {len(self.players)} players")
+        players = self.players
+        if isinstance(players, str) or not isinstance(players, Sequence | pd.Index):
+            raise InputError(f"players: expected a list of names, got {type(players).__name__}")
+        players = tuple(players)
+        if not players or len(set(players)) != len(players):
+            raise InputError(f"players: expected distinct names, got {list(players)}")
+        actions = self.actions
+        if isinstance(actions, Mapping):
+            if set(actions) != set(players):
+                raise InputError(f"actions: keys {list(actions)} are not the players {list(players)}")
+            actions = [actions[p] for p in players]
+        if isinstance(actions, str) or not isinstance(actions, Sequence) or len(actions) != len(players):
+            raise InputError(f"actions: expected one list of actions per player ({len(players)})")
+        signals = self.signals if self.signals is not None and len(self.signals) else (None,) * len(players)
+        if isinstance(signals, Mapping):
+            unknown = [p for p in signals if p not in players]
+            if unknown:
+                raise InputError(f"signals: {unknown} are not players ({list(players)})")
+            signals = [signals.get(p) for p in players]
+        if isinstance(signals, str) or not isinstance(signals, Sequence) or len(signals) != len(players):
+            raise InputError(f"signals: expected one list of signals (or None) per player ({len(players)})")
+        object.__setattr__(self, "players", players)
+        object.__setattr__(self, "actions", tuple(
+            as_index(f"actions['{p}']", a, axis_name=getattr(a, "name", None) or p)
+            for p, a in zip(players, actions, strict=True)))
+        object.__setattr__(self, "signals", tuple(
+            None if t is None else as_index(f"signals['{p}']", t, axis_name=getattr(t, "name", None))
+            for p, t in zip(players, signals, strict=True)))
+        if self.states is not None:
+            object.__setattr__(self, "states", as_index("states", self.states,
+                                                        axis_name=getattr(self.states, "name", None) or "state"))
 
     # ------------------------------------------------------------ shapes
     @property
@@ -158,21 +186,17 @@ class MeasureAxes:
         arrays = [np.asarray(ix, dtype=object)[c[d]] for d, (_, ix) in zip(keep, axes, strict=True)]
         return pd.MultiIndex.from_arrays(arrays, names=[name for name, _ in axes])
 
-    # ------------------------------------------------------------ obedience structure
-    def deviations(self, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """For player i, every (entry k, deviation b != a_i(k)): k, the obedience row, the outcome obeyed
-        and the outcome after deviating (flat outcome positions)."""
-        n, c = len(self.players), self.coords
-        m = self.action_sizes[i]
-        a = c[1 + n + i]
-        j = np.arange(m - 1)
-        b = j[None, :] + (j[None, :] >= a[:, None])  # (size, m-1): the deviations of each entry
-        stride = int(np.prod(self.outcome_shape[2 + i:]))
-        k = np.repeat(np.arange(self.size), m - 1)
-        obeyed = np.repeat(self.outcome_of, m - 1)
-        deviated = obeyed + (b.reshape(-1) - np.repeat(a, m - 1)) * stride
-        rows = (np.repeat(c[1 + i], m - 1) * m + np.repeat(a, m - 1)) * (m - 1) + np.tile(j, self.size)
-        return k, rows, obeyed, deviated
+    # ------------------------------------------------------------ obedience rows
+    def flat_measure(self, name: str, mu) -> cp.Expression:
+        """mu as the flat (C-order) measure; an InputError naming `name` unless its shape is ours."""
+        if not isinstance(mu, cp.Expression):
+            raise InputError(f"{name}: expected a cvxpy expression, got {type(mu).__name__}")
+        if tuple(mu.shape) == (self.size,):
+            return mu
+        if tuple(mu.shape) == self.shape:
+            return cp.reshape(mu, (self.size,), order="C")
+        raise InputError(f"{name}: has shape {tuple(mu.shape)}, expected ({self.size},) or {self.shape} "
+                         f"(axes state, signals, actions of {list(self.players)})")
 
     def obedience_index(self, i: int) -> pd.MultiIndex:
         """Rows of player i's obedience: (player, signal, recommended, deviation), signal outermost."""
@@ -187,89 +211,13 @@ class MeasureAxes:
             names=["player", "signal", "recommended", "deviation"])
 
 
-def _flat_measure(name: str, mu: cp.Expression, axes: MeasureAxes) -> cp.Expression:
-    if not isinstance(mu, cp.Expression):
-        raise InputError(f"{name}: expected a cvxpy expression, got {type(mu).__name__}")
-    if mu.shape == (axes.size,):
-        return mu
-    if tuple(mu.shape) == axes.shape:
-        return cp.reshape(mu, (axes.size,), order="C")
-    raise InputError(f"{name}: has shape {tuple(mu.shape)}, expected ({axes.size},) or {axes.shape} "
-                     f"(axes state, signals, actions of {list(axes.players)})")
-
-
-def payoff_data(name: str, data, axes: MeasureAxes):
-    """A payoff as a flat outcome vector: a numpy array (aligned by label) or a cvxpy expression."""
-    n_out = int(np.prod(axes.outcome_shape))
-    if isinstance(data, cp.Expression):
-        if data.size != n_out:
-            raise InputError(f"{name}: has {data.size} entries, expected {n_out} over axes "
-                             f"{tuple(axes.outcome_axes())} ({axes.outcome_shape})")
-        return data if data.ndim == 1 else cp.reshape(data, (n_out,), order="C")
-    if isinstance(data, np.ndarray) and (data.shape == axes.outcome_shape or data.shape == (n_out,)):
-        arr = np.asarray(data, dtype=float)  # already in the flat (state, actions) layout
-        if not np.isfinite(arr).all():
-            raise InputError(f"{name}: contains NaN or infinite entries")
-        return arr.reshape(-1)
-    return outcome_array(name, data, axes.outcome_axes()).reshape(-1)
-
-
-def game_obedience(mu: cp.Expression, axes: MeasureAxes, payoffs: Mapping[str, object] | Sequence, *,
-                   description: str = "every player obeys its recommendation, given its own signal") -> Family:
-    """Obedience of every player (rows (player, signal, recommended, deviation)); see the module docstring.
-
-    mu: the flat measure (axes.size,) or an array of `axes.shape`. payoffs: per player (a mapping by
-    name, or a sequence in player order) an outcome array u_i[state, a_1, .., a_n] (numpy, labelled
-    pandas/xarray aligned by label, or a cvxpy expression of Parameters).
-    """
-    x = _flat_measure("mu", mu, axes)
-    if isinstance(payoffs, Mapping):
-        unknown = [p for p in payoffs if p not in axes.players]
-        missing = [p for p in axes.players if p not in payoffs]
-        if unknown or missing:
-            raise InputError(f"payoffs: players {unknown} are not in the game, {missing} have no payoff")
-        payoffs = [payoffs[p] for p in axes.players]
-    if len(payoffs) != len(axes.players):
-        raise InputError(f"payoffs: {len(payoffs)} payoffs for {len(axes.players)} players")
-    blocks, offsets, parametric = [], [0], []
-    for i, p in enumerate(axes.players):
-        u = payoff_data(f"payoffs['{p}']", payoffs[i], axes)
-        k, rows, obeyed, deviated = axes.deviations(i)
-        n_rows = axes.signal_sizes[i] * axes.action_sizes[i] * (axes.action_sizes[i] - 1)
-        offsets.append(offsets[-1] + n_rows)
-        if isinstance(u, np.ndarray):
-            gain = u[obeyed] - u[deviated]
-            blocks.append(sp.csr_matrix((gain, (rows, k)), shape=(n_rows, axes.size)))
-        else:
-            blocks.append(sp.csr_matrix((n_rows, axes.size)))
-            parametric.append((i, u, k, rows, obeyed, deviated))
-    total = offsets[-1]
-    index = pd.MultiIndex.from_tuples([], names=["player", "signal", "recommended", "deviation"])
-    if total:
-        index = pd.MultiIndex.from_arrays(
-            [np.concatenate([np.asarray(axes.obedience_index(i).get_level_values(lv), dtype=object)
-                             for i in range(len(axes.players))]) for lv in range(4)],
-            names=["player", "signal", "recommended", "deviation"])
-    D = sp.vstack(blocks, format="csr")
-    D.eliminate_zeros()
-    lhs = D @ x
-    for i, u, k, rows, obeyed, deviated in parametric:
-        n_out, n_dev = u.size, len(k)
-        L = sp.csr_matrix((np.r_[np.ones(n_dev), -np.ones(n_dev)], (np.r_[np.arange(n_dev), np.arange(n_dev)],
-                                                                    np.r_[obeyed, deviated])), shape=(n_dev, n_out))
-        E = sp.csr_matrix((np.ones(n_dev), (np.arange(n_dev), k)), shape=(n_dev, axes.size))
-        R = sp.csr_matrix((np.ones(n_dev), (rows + offsets[i], np.arange(n_dev))), shape=(total, n_dev))
-        lhs = lhs + R @ cp.multiply(L @ u, E @ x)
-    return family(lhs, ">=", 0.0, index, description)
-
-
 def game_consistency(mu: cp.Expression, axes: MeasureAxes, mass, *,
                      description: str = "the measure reproduces the prior and the signals' likelihoods") -> Family:
     """sum over action profiles of mu[w, t, a] == mass[w, t], one row per (state, signal profile) cell.
 
     mass: (axes.n_cells,) numbers or a cvxpy expression (e.g. a Parameter prior times likelihoods).
     """
-    x = _flat_measure("mu", mu, axes)
+    x = axes.flat_measure("mu", mu)
     if isinstance(mass, cp.Expression):
         if mass.shape != (axes.n_cells,):
             raise InputError(f"mass: has shape {mass.shape}, expected ({axes.n_cells},)")

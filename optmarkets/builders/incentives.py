@@ -1,18 +1,83 @@
-"""Incentive families: truthful reporting (IC), participation (IR) and monotonicity.
+"""Incentive families, the one home of IC and IR: truthful reporting, participation, monotonicity.
 
-U[k, j] is the utility of a type-k agent who reports j (an affine expression, types x reports).
-IC asks U[k, k] >= U[k, j] for every k != j (or only for adjacent j = k +- 1, which suffices for
-one-dimensional types with single-crossing utility). IR asks U[k, k] >= outside[k].
+The two inequalities are written once, on a vector u of utilities of "cells" (who is truly what,
+and what is reported):
+
+    IC (`truthful_rows`)       row r:  sum_c w_c (u[truth_c] - u[report_c]) >= floor_r
+    IR (`participation_rows`)  row r:  sum_c w_c u[truth_c]                 >= outside_r
+
+with one term c per row unless weights are given (the weights are beliefs over the others' types for
+interim rows, prior masses for ex-ante rows). Everything else here says which cells and weights:
+
+* one agent reporting its own type (Haghpanah–Siegel's menu, Yang's broker, BDHN's buyers):
+  U[k, j] is the utility of a type-k agent who reports j (an affine expression, types x reports).
+  `truthful(U, types)` asks U[k, k] >= U[k, j] for every k != j (or only for adjacent j = k +- 1,
+  which suffices for one-dimensional types with single-crossing utility); `participation` asks
+  U[k, k] >= outside[k]. `report_utility` builds U for linear utility.
+* many agents (`optmarkets.mechanisms`): a type profile is flattened in C order over the axes
+  (k_1, ..., k_n) into P profiles; x is the allocation (P, O), a lottery over O outcomes per reported
+  profile, t the payment (P, n); values[i] (P, O) is agent i's value of each outcome at each *true*
+  profile. The cell (i, true, report) has utility values[i][true] . x[report] - t[report, i]
+  (`profile_utility`). `bayesian_ic`, `ex_post_ic` (ex post and dominant), `interim_ir`, `ex_post_ir`
+  and `ex_ante_ir` pick the cells and weights. With one agent (P = k) the Bayesian, ex-post and
+  dominant IC rows are `truthful(report_utility(...))`'s and the interim IR rows `participation`'s.
 """
 
 from __future__ import annotations
 
+import itertools
+
 import cvxpy as cp
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from ..core.errors import InputError
 from ..core.family import Family, family
+
+# ---------------------------------------------------------------- the two inequalities
+
+
+def _weighted(u: cp.Expression, cells: list[np.ndarray], signs: list[float], row, weight, n_rows: int):
+    """sum over terms of sign * weight * u[cell] into rows `row` (u[cells] - ... when row is None)."""
+    if row is None:
+        out = u[cells[0]]
+        for c, s in zip(cells[1:], signs[1:]):
+            out = out + s * u[c]
+        return out
+    row = np.asarray(row, dtype=np.int64).ravel()
+    w = np.broadcast_to(np.asarray(1.0 if weight is None else weight, dtype=float).ravel(), row.shape)
+    data = np.concatenate([s * w for s in signs])
+    cols = np.concatenate([np.asarray(c, dtype=np.int64).ravel() for c in cells])
+    D = sp.csr_matrix((data, (np.tile(row, len(cells)), cols)), shape=(n_rows, u.shape[0]))
+    return D @ u
+
+
+def truthful_rows(u: cp.Expression, truth, report, index: pd.Index | None = None, *, row=None, weight=None,
+                  n_rows: int | None = None, floor=0.0,
+                  description: str = "truthful reporting is optimal (IC)") -> Family:
+    """The IC inequality: row r, sum over its terms c of w_c (u[truth_c] - u[report_c]) >= floor.
+
+    u: a vector expression of cell utilities; truth, report: cell indices, one per term; row: the
+    row of each term (None: term c is row c, weight 1); weight: per term (None: 1); floor: the
+    required margin (a number, one per row, or an expression)."""
+    truth, report = np.asarray(truth, dtype=np.int64), np.asarray(report, dtype=np.int64)
+    n = truth.size if row is None else int(n_rows if n_rows is not None else np.max(row, initial=-1) + 1)
+    lhs = _weighted(u, [truth, report], [1.0, -1.0], row, weight, n)
+    return family(lhs, ">=", floor, index, description)
+
+
+def participation_rows(u: cp.Expression, truth, outside, index: pd.Index | None = None, *, row=None,
+                       weight=None, n_rows: int | None = None,
+                       description: str = "participation beats the outside option (IR)") -> Family:
+    """The IR inequality: row r, sum over its terms c of w_c u[truth_c] >= outside_r (a number, one
+    per row, or an expression such as a Parameter)."""
+    truth = np.asarray(truth, dtype=np.int64)
+    n = truth.size if row is None else int(n_rows if n_rows is not None else np.max(row, initial=-1) + 1)
+    return family(_weighted(u, [truth], [1.0], row, weight, n), ">=", outside, index, description)
+
+
+# ---------------------------------------------------------------- one agent reporting its type
 
 
 def report_utility(values, allocation: cp.Expression, payment: cp.Expression) -> cp.Expression:
@@ -42,22 +107,210 @@ def truthful(U: cp.Expression, types: pd.Index, *, pairs: str = "all",
         rep = np.concatenate([np.arange(k - 1), np.arange(1, k)])
     else:
         raise InputError(f"pairs: must be 'all' or 'adjacent', got {pairs!r}")
-    flat = cp.vec(U, order="C")
-    lhs = flat[true * k + true] - flat[true * k + rep]
     t = np.asarray(types)
     index = pd.MultiIndex.from_arrays([t[true], t[rep]], names=[types.name or "type", "report"])
-    return family(lhs, ">=", 0.0, index, description)
+    return truthful_rows(cp.vec(U, order="C"), true * k + true, true * k + rep, index, description=description)
 
 
 def participation(U: cp.Expression, outside, types: pd.Index,
                   description: str = "participation beats the outside option (IR)") -> Family:
     """IR rows (type k): U[k, k] >= outside[k]."""
     k = U.shape[0]
-    truth = cp.vec(U, order="C")[np.arange(k) * (k + 1)]
-    return family(truth, ">=", outside, types, description)
+    return participation_rows(cp.vec(U, order="C"), np.arange(k) * (k + 1), outside, types, description=description)
 
 
 def monotone(x: cp.Expression, index: pd.Index | None = None,
              description: str = "non-decreasing in type") -> Family:
     """x[k+1] - x[k] >= 0 for a vector x ordered by type."""
     return family(cp.diff(x), ">=", 0.0, index[1:] if index is not None else None, description)
+
+
+# ---------------------------------------------------------------- many agents: profiles and cells
+
+
+def profile_map(sizes: tuple[int, ...], agent: int) -> np.ndarray:
+    """(k_i, P_-i) flat profile indices: row a, column s = the profile where agent i has type a and
+    the others have the profile s (flattened in C order over the others' axes)."""
+    P = int(np.prod(sizes))
+    return np.moveaxis(np.arange(P).reshape(sizes), agent, 0).reshape(sizes[agent], -1)
+
+
+def others_labels(types: list[pd.Index], agent: int) -> list:
+    """Labels of the others' profiles of `agent`, in the column order of `profile_map` (a type label
+    when there is one other agent, a tuple of labels otherwise)."""
+    rest = [list(t) for j, t in enumerate(types) if j != agent]
+    combos = list(itertools.product(*rest))
+    return [c[0] for c in combos] if len(rest) == 1 else combos
+
+
+def profile_utility(values, x: cp.Expression, t: cp.Expression, agent, true, report) -> cp.Expression:
+    """u[c] = values[agent_c][true_c] . x[report_c] - t[report_c, agent_c], one entry per cell c (the
+    many-agent `report_utility`); one sparse product on vec(x) and vec(t)."""
+    agent, true, report = (np.asarray(a, dtype=np.int64).ravel() for a in (agent, true, report))
+    P, O = values[0].shape
+    n, m = t.shape[1], agent.size
+    V = np.stack(values)  # (n, P, O)
+    Ax = sp.csr_matrix((V[agent, true, :].ravel(), (np.repeat(np.arange(m), O),
+                                                    (report[:, None] * O + np.arange(O)).ravel())), shape=(m, P * O))
+    At = sp.csr_matrix((-np.ones(m), (np.arange(m), report * n + agent)), shape=(m, P * n))
+    return Ax @ cp.vec(x, order="C") + At @ cp.vec(t, order="C")
+
+
+def _cells(values, x, t, agent, true, report) -> tuple[cp.Expression, np.ndarray]:
+    """The utility vector of the distinct cells among the terms, and each term's cell index."""
+    P = values[0].shape[0]
+    key = (np.asarray(agent, dtype=np.int64) * P + np.asarray(true, dtype=np.int64)) * P + np.asarray(report)
+    uniq, inverse = np.unique(key, return_inverse=True)
+    return profile_utility(values, x, t, uniq // (P * P), (uniq // P) % P, uniq % P), inverse.ravel()
+
+
+def _check(values, x, t, types) -> tuple[int, ...]:
+    sizes = tuple(len(ti) for ti in types)
+    P, n = int(np.prod(sizes)), len(types)
+    if x.shape[0] != P or tuple(t.shape) != (P, n) or len(values) != n:
+        raise InputError(f"x, t: expected ({P}, outcomes) and ({P}, {n}) for {n} agents, got "
+                         f"{tuple(x.shape)} and {tuple(t.shape)}")
+    for i, v in enumerate(values):
+        if v.shape != tuple(x.shape):
+            raise InputError(f"values[{i}]: has shape {v.shape}, expected {tuple(x.shape)}")
+    return sizes
+
+
+def _ic(values, x, t, terms: list[tuple], n_rows: int, labels: list, names: list[str], floor,
+        description: str) -> Family:
+    """terms: per agent (agent, row, weight, true, truthful report, lying report) arrays."""
+    agent, row, weight, true, honest, lie = (np.concatenate(c) for c in zip(*terms))
+    u, cell = _cells(values, x, t, np.r_[agent, agent], np.r_[true, true], np.r_[honest, lie])
+    index = pd.MultiIndex.from_tuples(labels, names=names) if labels else None
+    return truthful_rows(u, cell[:agent.size], cell[agent.size:], index, row=row, weight=weight, n_rows=n_rows,
+                         floor=floor, description=description)
+
+
+def _ir(values, x, t, agent, row, weight, true, n_rows: int, index, outside, select: sp.spmatrix,
+        description: str) -> Family:
+    """IR rows with right-hand side select @ outside (outside: stacked per agent's types, an array or
+    an expression such as a Parameter; or a list of per-agent arrays)."""
+    if isinstance(outside, list | tuple):
+        outside = np.concatenate([np.asarray(o, dtype=float).ravel() for o in outside])
+    rhs = select @ outside
+    u, cell = _cells(values, x, t, agent, true, true)
+    return participation_rows(u, cell, rhs, index, row=row, weight=weight, n_rows=n_rows, description=description)
+
+
+def _offsets(sizes) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+
+
+# ---------------------------------------------------------------- many agents: IC
+
+
+def bayesian_ic(values, x, t, agents: list[str], types: list[pd.Index], beliefs: list[np.ndarray], *,
+                floor=0.0, description: str = "truthful reporting is an interim best reply (BIC)") -> Family:
+    """Rows (agent, type, report): E[u_i(a, a) - u_i(a, b) | a] >= floor under beliefs[i][a] (a
+    distribution over the others' profiles, NaN where undefined: such types get no rows)."""
+    sizes = _check(values, x, t, types)
+    terms, labels, n_rows = [], [], 0
+    for i, k in enumerate(sizes):
+        pm, belief = profile_map(sizes, i), np.asarray(beliefs[i], dtype=float)
+        A, B = np.nonzero(~np.eye(k, dtype=bool))
+        keep = np.isfinite(belief[A]).all(axis=1)
+        A, B = A[keep], B[keep]
+        m, s = np.nonzero(belief[A] > 0)
+        tr = pm[A[m], s]
+        terms.append((np.full(m.size, i), n_rows + m, belief[A[m], s], tr, tr, pm[B[m], s]))
+        labels += [(agents[i], types[i][a], types[i][b]) for a, b in zip(A, B)]
+        n_rows += A.size
+    return _ic(values, x, t, terms, n_rows, labels, ["agent", "type", "report"], floor, description)
+
+
+def ex_post_ic(values, x, t, agents: list[str], types: list[pd.Index], *, dominant: bool = False,
+               floor=0.0, description: str | None = None) -> Family:
+    """Rows (agent, type, report, others): u_i(a, s) - u_i(b, s) >= floor at every others' profile s.
+
+    Ex post: the others report their true types s. Dominant: for interdependent values the others'
+    reports r and true types s differ, so the rows carry both (agent, type, report, others, others_true);
+    for private values (values[i] constant in the others' types) dominant and ex post coincide.
+    """
+    sizes = _check(values, x, t, types)
+    terms: list[tuple] = []
+    labels: list[tuple] = []
+    n_rows = 0
+    wide = dominant and any(not np.allclose(values[i][profile_map(sizes, i)], values[i][profile_map(sizes, i)][:, :1])
+                            for i in range(len(sizes)))
+    for i, k in enumerate(sizes):
+        pm, names = profile_map(sizes, i), others_labels(types, i)
+        Pm = pm.shape[1]
+        A, B = np.nonzero(~np.eye(k, dtype=bool))
+        if wide:  # rows (pair, reported others r, true others s)
+            m, r, s = (g.ravel() for g in np.meshgrid(np.arange(A.size), np.arange(Pm), np.arange(Pm), indexing="ij"))
+            terms.append((np.full(m.size, i), n_rows + (m * Pm + r) * Pm + s, np.ones(m.size), pm[A[m], s],
+                          pm[A[m], r], pm[B[m], r]))
+            labels += [(agents[i], types[i][a], types[i][b], ro, so)
+                       for a, b in zip(A, B) for ro in names for so in names]
+            n_rows += A.size * Pm * Pm
+        else:
+            m, s = (g.ravel() for g in np.meshgrid(np.arange(A.size), np.arange(Pm), indexing="ij"))
+            tr = pm[A[m], s]
+            terms.append((np.full(m.size, i), n_rows + m * Pm + s, np.ones(m.size), tr, tr, pm[B[m], s]))
+            labels += [(agents[i], types[i][a], types[i][b], so) for a, b in zip(A, B) for so in names]
+            n_rows += A.size * Pm
+    level = ["agent", "type", "report", "others"] + (["others_true"] if wide else [])
+    desc = description or ("truthful reporting is dominant (DSIC)" if dominant
+                           else "truthful reporting is an ex-post equilibrium (EPIC)")
+    return _ic(values, x, t, terms, n_rows, labels, level, floor, desc)
+
+
+# ---------------------------------------------------------------- many agents: IR
+
+
+def interim_ir(values, x, t, agents: list[str], types: list[pd.Index], beliefs: list[np.ndarray], outside, *,
+               description: str = "interim participation (interim IR)") -> Family:
+    """Rows (agent, type): E[u_i(a, a) | a] >= outside_i(a) (types with undefined beliefs: no row).
+
+    outside: per agent its types' outside options (a list of arrays), or one vector (an array or a
+    cvxpy expression such as a Parameter) stacking them in agent order."""
+    sizes = _check(values, x, t, types)
+    cols, start = [], _offsets(sizes)
+    parts: list[tuple] = []
+    labels: list[tuple] = []
+    n_rows = 0
+    for i in range(len(sizes)):
+        pm, belief = profile_map(sizes, i), np.asarray(beliefs[i], dtype=float)
+        A = np.flatnonzero(np.isfinite(belief).all(axis=1))
+        m, s = np.nonzero(belief[A] > 0)
+        tr = pm[A[m], s]
+        parts.append((np.full(m.size, i), n_rows + m, belief[A[m], s], tr))
+        labels += [(agents[i], types[i][a]) for a in A]
+        cols.append(start[i] + A)
+        n_rows += A.size
+    agent, row, weight, true = (np.concatenate(c) for c in zip(*parts))
+    select = sp.csr_matrix((np.ones(n_rows), (np.arange(n_rows), np.concatenate(cols))), shape=(n_rows, sum(sizes)))
+    index = pd.MultiIndex.from_tuples(labels, names=["agent", "type"]) if labels else None
+    return _ir(values, x, t, agent, row, weight, true, n_rows, index, outside, select, description)
+
+
+def ex_post_ir(values, x, t, agents: list[str], types: list[pd.Index], outside, *,
+               description: str = "ex-post participation (ex-post IR)") -> Family:
+    """Rows (type of each agent..., agent): u_i(p, p) >= outside_i(type of i in p), at every profile."""
+    sizes = _check(values, x, t, types)
+    P, n = int(np.prod(sizes)), len(sizes)
+    p, i = (g.ravel() for g in np.meshgrid(np.arange(P), np.arange(n), indexing="ij"))
+    own = np.stack(np.unravel_index(np.arange(P), sizes), axis=1)  # (P, n) type positions
+    select = sp.csr_matrix((np.ones(p.size), (np.arange(p.size), _offsets(sizes)[i] + own[p, i])),
+                           shape=(p.size, sum(sizes)))
+    labels = [(*(types[a][own[q, a]] for a in range(n)), agents[j]) for q, j in zip(p, i)]
+    index = pd.MultiIndex.from_tuples(labels, names=[*agents, "agent"])
+    return _ir(values, x, t, i, None, None, p, P * n, index, outside, select, description)
+
+
+def ex_ante_ir(values, x, t, agents: list[str], types: list[pd.Index], prior: np.ndarray, outside, *,
+               description: str = "ex-ante participation (ex-ante IR)") -> Family:
+    """Rows (agent): E[u_i] >= E[outside_i(type)] under the prior (flat over the P profiles)."""
+    sizes = _check(values, x, t, types)
+    n, prior = len(sizes), np.asarray(prior, dtype=float).ravel()
+    p, i = (g.ravel() for g in np.meshgrid(np.flatnonzero(prior > 0), np.arange(n), indexing="ij"))
+    marginals = np.concatenate([prior[profile_map(sizes, j)].sum(axis=1) for j in range(n)])
+    rows = np.repeat(np.arange(n), sizes)
+    select = sp.csr_matrix((marginals, (rows, np.arange(sum(sizes)))), shape=(n, sum(sizes)))
+    index = pd.MultiIndex.from_tuples([(a,) for a in agents], names=["agent"])
+    return _ir(values, x, t, i, i, prior[p], p, n, index, outside, select, description)

@@ -1,16 +1,37 @@
-"""Obedience of recommendations (Bayesian persuasion / Bayes correlated equilibrium).
+"""Obedience of recommendations: the one implementation, for any number of players and private signals.
 
-An agent is recommended action a and may also observe a signal g (its own report, say). It does
-not observe s, the rest of the state. With M[a, s] >= 0 the joint measure of (recommendation a,
-unobserved s) and pay[b, s] the agent's payoff from action b at s, obedience requires for every
-observed g, recommended a and deviation b != a:
+A decision rule is a measure x >= 0 over finitely many entries k (held flat). Each obeying agent i
+sees, at entry k, its own signal t_i(k) and its recommended action a_i(k); u_i is its payoff, a flat
+vector over outcomes, and o_i(k) the outcome at entry k. Deviating from a_i(k) to b moves the
+outcome to o_i(k) + (b - a_i(k)) * stride_i. Obedience requires, for every agent i, own signal t,
+recommended a and deviation b != a,
 
-    sum_{s in g} (pay[a, s] - pay[b, s]) * M[a, s] >= 0.
+    sum_{k : t_i(k) = t, a_i(k) = a} x[k] * (u_i[o_i(k)] - u_i[o_i(k) + (b - a) stride_i]) >= 0,
 
-The family is one sparse matrix times vec(M): one cvxpy constraint, rows labelled (g,) a, b.
+one sparse matrix times x (rows (t, a, b) per agent, t outermost, then a, then b; the agents'
+blocks stacked), or with payoffs that are cvxpy expressions of Parameters the DPP form
+R @ multiply(L @ u_i, E @ x) with sparse R, L, E, so a sweep over payoffs does not recompile.
+`obedience_family` is that inequality; the public builders are two layouts of it:
+
+- `game_obedience(mu, axes, payoffs)`: every player of a finite game, the measure mu[w, t_1..t_n,
+  a_1..a_n] over `builders.games.MeasureAxes` (Bergemann and Morris 2016's Bayes correlated
+  equilibrium): rows (player, signal, recommended, deviation).
+- `obedience(M, pay, actions, groups=...)`: one agent, M[a, s] >= 0 the joint measure of its
+  recommendation a (rows of M) and the unobserved rest s of the state (columns of M); pay[b, s] its
+  payoff from action b at s; groups[s] what it observes besides a (its own report, say). For every
+  observed g, recommended a and deviation b != a:
+
+      sum_{s : groups[s] = g} (pay[a, s] - pay[b, s]) * M[a, s] >= 0,      rows (g,) a, b.
+
+  It is the one-agent layout of the same inequality: t(k) = groups[s], a(k) = a, o(k) = k, stride
+  = number of columns (the GLP merchant's and the BDHN buyers' obedience).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import cvxpy as cp
 import numpy as np
@@ -19,56 +40,234 @@ import scipy.sparse as sp
 
 from ..core.errors import InputError
 from ..core.family import Family, family
+from .game_labels import as_index, payoff_data
+
+if TYPE_CHECKING:
+    from .games import MeasureAxes
+
+ROW_NAMES = ["player", "signal", "recommended", "deviation"]
 
 
-def obedience_matrix(pay: np.ndarray, groups: np.ndarray | None = None) -> tuple[sp.csr_matrix, np.ndarray]:
-    """The sparse matrix D with D @ vec_C(M) = obedience slacks, and the (g, a, b) code of each row."""
-    n_act, n_s = pay.shape
-    groups = np.zeros(n_s, dtype=int) if groups is None else np.asarray(groups)
-    gain = pay[:, None, :] - pay[None, :, :]  # gain[a, b, s] = pay[a, s] - pay[b, s]
-    a, b, s = np.nonzero(gain)
-    keep = a != b
-    a, b, s = a[keep], b[keep], s[keep]
-    n_g = int(groups.max()) + 1
-    pairs = n_act * (n_act - 1)
-    # row of (g, a, b): groups outermost, then recommended a, then deviation b != a
-    rows = groups[s] * pairs + a * (n_act - 1) + b - (b > a)
+@dataclass(frozen=True, eq=False)
+class Obeyer:
+    """One obeying agent's view of a flat measure of `signal.size` entries.
+
+    signal, action: its own signal code t(k) and recommended action code a(k) at each entry k;
+    outcome: o(k), the entry's position in the flat payoff; stride: how far the outcome moves when
+    the agent's action moves by one; payoff: u (flat numpy vector or cvxpy expression over outcomes);
+    index: the labels of its n_signals * n_actions * (n_actions - 1) rows, (t, a, b) in that order.
+    """
+
+    signal: np.ndarray
+    action: np.ndarray
+    outcome: np.ndarray
+    stride: int
+    n_signals: int
+    n_actions: int
+    payoff: Any
+    index: pd.Index
+
+    @property
+    def n_rows(self) -> int:
+        return self.n_signals * self.n_actions * (self.n_actions - 1)
+
+    def deviations(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every (entry k, deviation b != a(k)): k, its obedience row, the outcome obeyed, the outcome after b."""
+        m, size = self.n_actions, self.signal.size
+        a = self.action
+        j = np.arange(m - 1)
+        b = j[None, :] + (j[None, :] >= a[:, None])  # (size, m - 1): the deviations of each entry
+        k = np.repeat(np.arange(size), m - 1)
+        obeyed = np.repeat(self.outcome, m - 1)
+        deviated = obeyed + (b.reshape(-1) - np.repeat(a, m - 1)) * self.stride
+        rows = (np.repeat(self.signal, m - 1) * m + np.repeat(a, m - 1)) * (m - 1) + np.tile(j, size)
+        return k, rows, obeyed, deviated
+
+    def gain_matrix(self) -> sp.csr_matrix:
+        """D (rows x entries) with (D @ x)[row] = the row's obedience slack (numeric payoffs only)."""
+        k, rows, obeyed, deviated = self.deviations()
+        u = np.asarray(self.payoff, dtype=float)
+        D = sp.csr_matrix((u[obeyed] - u[deviated], (rows, k)), shape=(self.n_rows, self.signal.size))
+        D.eliminate_zeros()
+        return D
+
+
+def obedience_family(x: cp.Expression, obeyers: Sequence[Obeyer], index: pd.Index, description: str) -> Family:
+    """The obedience inequality (module docstring) of every agent in `obeyers` on the flat measure x."""
+    blocks, parametric, offset = [], [], 0
+    for ob in obeyers:
+        if isinstance(ob.payoff, cp.Expression):
+            blocks.append(sp.csr_matrix((ob.n_rows, x.size)))
+            parametric.append((ob, offset))
+        else:
+            blocks.append(ob.gain_matrix())
+        offset += ob.n_rows
+    D = blocks[0] if len(blocks) == 1 else sp.vstack(blocks, format="csr")
+    lhs = D @ x
+    for ob, start in parametric:
+        k, rows, obeyed, deviated = ob.deviations()
+        n_dev, ones, at = len(k), np.ones(len(k)), np.arange(len(k))
+        L = sp.csr_matrix((np.r_[ones, -ones], (np.r_[at, at], np.r_[obeyed, deviated])), shape=(n_dev, ob.payoff.size))
+        E = sp.csr_matrix((ones, (at, k)), shape=(n_dev, x.size))
+        R = sp.csr_matrix((ones, (rows + start, at)), shape=(offset, n_dev))
+        lhs = lhs + R @ cp.multiply(L @ ob.payoff, E @ x)
+    return family(lhs, ">=", 0.0, index, description)
+
+
+# ---------------------------------------------------------------- a finite game: every player
+
+def game_obedience(mu: cp.Expression, axes: MeasureAxes, payoffs: Mapping[str, object] | Sequence, *,
+                   description: str = "every player obeys its recommendation, given its own signal") -> Family:
+    """Obedience of every player of a finite game (Bergemann-Morris), one family.
+
+    For every player i, own signal t_i, recommended a_i and deviation b_i != a_i:
+
+        sum_{w, t_-i, a_-i} mu[w, t, a_i, a_-i] * (u_i[w, a_i, a_-i] - u_i[w, b_i, a_-i]) >= 0,
+
+    rows labelled (player, signal, recommended, deviation) ("none" as the signal of an uninformed
+    player). mu: the flat measure (axes.size,) or an array of `axes.shape`, axes (state, each
+    player's signal, each player's action) in that order. payoffs: per player (a mapping by name, or
+    a sequence in player order) an outcome array u_i[state, a_1, .., a_n] (numpy in that axis order,
+    labelled pandas/xarray aligned by label, or a cvxpy expression of Parameters, flat in C order).
+    """
+    x = axes.flat_measure("mu", mu)
+    if isinstance(payoffs, Mapping):
+        unknown = [p for p in payoffs if p not in axes.players]
+        missing = [p for p in axes.players if p not in payoffs]
+        if unknown or missing:
+            raise InputError(f"payoffs: players {unknown} are not in the game, {missing} have no payoff")
+        payoffs = [payoffs[p] for p in axes.players]
+    elif isinstance(payoffs, str) or not isinstance(payoffs, Sequence):
+        raise InputError(f"payoffs: expected {{player: outcome array}} or a list in player order, "
+                         f"got {type(payoffs).__name__}")
+    if len(payoffs) != len(axes.players):
+        raise InputError(f"payoffs: {len(payoffs)} payoffs for {len(axes.players)} players")
+    n, c = len(axes.players), axes.coords
+    obeyers = [Obeyer(signal=c[1 + i], action=c[1 + n + i], outcome=axes.outcome_of,
+                      stride=int(np.prod(axes.outcome_shape[2 + i:])), n_signals=axes.signal_sizes[i],
+                      n_actions=axes.action_sizes[i], payoff=payoff_data(f"payoffs['{p}']", payoffs[i], axes),
+                      index=axes.obedience_index(i))
+               for i, p in enumerate(axes.players)]
+    parts = [ob.index for ob in obeyers if len(ob.index)]
+    index = pd.MultiIndex.from_arrays(
+        [np.concatenate([np.asarray(ix.get_level_values(lv), dtype=object) for ix in parts]) for lv in range(4)],
+        names=ROW_NAMES) if parts else pd.MultiIndex.from_tuples([], names=ROW_NAMES)
+    return obedience_family(x, obeyers, index, description)
+
+
+# ---------------------------------------------------------------- one agent: M[a, s]
+
+def _labels(name: str, labels) -> pd.Index:
+    """An Index kept as given (its name names a row level), or a list of labels made one."""
+    if isinstance(labels, pd.Index):
+        if labels.has_duplicates:
+            raise InputError(f"{name}: duplicate labels {list(labels[labels.duplicated()].unique())}")
+        return labels
+    return as_index(name, labels)
+
+
+def _groups(groups, n_s: int, group_index) -> tuple[np.ndarray, int]:
+    g = np.asarray(groups)
+    if g.shape != (n_s,):
+        raise InputError(f"groups: has shape {g.shape}, expected ({n_s},) (one observation per column of M)")
+    if g.size and (not np.issubdtype(g.dtype, np.number) or not np.all(np.mod(g, 1) == 0) or g.min() < 0):
+        raise InputError(f"groups: expected {n_s} non-negative integer codes (0..G-1), got {list(g)[:6]}")
+    g = g.astype(int)
+    n_g = int(g.max()) + 1 if g.size else 1
+    if group_index is not None and len(group_index) != n_g:
+        raise InputError(f"group_index: {len(group_index)} labels for {n_g} observed groups (codes 0..{n_g - 1})")
+    return g, n_g
+
+
+def _single_payoff(pay, shape: tuple[int, int], actions: pd.Index):
+    """pay as a flat numpy vector or cvxpy expression; a DataFrame's rows are aligned by label to actions."""
+    if isinstance(pay, cp.Expression):
+        if tuple(pay.shape) != shape:
+            raise InputError(f"pay: has shape {tuple(pay.shape)}, expected the measure's shape {shape}")
+        return cp.reshape(pay, (pay.size,), order="C") if pay.ndim != 1 else pay
+    if isinstance(pay, pd.DataFrame):
+        rows = pd.Index(pay.index)
+        if set(rows) != set(actions) and len(pay.columns) == len(actions) and set(pay.columns) == set(actions):
+            raise InputError("pay: the DataFrame's columns are the actions; rows must be the actions "
+                             "(pay[a, s], the measure's orientation) — pass pay.T")
+        pos = actions.get_indexer(rows)
+        if rows.has_duplicates or (pos < 0).any() or len(rows) != len(actions):
+            raise InputError(f"pay: row labels {list(rows)} are not the actions {list(actions)}")
+        pay = pay.to_numpy(dtype=float)[np.argsort(pos)]
+    try:
+        arr = np.asarray(pay, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"pay: expected numbers of shape {shape}, got {type(pay).__name__}") from None
+    if arr.shape != shape:
+        hint = " (transposed? rows are the actions)" if arr.shape == shape[::-1] else ""
+        raise InputError(f"pay: has shape {arr.shape}, expected the measure's shape {shape}{hint}")
+    if not np.isfinite(arr).all():
+        raise InputError("pay: contains NaN or infinite entries")
+    return arr.reshape(-1)
+
+
+def _single(M, pay, actions, groups, group_index) -> tuple[Obeyer, np.ndarray, pd.Index, pd.Index | None]:
+    if not isinstance(M, cp.Expression):
+        raise InputError(f"M: expected a cvxpy expression (actions x unobserved states), got {type(M).__name__}")
+    if M.ndim != 2:
+        raise InputError(f"M: has shape {tuple(M.shape)}, expected 2 axes (recommended action, unobserved state)")
+    n_act, n_s = (int(d) for d in M.shape)
+    actions = _labels("actions", actions)
+    if len(actions) != n_act:
+        raise InputError(f"actions: {len(actions)} labels for {n_act} actions (the rows of M)")
+    u = _single_payoff(pay, (n_act, n_s), actions)
+    g, n_g = _groups(np.zeros(n_s, int) if groups is None else groups, n_s, group_index)
+    if group_index is not None:
+        group_index = _labels("group_index", group_index)
+    ob = Obeyer(signal=np.tile(g, n_act), action=np.repeat(np.arange(n_act), n_s), outcome=np.arange(n_act * n_s),
+                stride=n_s, n_signals=n_g, n_actions=n_act, payoff=u, index=pd.RangeIndex(0))
+    return ob, g, actions, group_index
+
+
+def _codes(n_g: int, n_act: int) -> np.ndarray:
     rec, dev = np.nonzero(~np.eye(n_act, dtype=bool))
-    codes = np.column_stack([np.repeat(np.arange(n_g), pairs), np.tile(rec, n_g), np.tile(dev, n_g)])
-    D = sp.csr_matrix((gain[a, b, s], (rows, a * n_s + s)), shape=(n_g * pairs, n_act * n_s))
-    return D, codes
+    pairs = len(rec)
+    return np.column_stack([np.repeat(np.arange(n_g), pairs), np.tile(rec, n_g), np.tile(dev, n_g)])
+
+
+def obedience_matrix(pay, groups=None) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The sparse D with D @ vec_C(M) = the obedience slacks of `obedience`, and the (g, a, b) code of each row."""
+    arr = np.asarray(pay, dtype=float)
+    if arr.ndim != 2:
+        raise InputError(f"pay: has shape {arr.shape}, expected (actions, unobserved states)")
+    ob, _, _, _ = _single(cp.Variable(arr.shape), arr, range(arr.shape[0]), groups, None)
+    return ob.gain_matrix(), _codes(ob.n_signals, ob.n_actions)
 
 
 def obedience(
     M: cp.Expression,
     pay,
-    actions: pd.Index,
+    actions,
     *,
     groups=None,
-    group_index: pd.Index | None = None,
+    group_index=None,
     description: str = "recommendations are obeyed",
 ) -> Family:
-    """Obedience family for joint measure `M` (actions x unobserved states) and payoff `pay` (same shape).
+    """Obedience of one agent (module docstring): for every observed g, recommended a, deviation b != a,
 
-    groups: optional integer label per column of M naming what the agent observes besides its
-    recommendation (0..G-1); rows are then indexed (group, recommended, deviation).
+        sum_{s : groups[s] = g} (pay[a, s] - pay[b, s]) * M[a, s] >= 0.
+
+    M: the joint measure, rows = the agent's recommended action a, columns = the unobserved rest s.
+    pay: the agent's payoff pay[b, s], the same orientation and shape as M (numpy, a DataFrame whose
+    rows are labelled by the actions, or a cvxpy expression of Parameters). actions: the labels of
+    M's rows (a list or an Index; its name names the `recommended` level). groups: optional integer
+    code per column of M (0..G-1) naming what the agent observes besides its recommendation;
+    group_index: the G labels of those observations. Rows: (group, recommended, deviation), or
+    (recommended, deviation) without groups. The special case of `obedience_family` with one agent.
     """
-    pay = np.asarray(pay, dtype=float)
-    if pay.shape != tuple(M.shape):
-        raise InputError(f"pay: has shape {pay.shape}, expected the measure's shape {tuple(M.shape)}")
-    if len(actions) != pay.shape[0]:
-        raise InputError(f"actions: {len(actions)} labels for {pay.shape[0]} actions")
-    if groups is not None:
-        groups = np.asarray(groups, dtype=int)
-        if groups.shape != (pay.shape[1],) or groups.min() < 0:
-            raise InputError(f"groups: expected {pay.shape[1]} non-negative integer labels")
-    D, codes = obedience_matrix(pay, groups)
+    ob, _, actions, group_index = _single(M, pay, actions, groups, group_index)
+    codes = _codes(ob.n_signals, ob.n_actions)
     act = np.asarray(actions)
     arrays = [act[codes[:, 1]], act[codes[:, 2]]]
     names = [actions.name or "recommended", "deviation"]
     if groups is not None:
-        gi = group_index if group_index is not None else pd.RangeIndex(codes[:, 0].max() + 1, name="observed")
+        gi = group_index if group_index is not None else pd.RangeIndex(ob.n_signals, name="observed")
         arrays.insert(0, np.asarray(gi)[codes[:, 0]])
         names.insert(0, gi.name or "observed")
     index = pd.MultiIndex.from_arrays(arrays, names=names)
-    return family(D @ cp.vec(M, order="C"), ">=", 0.0, index, description)
+    return obedience_family(cp.vec(M, order="C"), [ob], index, description)

@@ -1,28 +1,86 @@
 """Segmentation families: consistency (Bayes plausibility) and supply limits.
 
-Consistency: a joint measure M[a, s] of (segment or recommendation a, type s) must add up, over the
-segments, to the market: sum_a M[a, s] = market[s]. Written on joint measures this is linear, and it
-is exactly Bayes plausibility of the segments (segments average to the market). Its price is the
-marginal value of one more unit of type-s mass.
+Consistency: M[a, s] >= 0 is the joint measure of (segment or recommendation a: the rows of M, type
+s: the columns of M). With axis=0 it requires, for every type s,
 
-Supply limit: a quantity may not exceed what exists, expr <= cap (e.g. records sold <= consumers).
+    sum_a M[a, s] == market[s],
+
+(axis=1 sums each row instead: sum_s M[a, s] == market[a]). Written on joint measures this is
+linear, and it is exactly Bayes plausibility of the segments (segments average to the market). Its
+price is the marginal value of one more unit of type-s mass.
+
+Supply limit: a quantity may not exceed what exists, quantity[j] <= cap[j] for every good/type j
+(e.g. records sold <= consumers); its price is the scarcity rent of the cap.
 """
 
 from __future__ import annotations
 
 import cvxpy as cp
+import numpy as np
 import pandas as pd
 
+from ..core.errors import InputError
 from ..core.family import Family, family
+from .game_labels import as_index
 
 
-def consistency(M: cp.Expression, market, index: pd.Index | None = None, *, axis: int = 0,
+def rhs_data(name: str, data, shape: tuple[int, ...], *, nonneg: bool):
+    """A right-hand side: a number (broadcast), numbers of `shape`, or a cvxpy expression of `shape`."""
+    if isinstance(data, cp.Expression):
+        if data.size != 1 and tuple(data.shape) != shape:
+            raise InputError(f"{name}: has shape {tuple(data.shape)}, expected {shape}")
+        return data
+    try:
+        arr = np.asarray(data, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"{name}: expected numbers of shape {shape}, got {type(data).__name__}") from None
+    if arr.size != 1 and arr.shape != shape:
+        raise InputError(f"{name}: has shape {arr.shape}, expected {shape} or a single number")
+    if not np.isfinite(arr).all():
+        raise InputError(f"{name}: contains NaN or infinite entries")
+    if nonneg and (arr < 0).any():
+        raise InputError(f"{name}: must be non-negative")
+    return arr
+
+
+def row_labels(name: str, index, shape: tuple[int, ...]):
+    """Row labels: None, a list or Index (one label per row), or a tuple of two for a 2-D family."""
+    if index is None:
+        return None
+    if isinstance(index, tuple):
+        if len(index) != len(shape):
+            raise InputError(f"{name}: {len(index)} label lists for a family with {len(shape)} axes {shape}")
+        return tuple(row_labels(name, ix, (n,)) for ix, n in zip(index, shape, strict=True))
+    ix = index if isinstance(index, pd.Index) else as_index(name, index)
+    n_rows = int(np.prod(shape))
+    if len(ix) != n_rows:
+        raise InputError(f"{name}: {len(ix)} labels for {n_rows} rows")
+    return ix
+
+
+def consistency(M: cp.Expression, market, index=None, *, axis: int = 0,
                 description: str = "segments add up to the market (Bayes plausibility)") -> Family:
-    """sum of M over `axis` == market, one row per type."""
-    return family(cp.sum(M, axis=axis), "==", market, index, description)
+    """sum of M over `axis` == market, one row per type (see the module docstring).
+
+    M: a 2-D cvxpy expression, rows = segments, columns = types (axis=0 sums over the segments).
+    market: one mass per row of the result (a list, an array or a cvxpy expression such as a
+    Parameter), non-negative. index: the row labels (a list or an Index of that length).
+    """
+    if not isinstance(M, cp.Expression) or M.ndim != 2:
+        raise InputError(f"M: expected a 2-D cvxpy expression (segments x types), got "
+                         f"{tuple(M.shape) if isinstance(M, cp.Expression) else type(M).__name__}")
+    if axis not in (0, 1):
+        raise InputError(f"axis: must be 0 (sum over segments, one row per type) or 1, got {axis!r}")
+    shape = (int(M.shape[1 - axis]),)
+    rhs = rhs_data("market", market, shape, nonneg=True)
+    return family(cp.sum(M, axis=axis), "==", rhs, row_labels("index", index, shape), description)
 
 
-def supply_limit(quantity: cp.Expression, cap, index: pd.Index | None = None, *,
+def supply_limit(quantity: cp.Expression, cap, index=None, *,
                  description: str = "no more than is available") -> Family:
-    """quantity <= cap, one row per good/type; its price is the scarcity rent of the cap."""
-    return family(quantity, "<=", cap, index, description)
+    """quantity <= cap, one row per good/type; cap a number or one per entry of quantity."""
+    if not isinstance(quantity, cp.Expression):
+        raise InputError(f"quantity: expected a cvxpy expression, got {type(quantity).__name__}")
+    shape = tuple(int(d) for d in quantity.shape)
+    rhs = rhs_data("cap", cap, shape, nonneg=False)
+    return family(quantity, "<=", rhs, row_labels("index", index, shape), description)

@@ -39,7 +39,18 @@ class SolveError(OptmarketsError):
 
 
 class InfeasibleError(SolveError):
-    """The model has no feasible point."""
+    """The model has no feasible point.
+
+    conflict: the names of the constraint families and variable domains ("chi >= 0") of an
+        irreducible infeasible subset (empty when none was computed);
+    rows: for each name in `conflict`, the labels of its rows in the subset.
+    """
+
+    def __init__(self, model: str, solver: str, status: str, hint: str = "",
+                 conflict: tuple[str, ...] = (), rows: dict | None = None):
+        super().__init__(model, solver, status, hint)
+        self.conflict = tuple(conflict)
+        self.rows = dict(rows or {})
 
 
 class UnboundedError(SolveError):

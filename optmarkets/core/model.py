@@ -24,7 +24,7 @@ import numpy as np
 from .certificate import certify
 from .errors import InputError
 from .family import Family, Labels
-from .solve import Request
+from .solve import Request, check_request
 from .strategies import PLAIN
 
 if TYPE_CHECKING:
@@ -243,7 +243,8 @@ class Model:
 
     # ---------------------------------------------------------------- solving
     def solve(self, solver: str | None = None, *, tol: float | None = None, verbose: bool = False,
-              certify: bool = True, warm_start: bool = False, **options: Any) -> Solution:
+              certify: bool = True, warm_start: bool = False, accept_inaccurate: bool = False,
+              **options: Any) -> Solution:
         """Solve with the model's strategy and return a Solution.
 
         solver: a backend name (default HiGHS); tol: a tolerance translated into the solver's own
@@ -252,12 +253,18 @@ class Model:
         warm_start: re-solve from a basis kept with the compiled problem (HiGHS LPs: the anchor
             basis of `optmarkets.solvers.highs`, so the result does not depend on the order of
             solves). Off by default: every solve is then a cold solve, a function of the data alone.
-        Raises InfeasibleError / UnboundedError / SolverFailedError; bad options raise InputError.
+        tol: default `core.tolerances.SOLVE_TOL` (1e-8, or the model's per-backend default); it must be
+            a finite number in (0, 1e-2]. Option names are checked against the backend's documented ones.
+        accept_inaccurate: an inaccurate solve (iteration or time limit: status "optimal_inaccurate")
+            or one whose recomputed certificate fails relative to the data's magnitude raises
+            SolverFailedError; with True it is returned instead, status kept and `certificate.ok()` False.
+        Raises InfeasibleError (only a proven infeasibility) / UnboundedError / SolverFailedError;
+        bad options raise InputError naming the option, an unknown solver UnknownSolverError.
         """
         strategy = self.strategy or PLAIN
         keywords = {k: options.pop(k) for k in list(options) if k in strategy.keywords}
-        request = Request(solver=solver, tol=tol, verbose=verbose, certify=certify, warm_start=warm_start,
-                          options=options)
+        request = check_request(Request(solver=solver, tol=tol, verbose=verbose, certify=certify,
+                                        warm_start=warm_start, options=options, accept_inaccurate=accept_inaccurate))
         return strategy.solve(self, request, **keywords)
 
     def certify(self) -> Certificate:

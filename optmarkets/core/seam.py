@@ -1,12 +1,13 @@
 """The seam between the core and the solver layer.
 
 The core declares what it needs from a solver layer (`SolverLayer`); `optmarkets.solvers` plugs
-itself in when it is imported (as `import optmarkets` does). So the core imports nothing above it,
-and every solve, whatever its strategy, reaches a solver through this one seam.
+itself in when it is imported, and `solvers()` imports it by name on first use. So the core imports
+nothing above it, and every solve, whatever its strategy, reaches a solver through this one seam.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any, Protocol
 
 from .errors import OptmarketsError
@@ -20,6 +21,13 @@ class SolverLayer(Protocol):
 
     def warm_session(self) -> Any: ...
 
+    def price_ranges(self, model: Any, name: str, prices: Any, rows: Any = None,
+                     parameters: dict[str, Any] | None = None) -> Any: ...
+
+    def exact(self, model: Any, parameters: dict[str, Any] | None = None) -> Any: ...
+
+    def explain_infeasible(self, model: Any) -> Any: ...
+
 
 _layer: SolverLayer | None = None
 
@@ -31,6 +39,9 @@ def plug(layer: SolverLayer) -> None:
 
 
 def solvers() -> SolverLayer:
+    """The plugged-in solver layer; on first use, the package's own (`optmarkets.solvers`) is loaded."""
     if _layer is None:
-        raise OptmarketsError("no solver layer is plugged in: import optmarkets (it loads optmarkets.solvers)")
+        importlib.import_module("optmarkets.solvers")  # by name: the core does not depend on it statically
+    if _layer is None:
+        raise OptmarketsError("no solver layer is plugged in: optmarkets.solvers did not register itself")
     return _layer

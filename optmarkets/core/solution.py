@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .errors import InputError
+from .seam import solvers
 from .tolerances import CERT_TOL
 
 
@@ -28,11 +30,19 @@ from .tolerances import CERT_TOL
 class Certificate:
     """Optimality evidence recomputed from the problem data and the returned point.
 
-    violations: largest violation of each constraint family and variable domain (>= 0).
+    violations: largest violation of each constraint family and variable domain (>= 0), absolute.
     dual_sign: largest amount by which a price has the wrong sign for its family.
     dual_infeasibility: largest violation of the dual constraints (reduced costs), LPs only.
     complementary_slackness: largest |price * slack| over inequality rows, LPs only.
     duality_gap: |dual objective - primal objective| at the returned multipliers, LPs only.
+    relative: the same residuals divided by the magnitude of the data each is made of, so that
+        they mean the same at any scale of the data (see `core.certificate`): a family's violation
+        by the family's row magnitude (sum |a_ij x_j| + |b_i|), reduced costs by the magnitude of
+        their terms, the gap, complementary slackness and wrong-signed prices by the objective's
+        magnitude (`objective_scale`). Keys "violation[name]", "dual_sign", "dual_infeasibility",
+        "complementary_slackness", "duality_gap".
+    `ok(tol)` decides on the relative residuals: a certificate that is ok at one scale of the data
+    is ok at every scale.
     """
 
     violations: pd.Series
@@ -41,13 +51,35 @@ class Certificate:
     complementary_slackness: float | None = None
     duality_gap: float | None = None
     notes: list[str] = field(default_factory=list)
+    relative: pd.Series = field(default_factory=lambda: pd.Series(dtype=float, name="relative"))
+    objective_scale: float | None = None
 
     @property
     def max_violation(self) -> float:
         return float(self.violations.max()) if len(self.violations) else 0.0
 
+    @property
+    def computed(self) -> bool:
+        """Whether any residual was recomputed (False for `solve(certify=False)`)."""
+        return bool(len(self.violations) or len(self.relative))
+
+    def worst(self) -> tuple[str, float]:
+        """The largest relative residual (complementary slackness excluded, as in `ok`): (name, value)."""
+        rel = self.relative.drop("complementary_slackness", errors="ignore").dropna()
+        if not len(rel):
+            return ("none", 0.0)
+        name = str(rel.idxmax())
+        return (name, float(rel[name]))
+
     def ok(self, tol: float = CERT_TOL) -> bool:
-        """All recomputed residuals below `tol` (dual ones are skipped where not computed)."""
+        """Every relative residual below `tol` (dual ones are skipped where not computed).
+
+        Complementary slackness is reported but not required: degenerate vertices and interior
+        points legitimately carry small price * slack products that the duality gap already bounds.
+        A certificate without relative residuals (built by hand) falls back on the absolute ones.
+        """
+        if len(self.relative):
+            return self.worst()[1] <= tol
         dual = [self.dual_sign, self.dual_infeasibility, self.duality_gap]
         return self.max_violation <= tol and all(d is None or d <= tol for d in dual)
 
@@ -59,6 +91,7 @@ class Certificate:
             complementary_slackness=self.complementary_slackness,
             duality_gap=self.duality_gap,
         )
+        rows.update({f"relative {k}": v for k, v in self.relative.items()})
         return pd.Series(rows, dtype=float, name="certificate")
 
     def __str__(self) -> str:
@@ -88,6 +121,49 @@ class Solution:
     timings: dict[str, float] = field(default_factory=dict)
     sense: str = "max"
     units: str = ""
+    #: the solved Model (set by `core.solve.run`) for price ranges and exact optima; not pickled
+    _model: Any = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_model"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_model", None)
+
+    def _solved_model(self, what: str) -> Any:
+        if self._model is None:
+            raise InputError(f"{what}: this solution keeps no model (it was unpickled, or not made by a solve)")
+        return self._model
+
+    def price_ranges(self, name: str, rows: Any = None) -> pd.DataFrame:
+        """One-sided prices and price ranges of family `name`'s rows (LPs), one row per family row
+        (labels as `prices[name]`, a MultiIndex for a 2-D family):
+
+        price: the vertex price `prices[name]`; left: lim_{h↓0} (V(b) - V(b - h e_k)) / h;
+        right: lim_{h↓0} (V(b + h e_k) - V(b)) / h (both ±inf where the LP turns infeasible on that
+        side); rhs_low, rhs_high: the interval of that rhs on which the optimal basis, hence the
+        vertex price, stays valid (NaN where `price` is not HiGHS's vertex price). Same sign
+        convention as `prices`: d(optimal value)/d(rhs). `rows` restricts to some row labels.
+        """
+        model = self._solved_model("price_ranges")
+        if name not in model.families:
+            raise InputError(f"name: '{name}' is not a constraint family of model '{self.model}'; "
+                             f"families: {list(model.families)}")
+        price = self.prices.get(name)
+        return solvers().price_ranges(model, name, None if price is None else np.asarray(price, float), rows,
+                                      self.parameters)
+
+    def exact(self) -> Any:
+        """An exact certificate of optimality in rational arithmetic (LPs).
+
+        Every coefficient of the LP is read as the simplest rational within half an ulp of its float
+        (so 0.08333333333333333 is 1/12); the optimal basis is solved exactly and checked (primal
+        and dual feasibility, equal objectives), pivoting exactly when the float basis is not
+        optimal. Returns an object with `.value` (a Fraction, the model's sense and units),
+        `.verified`, `.reason`, `.primal` and `.prices` (labelled Fractions, the price convention).
+        """
+        return solvers().exact(self._solved_model("exact"), self.parameters)
 
     def __getitem__(self, name: str) -> Any:
         for source in (self.outputs, self.primal, self.parameters):

@@ -13,6 +13,7 @@ price = PRICE_SIGN[(objective sense, family sense)] * cvxpy's dual.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -20,17 +21,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .errors import InfeasibleError, SolverFailedError, UnboundedError
+from .errors import InfeasibleError, InputError, SolverFailedError, UnboundedError
 from .family import PRICE_SIGN, labelled
 from .seam import solvers
 from .solution import Certificate, Solution
+from .tolerances import CERT_PER_TOL, CERT_TOL, SOLVE_TOL
 
 if TYPE_CHECKING:
     from .model import Model
 
-_OPTIMAL = ("optimal", "optimal_inaccurate")
-_INFEASIBLE = ("infeasible", "infeasible_inaccurate")
-_UNBOUNDED = ("unbounded", "unbounded_inaccurate")
+_OPTIMAL = ("optimal", "optimal_inaccurate")  # inaccurate ones: `check_accuracy` decides
+# only a proven status is typed as such: "infeasible_inaccurate" and "unbounded_inaccurate" are failures
+_INFEASIBLE = ("infeasible",)
+_UNBOUNDED = ("unbounded",)
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,11 @@ class Request:
     certify: bool = True
     warm_start: bool = False
     options: dict = field(default_factory=dict)
+    #: return an inaccurate or uncertified solve (status kept, `certificate.ok()` False) instead of raising
+    accept_inaccurate: bool = False
+    #: name the conflicting families of an infeasible model (an IIS); off for a strategy's inner
+    #: programs, where infeasibility is an expected answer (a disjunctive candidate, a relaxed stage)
+    explain: bool = True
 
     def but(self, **changes: Any) -> Request:
         return replace(self, **changes)
@@ -53,9 +61,33 @@ def backend_and_options(model: Model, request: Request) -> tuple[Any, dict]:
     layer = solvers()
     backend = layer.get(request.solver, integers=model.has_integers)
     defaults = dict(model.solver_defaults.get(backend.name, {}))
-    tol = request.tol if request.tol is not None else defaults.pop("tol", None)
+    tol = check_tol(request.tol) if request.tol is not None else defaults.pop("tol", SOLVE_TOL)
     defaults.pop("tol", None)
     return backend, backend.options(tol, **{**defaults, **request.options})
+
+
+#: The loosest solver tolerance `solve(tol=...)` accepts.
+MAX_TOL = 1e-2
+
+
+def check_tol(tol: Any) -> float:
+    """`tol` as a float: a finite number in (0, MAX_TOL], or an InputError naming it."""
+    if isinstance(tol, bool) or not isinstance(tol, int | float | np.floating | np.integer):
+        raise InputError(f"tol: must be a number in (0, {MAX_TOL:g}], got {tol!r}")
+    value = float(tol)
+    if not math.isfinite(value) or not 0.0 < value <= MAX_TOL:
+        raise InputError(f"tol: must be a finite number in (0, {MAX_TOL:g}], got {tol!r}")
+    return value
+
+
+def check_request(request: Request) -> Request:
+    """The request's own fields checked (solver name and options are the solver layer's to check)."""
+    if request.tol is not None:
+        check_tol(request.tol)
+    for name in ("verbose", "certify", "warm_start", "accept_inaccurate"):
+        if not isinstance(getattr(request, name), bool | np.bool_):
+            raise InputError(f"{name}: must be True or False, got {getattr(request, name)!r}")
+    return request
 
 
 def run(model: Model, request: Request, *, derive: bool = True) -> Solution:
@@ -75,18 +107,19 @@ def run(model: Model, request: Request, *, derive: bool = True) -> Solution:
     if outcome.program is None or outcome.program is not structure.last_program:
         structure.compilations += 1
         structure.last_program = outcome.program
-    raise_on_failure(model.name, backend.name, outcome.status)
+    raise_on_failure(model.name, backend.name, outcome.status, explain=model if request.explain else None)
 
     sol = Solution(
         model=model.name, status=outcome.status, value=outcome.value, solver=backend.name,
         primal=primal_values(model), duals={}, prices={}, certificate=Certificate(pd.Series(dtype=float)),
         parameters={n: labelled(model.value_of(n), p.index) for n, p in model.parameters.items()},
-        sense=model.sense, units=model.units,
+        sense=model.sense, units=model.units, _model=model,
     )
     if not model.has_integers and backend.duals:
         sol.duals, sol.prices = duals_and_prices(model)
     if request.certify:
         sol.certificate = model.certify()
+    check_accuracy(model.name, backend.name, sol, request)
     if derive:
         apply_derived(model, sol)
     sol.timings = {"compile": outcome.compile_seconds, "solver": outcome.solver_seconds,
@@ -94,11 +127,38 @@ def run(model: Model, request: Request, *, derive: bool = True) -> Solution:
     return sol
 
 
-def raise_on_failure(model: str, solver: str, status: str) -> None:
+def check_accuracy(model: str, solver: str, sol: Solution, request: Request) -> None:
+    """An inaccurate status or a certificate that is not ok raises SolverFailedError, naming the worst
+    relative residual, unless the caller asked for inaccurate solutions (`accept_inaccurate=True`)."""
+    if request.accept_inaccurate:
+        if sol.status != "optimal":
+            sol.certificate.notes.append(f"status {sol.status}: returned because accept_inaccurate=True")
+        return
+    cert = sol.certificate
+    # a caller who asks for a loose tol accepts residuals of that order (first-order solvers at 1e-4)
+    accept = CERT_TOL if request.tol is None else max(CERT_TOL, CERT_PER_TOL * request.tol)
+    if cert.computed and not cert.ok(accept):
+        name, worst = cert.worst()
+        raise SolverFailedError(model, solver, sol.status,
+                                f"the recomputed certificate fails: {name} is {worst:.3g} relative to the "
+                                f"data's magnitude (> {accept:g}); try another solver, a tighter tol, or "
+                                "accept_inaccurate=True to get the point anyway")
+    if sol.status != "optimal":
+        raise SolverFailedError(model, solver, sol.status,
+                                "the solver stopped before reaching its tolerance (iteration or time limit); "
+                                "raise the limit, try another solver, or pass accept_inaccurate=True")
+
+
+def raise_on_failure(model: str, solver: str, status: str, *, explain: Model | None = None) -> None:
     if status in _OPTIMAL:
         return
     if status in _INFEASIBLE:
-        raise InfeasibleError(model, solver, status, "no point satisfies every constraint family")
+        conflict = solvers().explain_infeasible(explain) if explain is not None else None
+        if conflict is None or not conflict.names:
+            raise InfeasibleError(model, solver, status, "no point satisfies every constraint family")
+        raise InfeasibleError(model, solver, status,
+                              f"no point satisfies every constraint family; these conflict: {conflict}",
+                              conflict=conflict.names, rows=conflict.rows)
     if status in _UNBOUNDED:
         raise UnboundedError(model, solver, status, "the objective is unbounded")
     raise SolverFailedError(model, solver, status, "try another solver or a looser tol")

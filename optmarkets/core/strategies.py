@@ -23,9 +23,10 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-from .errors import InfeasibleError, InputError
+from .certificate import objective_magnitude
+from .errors import InfeasibleError, InputError, SolverFailedError
 from .family import Family
-from .solve import Request, apply_derived, backend_and_options, primal_values, run
+from .solve import Request, apply_derived, backend_and_options, check_accuracy, primal_values, run
 from .tolerances import LEX_RELAX, LEX_SLACK, LEX_SLACK_INTERIOR, TIE_TOL
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ class BestOf:
         sign = 1.0 if model.sense == "max" else -1.0
         for label, row in self.candidates.iterrows():
             try:
-                sol = run(model.bind(**{self.parameter: row.to_numpy()}), request, derive=False)
+                sol = run(model.bind(**{self.parameter: row.to_numpy()}), request.but(explain=False), derive=False)
             except InfeasibleError:
                 values[label] = np.nan
                 continue
@@ -113,18 +114,25 @@ class Lexicographic:
         if rule is not None:
             backend, _ = backend_and_options(model, request)
             program = _stage_program(model, ("rule", rule), self.rules[rule], fix_goals=True, free=self.free)
+            magnitude = max(abs(sol.value), objective_magnitude(model))  # the slack is relative to the data
             for relax in LEX_RELAX:  # a stage infeasible by round-off: fix earlier goals a little more loosely
                 try:
                     sign = 1.0 if model.sense == "max" else -1.0
-                    program.chain(model, request, sign * sol.value, _slack(backend.name) * relax)
+                    program.chain(model, request, sign * sol.value, _slack(backend.name) * relax, magnitude)
                     break
-                except InfeasibleError:
+                except InfeasibleError as exc:
+                    # stage 1 solved the model, so every stage is feasible: a stage that is not is the
+                    # solver's failure (round-off), never a proof that the model is infeasible
                     if relax == LEX_RELAX[-1]:
-                        raise
+                        raise SolverFailedError(model.name, backend.name, exc.status,
+                                                "a stage of the lexicographic selection found no point within "
+                                                "the relaxed slack of the optimum (the model itself solved); "
+                                                "try rule=None or another solver") from None
             sol.outputs["selection_slack"] = relax * LEX_SLACK
             sol.primal = primal_values(model)
         if request.certify:
             sol.certificate = model.certify()
+            check_accuracy(model.name, sol.solver, sol, request)
         apply_derived(model, sol)
         sol.outputs["rule"] = rule
         return sol
@@ -137,7 +145,8 @@ def face_ranges(model: Model, request: Request, name: str, expressions: Goals, o
     backend, _ = backend_and_options(model, request)
     program = _stage_program(model, ("range", name), expressions, fix_goals=False, free=lambda m: 0.0)
     sign = 1.0 if model.sense == "max" else -1.0
-    lo, hi = program.ranges(model, request, sign * optimum - _slack(backend.name) * max(1.0, abs(optimum)))
+    magnitude = max(abs(optimum), objective_magnitude(model))
+    lo, hi = program.ranges(model, request, sign * optimum - _slack(backend.name) * magnitude)
     return pd.DataFrame({"low": lo, "high": hi}, index=index)
 
 
@@ -159,14 +168,15 @@ class _StageProgram:
     def _solve(self, model: Model, request: Request, weight: np.ndarray, floor0: float, floor: np.ndarray) -> float:
         self.stage._values.update(model._values)
         self.stage.set(weight=weight, floor0=np.array([floor0]), floor=floor)
-        return run(self.stage, request.but(certify=False, warm_start=False), derive=False).value
+        return run(self.stage, request.but(certify=False, warm_start=False, explain=False), derive=False).value
 
-    def chain(self, model: Model, request: Request, optimum: float, slack: float) -> None:
-        floor0 = optimum - slack * max(1.0, abs(optimum))
+    def chain(self, model: Model, request: Request, optimum: float, slack: float, magnitude: float) -> None:
+        """Maximise each goal in turn; `magnitude`, the objective's, makes the slack relative to the data."""
+        floor0 = optimum - slack * magnitude
         floor = np.full(self.size, self.free)
         for k in range(self.size):
             value = self._solve(model, request, np.eye(self.size)[k], floor0, floor)
-            floor[k] = value - slack * max(1.0, abs(value))
+            floor[k] = value - slack * max(abs(value), objective_magnitude(self.stage), magnitude)
 
     def ranges(self, model: Model, request: Request, floor0: float) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = np.empty(self.size), np.empty(self.size)

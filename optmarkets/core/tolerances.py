@@ -13,6 +13,9 @@ from __future__ import annotations
 PROB_TOL = 1e-9
 #: Default acceptance of a certificate: recomputed residuals relative to the data's magnitude.
 CERT_TOL = 1e-7
+#: A solve asked for with an explicit `tol` is accepted when its relative residuals are at most
+#: max(CERT_TOL, CERT_PER_TOL * tol): a loose tolerance asked for is a loose answer accepted.
+CERT_PER_TOL = 10.0
 #: Default solver tolerance `Model.solve(tol=...)` translates into each backend's options.
 SOLVE_TOL = 1e-8
 #: Two optimal values are tied (best-of-candidates, ties between vertices) within this, relative.

@@ -86,7 +86,7 @@ def segmentation(values, market, objective: str = "consumer_surplus", profit_flo
     model.units = objective.replace("_", " ")
     model.set(prior=q)
     mu = model.var("mu")
-    select = model.axes.selection()
+    select = axes_of(model).selection()
     if profit_floor is not None:
         if isinstance(profit_floor, str):
             if profit_floor != "uniform":
@@ -99,9 +99,19 @@ def segmentation(values, market, objective: str = "consumer_surplus", profit_flo
                                                description="the seller earns at least the floor"))
     weights = {key: select @ table.reshape(-1) for key, table in goals.items()}
     for key in goals:
-        model.output(key, lambda sol, c=weights[key]: float(c @ mu.value))
+        model.output(key, _expectation(weights[key], mu))
     model.output("segments", lambda sol: _table(sol["mu"], vals, prices).T)
     return model
+
+
+def axes_of(model: Model):
+    """The MeasureAxes a BCE model was built on."""
+    return model.axes  # type: ignore[attr-defined]
+
+
+def _expectation(weights: np.ndarray, mu):
+    """sol -> the expectation of an outcome vector (flat over the measure) under the solved measure."""
+    return lambda sol: float(weights @ mu.value)
 
 
 def _rename(data):

@@ -48,7 +48,7 @@ def bayes_correlated_equilibrium(game: FiniteGame, info: InformationStructure | 
     axes = info.measure_axes()
     model = Model(name or f"BCE of {game.name}", sense=sense, units="expected payoff",
                   description="Bayes correlated equilibrium (Bergemann-Morris 2016)")
-    model.game, model.info, model.axes = game, info, axes
+    model.game, model.info, model.axes = game, info, axes  # type: ignore[attr-defined]
     states = game.states if game.states is not None else pd.Index(["all"], name="state")
     n_states = len(game.prior)
     prior = model.parameter("prior", game.prior, index=states, nonneg=True,

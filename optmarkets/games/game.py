@@ -86,12 +86,30 @@ class FiniteGame:
         return outcome_array(name, data, self.outcome_axes())
 
     def welfare(self) -> np.ndarray:
-        return sum(self.payoffs[p] for p in self.players)
+        return np.sum([self.payoffs[p] for p in self.players], axis=0)
 
     def measure_axes(self, signals: Mapping[str, pd.Index] | None = None) -> MeasureAxes:
         signals = signals or {}
         return MeasureAxes(self.players, tuple(self.actions[p] for p in self.players), self.states,
                            tuple(signals.get(p) for p in self.players))
+
+    # ------------------------------------------------------------ problems (instance files call these)
+    def correlated_equilibrium_problem(self, objective="welfare", sense: str = "max"):
+        """The correlated-equilibrium LP of this game (no states) -> om.Model; see `correlated_equilibrium`."""
+        from .equilibrium import correlated_equilibrium
+
+        return correlated_equilibrium(self, objective, sense=sense)
+
+    def bayes_correlated_equilibrium_problem(self, objective="welfare", signals=None, sense: str = "max"):
+        """The BCE LP under private signals {player: states x signals table} -> om.Model.
+
+        objective: "welfare", a player's name, or an outcome array (state, actions), e.g. a
+        persuader's payoff when the game has one player (the receiver).
+        """
+        from .equilibrium import bayes_correlated_equilibrium
+
+        info = InformationStructure(self, signals) if signals else None
+        return bayes_correlated_equilibrium(self, info, objective, sense=sense)
 
     def to_xarray(self, player: str):
         """u_player as a labelled xarray.DataArray."""
@@ -139,6 +157,7 @@ class InformationStructure:
         if signals and game.states is None:
             raise InputError("signals: the game has no states, so a private signal carries no information; "
                              "pass states=[...] and prior=[...] to the game")
+        states: pd.Index = game.states if game.states is not None else pd.Index(["all"], name="state")
         self.signals: dict[str, pd.Index] = {}
         self.likelihoods: dict[str, np.ndarray] = {}
         for p, pi in signals.items():
@@ -146,14 +165,14 @@ class InformationStructure:
             if isinstance(pi, pd.DataFrame):
                 labels = as_index(f"{name} columns", pi.columns, axis_name=f"signal_{p}")
                 arr = outcome_array(name, pi.rename_axis(index=None, columns=None),
-                                    {"state": game.states, f"signal_{p}": labels})
+                                    {"state": states, f"signal_{p}": labels})
             else:
                 arr = np.asarray(pi, dtype=float)
-                if arr.ndim != 2 or arr.shape[0] != len(game.states):
-                    raise InputError(f"{name}: has shape {arr.shape}, expected ({len(game.states)}, signals) "
+                if arr.ndim != 2 or arr.shape[0] != len(states):
+                    raise InputError(f"{name}: has shape {arr.shape}, expected ({len(states)}, signals) "
                                      "(rows: states, columns: signals)")
                 labels = pd.Index(range(arr.shape[1]), name=f"signal_{p}")
-            for w, row in zip(game.states, arr, strict=True):
+            for w, row in zip(states, arr, strict=True):
                 probabilities(f"{name} row {w!r}", row)
             self.signals[p], self.likelihoods[p] = labels, arr
 

@@ -9,8 +9,8 @@ IC and IR families come from `optmarkets.builders.mechanisms` (vectorised, spars
 """
 
 from .audit import MechanismAudit, audit, audit_mechanism
-from .design import mechanism_design, requirement_families
+from .design import MechanismModel, mechanism_design, requirement_families
 from .environment import MechanismEnvironment
 
-__all__ = ["MechanismAudit", "MechanismEnvironment", "audit", "audit_mechanism", "mechanism_design",
+__all__ = ["MechanismAudit", "MechanismEnvironment", "MechanismModel", "audit", "audit_mechanism", "mechanism_design",
            "requirement_families"]

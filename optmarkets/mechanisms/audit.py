@@ -8,13 +8,14 @@ reports the most profitable deviation per agent and type.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..core.errors import InputError
 from ..core.verdict import Verdict
-from .design import BUDGETS, IC_MODES, IR_MODES, outside_options
+from .design import BUDGETS, IC_MODES, IR_MODES, MechanismModel, outside_options
 from .environment import MechanismEnvironment
 
 
@@ -56,9 +57,10 @@ def audit(env, allocation=None, payment=None, *, ic: str | None = "bayesian", ir
     `audit(model, sol)` for a model from `mechanism_design` and its solution (requirements taken
     from the model). allocation: profile x outcome, payment: profile x agent (labelled DataFrames or
     arrays)."""
-    if hasattr(env, "environment") and hasattr(env, "requirements"):
+    if isinstance(env, MechanismModel):
         req = env.requirements
-        ic, ir, outside_option, budget = req["ic"], req["ir"], req["outside_option"], req["budget"]
+        ic, ir, budget = req["ic"], req["ir"], req["budget"]
+        outside_option = env.outside_option()
         if payment is None and allocation is not None:
             allocation, payment = allocation["allocation"], allocation["payment"]
         env = env.environment
@@ -103,6 +105,7 @@ def audit(env, allocation=None, payment=None, *, ic: str | None = "bayesian", ir
             defined = bool(np.isfinite(belief).all())
             interim = float(belief @ truth) if defined else np.nan
             best, gain, where = type_a, 0.0, None
+            cand: tuple[float, Any]
             if ic is not None:
                 for kb, type_b in enumerate(env.types[a]):
                     if kb == ka:
@@ -113,8 +116,8 @@ def audit(env, allocation=None, payment=None, *, ic: str | None = "bayesian", ir
                         lie = V[at] @ X[rep_r].T - T[rep_r, i][None, :]  # (s, r)
                         honest = V[at] @ X[at].T - T[at, i][None, :]
                         g = lie - honest
-                        s, r = np.unravel_index(int(np.argmax(g)), g.shape)
-                        cand = (float(g[s, r]), (_others(env, at[r], others), _others(env, at[s], others)))
+                        si, ri = (int(v) for v in np.unravel_index(int(np.argmax(g)), g.shape))
+                        cand = (float(g[si, ri]), (_others(env, at[ri], others), _others(env, at[si], others)))
                     else:
                         rep = swap(axes[at], kb)
                         lie = np.sum(V[at] * X[rep], axis=1) - T[rep, i]

@@ -23,6 +23,7 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
+from ..builders import incentives as inc
 from ..builders import mechanisms as mb
 from ..core.errors import InputError
 from ..core.model import Model
@@ -76,7 +77,9 @@ def _objective_weights(env: MechanismEnvironment, objective) -> np.ndarray:
 
 def requirement_families(env: MechanismEnvironment, x, t, *, ic: str | None, ir: str | None, outside_option=0.0,
                          budget: str | None = None, ic_floor=0.0) -> dict:
-    """The families of the requirements on allocation x and payment t (built by builders.mechanisms)."""
+    """The families of the requirements on allocation x and payment t (IC and IR from
+    builders.incentives, lottery and budget from builders.mechanisms). outside_option: as in
+    `mechanism_design`, or a cvxpy expression stacking every agent's types' outside options."""
     if ic not in (*IC_MODES, None):
         raise InputError(f"ic: must be one of {IC_MODES} (or None), got {ic!r}")
     if ir not in IR_MODES:
@@ -89,25 +92,40 @@ def requirement_families(env: MechanismEnvironment, x, t, *, ic: str | None, ir:
     beliefs = [env.beliefs[a] for a in agents]
     fams = {"lottery": mb.lottery(x, env.profiles)}
     if ic == "bayesian":
-        fams["ic"] = mb.bayesian_ic(values, x, t, agents, types, beliefs, floor=ic_floor)
+        fams["ic"] = inc.bayesian_ic(values, x, t, agents, types, beliefs, floor=ic_floor)
     elif ic in ("dominant", "ex_post"):
-        fams["ic"] = mb.ex_post_ic(values, x, t, agents, types, dominant=ic == "dominant", floor=ic_floor)
+        fams["ic"] = inc.ex_post_ic(values, x, t, agents, types, dominant=ic == "dominant", floor=ic_floor)
     if ir is not None:
-        outside = outside_options(env, outside_option)
+        outside = outside_option if isinstance(outside_option, cp.Expression) else outside_options(env, outside_option)
         if ir == "interim":
-            fams["ir"] = mb.interim_ir(values, x, t, agents, types, beliefs, outside)
+            fams["ir"] = inc.interim_ir(values, x, t, agents, types, beliefs, outside)
         elif ir == "ex_post":
-            fams["ir"] = mb.ex_post_ir(values, x, t, agents, types, outside)
+            fams["ir"] = inc.ex_post_ir(values, x, t, agents, types, outside)
         else:
-            fams["ir"] = mb.ex_ante_ir(values, x, t, agents, types, env.prior_flat, outside)
+            fams["ir"] = inc.ex_ante_ir(values, x, t, agents, types, env.prior_flat, outside)
     if budget is not None:
         fams["budget"] = mb.budget(t, budget, env.profiles)
     return fams
 
 
+class MechanismModel(Model):
+    """The Model `mechanism_design` returns: it also knows its environment and requirements, which
+    `audit(model, sol)` reads (the outside option is the Parameter "outside_option")."""
+
+    environment: MechanismEnvironment
+    requirements: dict
+
+    def outside_option(self) -> dict:
+        """{agent: its types' outside options} as this (possibly bound) model holds them now."""
+        stacked, start, out = self.value_of("outside_option"), 0, {}
+        for a, k in zip(self.environment.agents, self.environment.sizes):
+            out[a], start = stacked[start:start + k], start + k
+        return out
+
+
 def mechanism_design(env: MechanismEnvironment, objective="revenue", *, ic: str = "bayesian",
                      ir: str | None = "interim", outside_option=0.0, budget: str | None = None,
-                     ic_margin=0.0, name: str = "mechanism_design") -> Model:
+                     ic_margin=0.0, name: str = "mechanism_design") -> MechanismModel:
     """The designer's LP over direct mechanisms in `env`, an om.Model (maximise).
 
     objective: "revenue" (expected payments), "welfare" (expected sum of the agents' values of the
@@ -118,15 +136,28 @@ def mechanism_design(env: MechanismEnvironment, objective="revenue", *, ic: str 
     "no_subsidies" | "balanced"; ic_margin: the right-hand side of the IC rows (truth must beat
     each report by this much; a number or one value per row). Outputs: sol["allocation"],
     sol["payment"], sol["revenue"], sol["welfare"]; prices of the families "ic", "ir", "lottery" (and "budget").
+
+    The outside option is the model's Parameter "outside_option" (every agent's types stacked in
+    agent order; `bind`/`set` take any form `outside_option` takes), so a sweep over it re-solves
+    the one compiled problem: `[m.bind(outside_option=v).solve() for v in grid]`.
     """
     if not isinstance(env, MechanismEnvironment):
         raise InputError(f"env: expected a MechanismEnvironment, got {type(env).__name__}")
     P, O, n = env.n_profiles, len(env.outcomes), len(env.agents)
-    m = Model(name, sense="max", description=f"finite mechanism design: ic={ic}, ir={ir}, budget={budget}")
+    m = MechanismModel(name, sense="max", description=f"finite mechanism design: ic={ic}, ir={ir}, budget={budget}")
     x = m.variable("allocation", (P, O), index=(env.profiles, env.outcomes), nonneg=True)
     agent_index = pd.Index(env.agents, name="agent")
     t = m.variable("payment", (P, n), index=(env.profiles, agent_index))
-    m.constrain_all(requirement_families(env, x, t, ic=ic, ir=ir, outside_option=outside_option, budget=budget,
+    type_index = pd.MultiIndex.from_tuples([(a, k) for a in env.agents for k in env.types[a]], names=["agent", "type"])
+
+    def stacked(value) -> np.ndarray:
+        if not isinstance(value, Mapping | cp.Expression) and np.ndim(value) == 1 and n > 1 \
+                and np.size(value) == sum(env.sizes):  # already stacked (as `value_of` returns it)
+            value = dict(zip(env.agents, np.split(np.asarray(value, dtype=float), np.cumsum(env.sizes)[:-1])))
+        return np.concatenate(outside_options(env, value))
+
+    outside = m.parameter("outside_option", outside_option, index=type_index, validate=stacked)
+    m.constrain_all(requirement_families(env, x, t, ic=ic, ir=ir, outside_option=outside, budget=budget,
                                           ic_floor=ic_margin))
     q = env.prior_flat
     welfare_weights = sum(env.value[a] for a in env.agents)
@@ -142,8 +173,8 @@ def mechanism_design(env: MechanismEnvironment, objective="revenue", *, ic: str 
         m.maximize(np.ravel(q[:, None] * C) @ _vec(x))
     m.output("revenue", lambda sol: float(q @ sol["payment"].to_numpy().sum(axis=1)))
     m.output("welfare", lambda sol: float(np.sum(q[:, None] * welfare_weights * sol["allocation"].to_numpy())))
-    m.environment = env  # for audit(m, sol)
-    m.requirements = {"ic": ic, "ir": ir, "outside_option": outside_option, "budget": budget}
+    m.environment = env
+    m.requirements = {"ic": ic, "ir": ir, "budget": budget}
     return m
 
 

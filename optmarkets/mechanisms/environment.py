@@ -21,7 +21,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..builders.mechanisms import profile_map
+from ..builders.incentives import profile_map
 from ..core.errors import InputError
 from ..core.tolerances import PROB_TOL
 from ..core.validate import probabilities

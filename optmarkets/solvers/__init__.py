@@ -9,8 +9,11 @@ from __future__ import annotations
 import sys
 
 from ..core import seam as _seam
+from .exact import ExactCertificate, exact, rational
 from .execute import Outcome, execute
 from .highs import HighsSession, StandardForm, highs_option_values
+from .iis import Conflict, explain_infeasible
+from .ranging import price_ranges
 from .registry import (
     DEFAULT_SOLVER,
     Backend,
@@ -33,14 +36,20 @@ _seam.plug(sys.modules[__name__])  # type: ignore[arg-type]
 __all__ = [
     "DEFAULT_SOLVER",
     "Backend",
+    "Conflict",
+    "ExactCertificate",
     "HighsSession",
     "Outcome",
     "StandardForm",
     "available",
+    "exact",
     "execute",
+    "explain_infeasible",
     "get",
     "highs_option_values",
     "milp_solvers",
+    "price_ranges",
+    "rational",
     "register",
     "registered",
     "silence_highs_banner",

@@ -11,10 +11,11 @@ import time
 from dataclasses import dataclass
 
 import cvxpy as cp
+import numpy as np
 
-from ..core.errors import InputError, SolverFailedError
+from ..core.errors import InputError, OptmarketsError, SolverFailedError
 from . import cvxpy_internals as internals
-from .highs import HighsSession
+from .highs import HighsSession, solve_cold
 from .registry import Backend, silence_highs_banner
 
 
@@ -32,20 +33,36 @@ class Outcome:
 
 def execute(problem: cp.Problem, backend: Backend, options: dict, *, model: str, verbose: bool = False,
             warm: HighsSession | None = None) -> Outcome:
-    """Solve `problem` with `backend`; `warm`, a HiGHS session, re-solves an LP from its anchor basis."""
+    """Solve `problem` with `backend`; `warm`, a HiGHS session, re-solves an LP from its anchor basis.
+
+    cvxpy builds the solver's data (DPP: no recompilation) and unpacks the result; in between, HiGHS
+    LPs are solved scaled to magnitude one and unscaled exactly (`solvers.scaling`), and the other
+    solvers get their absolute tolerances relative to the data's magnitude (`Backend.absolute`).
+    No exception of cvxpy, numpy or a solver leaves: each becomes a typed error.
+    """
     if not verbose:
         silence_highs_banner()
     start = time.perf_counter()
     try:
-        if warm is not None:
-            _solve_warm(problem, options, warm)
+        highs = backend.cvxpy_name == cp.HIGHS
+        data, chain, inverse = internals.solver_data(problem, backend.cvxpy_name, None if highs else options)
+        compile_seconds = time.perf_counter() - start
+        if highs and internals.solving_chain_solver(chain) == cp.HIGHS:
+            results = warm.solve(data, options) if warm is not None else solve_cold(data, options, verbose=verbose)
         else:
-            problem.solve(solver=backend.cvxpy_name, verbose=verbose, warm_start=False, **options)
+            opts = relative_tolerances(backend, options, data)
+            results = internals.solve_via_data(chain, problem, data, opts, verbose)
+        internals.unpack(problem, results, chain, inverse, compile_seconds)
+    except OptmarketsError:
+        raise
+    except cp.DCPError as exc:
+        raise InputError(f"model '{model}' is not convex as written: {exc}") from None
     except cp.SolverError as exc:
         raise SolverFailedError(model, backend.name, "solver_error",
                                 f"{exc}; try another solver or a looser tol") from None
-    except cp.DCPError as exc:
-        raise InputError(f"model '{model}' is not convex as written: {exc}") from None
+    except Exception as exc:  # a solver's own exception never leaves the solve path
+        raise SolverFailedError(model, backend.name, "solver_error",
+                                f"{type(exc).__name__}: {exc}; try another solver or a looser tol") from None
     wall = time.perf_counter() - start
     stats = problem.solver_stats
     value = problem.value
@@ -56,14 +73,29 @@ def execute(problem: cp.Problem, backend: Backend, options: dict, *, model: str,
         wall_seconds=wall, program=internals.compiled_program(problem))
 
 
-def _solve_warm(problem: cp.Problem, options: dict, session: HighsSession) -> None:
-    # cvxpy builds HiGHS's data (DPP: no recompilation) and unpacks the result; the solve in
-    # between updates one persistent HiGHS instance and starts from the anchor basis.
-    start = time.perf_counter()
-    data, chain, inverse = internals.solver_data(problem, cp.HIGHS)
-    if internals.solving_chain_solver(chain) != cp.HIGHS:
-        raise cp.SolverError(f"warm start: the solving chain ends in {internals.solving_chain_solver(chain)}, "
-                             "not HiGHS")
-    compile_seconds = time.perf_counter() - start
-    results = session.solve(data, options)
-    internals.unpack(problem, results, chain, inverse, compile_seconds)
+def data_magnitude(data: dict) -> float:
+    """The magnitude of a conic program's data: the smaller of max |c| and max |b| (nonzero ones), capped at 1.
+
+    Interior-point and first-order solvers stop on absolute residuals (gap, feasibility) next to
+    relative ones; on data of magnitude 1e-8 an absolute 1e-8 is met by any point. Multiplying the
+    absolute tolerances by this magnitude makes them relative; it never loosens them.
+    """
+    mags = []
+    for key in ("c", "b"):
+        arr = data.get(key)
+        if arr is not None and np.size(arr):
+            m = float(np.max(np.abs(np.asarray(arr, float))))
+            if np.isfinite(m) and m > 0:
+                mags.append(m)
+    return min([1.0, *mags])
+
+
+def relative_tolerances(backend: Backend, options: dict, data: dict) -> dict:
+    """`options` with the backend's absolute tolerances multiplied by the data's magnitude."""
+    if not backend.absolute:
+        return dict(options)
+    scale = data_magnitude(data)
+    if scale >= 1.0:
+        return dict(options)
+    return {k: (v * scale if k in backend.absolute and isinstance(v, int | float) else v) for k, v in options.items()}
+

@@ -24,6 +24,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from ..core.errors import InputError
+from .scaling import equilibrate
+
 
 class HighsSession:
     """One persistent HiGHS instance for re-solving a compiled LP whose data change."""
@@ -44,7 +47,8 @@ class HighsSession:
         """Solve cvxpy's HiGHS data; return the results dict cvxpy's HIGHS.invert expects."""
         import highspy
 
-        lp = StandardForm.of(data)
+        scaling = equilibrate(StandardForm.of(data))
+        lp = scaling.apply(StandardForm.of(data))
         options = highs_option_values(options)
         held = self._lp
         if self.highs is None or held is None or options != self._options or not lp.same_matrix_and_bounds(held):
@@ -74,16 +78,53 @@ class HighsSession:
             results["dual_ray"] = h.getDualRay()
         if status == highspy.HighsModelStatus.kOptimal and self.anchor is None:
             self.anchor = results["basis"]
-        return results
+        return scaling.unscale(results)
 
     def _load(self, highspy: Any, lp: StandardForm, options: dict) -> None:
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
-        for name, value in options.items():
-            if h.setOptionValue(name, value) == highspy.HighsStatus.kError:
-                raise ValueError(f"HiGHS rejected option {name}={value!r}")
+        set_options(h, options)
         h.passModel(lp.highs_lp())
         self.highs, self.anchor = h, None
+
+
+def set_options(h: Any, options: dict) -> None:
+    """Set HiGHS options on `h`; a value HiGHS rejects is an InputError naming the option."""
+    import highspy
+
+    for name, value in options.items():
+        try:
+            status = h.setOptionValue(name, value)
+        except (TypeError, ValueError, RuntimeError) as exc:
+            raise InputError(f"{name}: HiGHS rejected the value {value!r} ({exc})") from None
+        if status == highspy.HighsStatus.kError:
+            raise InputError(f"{name}: HiGHS rejected the value {value!r} (unknown option, wrong type or out of range)")
+
+
+def solve_cold(data: dict, options: dict, *, verbose: bool = False) -> dict:
+    """Solve cvxpy's HiGHS data once, scaled to magnitude one (`solvers.scaling`) and unscaled exactly;
+    return the results dict cvxpy's HIGHS.invert expects."""
+    import highspy
+
+    original = StandardForm.of(data)
+    scaling = equilibrate(original)
+    lp = scaling.apply(original)
+    options = highs_option_values(options)
+    write_model = options.pop("write_model_file", None)  # as cvxpy does: write the model as given
+    h: Any = highspy.Highs()
+    h.setOptionValue("output_flag", bool(verbose))
+    set_options(h, options)
+    if write_model:
+        h.passModel(original.highs_lp())
+        h.writeModel(str(write_model))
+    h.passModel(lp.highs_lp())
+    h.run()
+    status = h.getModelStatus()
+    results = {"solution": h.getSolution(), "basis": h.getBasis(), "info": h.getInfo(),
+               "model_status": status.name, "run_time": h.getRunTime()}
+    if status == highspy.HighsModelStatus.kInfeasible:
+        results["dual_ray"] = h.getDualRay()
+    return scaling.unscale(results)
 
 
 @dataclass

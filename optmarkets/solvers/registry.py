@@ -8,13 +8,15 @@ its prices.
 
 from __future__ import annotations
 
+import functools
+import math
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.errors import CapabilityError, UnknownSolverError
+from ..core.errors import CapabilityError, InputError, UnknownSolverError
 
 DEFAULT_SOLVER = "HIGHS"
 
@@ -32,6 +34,12 @@ class Backend:
     tolerance_options: Callable[[float], dict] = field(repr=False, default=lambda tol: {})
     #: options always passed (e.g. iteration caps raised for accuracy)
     defaults: dict = field(default_factory=dict, repr=False)
+    #: absolute tolerance options, multiplied by the data's magnitude at solve time (`execute`)
+    absolute: tuple[str, ...] = field(default=(), repr=False)
+    #: the option names the solver documents (None: not checked, the solver is not installed here)
+    option_names: Callable[[], frozenset[str]] | None = field(default=None, repr=False)
+    #: options holding a dict of further options, and the names allowed in it
+    nested: Mapping[str, Callable[[], frozenset[str]]] = field(default_factory=dict, repr=False)
 
     @property
     def installed(self) -> bool:
@@ -40,10 +48,16 @@ class Backend:
         return self.cvxpy_name in installed_solvers()
 
     def options(self, tol: float | None = None, **overrides: Any) -> dict:
+        """The backend's defaults, `tol` translated, then `overrides`, each option name and value checked."""
+        check_options(self, overrides)
         opts = dict(self.defaults)
         if tol is not None:
             opts.update(self.tolerance_options(tol))
-        opts.update(overrides)
+        for name, value in overrides.items():  # nested dicts (highs_options, scipy_options) merge
+            if name in self.nested and isinstance(opts.get(name), dict) and isinstance(value, Mapping):
+                opts[name] = {**opts[name], **value}
+            else:
+                opts[name] = value
         return opts
 
 
@@ -56,6 +70,128 @@ def _highs_tol(tol: float) -> dict:
     }
 
 
+# ---------------------------------------------------------------------------------------------- options
+@functools.lru_cache(maxsize=1)
+def _highs_names() -> frozenset[str]:
+    """Every option name HiGHS documents (`HighsOptions`), plus the advanced ones `setOptionValue` takes."""
+    try:
+        import highspy
+    except ImportError:
+        return frozenset()
+    names = {a for a in dir(highspy.HighsOptions()) if not a.startswith("_")}
+    return frozenset(names | {"mip_feasibility_tolerance", "highs_options", "verbose"})
+
+
+def _highs_known(name: str) -> bool:
+    if name in _highs_names():
+        return True
+    try:
+        import highspy
+    except ImportError:
+        return False
+    silence_highs_banner()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return bool(h.getOptionType(name)[0] == highspy.HighsStatus.kOk)
+
+
+class _HighsNames(frozenset):
+    """HiGHS's option names: membership asks HiGHS itself (it also takes undocumented advanced options)."""
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and _highs_known(name)
+
+
+def _highs_all() -> frozenset[str]:
+    return _HighsNames(_highs_names())
+
+
+def _clarabel_names() -> frozenset[str]:
+    try:
+        import clarabel
+    except ImportError:
+        return frozenset()
+    return frozenset({a for a in dir(clarabel.DefaultSettings()) if not a.startswith("_")}
+                     | {"use_quad_obj", "accept_unknown"})
+
+
+_ECOS = frozenset({"feastol", "abstol", "reltol", "feastol_inacc", "abstol_inacc", "reltol_inacc", "max_iters",
+                   "nitref", "verbose"})
+_SCS = frozenset({"max_iters", "eps_abs", "eps_rel", "eps_infeas", "alpha", "scale", "adaptive_scale", "normalize",
+                  "rho_x", "acceleration_lookback", "acceleration_interval", "time_limit_secs", "write_data_filename",
+                  "log_csv_filename", "use_indirect", "gpu", "mkl", "verbose", "warm_start", "use_quad_obj"})
+_SCIPY_NESTED = frozenset({"method", "maxiter", "disp", "presolve", "time_limit", "dual_feasibility_tolerance",
+                           "primal_feasibility_tolerance", "ipm_optimality_tolerance", "mip_rel_gap", "node_limit",
+                           "simplex_dual_edge_weight_strategy", "autoscale", "tol", "rr", "rr_method"})
+
+#: Fragments of option names that are numeric tolerances or limits (what `safe_options` lets through).
+_TOLERANCE_WORDS = ("tol", "eps", "gap")
+_LIMIT_WORDS = ("time_limit", "timelimit", "max_iter", "maxiter", "iteration_limit", "node_limit", "max_nodes")
+
+
+def _kind(name: str) -> str | None:
+    low = name.lower()
+    if "file" in low:
+        return "path"
+    if any(w in low for w in _LIMIT_WORDS):
+        return "limit"
+    if any(w in low for w in _TOLERANCE_WORDS):
+        return "tolerance"
+    return None
+
+
+def _check_value(backend: str, name: str, value: Any) -> None:
+    kind = _kind(name)
+    if kind not in ("tolerance", "limit"):
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(f"{name}: option of {backend} must be a number, got {value!r}")
+    low = name.lower()
+    zero_ok = "gap" in low or (kind == "limit" and "time" not in low)  # mip_rel_gap=0, max_iter=0 mean something
+    if math.isnan(value) or value < 0 or (value == 0 and not zero_ok) or (kind == "tolerance" and math.isinf(value)):
+        need = "finite" if kind == "tolerance" else ""
+        need = f"a {need} {'non-negative' if zero_ok else 'positive'} number".replace("  ", " ")
+        raise InputError(f"{name}: option of {backend} must be {need}, got {value!r}")
+
+
+def check_options(backend: Backend, options: Mapping[str, Any]) -> None:
+    """Each option a name `backend` documents and, for tolerances and limits, a positive number;
+    otherwise an InputError naming the option and the backend."""
+    for name, value in options.items():
+        if not isinstance(name, str):
+            raise InputError(f"options: option names must be strings, got {name!r}")
+        if backend.option_names is not None and name not in backend.option_names() and name not in backend.nested:
+            raise InputError(f"{name}: not an option of {backend.name}; see its documentation "
+                             f"(tol= sets its tolerances)")
+        if name in backend.nested:
+            if not isinstance(value, Mapping):
+                raise InputError(f"{name}: option of {backend.name} must be a dict of options, got {value!r}")
+            allowed = backend.nested[name]()
+            for inner, v in value.items():
+                if not isinstance(inner, str) or inner not in allowed:
+                    raise InputError(f"{name}[{inner!r}]: not an option of {backend.name}")
+                _check_value(backend.name, inner, v)
+            continue
+        _check_value(backend.name, name, value)
+
+
+def safe_options(backend: str | Backend, options: Mapping[str, Any]) -> dict:
+    """`options` checked for use from a data file (instance files): only numeric tolerances and limits,
+    never a path or any other option; an InputError names the first one that is not."""
+    b = backend if isinstance(backend, Backend) else get(backend)
+    if not isinstance(options, Mapping):
+        raise InputError(f"options: expected a table of solver options, got {type(options).__name__}")
+    check_options(b, options)
+    flat: list[tuple[str, Any]] = []
+    for name, value in options.items():
+        flat.extend(value.items() if name in b.nested and isinstance(value, Mapping) else [(name, value)])
+    for name, value in flat:
+        if _kind(name) not in ("tolerance", "limit") or isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(f"{name}: only numeric tolerances and limits may come from a file "
+                             f"(no paths, no other {b.name} options)")
+    return dict(options)
+
+
 _REGISTRY: dict[str, Backend] = {}
 
 
@@ -65,29 +201,34 @@ def register(backend: Backend) -> Backend:
     return backend
 
 
+_HIGHS_OPTIONS: dict[str, Any] = {"option_names": _highs_all, "nested": {"highs_options": _highs_all}}
+
 for _backend in (
-    Backend("HIGHS", "HIGHS", duals=True, integers=True, accuracy="vertex", tolerance_options=_highs_tol),
+    Backend("HIGHS", "HIGHS", duals=True, integers=True, accuracy="vertex", tolerance_options=_highs_tol,
+            **_HIGHS_OPTIONS),
     # HiGHS's interior point with crossover: vertex duals still, often faster on large dense LPs
     Backend("HIGHS_IPM", "HIGHS", duals=True, integers=False, accuracy="vertex", tolerance_options=_highs_tol,
-            defaults={"highs_options": {"solver": "ipm", "run_crossover": "on"}}),
+            defaults={"highs_options": {"solver": "ipm", "run_crossover": "on"}}, **_HIGHS_OPTIONS),
     Backend(
         "CLARABEL", "CLARABEL", duals=True, integers=False, accuracy="interior",
         tolerance_options=lambda tol: {"tol_gap_abs": tol, "tol_gap_rel": tol, "tol_feas": tol},
+        absolute=("tol_gap_abs", "tol_feas"), option_names=_clarabel_names,
     ),
     Backend(
         "ECOS", "ECOS", duals=True, integers=False, accuracy="interior",
         tolerance_options=lambda tol: {"abstol": tol, "reltol": tol, "feastol": tol},
-        defaults={"max_iters": 500},
+        defaults={"max_iters": 500}, absolute=("abstol", "feastol"), option_names=lambda: _ECOS,
     ),
     Backend(
         "SCS", "SCS", duals=True, integers=False, accuracy="first-order",
         tolerance_options=lambda tol: {"eps_abs": tol, "eps_rel": tol},
-        defaults={"max_iters": 200_000},
+        defaults={"max_iters": 200_000}, absolute=("eps_abs",), option_names=lambda: _SCS,
     ),
     Backend(
         "SCIPY", "SCIPY", duals=True, integers=True, accuracy="vertex",
         tolerance_options=lambda tol: {"scipy_options": {"primal_feasibility_tolerance": tol,
                                                          "dual_feasibility_tolerance": tol}},
+        option_names=lambda: frozenset(), nested={"scipy_options": lambda: _SCIPY_NESTED},
     ),
     Backend("GLPK", "GLPK", duals=True, integers=False, accuracy="vertex"),
     Backend("GLPK_MI", "GLPK_MI", duals=False, integers=True, accuracy="vertex"),
@@ -111,7 +252,10 @@ def registered() -> dict[str, Backend]:
 
 def get(name: str | None, *, integers: bool = False) -> Backend:
     """The backend for `name` (default HiGHS), checked to be installed and able to handle the model."""
-    key = (name or DEFAULT_SOLVER).upper()
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise UnknownSolverError(f"solver: expected the name of a backend, got {name!r}; "
+                                 f"available: {', '.join(available())}")
+    key = (name or DEFAULT_SOLVER).strip().upper()
     backend = _REGISTRY.get(key)
     if backend is None:
         raise UnknownSolverError(f"solver: unknown solver '{name}'; available: {', '.join(available())}")

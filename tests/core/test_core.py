@@ -92,7 +92,7 @@ def test_best_of_candidates_picks_the_best_program_and_reports_every_value():
 def test_solver_defaults_apply_unless_the_caller_overrides():
     m = _lp()
     m.solver_defaults = {"HIGHS": {"nonsense_option_for_highs": 1}}
-    with pytest.raises(Exception):  # the default reaches the solver
+    with pytest.raises(om.InputError, match="nonsense_option_for_highs"):  # the default reaches the solver
         m.solve()
     m.solver_defaults = {"HIGHS": {"tol": 1e-9}}
     assert m.solve().value == pytest.approx(1.0)

@@ -11,13 +11,35 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ...core.errors import InputError
 from .config import REFERENCE, SHIFT
 
 
 def load(path: str | Path) -> pd.DataFrame:
-    """Records from a JSONL file, one row each (nested dicts kept as dicts)."""
-    with open(path) as fh:
-        return pd.DataFrame([json.loads(line) for line in fh if line.strip()])
+    """Records from a JSONL file, one row each (nested dicts kept as dicts); an InputError if it has none."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise InputError(f"summarize: no file '{path}'") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"summarize: cannot read '{path}': {exc}") from None
+    rows = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            if number == len(text.splitlines()) and not text.endswith("\n"):
+                break  # a last record cut short by an interrupted run
+            raise InputError(f"summarize: line {number} of '{path}' is not JSON") from None
+        if not isinstance(rec, dict) or not {"instance", "solver", "tier", "success"} <= set(rec):
+            raise InputError(f"summarize: line {number} of '{path}' is not a benchmark record")
+        rows.append(rec)
+    if not rows:
+        raise InputError(f"summarize: '{path}' has no benchmark records")
+    return pd.DataFrame(rows)
 
 
 def _frame(records) -> pd.DataFrame:
@@ -73,7 +95,10 @@ def performance_profile(records, taus=None) -> pd.DataFrame:
 
 def plot_profiles(records, path: str | Path) -> Path:
     """One Dolan–Moré panel per tier (log2 tau), saved to `path`."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise InputError('the performance-profile figure needs matplotlib: pip install "optmarkets[bench]"') from None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

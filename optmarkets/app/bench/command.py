@@ -1,38 +1,42 @@
-"""`optmarkets bench ...`: the command-line front end of the benchmark harness."""
+"""`optmarkets bench ...`: the command-line front end of the benchmark harness.
+
+The arguments are declared in `optmarkets.app.cli` (so that `optmarkets bench --help` imports no
+model code); `add_arguments` adds the same ones to another parser.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+from pathlib import Path
 
-import pandas as pd
-
-from ... import solvers as backends
-from .analysis import load, report
+from ...core.errors import InputError
+from ..cli import _bench_arguments as add_arguments
+from ..cli import check_out
 from .config import TIERS, BenchConfig
-from .problems import families, family
-from .runner import run
+
+__all__ = ["add_arguments", "main", "require"]
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("config", nargs="?", default=None,
-                        help="TOML config, or a preset name in ./benchmarks (e.g. smoke); default: smoke sizes")
-    parser.add_argument("--solvers", default=None,
-                        help="comma-separated backends, or 'all' installed ones (default: the config's)")
-    parser.add_argument("--families", default=None,
-                        help="comma-separated family[:size+size], e.g. glp_platform:25+50")
-    parser.add_argument("--tiers", default=None, help="comma-separated tier names (low, medium, high) or tolerances")
-    parser.add_argument("--seeds", default=None, help="comma-separated seeds")
-    parser.add_argument("--time-limit", type=float, default=None, help="seconds per solve")
-    parser.add_argument("--repeat", type=int, default=None, help="cold solves per record, fastest kept")
-    parser.add_argument("--out", default="bench-results.jsonl", help="JSONL output (default bench-results.jsonl)")
-    parser.add_argument("--report", default=None, help="folder for report.md, CSVs and the profile figure")
-    parser.add_argument("--summarize", default=None, metavar="JSONL", help="only report on an existing file")
-    parser.add_argument("--list", action="store_true", help="list the problem families and solvers")
-    parser.add_argument("--no-progress", action="store_true")
+def require(module: str, what: str, extra: str) -> None:
+    """An optional dependency, checked before any work: a one-line InputError naming the extra."""
+    if importlib.util.find_spec(module) is None:
+        raise InputError(f'{what} needs {module}, which is not installed: pip install "optmarkets[{extra}]"')
 
 
 def main(args: argparse.Namespace) -> int:
     """`optmarkets bench ...`."""
+    import pandas as pd
+
+    from ... import solvers as backends
+    from .analysis import load, report
+    from .problems import families, family
+    from .runner import run
+
+    if args.report is not None:
+        require("matplotlib", "bench --report", "bench")
+        if Path(args.report).exists() and not Path(args.report).is_dir():
+            raise InputError(f"report: '{args.report}' is a file, not a folder")
     if args.list:
         rows = [dict(family=f.name, available=f.available, needs=f.needs, sizes=list(f.sizes),
                      smoke=list(f.smoke_sizes), description=f.description)
@@ -43,6 +47,7 @@ def main(args: argparse.Namespace) -> int:
     if args.summarize:
         print(report(load(args.summarize), args.report))
         return 0
+    out = check_out(args.out)
     cfg = BenchConfig.load(args.config)
     if args.solvers:
         cfg.solvers = args.solvers.split(",")
@@ -50,16 +55,35 @@ def main(args: argparse.Namespace) -> int:
         cfg.families = {}
         for item in args.families.split(","):
             name, _, sizes = item.partition(":")
-            cfg.families[name] = [int(s) for s in sizes.split("+")] if sizes else list(family(name).smoke_sizes)
+            cfg.families[name] = (_integers(sizes, "families", sep="+") if sizes
+                                  else list(family(name).smoke_sizes))
     if args.tiers:
-        cfg.tiers = {t: TIERS[t] if t in TIERS else float(t) for t in args.tiers.split(",")}
+        cfg.tiers = {}
+        for t in args.tiers.split(","):
+            cfg.tiers[t] = TIERS[t] if t in TIERS else _number(t, "tiers")
     if args.seeds:
-        cfg.seeds = [int(s) for s in args.seeds.split(",")]
+        cfg.seeds = _integers(args.seeds, "seeds")
     if args.time_limit is not None:
         cfg.time_limit = args.time_limit
     if args.repeat is not None:
         cfg.repeat = args.repeat
-    records = run(cfg, out=args.out, progress=False if args.no_progress else None)
+    cfg = BenchConfig.load(cfg)  # the command line's values are checked like a file's
+    records = run(cfg, out=out, progress=False if args.no_progress else None)
     print(report(records, args.report))
-    print(f"\n{len(records)} records written to {args.out}")
+    print(f"\n{len(records)} records in {out}" + (f" ({records.resumed} kept from an earlier run)"
+                                                   if getattr(records, "resumed", 0) else ""))
     return 0
+
+
+def _integers(text: str, what: str, sep: str = ",") -> list[int]:
+    try:
+        return [int(s) for s in text.split(sep)]
+    except ValueError:
+        raise InputError(f"{what}: expected whole numbers separated by '{sep}', got {text!r}") from None
+
+
+def _number(text: str, what: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(f"{what}: {text!r} is neither a tier name ({', '.join(TIERS)}) nor a tolerance") from None

@@ -31,32 +31,38 @@ class BenchConfig:
     raw_highs: bool = True
 
     @classmethod
-    def load(cls, source: str | Path | dict | None) -> BenchConfig:
-        """From a TOML file, a preset name in ./benchmarks (e.g. "smoke"), a dict, or None (defaults)."""
+    def load(cls, source: str | Path | dict | BenchConfig | None) -> BenchConfig:
+        """From a TOML file, a preset name in ./benchmarks (e.g. "smoke"), a dict, or None (defaults).
+
+        A config is data: every key and value is checked (an InputError naming the field), and none
+        of them names a file.
+        """
         if source is None:
             return cls()
-        if isinstance(source, dict):
+        if isinstance(source, BenchConfig):
+            data = {k: getattr(source, k) for k in cls.__dataclass_fields__}
+        elif isinstance(source, dict):
             data = dict(source)
-        else:
+        elif isinstance(source, str | Path):
             path = Path(source)
-            if not path.exists():
+            if not path.is_file():
                 path = Path("benchmarks") / f"{source}.toml"
-            if not path.exists():
+            if not path.is_file():
                 presets = sorted(p.stem for p in Path("benchmarks").glob("*.toml"))
                 raise InputError(f"config: no file '{source}' and no preset benchmarks/{source}.toml; "
                                  f"presets here: {presets}")
-            data = tomllib.loads(path.read_text())
+            try:
+                data = tomllib.loads(path.read_text())
+            except (OSError, UnicodeDecodeError) as exc:
+                raise InputError(f"config: cannot read {path}: {exc}") from None
+            except tomllib.TOMLDecodeError as exc:
+                raise InputError(f"config: {path.name} is not valid TOML: {exc}") from None
+        else:
+            raise InputError(f"config: expected a file, a preset name or a dict, got {type(source).__name__}")
         unknown = set(data) - set(cls.__dataclass_fields__)
         if unknown:
             raise InputError(f"config: unknown keys {sorted(unknown)}; known: {sorted(cls.__dataclass_fields__)}")
-        cfg = cls(**data)
-        cfg.tiers = {k: float(v) for k, v in cfg.tiers.items()}
-        for name, tol in cfg.tiers.items():
-            if not tol > 0:
-                raise InputError(f"tiers: tolerance of '{name}' must be positive, got {tol}")
-        if cfg.time_limit <= 0:
-            raise InputError(f"time_limit: must be positive, got {cfg.time_limit}")
-        return cfg
+        return cls(**_checked(data))
 
     def plan(self) -> list[tuple[ProblemFamily, int, int]]:
         """(family, size, seed) for every instance; families whose model is absent are skipped."""
@@ -73,12 +79,61 @@ class BenchConfig:
         return out
 
     def solver_names(self) -> list[str]:
+        chosen: list[str]
         if self.solvers == "all" or self.solvers == ["all"]:
             chosen = backends.available()
+        elif isinstance(self.solvers, list) and self.solvers:
+            chosen = self.solvers
         else:
-            chosen = self.solvers or [s for s in (REFERENCE, "CLARABEL") if s in backends.available()]
+            chosen = [s for s in (REFERENCE, "CLARABEL") if s in backends.available()]
         names = [backends.get(s).name for s in chosen]
         return sorted(dict.fromkeys(names), key=lambda s: s != REFERENCE)  # the reference first
+
+
+def _checked(data: dict) -> dict:
+    """The config's values, each of the right kind, or an InputError naming the field."""
+    out = dict(data)
+    fams = data.get("families")
+    if fams is not None:
+        if not isinstance(fams, dict) or not all(isinstance(k, str) for k in fams):
+            raise InputError(f"families: expected a table name -> sizes, got {fams!r}")
+        out["families"] = {name: _whole(sizes, f"families.{name}", positive=True) for name, sizes in fams.items()}
+    solvers = data.get("solvers")
+    if solvers is not None and solvers != "all" and (
+            not isinstance(solvers, list) or not all(isinstance(s, str) and s for s in solvers)):
+        raise InputError(f"solvers: expected a list of solver names or 'all', got {solvers!r}")
+    if "tiers" in data:
+        tiers = data["tiers"]
+        if not isinstance(tiers, dict) or not tiers:
+            raise InputError(f"tiers: expected a table name -> tolerance, got {tiers!r}")
+        out["tiers"] = {}
+        for name, tol in tiers.items():
+            if isinstance(tol, bool) or not isinstance(tol, int | float) or not 0 < tol < 1:
+                raise InputError(f"tiers: tolerance of '{name}' must be a number in (0, 1), got {tol!r}")
+            out["tiers"][str(name)] = float(tol)
+    if "seeds" in data:
+        out["seeds"] = _whole(data["seeds"], "seeds")
+    if "time_limit" in data:
+        limit = data["time_limit"]
+        if isinstance(limit, bool) or not isinstance(limit, int | float) or not 0 < limit < float("inf"):
+            raise InputError(f"time_limit: must be a positive number of seconds, got {limit!r}")
+        out["time_limit"] = float(limit)
+    if "repeat" in data:
+        repeat = data["repeat"]
+        if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
+            raise InputError(f"repeat: must be a whole number >= 1, got {repeat!r}")
+    if "raw_highs" in data and not isinstance(data["raw_highs"], bool):
+        raise InputError(f"raw_highs: must be true or false, got {data['raw_highs']!r}")
+    return out
+
+
+def _whole(values, what: str, positive: bool = False) -> list[int]:
+    if (not isinstance(values, list) or not values
+            or not all(isinstance(v, int) and not isinstance(v, bool) and (v > 0 or (not positive and v >= 0))
+                       for v in values)):
+        kind = "positive" if positive else "non-negative"
+        raise InputError(f"{what}: expected a non-empty list of {kind} whole numbers, got {values!r}")
+    return [int(v) for v in values]
 
 
 def solver_options(solver: str, tol: float | None, time_limit: float | None) -> dict:

@@ -55,7 +55,7 @@ class ProblemFamily:
     @property
     def available(self) -> bool:
         """The model API the family needs ("Class" or "Class.method") exists in this installation."""
-        obj = optmarkets
+        obj: object = optmarkets
         for part in self.needs.split("."):
             obj = getattr(obj, part, None)
             if obj is None:

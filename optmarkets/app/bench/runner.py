@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ... import solvers as backends
+from ...core.errors import InputError
 from ...core.model import Model
 from ...solvers import StandardForm, highs_option_values
 from ...solvers.cvxpy_internals import solver_data
@@ -40,36 +41,96 @@ RECORD_KEYS = (
 )
 
 
+class Records(list):
+    """The records of a run (a list of dicts); `resumed` of them were read back from the `out` file."""
+
+    resumed: int = 0
+
+
 def run(config: BenchConfig | str | Path | dict | None = None, *, out: str | Path | None = None,
-        progress: bool | None = None) -> list[dict]:
-    """Run the benchmark; return the records and, if `out` is given, write them there as JSONL."""
-    cfg = config if isinstance(config, BenchConfig) else BenchConfig.load(config)
+        progress: bool | None = None, resume: bool = True) -> Records:
+    """Run the benchmark; return the records and, if `out` is given, append them there as JSONL.
+
+    An existing `out` file is resumed (resume=True): its records are kept, those of this plan are
+    returned with the new ones, and only the missing (instance, solver, tier, tol) records are run.
+    Every record is written and flushed as soon as it is made, so an interrupted run loses only the
+    record in progress. resume=False starts the file afresh.
+    """
+    cfg = BenchConfig.load(config)
     plan, solvers = cfg.plan(), cfg.solver_names()
+    done = existing_records(out) if out is not None and resume else {}
     env = environment()
-    bar = Progress(len(plan) * len(solvers) * len(cfg.tiers), "bench", enabled=progress)
-    records = []
-    sink = open(out, "w") if out else None  # noqa: SIM115 - records are streamed as they come
+    total = len(plan) * len(solvers) * len(cfg.tiers)
+    bar = Progress(total, "bench", enabled=progress)
+    records = Records()
+    sink = open(out, "a" if resume else "w") if out else None  # noqa: SIM115 - records are streamed as they come
     try:
         for fam, size, seed in plan:
-            ref = _reference(fam, size, seed, cfg)
+            name = f"{fam.name}/n={size}/seed={seed}"
+            keys = {(tier, solver): (name, solver, tier, float(tol))
+                    for tier, tol in cfg.tiers.items() for solver in solvers}
+            ref = None if all(k in done for k in keys.values()) else _reference(fam, size, seed, cfg)
             for tier, tol in cfg.tiers.items():
-                raw = (None, None)
-                if cfg.raw_highs and REFERENCE not in solvers:
-                    raw = raw_highs(ref.model, solver_options(REFERENCE, tol, cfg.time_limit), repeat=cfg.repeat)
+                raw: tuple[float | None, int | None] = (None, None)
                 for solver in solvers:  # the reference first: its records measure the raw time
-                    rec = _record(fam, size, seed, solver, tier, tol, cfg, ref, raw, env)
+                    old = done.get(keys[tier, solver])
+                    if old is not None:
+                        rec = old
+                        records.resumed += 1
+                    else:
+                        assert ref is not None
+                        if raw == (None, None) and cfg.raw_highs and REFERENCE not in solvers:
+                            raw = raw_highs(ref.model, solver_options(REFERENCE, tol, cfg.time_limit),
+                                            repeat=cfg.repeat)
+                        rec = _record(fam, size, seed, solver, tier, tol, cfg, ref, raw, env)
+                        if sink:
+                            sink.write(json.dumps(rec, allow_nan=False) + "\n")
+                            sink.flush()
                     if solver == REFERENCE:
                         raw = rec["time_raw_highs"], rec["nnz"]
                     records.append(rec)
-                    if sink:
-                        sink.write(json.dumps(rec, allow_nan=False) + "\n")
-                        sink.flush()
                     bar.update()
     finally:
         bar.close()
         if sink:
             sink.close()
     return records
+
+
+def existing_records(path: str | Path) -> dict[tuple, dict]:
+    """The records already in a JSONL file, by (instance, solver, tier, tol); {} when there is none.
+
+    A last line cut short (a run killed while writing) is removed from the file; any other line
+    that is not a record of this schema is an InputError (the file is not a bench output).
+    """
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        return {}
+    data = path.read_bytes()
+    lines = data.split(b"\n")
+    if lines and lines[-1].strip():  # no final newline: the last record was being written
+        try:
+            json.loads(lines[-1])
+            data += b"\n"
+        except ValueError:
+            data = data[: len(data) - len(lines[-1])]
+        path.write_bytes(data)
+    out = {}
+    for number, line in enumerate(data.split(b"\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            raise InputError(f"out: line {number} of {path} is not JSON; it is not a benchmark output "
+                             "(choose another --out)") from None
+        if not isinstance(rec, dict) or rec.get("schema") != SCHEMA:
+            raise InputError(f"out: line {number} of {path} is not a {SCHEMA} record; choose another --out")
+        try:
+            out[rec["instance"], rec["solver"], rec["tier"], float(rec["tol"])] = rec
+        except (KeyError, TypeError, ValueError):
+            raise InputError(f"out: line {number} of {path} lacks instance, solver, tier or tol") from None
+    return out
 
 
 @dataclass
@@ -132,7 +193,8 @@ def _record(fam, size, seed, solver, tier, tol, cfg, ref: _Reference, raw: tuple
                options=_jsonable(opts), time_limit=cfg.time_limit, environment=env, success=False,
                reference_objective=ref.objective, time_raw_highs=raw[0], nnz=raw[1])
     measure_raw = cfg.raw_highs and solver == REFERENCE
-    best, raw_best = None, math.inf
+    best: tuple | None = None
+    raw_best = math.inf
     for _ in range(max(1, cfg.repeat)):
         start = time.perf_counter()
         inst = fam.instance(size, seed)  # cold: a fresh model, compiled again
@@ -156,6 +218,7 @@ def _record(fam, size, seed, solver, tier, tol, cfg, ref: _Reference, raw: tuple
             if seconds is not None:
                 raw_best = min(raw_best, seconds)
                 rec.update(time_raw_highs=raw_best, nnz=nnz)
+    assert best is not None  # repeat >= 1
     total, build, sol, inst = best
     problem = inst.model.problem
     stats = problem.solver_stats
@@ -199,7 +262,7 @@ _ECONOMIC_WORDS = {"obedience": ("obedience", "obedient"), "IC": ("truthful", "i
 
 
 def _economic_from_certificate(violations: pd.Series) -> dict[str, float]:
-    out = {}
+    out: dict[str, float] = {}
     for key, value in violations.items():
         words = str(key).lower().replace("-", "_").split("_")
         for label, names in _ECONOMIC_WORDS.items():
@@ -226,7 +289,7 @@ def _jsonable(obj):
 
 def environment() -> dict:
     """Versions and hardware, recorded with every record."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for pkg in ("optmarkets", "cvxpy", "numpy", "scipy", "pandas", "highspy", "clarabel", "ecos", "scs"):
         try:
             versions[pkg] = importlib.metadata.version(pkg)

@@ -23,16 +23,15 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ...builders import (
-    conditional_expectation,
     consistency,
     expectation_floor,
     family,
     interim,
     obedience,
     participation,
-    report_utility,
     truthful,
 )
+from ...builders.algebra import conditional_expectation, report_utility
 from ...core import validate as pr
 from ...core.model import Model
 from ...core.tolerances import ECON_TOL
@@ -132,7 +131,7 @@ def _base(seller: InformationSeller, name, form, obedience_form, *, obey, pay, i
             model.constrain(f"obedience_{n}", expectation_floor(
                 conditional_expectation(M, accuracy_pay, groups), s.p_max, types,
                 description="recommendations right at least p_max of the time (Prop. 4.3)"))
-        if pay:
+        if t is not None:  # pay=True
             U = report_utility(s.types, pit[:, i], t[:, i])
             model.constrain(f"truthful_{n}", truthful(U, types, pairs=ic))
             model.constrain(f"participation_{n}", participation(U, s.types * s.K, types))

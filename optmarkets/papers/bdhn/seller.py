@@ -28,6 +28,8 @@ class OutsideOption(float):
     and returns `outside_option_problem()`.
     """
 
+    _data: tuple[np.ndarray, float]
+
     def __new__(cls, value: float, state_prior, alpha: float) -> OutsideOption:
         obj = super().__new__(cls, value)
         obj._data = (np.array(state_prior, float), float(alpha))

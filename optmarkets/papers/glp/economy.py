@@ -53,7 +53,8 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-from ...builders import obedience, obedience_matrix
+from ...builders import obedience
+from ...builders.algebra import obedience_matrix
 from ...core import validate as pr
 from ...core.deprecation import renamed
 from ...core.model import Model

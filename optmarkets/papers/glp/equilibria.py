@@ -25,7 +25,8 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-from ...builders import consistency, family, obedience, obedience_matrix
+from ...builders import consistency, family, obedience
+from ...builders.algebra import obedience_matrix
 from ...builders.sequential import dual_slack, sequential_rationality
 from ...core import validate as pr
 from ...core.errors import InfeasibleError
@@ -263,7 +264,7 @@ def competitive_equilibria(e: PersonalDataEconomy, solver: str | None = None, to
     table = pd.DataFrame(rows)
     if table.empty:
         return table
-    key = table["q"].map(lambda v: tuple(np.round(v, 7)))
+    key = table["q"].map(lambda v: tuple(np.round(np.asarray(v, dtype=float), 7).tolist()))
     return table.loc[~key.duplicated()].reset_index(drop=True)
 
 

@@ -251,13 +251,14 @@ def prop3_market(seller: MultiProductSeller, market):
     mimic = V @ x.T - p  # [a, b] = v(a, x_b) - p_b
     edges = (cs[:, None] - mimic <= tol) & ~np.eye(len(S), dtype=bool)
     start = int(np.flatnonzero(inefficient)[0])
-    prev, seen, queue, goal = {start: None}, {start}, deque([start]), None
+    prev: dict[int, int | None] = {start: None}
+    seen, queue, goal = {start}, deque([start]), None
     while queue:  # BFS to a zero-surplus type
         a = queue.popleft()
         if cs[a] <= tol:
             goal = a
             break
-        for b in np.flatnonzero(edges[a]):
+        for b in np.flatnonzero(edges[a]).tolist():
             if b not in seen:
                 seen.add(b)
                 prev[b] = a
@@ -265,8 +266,8 @@ def prop3_market(seller: MultiProductSeller, market):
     if goal is None:
         raise pr.InputError("market: no binding-IC path to a zero-surplus type (numerical tolerance)")
     path = [goal]
-    while prev[path[-1]] is not None:
-        path.append(prev[path[-1]])
+    while (back := prev[path[-1]]) is not None:
+        path.append(back)
     path = path[::-1]
     last = max(i for i, s in enumerate(path) if inefficient[s])
     path = path[last:]  # t = s_1 -> ... -> s_m

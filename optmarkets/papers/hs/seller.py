@@ -28,7 +28,8 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-from ...builders import family, participation, report_utility, truthful
+from ...builders import family, participation, truthful
+from ...builders.algebra import report_utility
 from ...core import validate as pr
 from ...core.deprecation import renamed
 from ...core.model import Model

@@ -12,6 +12,7 @@ import pandas as pd
 from ...core import validate as pr
 from ...core.tolerances import ECON_TOL, ROUNDOFF
 from ...core.verdict import Ok
+from .base import BrokerBase
 
 if TYPE_CHECKING:
     from ...core.solution import Solution
@@ -52,7 +53,7 @@ class MechanismAudit:
         return bool(self.ok)
 
 
-class AuditMixin:
+class AuditMixin(BrokerBase):
     """`DataBroker` methods: the explicit segments of a DB-C solution and their brute-force audit."""
 
     def segments(self, sol: Solution, tol: float = ROUNDOFF) -> list[np.ndarray]:

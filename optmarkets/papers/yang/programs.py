@@ -36,6 +36,7 @@ The economy and the departures from the paper are documented in `economy.py`.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from functools import cached_property
 
 import cvxpy as cp
@@ -49,10 +50,10 @@ from ...builders import (
     family,
     obedience,
     participation,
-    report_utility,
     supply_limit,
     truthful,
 )
+from ...builders.algebra import report_utility
 from ...core import validate as pr
 from ...core.deprecation import renamed, warn_renamed
 from ...core.model import Model
@@ -60,9 +61,10 @@ from ...core.solution import Solution
 from ...core.solve import Request
 from ...core.strategies import face_ranges
 from ...core.tolerances import SELECT_TOL
+from .base import BrokerBase
 
 
-class ProgramsMixin:
+class ProgramsMixin(BrokerBase):
     """`DataBroker` methods: the programs (each `*_problem` returns a Model) and DB-C's outputs."""
 
     # ------------------------------------------------------------ DB-C (spec §A.2)
@@ -250,6 +252,7 @@ class ProgramsMixin:
         """Recommendation profiles (price index per cost, N = ⊥) with rho_j in R_j; nondecreasing if monotone."""
         N = self.n_values
         allowed = [set(np.flatnonzero(self.values >= c).tolist()) | {N} for c in self.costs]
+        cand: Iterable[tuple[int, ...]]
         if monotone:
             cand = itertools.combinations_with_replacement(range(N + 1), self.n_costs)
         else:

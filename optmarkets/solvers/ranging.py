@@ -1,0 +1,388 @@
+"""One-sided prices and price ranges of an LP's constraint rows, on the standard form HiGHS receives.
+
+`model_form(model)` reads cvxpy's data for HiGHS (min c.x, row_lower <= A x <= row_upper, column
+bounds) and maps every row of every constraint family to its standard-form row: cvxpy stacks the
+equality families first (in declaration order), then the inequality families, each flattened in
+Fortran order. The mapping and each row's orientation are checked by a probe: at a random point x,
+the standard-form row A x - b must equal sigma * (lhs - rhs) of its family row (sigma = +-1), so
+d b / d rhs = sigma exactly.
+
+`price_ranges(model, name)`: for the family row k with price t = d V / d rhs,
+- left, right: the one-sided derivatives of the optimal value V in rhs_k. V is polyhedral, so its
+  directional derivative is the extreme value of the row's multiplier over the optimal dual face.
+  Each is one small LP over {dual feasible, dual objective >= optimum - eps}, maximising or
+  minimising that multiplier, warm started from the previous one in one HiGHS instance; where the
+  LP is unbounded the derivative is infinite (the primal becomes infeasible on that side).
+- rhs_low, rhs_high: HiGHS's ranging of the optimal basis: the interval of rhs_k on which the
+  basis, and so the vertex price, stays optimal (NaN where the given price is not that basis's).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import cvxpy as cp
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ..core.errors import InputError, SolverFailedError
+from . import cvxpy_internals as internals
+from .highs import StandardForm
+
+#: The optimal dual face is {dual objective >= optimum - eps * max(1, |optimum|)}, eps the first of
+#: these for which that LP is feasible (the optimum is a float).
+FACE_TOLS = (1e-12, 1e-10, 1e-8)
+#: A probe residual above this (relative) means the row map is wrong.
+PROBE_TOL = 1e-7
+
+
+@dataclass
+class RowBlock:
+    """Where a family's rows sit in the standard form: rows start..start+size, flattened in F order."""
+
+    name: str
+    start: int
+    size: int
+    shape: tuple[int, ...]
+    sigma: np.ndarray  # per row (C order of the family's labels): d b / d rhs
+    index: Any
+
+    def rows_c_order(self) -> np.ndarray:
+        """Standard-form rows in the C order of the family's labels (the order `labelled` uses)."""
+        flat = np.arange(self.size).reshape(self.shape or (1,), order="F")
+        return self.start + flat.reshape(-1)
+
+
+@dataclass
+class ModelForm:
+    """A model's standard form for HiGHS with the maps back to families and variables."""
+
+    lp: StandardForm
+    blocks: dict[str, RowBlock]
+    columns: dict[str, tuple[int, tuple[int, ...]]]  # variable name -> (offset, shape)
+    sense: str
+    offset: float  # the model's objective: sign * (c.x + offset), sign = -1 for max
+
+    @property
+    def sign(self) -> float:
+        return -1.0 if self.sense == "max" else 1.0
+
+
+def _column_offsets(inverse: Any) -> dict[int, int]:
+    for item in inverse:
+        offsets = getattr(item, "var_offsets", None)
+        if offsets is not None and getattr(item, "constraints", None) is not None:
+            return {int(k): int(v) for k, v in offsets.items()}
+    raise SolverFailedError("ranging", "HIGHS", "no_column_map", "cvxpy's inverse data holds no variable offsets")
+
+
+def _objective_offset(inverse: Any) -> float:
+    data = getattr(inverse[-1], "inverse_data", None)
+    return float(np.asarray(data.get("offset", 0.0)).reshape(-1)[0]) if isinstance(data, dict) else 0.0
+
+
+def _write_parameters(model: Any, parameters: dict[str, Any] | None) -> None:
+    if parameters is None:
+        model.write_parameters()
+        return
+    for name, spec in model.parameters.items():
+        spec.param.value = np.asarray(parameters[name], float).reshape(spec.param.shape)
+
+
+def model_form(model: Any, parameters: dict[str, Any] | None = None) -> ModelForm:
+    """The standard form HiGHS receives for `model` (at `parameters`, labelled values, else the model's)."""
+    if not model.is_lp:
+        raise InputError(f"model '{model.name}': ranges and exact optima need an LP (affine, no integers)")
+    _write_parameters(model, parameters)
+    problem = model.problem
+    data, _chain, inverse = internals.solver_data(problem, cp.HIGHS)
+    lp = StandardForm.of(data)
+    var_start = _column_offsets(inverse)
+    columns = {n: (var_start[v.var.id], v.var.shape) for n, v in model.variables.items() if v.var.id in var_start}
+    eq = [n for n, f in model.families.items() if f.sense == "=="]
+    ineq = [n for n, f in model.families.items() if f.sense != "=="]
+    blocks: dict[str, RowBlock] = {}
+    start = 0
+    for name in eq + ineq:
+        fam = model.families[name]
+        size = int(np.prod(fam.shape)) if fam.shape else 1
+        blocks[name] = RowBlock(name, start, size, tuple(fam.shape), np.ones(size), fam.index)
+        start += size
+    if start != lp.A.shape[0] or (len(eq) and sum(blocks[n].size for n in eq) != lp.n_eq):
+        raise SolverFailedError(model.name, "HIGHS", "no_row_map",
+                                f"the standard form has {lp.A.shape[0]} rows, the families {start}")
+    _probe(model, problem, lp, blocks, var_start)
+    return ModelForm(lp, blocks, columns, model.sense, _objective_offset(inverse))
+
+
+def _probe(model: Any, problem: cp.Problem, lp: StandardForm, blocks: dict[str, RowBlock],
+           var_start: dict[int, int]) -> None:
+    """Fix each row's orientation sigma by evaluating both sides at a random point (then restore)."""
+    rng = np.random.default_rng(0)
+    saved = {v: v.value for v in problem.variables()}
+    x = np.zeros(lp.A.shape[1])
+    try:
+        for v in problem.variables():
+            val = rng.uniform(0.25, 1.0, v.shape) if v.shape else rng.uniform(0.25, 1.0)
+            try:
+                v.value = val
+            except ValueError:  # a nonpositive variable
+                val = -val
+                v.value = val
+            if v.id in var_start:
+                x[var_start[v.id]:var_start[v.id] + v.size] = np.asarray(val).reshape(-1, order="F")
+        # at a point that satisfies nothing, A x - upper = sigma * (lhs - rhs); upper = b
+        row = lp.A @ x - lp.row_upper
+        for name, block in blocks.items():
+            fam = model.families[name]
+            rhs = fam.rhs.value if isinstance(fam.rhs, cp.Expression) else fam.rhs
+            diff = np.asarray(np.asarray(fam.lhs.value, float) - np.asarray(rhs, float)).reshape(-1)
+            got = row[block.rows_c_order()]
+            scale = max(1.0, float(np.abs(diff).max(initial=0.0)))
+            for sigma in (1.0, -1.0):
+                if np.abs(got - sigma * diff).max(initial=0.0) <= PROBE_TOL * scale:
+                    block.sigma = np.full(block.size, sigma)
+                    break
+            else:
+                raise SolverFailedError(model.name, "HIGHS", "no_row_map",
+                                        f"family '{name}' does not match its standard-form rows")
+    finally:
+        for v, old in saved.items():
+            v.value = old
+
+
+def solved_highs(lp: StandardForm) -> Any:
+    """A HiGHS instance holding `lp`, solved to optimality (simplex, so the basis is a vertex)."""
+    import highspy
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("solver", "simplex")
+    h.passModel(lp.highs_lp())
+    h.run()
+    return h
+
+
+def flat_labels(block: RowBlock) -> pd.Index:
+    """The family's row labels in C order: its Index, a MultiIndex for a 2-D family."""
+    index = block.index
+    if isinstance(index, tuple):
+        return pd.MultiIndex.from_product([index[0], index[1]], names=[index[0].name, index[1].name])
+    if index is None:
+        return pd.RangeIndex(block.size)
+    return pd.Index(index)
+
+
+def price_ranges(model: Any, name: str, prices: Any, rows: Any = None,
+                 parameters: dict[str, Any] | None = None) -> pd.DataFrame:
+    """price, left, right, rhs_low, rhs_high of each row of family `name` (see the module docstring)."""
+    import highspy
+
+    if name not in model.families:
+        raise InputError(f"name: '{name}' is not a constraint family of model '{model.name}'; "
+                         f"families: {list(model.families)}")
+    form = model_form(model, parameters)
+    block = form.blocks[name]
+    labels = flat_labels(block)
+    std_rows = block.rows_c_order()
+    sigma = block.sigma
+    price = np.asarray(prices, float).reshape(-1) if prices is not None else np.full(block.size, np.nan)
+    keep = np.arange(block.size)
+    if rows is not None:
+        wanted = list(rows) if not isinstance(rows, pd.Index) else rows
+        try:
+            keep = labels.get_indexer(wanted)
+        except (TypeError, ValueError):
+            keep = np.full(len(wanted), -1)
+        if (keep < 0).any():
+            bad = [w for w, k in zip(wanted, keep, strict=True) if k < 0]
+            raise InputError(f"rows: {bad} are not rows of family '{name}'")
+    h = solved_highs(form.lp)
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        raise SolverFailedError(model.name, "HIGHS", str(h.getModelStatus()), "the standard form did not solve")
+    optimum = float(h.getInfo().objective_function_value)
+    row_dual = np.asarray(h.getSolution().row_dual, float)
+    vertex = form.sign * sigma * row_dual[std_rows]
+    lo_t, hi_t = _face_extremes(form.lp, optimum, std_rows[keep])
+    # t = sign * sigma * y: V = sign * m, so over the face t ranges over sign*sigma*[min y, max y]
+    s = form.sign * sigma[keep]
+    t_min = np.where(s > 0, s * lo_t, s * hi_t)
+    t_max = np.where(s > 0, s * hi_t, s * lo_t)
+    # min: V convex, left = min t, right = max t; max: V concave, left = max t, right = min t
+    left, right = (t_max, t_min) if form.sense == "max" else (t_min, t_max)
+    # the face is relaxed by FACE_TOLS: within that round-off of the vertex price is the vertex price
+    near = 1e-9 * np.maximum(1.0, np.abs(vertex[keep]))
+    left = np.where(np.abs(left - vertex[keep]) <= near, vertex[keep], left)
+    right = np.where(np.abs(right - vertex[keep]) <= near, vertex[keep], right)
+    rhs_low, rhs_high = _rhs_ranges(h, form, model, name, block, std_rows[keep], sigma[keep])
+    same = np.abs(vertex[keep] - price[keep]) <= 1e-7 * np.maximum(1.0, np.abs(vertex[keep]))
+    rhs_low, rhs_high = np.where(same, rhs_low, np.nan), np.where(same, rhs_high, np.nan)
+    return pd.DataFrame({"price": price[keep], "left": left + 0.0, "right": right + 0.0,
+                         "rhs_low": rhs_low, "rhs_high": rhs_high}, index=labels[keep])
+
+
+def _rhs_ranges(h: Any, form: ModelForm, model: Any, name: str, block: RowBlock, std_rows: np.ndarray,
+                sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rhs interval on which HiGHS's optimal basis stays primal feasible (so optimal, with the
+    same vertex price): a ratio test along B^-1 e_k for each row k, with B the basis matrix of
+    [A, -I] (x and the row activities s = A x as variables)."""
+    import highspy
+    from scipy.sparse.linalg import splu
+
+    lp = form.lp
+    m = lp.A.shape[0]
+    basis, sol = h.getBasis(), h.getSolution()
+    basic = highspy.HighsBasisStatus.kBasic
+    col_b = np.array([st == basic for st in basis.col_status], bool)
+    row_b = np.array([st == basic for st in basis.row_status], bool)
+    x, act = np.asarray(sol.col_value, float), np.asarray(sol.row_value, float)
+    fam = model.families[name]
+    rhs_now = np.asarray(fam.rhs.value if isinstance(fam.rhs, cp.Expression) else fam.rhs, float)
+    rhs_now = np.broadcast_to(rhs_now, fam.shape).reshape(-1) if fam.shape else rhs_now.reshape(1)
+    rhs_c = rhs_now[_c_positions(block, std_rows - block.start)]
+    t_lo, t_hi = np.full(std_rows.size, np.nan), np.full(std_rows.size, np.nan)
+    if col_b.sum() + row_b.sum() != m:
+        return t_lo, t_hi
+    eye = sp.identity(m, format="csc")
+    MB = sp.hstack([lp.A[:, np.flatnonzero(col_b)], -eye[:, np.flatnonzero(row_b)]]).tocsc()
+    val = np.concatenate([x[col_b], act[row_b]])
+    lo = np.concatenate([lp.col_lower[col_b], lp.row_lower[row_b]])
+    hi = np.concatenate([lp.col_upper[col_b], lp.row_upper[row_b]])
+    nonbasic = ~row_b[std_rows]
+    if nonbasic.any():
+        try:
+            lu = splu(MB)
+        except RuntimeError:  # a singular basis matrix: no ranges
+            return t_lo, t_hi
+        rhs = np.zeros((m, int(nonbasic.sum())))
+        rhs[std_rows[nonbasic], np.arange(rhs.shape[1])] = 1.0
+        D = lu.solve(rhs)  # moving row k's bound by t moves the basic variables by t * D[:, k]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            to_hi, to_lo = (hi - val)[:, None] / D, (lo - val)[:, None] / D
+            room_up = np.where(D > 1e-12, to_hi, np.where(D < -1e-12, to_lo, np.inf))
+            room_dn = np.where(D < -1e-12, to_hi, np.where(D > 1e-12, to_lo, -np.inf))
+        room_up = np.where(np.isnan(room_up), np.inf, room_up)
+        room_dn = np.where(np.isnan(room_dn), -np.inf, room_dn)
+        t_hi[nonbasic] = np.maximum(room_up.min(axis=0, initial=np.inf), 0.0)
+        t_lo[nonbasic] = np.minimum(room_dn.max(axis=0, initial=-np.inf), 0.0)
+    basic_rows = std_rows[~nonbasic]
+    # a basic row keeps price 0 while its activity stays inside its bounds
+    t_lo[~nonbasic] = np.where(np.isfinite(lp.row_upper[basic_rows]), act[basic_rows] - lp.row_upper[basic_rows],
+                               -np.inf)
+    t_hi[~nonbasic] = np.where(np.isfinite(lp.row_lower[basic_rows]), act[basic_rows] - lp.row_lower[basic_rows],
+                               np.inf)
+    t_lo, t_hi = np.minimum(t_lo, 0.0), np.maximum(t_hi, 0.0)
+    a, b = rhs_c + sigma * t_lo, rhs_c + sigma * t_hi
+    return np.minimum(a, b), np.maximum(a, b)
+
+
+def _c_positions(block: RowBlock, f_pos: np.ndarray) -> np.ndarray:
+    """Positions in C order of the rows at F-order positions `f_pos`."""
+    shape = block.shape or (1,)
+    return np.ravel_multi_index(np.unravel_index(f_pos, shape, order="F"), shape, order="C")
+
+
+def dual_face(lp: StandardForm, optimum: float, face_tol: float) -> tuple[Any, np.ndarray]:
+    """A HiGHS LP over the optimal dual face of `lp` in the row duals y (its first m columns).
+
+    Dual of min c.x, L <= A x <= U, l <= x <= u (HiGHS's convention c = A'y + z): y_i free on
+    equality rows, <= 0 on rows bounded above, >= 0 below; z_j = c_j - a_j'y >= 0 at a finite lower
+    bound only, <= 0 at an upper one, = 0 on free columns; boxed rows and columns split in two.
+    """
+    import highspy
+
+    inf = np.inf
+    n = lp.A.shape[1]
+    L, U, lo, hi = lp.row_lower, lp.row_upper, lp.col_lower, lp.col_upper
+    # row-dual columns: y (m); extra split variables for boxed rows (y = y+ - y-) are added as yneg
+    eq = np.isfinite(L) & np.isfinite(U) & (L == U)
+    boxed_r = np.isfinite(L) & np.isfinite(U) & ~eq
+    y_lo = np.where(eq, -inf, np.where(np.isfinite(U) & ~np.isfinite(L), -inf, 0.0))
+    y_hi = np.where(eq, inf, np.where(np.isfinite(U) & ~np.isfinite(L), 0.0, inf))
+    y_obj = np.where(eq | (np.isfinite(L) & ~np.isfinite(U)), np.where(np.isfinite(L), L, 0.0),
+                     np.where(np.isfinite(U), U, 0.0))
+    y_lo[boxed_r], y_hi[boxed_r], y_obj[boxed_r] = 0.0, inf, L[boxed_r]  # y+ part; y- below
+    free_r = ~np.isfinite(L) & ~np.isfinite(U)
+    y_lo[free_r], y_hi[free_r], y_obj[free_r] = 0.0, 0.0, 0.0
+    nb = np.flatnonzero(boxed_r)
+    # columns of the face LP: y (m), y- of boxed rows, z+ and z- of boxed columns
+    fixed = np.isfinite(lo) & np.isfinite(hi) & (lo == hi)
+    boxed_c = np.isfinite(lo) & np.isfinite(hi) & ~fixed
+    nc = np.flatnonzero(boxed_c)
+    AT = lp.A.T.tocsr()
+    # row j of the face LP: a_j'y (- y-) + z+ - z- in bounds
+    c_lo = np.where(np.isfinite(lo) & ~np.isfinite(hi), -inf, lp.c)
+    c_hi = np.where(np.isfinite(lo) & ~np.isfinite(hi), lp.c, np.where(np.isfinite(hi) & ~np.isfinite(lo), inf, lp.c))
+    c_lo[fixed], c_hi[fixed] = -inf, inf
+    # objective: sum y_obj*y + sum_j bound_j * z_j with z_j = c_j - a_j'y (one-sided/fixed columns)
+    bound = np.where(np.isfinite(lo), lo, np.where(np.isfinite(hi), hi, 0.0))
+    one_sided = (np.isfinite(lo) ^ np.isfinite(hi)) | fixed
+    wz = np.where(one_sided, bound, 0.0)
+    const = float(wz @ lp.c)
+    aw = lp.A @ wz
+    g = y_obj - aw
+    blocks = [AT]
+    if nb.size:
+        blocks.append(-AT[:, nb])
+    if nc.size:
+        e = sp.csr_matrix((np.ones(nc.size), (nc, np.arange(nc.size))), shape=(n, nc.size))
+        blocks += [e, -e]
+    M = sp.hstack(blocks).tocsc()
+    cols_lo = np.concatenate([y_lo, np.zeros(nb.size), np.zeros(2 * nc.size)])
+    cols_hi = np.concatenate([y_hi, np.full(nb.size + 2 * nc.size, inf)])
+    obj = np.concatenate([g, -U[nb] + aw[nb], lo[nc], -hi[nc]])
+    # the face: obj . w + const >= optimum - eps
+    eps = face_tol * max(1.0, abs(optimum))
+    face = sp.csc_matrix(obj.reshape(1, -1))
+    M = sp.vstack([M, face]).tocsc()
+    r_lo = np.concatenate([c_lo, [optimum - const - eps]])
+    r_hi = np.concatenate([c_hi, [inf]])
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("primal_feasibility_tolerance", 1e-10)
+    h.setOptionValue("dual_feasibility_tolerance", 1e-10)
+    h.setOptionValue("presolve", "off")  # re-solves start from the previous optimal basis
+    h.setOptionValue("solver", "simplex")
+    hlp = highspy.HighsLp()
+    hlp.num_col_, hlp.num_row_ = M.shape[1], M.shape[0]
+    hlp.col_cost_, hlp.col_lower_, hlp.col_upper_ = np.zeros(M.shape[1]), cols_lo, cols_hi
+    hlp.row_lower_, hlp.row_upper_ = r_lo, r_hi
+    hlp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    hlp.a_matrix_.start_, hlp.a_matrix_.index_, hlp.a_matrix_.value_ = M.indptr, M.indices, M.data
+    h.passModel(hlp)
+    return h, nb
+
+
+def _face_extremes(lp: StandardForm, optimum: float, std_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """min and max of each row dual y_k over the optimal dual face (+-inf where unbounded)."""
+    import highspy
+
+    for face_tol in FACE_TOLS:
+        h, nb = dual_face(lp, optimum, face_tol)
+        h.run()
+        if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            break
+    ncol = h.getNumCol()
+    where_neg = {int(r): lp.A.shape[0] + i for i, r in enumerate(nb)}
+    lo = np.empty(std_rows.size)
+    hi = np.empty(std_rows.size)
+    zeros = np.zeros(ncol)
+    all_cols = np.arange(ncol, dtype=np.int32)
+    for i, k in enumerate(std_rows):
+        cost = zeros.copy()
+        cost[k] = 1.0
+        if int(k) in where_neg:
+            cost[where_neg[int(k)]] = -1.0
+        for sign, out in ((1.0, lo), (-1.0, hi)):  # min y_k, then max y_k = -min(-y_k), one sense
+            h.changeColsCost(ncol, all_cols, sign * cost)
+            h.run()
+            status = h.getModelStatus()
+            if status == highspy.HighsModelStatus.kOptimal:
+                out[i] = sign * h.getInfo().objective_function_value
+            elif status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+                out[i] = -np.inf if sign > 0 else np.inf
+            else:
+                raise SolverFailedError("price_ranges", "HIGHS", str(status), "the dual face LP did not solve")
+    return lo, hi
