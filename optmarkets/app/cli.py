@@ -1,6 +1,6 @@
 """The `optmarkets` command.
 
-    optmarkets reproduce [--solver S] [--only TEXT]   every paper example: paper value vs computed
+    optmarkets reproduce [--solver S] [--only TEXT] [--json] [--exact]   every paper example: expected vs computed
     optmarkets solve FILE [--solver S] [--problem P] [--full]   solve an instance file: a summary, or everything
     optmarkets list                                   the instance files
     optmarkets sweep FILE --problem P --vary KEY=VALUES [...]   comparative statics: one row per grid point
@@ -19,7 +19,7 @@ import math
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 #: grid points a `sweep --vary` may make unless --max-points raises it
 MAX_POINTS = 100_000
@@ -86,22 +86,101 @@ def _folder(text: str) -> Path:
 
 # ------------------------------------------------------------------ subcommands
 def _reproduce(args) -> int:
-    import pandas as pd
-
     from . import reproduce
 
-    table = reproduce.reproduce(args.solver, _folder(args.models) if args.models else None, args.only)
+    folder = _folder(args.models) if args.models else None
+    show = sys.stderr.isatty() if args.progress is None else args.progress
+    with _ReproduceProgress(show) as progress:
+        table = reproduce.reproduce(args.solver, folder, args.only, exact=args.exact, progress=progress)
     if table.empty:
-        print("no examples matched")
-        return 1
-    with pd.option_context("display.width", 160, "display.max_colwidth", 70, "display.max_rows", None):
-        shown = table.assign(paper=table["paper"].map(lambda v: "corrected" if pd.isna(v) else f"{v:.10g}"),
-                             computed=table["computed"].map(lambda v: f"{v:.10g}"),
-                             match=table["match"].map({True: "yes", False: "NO"}))
-        print(shown.to_string(index=False))
+        raise CliError(f"reproduce: no example or instance file matches --only {args.only!r}")
     bad = int((~table["match"]).sum())
-    print(f"\n{len(table) - bad} of {len(table)} numbers match the papers" + (f"; {bad} do NOT" if bad else ""))
+    if args.json:
+        keys = ["example", "quantity", "expected", "computed", "source", "where", "match", "tol", "note",
+                "paper_value"] + (["exact"] if args.exact else [])
+        rows = [{k: _json_value(row[k]) for k in keys} for row in table.to_dict("records")]
+        print(json.dumps(rows, indent=1, ensure_ascii=False))
+    else:
+        print(reproduce_table(table, exact=args.exact))
+        counts = ", ".join(f"{n} {src}" for src, n in table["source"].value_counts().items())
+        print(f"\n{len(table) - bad} of {len(table)} numbers match the papers and their derivations ({counts})"
+              + (f"; {bad} do NOT" if bad else ""))
     return 1 if bad else 0
+
+
+def _json_value(value):
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+class _ReproduceProgress:
+    """`reproduce [12/40] name` on stderr (tqdm's bar when tqdm is installed); cleared at the end."""
+
+    def __init__(self, enabled: bool):
+        self.enabled, self.width = enabled, 0
+        self.bar: Any = None  # a tqdm bar, when tqdm is installed
+
+    def __enter__(self):
+        return self if self.enabled else None
+
+    def __call__(self, done: int, total: int, name: str) -> None:
+        try:
+            import tqdm
+        except ImportError:
+            tqdm = None
+        if tqdm is not None:
+            if self.bar is None:
+                self.bar = tqdm.tqdm(total=total, desc="reproduce", file=sys.stderr, leave=False)
+            self.bar.n = done
+            self.bar.set_postfix_str(name, refresh=True)
+            return
+        text = f"reproduce [{done}/{total}] {name}"[:79]
+        sys.stderr.write("\r" + text.ljust(self.width))
+        sys.stderr.flush()
+        self.width = len(text)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        elif self.enabled and self.width:
+            sys.stderr.write("\r" + " " * self.width + "\r")
+            sys.stderr.flush()
+
+
+def _shown(value, digits: int = 6) -> str:
+    """A number for display: 6 significant digits, round-off below 1e-9 shown as 0, never "-0"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "" if value is None else "nan"
+    value = float(value)
+    if abs(value) < 1e-9:
+        return "0"
+    text = f"{value:.{digits}g}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def reproduce_table(table, *, exact: bool = False, width: int = 120) -> str:
+    """The reproduce rows grouped by example, in at most `width` columns: quantity, expected, computed,
+    source, where, match (and the exact optimum with --exact). `--json` gives every field unrounded."""
+    widths = {"expected": 11, "computed": 11, "source": 13, "where": 18, "ok": 3}
+    if exact:
+        widths["exact"] = 13
+    quantity = width - sum(widths.values()) - len(widths)
+    header = f"{'quantity':<{quantity}} {'expected':>11} {'computed':>11} {'source':<13} {'where':<18} ok"
+    header += f" {'exact':<13}" if exact else ""
+    lines = []
+    for example, group in table.groupby("example", sort=False):
+        lines += [f"== {example}"[:width], header]
+        for row in group.itertuples(index=False):
+            cut = lambda text, n: text if len(text) <= n else text[: n - 1] + "~"
+            line = (f"{cut(row.quantity, quantity):<{quantity}} {_shown(row.expected):>11} "
+                    f"{_shown(row.computed):>11} {row.source:<13} {cut(row.where, 18):<18} "
+                    f"{'yes' if row.match else 'NO':<3}")
+            if exact:
+                line += f" {cut(row.exact, 13):<13}"
+            lines.append(line.rstrip())
+    return "\n".join(lines)
 
 
 def _solve(args) -> int:
@@ -279,6 +358,11 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument("--solver", default=None, help="backend name (default HIGHS)")
     rep.add_argument("--only", default="", help="only examples whose name contains this text")
     rep.add_argument("--models", default=None, help="instance folder (default: ./models)")
+    rep.add_argument("--json", action="store_true", help="print the rows as a JSON list (numbers unrounded)")
+    rep.add_argument("--exact", action="store_true",
+                     help="add the verified rational optimum of every row that is an LP's value")
+    rep.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                     help="a counter on stderr while it runs (default: when stderr is a terminal)")
     rep.set_defaults(fn=_reproduce)
     sol = sub.add_parser("solve", help="solve an instance file and print a summary (--full: everything)")
     sol.add_argument("file", help="instance file, e.g. models/glp-section-4-1.toml, or its bare name")

@@ -9,7 +9,12 @@ method's signature) and, optionally, the numbers the paper prints for them:
     [data]            # constructor arguments
     [solve.NAME]      # method = "platform_problem", args = {q = [0.3, 0.3]}, solver_options = {...}
     [[check]]         # solve = "NAME", output = "value" | a variable/output | "prices.<family>",
-                      # loc = [...] (optional), paper = 0.09, formula = "...", tol = 1e-6, note = "..."
+                      # loc = [...] (optional), quantity = "...", expected = 0.09,
+                      # source = "paper" | "paper-formula" | "derived" | "corrected", where = "Sec. 4.1",
+                      # tol = 1e-6, note = "...", paper_value = 0.33 (corrected rows: the paper's number)
+
+Every [[check]] needs `quantity`, `expected` (a number), `source` (one of `core.reference.SOURCES`) and
+`where` (section, equation, table or page); see `core.reference.Check`.
 
 Nothing in a file reaches the file system or a solver's own options: `solver_options` takes only
 the numeric `SOLVER_OPTION_KEYS` (a tolerance and limits), translated here for each solver. Before a
@@ -35,9 +40,10 @@ from typing import Any
 
 import pandas as pd
 
-from ..core.errors import InputError
+from ..core.errors import InputError, OptmarketsError
 from ..core.model import Model
-from ..core.reference import Check
+from ..core.reference import SOURCES, Check
+from ..core.tolerances import REPRODUCE_TOL
 from ..games import FiniteGame
 from ..papers.bdhn import InformationSeller
 from ..papers.glp import PersonalDataEconomy
@@ -81,6 +87,10 @@ REQUIRED_KEYS = ("model", "data", "solve")
 SOLVE_KEYS = frozenset({"method", "args", "solver_options", "note"})
 #: a file's solver options: numbers only, never a path or a solver's own option names
 SOLVER_OPTION_KEYS = frozenset({"tol", "time_limit", "max_iters"})
+#: the keys of a [[check]] table, and those it must have
+CHECK_KEYS = frozenset({"solve", "quantity", "output", "loc", "expected", "source", "where", "tol", "note",
+                        "paper_value"})
+CHECK_REQUIRED = ("solve", "quantity", "expected", "source", "where")
 #: the default limit of `size_estimate` (about n = 215 types); `load(..., max_size=)` and --max-size raise it
 MAX_SIZE = 10_000_000
 
@@ -148,16 +158,24 @@ class Instance:
         self._spec(solve)
         return ProblemFactory(self, solve)
 
-    def reproduce(self, solver: str | None = None) -> list[Check]:
+    def reproduce(self, solver: str | None = None, *, exact: bool = False) -> list[Check]:
+        """One Check per [[check]]; with `exact`, rows whose output is the value of an LP Solution also
+        carry its verified rational optimum (`Solution.exact()`)."""
         results: dict[str, object] = {}
         rows = []
         for chk in self.checks:
             key = chk["solve"]
             if key not in results:
                 results[key] = self.run(key, solver)
-            computed = extract(results[key], chk.get("output", "value"), chk.get("loc"))
-            rows.append(Check(f"{self.name}", chk["quantity"], chk.get("paper"), computed,
-                              chk.get("tol", 1e-6), chk.get("note", chk.get("formula", ""))))
+            output = chk.get("output", "value")
+            found = results[key] is not None  # a search that found nothing: the row cannot match
+            computed = extract(results[key], output, chk.get("loc")) if found else math.nan
+            note = chk.get("note", "") if found else f"[solve.{key}] returned nothing; " + chk.get("note", "")
+            row = Check(self.name, chk["quantity"], chk["expected"], computed, chk["source"], chk["where"],
+                        chk.get("tol", REPRODUCE_TOL), note, chk.get("paper_value"))
+            if exact and output == "value":
+                row = replace(row, exact=exact_value(results[key]))
+            rows.append(row)
         return rows
 
     def _spec(self, solve: str) -> dict:
@@ -320,6 +338,20 @@ def extract(result, output: str, loc=None) -> float:
         raise InputError(f"check: output: '{output}' (loc {loc}) is not one number") from None
 
 
+def exact_value(result) -> str:
+    """The verified rational optimum of an LP Solution as text ("11/24"); "" for anything else."""
+    from ..core.solution import Solution
+
+    model = getattr(result, "_model", None)
+    if not isinstance(result, Solution) or model is None or not model.is_lp:
+        return ""
+    try:
+        cert = result.exact()
+    except OptmarketsError as exc:  # e.g. a lexicographic solve whose last stage is not the value's LP
+        return f"n/a ({str(exc).splitlines()[0][:40]})"
+    return str(cert.value) if cert.verified else f"{cert.value} (not verified)"
+
+
 def load(path: str | os.PathLike, *, max_size: float = MAX_SIZE) -> Instance:
     """Read and validate an instance file; every problem is an InputError naming the field."""
     path = Path(path)
@@ -374,12 +406,37 @@ def parse(raw: dict, path: str | os.PathLike = "<instance>", *, max_size: float 
     if not isinstance(checks, list) or not all(isinstance(c, dict) for c in checks):
         raise InputError(f"{name}: check: must be [[check]] tables")
     for i, chk in enumerate(checks):
-        if chk.get("solve") not in solves:
-            raise InputError(f"{name}: check {i}: solve: {chk.get('solve')!r} is not one of {list(solves)}")
-        if not isinstance(chk.get("quantity"), str):
-            raise InputError(f"{name}: check {i}: quantity: must be a string")
+        _check_table(chk, f"{name}: check {i}", solves)
     return Instance(path, raw.get("title", path.stem), raw.get("source", ""), raw["model"], raw["data"],
                     solves, checks, dict(raw.get("solver_options", {})), max_size)
+
+
+def _check_table(chk: dict, where: str, solves: dict) -> None:
+    """A [[check]] table: its keys, an expected number, a known source and a place in the paper."""
+    unknown = sorted(set(chk) - CHECK_KEYS)
+    if unknown:
+        raise InputError(f"{where}: unknown keys {unknown}; a check has {sorted(CHECK_KEYS)}")
+    if chk.get("solve") not in solves:
+        raise InputError(f"{where}: solve: {chk.get('solve')!r} is not one of {list(solves)}")
+    for key in CHECK_REQUIRED:
+        if key not in chk:
+            raise InputError(f"{where}: {key}: missing; a check needs {list(CHECK_REQUIRED)}")
+    for key in ("quantity", "where", "note"):
+        if not isinstance(chk.get(key, ""), str) or (key != "note" and not chk[key].strip()):
+            raise InputError(f"{where}: {key}: must be a non-empty string" if key != "note"
+                             else f"{where}: note: must be a string")
+    if chk["source"] not in SOURCES:
+        raise InputError(f"{where}: source: {chk['source']!r} is not one of {list(SOURCES)}")
+    for key in ("expected", "tol", "paper_value"):
+        value = chk.get(key, 1.0)
+        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+            raise InputError(f"{where}: {key}: must be a finite number, got {value!r}")
+    if not chk.get("tol", 1.0) > 0:
+        raise InputError(f"{where}: tol: must be positive, got {chk['tol']!r}")
+    if chk["source"] == "corrected" and "paper_value" not in chk and not chk.get("note"):
+        raise InputError(f"{where}: paper_value: a corrected check shows the paper's value (or a note)")
+    if chk["source"] == "derived" and not chk.get("note"):
+        raise InputError(f"{where}: note: a derived check says how it was derived")
 
 
 def _solver_options(opts: object, where: str) -> None:

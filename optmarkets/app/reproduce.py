@@ -1,10 +1,13 @@
 """The reproduce registry: every instance file with checks, and every paper's code-defined examples.
 
-The papers' example lists are imported here explicitly; nothing registers itself on import.
+The papers' example lists are imported here explicitly; nothing registers itself on import. Every
+row is a `core.reference.Check`: an expected number with its source and place in the paper, the
+computed one, and a comparison at the tolerance of the solver's accuracy class.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +19,12 @@ from ..papers.glp import EXAMPLES as GLP
 from ..papers.hs import EXAMPLES as HS
 from ..papers.yang import EXAMPLES as YANG
 from .instances import instance_dir, load
+
+#: the columns of `reproduce`'s table, in order (the first seven are `reproduce --json`'s keys)
+COLUMNS = ["example", "quantity", "expected", "computed", "source", "where", "match", "tol", "note", "paper_value",
+           "exact"]
+
+WHERE_B2 = "App. B.2 (Cases 1-3), Sec. 4.1"
 
 
 def _glp_equilibria(solver: str | None = None) -> list[Check]:
@@ -33,22 +42,27 @@ def _glp_equilibria(solver: str | None = None) -> list[Check]:
         ce = econ.competitive_equilibria(solver)
         no_trade = bool(ce["q"].map(lambda q: q.sum() <= 1e-9).any())
         rows.append(Check(name, "no-trade CE exists (1 = yes)", float(gamma_u <= 2 * rbar), float(no_trade),
-                          note="Case 1/3: yes iff gamma_u <= 2 rbar (App. B.2)"))
+                          "paper-formula", WHERE_B2, note="Cases 1 and 3: yes iff gamma_u <= 2 rbar"))
         trade = ce[ce["q"].map(lambda q: q.sum() > 1e-9)]
         if rbar >= (1 + gamma_u) / 2 or gamma_u < rbar:
-            rows.append(Check(name, "trade CE exist", 0.0, float(len(trade)), note="Case 1: no trade only"))
+            rows.append(Check(name, "number of CE with trade", 0.0, float(len(trade)), "paper-formula", WHERE_B2,
+                              note="Case 1: no trade only"))
             continue
         q, x = trade["q"].iloc[0], trade["x"].iloc[0]
         q2 = min(qbar2, qbar1 / rbar)
         printed = qbar1 * (3 + gamma_u) + rbar * max(0.0, qbar2 - qbar1 / rbar)
         rows += [
-            Check(name, "q*(1)", qbar1, q[0], note="q*(1) = qbar1"),
-            Check(name, "q*(2)", q2, q[1], note="q*(2) = min(qbar2, qbar1/rbar)"),
+            Check(name, "q*(1)", qbar1, q[0], "paper-formula", WHERE_B2, note="Case 2: q*(1) = qbar1"),
+            Check(name, "q*(2)", q2, q[1], "paper-formula", WHERE_B2, note="Case 2: q*(2) = min(qbar2, qbar1/rbar)"),
             Check(name, "W(q*, x*)", qbar1 * (1 + gamma_u) + rbar * max(qbar2 - qbar1 / rbar, 0.0),
-                  econ.welfare(q, x), note="W = qbar1 (1 + gamma_u) + rbar max(qbar2 - qbar1/rbar, 0)"),
-            Check(name, "SW(q_H*, x_H*)", None, econ.welfare(q, x, social=True),
-                  note=f"paper prints {printed:.6g}: it omits the "
-                       f"merchant's profit 2(q*2 - qbar1) on high types charged a = 2 (spec §A.10.1)"),
+                  econ.welfare(q, x), "paper-formula", "Sec. 4.1, Case 2",
+                  note="W = qbar1 (1 + gamma_u) + rbar max(qbar2 - qbar1/rbar, 0)"),
+            Check(name, "SW(q_H*, x_H*)", qbar1 * (3 + gamma_u) + (2 - rbar) * (q2 - qbar1) + rbar * (qbar2 - qbar1),
+                  econ.welfare(q, x, social=True),
+                  "corrected", "App. B.1, SW(q_H*, x_H*)", paper_value=printed,
+                  note="the paper's qbar1(3 + gamma_u) + rbar max(0, qbar2 - qbar1/rbar) omits the merchant's profit "
+                       "on high types charged a = 2; corrected qbar1(3 + gamma_u) + (2 - rbar)(q*2 - qbar1) "
+                       "+ rbar(qbar2 - qbar1) (spec §A.10.1)"),
         ]
     return rows
 
@@ -57,19 +71,44 @@ def _glp_equilibria(solver: str | None = None) -> list[Check]:
 EXAMPLES: dict[str, Example] = {**GLP, **YANG, **HS, **BDHN, "glp-section-4-1-equilibria": _glp_equilibria}
 
 
-def reproduce(solver: str | None = None, folder: Path | None = None, match: str = "") -> pd.DataFrame:
-    """Run every instance file with checks and every registered example; one row per number."""
-    rows: list[Check] = []
+def tasks(folder: Path | None = None, match: str = "") -> list[tuple[str, object]]:
+    """(name, instance path or example function) of everything `reproduce` runs, in order."""
     folder = Path(folder) if folder is not None else instance_dir()
     if not folder.is_dir():
         raise InputError(f"models: no folder '{folder}'")
-    for path in sorted(folder.glob("*.toml")):
-        if match in path.stem:
-            rows += load(path).reproduce(solver)
-    for name, fn in EXAMPLES.items():
-        if match in name:
-            rows += fn(solver)
-    return pd.DataFrame(
-        [dict(example=r.example, quantity=r.quantity, paper=r.paper, computed=r.computed, match=r.match,
-              note=r.note) for r in rows]
-    )
+    out: list[tuple[str, object]] = [(p.stem, p) for p in sorted(folder.glob("*.toml")) if match in p.stem]
+    return out + [(name, fn) for name, fn in EXAMPLES.items() if match in name]
+
+
+def accuracy(solver: str | None) -> str:
+    """The accuracy class of a solver ("vertex", "interior", "first-order"), from the solver registry."""
+    from .. import solvers as backends
+
+    return backends.get(solver).accuracy
+
+
+def reproduce(solver: str | None = None, folder: Path | None = None, match: str = "", *, exact: bool = False,
+              progress: Callable[[int, int, str], None] | None = None) -> pd.DataFrame:
+    """Run every instance file with checks and every registered example; one row per number.
+
+    Rows are held to the tolerance of `solver`'s accuracy class (`core.reference.ACCURACY_TOL`).
+    `exact` adds the verified rational optimum of instance-file rows whose output is an LP's value.
+    `progress(done, total, name)` is called before each file or example.
+    """
+    todo = tasks(folder, match)
+    acc = accuracy(solver)
+    rows: list[Check] = []
+    for i, (name, item) in enumerate(todo):
+        if progress is not None:
+            progress(i, len(todo), name)
+        if isinstance(item, Path):
+            inst = load(item)
+            if not inst.checks:
+                continue
+            rows += inst.reproduce(solver, exact=exact)
+        else:
+            rows += item(solver)  # type: ignore[operator]
+    if progress is not None:
+        progress(len(todo), len(todo), "")
+    rows = [r.with_accuracy(acc) for r in rows]
+    return pd.DataFrame([r.as_dict() for r in rows], columns=COLUMNS)

@@ -19,6 +19,9 @@ certificate means the same at any scale of the data (`Certificate.relative`, wha
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import cvxpy as cp
@@ -38,7 +41,47 @@ _TINY = 1e-300
 DOMAIN_FLOOR = 1e-3
 
 
-def certify(model: Model) -> Certificate:
+@dataclass(frozen=True, eq=False)
+class LinearForm:
+    """The standard form a solver received for an affine model: min c.x + offset subject to
+    A[:n_eq] x == b[:n_eq], A[n_eq:] x <= b[n_eq:] (column bounds are the variables' domains);
+    `columns` maps a cvxpy variable id to its first column (its entries follow in column-major order);
+    `orientation(constraint, lhs)` gives sigma with A_k x - b_k = sigma (lhs - rhs)_k for a family's rows."""
+
+    c: np.ndarray
+    offset: float
+    A: sp.csc_matrix
+    b: np.ndarray
+    n_eq: int
+    columns: Mapping[int, int]
+    orientation: Any
+
+
+#: The form of each problem's last solve, with the parameter values it was built at.
+_FORMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def remember(model: Model, form: LinearForm | None) -> None:
+    """Keep `form` as the standard form of `model`'s problem at its current parameter values."""
+    problem = model.problem
+    if form is None:
+        _FORMS.pop(problem, None)
+        return
+    _FORMS[problem] = (form, {n: np.array(model.value_of(n), float) for n in model.parameters})
+
+
+def _form_of(model: Model) -> LinearForm | None:
+    held = _FORMS.get(model.problem)
+    if held is None:
+        return None
+    form, values = held
+    if set(values) != set(model.parameters) or not all(
+            np.array_equal(values[n], np.asarray(model.value_of(n), float)) for n in values):
+        return None
+    return form  # type: ignore[no-any-return]
+
+
+def certify(model: Model, form: LinearForm | None = None) -> Certificate:
     """Recompute residuals from the data at the current variable values and duals.
 
     Primal: every family's largest violation and every variable's domain (sign, integrality).
@@ -46,7 +89,16 @@ def certify(model: Model) -> Certificate:
     affine; its gradient r (reduced costs) must vanish on free variables and be <= 0 (max) or
     >= 0 (min) on non-negative ones; then the dual objective is L(x) - r.x, and the gap is
     |sum y*slack - r.x|. Each residual is also divided by its data's magnitude (module docstring).
+
+    `form`: the standard form the solver received for this model at its current parameters (default:
+    the one its last solve left, when the parameters are still the same); affine models are then
+    certified on it, other models (and affine ones without it) from their expressions.
     """
+    form = form if form is not None else _form_of(model)
+    if form is not None and _affine(model):
+        cert = _certify_standard(model, form)
+        if cert is not None:
+            return cert
     affine = model.is_lp
     viol: dict[str, float] = {}
     rel: dict[str, float] = {}
@@ -196,3 +248,150 @@ def objective_magnitude(model: Model) -> float:
         terms += float(np.abs(coef) @ np.abs(x))
         linear += float(coef @ x)
     return max(abs(value), terms + abs(value - linear))
+
+
+# ------------------------------------------------------------------ on the standard form
+def _affine(model: Model) -> bool:
+    objective = model.objective
+    return isinstance(objective, cp.Expression) and objective.is_affine() and all(
+        f.lhs.is_affine() and (not isinstance(f.rhs, cp.Expression) or f.rhs.is_affine())
+        for f in model.families.values())
+
+
+def _flat(values: Any, shape: tuple[int, ...]) -> np.ndarray:
+    return np.broadcast_to(np.asarray(values, float), shape).ravel(order="F")
+
+
+def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
+    """The certificate from (c, A, b) (same definitions as the expression-based one); None when the
+    form does not fit the model (then the caller evaluates the expressions)."""
+    A = form.A
+    m, n = A.shape
+    # columns: every column belongs to exactly one model variable
+    x = np.zeros(n)
+    var_of_col = np.full(n, -1, dtype=np.int64)
+    spans: list[tuple[str, Any, int, int]] = []
+    for k, (name, v) in enumerate(model.variables.items()):
+        start = form.columns.get(v.var.id)
+        if start is None or v.var.value is None:
+            return None
+        size = int(v.var.size)
+        if start < 0 or start + size > n or np.any(var_of_col[start:start + size] >= 0):
+            return None
+        x[start:start + size] = np.asarray(v.var.value, float).ravel(order="F")
+        var_of_col[start:start + size] = k
+        spans.append((name, v.var, start, size))
+    if np.any(var_of_col < 0):
+        return None
+    # rows: equality families, then inequality families, in declaration order
+    blocks: list[tuple[str, Any, int, int, float]] = []
+    row = 0
+    for eq in (True, False):
+        for name, fam in model.families.items():
+            if (fam.sense == "==") != eq:
+                continue
+            sigma = form.orientation(fam.constraint, fam.lhs)
+            if sigma is None:
+                return None
+            size = int(np.prod(fam.shape)) if fam.shape else 1
+            blocks.append((name, fam, row, size, float(sigma)))
+            row += size
+        if eq and row != form.n_eq:
+            return None
+    if row != m:
+        return None
+
+    cols = np.repeat(np.arange(n), np.diff(A.indptr))
+    absd = np.abs(A.data)
+    d = A @ x - form.b  # sigma (lhs - rhs) per row
+    terms = np.bincount(A.indices, weights=absd * np.abs(x)[cols], minlength=m)
+    # a family's coefficient floor: max over its variables v of max |a_iv| * max |x_v|
+    xmax = np.zeros(len(spans))
+    for k, (_name, _var, start, size) in enumerate(spans):
+        xmax[k] = float(np.max(np.abs(x[start:start + size]), initial=0.0))
+    fam_of_row = np.empty(m, dtype=np.int64)
+    for k, (_name, _fam, start, size, _sigma) in enumerate(blocks):
+        fam_of_row[start:start + size] = k
+    floors = np.zeros(len(blocks))
+    if A.nnz:
+        np.maximum.at(floors, fam_of_row[A.indices], absd * xmax[var_of_col[cols]])
+
+    viol: dict[str, float] = {}
+    rel: dict[str, float] = {}
+    slack = np.empty(m)  # rhs - lhs for <=, lhs - rhs for >= and == (Family.slack)
+    row_mag = np.empty(m)
+    for k, (name, fam, start, size, sigma) in enumerate(blocks):
+        diff = sigma * d[start:start + size]  # lhs - rhs
+        s = -diff if fam.sense == "<=" else diff
+        slack[start:start + size] = s
+        if size == 0:
+            viol[name] = 0.0
+        elif fam.sense == "==":
+            viol[name] = float(np.max(np.abs(s)))
+        else:
+            viol[name] = float(max(0.0, -np.min(s)))
+        rhs = np.abs(_flat(_value(fam.rhs), fam.shape))
+        constant = np.abs(form.b[start:start + size])  # the data part of lhs - rhs is -sigma b
+        row_mag[start:start + size] = terms[start:start + size] + np.maximum(constant, rhs)
+        magnitude = float(np.max(row_mag[start:start + size], initial=0.0))
+        rel[name] = _ratio(viol[name], max(magnitude, float(floors[k])))
+    viol = {name: viol[name] for name in model.families}  # declaration order, as the expressions give
+    rel = {name: rel[name] for name in model.families}
+    x_scale = float(np.max(xmax, initial=0.0))
+    for name, var, start, size in spans:
+        xv, attrs = x[start:start + size], var.attributes
+        if attrs["nonneg"] or attrs["boolean"]:
+            key = f"{name} >= 0"
+            viol[key] = float(max(0.0, -xv.min())) if xv.size else 0.0
+            rel[key] = _ratio(viol[key], max(float(np.max(np.abs(xv), initial=0.0)), DOMAIN_FLOOR * x_scale))
+        if attrs["integer"] or attrs["boolean"]:
+            key = f"{name} integral"
+            viol[key] = float(np.abs(xv - np.round(xv)).max()) if xv.size else 0.0
+            rel[key] = viol[key]
+    cert = Certificate(pd.Series(viol, dtype=float, name="violation"))
+    cert.relative = pd.Series({f"violation[{k}]": r for k, r in rel.items()}, dtype=float, name="relative")
+    duals = [fam.constraint.dual_value for _n, fam, *_ in blocks]
+    if model.has_integers or any(dv is None for dv in duals):
+        cert.notes.append("dual residuals not computed (integer variables, non-LP, or no duals)")
+        return cert
+
+    y = np.empty(m)  # prices: dV/d(rhs)
+    sigma_rows = np.empty(m)
+    sign_viol, rel_sign, cs = 0.0, 0.0, 0.0
+    for (_name, fam, start, size, sigma), dual in zip(blocks, duals, strict=True):
+        yf = _flat(PRICE_SIGN[(model.sense, fam.sense)] * np.asarray(dual, float), fam.shape)
+        y[start:start + size] = yf
+        sigma_rows[start:start + size] = sigma
+        if fam.sense != "==":
+            mag = row_mag[start:start + size]
+            wrong = np.maximum(-yf if (fam.sense == "<=") == (model.sense == "max") else yf, 0.0)
+            sign_viol = max(sign_viol, float(np.max(wrong, initial=0.0)))
+            rel_sign = max(rel_sign, float(np.max(wrong * mag, initial=0.0)))
+            cs = max(cs, float(np.max(np.abs(yf * slack[start:start + size]), initial=0.0)))
+    dual_terms = float(np.sum(np.abs(y) * row_mag))
+    slack_term = float(np.sum(y * (-d * sigma_rows)))  # y multiplies (rhs - lhs) for every sense
+    fsign = -1.0 if model.sense == "max" else 1.0  # cvxpy minimises -f for a maximisation
+    grad = fsign * np.asarray(form.c, float)
+    reduced = grad - A.T @ (sigma_rows * y)
+    col_mag = np.abs(grad) + np.bincount(cols, weights=absd * np.abs(y)[A.indices], minlength=n)
+    dual_inf, rel_inf = 0.0, 0.0
+    for _name, var, start, size in spans:
+        r = reduced[start:start + size]
+        bad = (r if model.sense == "max" else -r) if var.attributes["nonneg"] else np.abs(r)
+        worst = float(np.max(np.maximum(bad, 0.0), initial=0.0))
+        dual_inf = max(dual_inf, worst)
+        rel_inf = max(rel_inf, _ratio(worst, float(np.max(col_mag[start:start + size], initial=0.0))))
+    rx = float(reduced @ x)
+    primal_terms = float(np.abs(grad) @ np.abs(x))
+    gap = abs(slack_term - rx)
+    value = fsign * (float(np.asarray(form.c, float) @ x) + float(form.offset))
+    scale = max(primal_terms, dual_terms, abs(value), abs(value - gap))
+    cert.dual_sign = sign_viol
+    cert.dual_infeasibility = dual_inf
+    cert.complementary_slackness = cs
+    cert.duality_gap = gap
+    cert.objective_scale = scale
+    relative = {"dual_sign": _ratio(rel_sign, scale), "dual_infeasibility": rel_inf,
+                "complementary_slackness": _ratio(cs, scale), "duality_gap": _ratio(gap, scale)}
+    cert.relative = pd.concat([cert.relative, pd.Series(relative, dtype=float)]).rename("relative")
+    return cert

@@ -74,6 +74,10 @@ class _Structure:
 class Model:
     """A declarative optimisation model with labelled variables, constraint families and prices."""
 
+    #: the backend `solve()` uses when the caller names none (None: the registry's default, HiGHS);
+    #: a paper sets it where another backend is measured faster (README, "Solvers")
+    default_solver: str | None = None
+
     def __init__(self, name: str, *, sense: str = "max", units: str = "", description: str = ""):
         if sense not in ("max", "min"):
             raise InputError(f"sense: must be 'max' or 'min', got {sense!r}")

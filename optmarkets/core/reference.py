@@ -1,4 +1,21 @@
-"""Reference numbers: a computed value next to the value a paper (or a closed form) gives.
+"""Reference numbers: a computed value next to an expected one that comes from outside the code under test.
+
+Every reproduced number is a `Check`. It always has an `expected` number, a `source` saying where
+that number comes from, and a `where` in the paper; `match` is always a comparison:
+
+    |computed - expected| <= tol * max(1, |expected|)
+
+The sources (`SOURCES`):
+- "paper": a number printed in the paper;
+- "paper-formula": the paper's closed form (or its stated result) evaluated at the instance;
+- "derived": computed independently of the model under test (a closed form derived by hand, a
+  quadrature, an independent reference script of the spec); the `note` says how;
+- "corrected": the paper's statement is wrong; `expected` is the corrected value and `paper_value`
+  the paper's.
+
+The tolerance is that of the solver's accuracy class (`ACCURACY_TOL`): vertex (simplex) and
+interior-point solvers 1e-6, first-order solvers (SCS) 1e-4; a row may ask for a tighter or looser
+tolerance of its own (a printed number rounded to 4 digits), and `with_accuracy` never tightens it.
 
 Paper packages list their code-defined examples in an `Examples` registry of their own
 (`papers/<paper>/examples.py`); the application's reproduce command imports those lists
@@ -9,27 +26,85 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from numbers import Real
 
+from .errors import InputError
 from .tolerances import REPRODUCE_TOL
 
+#: where an expected number comes from (see the module docstring)
+SOURCES = ("paper", "paper-formula", "derived", "corrected")
 
-@dataclass
+#: the tolerance of a reproduced number by the solver's accuracy class (solvers.registry `accuracy`):
+#: simplex vertices and interior points (optima to ~1e-8 relative) are held to 1e-6; first-order
+#: solvers (SCS, ~1e-4 to 1e-6 at their default iteration caps) to 1e-4
+ACCURACY_TOL = {"vertex": REPRODUCE_TOL, "interior": REPRODUCE_TOL, "first-order": 1e-4}
+
+
+def _number(name: str, value: object, *, allow_nan: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real | Fraction):
+        raise InputError(f"check: {name}: must be a number, got {value!r}")
+    out = float(value)
+    if not (math.isfinite(out) or (allow_nan and math.isnan(out))):
+        raise InputError(f"check: {name}: must be a finite number, got {value!r}")
+    return out
+
+
+@dataclass(frozen=True)
 class Check:
-    """One reproduced number: the paper's value next to the computed one."""
+    """One reproduced number: the expected value (with its source and place in the paper) next to the computed one."""
 
     example: str
     quantity: str
-    paper: float | None
+    expected: float
     computed: float
+    source: str
+    where: str
     tol: float = REPRODUCE_TOL
     note: str = ""
+    #: the paper's own (wrong) value of a "corrected" row, when the paper states a number
+    paper_value: float | None = None
+    #: the verified rational optimum of the row's LP, when asked for (`reproduce --exact`)
+    exact: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "expected", _number("expected", self.expected))
+        object.__setattr__(self, "computed", _number("computed", self.computed, allow_nan=True))
+        if self.source not in SOURCES:
+            raise InputError(f"check: source: {self.source!r} is not one of {list(SOURCES)}")
+        if not isinstance(self.where, str) or not self.where.strip():
+            raise InputError(f"check: where: give the section, equation, table or page ({self.quantity!r})")
+        tol = _number("tol", self.tol)
+        if not tol > 0:
+            raise InputError(f"check: tol: must be positive, got {self.tol!r}")
+        object.__setattr__(self, "tol", tol)
+        if self.paper_value is not None:
+            object.__setattr__(self, "paper_value", _number("paper_value", self.paper_value))
+        if self.source == "corrected" and self.paper_value is None and not self.note:
+            raise InputError(f"check: a corrected row needs the paper's value (paper_value) or a note "
+                             f"({self.quantity!r})")
+        if self.source == "derived" and not self.note:
+            raise InputError(f"check: a derived row needs a note saying how it was derived ({self.quantity!r})")
+
+    @property
+    def error(self) -> float:
+        """|computed - expected| / max(1, |expected|) (NaN when nothing was computed)."""
+        return abs(self.computed - self.expected) / max(1.0, abs(self.expected))
 
     @property
     def match(self) -> bool:
-        if self.paper is None:
-            return True  # a corrected value: see the note
-        return math.isclose(self.computed, self.paper, rel_tol=self.tol, abs_tol=self.tol)
+        """|computed - expected| <= tol * max(1, |expected|); never true for a NaN."""
+        return bool(self.error <= self.tol)
+
+    def with_accuracy(self, accuracy: str) -> Check:
+        """This row held to the tolerance of a solver's accuracy class (never tighter than its own)."""
+        return replace(self, tol=max(self.tol, ACCURACY_TOL.get(accuracy, ACCURACY_TOL["first-order"])))
+
+    def as_dict(self) -> dict:
+        return dict(example=self.example, quantity=self.quantity, expected=self.expected, computed=self.computed,
+                    source=self.source, where=self.where, match=self.match, tol=self.tol, note=self.note,
+                    paper_value=self.paper_value, exact=self.exact)
 
 
 Example = Callable[[str | None], list[Check]]

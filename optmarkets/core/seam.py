@@ -28,6 +28,10 @@ class SolverLayer(Protocol):
 
     def explain_infeasible(self, model: Any) -> Any: ...
 
+    def selection_chain(self, problem: Any, write: Any, size: int, variables: list, options: dict) -> Any:
+        """A persistent solver holding a lexicographic stage program (`core.strategies`), or None."""
+        ...
+
 
 _layer: SolverLayer | None = None
 

@@ -65,11 +65,13 @@ class Certificate:
 
     def worst(self) -> tuple[str, float]:
         """The largest relative residual (complementary slackness excluded, as in `ok`): (name, value)."""
-        rel = self.relative.drop("complementary_slackness", errors="ignore").dropna()
-        if not len(rel):
+        values = self.relative.to_numpy(dtype=float)
+        names = self.relative.index
+        keep = ~np.isnan(values) & (names != "complementary_slackness")
+        if not keep.any():
             return ("none", 0.0)
-        name = str(rel.idxmax())
-        return (name, float(rel[name]))
+        at = np.flatnonzero(keep)[int(np.argmax(values[keep]))]  # the first largest, as idxmax
+        return (str(names[at]), float(values[at]))
 
     def ok(self, tol: float = CERT_TOL) -> bool:
         """Every relative residual below `tol` (dual ones are skipped where not computed).

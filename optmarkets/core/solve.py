@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .certificate import certify, remember
 from .errors import InfeasibleError, InputError, SolverFailedError, UnboundedError
 from .family import PRICE_SIGN, labelled
 from .seam import solvers
@@ -59,7 +60,8 @@ class Request:
 def backend_and_options(model: Model, request: Request) -> tuple[Any, dict]:
     """The backend for the request and the options it gets: the model's defaults, then the caller's."""
     layer = solvers()
-    backend = layer.get(request.solver, integers=model.has_integers)
+    backend = layer.get(request.solver if request.solver is not None else model.default_solver,
+                        integers=model.has_integers)
     defaults = dict(model.solver_defaults.get(backend.name, {}))
     tol = check_tol(request.tol) if request.tol is not None else defaults.pop("tol", SOLVE_TOL)
     defaults.pop("tol", None)
@@ -107,6 +109,7 @@ def run(model: Model, request: Request, *, derive: bool = True) -> Solution:
     if outcome.program is None or outcome.program is not structure.last_program:
         structure.compilations += 1
         structure.last_program = outcome.program
+    remember(model, getattr(outcome, "form", None))  # the standard form the certificate is computed on
     raise_on_failure(model.name, backend.name, outcome.status, explain=model if request.explain else None)
 
     sol = Solution(
@@ -118,7 +121,7 @@ def run(model: Model, request: Request, *, derive: bool = True) -> Solution:
     if not model.has_integers and backend.duals:
         sol.duals, sol.prices = duals_and_prices(model)
     if request.certify:
-        sol.certificate = model.certify()
+        sol.certificate = certify(model, getattr(outcome, "form", None))
     check_accuracy(model.name, backend.name, sol, request)
     if derive:
         apply_derived(model, sol)

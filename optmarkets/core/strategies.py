@@ -7,10 +7,16 @@
   are a vector G, the stage objective is weight @ G, the floors a Parameter), so the chain costs
   one compilation and len(goals) re-solves. Prices are stage 1's (an optimal dual of the model),
   the primal is the last stage's (an optimal primal of the model): together still a certified pair.
+  On HiGHS LPs the stages run on one persistent HiGHS (`solvers.chain`, through the seam): the
+  stage program's standard form is loaded once, each stage swaps the costs and the floor rows'
+  bounds and re-runs from the previous stage's optimal basis. Same chain, same slack; other
+  backends solve each stage through `solve.run`.
 * `BestOf`: the best of candidate programs, one per value of a Parameter (e.g. one LP per candidate
   dual vertex of a follower's problem: a disjunctive program solved exactly).
 
 `face_ranges` gives [min, max] of expressions over the optimal face, with the same derived program.
+A model's `default_solver` (a backend name measured per paper, e.g. "HIGHS_IPM") is used when
+`solve()` names none.
 """
 
 from __future__ import annotations
@@ -26,7 +32,16 @@ import pandas as pd
 from .certificate import objective_magnitude
 from .errors import InfeasibleError, InputError, SolverFailedError
 from .family import Family
-from .solve import Request, apply_derived, backend_and_options, check_accuracy, primal_values, run
+from .seam import solvers
+from .solve import (
+    Request,
+    apply_derived,
+    backend_and_options,
+    check_accuracy,
+    primal_values,
+    raise_on_failure,
+    run,
+)
 from .tolerances import LEX_RELAX, LEX_SLACK, LEX_SLACK_INTERIOR, TIE_TOL
 
 if TYPE_CHECKING:
@@ -46,10 +61,16 @@ class Plain:
     keywords: ClassVar[tuple[str, ...]] = ()
 
     def solve(self, model: Model, request: Request, **keywords: Any) -> Solution:
-        return run(model, request)
+        return run(model, with_default(model, request))
 
 
 PLAIN = Plain()
+
+
+def with_default(model: Model, request: Request) -> Request:
+    """The request with the model's `default_solver` where the caller named no solver."""
+    default = getattr(model, "default_solver", None)
+    return request.but(solver=default) if request.solver is None and default else request
 
 
 # ---------------------------------------------------------------------------------------------- best of
@@ -66,6 +87,7 @@ class BestOf:
     keywords: ClassVar[tuple[str, ...]] = ()
 
     def solve(self, model: Model, request: Request, **keywords: Any) -> Solution:
+        request = with_default(model, request)
         best: tuple[object, Solution] | None = None
         values: dict[object, float] = {}
         sign = 1.0 if model.sense == "max" else -1.0
@@ -110,15 +132,17 @@ class Lexicographic:
         rule = self.default if rule == "default" else rule
         if rule is not None and rule not in self.rules:
             raise InputError(f"rule: must be one of {tuple(self.rules)} or None, got {rule!r}")
+        request = with_default(model, request)
         sol = run(model, request.but(certify=False), derive=False)
         if rule is not None:
             backend, _ = backend_and_options(model, request)
             program = _stage_program(model, ("rule", rule), self.rules[rule], fix_goals=True, free=self.free)
             magnitude = max(abs(sol.value), objective_magnitude(model))  # the slack is relative to the data
+            fast = program.session(model, request)  # one persistent HiGHS for every stage, or None
             for relax in LEX_RELAX:  # a stage infeasible by round-off: fix earlier goals a little more loosely
                 try:
                     sign = 1.0 if model.sense == "max" else -1.0
-                    program.chain(model, request, sign * sol.value, _slack(backend.name) * relax, magnitude)
+                    program.chain(model, request, sign * sol.value, _slack(backend) * relax, magnitude, fast)
                     break
                 except InfeasibleError as exc:
                     # stage 1 solved the model, so every stage is feasible: a stage that is not is the
@@ -128,7 +152,7 @@ class Lexicographic:
                                                 "a stage of the lexicographic selection found no point within "
                                                 "the relaxed slack of the optimum (the model itself solved); "
                                                 "try rule=None or another solver") from None
-            sol.outputs["selection_slack"] = relax * LEX_SLACK
+            sol.outputs["selection_slack"] = relax * _slack(backend)
             sol.primal = primal_values(model)
         if request.certify:
             sol.certificate = model.certify()
@@ -142,16 +166,19 @@ def face_ranges(model: Model, request: Request, name: str, expressions: Goals, o
                 index: pd.Index | None = None) -> pd.DataFrame:
     """[low, high] of each entry of `expressions(model)` over the model's optimal face
     (objective within the lexicographic slack of `optimum`): 2 re-solves per entry."""
+    request = with_default(model, request)
     backend, _ = backend_and_options(model, request)
     program = _stage_program(model, ("range", name), expressions, fix_goals=False, free=lambda m: 0.0)
     sign = 1.0 if model.sense == "max" else -1.0
     magnitude = max(abs(optimum), objective_magnitude(model))
-    lo, hi = program.ranges(model, request, sign * optimum - _slack(backend.name) * magnitude)
+    lo, hi = program.ranges(model, request, sign * optimum - _slack(backend) * magnitude)
     return pd.DataFrame({"low": lo, "high": hi}, index=index)
 
 
-def _slack(backend: str) -> float:
-    return LEX_SLACK if backend == "HIGHS" else LEX_SLACK_INTERIOR
+def _slack(backend: Any) -> float:
+    """The selection's relative slack: LEX_SLACK for HiGHS (simplex, or interior point with crossover:
+    vertex solutions either way), LEX_SLACK_INTERIOR for the other backends."""
+    return LEX_SLACK if backend.cvxpy_name == "HIGHS" else LEX_SLACK_INTERIOR
 
 
 @dataclass
@@ -170,13 +197,46 @@ class _StageProgram:
         self.stage.set(weight=weight, floor0=np.array([floor0]), floor=floor)
         return run(self.stage, request.but(certify=False, warm_start=False, explain=False), derive=False).value
 
-    def chain(self, model: Model, request: Request, optimum: float, slack: float, magnitude: float) -> None:
-        """Maximise each goal in turn; `magnitude`, the objective's, makes the slack relative to the data."""
+    def session(self, model: Model, request: Request) -> Any:
+        """The solver layer's persistent chain for this stage program (HiGHS LPs), or None: then each
+        stage is a `run` of the stage program."""
+        backend, options = backend_and_options(self.stage, request)
+        if backend.cvxpy_name != "HIGHS" or request.verbose or not self.stage.is_lp:
+            return None
+        self.stage._values.update(model._values)
+        self.stage.write_parameters()
+        size = self.size
+
+        def write(floor0: float, floor: np.ndarray) -> None:
+            self.stage.set(weight=np.zeros(size), floor0=np.array([floor0]), floor=floor)
+            self.stage.write_parameters()
+
+        variables = [v.var for v in self.stage.variables.values()]
+        return solvers().selection_chain(self.stage.problem, write, size, variables, options)
+
+    def chain(self, model: Model, request: Request, optimum: float, slack: float, magnitude: float,
+              fast: Any = None) -> None:
+        """Maximise each goal in turn; `magnitude`, the objective's, makes the slack relative to the data.
+        `fast`: the solver layer's persistent chain (`session`), else each stage is a `run`."""
         floor0 = optimum - slack * magnitude
         floor = np.full(self.size, self.free)
+        if fast is not None:
+            fast.restart()
         for k in range(self.size):
-            value = self._solve(model, request, np.eye(self.size)[k], floor0, floor)
-            floor[k] = value - slack * max(abs(value), objective_magnitude(self.stage), magnitude)
+            if fast is None:
+                value = self._solve(model, request, np.eye(self.size)[k], floor0, floor)
+                stage_magnitude = objective_magnitude(self.stage)
+            else:
+                stage = fast.stage(k, floor0, floor)
+                backend, _ = backend_and_options(self.stage, request)
+                raise_on_failure(self.stage.name, backend.name, stage.status)  # typed, as `run` raises
+                if stage.status != "optimal":
+                    raise SolverFailedError(self.stage.name, backend.name, stage.status,
+                                            "a stage of the selection stopped before its tolerance")
+                value, stage_magnitude = stage.value, stage.magnitude
+            floor[k] = value - slack * max(abs(value), stage_magnitude, magnitude)
+        if fast is not None:
+            fast.write_back()
 
     def ranges(self, model: Model, request: Request, floor0: float) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = np.empty(self.size), np.empty(self.size)

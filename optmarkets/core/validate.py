@@ -16,8 +16,55 @@ from .errors import InputError
 from .tolerances import PROB_TOL
 
 
-def as_vector(name: str, data: Any, *, length: int | None = None) -> np.ndarray:
-    """A finite 1-D float array, or an InputError naming `name`."""
+def _positional(labels: pd.Index) -> bool:
+    """A default RangeIndex carries no labels: such a pandas object is read by position."""
+    return isinstance(labels, pd.RangeIndex) and labels.start == 0 and labels.step == 1
+
+
+def align(name: str, data: Any, index: pd.Index | None, *, axis_name: str = "labels") -> Any:
+    """`data` reordered to `index` by label when it is a labelled pandas Series; labels that name
+    nothing in `index`, or labels of `index` it lacks, are an InputError naming them. A Series with a
+    default RangeIndex, and anything that is not a Series, is returned unchanged (read by position)."""
+    if index is None or not isinstance(data, pd.Series) or _positional(data.index):
+        return data
+    return _reindex(name, data, index, axis_name)
+
+
+def _reindex(name: str, data: Any, index: pd.Index, axis_name: str) -> Any:
+    if data.index.has_duplicates:
+        raise InputError(f"{name}: duplicate {axis_name} {sorted(map(str, data.index[data.index.duplicated()]))}")
+    where = index.get_indexer(data.index)
+    unknown = [str(lab) for lab, k in zip(data.index, where) if k < 0]
+    found = set(where[where >= 0].tolist())
+    missing = [str(index[k]) for k in range(len(index)) if k not in found]
+    if unknown or missing:
+        parts = ([f"unknown {axis_name} {unknown}"] if unknown else []) + ([f"missing {missing}"] if missing else [])
+        raise InputError(f"{name}: {'; '.join(parts)}; expected {axis_name} {[str(v) for v in index]}")
+    out = np.empty(len(index), dtype=object)
+    out[where] = data.to_numpy()
+    return pd.Series(out, index=index, name=data.name)
+
+
+def align_frame(name: str, data: Any, rows: pd.Index | None, columns: pd.Index | None) -> Any:
+    """A DataFrame reordered to (rows, columns) by label (each axis with labels other than a default
+    RangeIndex); mismatched labels are an InputError naming them."""
+    if not isinstance(data, pd.DataFrame):
+        return data
+    frame = data
+    if rows is not None and not _positional(frame.index):
+        order = _reindex(f"{name} (rows)", pd.Series(np.arange(len(frame)), index=frame.index), rows, "row labels")
+        frame = frame.iloc[order.to_numpy().astype(int)].set_axis(rows, axis=0)
+    if columns is not None and not _positional(frame.columns):
+        order = _reindex(f"{name} (columns)", pd.Series(np.arange(frame.shape[1]), index=frame.columns), columns,
+                         "column labels")
+        frame = frame.iloc[:, order.to_numpy().astype(int)].set_axis(columns, axis=1)
+    return frame
+
+
+def as_vector(name: str, data: Any, *, length: int | None = None, index: pd.Index | None = None) -> np.ndarray:
+    """A finite 1-D float array, or an InputError naming `name`. A labelled pandas Series is aligned
+    to `index` by label (see `align`)."""
+    data = align(name, data, index)
     try:
         arr = np.asarray(data, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -36,9 +83,16 @@ def as_vector(name: str, data: Any, *, length: int | None = None) -> np.ndarray:
     return arr
 
 
-def as_matrix(name: str, data: Any, *, shape: tuple[int, int] | None = None) -> np.ndarray:
-    """A finite 2-D float array, or an InputError naming `name`."""
-    arr = np.asarray(data, dtype=float)
+def as_matrix(name: str, data: Any, *, shape: tuple[int, int] | None = None,
+              index: tuple[pd.Index, pd.Index] | None = None) -> np.ndarray:
+    """A finite 2-D float array, or an InputError naming `name`. A labelled DataFrame is aligned to
+    `index` = (rows, columns) by label."""
+    if index is not None:
+        data = align_frame(name, data, *index)
+    try:
+        arr = np.asarray(data, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name}: expected a table of numbers ({exc})") from None
     if arr.ndim != 2:
         raise InputError(f"{name}: expected a 2-D array, got shape {arr.shape}")
     if not np.isfinite(arr).all():
@@ -48,9 +102,10 @@ def as_matrix(name: str, data: Any, *, shape: tuple[int, int] | None = None) -> 
     return arr
 
 
-def nonnegative(name: str, data: Any, *, length: int | None = None, strict: bool = False) -> np.ndarray:
+def nonnegative(name: str, data: Any, *, length: int | None = None, strict: bool = False,
+                index: pd.Index | None = None) -> np.ndarray:
     """A finite vector with every entry >= 0 (> 0 when `strict`)."""
-    arr = as_vector(name, data, length=length)
+    arr = as_vector(name, data, length=length, index=index)
     bad = arr <= 0 if strict else arr < 0
     if bad.any():
         i = int(np.argmax(bad))
@@ -59,9 +114,10 @@ def nonnegative(name: str, data: Any, *, length: int | None = None, strict: bool
     return arr
 
 
-def probabilities(name: str, data: Any, *, length: int | None = None, strict: bool = False) -> np.ndarray:
+def probabilities(name: str, data: Any, *, length: int | None = None, strict: bool = False,
+                  index: pd.Index | None = None) -> np.ndarray:
     """A probability vector: finite, non-negative (positive if `strict`), summing to one."""
-    arr = nonnegative(name, data, length=length, strict=strict)
+    arr = nonnegative(name, data, length=length, strict=strict, index=index)
     total = arr.sum()
     if abs(total - 1.0) > PROB_TOL:
         raise InputError(f"{name}: probabilities sum to {total:.12g}, must sum to 1 (within {PROB_TOL:g})")

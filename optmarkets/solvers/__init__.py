@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 from ..core import seam as _seam
+from .chain import SelectionChain, selection_chain
 from .exact import ExactCertificate, exact, rational
 from .execute import Outcome, execute
 from .highs import HighsSession, StandardForm, highs_option_values
@@ -50,6 +51,8 @@ __all__ = [
     "milp_solvers",
     "price_ranges",
     "rational",
+    "SelectionChain",
+    "selection_chain",
     "register",
     "registered",
     "silence_highs_banner",

@@ -6,11 +6,17 @@ release moves one of them, so an upgrade breaks one test here instead of silent 
 
 from __future__ import annotations
 
+import copy
 import functools
 import warnings
+import weakref
+from dataclasses import dataclass, field
 from typing import Any
 
 import cvxpy as cp
+import numpy as np
+import scipy.sparse as sp
+from cvxpy.cvxcore.python import canonInterface
 
 
 @functools.lru_cache(maxsize=1)
@@ -55,3 +61,119 @@ def highs_results_keys() -> tuple[str, ...]:
     """The keys cvxpy's HiGHS interface reads from a results dict (`HIGHS.invert`); it also reads
     "dual_ray" when the LP is infeasible."""
     return ("solution", "basis", "info", "model_status", "run_time")
+
+
+# ------------------------------------------------------------------ HiGHS data without rebuilding A
+@dataclass
+class HighsProgram:
+    """What one compiled HiGHS program (cvxpy's DPP `ParamConeProg`) gives every re-solve.
+
+    cvxpy's `apply_parameters` multiplies the whole parameter tensor of [A | b] on every solve
+    although, in most models, the parameters enter only b and c. When the tensor's A part holds no
+    parameter column, `highs_data` computes c (and the objective offset) and b alone from their
+    rows of the tensor and reuses A (one object for the program's life: no copy, no rebuild).
+    """
+
+    program: Any
+    chain: Any
+    inverse: list  # the chain's inverse data before the solver's
+    solver_inverse: Any  # the solver's SolverInverseData of the first call (its dict is copied per call)
+    data: dict  # the first call's data (A, dims, bounds, integer indices are kept)
+    a_constant: bool  # A does not depend on the parameters
+    b_map: Any  # the tensor rows of the b column (CSR, rows x (parameters + 1)), or None
+    b_rows: np.ndarray  # the rows of b they fill
+    columns: dict[int, int]  # variable id -> first standard-form column
+    extra: dict = field(default_factory=dict)  # the solver layer's per-program caches (scaling)
+
+
+_PROGRAMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def highs_program(problem: cp.Problem) -> HighsProgram | None:
+    """The cached HighsProgram of `problem`'s current compiled HiGHS program (None before its first data)."""
+    program = compiled_program(problem)
+    cache = getattr(problem, "_cache", None)
+    if program is None or cache is None or cache.key != cache.make_key(cp.HIGHS, False, False, None):
+        return None
+    held: HighsProgram | None = _PROGRAMS.get(program)
+    return held
+
+
+def highs_data(problem: cp.Problem) -> tuple[dict, Any, list, HighsProgram | None]:
+    """(data, chain, inverse data, program) of `problem` for HiGHS, as `get_problem_data` returns them,
+    without rebuilding A when the parameters enter only b and c (see HighsProgram)."""
+    held = highs_program(problem)
+    if held is None or not held.a_constant:
+        data, chain, inverse = problem.get_problem_data(cp.HIGHS)
+        return data, chain, inverse, _remember(problem, data, chain, inverse)
+    prog, chain = held.program, held.chain
+    for reduction in chain.reductions:  # as get_problem_data's DPP path does (attribute-lowered parameters)
+        reduction.update_parameters(problem)
+    vec = canonInterface.get_parameter_vector(
+        prog.total_param_size, prog.param_id_to_col, prog.param_id_to_size,
+        lambda idx: np.array(prog.id_to_param[idx].value))
+    data = dict(held.data)
+    inverse_dict = dict(held.solver_inverse.inverse_data)
+    if vec is not None:
+        q = np.asarray(prog.q @ vec, float).reshape(-1)
+        data["c"], inverse_dict["offset"] = q[:-1].copy(), np.squeeze(q[-1:])
+        b = np.zeros(held.data["b"].shape[0])
+        if held.b_map is not None:
+            b[held.b_rows] = held.b_map @ vec
+        data["b"] = b
+        if prog.lb_tensor is not None:
+            data["lower_bounds"] = np.asarray(prog.lb_tensor @ vec).reshape(-1)
+        if prog.ub_tensor is not None:
+            data["upper_bounds"] = np.asarray(prog.ub_tensor @ vec).reshape(-1)
+    solver_inverse = copy.copy(held.solver_inverse)
+    solver_inverse.inverse_data = inverse_dict
+    return data, chain, [*held.inverse, solver_inverse], held
+
+
+def _remember(problem: cp.Problem, data: dict, chain: Any, inverse: list) -> HighsProgram | None:
+    program = compiled_program(problem)
+    if program is None or solving_chain_solver(chain) != cp.HIGHS:
+        return None
+    held: HighsProgram | None = _PROGRAMS.get(program)
+    if held is not None:
+        return held
+    reduced = getattr(program, "reduced_A", None)
+    index = getattr(reduced, "problem_data_index", None)
+    tensor = getattr(reduced, "reduced_mat", None)
+    n = int(data["A"].shape[1])
+    a_constant, b_map, b_rows = False, None, np.zeros(0, dtype=np.int64)
+    if index is not None and tensor is not None and sp.issparse(tensor) and getattr(program, "P", None) is None:
+        indices, indptr, _shape = index
+        tensor = sp.csr_matrix(tensor)
+        start, stop = int(indptr[n]), int(indptr[n + 1])
+        a_constant = tensor[:start, :-1].count_nonzero() == 0 if tensor.shape[1] > 1 else True
+        b_map, b_rows = tensor[start:stop], np.asarray(indices[start:stop], dtype=np.int64)
+    columns = _column_offsets(inverse)
+    if columns is None:
+        return None
+    # A is kept only when it is the program's for good (a parameter-dependent A is rebuilt every solve)
+    kept = {k: v for k, v in data.items() if a_constant or k != "A"}
+    held = HighsProgram(program, chain, list(inverse[:-1]), inverse[-1], kept, a_constant, b_map, b_rows, columns)
+    _PROGRAMS[program] = held
+    return held
+
+
+def _column_offsets(inverse: list) -> dict[int, int] | None:
+    """Variable id -> first column of the standard form (cvxpy's ConeMatrixStuffing inverse data)."""
+    for item in inverse:
+        offsets = getattr(item, "var_offsets", None)
+        if offsets is not None and getattr(item, "constraints", None) is not None:
+            return {int(k): int(v) for k, v in offsets.items()}
+    return None
+
+
+def row_orientation(constraint: Any, lhs: Any) -> float | None:
+    """sigma with (standard-form row activity - its bound) = sigma * (lhs - rhs) for a family written
+    `lhs <op> rhs`: cvxpy's HiGHS rows are A x - b = args[0] - args[1] of the Zero/Inequality constraint
+    (`lhs >= rhs` is stored as Inequality(rhs, lhs)); None when lhs is neither argument."""
+    args = constraint.args
+    if args[0] is lhs:
+        return 1.0
+    if len(args) > 1 and args[1] is lhs:
+        return -1.0
+    return None

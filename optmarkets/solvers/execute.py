@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import cvxpy as cp
 import numpy as np
 
+from ..core.certificate import LinearForm
 from ..core.errors import InputError, OptmarketsError, SolverFailedError
 from . import cvxpy_internals as internals
 from .highs import HighsSession, solve_cold
@@ -29,6 +30,8 @@ class Outcome:
     solver_seconds: float
     wall_seconds: float
     program: object | None  # cvxpy's compiled program: a new object means a recompilation
+    #: the standard form HiGHS received (the certificate is computed on it); None for other solvers
+    form: LinearForm | None = None
 
 
 def execute(problem: cp.Problem, backend: Backend, options: dict, *, model: str, verbose: bool = False,
@@ -43,12 +46,23 @@ def execute(problem: cp.Problem, backend: Backend, options: dict, *, model: str,
     if not verbose:
         silence_highs_banner()
     start = time.perf_counter()
+    form = None
     try:
         highs = backend.cvxpy_name == cp.HIGHS
-        data, chain, inverse = internals.solver_data(problem, backend.cvxpy_name, None if highs else options)
+        if highs:  # A is built once per compiled program when the parameters enter only b and c
+            data, chain, inverse, held = internals.highs_data(problem)
+        else:
+            data, chain, generic = internals.solver_data(problem, backend.cvxpy_name, options)
+            inverse, held = list(generic), None  # type: ignore[call-overload]
         compile_seconds = time.perf_counter() - start
         if highs and internals.solving_chain_solver(chain) == cp.HIGHS:
-            results = warm.solve(data, options) if warm is not None else solve_cold(data, options, verbose=verbose)
+            cache = held.extra if held is not None else None
+            results = (warm.solve(data, options, cache) if warm is not None
+                       else solve_cold(data, options, verbose=verbose, cache=cache))
+            if held is not None:
+                form = LinearForm(c=data["c"], offset=float(np.asarray(inverse[-1]["offset"]).reshape(-1)[0]),
+                                  A=data["A"], b=data["b"], n_eq=int(data["dims"].zero), columns=held.columns,
+                                  orientation=internals.row_orientation)
         else:
             opts = relative_tolerances(backend, options, data)
             results = internals.solve_via_data(chain, problem, data, opts, verbose)
@@ -70,7 +84,7 @@ def execute(problem: cp.Problem, backend: Backend, options: dict, *, model: str,
         status=problem.status, value=float(value) if value is not None else float("nan"),
         compile_seconds=float(problem.compilation_time or 0.0),
         solver_seconds=float(stats.solve_time) if stats and stats.solve_time is not None else float("nan"),
-        wall_seconds=wall, program=internals.compiled_program(problem))
+        wall_seconds=wall, program=internals.compiled_program(problem), form=form)
 
 
 def data_magnitude(data: dict) -> float:

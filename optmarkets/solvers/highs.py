@@ -43,23 +43,29 @@ class HighsSession:
         if self.highs is not None:
             self.highs.clearSolver()
 
-    def solve(self, data: dict, options: dict) -> dict:
-        """Solve cvxpy's HiGHS data; return the results dict cvxpy's HIGHS.invert expects."""
+    def solve(self, data: dict, options: dict, cache: dict | None = None) -> dict:
+        """Solve cvxpy's HiGHS data; return the results dict cvxpy's HIGHS.invert expects.
+
+        `cache`: the compiled program's (`cvxpy_internals.HighsProgram.extra`), where the scaling
+        factors of its A and the scaled A are kept between solves."""
         import highspy
 
-        scaling = equilibrate(StandardForm.of(data))
-        lp = scaling.apply(StandardForm.of(data))
+        original = StandardForm.of(data)
+        scaling = equilibrate(original, cache)
+        lp = scaling.apply(original, cache)
         options = highs_option_values(options)
         held = self._lp
         if self.highs is None or held is None or options != self._options or not lp.same_matrix_and_bounds(held):
             self._load(highspy, lp, options)
             self._options = options
         else:  # the same matrix: change only the data that moved
-            h, (m, n) = self.highs, lp.A.shape
-            if not np.array_equal(lp.c, held.c):
-                h.changeColsCost(n, np.arange(n, dtype=np.int32), lp.c)
-            if not (np.array_equal(lp.row_lower, held.row_lower) and np.array_equal(lp.row_upper, held.row_upper)):
-                h.changeRowsBounds(m, np.arange(m, dtype=np.int32), lp.row_lower, lp.row_upper)
+            h = self.highs
+            cols = np.flatnonzero(lp.c != held.c).astype(np.int32)  # only the entries that moved
+            if cols.size:
+                h.changeColsCost(cols.size, cols, lp.c[cols])
+            rows = np.flatnonzero((lp.row_lower != held.row_lower) | (lp.row_upper != held.row_upper)).astype(np.int32)
+            if rows.size:
+                h.changeRowsBounds(rows.size, rows, lp.row_lower[rows], lp.row_upper[rows])
             # forget the last solve entirely (its basis and the simplex's edge weights, which steer
             # the pivots), then start from the anchor: the result depends on (data, anchor) only
             h.clearSolver()
@@ -101,14 +107,14 @@ def set_options(h: Any, options: dict) -> None:
             raise InputError(f"{name}: HiGHS rejected the value {value!r} (unknown option, wrong type or out of range)")
 
 
-def solve_cold(data: dict, options: dict, *, verbose: bool = False) -> dict:
+def solve_cold(data: dict, options: dict, *, verbose: bool = False, cache: dict | None = None) -> dict:
     """Solve cvxpy's HiGHS data once, scaled to magnitude one (`solvers.scaling`) and unscaled exactly;
-    return the results dict cvxpy's HIGHS.invert expects."""
+    return the results dict cvxpy's HIGHS.invert expects (`cache` as in `HighsSession.solve`)."""
     import highspy
 
     original = StandardForm.of(data)
-    scaling = equilibrate(original)
-    lp = scaling.apply(original)
+    scaling = equilibrate(original, cache)
+    lp = scaling.apply(original, cache)
     options = highs_option_values(options)
     write_model = options.pop("write_model_file", None)  # as cvxpy does: write the model as given
     h: Any = highspy.Highs()
@@ -163,10 +169,12 @@ class StandardForm:
 
     def same_matrix_and_bounds(self, other: StandardForm | None) -> bool:
         """Whether HiGHS can take this form by changing costs and row bounds of `other` in place."""
-        return other is not None and self.A.shape == other.A.shape and self.n_eq == other.n_eq and all(
-            np.array_equal(a, b) for a, b in (
-                (self.A.indptr, other.A.indptr), (self.A.indices, other.A.indices), (self.A.data, other.A.data),
-                (self.col_lower, other.col_lower), (self.col_upper, other.col_upper)))
+        if other is None or self.A.shape != other.A.shape or self.n_eq != other.n_eq:
+            return False
+        same_matrix = self.A is other.A or all(np.array_equal(a, b) for a, b in (
+            (self.A.indptr, other.A.indptr), (self.A.indices, other.A.indices), (self.A.data, other.A.data)))
+        return same_matrix and np.array_equal(self.col_lower, other.col_lower) and np.array_equal(
+            self.col_upper, other.col_upper)
 
     def highs_lp(self) -> Any:
         """A highspy.HighsLp of this form (integer columns marked)."""

@@ -1,9 +1,11 @@
 """Solver registry: a name maps to a cvxpy solver, its capabilities and its tolerance options.
 
 HiGHS is the default for LPs and MILPs: it returns vertex (basic) duals, which are the prices a
-reader can reproduce by hand. Interior-point solvers (Clarabel, ECOS, SCS) return equally valid
-but possibly different duals on degenerate problems; every Solution records which solver made
-its prices.
+reader can reproduce by hand. A model may name another default (`Model.default_solver`, e.g.
+HIGHS_IPM, HiGHS's interior point with crossover: vertex duals too). Interior-point solvers
+(Clarabel, ECOS, MOSEK) and first-order ones (SCS, PDLP, cuOpt on a GPU) return equally valid but
+possibly different, less accurate duals on degenerate problems; every Solution records which solver
+made its prices.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ class Backend:
     option_names: Callable[[], frozenset[str]] | None = field(default=None, repr=False)
     #: options holding a dict of further options, and the names allowed in it
     nested: Mapping[str, Callable[[], frozenset[str]]] = field(default_factory=dict, repr=False)
+    #: runs on a GPU (cuOpt); the others run on the CPU
+    gpu: bool = False
 
     @property
     def installed(self) -> bool:
@@ -192,6 +196,21 @@ def safe_options(backend: str | Backend, options: Mapping[str, Any]) -> dict:
     return dict(options)
 
 
+def _pdlp_tol(tol: float) -> dict:
+    """PDLP (OR-Tools) stops on relative and absolute optimality residuals: both set to `tol`."""
+    from ortools.pdlp import solvers_pb2
+
+    params = solvers_pb2.PrimalDualHybridGradientParams()
+    criteria = params.termination_criteria.simple_optimality_criteria
+    criteria.eps_optimal_relative = tol
+    criteria.eps_optimal_absolute = tol
+    return {"parameters_proto": params}
+
+
+#: the options cvxpy's PDLP interface reads (`parameters_proto`: an OR-Tools PrimalDualHybridGradientParams)
+_PDLP = frozenset({"parameters_proto", "time_limit_sec"})
+
+
 _REGISTRY: dict[str, Backend] = {}
 
 
@@ -237,6 +256,13 @@ for _backend in (
     Backend("GUROBI", "GUROBI", duals=True, integers=True, accuracy="vertex",
             tolerance_options=lambda tol: {"FeasibilityTol": max(tol, 1e-9), "OptimalityTol": max(tol, 1e-9)}),
     Backend("MOSEK", "MOSEK", duals=True, integers=True, accuracy="interior"),
+    # first-order LP solvers (cvxpy's interfaces): duals of ~tol accuracy, not vertices
+    Backend("PDLP", "PDLP", duals=True, integers=False, accuracy="first-order", tolerance_options=_pdlp_tol,
+            option_names=lambda: _PDLP),
+    # NVIDIA cuOpt: PDLP on the GPU for LPs (duals), branch and bound for MILPs (no duals there);
+    # `optimality` sets its relative and absolute tolerances; its many parameters are not checked here
+    Backend("CUOPT", "CUOPT", duals=True, integers=True, accuracy="first-order",
+            tolerance_options=lambda tol: {"optimality": tol}, gpu=True),
 ):
     register(_backend)
 

@@ -6,10 +6,15 @@ the problem scaled to magnitude one and unscales its answer:
 
     x = T x',   scaled problem  min (sigma c T) x'  s.t.  R rl rho <= R A T' x' <= R ru rho, ...
 
-with R (rows), t (columns), rho (right-hand sides) and sigma (costs) found by Ruiz equilibration
-of the augmented matrix [[A, b], [c, 0]] and rounded to powers of two, so that scaling and
-unscaling are exact in floating point: a problem whose data are multiplied by 2^k is solved as the
-very same scaled problem. Columns of integer variables are never scaled.
+with R (rows) and t (columns) found by Ruiz equilibration of A, rho (right-hand sides) and sigma
+(costs) bringing the scaled b and c to magnitude one, all rounded to powers of two, so that scaling
+and unscaling are exact in floating point: a problem whose data are multiplied by 2^k is solved as
+the very same scaled problem.
+
+The factors of A depend on A alone, so they are computed once per matrix (`cache`: the compiled
+program's, whose A is one object for its life) and a re-solve with new b or c only recomputes rho and
+sigma (two max-reductions). MILPs (whose integer columns are never scaled, T = 1) equilibrate the
+augmented matrix [[A, b], [c, 0]] with the integer columns tied to rho.
 
 Unscaling (T = t / rho): x = T x', row activity = activity' / (r rho), row duals y = r y' / sigma,
 column duals z = z' / (sigma t), optimal value = value' / (sigma rho).
@@ -17,6 +22,7 @@ column duals z = z' / (sigma t), optimal value = value' / (sigma rho).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
@@ -43,17 +49,22 @@ class Scaling:
     rho: float  # right-hand sides and bounds
     sigma: float  # costs
 
-    @property
+    @functools.cached_property
     def identity(self) -> bool:
         return self.rho == 1.0 and self.sigma == 1.0 and bool(np.all(self.row == 1.0) and np.all(self.col == 1.0))
 
-    def apply(self, lp: StandardForm) -> StandardForm:
-        """The scaled standard form."""
+    def apply(self, lp: StandardForm, cache: dict | None = None) -> StandardForm:
+        """The scaled standard form (R A diag(t) kept in `cache` for the same A and factors)."""
         if self.identity:
             return lp
         r, t = self.row, self.col
-        A = sp.csc_matrix(sp.diags(r) @ lp.A @ sp.diags(t))
-        A.sort_indices()
+        held = None if cache is None else cache.get("scaled")
+        if held is not None and held[0] is lp.A and np.array_equal(held[1], r) and np.array_equal(held[2], t):
+            A = held[3]
+        else:
+            A = _scale_matrix(lp.A, r, t)
+            if cache is not None:
+                cache["scaled"] = (lp.A, r, t, A)
         T = t / self.rho
         return replace(lp, c=lp.c * t * self.sigma, A=A, row_lower=lp.row_lower * r * self.rho,
                        row_upper=lp.row_upper * r * self.rho, col_lower=lp.col_lower / T,
@@ -85,13 +96,85 @@ def _pow2(x: np.ndarray) -> np.ndarray:
     return np.exp2(np.round(np.log2(x)))
 
 
-def equilibrate(lp: StandardForm) -> Scaling:
-    """Power-of-two Ruiz factors of [[A, b], [c, 0]] (identity when the data are already well scaled)."""
+def _scale_matrix(A: sp.csc_matrix, r: np.ndarray, t: np.ndarray) -> sp.csc_matrix:
+    """R A diag(t), the same sparsity pattern (exact: powers of two)."""
+    A = sp.csc_matrix(A)
+    cols = np.repeat(np.arange(A.shape[1]), np.diff(A.indptr))
+    scaled = sp.csc_matrix((A.data * r[A.indices] * t[cols], A.indices.copy(), A.indptr.copy()), shape=A.shape)
+    scaled.sort_indices()
+    return scaled
+
+
+def _identity(m: int, n: int) -> Scaling:
+    scaling = Scaling(np.ones(m), np.ones(n), 1.0, 1.0)
+    scaling.__dict__["identity"] = True  # known: skip the check
+    return scaling
+
+
+def _decide(r: np.ndarray, t: np.ndarray, rho: float, sigma: float) -> Scaling:
+    """The factors, or the identity when all lie within 2^_THRESHOLD of one."""
+    exponents = np.abs(np.log2(np.concatenate([r, t / rho, [rho, sigma, sigma * rho]])))
+    if not exponents.size or float(exponents.max()) < _THRESHOLD:
+        return _identity(r.size, t.size)
+    return Scaling(r, t, rho, sigma)
+
+
+def matrix_factors(A: sp.csc_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """Power-of-two Ruiz factors (r, t) of |A|: row and column maxima of R |A| diag(t) near one."""
+    A = sp.csc_matrix(A)
+    m, n = A.shape
+    r, t = np.ones(m), np.ones(n)
+    if not A.nnz:
+        return r, t
+    absd = np.abs(A.data)
+    rows = A.indices
+    counts = np.diff(A.indptr)
+    cols = np.repeat(np.arange(n), counts)
+    nonempty = counts > 0
+    starts = A.indptr[:-1][nonempty]
+    for _ in range(_ITERATIONS):
+        s = absd * r[rows] * t[cols]
+        row_max = np.zeros(m)
+        np.maximum.at(row_max, rows, s)
+        col_max = np.zeros(n)
+        col_max[nonempty] = np.maximum.reduceat(s, starts)
+        r = r / np.sqrt(np.where(row_max > 0, row_max, 1.0))
+        t = t / np.sqrt(np.where(col_max > 0, col_max, 1.0))
+    return _pow2(r), _pow2(t)
+
+
+def _rhs_magnitude(lp: StandardForm) -> np.ndarray:
+    b = np.where(np.isfinite(lp.row_upper), np.abs(lp.row_upper), 0.0)
+    return np.maximum(b, np.where(np.isfinite(lp.row_lower), np.abs(lp.row_lower), 0.0))
+
+
+def equilibrate(lp: StandardForm, cache: dict | None = None) -> Scaling:
+    """Power-of-two factors of the LP (identity when the data are already well scaled).
+
+    LPs: Ruiz factors of A (kept in `cache` while A is the same object), then rho and sigma bring
+    max |r b| and max |c t| to one. MILPs: Ruiz of [[A, b], [c, 0]], integer columns unscaled.
+    """
+    if lp.integer:
+        return _equilibrate_augmented(lp)
+    held = None if cache is None else cache.get("factors")
+    if held is not None and held[0] is lp.A:
+        r, t = held[1], held[2]
+    else:
+        r, t = matrix_factors(lp.A)
+        if cache is not None:
+            cache["factors"] = (lp.A, r, t)
+    rhs = float(np.max(_rhs_magnitude(lp) * r, initial=0.0))
+    rho = float(_pow2(np.array(1.0 / rhs))) if rhs > 0 and np.isfinite(rhs) else 1.0
+    cost = float(np.max(np.abs(lp.c) * t, initial=0.0))
+    sigma = float(_pow2(np.array(1.0 / cost))) if cost > 0 and np.isfinite(cost) else 1.0
+    return _decide(r, t, rho, sigma)
+
+
+def _equilibrate_augmented(lp: StandardForm) -> Scaling:
+    """Power-of-two Ruiz factors of [[A, b], [c, 0]], integer columns tied to rho (T = 1)."""
     m, n = lp.A.shape
     absA = abs(sp.csc_matrix(lp.A))
-    b = np.where(np.isfinite(lp.row_upper), np.abs(lp.row_upper), 0.0)
-    lower = np.where(np.isfinite(lp.row_lower), np.abs(lp.row_lower), 0.0)
-    b = np.maximum(b, lower)
+    b = _rhs_magnitude(lp)
     c = np.abs(lp.c)
     fixed = np.zeros(n, bool)
     fixed[lp.integer] = True
@@ -110,8 +193,4 @@ def equilibrate(lp: StandardForm) -> Scaling:
     r, t = _pow2(r), _pow2(t)
     rho, sigma = float(_pow2(np.array(rho))), float(_pow2(np.array(sigma)))
     t = np.where(fixed, rho, t)
-    exponents = np.abs(np.log2(np.concatenate([r, t / rho, [rho, sigma, sigma * rho]])))
-    if not exponents.size or float(exponents.max()) < _THRESHOLD:
-        return Scaling(np.ones(m), np.ones(n), 1.0, 1.0)
-    return Scaling(r, t, rho, sigma)
-
+    return _decide(r, t, rho, sigma)

@@ -266,7 +266,7 @@ def test_section_4_1_instance_files_reproduce():
     table = reproduce(match="glp-section-4-1-e")
     assert len(table) >= 6 * 8
     assert table["match"].all(), table[~table["match"]]
-    corrected = table[table["paper"].isna()]
+    corrected = table[table["source"] == "corrected"]
     assert len(corrected) >= 3 and corrected["note"].str.len().gt(20).all()
 
 

@@ -95,10 +95,12 @@ def test_section3_single_product_split():
         chk = seller.check_segmentation([0.25, 0.75], *_single_split(y))
         assert chk.pareto_improving
         assert chk.revenue_after == pytest.approx(1.75 - y, abs=1e-7)
-    seg = seller.pareto_improving_segmentation([0.25, 0.75])  # BBM greedy = the y = 1/4 split
+    seg = seller.bbm_segmentation([0.25, 0.75])  # BBM greedy = the y = 1/4 split: revenue unchanged
     assert seg.method.startswith("BBM")
     np.testing.assert_allclose(seg.segments.to_numpy(), [[0.5, 0.5], [0, 1]], atol=1e-12)
     assert seg.revenue_after == pytest.approx(1.5, abs=1e-7)
+    best = seller.pareto_improving_segmentation([0.25, 0.75])  # the default also raises revenue (Theorem 1)
+    assert best.pareto_improving and best.revenue_after > 1.5 + 1e-6
 
 
 def test_footnote11_corrected():
@@ -242,7 +244,7 @@ def test_bbm_single_alternative_random(rng):
         f = rng.dirichlet(np.ones(len(seller.type_index)))
         if seller.selected(f)["efficient"]:
             continue
-        seg = seller.pareto_improving_segmentation(f)
+        seg = seller.bbm_segmentation(f)
         assert seg.method.startswith("BBM")
         gain = assert_pareto(seller, f, seg)
         assert gain == pytest.approx(0, abs=1e-7)

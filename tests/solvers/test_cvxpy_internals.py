@@ -162,3 +162,72 @@ def test_the_scan_sees_attribute_and_getattr_uses(tmp_path):
     src.write_text('def f(p):\n    """mentions get_problem_data in prose only"""\n    p.unpack_results(1)\n'
                    '    return getattr(p, "_cache", None)\n')
     assert [use.split(": ", 1)[1] for use in _private_uses(src)] == [".unpack_results", "'_cache'"]
+
+
+# ------------------------------------------------------------------ highs_data: b and c without rebuilding A
+def _rhs_lp():
+    """min c.x s.t. A x <= b (b a Parameter), sum(x) == t, 0 <= x: parameters in b, c and the offset."""
+    c = cp.Parameter(3, name="c", value=np.array([1.0, -2.0, 0.5]))
+    b = cp.Parameter(2, name="b", value=np.array([1.0, 2.0]))
+    t = cp.Parameter(name="t", value=1.5)
+    x = cp.Variable(3, nonneg=True, name="x")
+    A = np.array([[1.0, 2.0, 0.0], [0.0, 1.0, 3.0]])
+    problem = cp.Problem(cp.Minimize(c @ x + 2 * t), [A @ x <= b, cp.sum(x) == t, x <= 4])
+    return problem, c, b, t
+
+
+def test_highs_data_equals_get_problem_data_and_keeps_one_a():
+    problem, c, b, t = _rhs_lp()
+    first, _, _, held = internals.highs_data(problem)
+    assert held is not None and held.a_constant, "the tensor's A part no longer separates from b (ReducedMat)"
+    assert held.columns and all(isinstance(k, int) for k in held.columns)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        c.value, b.value, t.value = rng.normal(size=3), rng.uniform(1, 2, 2), float(rng.uniform(1, 2))
+        data, chain, inverse, again = internals.highs_data(problem)
+        assert again is held and data["A"] is first["A"], "A was rebuilt"
+        ref, _, ref_inverse = problem.get_problem_data(cp.HIGHS)
+        np.testing.assert_array_equal(data["c"], ref["c"])
+        np.testing.assert_array_equal(data["b"], ref["b"])
+        assert (data["A"] != ref["A"]).nnz == 0
+        assert float(inverse[-1]["offset"]) == float(ref_inverse[-1]["offset"]) == pytest.approx(2 * t.value)
+        for key in ("lower_bounds", "upper_bounds"):
+            np.testing.assert_array_equal(data[key], ref[key])
+        assert len(inverse) == len(ref_inverse)
+        # and the results unpack through the fast data as through cvxpy's
+        internals.unpack(problem, HighsSession().solve(data, {}), chain, inverse, 0.0)
+        value = problem.value
+        reference = _rhs_lp()[0]
+        for p, q in zip(reference.parameters(), problem.parameters(), strict=True):
+            p.value = q.value
+        reference.solve(cp.HIGHS)
+        assert value == pytest.approx(reference.value, abs=1e-9)
+
+
+def test_a_parameter_in_a_takes_get_problem_data_every_time():
+    a = cp.Parameter(name="a", value=2.0)
+    x = cp.Variable(2, nonneg=True)
+    problem = cp.Problem(cp.Maximize(cp.sum(x)), [a * x[0] + x[1] <= 1])
+    first, *_, held = internals.highs_data(problem)
+    assert held is not None and not held.a_constant and "A" not in held.data
+    a.value = 4.0
+    data, *_ = internals.highs_data(problem)
+    assert data["A"] is not first["A"] and abs(data["A"]).max() == 4.0
+
+
+@pytest.mark.parametrize("sense", ["<=", ">=", "=="])
+def test_highs_rows_are_args0_minus_args1_of_the_constraint(sense):
+    # core.certificate maps a family's rows by row_orientation: A x - b = sigma (lhs - rhs)
+    x = cp.Variable(3, name="x")
+    p = cp.Parameter(3, value=np.array([0.5, -1.0, 2.0]))
+    lhs = np.array([[1.0, 2.0, 0.0], [0.0, 1.0, -1.0], [3.0, 0.0, 1.0]]) @ x + 0.25
+    constraint = {"<=": lambda: lhs <= p, ">=": lambda: lhs >= p, "==": lambda: lhs == p}[sense]()
+    problem = cp.Problem(cp.Minimize(cp.sum(x)), [constraint])
+    data, *_ = internals.highs_data(problem)
+    form = StandardForm.of(data)
+    point = np.array([0.3, -0.7, 1.1])
+    x.value = point
+    sigma = internals.row_orientation(constraint, lhs)
+    assert sigma == {"<=": 1.0, ">=": -1.0, "==": 1.0}[sense]
+    np.testing.assert_allclose(form.A @ point - form.row_upper, sigma * (lhs.value - p.value), atol=1e-12)
+    assert internals.row_orientation(constraint, x) is None

@@ -1,7 +1,9 @@
 """The seller's LPs (spec §B.4) and the outside-option LP (spec §B.3), with their labelled outputs.
 
 Every problem is a `Model` over the full rule sigma(a1, a2 | theta, k1, k2) (`form="rule"`,
-8 m^2 variables) or the reduced form h_i(k1, k2) of Lemma 5.1 (`form="reduced"`, 2 m^2):
+8 m^2 variables) or the reduced form h_i(k1, k2) of Lemma 5.1 (`form="reduced"`, 2 m^2; the same
+optimal value, and the form to use at large m: from m = 40 a full-rule solution says so in
+`sol["hint"]`):
 
     FB-W   max W = sum_i sum_k f_k v_k pit_i(k)       s.t. sum_a sigma = 1, sigma >= 0
     SB-W   max W                                       s.t. ... + obedience
@@ -44,6 +46,11 @@ PLAYER_INDEX = pd.Index([1, 2], name="player")
 STATE_INDEX = pd.Index([0, 1], name="theta")
 ACTION_INDEX = pd.Index([0, 1], name="recommended")
 PROFILE_INDEX = pd.MultiIndex.from_product([[0, 1], [0, 1]], names=["a1", "a2"])
+
+#: from this grid size on, a full-rule solution carries a hint towards the reduced form (same optimum)
+REDUCED_HINT_M = 40
+REDUCED_HINT = ("form='reduced' (h of Lemma 5.1, 2 m^2 variables instead of 8 m^2) has the same optimal value "
+                "and is much faster at this size; the full rule is needed only for sigma's recommendations")
 
 
 def share(a_own, a_rival, theta, alpha: float) -> np.ndarray:
@@ -92,6 +99,9 @@ def revenue_problem(seller: InformationSeller, *, obedience: bool = True, form: 
     model, _, t = _base(seller, "BDHN REV" if obedience else "BDHN REV-noObed", form, obedience_form,
                         obey=obedience, pay=True, ic=ic, units="revenue")
     model.maximize(cp.sum(seller.type_probs @ t))
+    # HiGHS's interior point with crossover (vertex duals) is ~2x faster than the dual simplex on REV
+    # (benchmarks/bench_overhead.py, row ipm); solve("HIGHS") keeps the simplex
+    model.default_solver = "HIGHS_IPM"
     return model
 
 
@@ -136,6 +146,8 @@ def _base(seller: InformationSeller, name, form, obedience_form, *, obey, pay, i
             model.constrain(f"truthful_{n}", truthful(U, types, pairs=ic))
             model.constrain(f"participation_{n}", participation(U, s.types * s.K, types))
     _outputs(s, model, form, obey and obedience_form, pay)
+    if form == "rule" and s.m >= REDUCED_HINT_M:
+        model.output("hint", lambda sol: REDUCED_HINT)
     return model, pit, t
 
 

@@ -75,11 +75,12 @@ class PersonalDataEconomy:
     def __init__(self, values, mass, outside_option, gamma_u: float = 1.0, gamma_pi: float = 0.0, actions=None):
         self.values = pr.increasing("values", values, positive=True)
         n = self.values.size
-        self.mass = pr.nonnegative("mass", mass, length=n, strict=True)
-        self.outside_option = pr.nonnegative("outside_option", outside_option, length=n)
+        self.type_index = pr.labels("w", self.values)
+        # labelled Series are read by label (the types w), anything else by position
+        self.mass = pr.nonnegative("mass", mass, length=n, strict=True, index=self.type_index)
+        self.outside_option = pr.nonnegative("outside_option", outside_option, length=n, index=self.type_index)
         self.gamma_u, self.gamma_pi = pr.weights(("gamma_u", "gamma_pi"), (gamma_u, gamma_pi))
         self.actions = self.values.copy() if actions is None else pr.increasing("actions", actions, nonneg=True)
-        self.type_index = pr.labels("w", self.values)
         self.fee_index = pr.labels("a", self.actions)
 
     # ------------------------------------------------------------ payoffs (|A| x |Omega| matrices)
@@ -100,7 +101,7 @@ class PersonalDataEconomy:
 
     def database(self, q) -> np.ndarray:
         """Validate a database q: one entry per type, 0 <= q(w) <= qbar(w)."""
-        q = pr.nonnegative("q", q, length=self.values.size)
+        q = pr.nonnegative("q", q, length=self.values.size, index=self.type_index)
         over = q > self.mass * (1 + ROUNDOFF)
         if over.any():
             i = int(np.argmax(over))
@@ -161,12 +162,12 @@ class PersonalDataEconomy:
     def welfare(self, q, x, social: bool = False) -> float:
         """W(q, x) = sum (v + u) x q + sum (qbar - q) r  (SW(q, x) with merchant profit if `social`)."""
         q = self.database(q)
-        x = pr.as_matrix("x", x, shape=(self.actions.size, self.values.size))
+        x = pr.as_matrix("x", x, shape=(self.actions.size, self.values.size), index=(self.fee_index, self.type_index))
         return float(np.sum(self.planner_payoff(social) * x * q) + (self.mass - q) @ self.outside_option)
 
     def expected_surplus(self, x) -> np.ndarray:
         """E_x u(., w) = sum_a x(a|w) u(a, w): what a type-w seller expects from the mechanism x."""
-        x = pr.as_matrix("x", x, shape=(self.actions.size, self.values.size))
+        x = pr.as_matrix("x", x, shape=(self.actions.size, self.values.size), index=(self.fee_index, self.type_index))
         return (x * self.consumer_surplus).sum(axis=0)
 
     # ------------------------------------------------------------ canonical duals (spec §A.2)
@@ -246,7 +247,7 @@ class PersonalDataEconomy:
 
     def lindahl_prices(self, mu) -> pd.DataFrame:
         """p*(a, w) = mu(w) + r(w) - u(a, w): the price of a record sold into market (a, w) (Prop. 5)."""
-        mu = pr.as_vector("mu", mu, length=self.values.size)
+        mu = pr.as_vector("mu", mu, length=self.values.size, index=self.type_index)
         return pd.DataFrame(mu[None, :] + self.outside_option[None, :] - self.consumer_surplus,
                             index=self.fee_index, columns=self.type_index)
 

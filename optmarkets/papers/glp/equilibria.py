@@ -75,12 +75,12 @@ class PriceSet:
 
     def contains(self, prices, tol: float = ECON_TOL) -> bool:
         """Lemma A.2 directly (valid for any fee set): zero profit and no profitable obedient purchase."""
-        p = pr.as_vector("prices", prices, length=self.q.size)
+        p = pr.as_vector("prices", prices, length=self.q.size, index=self.econ.type_index)
         return abs(float(p @ self.q) - self.value) <= tol and best_deviation_profit(self.econ, p) <= tol
 
     def hull_distance(self, prices) -> float:
         """min ||p - (sum beta_a psi_a + d)||_1 over the closed-form description (0 iff p is in it)."""
-        p = pr.as_vector("prices", prices, length=self.q.size)
+        p = pr.as_vector("prices", prices, length=self.q.size, index=self.econ.type_index)
         psi = self.vertices.to_numpy(float)
         m = Model("price hull", sense="min")
         beta = m.variable("beta", psi.shape[0], nonneg=True)
@@ -129,11 +129,11 @@ def check_competitive_equilibrium(e: PersonalDataEconomy, prices, q, x, zeta=Non
     prices: p(w); q: the database; x: x(a|w) (a DataFrame or |A| x |Omega| array; columns of
     unsold types are the carried mechanism); zeta: the share who sell (default q/qbar).
     """
-    p = pr.as_vector("prices", prices, length=e.values.size)
+    p = pr.as_vector("prices", prices, length=e.values.size, index=e.type_index)
     q = e.database(q)
-    x = pr.as_matrix("x", x, shape=(e.actions.size, e.values.size))
+    x = pr.as_matrix("x", x, shape=(e.actions.size, e.values.size), index=(e.fee_index, e.type_index))
     reasons, w = [], e.type_index
-    zeta = q / e.mass if zeta is None else pr.as_vector("zeta", zeta, length=e.values.size)
+    zeta = q / e.mass if zeta is None else pr.as_vector("zeta", zeta, length=e.values.size, index=e.type_index)
     if np.any(zeta < -tol) or np.any(zeta > 1 + tol):
         reasons.append(f"clearing: zeta = {np.round(zeta, 9).tolist()} is not in [0, 1]")
     if np.any(np.abs(zeta * e.mass - q) > tol):
@@ -333,8 +333,8 @@ def _ce_pattern_program(e: PersonalDataEconomy, psi: np.ndarray) -> Model:
 def check_lindahl(e: PersonalDataEconomy, prices, allocation, tol: float = ECON_TOL) -> EquilibriumReport:
     """Check per-market prices P(a, w) and an allocation chi(a, w) (records sold into market
     (a, w)) against the Lindahl equilibrium of Section 5.2; say why it fails."""
-    P = pr.as_matrix("prices", prices, shape=e.platform_payoff.shape)
-    chi = pr.as_matrix("allocation", allocation, shape=e.platform_payoff.shape)
+    P = pr.as_matrix("prices", prices, shape=e.platform_payoff.shape, index=(e.fee_index, e.type_index))
+    chi = pr.as_matrix("allocation", allocation, shape=e.platform_payoff.shape, index=(e.fee_index, e.type_index))
     reasons = []
     if chi.min() < -tol or np.any(chi.sum(axis=0) > e.mass + tol):
         reasons.append("clearing: chi(a, w) must be >= 0 with sum_a chi(a, w) <= qbar(w)")
@@ -365,7 +365,7 @@ def lindahl_support_problem(e: PersonalDataEconomy, allocation) -> Model:
     """The Lindahl-supportability LP for chi (spec §A.7): prices P(a, w), lambda >= 0 and utilities
     U(w) with U >= P + u, U >= r (equal where chi > 0 / where records are kept), platform dual
     feasibility and zero profit. Feasible iff chi solves FB' (Prop. 5)."""
-    chi = pr.as_matrix("allocation", allocation, shape=e.platform_payoff.shape)
+    chi = pr.as_matrix("allocation", allocation, shape=e.platform_payoff.shape, index=(e.fee_index, e.type_index))
     k, n = chi.shape
     idx = (e.fee_index, e.type_index)
     D, _ = obedience_matrix(e.merchant_profit)

@@ -35,28 +35,37 @@ def _note(search: ParetoSearch, note: str) -> str:
     return note if search.segmentation is not None else search.reason
 
 
+SPEC_B5 = "spec §B.5 reference script (the paper gives no numbers)"
+REV_BY_HAND = "Rev(q) = max(1, 0.75 + q, 2q): the three candidate menus' revenues, by hand (spec §B.6)"
+
+
 @EXAMPLES.register("hs-section-3")
 def _section3_checks(solver: str | None = None) -> list[Check]:
-    two, one = section3(2), section3(1)
+    name, two, one = "hs-section-3", section3(2), section3(1)
     rows = []
     for q in (0.1, 0.5, 0.9):
         sol = two.mechanism_problem([1 - q, q]).solve(solver)
-        rows.append(Check("hs-section-3", f"Rev(q={q}) = max(1, 0.75 + q, 2q)", max(1, 0.75 + q, 2 * q), sol.value))
+        rows.append(Check(name, f"Rev(q={q}) = max(1, 0.75 + q, 2q)", max(1, 0.75 + q, 2 * q), sol.value,
+                          "derived", "Sec. 3, Fig. 1", note=REV_BY_HAND))
     none = two.pareto_search([0.25, 0.75])
-    rows.append(Check("hs-section-3", "q = 3/4 has no Pareto-improving segmentation (1 = none)", 1.0,
-                      float(none.segmentation is None), note=none.reason))
+    rows.append(Check(name, "q = 3/4 has no Pareto-improving segmentation (1 = none)", 1.0,
+                      float(none.segmentation is None), "paper", "Sec. 3, Fig. 1 (a)", note=none.reason))
     seg = two.pareto_search([0.5, 0.5])
-    rows.append(Check("hs-section-3", "q = 1/2: Prop 2 split raises revenue (> 0)", None,
-                      _found(seg, "revenue_change"), note=_note(seg, "Pareto improving; revenue strictly up")))
+    rows.append(Check(name, "q = 1/2: the Prop 2 split raises revenue strictly (1 = yes)", 1.0,
+                      float(_found(seg, "revenue_change") > 0), "paper", "Prop. 2 (proof: 'the surplus of the "
+                      "seller also increases')", note=_note(seg, "Pareto improving; revenue strictly up")))
     for y in (0.1, 0.2, 0.25):
         chk = one.check_segmentation([0.25, 0.75], *_single_split(y))
-        rows.append(Check("hs-section-3", f"one quality, q = 3/4: split y = {y} revenue = 1.75 - y",
-                          1.75 - y, chk.revenue_after, note=f"Pareto improving: {chk.pareto_improving}"))
+        rows.append(Check(name, f"one quality, q = 3/4: split y = {y} revenue = 1.75 - y", 1.75 - y,
+                          chk.revenue_after, "derived", "Sec. 3",
+                          note=f"1 (1/4 + y) + 2 (3/4 - y) by hand; Pareto improving: {chk.pareto_improving}"))
     mincs = two.check_segmentation([0.75, 0.25], [[0.9, 0.1], [0.5, 0.5]], [0.625, 0.375], rule="mincs")
-    rows.append(Check("hs-section-3", "footnote 11 (corrected): q = 1/4 under min-CS selection, "
-                      "split 0.625 (q=.1) + 0.375 (q=.5) revenue", None, mincs.revenue_after,
-                      note=f"paper: not improvable; spec §B.6: Pareto improving = {mincs.pareto_improving}, "
-                      "revenue 1 -> 1.09375"))
+    where = "footnote 11 (q = 1/4 under min-CS selection)"
+    rows += [Check(name, "footnote 11: q = 1/4 under min-CS selection is Pareto improvable (1 = yes)", 1.0,
+                   float(mincs.pareto_improving), "corrected", where, paper_value=0.0,
+                   note="the paper says not improvable; spec §B.6: the split 0.625 (q = .1) + 0.375 (q = .5) is"),
+             Check(name, "footnote 11: revenue after that split", 1.09375, mincs.revenue_after, "derived", where,
+                   note="0.625 Rev(.1) + 0.375 Rev(.5) = 0.625 + 0.375 x 1.25, by hand (spec §B.6: 1 -> 1.09375)")]
     return rows
 
 
@@ -70,16 +79,36 @@ def _single_split(y: float) -> tuple[np.ndarray, np.ndarray]:
 
 @EXAMPLES.register("hs-6-1-1")
 def _three_type_checks(solver: str | None = None) -> list[Check]:
-    seller = three_type_example()
+    name, seller = "hs-6-1-1", three_type_example()
     f = [0.625, 0.1442, 0.2308]  # spec §B.5 prints it rounded to (0.625, 0.144, 0.231)
     fp, _, _ = seller.prop3_market(f)
-    rows = [Check("hs-6-1-1", f"Prop 3 market f'({t})", paper, float(fp[t]), note="spec §B.5 (paper gives no numbers)")
-            for t, paper in zip(seller.type_index, (0.75, 0.21875, 0.03125))]
+    where = "Sec. 6.1.1-6.1.2 (Prop. 3 procedure)"
+    rows = [Check(name, f"Prop 3 market f'({t})", value, float(fp[t]), "derived", where, note=SPEC_B5)
+            for t, value in zip(seller.type_index, (0.75, 0.21875, 0.03125))]
     seg = seller.pareto_search(f)
-    rows.append(Check("hs-6-1-1", "Theorem 1 split: revenue before", 1.4616, _found(seg, "revenue_before"),
-                      note=_note(seg, "spec §B.5")))
-    rows.append(Check("hs-6-1-1", "Theorem 1 split: revenue after", 1.4822, _found(seg, "revenue_after"),
-                      note=_note(seg, "spec §B.5")))
-    rows.append(Check("hs-6-1-1", "Theorem 1 split is Pareto improving (1 = yes)", 1.0,
-                      _found(seg, "pareto_improving")))
+    rows += [Check(name, "Theorem 1 split: revenue before", 1.4616, _found(seg, "revenue_before"), "derived",
+                   "Sec. 6.1.1, Theorem 1", note=_note(seg, SPEC_B5)),
+             Check(name, "Theorem 1 split: revenue after", 1.4822, _found(seg, "revenue_after"), "derived",
+                   "Sec. 6.1.1, Theorem 1", note=_note(seg, SPEC_B5)),
+             Check(name, "Theorem 1 split is Pareto improving (1 = yes)", 1.0, _found(seg, "pareto_improving"),
+                   "paper", "Theorem 1")]
+    return rows
+
+
+@EXAMPLES.register("hs-one-product")
+def _one_product_checks(solver: str | None = None) -> list[Check]:
+    """One product (Sec. 3, one quality, q = 3/4): a Pareto-improving segmentation that strictly raises revenue."""
+    name, one = "hs-one-product", section3(1)
+    found = one.pareto_search([0.25, 0.75])
+    seg = found.segmentation
+    y = np.nan if seg is None else float(seg.weights.iloc[0] * seg.segments.iloc[0]["t2"])
+    rows = [Check(name, "Sec. 3, one quality, q = 3/4: revenue strictly up (1 = yes)", 1.0,
+                  float(seg is not None and seg.pareto_improving and seg.revenue_change > 0), "paper",
+                  "Sec. 3 ('the seller's profit also increases'), Theorem 1", note=found.reason),
+            Check(name, "its revenue = 1.75 - y, y = the mass of t2 pooled with t1", 1.75 - y,
+                  _found(found, "revenue_after"), "derived", "Sec. 3",
+                  note="1 (1/4 + y) + 2 (3/4 - y) by hand, for the search's own y"),
+            Check(name, "largest revenue over Pareto-improving segmentations (sup, y -> 0)", 1.75,
+                  float(seg.details.get("max_revenue", np.nan)) if seg is not None else np.nan, "derived", "Sec. 3",
+                  note="all t1 at price 1 with a vanishing mass of t2, the rest at 2: 1/4 + 2 x 3/4, by hand")]
     return rows

@@ -4,8 +4,9 @@ A segmentation {(w_i, f_i)} with sum_i w_i f_i = f is Pareto improving if every 
 the (selected) consumer surplus of each type in its support and some segment raises one strictly
 (spec §B.3); the seller's revenue then weakly rises. Constructions (spec §B.4-§B.7):
 
-* one alternative: the Bergemann-Brooks-Morris greedy extremal segmentation (Proposition 1,
-  `theory.bbm.bbm_greedy`);
+* one alternative: a segmentation that also strictly raises revenue when one exists
+  (`one_product.revenue_search`), else the Bergemann-Brooks-Morris greedy extremal segmentation
+  (Proposition 1, `theory.bbm.bbm_greedy`);
 * two types: the Lemma 1 intervals of q = f(t_H) (breakpoints of the revenue envelope) and the
   Proposition 2 split of an interior market into a lower-interval and a same-interval segment;
 * any number of types: the Proposition 3 / Lemma 5 efficient market f' and the Theorem 1 split
@@ -73,10 +74,12 @@ def _segmentation(seller: MultiProductSeller, market, segments, weights, method,
 def pareto_search(seller: MultiProductSeller, market, *, method: str = "auto") -> ParetoSearch:
     """Search for a Pareto-improving segmentation; the answer says why when there is none.
 
-    method: "auto" (one alternative: BBM greedy, Prop 1; two types in the support: Prop 2;
-    otherwise Theorem 1), or one of "bbm", "two-type", "theorem1".
+    method: "auto" (one alternative: "revenue"; two types in the support: Prop 2; otherwise
+    Theorem 1), or one of "revenue" (one alternative: a Pareto-improving segmentation that strictly
+    raises revenue when one exists, else BBM's with the reason; `one_product.revenue_search`),
+    "bbm" (BBM greedy, Prop 1: revenue unchanged), "two-type", "theorem1".
     """
-    methods = ("auto", "bbm", "two-type", "theorem1")
+    methods = ("auto", "revenue", "bbm", "two-type", "theorem1")
     if method not in methods:
         raise pr.InputError(f"method: must be one of {methods}, got {method!r}")
     f = seller.market(market)
@@ -85,7 +88,11 @@ def pareto_search(seller: MultiProductSeller, market, *, method: str = "auto") -
         return ParetoSearch(None, "efficient", "the market is efficient: no segmentation can improve "
                             "a type without hurting another (Observation 1)")
     if method == "auto":
-        method = "bbm" if len(seller.alternative_index) == 2 else "two-type" if len(S) == 2 else "theorem1"
+        method = "revenue" if len(seller.alternative_index) == 2 else "two-type" if len(S) == 2 else "theorem1"
+    if method == "revenue":
+        from .one_product import revenue_search
+
+        return revenue_search(seller, f)
     if method == "bbm":
         if len(seller.alternative_index) != 2:
             raise pr.InputError("method: 'bbm' needs a single alternative")

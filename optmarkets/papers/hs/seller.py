@@ -148,7 +148,10 @@ class MultiProductSeller:
         model = Model("M-LP", sense="max", units="revenue",
                       description="Haghpanah-Siegel mechanism LP over random allocations")
         model.strategy = _selection(V, Vnet, self.scale)
-        model.solver_defaults = {"HIGHS": {"tol": SELECT_TOL}}
+        # interior point with crossover (vertex duals) is 2-3x faster than the dual simplex on M-LP
+        # (benchmarks/bench_overhead.py, row ipm); the selection stages re-run the simplex from its basis
+        model.default_solver = "HIGHS_IPM"
+        model.solver_defaults = {"HIGHS": {"tol": SELECT_TOL}, "HIGHS_IPM": {"tol": SELECT_TOL}}
 
         def on_support(value):
             return pr.probabilities("market", value, length=len(S), strict=True)
