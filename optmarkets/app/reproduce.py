@@ -29,7 +29,7 @@ WHERE_B2 = "App. B.2 (Cases 1-3), Sec. 4.1"
 
 def _glp_equilibria(solver: str | None = None) -> list[Check]:
     """Section 4.1 / App. B.2 equilibria of the glp-section-4-1-e* instances, found by
-    `competitive_equilibria`, next to the paper's closed forms; SW_H corrected (spec §A.10.1)."""
+    `competitive_equilibria`, next to the paper's closed forms; SW_H corrected ([spec §A.10.1](glp.md#spec-a10-1))."""
     try:
         paths = sorted(instance_dir().glob("glp-section-4-1-e*.toml"))
     except InputError:
@@ -62,7 +62,7 @@ def _glp_equilibria(solver: str | None = None) -> list[Check]:
                   "corrected", "App. B.1, SW(q_H*, x_H*)", paper_value=printed,
                   note="the paper's qbar1(3 + gamma_u) + rbar max(0, qbar2 - qbar1/rbar) omits the merchant's profit "
                        "on high types charged a = 2; corrected qbar1(3 + gamma_u) + (2 - rbar)(q*2 - qbar1) "
-                       "+ rbar(qbar2 - qbar1) (spec §A.10.1)"),
+                       "+ rbar(qbar2 - qbar1) (spec §A.10.1 (docs/glp.md#spec-a10-1))"),
         ]
     return rows
 

@@ -9,7 +9,7 @@ then solves the LP
 and the leader may only pick an optimal chi (optimistic bilevel program). Its dual is
 min psi.q over the q-independent polyhedron
     Dual = {(psi, lambda >= 0): s(a, w) = psi(w) - v(a, w) - (D' lambda)(a, w) >= 0}.
-Two exact single-level forms (spec §A.3) are offered; both add P_q's primal feasibility
+Two exact single-level forms ([spec §A.3](glp.md#spec-a3)) are offered; both add P_q's primal feasibility
 (families `consistency`, `obedience`) and then:
 
 * form "disjunctive" (F1): given dual-feasible vectors psi_1..psi_K with V(q) = min_k psi_k.q for
@@ -128,7 +128,8 @@ def sequential_rationality(chi: cp.Expression, q: cp.Expression, payoff, obey_pa
     # ---- form "kkt"
     if not dual_bounds or "lambda" not in dual_bounds or "slack" not in dual_bounds:
         raise InputError("dual_bounds: the KKT form needs {'lambda': M_lambda, 'slack': M_s}, bounds on some "
-                         "optimal dual of P_q valid for every q; derive them for your payoff (spec §A.3, F2)")
+                         "optimal dual of P_q valid for every q; derive them for your payoff "
+                         "(spec §A.3 (docs/glp.md#spec-a3), F2)")
     if dual is None or len(dual) != 4:
         raise InputError("dual: the KKT form needs the variables (psi, lam, z, y)")
     psi_var, lam, z, y = dual
@@ -161,7 +162,7 @@ def candidate_duals(dual_vertices, types: pd.Index) -> pd.DataFrame:
     """The candidate duals psi_k as a DataFrame (rows: candidates, columns: types)."""
     if dual_vertices is None:
         raise InputError("dual_vertices: the disjunctive forms need dual-feasible psi_k with "
-                         "V(q) = min_k psi_k.q for every q (spec §A.3, F1)")
+                         "V(q) = min_k psi_k.q for every q (spec §A.3 (docs/glp.md#spec-a3), F1)")
     psi = dual_vertices if isinstance(dual_vertices, pd.DataFrame) else pd.DataFrame(
         as_matrix("dual_vertices", dual_vertices), columns=types)
     if psi.shape[1] != len(types):

@@ -21,7 +21,7 @@ SOLVE_TOL = 1e-8
 #: Two optimal values are tied (best-of-candidates, ties between vertices) within this, relative.
 TIE_TOL = 1e-12
 #: Feasibility tolerances of HiGHS in the lexicographic selection chain (payments of light types
-#: drift at 1e-7, spec §0).
+#: drift at 1e-7, [spec §0](hs.md#spec-0)).
 SELECT_TOL = 1e-10
 #: Slack when an earlier lexicographic objective is fixed, relative to max(1, |value|).
 LEX_SLACK = 1e-10
@@ -33,7 +33,7 @@ LEX_RELAX = (1.0, 10.0, 1e2, 1e3, 1e4)
 ECON_TOL = 1e-7
 #: A payment rule is unique when every payment's range is below PAY_TOL * max(1, |revenue|) / f(t).
 PAY_TOL = 1e-8
-#: Binding-IC tolerance of the Haghpanah-Siegel Prop. 3 graph (spec §B.5: 1e-7 missed an edge).
+#: Binding-IC tolerance of the Haghpanah-Siegel Prop. 3 graph ([spec §B.5](hs.md#spec-b5): 1e-7 missed an edge).
 BIND_TOL = 1e-6
 #: Round-off in closed forms computed in floating point (hulls, cut-offs, greedy residuals).
 ROUNDOFF = 1e-12

@@ -33,7 +33,7 @@ def bbm_value(values, q, gamma_u: float = 1.0, gamma_pi: float = 0.0, prices=Non
 
 
 def bbm_greedy(w: np.ndarray, f: np.ndarray, tol: float = ROUNDOFF) -> tuple[np.ndarray, np.ndarray]:
-    """Greedy extremal segmentation of market f for net values w (HS spec §B.6): (segments, weights),
+    """Greedy extremal segmentation of market f for net values w (HS [spec §B.6](hs.md#spec-b6)): (segments, weights),
     one segment per row, weights summing to one, weights @ segments == f. Types with w <= 0 (never
     served efficiently) get a segment of their own."""
     residual = np.asarray(f, float).copy()

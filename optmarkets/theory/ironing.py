@@ -3,9 +3,9 @@
 * `concave_majorant` / `convex_minorant`: the vertices of the least concave majorant (greatest
   convex minorant) of finitely many points, and `hull_values` their value at given abscissae.
 * `virtual_values`: the discrete (Myerson) virtual value of a value distribution on an increasing
-  grid, phi_k = v_k - (v_{k+1} - v_k)(1 - F_k)/f_k, phi_m = v_m (Bonatti et al., spec §B.4).
+  grid, phi_k = v_k - (v_{k+1} - v_k)(1 - F_k)/f_k, phi_m = v_m (Bonatti et al., [spec §B.4](bdhn.md#spec-b4)).
 * `virtual_costs`: the discrete virtual cost of a cost distribution, phi_1 = c_1,
-  phi_k = c_k + (c_k - c_{k-1}) G_{k-1}/g_k (Yang, spec §A.6).
+  phi_k = c_k + (c_k - c_{k-1}) G_{k-1}/g_k (Yang, [spec §A.6](yang.md#spec-a6)).
 * `ironed_slopes`: the slopes of the greatest convex minorant of the cumulative points
   (G_k, sum_{j<=k} g_j phi_j), i.e. ironed virtual costs (or, with `concave=True`, the ironed
   slopes of a revenue curve).

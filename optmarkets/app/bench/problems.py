@@ -147,7 +147,7 @@ def _hs_mechanism(n: int, rng: np.random.Generator):
     values = np.round(rng.uniform(0.1, 2.0, (n, k)), 6)
     seller = optmarkets.MultiProductSeller(pd.DataFrame(values, index=[f"t{i}" for i in range(n)],
                                                         columns=[f"a{j}" for j in range(1, k + 1)]))
-    # rule=None: the LP itself; the selection chain of spec §B.2 fixes revenue within a slack of
+    # rule=None: the LP itself; the selection chain of [spec §B.2](hs.md#spec-b2) fixes revenue within a slack of
     # ~1e-8, which the high tier's residual test (10 x 1e-9) would count against every solver
     return seller.optimal_mechanism(rng.dirichlet(np.ones(n))), None, {"rule": None}
 

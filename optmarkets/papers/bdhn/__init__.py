@@ -11,12 +11,12 @@ theta in {0, 1} with prior rho (p_max = max rho). Buyer i's share is (eq. (4), c
 
 worth v_i pi_i - t_i to a buyer of private type v_i. Types lie on a grid v_1 < ... < v_m (all > 0)
 with probabilities f_k > 0, iid across buyers and independent of theta. The seller commits to a
-recommendation rule sigma(a1, a2 | theta, k1, k2) and interim payments t_i(k) (spec §B.2). With the
-auxiliary interim shares (spec §B.3)
+recommendation rule sigma(a1, a2 | theta, k1, k2) and interim payments t_i(k) ([spec §B.2](bdhn.md#spec-b2)). With the
+auxiliary interim shares ([spec §B.3](bdhn.md#spec-b3))
 
     pit_i(k) = sum_{theta, k_j, a} rho(theta) f(k_j) sigma(a | theta, k) pi_i(a; theta)
 
-the problems (spec §B.4, all LPs over the full rule: 8 m^2 variables) are
+the problems ([spec §B.4](bdhn.md#spec-b4), all LPs over the full rule: 8 m^2 variables) are
 
     FB-W   max W = sum_i sum_k f_k v_k pit_i(k)       s.t. sum_a sigma = 1, sigma >= 0
     SB-W   max W                                       s.t. ... + obedience
@@ -37,10 +37,11 @@ the problems (spec §B.4, all LPs over the full rule: 8 m^2 variables) are
 
 The reduced form (Lemma 5.1) replaces sigma by h_i(k1, k2) = P[A_i = theta | k] in [0, 1]; the
 product rule sigma(a|theta,k) = prod_i (h_i if a_i = theta else 1 - h_i) realises any h. The exact
-discrete solution (spec §B.5) is a greedy fill of each row of h (`InformationSeller.greedy`, `exact.greedy`), and
-`Continuum` gives the paper's closed forms (Props. 5.4-5.8) that the grids converge to (spec §B.6).
+discrete solution ([spec §B.5](bdhn.md#spec-b5)) is a greedy fill of each row of h (`InformationSeller.greedy`,
+`exact.greedy`), and
+`Continuum` gives the paper's closed forms (Props. 5.4-5.8) that the grids converge to ([spec §B.6](bdhn.md#spec-b6)).
 
-Departures from the paper (spec §B.8), each implemented in its corrected form:
+Departures from the paper ([spec §B.8](bdhn.md#spec-b8)), each implemented in its corrected form:
 1. Eq. (4) prints pi_i = 1{a_i = theta} - alpha 1{a_i = theta}; the payoff table (and this module)
    use 1{a_j = theta} in the externality term.
 2. Prop. B.3 prints h_i = 1{V_i <= max{v_i*(V_i), v*}}; the rule is 1{V_j <= max{v_j*(V_i), v*}}

@@ -1,4 +1,5 @@
-"""The continuum limit (spec §B.6): the paper's closed forms for iid continuous types (Props. 5.4-5.8).
+"""The continuum limit ([spec §B.6](bdhn.md#spec-b6)): the paper's closed forms for iid continuous
+types (Props. 5.4-5.8).
 
 The reference grids of `InformationSeller.from_distribution` converge to these values: welfare like
 Delta^2 and revenue like Delta in the cell width Delta.
@@ -34,7 +35,7 @@ def frozen_distribution(distribution):
 
 
 class Continuum:
-    """The paper's closed forms for iid continuous types (Props. 5.4-5.8, spec §B.6).
+    """The paper's closed forms for iid continuous types (Props. 5.4-5.8, [spec §B.6](bdhn.md#spec-b6)).
 
     v* = F^-1(p_max); K = p_max - alpha; phi(v) = v - (1 - F(v))/f(v); G(y) = P(phi(V) <= y);
     v~ = phi^-1(alpha phi(v*)). Regular (phi increasing) distributions only.

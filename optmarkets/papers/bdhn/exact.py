@@ -1,4 +1,5 @@
-"""The exact discrete solution (spec §B.5: discrete Lemma 5.2 / Prop. 5.3) and Lemma 5.1's product rule.
+"""The exact discrete solution ([spec §B.5](bdhn.md#spec-b5): discrete Lemma 5.2 / Prop. 5.3) and
+Lemma 5.1's product rule.
 
 The reduced form replaces sigma by h_i(k1, k2) = P[A_i = theta | k] in [0, 1]; the product rule
 sigma(a | theta, k) = prod_i (h_i if a_i = theta else 1 - h_i) realises any h. Each row of the
@@ -23,7 +24,7 @@ OBJECTIVES = ("welfare", "first_best", "revenue", "virtual_surplus")
 
 @dataclass
 class ExactSolution:
-    """The greedy solution of spec §B.5 (symmetric: buyer 2's h is buyer 1's transposed)."""
+    """The greedy solution of [spec §B.5](bdhn.md#spec-b5) (symmetric: buyer 2's h is buyer 1's transposed)."""
 
     objective: str
     value: float

@@ -1,4 +1,5 @@
-"""This paper's code-defined reproduce examples (spec §B.5, §B.6) and the reference tables they check.
+"""This paper's code-defined reproduce examples ([spec §B.5](bdhn.md#spec-b5), §B.6) and the
+reference tables they check.
 
 `optmarkets.app.reproduce` imports `EXAMPLES` explicitly; nothing registers itself elsewhere.
 """
@@ -15,14 +16,14 @@ from .seller import InformationSeller
 
 EXAMPLES = Examples()  # this paper's code-defined reproduce examples
 
-#: LP values against the exact discrete table (spec §B.5), relative.
+#: LP values against the exact discrete table ([spec §B.5](bdhn.md#spec-b5)), relative.
 TABLE_TOL = ECON_TOL
 #: The outside-option LP's K against p_max - alpha: a difference of probabilities, absolute.
 K_TOL = PROB_TOL
 #: Quadrature against the continuum table (printed to 6 digits).
 CONTINUUM_TOL = REPRODUCE_TOL
 
-#: spec §B.5: (dist, m, vmax, p_max, alpha) -> (W_SB, W_FB, R, pit_R(v_1))
+#: [spec §B.5](bdhn.md#spec-b5): (dist, m, vmax, p_max, alpha) -> (W_SB, W_FB, R, pit_R(v_1))
 EXACT_TABLE = {
     ("exponential", 10, 6, 0.5, 0.5): (1.32224905, 1.32885602, 0.81663235, 0.0),
     ("exponential", 10, 6, 0.75, 2): (-0.19017632, 0.60466158, 1.67289286, -1.25),
@@ -31,7 +32,7 @@ EXACT_TABLE = {
     ("exponential", 40, 8, 0.5, 2): (0.45726335, 0.65932652, 1.78504781, -1.5),
 }
 
-#: spec §B.6: (dist, p_max, alpha) -> (v*, v~, W_FB, W_SB, R)
+#: [spec §B.6](bdhn.md#spec-b6): (dist, p_max, alpha) -> (v*, v~, W_FB, W_SB, R)
 CONTINUUM_TABLE = {
     ("exponential", 0.5, 0.25): (0.693147, 0.923287, 1.6, 1.596004, 0.491056),
     ("exponential", 0.5, 0.5): (0.693147, 0.846574, 4 / 3, 1.317978, 0.632495),
@@ -93,7 +94,8 @@ def _continuum(solver=None) -> list[Check]:
     return rows
 
 
-GREEDY_NOTE = "the exact greedy solution on the same grid (discrete Lemma 5.2 / Prop. 5.3, no LP; spec §B.5)"
+GREEDY_NOTE = ("the exact greedy solution on the same grid (discrete Lemma 5.2 / Prop. 5.3, no LP; "
+               "spec §B.5 (docs/bdhn.md#spec-b5))")
 
 
 @EXAMPLES.register("bdhn-figure-6")
@@ -142,7 +144,8 @@ def _figure7(solver=None) -> list[Check]:
                               getattr(row, key), "derived", "Fig. 7", TABLE_TOL, GREEDY_NOTE))
         rows.append(Check(name, f"W_FB continuum = 2/(1 + alpha) ({tag})", 2 / (1 + row.alpha), row.W_FB_continuum,
                           "derived", "Fig. 7, Prop. 5.4", CONTINUUM_TOL,
-                          "E(X - alpha Y)^+ = 1/(1 + alpha) for iid Exp(1), by hand (spec §B.6)"))
+                          "E(X - alpha Y)^+ = 1/(1 + alpha) for iid Exp(1), by hand "
+                          "(spec §B.6 (docs/bdhn.md#spec-b6))"))
     for p, d in data.groupby("p_max"):
         for key, up, claim in (("W_FB", False, "welfare decreases"), ("W_SB", False, "welfare decreases"),
                                ("R", True, "revenue increases")):

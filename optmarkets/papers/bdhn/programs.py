@@ -1,4 +1,5 @@
-"""The seller's LPs (spec §B.4) and the outside-option LP (spec §B.3), with their labelled outputs.
+"""The seller's LPs ([spec §B.4](bdhn.md#spec-b4)) and the outside-option LP
+([spec §B.3](bdhn.md#spec-b3)), with their labelled outputs.
 
 Every problem is a `Model` over the full rule sigma(a1, a2 | theta, k1, k2) (`form="rule"`,
 8 m^2 variables) or the reduced form h_i(k1, k2) of Lemma 5.1 (`form="reduced"`, 2 m^2; the same
@@ -58,7 +59,7 @@ def share(a_own, a_rival, theta, alpha: float) -> np.ndarray:
     return (np.asarray(a_own) == theta) - alpha * (np.asarray(a_rival) == theta)
 
 
-# ------------------------------------------------------------------ the outside option (spec §B.3)
+# ------------------------------------------------------------------ the outside option ([spec §B.3](bdhn.md#spec-b3))
 def outside_option_problem(state_prior, alpha: float) -> Model:
     """K = min over the rival's rule sigma_j(a_j | theta) of max_{a_i} E[pi_i] (a 5-variable LP).
 
@@ -82,7 +83,7 @@ def outside_option_problem(state_prior, alpha: float) -> Model:
     return model
 
 
-# ------------------------------------------------------------------ the seller's LPs (spec §B.4)
+# ------------------------------------------------------------------ the seller's LPs ([spec §B.4](bdhn.md#spec-b4))
 def welfare_problem(seller: InformationSeller, first_best: bool = False, *, form: str = "rule",
                     obedience_form: str = "general", implementable: bool = False, ic: str = "adjacent") -> Model:
     """SB-W (obedient) or FB-W (`first_best=True`); `implementable` adds payments with IC and IR."""

@@ -1,4 +1,4 @@
-"""`InformationSeller`: the data and primitives of Example 2.1 (spec §B.1-§B.3).
+"""`InformationSeller`: the data and primitives of Example 2.1 ([spec §B.1](bdhn.md#spec-b1)-§B.3).
 
 Two buyers i in {1, 2} choose a_i in {0, 1} in a state theta in {0, 1} with prior rho
 (p_max = max rho). Buyer i's share is pi_i(a; theta) = 1{a_i = theta} - alpha 1{a_j = theta}
@@ -82,7 +82,7 @@ class InformationSeller:
         self.m = m
         self.type_index = pr.labels("v", self.types)
         self.cdf = np.cumsum(self.type_probs)
-        #: phi_k = v_k - (v_{k+1} - v_k)(1 - F_k)/f_k, phi_m = v_m (spec §B.4)
+        #: phi_k = v_k - (v_{k+1} - v_k)(1 - F_k)/f_k, phi_m = v_m ([spec §B.4](bdhn.md#spec-b4))
         self.virtual_values = ironing.virtual_values(self.types, self.type_probs)
         # K = min_{sigma_j} max_{a_i} (rho(a_i) - alpha P[A_j = theta]) = p_max - alpha, attained by
         # telling the rival theta (the value of `outside_option_problem()`; + 0.0: no -0.0)
@@ -93,7 +93,7 @@ class InformationSeller:
     @classmethod
     def from_distribution(cls, distribution, m: int, vmax: float | None = None, state_prior=(0.5, 0.5),
                           alpha: float = 0.5) -> InformationSeller:
-        """The reference discretization of spec §B.1 of a type distribution.
+        """The reference discretization of [spec §B.1](bdhn.md#spec-b1) of a type distribution.
 
         distribution: "exponential" (Exp(1)), "uniform" (U[0, 1]) or a scipy.stats frozen
         distribution with support in [0, inf). Cells [e_{k-1}, e_k) with e = linspace(v_low, vmax, m+1),
@@ -120,7 +120,7 @@ class InformationSeller:
         return cls((edges[:-1] + edges[1:]) / 2, probs / probs.sum(), state_prior, alpha, distribution=dist)
 
     def continuum(self) -> Continuum:
-        """The continuum limit (spec §B.6) of this grid's distribution."""
+        """The continuum limit ([spec §B.6](bdhn.md#spec-b6)) of this grid's distribution."""
         if self.distribution is None:
             raise pr.InputError("distribution: this seller was not built by from_distribution")
         return Continuum(self.distribution, self.p_max, self.alpha)
@@ -194,7 +194,8 @@ class InformationSeller:
 
     virtual_surplus = renamed("virtual_surplus_problem")
 
-    # ------------------------------------------------------------ exact discrete solution (spec §B.5)
+    # ------------------------------------------------------------ exact discrete solution ([spec
+    # §B.5](bdhn.md#spec-b5))
     def greedy(self, objective: str = "welfare") -> exact.ExactSolution:
         """The exact discrete solution (discrete Lemma 5.2 / Prop. 5.3), without an LP (see `exact.greedy`).
 

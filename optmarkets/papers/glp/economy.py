@@ -8,7 +8,7 @@ x(a|w) for a merchant who charges fee a in A; the merchant obeys. Payoffs, per m
     pi(a, w) = a 1{w >= a}         merchant profit
     v = gamma_u u + gamma_pi pi    the platform's payoff
 
-The platform's problem P_q (an LP in chi(a, w) = x(a|w) q(w), spec §A.2) has the value V(q) and
+The platform's problem P_q (an LP in chi(a, w) = x(a|w) q(w), [spec §A.2](glp.md#spec-a2)) has the value V(q) and
 the Bergemann–Brooks–Morris closed form (needs A ⊇ Omega)
 
     V(q) = gamma_pi w*(q)                                  if gamma_pi >= gamma_u,
@@ -24,7 +24,7 @@ This module holds the economy's data, payoffs and closed forms; its programs (P_
 monopsony, data union) are in `programs`, its equilibria (competitive, Lindahl) in `equilibria`;
 the methods of `PersonalDataEconomy` delegate to them.
 
-Departures from the paper (spec §A.1, §A.10):
+Departures from the paper ([spec §A.1](glp.md#spec-a1), §A.10):
 * The fee set A is not fixed in the paper; it defaults here to A = Omega (needed for full
   disclosure chi = diag(q) to be feasible and for the BBM closed form). Any finite A may be passed.
 * x(.|w) is not pinned down by P_q where q(w) = 0; `x` reports, for such w, a point mass on the fee
@@ -36,11 +36,11 @@ Departures from the paper (spec §A.1, §A.10):
 * App. B.1's SW(q_H*, x_H*) omits the merchant's profit 2(q*(2) - qbar1) on high types charged a = 2;
   the correct value exceeds SW(q°, x°), so the paper's "SW_H < SW°" is false. SW(q•, x•) is
   qbar1 (gamma_u + 1) + 2 qbar2, not qbar1 (gamma_u + 1) + 2 (qbar2 - qbar1). Both are what
-  `welfare(..., social=True)` and `second_best(social=True)` compute (spec §A.10.1-2).
+  `welfare(..., social=True)` and `second_best(social=True)` compute ([spec §A.10.1](glp.md#spec-a10-1)-2).
 * Sec. 4.1's mechanism x_q(1|w) = min(q1, q2)/q(w) is optimal only for q2 >= q1; P_q returns the
-  correct x(1|w) = 1 when q1 > q2 (spec §A.10.3).
+  correct x(1|w) = 1 when q1 > q2 ([spec §A.10.3](glp.md#spec-a10-3)).
 * The data union's budget is sum_w p(w) qbar(w) = V(q) (the paper prints sum p̄(w) q(w)); the
-  uniform rebate (W° - R)/sum qbar is the paper's G when sum qbar = 1 (spec §A.10.4).
+  uniform rebate (W° - R)/sum qbar is the paper's G when sum qbar = 1 ([spec §A.10.4](glp.md#spec-a10-4)).
 * Lindahl prices of unused markets are not pinned down: the dual formula gives p*(2, 1) =
   gamma_u + 1 - rbar, p*(2, 2) = rbar in Sec. 4.1 where the paper writes 0; both support FB.
 """
@@ -136,7 +136,7 @@ class PersonalDataEconomy:
         """
         return self.platform_problem(q).solve(solver).prices["consistency"].rename("psi")
 
-    # ------------------------------------------------------------ closed forms (spec §A.2)
+    # ------------------------------------------------------------ closed forms ([spec §A.2](glp.md#spec-a2))
     def bbm_value(self, q) -> float:
         """The Bergemann–Brooks–Morris closed form of V(q) (needs A ⊇ Omega; `theory.bbm.bbm_value`)."""
         if not self.fees_contain_types():
@@ -147,7 +147,7 @@ class PersonalDataEconomy:
     def fees_contain_types(self) -> bool:
         return bool(np.isin(self.values, self.actions).all())
 
-    # ------------------------------------------------------------ welfare (spec §A.1, App. B.1)
+    # ------------------------------------------------------------ welfare ([spec §A.1](glp.md#spec-a1), App. B.1)
     @property
     def reservation_welfare(self) -> float:
         """R = sum_w qbar(w) r(w): consumer welfare when nobody sells."""
@@ -170,11 +170,12 @@ class PersonalDataEconomy:
         x = pr.as_matrix("x", x, shape=(self.actions.size, self.values.size), index=(self.fee_index, self.type_index))
         return (x * self.consumer_surplus).sum(axis=0)
 
-    # ------------------------------------------------------------ canonical duals (spec §A.2)
+    # ------------------------------------------------------------ canonical duals ([spec §A.2](glp.md#spec-a2))
     def _require_fees_contain_types(self, what: str) -> None:
         if not self.fees_contain_types():
             raise pr.InputError(
-                f"actions: {what} needs every type to be a fee (A ⊇ Omega, spec §A.1): its exactness proof "
+                f"actions: {what} needs every type to be a fee (A ⊇ Omega, spec §A.1 (docs/glp.md#spec-a1)): "
+                f"its exactness proof "
                 f"and big-M bounds use the canonical duals psi_a, which are not proven dual-feasible otherwise; "
                 f"add the values {self.values.tolist()} to actions (V, SB and FB are the same for every A ⊇ Omega)")
 
@@ -228,7 +229,7 @@ class PersonalDataEconomy:
         return pd.DataFrame(s, index=self.fee_index, columns=self.type_index)
 
     def dual_bounds(self, tight: bool = True) -> dict:
-        """Big-M bounds for the KKT form (spec §A.3 F2), valid because for every q one of the
+        """Big-M bounds for the KKT form ([spec §A.3](glp.md#spec-a3) F2), valid because for every q one of the
         canonical duals is optimal and any primal optimum is complementary to it.
 
         tight=False: the spec's scalars M_lambda = max(gamma_u - gamma_pi, 0), M_s = max(gamma_u,
@@ -283,7 +284,7 @@ class PersonalDataEconomy:
 
     def data_union_problem(self, form: str = "disjunctive") -> Model:
         """The data union (Section 5.1, Prop. 4): sells q to the platform for total transfers P(w),
-        budget sum_w P(w) = V(q) (the paper's sum p̄(w) q(w) is a typo, spec §A.10.4), participation
+        budget sum_w P(w) = V(q) (the paper's sum p̄(w) q(w) is a typo, [spec §A.10.4](glp.md#spec-a10-4)), participation
         P(w) >= sum_a chi(a, w) (r(w) - u(a, w)); value = W° (consumer welfare). Prices `data_union`
         p(w) = (q(w)/qbar(w)) (r(w) - E_x u(., w)) + (W° - R)/sum qbar (from the proof of Prop. 4)."""
         return programs.leader_program(self, "union", form)
@@ -299,7 +300,7 @@ class PersonalDataEconomy:
         return equilibria.platform_optimal_prices(self, q, tol)
 
     def ce_support_problem(self, q) -> Model:
-        """The CE-supportability LP at a fixed database q (spec §A.6): value 0 iff some (p, x) makes q
+        """The CE-supportability LP at a fixed database q ([spec §A.6](glp.md#spec-a6)): value 0 iff some (p, x) makes q
         a competitive equilibrium (see `equilibria.ce_support_problem`)."""
         return equilibria.ce_support_problem(self, q)
 
@@ -315,7 +316,7 @@ class PersonalDataEconomy:
 
     def competitive_equilibria(self, solver: str | None = None, tol: float = ECON_TOL,
                                ties: bool = True) -> pd.DataFrame:
-        """Competitive equilibria found by enumeration (spec §A.6), one row each (fee, q, prices,
+        """Competitive equilibria found by enumeration ([spec §A.6](glp.md#spec-a6)), one row each (fee, q, prices,
         welfare, x), every one verified (see `equilibria.competitive_equilibria`)."""
         return equilibria.competitive_equilibria(self, solver, tol, ties)
 
@@ -325,7 +326,8 @@ class PersonalDataEconomy:
         return equilibria.check_lindahl(self, prices, allocation, tol)
 
     def lindahl_support_problem(self, allocation) -> Model:
-        """The Lindahl-supportability LP for chi (spec §A.7): feasible iff chi solves FB' (Prop. 5)."""
+        """The Lindahl-supportability LP for chi ([spec §A.7](glp.md#spec-a7)): feasible iff chi solves FB'
+        (Prop. 5)."""
         return equilibria.lindahl_support_problem(self, allocation)
 
     def lindahl_supportable(self, allocation, solver: str | None = None) -> bool:

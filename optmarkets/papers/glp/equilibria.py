@@ -1,5 +1,5 @@
-"""The GLP equilibria: the competitive economy (Definition 4, spec §A.6) and the Lindahl
-equilibrium (Section 5.2, spec §A.7), checked rather than solved.
+"""The GLP equilibria: the competitive economy (Definition 4, [spec §A.6](glp.md#spec-a6)) and the Lindahl
+equilibrium (Section 5.2, [spec §A.7](glp.md#spec-a7)), checked rather than solved.
 
 Competitive equilibrium (p, zeta, q, x): markets clear (q = zeta qbar), x is optimal for P_q, the
 platform buys q at zero profit with no profitable obedient deviation (Lemma A.2: p is a dual of P_q,
@@ -59,7 +59,7 @@ class EquilibriumReport(Verdict):
 
 
 class PriceSet:
-    """The platform-optimal prices at a database q (spec §A.6): p such that buying q at p is optimal,
+    """The platform-optimal prices at a database q ([spec §A.6](glp.md#spec-a6)): p such that buying q at p is optimal,
     i.e. zero profit p.q = V(q) and no obedient purchase profitable (Lemma A.2). For the GLP class
     this set is conv{psi_a : a a monopoly fee of q} + {d >= 0, d = 0 on supp q}."""
 
@@ -168,7 +168,7 @@ def check_competitive_equilibrium(e: PersonalDataEconomy, prices, q, x, zeta=Non
 
 
 def ce_support_problem(e: PersonalDataEconomy, q) -> Model:
-    """The CE-supportability LP at a fixed database q (spec §A.6), as a violation minimisation:
+    """The CE-supportability LP at a fixed database q ([spec §A.6](glp.md#spec-a6)), as a violation minimisation:
     value 0 iff some (p, x) makes q a competitive equilibrium. Variables chi (x q), p, lambda, the
     carried mechanism xf for unsold types, and e(w) >= 0, each consumer's violation."""
     q = e.database(q)
@@ -212,7 +212,7 @@ def ce_support_problem(e: PersonalDataEconomy, q) -> Model:
 
 def competitive_equilibria(e: PersonalDataEconomy, solver: str | None = None, tol: float = ECON_TOL,
                            ties: bool = True) -> pd.DataFrame:
-    """Competitive equilibria found by enumeration (spec §A.6), one row each (fee, q, prices,
+    """Competitive equilibria found by enumeration ([spec §A.6](glp.md#spec-a6)), one row each (fee, q, prices,
     welfare, x), every one verified by `check_competitive_equilibrium` (at `BIND_TOL`):
 
     * no trade (q = 0) iff `ce_supportable(0)` (prices anywhere in conv{psi_a} + R^n_+);
@@ -270,7 +270,7 @@ def competitive_equilibria(e: PersonalDataEconomy, solver: str | None = None, to
 
 def _tie_databases(e: PersonalDataEconomy, tol: float):
     """Databases at which a set T of >= 2 candidate monopoly fees ties, with every type selling
-    nothing, everything, or an amount pinned down by the tie equations (spec §A.6 enumeration)."""
+    nothing, everything, or an amount pinned down by the tie equations ([spec §A.6](glp.md#spec-a6) enumeration)."""
     n, fees = e.values.size, [a for a in range(e.actions.size) if e.actions[a] in e.values]
     pi = e.merchant_profit
     for pattern in itertools.product((0, 1, 2), repeat=n):
@@ -362,7 +362,7 @@ def check_lindahl(e: PersonalDataEconomy, prices, allocation, tol: float = ECON_
 
 
 def lindahl_support_problem(e: PersonalDataEconomy, allocation) -> Model:
-    """The Lindahl-supportability LP for chi (spec §A.7): prices P(a, w), lambda >= 0 and utilities
+    """The Lindahl-supportability LP for chi ([spec §A.7](glp.md#spec-a7)): prices P(a, w), lambda >= 0 and utilities
     U(w) with U >= P + u, U >= r (equal where chi > 0 / where records are kept), platform dual
     feasibility and zero profit. Feasible iff chi solves FB' (Prop. 5)."""
     chi = pr.as_matrix("allocation", allocation, shape=e.platform_payoff.shape, index=(e.fee_index, e.type_index))

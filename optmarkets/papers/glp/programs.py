@@ -1,7 +1,7 @@
 """The GLP programs: the platform's P_q, the first best FB' with Lindahl prices, and the leaders'
 programs (second best SB, monopsony, data union, the social-welfare planner).
 
-With the joint measure chi(a, w) = x(a|w) q(w) the platform's problem P_q is the LP (spec §A.2)
+With the joint measure chi(a, w) = x(a|w) q(w) the platform's problem P_q is the LP ([spec §A.2](glp.md#spec-a2))
 
     V(q) = max_{chi >= 0}  sum_{a,w} v(a,w) chi(a,w)
            s.t.  sum_a chi(a,w) = q(w)                                      [psi(w)]
@@ -16,10 +16,10 @@ The planner's programs (welfare W(q, x) = sum (v + u) chi + sum (qbar - q) r, R 
         (bilevel; made single-level exactly by `builders.sequential_rationality`: the disjunctive
         form F1 — one LP per candidate monopoly fee a with the value cut sum v chi >= psi_a . q,
         solved as `BestOf("psi_cut", candidates)` — or the KKT MILP F2 with big-Ms
-        M_lambda = max(gamma_u - gamma_pi, 0), M_s = max(gamma_u, gamma_pi) max(Omega); spec §A.3)
+        M_lambda = max(gamma_u - gamma_pi, 0), M_s = max(gamma_u, gamma_pi) max(Omega); [spec §A.3](glp.md#spec-a3))
     FB' (first_best)   W† = max_{chi >= 0, obedient}  sum (v + u - r) chi + R
                              s.t. sum_a chi(a, w) <= qbar(w)                   [mu(w) >= 0]
-        Lindahl prices p*(a, w) = mu(w) + r(w) - u(a, w) (Prop. 5, spec §A.7)
+        Lindahl prices p*(a, w) = mu(w) + r(w) - u(a, w) (Prop. 5, [spec §A.7](glp.md#spec-a7))
     monopsony: SB's allocation, prices p(w) = r(w) - E_x u(., w), profit W° - R (Prop. 1)
     data union: SB plus transfers P(w) with budget sum P = V(q) and participation (Prop. 4)
     social welfare (App. B.1): the same programs with the planner counting v + u + pi.
@@ -81,7 +81,7 @@ def first_best_problem(e: PersonalDataEconomy, social: bool = False) -> Model:
 
 
 def leader_program(econ: PersonalDataEconomy, kind: str, form: str = "disjunctive", tight: bool = True) -> Model:
-    """A leader's program over (q, chi) in which chi must solve the platform's P_q (spec §A.3-A.5).
+    """A leader's program over (q, chi) in which chi must solve the platform's P_q ([spec §A.3](glp.md#spec-a3)-A.5).
 
     kind: "welfare" (SB, value W°), "social" (App. B.1, value SW•), "monopsony" (value W° - R) or
     "union" (data union, value W°). The sequential-rationality families come from

@@ -2,28 +2,28 @@
 
 Modules:
 
-* `seller`: `MultiProductSeller` (data, markets, the mechanism LP M-LP(f) of spec §B.1 with the
-  selection chain of spec §B.2, payment ranges over the optimal face);
-* `segmentation`: the Pareto check (spec §B.3) and the constructions (BBM greedy, Lemma 1 /
+* `seller`: `MultiProductSeller` (data, markets, the mechanism LP M-LP(f) of [spec §B.1](hs.md#spec-b1) with the
+  selection chain of [spec §B.2](hs.md#spec-b2), payment ranges over the optimal face);
+* `segmentation`: the Pareto check ([spec §B.3](hs.md#spec-b3)) and the constructions (BBM greedy, Lemma 1 /
   Proposition 2 for two types, Proposition 3 / Lemma 5 and Theorem 1 for any number of types);
 * `linear`: linear valuations (virtual values, virtual surplus, Corollary 2);
 * `results`: `ParetoCheck`, `Segmentation`, `ParetoSearch`;
 * `examples`: the Section 3 and §6.1.1 sellers and the reproduce checks `EXAMPLES`.
 
-Departures from the paper (spec §B.2, §B.6):
-* The paper leaves the selection rule open; the chain is ours (spec §B.2). With it q = 1/4 in
+Departures from the paper ([spec §B.2](hs.md#spec-b2), §B.6):
+* The paper leaves the selection rule open; the chain is ours ([spec §B.2](hs.md#spec-b2)). With it q = 1/4 in
   the Section 3 example selects the efficient mechanism and q = 3/4 the screening one.
 * Section 3 says the unsegmented market has "a quarter of the consumers of type 1"; that is
   q = f(t_2) = 3/4 (at q = 1/4 screening only ties with the efficient menu).
 * Footnote 11 claims that if an inefficient optimum is selected at q = 1/4 the market cannot be
   improved. That is false for the pure screening optimum (selected by the `mincs` rule): the split
-  1/4 = 0.625 (q = 0.1) + 0.375 (q = 0.5) is Pareto improving (spec §B.6); it is true for the
+  1/4 = 0.625 (q = 0.1) + 0.375 (q = 0.5) is Pareto improving ([spec §B.6](hs.md#spec-b6)); it is true for the
   randomised optima.
 * The Theorem 1 construction needs a unique optimal payment rule; it is tested with 2|supp f| LPs
-  (each payment's range over the optimal face, spec §B.2) at HiGHS tolerances 1e-10. When a
+  (each payment's range over the optimal face, [spec §B.2](hs.md#spec-b2)) at HiGHS tolerances 1e-10. When a
   lexicographic stage is infeasible by round-off, the earlier goals are re-fixed with a slack 10x
   larger (up to 1e-6 relative); `sol["selection_slack"]` reports the slack used.
-* Markets are solved on their support (spec §B.1 recommendation): zero-mass types do not affect
+* Markets are solved on their support ([spec §B.1](hs.md#spec-b1) recommendation): zero-mass types do not affect
   revenue and are reported choosing their favourite entry of the selected menu.
 """
 

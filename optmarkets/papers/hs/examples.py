@@ -20,7 +20,8 @@ def section3(qualities: int = 2) -> MultiProductSeller:
 
 
 def three_type_example() -> MultiProductSeller:
-    """[HS] §6.1.1: t1 = (1, 0.5), t2 = (2, 2.5), t3 = (2, 4) over (a1, a2) (spec §B.5)."""
+    """[HS] §6.1.1: t1 = (1, 0.5), t2 = (2, 2.5), t3 = (2, 4) over (a1, a2)
+    ([spec §B.5](hs.md#spec-b5))."""
     return MultiProductSeller(pd.DataFrame({"a1": [1.0, 2.0, 2.0], "a2": [0.5, 2.5, 4.0]},
                                            index=["t1", "t2", "t3"]))
 
@@ -35,8 +36,9 @@ def _note(search: ParetoSearch, note: str) -> str:
     return note if search.segmentation is not None else search.reason
 
 
-SPEC_B5 = "spec §B.5 reference script (the paper gives no numbers)"
-REV_BY_HAND = "Rev(q) = max(1, 0.75 + q, 2q): the three candidate menus' revenues, by hand (spec §B.6)"
+SPEC_B5 = "spec §B.5 (docs/hs.md#spec-b5) reference script (the paper gives no numbers)"
+REV_BY_HAND = ("Rev(q) = max(1, 0.75 + q, 2q): the three candidate menus' revenues, by hand "
+               "(spec §B.6 (docs/hs.md#spec-b6))")
 
 
 @EXAMPLES.register("hs-section-3")
@@ -63,9 +65,11 @@ def _section3_checks(solver: str | None = None) -> list[Check]:
     where = "footnote 11 (q = 1/4 under min-CS selection)"
     rows += [Check(name, "footnote 11: q = 1/4 under min-CS selection is Pareto improvable (1 = yes)", 1.0,
                    float(mincs.pareto_improving), "corrected", where, paper_value=0.0,
-                   note="the paper says not improvable; spec §B.6: the split 0.625 (q = .1) + 0.375 (q = .5) is"),
+                   note="the paper says not improvable; spec §B.6 (docs/hs.md#spec-b6): the split "
+                        "0.625 (q = .1) + 0.375 (q = .5) is"),
              Check(name, "footnote 11: revenue after that split", 1.09375, mincs.revenue_after, "derived", where,
-                   note="0.625 Rev(.1) + 0.375 Rev(.5) = 0.625 + 0.375 x 1.25, by hand (spec §B.6: 1 -> 1.09375)")]
+                   note="0.625 Rev(.1) + 0.375 Rev(.5) = 0.625 + 0.375 x 1.25, by hand "
+                        "(spec §B.6 (docs/hs.md#spec-b6): 1 -> 1.09375)")]
     return rows
 
 
@@ -80,7 +84,7 @@ def _single_split(y: float) -> tuple[np.ndarray, np.ndarray]:
 @EXAMPLES.register("hs-6-1-1")
 def _three_type_checks(solver: str | None = None) -> list[Check]:
     name, seller = "hs-6-1-1", three_type_example()
-    f = [0.625, 0.1442, 0.2308]  # spec §B.5 prints it rounded to (0.625, 0.144, 0.231)
+    f = [0.625, 0.1442, 0.2308]  # [spec §B.5](hs.md#spec-b5) prints it rounded to (0.625, 0.144, 0.231)
     fp, _, _ = seller.prop3_market(f)
     where = "Sec. 6.1.1-6.1.2 (Prop. 3 procedure)"
     rows = [Check(name, f"Prop 3 market f'({t})", value, float(fp[t]), "derived", where, note=SPEC_B5)

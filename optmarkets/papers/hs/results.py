@@ -11,7 +11,7 @@ import pandas as pd
 
 @dataclass
 class ParetoCheck:
-    """Does a segmentation Pareto-improve a market (spec §B.3)?
+    """Does a segmentation Pareto-improve a market ([spec §B.3](hs.md#spec-b3))?
 
     cs_before: CS(t, f) of the selected mechanism of f; cs_segments: CS(t, f_i) per segment (NaN off the
     segment's support); cs_change = cs_segments - cs_before; revenue_before / segment_revenue /

@@ -2,7 +2,7 @@
 
 A segmentation {(w_i, f_i)} with sum_i w_i f_i = f is Pareto improving if every segment weakly raises
 the (selected) consumer surplus of each type in its support and some segment raises one strictly
-(spec §B.3); the seller's revenue then weakly rises. Constructions (spec §B.4-§B.7):
+([spec §B.3](hs.md#spec-b3)); the seller's revenue then weakly rises. Constructions ([spec §B.4](hs.md#spec-b4)-§B.7):
 
 * one alternative: a segmentation that also strictly raises revenue when one exists
   (`one_product.revenue_search`), else the Bergemann-Brooks-Morris greedy extremal segmentation
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .seller import MultiProductSeller
 
 
-# ====================================================================== the Pareto check (spec §B.3)
+# ====================================================================== the Pareto check ([spec §B.3](hs.md#spec-b3))
 def check_segmentation(seller: MultiProductSeller, market, segments, weights, *, rule: str = "efficient",
                        tol: float = CS_TOL) -> ParetoCheck:
     """Compare the selected mechanisms of `segments` with that of `market` type by type.
@@ -123,7 +123,7 @@ def bbm_segmentation(seller: MultiProductSeller, market) -> Segmentation:
 # ---------------------------------------------------------------------- two types (Lemma 1, Prop 2)
 def two_type_labels(seller: MultiProductSeller, pair=None) -> tuple[int, int] | None:
     """(low, high) positions of a pair of types: t_H has v(t_H, a-bar(t_L)) > v(t_L, a-bar(t_L))
-    (spec §B.4); None when neither does (every market on the pair is efficient)."""
+    ([spec §B.4](hs.md#spec-b4)); None when neither does (every market on the pair is efficient)."""
     i, j = _pair(seller, pair)
     hi_j = seller.V[j, seller.efficient[i]] > seller.V[i, seller.efficient[i]] + CLOSED_FORM_TOL
     hi_i = seller.V[i, seller.efficient[j]] > seller.V[j, seller.efficient[j]] + CLOSED_FORM_TOL

@@ -2,7 +2,7 @@
 
 A seller offers alternatives A = {0, 1, ..., k} (0 is the outside option, v(t, 0) = 0, c(0) = 0) to
 consumer types t in T with valuations v(t, a) and production costs c(a). A market is f in Delta(T).
-The seller's optimal mechanism solves the mechanism LP M-LP(f) (spec §B.1) over random allocations
+The seller's optimal mechanism solves the mechanism LP M-LP(f) ([spec §B.1](hs.md#spec-b1)) over random allocations
 x_t in Delta(A) and payments p_t:
 
     max_{x >= 0, p}  sum_t f(t) [p_t - c . x_t]
@@ -13,7 +13,7 @@ x_t in Delta(A) and payments p_t:
 built from `report_utility`, `truthful` and `participation`. The M-LP is solved on the support of f
 (zero-mass types do not change revenue; they choose their favourite menu entry, which is how the
 outputs report them). Among several optimal mechanisms the *selected* one is the lexicographic
-chain of spec §B.2 (`_selection`, a `core.strategies.Lexicographic`), whose later stages do not
+chain of [spec §B.2](hs.md#spec-b2) (`_selection`, a `core.strategies.Lexicographic`), whose later stages do not
 depend on f: (1) max revenue, (2) max unweighted total surplus sum_t [v(t) - c] . x_t, (3) max
 sum_t CS(t), (4) max CS(t_1), CS(t_2), ... in turn. `payment_ranges` gives each payment's range over
 the optimal face (`core.strategies.face_ranges`).
@@ -43,14 +43,14 @@ from .tolerances import CS_TOL, DET_TOL, VALUE_TIE
 RULES = ("efficient", "mincs")
 
 
-# ====================================================================== the selection rule (spec §B.2)
+# ====================================================================== the selection rule ([spec §B.2](hs.md#spec-b2))
 def _consumer_surplus(V: np.ndarray):
     """CS(t) = v(t) . x_t - p_t on the model's support, as a goal vector."""
     return lambda model: cp.sum(cp.multiply(V, model.var("x")), axis=1) - model.var("p")
 
 
 def _selection(V: np.ndarray, Vnet: np.ndarray, scale: float) -> Lexicographic:
-    """The lexicographic chain among revenue-optimal mechanisms: "efficient" (spec §B.2: total
+    """The lexicographic chain among revenue-optimal mechanisms: "efficient" ([spec §B.2](hs.md#spec-b2): total
     surplus, the sum of CS, then each type's CS in order) or "mincs" (least CS, then each type's)."""
     cs = _consumer_surplus(V)
     return Lexicographic(
@@ -178,7 +178,7 @@ class MultiProductSeller:
 
     def mechanism_problem(self, market) -> Model:
         """M-LP(f) on the support of `market`; `.solve()` returns the selected optimal mechanism
-        (`rule="efficient"` chain of spec §B.2 by default, `rule=None` for the solver's vertex).
+        (`rule="efficient"` chain of [spec §B.2](hs.md#spec-b2) by default, `rule=None` for the solver's vertex).
 
         sol.value: revenue; sol["allocation"] (types x alternatives, the outside option first),
         sol["payment"], sol["consumer_surplus"], sol["profit"] per type (zero-mass types take their
@@ -219,7 +219,7 @@ class MultiProductSeller:
 
     def payment_ranges(self, market, solver: str | None = None) -> pd.DataFrame:
         """For each support type, [low, high] of its payment over all revenue-optimal mechanisms,
-        and `unique` (range <= PAY_TOL max(1, revenue) / f(t), spec §B.2)."""
+        and `unique` (range <= PAY_TOL max(1, revenue) / f(t), [spec §B.2](hs.md#spec-b2))."""
         model = self.mechanism_problem(market)
         revenue = model.solve(solver, rule=None, certify=False).value
         out = face_ranges(model, Request(solver=solver), "payments", lambda m: m.var("p"), revenue,
@@ -230,7 +230,7 @@ class MultiProductSeller:
         return out
 
     def unique_payment_rule(self, market, solver: str | None = None) -> bool:
-        """Whether the revenue-optimal payment rule of `market` is unique (spec §B.2)."""
+        """Whether the revenue-optimal payment rule of `market` is unique ([spec §B.2](hs.md#spec-b2))."""
         return bool(self.payment_ranges(market, solver)["unique"].all())
 
     def is_efficient(self, market, *, rule: str = "efficient") -> bool:
@@ -241,7 +241,7 @@ class MultiProductSeller:
     def check_segmentation(self, market, segments, weights, *, rule: str = "efficient",
                            tol: float = CS_TOL) -> ParetoCheck:
         """Compare the selected mechanisms of `segments` with that of `market` type by type
-        (spec §B.3): a ParetoCheck, `.ok` when Pareto improving, `.reasons` why not."""
+        ([spec §B.3](hs.md#spec-b3)): a ParetoCheck, `.ok` when Pareto improving, `.reasons` why not."""
         return segmentation.check_segmentation(self, market, segments, weights, rule=rule, tol=tol)
 
     def pareto_improving_segmentation(self, market, *, method: str = "auto") -> Segmentation | None:
@@ -258,7 +258,8 @@ class MultiProductSeller:
         return segmentation.bbm_segmentation(self, market)
 
     def two_type_labels(self, pair=None) -> tuple[int, int] | None:
-        """(low, high) positions of a pair of types (spec §B.4); None when every market on it is efficient."""
+        """(low, high) positions of a pair of types ([spec §B.4](hs.md#spec-b4)); None when every market
+        on it is efficient."""
         return segmentation.two_type_labels(self, pair)
 
     def two_type_intervals(self, pair=None) -> pd.DataFrame:

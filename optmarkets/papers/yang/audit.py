@@ -1,5 +1,5 @@
 """Brute-force evaluation of a data-broker mechanism: every cost re-optimises in every explicit segment
-of every report's segmentation, independently of the LP that produced it (spec §A.4)."""
+of every report's segmentation, independently of the LP that produced it ([spec §A.4](yang.md#spec-a4))."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ nothing. a_c(v, p) = (p - c) 1[v >= p] is the profit per unit of value-v consume
 The broker's exact LP and the other regimes' programs are in `programs.py`, the brute-force audit of a
 mechanism in `audit.py`; `DataBroker` gathers them as methods.
 
-Departures from the paper, all for finite instances (spec §A.6):
+Departures from the paper, all for finite instances ([spec §A.6](yang.md#spec-a6)):
 * [Y]'s cutoff formula (Theorems 1-2, Prop 2: cutoff min(phi_G(c), p0(c)) and its revenue) is exact
   only in the continuum. Transplanted to discrete costs it is wrong in general (spec Y-B4; values
   {1,2,3}, costs {1/4, 5/4}: formula 5/12, true optimum 37/96, and the cost-5/4 producer serves 3/4 of
@@ -21,7 +21,7 @@ Departures from the paper, all for finite instances (spec §A.6):
   (c_{k-1}, c_k], generally fractional) is exact for K = 2 and under (A1d) only. The statements that *are* exact
   are the ironed bound `revenue_bound` (R_DB <= R_PC <= bound), attained under (A1d) by the PC LP and
   under (A1d') by the broker (`satisfies_A1d`, `satisfies_A1d_prime`, with the discrete ironed
-  virtual costs of spec §A.1 instead of [Y]'s phi_G).
+  virtual costs of [spec §A.1](yang.md#spec-a1) instead of [Y]'s phi_G).
 * The canonical mechanism of [Y] eq. (2)-(3) (`canonical_mechanism`) uses the cutoff phi~_k with the
   atom at the cutoff served; it is optimal when D0 is regular and (A1d') holds, not in general.
 * Theorem 7 (R_DB = R_PC) is a conjecture for finite instances (spec Y-B8): the regimes table reports
@@ -81,7 +81,7 @@ class DataBroker(ProgramsMixin, AuditMixin):
         return (f"DataBroker(values={self.values.tolist()}, value_probs={self.value_probs.tolist()}, "
                 f"costs={self.costs.tolist()}, cost_probs={self.cost_probs.tolist()})")
 
-    # ------------------------------------------------------------ primitives (spec §A.1)
+    # ------------------------------------------------------------ primitives ([spec §A.1](yang.md#spec-a1))
     @cached_property
     def sales(self) -> np.ndarray:
         """S[i, p] = 1[v_i >= p] for p in P (the ⊥ column is 0)."""
@@ -125,7 +125,8 @@ class DataBroker(ProgramsMixin, AuditMixin):
         return pd.Series(self._uniform[0], index=self.cost_index, name="pi0")
 
     def uniform_pricing(self) -> pd.DataFrame:
-        """Per cost: largest optimal uniform price p0, profit pi0, CS_unif, TS_unif and W (spec §A.1)."""
+        """Per cost: largest optimal uniform price p0, profit pi0, CS_unif, TS_unif and W
+        ([spec §A.1](yang.md#spec-a1))."""
         p0 = self._uniform[1]
         above = self.values[None, :] >= p0[:, None]
         cs = (above * (self.values[None, :] - np.where(np.isinf(p0), 0, p0)[:, None])) @ self.value_probs
@@ -139,7 +140,7 @@ class DataBroker(ProgramsMixin, AuditMixin):
         """W(c) = sum_v m(v) (v - c)^+."""
         return np.maximum(self.values[None, :] - self.costs[:, None], 0.0) @ self.value_probs
 
-    # ------------------------------------------------------------ closed forms (spec §A.1, §A.6)
+    # ------------------------------------------------------------ closed forms ([spec §A.1](yang.md#spec-a1), §A.6)
     def virtual_costs(self) -> pd.Series:
         """phi_1 = c_1, phi_k = c_k + (c_k - c_{k-1}) G_{k-1} / g_k (discrete virtual cost)."""
         return pd.Series(virtual_costs(self.costs, self.cost_probs), index=self.cost_index, name="phi")
@@ -245,7 +246,7 @@ class DataBroker(ProgramsMixin, AuditMixin):
             gross[k] = float(m[high] @ (self.values[high] - self.costs[k]))
         return segments, pd.Series(gross - self._relaxed_utilities(), index=self.cost_index, name="transfer")
 
-    # ------------------------------------------------------------ other regimes (spec §A.5)
+    # ------------------------------------------------------------ other regimes ([spec §A.5](yang.md#spec-a5))
     def vertical_integration(self) -> float:
         """Profit (= total surplus, CS = 0) of the merged broker-producer: sum_k g_k W(c_k)."""
         return float(self.cost_probs @ self.efficient_surplus)

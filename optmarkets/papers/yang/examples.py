@@ -1,6 +1,6 @@
-"""Yang (2020): the code-defined examples `optmarkets reproduce` runs (spec §A.6, §A.7).
+"""Yang (2020): the code-defined examples `optmarkets reproduce` runs ([spec §A.6](yang.md#spec-a6), §A.7).
 
-- yang-example-1-convergence: the exact LP on midpoint grids of Example 1 (spec §A.6 table);
+- yang-example-1-convergence: the exact LP on midpoint grids of Example 1 ([spec §A.6](yang.md#spec-a6) table);
 - yang-example-1-limit: the LP values converging to the paper's R* = 1/18, with the measured order;
 - yang-section-2: the 7/24 revenue of value-revealing data priced at 7/12;
 - yang-example-2: R*(n) against direct acquisition for G(c) = c^(1/n), and where the order flips.
@@ -16,12 +16,14 @@ from .economy import DataBroker
 
 EXAMPLES = Examples()  # this paper's code-defined reproduce examples
 
-#: spec §A.6: DB-C on the midpoint grid, and the paper's cutoff formula transplanted (printed to 4 digits)
+#: [spec §A.6](yang.md#spec-a6): DB-C on the midpoint grid, and the paper's cutoff formula transplanted
+#: (printed to 4 digits)
 EXAMPLE1 = {5: 0.048, 10: 0.054, 20: 0.055125}
 FORMULA = {5: 0.088, 10: 0.0720, 20: 0.0639}
-#: spec §A.6: the price-controlling LP on finer grids (printed to 6 decimals)
+#: [spec §A.6](yang.md#spec-a6): the price-controlling LP on finer grids (printed to 6 decimals)
 EXAMPLE1_PC = {40: 0.055453}
-SPEC_A6 = "spec §A.6 table (its reference script t_yang_example1_limit.py, independent of this code)"
+SPEC_A6 = ("spec §A.6 (docs/yang.md#spec-a6) table (its reference script t_yang_example1_limit.py, "
+           "independent of this code)")
 #: the grids of the measured convergence order
 RATE_GRIDS = (10, 20, 40)
 
@@ -60,7 +62,7 @@ def _example1_limit(solver: str | None = None) -> list[Check]:
     rows.append(Check(name, f"order p of |R_n - 1/18| ~ C n^-p (fit over n = {list(RATE_GRIDS)})", 2.0, p,
                       "derived", "Sec. 5.3, Example 1", 0.025,
                       f"measured p = {p:.3f} (n^2 |R_n - 1/18| = {scaled}); expected O(1/n^2) "
-                      "(spec §A.6: cutoffs off by one grid step); tolerance |p - 2| <= 0.05"))
+                      "(spec §A.6 (docs/yang.md#spec-a6): cutoffs off by one grid step); tolerance |p - 2| <= 0.05"))
     a, b = RATE_GRIDS[-2], RATE_GRIDS[-1]
     extrapolated = values[b] + (values[b] - values[a]) / ((b / a) ** 2 - 1)
     rows.append(Check(name, f"R* = 1/18: Richardson limit of R_{a}, R_{b} (order 2)", limit, extrapolated,

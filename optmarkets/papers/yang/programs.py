@@ -1,7 +1,7 @@
 """Yang (2020): the programs of the data-broker economy -- the exact mechanism LP DB-C, the profile LP
 DB-P, the price-controlling broker PC and the exclusive retailer ER -- and the reading of a DB-C solution.
 
-The broker's problem as an exact finite LP (spec §A.2, "DB-C"). Segments of sigma(k) are labelled by
+The broker's problem as an exact finite LP ([spec §A.2](yang.md#spec-a2), "DB-C"). Segments of sigma(k) are labelled by
 the price r in R_k = {v >= c_k} u {⊥} recommended to the truthful cost; z[k, r, i] >= 0 is the mass of
 value-v_i consumers in segment (k, r); w[k, r, j] >= 0 bounds the best profit of a deviating cost c_j
 in that segment; tau_k is free:
@@ -18,13 +18,13 @@ U[j, k] = sum_r w[k, r, j] - tau_k. pi0(c) is the uniform-pricing profit. The va
 supremum over *all* incentive-feasible mechanisms (spec Theorem A1: merging the segments of sigma(k)
 that share the truthful cost's largest optimal price keeps obedience, lowers every deviator's profit
 by subadditivity, and keeps the revenue). By default the deviation rows are cut to the prices a
-deviator can use: argmax_p (p - c) D(p) rises with c in the strong set order (Topkis, spec §A.3), and
+deviator can use: argmax_p (p - c) D(p) rises with c in the strong set order (Topkis, [spec §A.3](yang.md#spec-a3)), and
 r is optimal for c_k, so a cost above c_k has a best price >= r and one below a best price <= r. Same
-value, about a third fewer rows (`reduced=False` gives every row of spec §A.2). The profile LP
-(spec §A.3, "DB-P") labels segments by a monotone profile of recommendations, one per cost, and is
+value, about a third fewer rows (`reduced=False` gives every row of [spec §A.2](yang.md#spec-a2)). The profile LP
+([spec §A.3](yang.md#spec-a3), "DB-P") labels segments by a monotone profile of recommendations, one per cost, and is
 kept as a small-instance cross-check.
 
-Prices (d revenue / d right-hand side, spec §A.4): `prices["IR"][k] = -mu_k` and
+Prices (d revenue / d right-hand side, [spec §A.4](yang.md#spec-a4)): `prices["IR"][k] = -mu_k` and
 `prices["IC"][(j, k)] = -lambda_jk` (<= 0: tightening a constraint costs revenue); stationarity in the
 free tau_k gives the rent-flow identity g_k + sum_j lambda_jk = sum_j lambda_kj + mu_k (so sum mu = 1),
 see `DataBroker.rent_flow`. `prices["segmentation"][(k, i)]` is the marginal revenue of one more unit
@@ -67,7 +67,7 @@ from .base import BrokerBase
 class ProgramsMixin(BrokerBase):
     """`DataBroker` methods: the programs (each `*_problem` returns a Model) and DB-C's outputs."""
 
-    # ------------------------------------------------------------ DB-C (spec §A.2)
+    # ------------------------------------------------------------ DB-C ([spec §A.2](yang.md#spec-a2))
     @cached_property
     def _segments(self) -> tuple[np.ndarray, np.ndarray]:
         """(report k, recommended price index r) of every segment, r in R_k = {v >= c_k} u {⊥}."""
@@ -113,8 +113,8 @@ class ProgramsMixin(BrokerBase):
         """The compact exact LP DB-C. outside: IR benchmark per cost (default pi0), a Parameter.
 
         reduced: keep only the deviation rows a deviator's best price can use (higher costs price at
-        or above the truthful recommendation r, lower costs at or below it; Topkis, spec §A.3) --
-        the same optimal value with about half the rows; reduced=False is spec §A.2 verbatim.
+        or above the truthful recommendation r, lower costs at or below it; Topkis, [spec §A.3](yang.md#spec-a3)) --
+        the same optimal value with about half the rows; reduced=False is [spec §A.2](yang.md#spec-a2) verbatim.
 
         objective/floor are for exploring the optimal face: with floor = R*, objective
         "consumer_surplus" (max E[CS]) or "quantity:<k>" (the served quantity of report k).
@@ -205,7 +205,8 @@ class ProgramsMixin(BrokerBase):
         model.output("gross_profit", lambda sol: self.evaluate(self.segments(sol), sol["tau"]).gross)
         model.output("welfare", lambda sol: self.welfare(sol["outcome"]))
 
-    # ------------------------------------------------------------ reading a DB-C solution (spec §A.4)
+    # ------------------------------------------------------------ reading a DB-C solution ([spec
+    # §A.4](yang.md#spec-a4))
     def menu(self, z: pd.DataFrame) -> pd.DataFrame:
         """beta_k(r | v) = z[k, r, v] / m(v): the price-recommendation kernel of every menu item."""
         arr, m = z.to_numpy(), self.value_probs
@@ -238,7 +239,8 @@ class ProgramsMixin(BrokerBase):
                           "total_surplus": g @ outcome["total_surplus"]}, name="expected")
 
     def rent_flow(self, sol: Solution) -> pd.Series:
-        """g_k + sum_j lambda_jk - sum_j lambda_kj - mu_k per cost k: 0 for every optimal dual (spec §A.4).
+        """g_k + sum_j lambda_jk - sum_j lambda_kj - mu_k per cost k: 0 for every optimal dual
+        ([spec §A.4](yang.md#spec-a4)).
 
         lambda_jk = -prices["IC"][(j, k)] (type j not reporting k), mu_k = -prices["IR"][k].
         """
@@ -247,7 +249,7 @@ class ProgramsMixin(BrokerBase):
         res = self.cost_probs + lam.sum(axis=0).to_numpy() - lam.sum(axis=1).to_numpy() - mu
         return pd.Series(res, index=self.cost_index, name="rent_flow_residual")
 
-    # ------------------------------------------------------------ DB-P (spec §A.3)
+    # ------------------------------------------------------------ DB-P ([spec §A.3](yang.md#spec-a3))
     def profiles(self, monotone: bool = True) -> list[tuple[int, ...]]:
         """Recommendation profiles (price index per cost, N = ⊥) with rho_j in R_j; nondecreasing if monotone."""
         N = self.n_values
@@ -294,9 +296,10 @@ class ProgramsMixin(BrokerBase):
         model.output("transfer", lambda sol: sol["tau"].rename("transfer"))
         return model
 
-    # ------------------------------------------------------------ broker that controls prices (spec §A.5)
+    # ------------------------------------------------------------ broker that controls prices ([spec
+    # §A.5](yang.md#spec-a5))
     def price_controlling_problem(self) -> Model:
-        """PC: report k buys the consumers x[k, v] at their values and pays tau_k (spec §A.5(a))."""
+        """PC: report k buys the consumers x[k, v] at their values and pays tau_k ([spec §A.5](yang.md#spec-a5)(a))."""
         K, N = self.n_costs, self.n_values
         model = Model("PC", sense="max", units="broker revenue",
                       description="Yang's price-controlling data broker")
@@ -310,7 +313,7 @@ class ProgramsMixin(BrokerBase):
         return self._screening(model, U, self.cost_probs @ tau, x)
 
     def exclusive_retail_problem(self) -> Model:
-        """ER: the broker buys x[k, v] of the good for t_k and sells at value (spec §A.5(b))."""
+        """ER: the broker buys x[k, v] of the good for t_k and sells at value ([spec §A.5](yang.md#spec-a5)(b))."""
         model = Model("ER", sense="max", units="broker payoff", description="Yang's exclusive retailer")
         x = model.variable("x", (self.n_costs, self.n_values), index=(self.cost_index, self.value_index),
                            nonneg=True)
