@@ -25,8 +25,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import cvxpy_internals as internals
+from .cvxpy_internals import variable_offsets, write_point
 from .highs import StandardForm, highs_option_values, set_options
-from .offsets import variable_offsets, write_point
 from .registry import silence_highs_banner
 
 #: HiGHS model statuses as cvxpy names them (cvxpy's HIGHS.STATUS_MAP, the ones a stage can reach)

@@ -10,6 +10,7 @@ import copy
 import functools
 import warnings
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,7 +149,7 @@ def _remember(problem: cp.Problem, data: dict, chain: Any, inverse: list) -> Hig
         start, stop = int(indptr[n]), int(indptr[n + 1])
         a_constant = tensor[:start, :-1].count_nonzero() == 0 if tensor.shape[1] > 1 else True
         b_map, b_rows = tensor[start:stop], np.asarray(indices[start:stop], dtype=np.int64)
-    columns = _column_offsets(inverse)
+    columns = column_offsets(inverse)
     if columns is None:
         return None
     # A is kept only when it is the program's for good (a parameter-dependent A is rebuilt every solve)
@@ -156,15 +157,6 @@ def _remember(problem: cp.Problem, data: dict, chain: Any, inverse: list) -> Hig
     held = HighsProgram(program, chain, list(inverse[:-1]), inverse[-1], kept, a_constant, b_map, b_rows, columns)
     _PROGRAMS[program] = held
     return held
-
-
-def _column_offsets(inverse: list) -> dict[int, int] | None:
-    """Variable id -> first column of the standard form (cvxpy's ConeMatrixStuffing inverse data)."""
-    for item in inverse:
-        offsets = getattr(item, "var_offsets", None)
-        if offsets is not None and getattr(item, "constraints", None) is not None:
-            return {int(k): int(v) for k, v in offsets.items()}
-    return None
 
 
 def row_orientation(constraint: Any, lhs: Any) -> float | None:
@@ -177,3 +169,47 @@ def row_orientation(constraint: Any, lhs: Any) -> float | None:
     if len(args) > 1 and args[1] is lhs:
         return -1.0
     return None
+
+
+# ---------------------------------------------------------------- where variables sit in the standard form
+def column_offsets(inverse: Any) -> dict[int, int] | None:
+    """var id -> first column in the standard form, from a solving chain's inverse data (the
+    matrix-stuffing step's `var_offsets`); None when no step holds them."""
+    for item in inverse:
+        offsets = getattr(item, "var_offsets", None)
+        if offsets is not None and getattr(item, "constraints", None) is not None:
+            return {int(k): int(v) for k, v in offsets.items()}
+    return None
+
+
+def objective_offset(inverse: Any) -> float:
+    """The constant of the objective that the standard form drops (the last inverse step's "offset")."""
+    data = getattr(inverse[-1], "inverse_data", None)
+    return float(np.asarray(data.get("offset", 0.0)).reshape(-1)[0]) if isinstance(data, dict) else 0.0
+
+
+def variable_offsets(inverse: Any, variables: Iterable[cp.Variable], columns: int) -> dict[int, int] | None:
+    """var id -> offset of its first column in the standard form, from the inverse data of
+    `solver_data` (the matrix-stuffing step's `var_offsets`); None unless every variable in
+    `variables` is a block of columns there and the columns are exactly these variables (no
+    auxiliary columns added by a reduction)."""
+    steps = inverse if isinstance(inverse, list | tuple) else [inverse]
+    stuffing = [step for step in steps if hasattr(step, "var_offsets") and hasattr(step, "x_length")]
+    if not stuffing:
+        return None
+    offsets, length = dict(stuffing[-1].var_offsets), int(stuffing[-1].x_length)
+    variables = list(variables)
+    if length != columns or any(v.id not in offsets for v in variables):
+        return None
+    if sum(v.size for v in variables) != columns or any(getattr(v, "sparse_idx", None) is not None for v in variables):
+        return None
+    return {v.id: int(offsets[v.id]) for v in variables}
+
+
+def write_point(x: np.ndarray, variables: Iterable[cp.Variable], offsets: dict[int, int]) -> None:
+    """Set each variable's value from the standard-form point `x` (cvxpy stacks columns in Fortran order)."""
+    for v in variables:
+        start = offsets[v.id]
+        block = np.asarray(x[start:start + v.size], float)
+        # as cvxpy's own unpacking does: round-off just outside a bound (nonneg) is kept, not rejected
+        v.save_value(block.reshape(v.shape, order="F"))

@@ -71,16 +71,14 @@ class ModelForm:
 
 
 def _column_offsets(inverse: Any) -> dict[int, int]:
-    for item in inverse:
-        offsets = getattr(item, "var_offsets", None)
-        if offsets is not None and getattr(item, "constraints", None) is not None:
-            return {int(k): int(v) for k, v in offsets.items()}
-    raise SolverFailedError("ranging", "HIGHS", "no_column_map", "cvxpy's inverse data holds no variable offsets")
+    offsets = internals.column_offsets(inverse)
+    if offsets is None:
+        raise SolverFailedError("ranging", "HIGHS", "no_column_map", "cvxpy's inverse data holds no variable offsets")
+    return offsets
 
 
 def _objective_offset(inverse: Any) -> float:
-    data = getattr(inverse[-1], "inverse_data", None)
-    return float(np.asarray(data.get("offset", 0.0)).reshape(-1)[0]) if isinstance(data, dict) else 0.0
+    return internals.objective_offset(inverse)
 
 
 def _write_parameters(model: Any, parameters: dict[str, Any] | None) -> None:

@@ -10,8 +10,7 @@ import pytest
 import optmarkets as om
 from optmarkets.core import strategies
 from optmarkets.solvers import chain as chain_module
-from optmarkets.solvers.cvxpy_internals import solver_data
-from optmarkets.solvers.offsets import variable_offsets, write_point
+from optmarkets.solvers.cvxpy_internals import solver_data, variable_offsets, write_point
 
 
 def _seller(n: int, k: int, seed: int) -> tuple[om.MultiProductSeller, np.ndarray]:
