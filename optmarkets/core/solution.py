@@ -156,7 +156,7 @@ class Solution:
         return solvers().price_ranges(model, name, None if price is None else np.asarray(price, float), rows,
                                       self.parameters)
 
-    def exact(self) -> Any:
+    def exact(self, max_rows: int | None = None) -> Any:
         """An exact certificate of optimality in rational arithmetic (LPs).
 
         Every coefficient of the LP is read as the simplest rational within half an ulp of its float
@@ -164,8 +164,12 @@ class Solution:
         and dual feasibility, equal objectives), pivoting exactly when the float basis is not
         optimal. Returns an object with `.value` (a Fraction, the model's sense and units),
         `.verified`, `.reason`, `.primal` and `.prices` (labelled Fractions, the price convention).
+        The basis is solved densely: LPs over `max_rows` rows (default 2000) come back unverified,
+        with the reason.
         """
-        return solvers().exact(self._solved_model("exact"), self.parameters)
+        if max_rows is None:
+            return solvers().exact(self._solved_model("exact"), self.parameters)
+        return solvers().exact(self._solved_model("exact"), self.parameters, max_rows=max_rows)
 
     def __getitem__(self, name: str) -> Any:
         for source in (self.outputs, self.primal, self.parameters):

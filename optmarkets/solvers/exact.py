@@ -273,13 +273,24 @@ def _pivot(ex: _Exact, basic: list[int], at: list[str], v: list[Any], d: list[An
     return ""
 
 
-def exact(model: Any, parameters: dict[str, Any] | None = None, *, basis: Any = None) -> ExactCertificate:
+#: The basis systems are solved densely in rationals (flint's fmpq_mat): memory grows with rows^2
+#: times the size of the fractions, so larger LPs are refused with a reason instead of exhausting memory.
+MAX_EXACT_ROWS = 2000
+
+
+def exact(model: Any, parameters: dict[str, Any] | None = None, *, basis: Any = None,
+          max_rows: int = MAX_EXACT_ROWS) -> ExactCertificate:
     """The exact certificate of an LP model's optimum (see the module docstring).
 
-    `basis`: (basic, at) to start from instead of HiGHS's optimal basis (tests of the pivoting)."""
+    `basis`: (basic, at) to start from instead of HiGHS's optimal basis (tests of the pivoting);
+    `max_rows`: the largest standard form solved exactly (a larger one is returned unverified)."""
     import highspy
 
     form = model_form(model, parameters)
+    rows = int(form.lp.A.shape[0])
+    if rows > max_rows:
+        return ExactCertificate(None, False, f"the LP has {rows} rows; exact() solves its basis densely in rationals "
+                                f"and stops at max_rows={max_rows} (pass a larger max_rows to try)")
     ex = _Exact(form)
     h = solved_highs(form.lp)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:

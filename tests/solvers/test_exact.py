@@ -130,3 +130,12 @@ def test_exact_rejects_non_lp():
     m.maximize(-cp.sum_squares(x))
     with pytest.raises(om.InputError, match="need an LP"):
         m.solve("CLARABEL").exact()
+
+
+def test_an_lp_over_the_row_limit_comes_back_unverified_with_the_reason():
+    """The dense rational basis solve is refused, not run out of memory (Yang's Example 1 grid, 3190 rows)."""
+    sol = om.DataBroker.discretized_example1(10).mechanism_problem().solve()
+    cert = sol.exact()
+    assert not cert.verified and cert.value is None and "max_rows=2000" in cert.reason
+    small = om.DataBroker([1, 2, 3], [1 / 3] * 3, [0.25, 1.25], [0.5, 0.5]).solve().exact(max_rows=5000)
+    assert small.verified and small.value == F(37, 96)
