@@ -287,9 +287,9 @@ def exact(model: Any, parameters: dict[str, Any] | None = None, *, basis: Any = 
     import highspy
 
     form = model_form(model, parameters)
-    rows = int(form.lp.A.shape[0])
-    if rows > max_rows:
-        return ExactCertificate(None, False, f"the LP has {rows} rows; exact() solves its basis densely in rationals "
+    n_rows = int(form.lp.A.shape[0])
+    if n_rows > max_rows:
+        return ExactCertificate(None, False, f"the LP has {n_rows} rows; exact() solves its basis densely in rationals "
                                 f"and stops at max_rows={max_rows} (pass a larger max_rows to try)")
     ex = _Exact(form)
     h = solved_highs(form.lp)
