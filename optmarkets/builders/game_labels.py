@@ -31,7 +31,13 @@ def as_index(name: str, labels, *, axis_name: str | None = None) -> pd.Index:
         labels = range(int(labels))
     if isinstance(labels, str) or not isinstance(labels, Sequence | pd.Index | np.ndarray | range):
         raise InputError(f"{name}: expected a list of labels, got {type(labels).__name__}")
-    idx = pd.Index(list(labels), name=axis_name)
+    labels = list(labels)
+    for lab in labels:
+        try:
+            hash(lab)
+        except TypeError:
+            raise InputError(f"{name}: a label must be a number or a string, got {lab!r}") from None
+    idx = pd.Index(labels, name=axis_name)
     if len(idx) == 0:
         raise InputError(f"{name}: must not be empty")
     if idx.has_duplicates:

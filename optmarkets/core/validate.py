@@ -158,6 +158,6 @@ def weights(names: Sequence[str], values: Sequence[float]) -> tuple[float, ...]:
 
 def labels(name: str, values: np.ndarray) -> pd.Index:
     """A pandas Index of the values, named `name`; integral floats print as ints (1.0 -> 1)."""
-    if np.all(values == np.round(values)):
+    if np.all(values == np.round(values)) and np.all(np.abs(values) < 2.0 ** 53):  # exact as ints
         return pd.Index(values.astype(int), name=name)
     return pd.Index(values, name=name)

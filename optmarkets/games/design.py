@@ -70,16 +70,16 @@ def segmentation(values, market, objective: str = "consumer_surplus", profit_flo
     Outputs: consumer_surplus, profit, total_surplus, segments (price x value masses).
     """
     v = increasing("values", values, positive=True)
-    q = nonnegative("market", market, length=v.size)
+    vals = labels("value", v)
+    q = nonnegative("market", market, length=v.size, index=vals)  # a labelled Series is read by value
     if q.sum() <= 0:
         raise InputError("market: has no mass")
-    vals = labels("value", v)
     prices = labels("seller", v)
     sale = v[:, None] >= v[None, :]  # sale[value, price]
     profit = v[None, :] * sale
     surplus = (v[:, None] - v[None, :]) * sale
     goals = {"consumer_surplus": surplus, "profit": profit, "total_surplus": surplus + profit}
-    if objective not in goals:
+    if not isinstance(objective, str) or objective not in goals:
         raise InputError(f"objective: must be one of {list(goals)}, got {objective!r}")
     game = FiniteGame(["seller"], {"seller": prices}, {"seller": profit}, states=vals, prior=q / q.sum(), name=name)
     model = bayes_correlated_equilibrium(game, None, goals[objective], name=name)

@@ -150,6 +150,8 @@ class InformationStructure:
         if not isinstance(game, FiniteGame):
             raise InputError(f"game: expected a FiniteGame, got {type(game).__name__}")
         self.game = game
+        if signals is not None and not isinstance(signals, Mapping):
+            raise InputError(f"signals: expected {{player: states x signals table}}, got {type(signals).__name__}")
         signals = dict(signals or {})
         unknown = [p for p in signals if p not in game.players]
         if unknown:
@@ -167,7 +169,10 @@ class InformationStructure:
                 arr = outcome_array(name, pi.rename_axis(index=None, columns=None),
                                     {"state": states, f"signal_{p}": labels})
             else:
-                arr = np.asarray(pi, dtype=float)
+                try:
+                    arr = np.asarray(pi, dtype=float)
+                except (TypeError, ValueError) as exc:
+                    raise InputError(f"{name}: expected a states x signals table of numbers ({exc})") from None
                 if arr.ndim != 2 or arr.shape[0] != len(states):
                     raise InputError(f"{name}: has shape {arr.shape}, expected ({len(states)}, signals) "
                                      "(rows: states, columns: signals)")
@@ -198,11 +203,11 @@ def _players(players) -> tuple[str, ...]:
     players = tuple(players)
     if not players:
         raise InputError("players: must not be empty")
-    if len(set(players)) != len(players):
-        raise InputError(f"players: duplicate names in {list(players)}")
     bad = [p for p in players if not isinstance(p, str) or p in RESERVED or p.startswith("signal_")]
     if bad:
         raise InputError(f"players: names must be strings other than 'state' and 'signal_*', got {bad}")
+    if len(set(players)) != len(players):
+        raise InputError(f"players: duplicate names in {list(players)}")
     return players
 
 

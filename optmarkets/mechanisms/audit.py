@@ -39,8 +39,11 @@ def _array(env: MechanismEnvironment, data, name: str, columns: pd.Index) -> np.
         bad = [c for c in data.columns if c not in columns]
         if bad:
             raise InputError(f"{name}: unknown label {bad[0]!r}; expected columns {list(columns)}")
-        data = data.reindex(index=env.profiles, columns=columns).to_numpy(dtype=float)
-    arr = np.asarray(data, dtype=float)
+        data = data.reindex(index=env.profiles, columns=columns)
+    try:
+        arr = np.asarray(data, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name}: expected a table of numbers ({exc})") from None
     want = (env.n_profiles, len(columns))
     if arr.shape == (*env.sizes, len(columns)):
         arr = arr.reshape(want)

@@ -63,7 +63,10 @@ def outside_options(env: MechanismEnvironment, outside_option) -> list[np.ndarra
 
 
 def _objective_weights(env: MechanismEnvironment, objective) -> np.ndarray:
-    C = np.asarray(objective, dtype=float)
+    try:
+        C = np.asarray(objective, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"objective: 'revenue', 'welfare' or an array over (profile, outcome) ({exc})") from None
     O = len(env.outcomes)
     if C.shape in ((*env.sizes, O), (env.n_profiles, O)):
         C = C.reshape(env.n_profiles, O)

@@ -16,7 +16,7 @@ their IC rows.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -46,8 +46,28 @@ def _by_label(name: str, data, labels: pd.Index, what: str) -> np.ndarray:
         unknown = [k for k in keys if k not in labels]
         if unknown:
             raise InputError(f"{name}: unknown {what} {unknown[0]!r}; {what}s are {list(labels)}")
-        return np.array([float(data.get(k, 0.0)) for k in labels])
-    return np.asarray(data, dtype=float)
+        data = [data.get(k, 0.0) for k in labels]
+    try:
+        return np.asarray(data, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name}: expected numbers ({exc})") from None
+
+
+def _value_list(name: str, v) -> np.ndarray:
+    """One agent's possible values (its type labels): a non-empty sequence of finite numbers."""
+    if isinstance(v, str | Mapping | pd.DataFrame):
+        raise InputError(f"{name}: expected a sequence of numbers, got {type(v).__name__}")
+    try:
+        arr = np.asarray(v, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name}: expected a sequence of numbers ({exc})") from None
+    if arr.ndim != 1:
+        raise InputError(f"{name}: expected a 1-D sequence of values, got shape {arr.shape}")
+    if arr.size == 0:
+        raise InputError(f"{name}: must not be empty")
+    if not np.isfinite(arr).all():
+        raise InputError(f"{name}: contains NaN or infinite entries")
+    return arr
 
 
 class MechanismEnvironment:
@@ -90,6 +110,9 @@ class MechanismEnvironment:
         """
         if isinstance(values, Mapping):
             agents, vals = list(values), list(values.values())
+        elif isinstance(values, str) or not isinstance(values, Sequence | np.ndarray):
+            raise InputError(f"values: expected {{agent: its values}} or a list of value lists, got "
+                             f"{type(values).__name__}")
         else:
             vals = list(values)
             agents = list(agents) if agents is not None else [f"b{i + 1}" for i in range(len(vals))]
@@ -97,7 +120,7 @@ class MechanismEnvironment:
             raise InputError(f"agents: {len(agents)} names for {len(vals)} value lists")
         if any(a == "none" for a in agents):
             raise InputError("agents: 'none' is the outcome where nobody gets the item; rename the agent")
-        vals = [np.asarray(v, dtype=float).ravel() for v in vals]
+        vals = [_value_list(f"values[{a!r}]", v) for a, v in zip(agents, vals)]
         outcomes = ["none", *agents]
         V = {}
         for i, (a, v) in enumerate(zip(agents, vals)):

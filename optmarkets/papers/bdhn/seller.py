@@ -74,13 +74,14 @@ class InformationSeller:
     def __init__(self, types, type_probs, state_prior=(0.5, 0.5), alpha: float = 0.5, *, distribution=None):
         self.types = pr.increasing("types", types, positive=True)
         m = self.types.size
-        self.type_probs = pr.probabilities("type_probs", type_probs, length=m, strict=True)
-        self.state_prior = pr.probabilities("state_prior", state_prior, length=2)
+        self.type_index = pr.labels("v", self.types)
+        # labelled Series are read by label (the types v; the states 0, 1), anything else by position
+        self.type_probs = pr.probabilities("type_probs", type_probs, length=m, strict=True, index=self.type_index)
+        self.state_prior = pr.probabilities("state_prior", state_prior, length=2, index=programs.STATE_INDEX)
         self.alpha = float(pr.nonnegative("alpha", alpha, length=1)[0])
         self.p_max = float(self.state_prior.max())
         self.distribution = distribution  # the scipy distribution the grid discretizes, if any
         self.m = m
-        self.type_index = pr.labels("v", self.types)
         self.cdf = np.cumsum(self.type_probs)
         #: phi_k = v_k - (v_{k+1} - v_k)(1 - F_k)/f_k, phi_m = v_m ([spec §B.4](bdhn.md#spec-b4))
         self.virtual_values = ironing.virtual_values(self.types, self.type_probs)

@@ -16,7 +16,7 @@ import pandas as pd
 from ...core import validate as pr
 from ...theory.ironing import concave_majorant, hull_values
 from .results import Segmentation
-from .segmentation import _segmentation
+from .segmentation import _segmentation, type_position
 from .tolerances import CLOSED_FORM_TOL, CS_TOL, DET_TOL, VALUE_TIE
 
 if TYPE_CHECKING:
@@ -98,7 +98,8 @@ def corollary2(seller: MultiProductSeller, market) -> pd.DataFrame:
 def perturbation(seller: MultiProductSeller, market, t, delta: float) -> np.ndarray:
     """The (t, delta)-perturbation: F~1(s) = (1 + delta) F~(s) for s > t, unchanged for s <= t."""
     f = seller.market(market)
-    i = seller.type_index.get_loc(t)
+    i = type_position(seller, "t", t)
+    delta = float(pr.as_vector("delta", delta, length=1)[0])
     above = f[i + 1:].sum()
     g = f.copy()
     g[i + 1:] *= 1 + delta

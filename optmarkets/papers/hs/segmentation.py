@@ -42,13 +42,16 @@ def check_segmentation(seller: MultiProductSeller, market, segments, weights, *,
     with weights @ segments == market.
     """
     f = seller.market(market)
-    seg = pr.as_matrix("segments", segments)
+    # a labelled DataFrame of segments is read by type label (columns); its row labels, if any, name
+    # the segments, and a labelled Series of weights is read by those
+    seg_rows = segments.index if isinstance(segments, pd.DataFrame) else None
+    seg = pr.as_matrix("segments", segments, index=(None, seller.type_index))
     if seg.shape[1] != len(seller.type_index):
         raise pr.InputError(f"segments: have {seg.shape[1]} columns, expected one per type "
                             f"({len(seller.type_index)})")
     for i, row in enumerate(seg):
         pr.probabilities(f"segments[{i}]", row)
-    w = pr.probabilities("weights", weights, length=seg.shape[0], strict=True)
+    w = pr.probabilities("weights", weights, length=seg.shape[0], strict=True, index=seg_rows)
     if not np.allclose(w @ seg, f, atol=MARKET_TOL):
         raise pr.InputError(f"weights: weights @ segments = {np.round(w @ seg, 9).tolist()} is not the "
                             f"market {f.tolist()} (Bayes plausibility)")
@@ -138,10 +141,23 @@ def _pair(seller: MultiProductSeller, pair) -> tuple[int, int]:
         if len(seller.type_index) != 2:
             raise pr.InputError(f"pair: the seller has {len(seller.type_index)} types; name two")
         return 0, 1
-    pos = [seller.type_index.get_loc(t) for t in pair]
-    if len(pos) != 2 or pos[0] == pos[1]:
+    if isinstance(pair, str) or not isinstance(pair, list | tuple | np.ndarray | pd.Index) or len(pair) != 2:
+        raise pr.InputError(f"pair: need two distinct types, got {pair!r}")
+    pos = [type_position(seller, "pair", t) for t in pair]
+    if pos[0] == pos[1]:
         raise pr.InputError(f"pair: need two distinct types, got {pair!r}")
     return pos[0], pos[1]
+
+
+def type_position(seller: MultiProductSeller, name: str, t) -> int:
+    """The position of type label `t`, or an InputError naming `name` and the types."""
+    try:
+        pos = seller.type_index.get_loc(t)
+    except (KeyError, TypeError, pd.errors.InvalidIndexError):
+        raise pr.InputError(f"{name}: {t!r} is not a type; types are {list(seller.type_index)}") from None
+    if not isinstance(pos, int | np.integer):
+        raise pr.InputError(f"{name}: {t!r} is not a single type; types are {list(seller.type_index)}")
+    return int(pos)
 
 
 def two_type_intervals(seller: MultiProductSeller, pair=None) -> pd.DataFrame:
@@ -196,8 +212,11 @@ def two_type_intervals(seller: MultiProductSeller, pair=None) -> pd.DataFrame:
 
 def two_type_revenue(seller: MultiProductSeller, q, pair=None) -> float:
     """Rev(q) from the Lemma 1 envelope."""
+    qv = float(pr.as_vector("q", q, length=1)[0])
+    if not 0.0 <= qv <= 1.0:
+        raise pr.InputError(f"q: the high type's mass must lie in [0, 1], got {qv:g}")
     iv = two_type_intervals(seller, pair)
-    return float((iv["intercept"] + iv["slope"] * float(q)).max())
+    return float((iv["intercept"] + iv["slope"] * qv).max())
 
 
 def _two_type_search(seller: MultiProductSeller, f: np.ndarray, S: np.ndarray) -> ParetoSearch:

@@ -92,7 +92,8 @@ class MultiProductSeller:
             raise pr.InputError("valuations: type and alternative labels must be unique")
         values = pr.as_matrix("valuations", frame.to_numpy(dtype=float))
         n, k = values.shape
-        self.costs = np.zeros(k) if costs is None else pr.as_vector("costs", costs, length=k)
+        self.costs = np.zeros(k) if costs is None else pr.as_vector("costs", costs, length=k,
+                                                                     index=pd.Index(frame.columns))
         self.outside_label = 0 if _numeric(frame.columns) and 0 not in set(frame.columns) else "outside"
         self.type_index = pd.Index(frame.index, name="type")
         self.alternative_index = pd.Index([self.outside_label, *frame.columns], name="alternative")
@@ -132,7 +133,7 @@ class MultiProductSeller:
     # ------------------------------------------------------------------ markets
     def market(self, market) -> np.ndarray:
         """Validate a market: a probability vector over the types."""
-        return pr.probabilities("market", market, length=len(self.type_index))
+        return pr.probabilities("market", market, length=len(self.type_index), index=self.type_index)
 
     def _support(self, f: np.ndarray) -> np.ndarray:
         return np.flatnonzero(f > 0)
@@ -154,11 +155,11 @@ class MultiProductSeller:
         model.solver_defaults = {"HIGHS": {"tol": SELECT_TOL}, "HIGHS_IPM": {"tol": SELECT_TOL}}
 
         def on_support(value):
-            return pr.probabilities("market", value, length=len(S), strict=True)
+            return pr.probabilities("market", value, length=len(S), strict=True, index=types)
 
         f = model.parameter("market", np.full(len(S), 1.0 / len(S)), index=types, validate=on_support, nonneg=True)
         outside = model.parameter("outside", np.zeros(len(S)), index=types,
-                                  validate=lambda v: pr.as_vector("outside", v, length=len(S)))
+                                  validate=lambda v: pr.as_vector("outside", v, length=len(S), index=types))
         x = model.variable("x", (len(S), len(self.alternative_index)), index=(types, self.alternative_index),
                            nonneg=True)
         p = model.variable("p", len(S), index=types)
@@ -320,7 +321,10 @@ def _frame(valuations, types, alternatives) -> pd.DataFrame:
         if frame.isna().any().any():
             raise pr.InputError("valuations: every type needs a value for every alternative")
     else:
-        arr = np.asarray(valuations, dtype=float)
+        try:
+            arr = np.asarray(valuations, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise pr.InputError(f"valuations: expected a 2-D table of numbers (types x alternatives) ({exc})") from None
         if arr.ndim != 2:
             raise pr.InputError(f"valuations: expected a 2-D table (types x alternatives), got shape {arr.shape}")
         frame = pd.DataFrame(arr)

@@ -68,9 +68,24 @@ class AuditMixin(BrokerBase):
         tol: the largest IC/IR violation and mass error for which the audit is `ok`.
         """
         K, N = self.n_costs, self.n_values
+        if isinstance(segments, str | dict) or not hasattr(segments, "__len__"):
+            raise pr.InputError(f"segments: expected one segmentation per cost ({K}), got {type(segments).__name__}")
         if len(segments) != K:
             raise pr.InputError(f"segments: expected one segmentation per cost ({K}), got {len(segments)}")
-        tau = pr.as_vector("transfer", transfer, length=K)
+        tau = pr.as_vector("transfer", transfer, length=K, index=self.cost_index)
+        checked = []
+        for k, seg in enumerate(segments):
+            try:
+                arr = np.atleast_2d(np.asarray(seg, dtype=float))
+            except (TypeError, ValueError) as exc:
+                raise pr.InputError(f"segments[{k}]: expected mass vectors over the {N} values ({exc})") from None
+            if arr.ndim != 2 or arr.shape[1] != N:
+                raise pr.InputError(f"segments[{k}]: has shape {arr.shape}, expected (segments, {N}) "
+                                    "(one mass per value)")
+            if not np.isfinite(arr).all() or (arr < 0).any():
+                raise pr.InputError(f"segments[{k}]: masses must be finite and non-negative")
+            checked.append(arr)
+        segments = checked
         gross, served, cs, mass_err = np.zeros((K, K)), np.zeros((K, N)), np.zeros(K), 0.0
         for k, seg in enumerate(segments):
             seg = np.atleast_2d(np.asarray(seg, dtype=float)).reshape(-1, N)

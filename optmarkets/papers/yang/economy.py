@@ -62,12 +62,15 @@ class DataBroker(ProgramsMixin, AuditMixin):
 
     def __init__(self, values, value_probs, costs, cost_probs):
         self.values = pr.increasing("values", values, nonneg=True)
-        self.value_probs = pr.probabilities("value_probs", value_probs, length=self.values.size)
         self.costs = pr.increasing("costs", costs, nonneg=True)
-        self.cost_probs = pr.probabilities("cost_probs", cost_probs, length=self.costs.size, strict=True)
-        self.n_values, self.n_costs = self.values.size, self.costs.size
         self.value_index = pr.labels("value", self.values)
         self.cost_index = pr.labels("cost", self.costs)
+        # labelled Series are read by label (the values v, the costs c), anything else by position
+        self.value_probs = pr.probabilities("value_probs", value_probs, length=self.values.size,
+                                            index=self.value_index)
+        self.cost_probs = pr.probabilities("cost_probs", cost_probs, length=self.costs.size, strict=True,
+                                           index=self.cost_index)
+        self.n_values, self.n_costs = self.values.size, self.costs.size
         #: P = V u {⊥}, the candidate prices (⊥ labelled +inf)
         self.prices = np.append(self.values, NO_SALE)
 
