@@ -59,6 +59,7 @@ from optmarkets.solvers.cvxpy_internals import solver_data
 from optmarkets.solvers.highs import StandardForm
 
 HERE = Path(__file__).resolve().parent
+LAZY = False  # --lazy: the scaling rows solve with rows="lazy" (row generation)
 IPM_OPTIONS = raw.IPM
 
 
@@ -347,16 +348,18 @@ def scale(rep: Report, row: str, label: str, sizes: list, build: Callable, limit
 def row_bdhn_scale(rep: Report, quick: bool, rounds: int) -> None:
     sizes = [20, 30, 40] if quick else [60, 80, 100, 120, 140, 160, 200]
     print("[bdhn-scale] BDHN full-rule revenue LP", flush=True)
-    scale(rep, "bdhn-scale", "m", sizes, lambda m: bdhn_seller(m).revenue_optimal(form="rule"),
-          30.0, "m = 200", warmup=10)
+    rows = "lazy" if LAZY else "full"
+    scale(rep, "bdhn-scale", "m", sizes, lambda m: bdhn_seller(m).revenue_optimal(form="rule", rows=rows),
+          30.0, "m = 200", suffix=", rows=lazy" if LAZY else "", warmup=10)
 
 
 def row_yang_scale(rep: Report, quick: bool, rounds: int) -> None:
     k = 5 if quick else 20
     sizes = [8, 12, 16] if quick else [30, 40, 50, 60]
     print(f"[yang-scale] Yang compact LP, K = {k}", flush=True)
-    scale(rep, "yang-scale", "N", sizes, lambda n: yang_broker(n, k).mechanism_problem(), 60.0,
-          "N = 60, K = 20", suffix=f", K={k}", warmup=5)
+    rows = "lazy" if LAZY else "full"
+    scale(rep, "yang-scale", "N", sizes, lambda n: yang_broker(n, k).mechanism_problem(rows=rows), 60.0,
+          "N = 60, K = 20", suffix=f", K={k}" + (", rows=lazy" if LAZY else ""), warmup=5)
 
 
 MEMORY_CASES = {  # name -> (model builder, solve keywords: the default solve, certificate included)
@@ -476,8 +479,11 @@ def main() -> None:
     parser.add_argument("--out", default=str(HERE / "results" / "overhead.md"), help="Markdown file to append to")
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--note", default="", help="a line for the Markdown (e.g. 'noisy, shared machine')")
+    parser.add_argument("--lazy", action="store_true", help='scaling rows with rows="lazy" (row generation)')
     parser.add_argument("--memory-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global LAZY
+    LAZY = args.lazy
     if args.memory_child:
         memory_child(args.memory_child)
         return

@@ -11,6 +11,8 @@
   stage program's standard form is loaded once, each stage swaps the costs and the floor rows'
   bounds and re-runs from the previous stage's optimal basis. Same chain, same slack; other
   backends solve each stage through `solve.run`.
+* `RowGeneration` (`core.rowgen`): the model's lazy families (IC, obedience or deviation rows) are
+  added as they are violated; the answer is certified against every row of the full LP.
 * `BestOf`: the best of candidate programs, one per value of a Parameter (e.g. one LP per candidate
   dual vertex of a follower's problem: a disjunctive program solved exactly).
 
@@ -32,6 +34,7 @@ import pandas as pd
 from .certificate import objective_magnitude
 from .errors import InfeasibleError, InputError, SolverFailedError
 from .family import Family
+from .rowgen import Lazy, RowGeneration
 from .seam import solvers
 from .solve import (
     Request,
@@ -47,6 +50,9 @@ from .tolerances import LEX_RELAX, LEX_SLACK, LEX_SLACK_INTERIOR, TIE_TOL
 if TYPE_CHECKING:
     from .model import Model
     from .solution import Solution
+
+
+__all__ = ["PLAIN", "BestOf", "Lazy", "Lexicographic", "Plain", "RowGeneration", "Strategy", "face_ranges"]
 
 
 class Strategy(Protocol):
@@ -139,19 +145,8 @@ class Lexicographic:
             program = _stage_program(model, ("rule", rule), self.rules[rule], fix_goals=True, free=self.free)
             magnitude = max(abs(sol.value), objective_magnitude(model))  # the slack is relative to the data
             fast = program.session(model, request)  # one persistent HiGHS for every stage, or None
-            for relax in LEX_RELAX:  # a stage infeasible by round-off: fix earlier goals a little more loosely
-                try:
-                    sign = 1.0 if model.sense == "max" else -1.0
-                    program.chain(model, request, sign * sol.value, _slack(backend) * relax, magnitude, fast)
-                    break
-                except InfeasibleError as exc:
-                    # stage 1 solved the model, so every stage is feasible: a stage that is not is the
-                    # solver's failure (round-off), never a proof that the model is infeasible
-                    if relax == LEX_RELAX[-1]:
-                        raise SolverFailedError(model.name, backend.name, exc.status,
-                                                "a stage of the lexicographic selection found no point within "
-                                                "the relaxed slack of the optimum (the model itself solved); "
-                                                "try rule=None or another solver") from None
+            sign = 1.0 if model.sense == "max" else -1.0
+            relax = program.chain(model, request, sign * sol.value, _slack(backend), magnitude, fast)
             sol.outputs["selection_slack"] = relax * _slack(backend)
             sol.primal = primal_values(model)
         if request.certify:
@@ -215,28 +210,51 @@ class _StageProgram:
         return solvers().selection_chain(self.stage.problem, write, size, variables, options)
 
     def chain(self, model: Model, request: Request, optimum: float, slack: float, magnitude: float,
-              fast: Any = None) -> None:
+              fast: Any = None) -> float:
         """Maximise each goal in turn; `magnitude`, the objective's, makes the slack relative to the data.
-        `fast`: the solver layer's persistent chain (`session`), else each stage is a `run`."""
-        floor0 = optimum - slack * magnitude
-        floor = np.full(self.size, self.free)
-        if fast is not None:
-            fast.restart()
+        `fast`: the solver layer's persistent chain (`session`), else each stage is a `run`.
+
+        A stage infeasible by round-off (stage 1 solved the model, so every stage is feasible) is
+        retried alone with the earlier goals fixed more loosely (the next factor of LEX_RELAX, kept for
+        the later stages); returns the factor used."""
+        values, scales = np.zeros(self.size), np.zeros(self.size)
+        backend, _ = backend_and_options(self.stage, request)
+        level = 0
         for k in range(self.size):
-            if fast is None:
-                value = self._solve(model, request, np.eye(self.size)[k], floor0, floor)
-                stage_magnitude = objective_magnitude(self.stage)
-            else:
-                stage = fast.stage(k, floor0, floor)
-                backend, _ = backend_and_options(self.stage, request)
-                raise_on_failure(self.stage.name, backend.name, stage.status)  # typed, as `run` raises
-                if stage.status != "optimal":
-                    raise SolverFailedError(self.stage.name, backend.name, stage.status,
-                                            "a stage of the selection stopped before its tolerance")
-                value, stage_magnitude = stage.value, stage.magnitude
-            floor[k] = value - slack * max(abs(value), stage_magnitude, magnitude)
+            while True:
+                relax = LEX_RELAX[level]
+                floor0 = optimum - slack * relax * magnitude
+                floor = np.full(self.size, self.free)
+                floor[:k] = values[:k] - slack * relax * scales[:k]
+                try:
+                    values[k], stage_magnitude = self._stage(model, request, backend, fast, k, floor0, floor,
+                                                             cold_retry=level > 0)
+                    break
+                except InfeasibleError as exc:
+                    if level == len(LEX_RELAX) - 1:
+                        raise SolverFailedError(model.name, backend.name, exc.status,
+                                                "a stage of the lexicographic selection found no point within "
+                                                "the relaxed slack of the optimum (the model itself solved); "
+                                                "try rule=None or another solver") from None
+                    level += 1
+            scales[k] = max(abs(values[k]), stage_magnitude, magnitude)
         if fast is not None:
             fast.write_back()
+        return LEX_RELAX[level]
+
+    def _stage(self, model: Model, request: Request, backend: Any, fast: Any, k: int, floor0: float,
+               floor: np.ndarray, cold_retry: bool) -> tuple[float, float]:
+        """Stage k's optimum G_k and the stage objective's magnitude (InfeasibleError if none found);
+        a failed warm stage is re-solved cold only when `cold_retry` (after a first relaxation)."""
+        if fast is None:
+            value = self._solve(model, request, np.eye(self.size)[k], floor0, floor)
+            return value, objective_magnitude(self.stage)
+        stage = fast.stage(k, floor0, floor, cold_retry=cold_retry)
+        raise_on_failure(self.stage.name, backend.name, stage.status)  # typed, as `run` raises
+        if stage.status != "optimal":
+            raise SolverFailedError(self.stage.name, backend.name, stage.status,
+                                    "a stage of the selection stopped before its tolerance")
+        return stage.value, stage.magnitude
 
     def ranges(self, model: Model, request: Request, floor0: float) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = np.empty(self.size), np.empty(self.size)

@@ -112,17 +112,20 @@ class SelectionChain:
         chain.cold_strategy = int(h.getOptionValue("simplex_strategy")[1])
         return chain
 
-    def stage(self, k: int, floor0: float, floor: np.ndarray) -> Stage:
-        """max G_k s.t. the model's rows, objective >= floor0 and G >= floor, from the held basis."""
+    def stage(self, k: int, floor0: float, floor: np.ndarray, *, cold_retry: bool = True) -> Stage:
+        """max G_k s.t. the model's rows, objective >= floor0 and G >= floor, from the held basis.
+        A warm stage that fails is re-solved cold when `cold_retry`; otherwise (and when that fails too)
+        the previous stage's basis is restored, for the caller's retry with looser floors."""
         h, n = self.highs, self.form.A.shape[1]
         cost = self.goals[k].toarray().ravel()  # min a_k x = max G_k - constant
         h.changeColsCost(n, self._cols, cost)
         upper = np.append(self.constants - floor, self.optimum_constant - floor0)
         h.changeRowsBounds(self._rows.size, self._rows, np.full(self._rows.size, -np.inf), upper)
         start = time.perf_counter()
+        held = h.getBasis() if self.warm else None  # an optimal basis of the previous stage
         h.run()
         status = _STATUS.get(h.getModelStatus().name, "solver_error")
-        if status != "optimal" and self.warm and self.strategy is None:
+        if status != "optimal" and self.warm and self.strategy is None and cold_retry:
             # the warm primal simplex can stop short on round-off (a tight tolerance): a cold solve of
             # the stage decides, as the stage solves it replaces did
             h.clearSolver()
@@ -131,6 +134,10 @@ class SelectionChain:
             self.retries += 1
             h.setOptionValue("simplex_strategy", _PRIMAL)
             status = _STATUS.get(h.getModelStatus().name, "solver_error")
+        if status != "optimal" and held is not None:
+            # the caller retries this stage alone with looser floors: from the previous stage's
+            # basis, primal feasible for them (not from the failed solve's)
+            h.setBasis(held)
         seconds = time.perf_counter() - start
         if status not in ("optimal", "optimal_inaccurate"):
             return Stage(status, float("nan"), float("nan"), seconds)
@@ -143,10 +150,6 @@ class SelectionChain:
         self.warm = True
         return Stage(status, float(self.constants[k] - cost @ x),
                      float(np.abs(cost) @ np.abs(x) + abs(self.constants[k])), seconds)
-
-    def restart(self) -> None:
-        """A relaxed chain starts again at goal 1 from the basis held (any basis: each stage is solved to
-        optimality, the starting basis changes only the work)."""
 
     def write_back(self) -> None:
         """The last stage's point into the cvxpy variables (the model's: the stage program shares them)."""

@@ -38,6 +38,7 @@ from ...builders.algebra import conditional_expectation, report_utility
 from ...core import validate as pr
 from ...core.model import Model
 from ...core.tolerances import ECON_TOL
+from . import lazy
 from .exact import product_rule
 
 if TYPE_CHECKING:
@@ -95,15 +96,16 @@ def welfare_problem(seller: InformationSeller, first_best: bool = False, *, form
 
 
 def revenue_problem(seller: InformationSeller, *, obedience: bool = True, form: str = "rule",
-                    obedience_form: str = "general", ic: str = "adjacent") -> Model:
-    """REV: obedience + truthfulness + IR against K (`obedience=False`: REV-noObed)."""
+                    obedience_form: str = "general", ic: str = "adjacent", rows: str = "full") -> Model:
+    """REV: obedience + truthfulness + IR against K (`obedience=False`: REV-noObed).
+    rows="lazy": the obedience rows by row generation (`papers.bdhn.lazy`; same certified optimum)."""
     model, _, t = _base(seller, "BDHN REV" if obedience else "BDHN REV-noObed", form, obedience_form,
                         obey=obedience, pay=True, ic=ic, units="revenue")
     model.maximize(cp.sum(seller.type_probs @ t))
     # HiGHS's interior point with crossover (vertex duals) is ~2x faster than the dual simplex on REV
     # (benchmarks/bench_overhead.py, row ipm); solve("HIGHS") keeps the simplex
     model.default_solver = "HIGHS_IPM"
-    return model
+    return lazy.obedience_lazy(model) if lazy.check_rows(rows) == "lazy" else model
 
 
 def virtual_surplus_problem(seller: InformationSeller, *, form: str = "rule",

@@ -173,10 +173,11 @@ class InformationSeller:
                                         implementable=implementable, ic=ic)
 
     def revenue_problem(self, *, obedience: bool = True, form: str = "rule", obedience_form: str = "general",
-                        ic: str = "adjacent") -> Model:
-        """Revenue LP: obedience + truthfulness + IR against K (`obedience=False`: REV-noObed)."""
+                        ic: str = "adjacent", rows: str = "full") -> Model:
+        """Revenue LP: obedience + truthfulness + IR against K (`obedience=False`: REV-noObed).
+        rows="lazy": obedience rows by row generation (same certified optimum)."""
         return programs.revenue_problem(self, obedience=obedience, form=form, obedience_form=obedience_form,
-                                        ic=ic)
+                                        ic=ic, rows=rows)
 
     def virtual_surplus_problem(self, *, form: str = "rule", obedience_form: str = "general") -> Model:
         """max sum_i sum_k f_k phi_k pit_i(k) s.t. obedience (= REV + 2 v_1 K when phi is monotone)."""
@@ -189,9 +190,10 @@ class InformationSeller:
                                     implementable=implementable, ic=ic)
 
     def revenue_optimal(self, *, obedience: bool = True, form: str = "rule", obedience_form: str = "general",
-                        ic: str = "adjacent") -> Model:
+                        ic: str = "adjacent", rows: str = "full") -> Model:
         """The revenue LP (stable name of `revenue_problem`)."""
-        return self.revenue_problem(obedience=obedience, form=form, obedience_form=obedience_form, ic=ic)
+        return self.revenue_problem(obedience=obedience, form=form, obedience_form=obedience_form, ic=ic,
+                                    rows=rows)
 
     virtual_surplus = renamed("virtual_surplus_problem")
 

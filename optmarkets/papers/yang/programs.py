@@ -38,6 +38,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from functools import cached_property
+from typing import Any
 
 import cvxpy as cp
 import numpy as np
@@ -61,6 +62,7 @@ from ...core.solution import Solution
 from ...core.solve import Request
 from ...core.strategies import face_ranges
 from ...core.tolerances import SELECT_TOL
+from . import lazy
 from .base import BrokerBase
 
 
@@ -93,8 +95,14 @@ class ProgramsMixin(BrokerBase):
                 "cs": served * (self.values[None, :] - np.where(np.isinf(price), 0, price)[:, None])}
 
     def _face_objective(self, objective: str) -> str:
-        if objective != "consumer_surplus" and not objective.startswith("quantity:"):
+        if not isinstance(objective, str) or (objective != "consumer_surplus"
+                                              and not objective.startswith("quantity:")):
             raise pr.InputError(f"objective: 'consumer_surplus' or 'quantity:<k>', got {objective!r}")
+        if objective.startswith("quantity:"):
+            k = objective.split(":", 1)[1]
+            if not k.isdigit() or int(k) >= self.n_costs:
+                raise pr.InputError(f"objective: in 'quantity:<k>', k must be a report 0..{self.n_costs - 1}, "
+                                    f"got {k!r}")
         return objective
 
     def _face_goal(self, model: Model, objective: str) -> cp.Expression:
@@ -109,7 +117,7 @@ class ProgramsMixin(BrokerBase):
         return cp.sum(cp.multiply(coef["served"][seg_k == k], z[np.flatnonzero(seg_k == k)]))
 
     def mechanism_problem(self, outside=None, *, reduced: bool = True, objective: str = "revenue",
-                          floor: float | None = None) -> Model:
+                          floor: float | None = None, rows: Any = "full") -> Model:
         """The compact exact LP DB-C. outside: IR benchmark per cost (default pi0), a Parameter.
 
         reduced: keep only the deviation rows a deviator's best price can use (higher costs price at
@@ -121,13 +129,14 @@ class ProgramsMixin(BrokerBase):
         `optimal_face` does this with the library's face ranges.
         """
         N, K = self.n_values, self.n_costs
+        lazy_rows = lazy.check_rows(rows) == "lazy"  # `rows` is reused below
         seg_k, seg_r = self._segments
         S = seg_k.size
         model = Model("DB-C", sense="max", units="broker revenue",
                       description="Yang's data broker: the compact exact mechanism LP")
         out = model.parameter("outside", self.outside_option.to_numpy() if outside is None else outside,
                               index=self.cost_index,
-                              validate=lambda v: pr.as_vector("outside", v, length=K))
+                              validate=lambda v: pr.as_vector("outside", v, length=K, index=self.cost_index))
         z = model.variable("z", (S, N), index=(self._segment_index, self.value_index), nonneg=True)
         # the joint measure (recommendation r) x (report k, value i): zero where r < c_k
         cols = pd.MultiIndex.from_product([self.cost_index.rename("report"), self.value_index])
@@ -175,11 +184,12 @@ class ProgramsMixin(BrokerBase):
             model.constrain("revenue floor", family(revenue, ">=", floor, None, "revenue at least the optimum"))
             model.maximize(self._face_goal(model, objective))
         self._register_outputs(model)
-        return model
+        return lazy.deviation_lazy(model) if lazy_rows else model
 
-    def solve(self, solver: str | None = None, **options) -> Solution:
-        """The broker's optimal mechanism (DB-C): value = expected revenue, ["transfer"] by cost."""
-        return self.mechanism_problem().solve(solver, **options)
+    def solve(self, solver: str | None = None, *, rows: str = "full", **options) -> Solution:
+        """The broker's optimal mechanism (DB-C): value = expected revenue, ["transfer"] by cost.
+        rows="lazy": the deviation rows by row generation (`papers.yang.lazy`; same certified optimum)."""
+        return self.mechanism_problem(rows=rows).solve(solver, **options)
 
     def optimal_face(self, objective: str = "consumer_surplus", sense: str = "max", *,
                      solver: str | None = None, tol: float | None = SELECT_TOL, slack: float | None = None) -> float:
