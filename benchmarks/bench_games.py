@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import argparse
 import time
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from _common import markdown, traced_peak
 from scipy.optimize import linprog
 
 import optmarkets as om
@@ -103,15 +103,6 @@ def solve_direct(payoffs, likelihoods, prior):
 # ---------------------------------------------------------------- timing
 
 
-def traced_peak(fn) -> float:
-    """tracemalloc's peak (MiB) over fn(), in its own run (times are measured untraced)."""
-    tracemalloc.start()
-    fn()
-    peak = tracemalloc.get_traced_memory()[1] / 2 ** 20
-    tracemalloc.stop()
-    return peak
-
-
 def run_ours(size, data):
     t0 = time.perf_counter()
     model = build_ours(*size, *data)
@@ -156,13 +147,6 @@ def bench(sizes, repeat: int) -> pd.DataFrame:
                     "|dv|": abs(ours["value"] - direct["value"])})
         print(out[-1], flush=True)
     return pd.DataFrame(out)
-
-
-def markdown(table: pd.DataFrame) -> str:
-    """A GitHub markdown table (no dependency on tabulate)."""
-    lines = ["| " + " | ".join(map(str, table.columns)) + " |", "|" + "---|" * table.shape[1]]
-    lines += ["| " + " | ".join(map(str, row)) + " |" for row in table.itertuples(index=False)]
-    return "\n".join(lines)
 
 
 def main() -> None:

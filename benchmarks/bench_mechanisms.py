@@ -21,12 +21,12 @@ from __future__ import annotations
 import argparse
 import itertools
 import time
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from _common import markdown, traced_peak
 from scipy.optimize import linprog
 
 import optmarkets as om
@@ -112,16 +112,6 @@ def direct_lp(values: list[np.ndarray], prior: np.ndarray, ic: str, ir: str):
 # ---------------------------------------------------------------- timing
 
 
-def traced_peak(fn, *args) -> float:
-    """tracemalloc's peak (MiB) over fn(*args), in its own run (tracing slows Python: times are
-    measured in an untraced run)."""
-    tracemalloc.start()
-    fn(*args)
-    peak = tracemalloc.get_traced_memory()[1] / 2 ** 20
-    tracemalloc.stop()
-    return peak
-
-
 def run_ours(env, ic, ir):
     t0 = time.perf_counter()
     m = om.mechanism_design(env, "revenue", ic=ic, ir=ir)
@@ -169,13 +159,6 @@ def bench(sizes, repeat: int) -> pd.DataFrame:
                     "|dv|": abs(ours["value"] - direct["value"])})
         print(out[-1], flush=True)
     return pd.DataFrame(out)
-
-
-def markdown(table: pd.DataFrame) -> str:
-    """A GitHub markdown table (no dependency on tabulate)."""
-    lines = ["| " + " | ".join(map(str, table.columns)) + " |", "|" + "---|" * table.shape[1]]
-    lines += ["| " + " | ".join(map(str, row)) + " |" for row in table.itertuples(index=False)]
-    return "\n".join(lines)
 
 
 def main() -> None:

@@ -114,16 +114,7 @@ def certify(model: Model, form: LinearForm | None = None) -> Certificate:
     x_scale = max((float(np.max(np.abs(np.asarray(v.var.value, float)), initial=0.0))
                    for v in model.variables.values()), default=0.0)
     for name, v in model.variables.items():
-        x, attrs = np.asarray(v.var.value, float), v.var.attributes
-        if attrs["nonneg"] or attrs["boolean"]:
-            key = f"{name} >= 0"
-            viol[key] = float(max(0.0, -x.min())) if x.size else 0.0
-            # a variable that is ~0 everywhere is measured against the model's primal magnitude
-            rel[key] = _ratio(viol[key], max(float(np.max(np.abs(x), initial=0.0)), DOMAIN_FLOOR * x_scale))
-        if attrs["integer"] or attrs["boolean"]:
-            key = f"{name} integral"
-            viol[key] = float(np.abs(x - np.round(x)).max()) if x.size else 0.0
-            rel[key] = viol[key]
+        _domain(name, np.asarray(v.var.value, float), v.var.attributes, x_scale, viol, rel)
     cert = Certificate(pd.Series(viol, dtype=float, name="violation"))
     cert.relative = pd.Series({f"violation[{k}]": r for k, r in rel.items()}, dtype=float, name="relative")
     duals = {n: f.constraint.dual_value for n, f in model.families.items()}
@@ -210,6 +201,20 @@ def _dual_residuals(model: Model, cert: Certificate, rows: dict[str, tuple[dict,
     relative = {"dual_sign": _ratio(rel_sign, scale), "dual_infeasibility": rel_inf,
                 "complementary_slackness": _ratio(cs, scale), "duality_gap": _ratio(gap, scale)}
     cert.relative = pd.concat([cert.relative, pd.Series(relative, dtype=float)]).rename("relative")
+
+
+def _domain(name: str, x: np.ndarray, attrs: dict, x_scale: float, viol: dict[str, float],
+            rel: dict[str, float]) -> None:
+    """A variable's sign and integrality residuals; a variable that is ~0 everywhere is measured
+    against DOMAIN_FLOOR times the model's largest |x|. Integrality stays absolute."""
+    if attrs["nonneg"] or attrs["boolean"]:
+        key = f"{name} >= 0"
+        viol[key] = float(max(0.0, -x.min())) if x.size else 0.0
+        rel[key] = _ratio(viol[key], max(float(np.max(np.abs(x), initial=0.0)), DOMAIN_FLOOR * x_scale))
+    if attrs["integer"] or attrs["boolean"]:
+        key = f"{name} integral"
+        viol[key] = float(np.abs(x - np.round(x)).max()) if x.size else 0.0
+        rel[key] = viol[key]
 
 
 def _ratio(residual: float, magnitude: float) -> float:
@@ -339,15 +344,7 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     rel = {name: rel[name] for name in model.families}
     x_scale = float(np.max(xmax, initial=0.0))
     for name, var, start, size in spans:
-        xv, attrs = x[start:start + size], var.attributes
-        if attrs["nonneg"] or attrs["boolean"]:
-            key = f"{name} >= 0"
-            viol[key] = float(max(0.0, -xv.min())) if xv.size else 0.0
-            rel[key] = _ratio(viol[key], max(float(np.max(np.abs(xv), initial=0.0)), DOMAIN_FLOOR * x_scale))
-        if attrs["integer"] or attrs["boolean"]:
-            key = f"{name} integral"
-            viol[key] = float(np.abs(xv - np.round(xv)).max()) if xv.size else 0.0
-            rel[key] = viol[key]
+        _domain(name, x[start:start + size], var.attributes, x_scale, viol, rel)
     cert = Certificate(pd.Series(viol, dtype=float, name="violation"))
     cert.relative = pd.Series({f"violation[{k}]": r for k, r in rel.items()}, dtype=float, name="relative")
     duals = [fam.constraint.dual_value for _n, fam, *_ in blocks]

@@ -142,10 +142,7 @@ class _Exact:
             if val != 0:
                 for i, a in self.cols[j]:
                     rhs[i] -= a * val
-        B = flint.fmpq_mat(m, m)
-        for k, j in enumerate(basic):
-            for i, a in self.cols[j]:
-                B[i, k] = a
+        B = self.basis_matrix(basic)
         xb = B.solve(flint.fmpq_mat(m, 1, rhs))
         for k, j in enumerate(basic):
             v[j] = xb[k, 0]
@@ -168,13 +165,18 @@ class _Exact:
                 return j
         return None
 
-    def column_solve(self, basic: list[int], j: int) -> list[Any]:
-        """B^-1 M_j."""
-        flint, m = self.flint, self.m
-        B = flint.fmpq_mat(m, m)
+    def basis_matrix(self, basic: list[int]) -> Any:
+        """B = the basic columns of [A, -I], exactly."""
+        B = self.flint.fmpq_mat(self.m, self.m)
         for k, b in enumerate(basic):
             for i, a in self.cols[b]:
                 B[i, k] = a
+        return B
+
+    def column_solve(self, basic: list[int], j: int) -> list[Any]:
+        """B^-1 M_j."""
+        flint, m = self.flint, self.m
+        B = self.basis_matrix(basic)
         col = [flint.fmpq(0)] * m
         for i, a in self.cols[j]:
             col[i] = a
@@ -184,10 +186,7 @@ class _Exact:
     def row_of(self, basic: list[int], k: int) -> list[Any]:
         """Row k of B^-1 (as the solution rho of B' rho = e_k)."""
         flint, m = self.flint, self.m
-        B = flint.fmpq_mat(m, m)
-        for kk, b in enumerate(basic):
-            for i, a in self.cols[b]:
-                B[i, kk] = a
+        B = self.basis_matrix(basic)
         e = [flint.fmpq(0)] * m
         e[k] = flint.fmpq(1)
         out = B.transpose().solve(flint.fmpq_mat(m, 1, e))
