@@ -24,3 +24,11 @@ def markdown(table: pd.DataFrame) -> str:
     lines = ["| " + " | ".join(map(str, table.columns)) + " |", "|" + "---|" * table.shape[1]]
     lines += ["| " + " | ".join(map(str, row)) + " |" for row in table.itertuples(index=False)]
     return "\n".join(lines)
+
+
+def comparison(ours: dict, direct: dict) -> dict:
+    """The columns both benchmarks report for one size: ours against the LP written directly."""
+    return {"rows": ours["rows"], "build": ours["build"], "compile": ours["compile"], "solve": ours["solve"],
+            "total": ours["total"], "peak MiB": ours["peak_mib"], "direct build": direct["build"],
+            "direct solve": direct["solve"], "direct peak MiB": direct["peak_mib"],
+            "ratio": ours["total"] / direct["total"], "|dv|": abs(ours["value"] - direct["value"])}

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from _common import markdown, traced_peak
+from _common import comparison, markdown, traced_peak
 from scipy.optimize import linprog
 
 import optmarkets as om
@@ -139,12 +139,7 @@ def bench(sizes, repeat: int) -> pd.DataFrame:
         direct = min((run_direct(size, data) for _ in range(repeat)), key=lambda r: r["total"])
         assert ours["rows"] == direct["rows"], (ours["rows"], direct["rows"])
         out.append({"players x actions x states x signals": f"{n} x {m} x {W} x {T}",
-                    "variables": W * T ** n * m ** n, "rows": ours["rows"],
-                    "build": ours["build"], "compile": ours["compile"], "solve": ours["solve"],
-                    "total": ours["total"], "peak MiB": ours["peak_mib"],
-                    "direct build": direct["build"], "direct solve": direct["solve"],
-                    "direct peak MiB": direct["peak_mib"], "ratio": ours["total"] / direct["total"],
-                    "|dv|": abs(ours["value"] - direct["value"])})
+                    "variables": W * T ** n * m ** n, **comparison(ours, direct)})
         print(out[-1], flush=True)
     return pd.DataFrame(out)
 

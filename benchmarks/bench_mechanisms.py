@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from _common import markdown, traced_peak
+from _common import comparison, markdown, traced_peak
 from scipy.optimize import linprog
 
 import optmarkets as om
@@ -151,12 +151,7 @@ def bench(sizes, repeat: int) -> pd.DataFrame:
         ours = min((run_ours(env, ic, ir) for _ in range(repeat)), key=lambda r: r["total"])
         direct = min((run_direct(env, ic, ir) for _ in range(repeat)), key=lambda r: r["total"])
         out.append({"agents x types": f"{n} x {k}", "ic/ir": f"{ic}/{ir}", "profiles": k ** n,
-                    "variables": k ** n * (2 * n + 1), "rows": ours["rows"],
-                    "build": ours["build"], "compile": ours["compile"], "solve": ours["solve"],
-                    "total": ours["total"], "peak MiB": ours["peak_mib"],
-                    "direct build": direct["build"], "direct solve": direct["solve"],
-                    "direct peak MiB": direct["peak_mib"], "ratio": ours["total"] / direct["total"],
-                    "|dv|": abs(ours["value"] - direct["value"])})
+                    "variables": k ** n * (2 * n + 1), **comparison(ours, direct)})
         print(out[-1], flush=True)
     return pd.DataFrame(out)
 

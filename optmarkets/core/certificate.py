@@ -190,17 +190,9 @@ def _dual_residuals(model: Model, cert: Certificate, rows: dict[str, tuple[dict,
         worst = float(np.max(np.maximum(bad, 0.0), initial=0.0))
         dual_inf = max(dual_inf, worst)
         rel_inf = max(rel_inf, _ratio(worst, float(np.max(mag, initial=0.0))))
-    gap = abs(slack_term - rx)
     value = float(np.asarray(_value(objective), float)) if objective is not None else 0.0
-    scale = max(primal_terms, dual_terms, abs(value), abs(value - gap))
-    cert.dual_sign = sign_viol
-    cert.dual_infeasibility = dual_inf
-    cert.complementary_slackness = cs
-    cert.duality_gap = gap
-    cert.objective_scale = scale
-    relative = {"dual_sign": _ratio(rel_sign, scale), "dual_infeasibility": rel_inf,
-                "complementary_slackness": _ratio(cs, scale), "duality_gap": _ratio(gap, scale)}
-    cert.relative = pd.concat([cert.relative, pd.Series(relative, dtype=float)]).rename("relative")
+    _record_duals(cert, sign_viol=sign_viol, rel_sign=rel_sign, dual_inf=dual_inf, rel_inf=rel_inf, cs=cs,
+                  gap=abs(slack_term - rx), value=value, terms=max(primal_terms, dual_terms))
 
 
 def _domain(name: str, x: np.ndarray, attrs: dict, x_scale: float, viol: dict[str, float],
@@ -215,6 +207,17 @@ def _domain(name: str, x: np.ndarray, attrs: dict, x_scale: float, viol: dict[st
         key = f"{name} integral"
         viol[key] = float(np.abs(x - np.round(x)).max()) if x.size else 0.0
         rel[key] = viol[key]
+
+
+def _record_duals(cert: Certificate, *, sign_viol: float, rel_sign: float, dual_inf: float, rel_inf: float,
+                  cs: float, gap: float, value: float, terms: float) -> None:
+    """The dual residuals, absolute and relative to the objective's magnitude (both certificate paths)."""
+    scale = max(terms, abs(value), abs(value - gap))
+    cert.dual_sign, cert.dual_infeasibility = sign_viol, dual_inf
+    cert.complementary_slackness, cert.duality_gap, cert.objective_scale = cs, gap, scale
+    relative = {"dual_sign": _ratio(rel_sign, scale), "dual_infeasibility": rel_inf,
+                "complementary_slackness": _ratio(cs, scale), "duality_gap": _ratio(gap, scale)}
+    cert.relative = pd.concat([cert.relative, pd.Series(relative, dtype=float)]).rename("relative")
 
 
 def _ratio(residual: float, magnitude: float) -> float:
@@ -380,15 +383,7 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
         rel_inf = max(rel_inf, _ratio(worst, float(np.max(col_mag[start:start + size], initial=0.0))))
     rx = float(reduced @ x)
     primal_terms = float(np.abs(grad) @ np.abs(x))
-    gap = abs(slack_term - rx)
     value = fsign * (float(np.asarray(form.c, float) @ x) + float(form.offset))
-    scale = max(primal_terms, dual_terms, abs(value), abs(value - gap))
-    cert.dual_sign = sign_viol
-    cert.dual_infeasibility = dual_inf
-    cert.complementary_slackness = cs
-    cert.duality_gap = gap
-    cert.objective_scale = scale
-    relative = {"dual_sign": _ratio(rel_sign, scale), "dual_infeasibility": rel_inf,
-                "complementary_slackness": _ratio(cs, scale), "duality_gap": _ratio(gap, scale)}
-    cert.relative = pd.concat([cert.relative, pd.Series(relative, dtype=float)]).rename("relative")
+    _record_duals(cert, sign_viol=sign_viol, rel_sign=rel_sign, dual_inf=dual_inf, rel_inf=rel_inf, cs=cs,
+                  gap=abs(slack_term - rx), value=value, terms=max(primal_terms, dual_terms))
     return cert
