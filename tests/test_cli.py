@@ -265,3 +265,18 @@ def test_a_missing_optional_dependency_names_the_extra(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err == ('optmarkets: error: bench --report needs matplotlib, which is not installed: '
                    'pip install "optmarkets[bench]"\n')
+
+
+def test_an_installed_wheel_finds_its_own_instance_files(tmp_path, monkeypatch):
+    """Outside the repository (no ./models, no source tree) the wheel's optmarkets/instances is used:
+    `pip install . && optmarkets reproduce` must work from any folder."""
+    from optmarkets.app import instances
+
+    fake_package = tmp_path / "site" / "optmarkets"
+    (fake_package / "app").mkdir(parents=True)
+    (fake_package / "instances").mkdir()
+    (fake_package / "instances" / "x.toml").write_text("model = 'DataBroker'\n")
+    monkeypatch.setattr(instances, "__file__", str(fake_package / "app" / "instances.py"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("OPTMARKETS_MODELS", raising=False)
+    assert instances.instance_dir() == fake_package / "instances"

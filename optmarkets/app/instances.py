@@ -455,9 +455,9 @@ def _solver_options(opts: object, where: str) -> None:
 
 def instance_dir() -> Path:
     """Where the instance files are: $OPTMARKETS_MODELS, ./models, the source tree, or the wheel's copy."""
-    here = Path(__file__).resolve().parent
-    candidates = [os.environ.get("OPTMARKETS_MODELS"), Path.cwd() / "models", here.parent / "models",
-                  here / "instances"]
+    package = Path(__file__).resolve().parent.parent  # optmarkets/
+    candidates = [os.environ.get("OPTMARKETS_MODELS"), Path.cwd() / "models", package.parent / "models",
+                  package / "instances"]  # the source tree's models/, or the wheel's copy (pyproject force-include)
     for cand in candidates:
         if cand and Path(cand).is_dir() and any(Path(cand).glob("*.toml")):
             return Path(cand)
