@@ -32,3 +32,13 @@ def comparison(ours: dict, direct: dict) -> dict:
             "total": ours["total"], "peak MiB": ours["peak_mib"], "direct build": direct["build"],
             "direct solve": direct["solve"], "direct peak MiB": direct["peak_mib"],
             "ratio": ours["total"] / direct["total"], "|dv|": abs(ours["value"] - direct["value"])}
+
+
+def formatted(table: pd.DataFrame) -> pd.DataFrame:
+    """The comparison columns rounded for a Markdown report."""
+    fmt = {c: "{:.3f}" for c in ["build", "compile", "solve", "total", "direct build", "direct solve"]}
+    fmt.update({"peak MiB": "{:.1f}", "direct peak MiB": "{:.1f}", "ratio": "{:.1f}", "|dv|": "{:.1e}"})
+    shown = table.copy()
+    for col, f in fmt.items():
+        shown[col] = shown[col].map(f.format)
+    return shown

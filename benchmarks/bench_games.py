@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from _common import comparison, markdown, traced_peak
+from _common import comparison, formatted, markdown, traced_peak
 from scipy.optimize import linprog
 
 import optmarkets as om
@@ -151,11 +151,7 @@ def main() -> None:
     args = parser.parse_args()
     start = time.perf_counter()
     table = bench(SIZES, args.repeat)
-    fmt = {c: "{:.3f}" for c in ["build", "compile", "solve", "total", "direct build", "direct solve"]}
-    fmt.update({"peak MiB": "{:.1f}", "direct peak MiB": "{:.1f}", "ratio": "{:.1f}", "|dv|": "{:.1e}"})
-    shown = table.copy()
-    for col, f in fmt.items():
-        shown[col] = shown[col].map(f.format)
+    shown = formatted(table)
     doc = __doc__ or ""
     text = ("# Bayes correlated equilibrium: om.bayes_correlated_equilibrium against the same LP written directly "
             f"for HiGHS\n\n`python benchmarks/bench_games.py` ({time.perf_counter() - start:.0f} s, one core). "

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from _common import comparison, markdown, traced_peak
+from _common import comparison, formatted, markdown, traced_peak
 from scipy.optimize import linprog
 
 import optmarkets as om
@@ -163,11 +163,7 @@ def main() -> None:
     args = parser.parse_args()
     start = time.perf_counter()
     table = bench(SIZES, args.repeat)
-    fmt = {c: "{:.3f}" for c in ["build", "compile", "solve", "total", "direct build", "direct solve"]}
-    fmt.update({"peak MiB": "{:.1f}", "direct peak MiB": "{:.1f}", "ratio": "{:.1f}", "|dv|": "{:.1e}"})
-    shown = table.copy()
-    for col, f in fmt.items():
-        shown[col] = shown[col].map(f.format)
+    shown = formatted(table)
     text = (f"# Finite mechanism design: om.mechanism_design against the same LP written directly for HiGHS\n\n"
             f"`python benchmarks/bench_mechanisms.py` ({time.perf_counter() - start:.0f} s, one core). Instances: "
             + __doc__.split("Instances: ")[1].split("Columns:")[0].strip() + " Columns:\n\n```\n"

@@ -24,7 +24,7 @@ import pandas as pd
 from ..builders.incentives import profile_map
 from ..core.errors import InputError
 from ..core.tolerances import PROB_TOL
-from ..core.validate import probabilities
+from ..core.validate import as_vector, probabilities
 
 
 def _labels(name: str, items) -> pd.Index:
@@ -57,17 +57,7 @@ def _value_list(name: str, v) -> np.ndarray:
     """One agent's possible values (its type labels): a non-empty sequence of finite numbers."""
     if isinstance(v, str | Mapping | pd.DataFrame):
         raise InputError(f"{name}: expected a sequence of numbers, got {type(v).__name__}")
-    try:
-        arr = np.asarray(v, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{name}: expected a sequence of numbers ({exc})") from None
-    if arr.ndim != 1:
-        raise InputError(f"{name}: expected a 1-D sequence of values, got shape {arr.shape}")
-    if arr.size == 0:
-        raise InputError(f"{name}: must not be empty")
-    if not np.isfinite(arr).all():
-        raise InputError(f"{name}: contains NaN or infinite entries")
-    return arr
+    return as_vector(name, v)
 
 
 class MechanismEnvironment:
@@ -133,14 +123,18 @@ class MechanismEnvironment:
         return cls(types, outcomes, prior, V)
 
     # ------------------------------------------------------------ validation
+    def _every_agent(self, field: str, given: Mapping, missing_text: str) -> None:
+        """A mapping keyed by agent names: no unknown agent, none missing."""
+        unknown = [a for a in given if a not in self.types]
+        if unknown:
+            raise InputError(f"{field}: unknown agent {unknown[0]!r}; agents are {self.agents}")
+        missing = [a for a in self.agents if a not in given]
+        if missing:
+            raise InputError(f"{field}: {missing_text} {missing[0]!r}")
+
     def _prior(self, prior) -> tuple[bool, np.ndarray]:
         if isinstance(prior, Mapping):
-            unknown = [a for a in prior if a not in self.types]
-            if unknown:
-                raise InputError(f"prior: unknown agent {unknown[0]!r}; agents are {self.agents}")
-            missing = [a for a in self.agents if a not in prior]
-            if missing:
-                raise InputError(f"prior: no marginal for agent {missing[0]!r}")
+            self._every_agent("prior", prior, "no marginal for agent")
             joint = np.ones(())
             for a in self.agents:
                 vec = _by_label(f"prior[{a!r}]", prior[a], self.types[a], "type")
@@ -172,12 +166,7 @@ class MechanismEnvironment:
     def _values(self, values) -> dict:
         if not isinstance(values, Mapping):
             raise InputError("values: expected {agent: value array}")
-        unknown = [a for a in values if a not in self.types]
-        if unknown:
-            raise InputError(f"values: unknown agent {unknown[0]!r}; agents are {self.agents}")
-        missing = [a for a in self.agents if a not in values]
-        if missing:
-            raise InputError(f"values: missing for agent {missing[0]!r}")
+        self._every_agent("values", values, "missing for agent")
         O, out = len(self.outcomes), {}
         for i, a in enumerate(self.agents):
             V = values[a]
