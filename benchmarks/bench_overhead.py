@@ -374,9 +374,15 @@ QUICK_MEMORY = ["P_q n=50", "Yang 15x8", "HS n=60 (one LP)"]
 
 
 def memory_child(case: str) -> None:
-    """In a fresh process (optmarkets imported): max RSS after the imports and after build + solve."""
-    om.Model  # noqa: B018 (optmarkets, cvxpy, numpy, scipy, pandas are imported: the baseline)
-    raw.new_highs()
+    """In a fresh process (optmarkets imported): max RSS after the imports and after build + solve.
+
+    Both sides take their baseline warm, after one tiny LP (`_raw_highs.warm_up`; here a tiny model
+    through optmarkets): optmarkets loads its paper modules, its solver layer and parts of cvxpy on
+    first use (`import optmarkets` is lazy) and HiGHS starts its thread pool on its first run; that
+    one-time start is not the memory of the LP being measured."""
+    for name in ("Model", "PersonalDataEconomy", "DataBroker", "MultiProductSeller", "InformationSeller"):
+        getattr(om, name)  # each paper module, loaded on first use otherwise
+    om.DataBroker(values=[1, 2], value_probs=[0.5, 0.5], costs=[0.25], cost_probs=[1.0]).mechanism_problem().solve()
     build, kw = MEMORY_CASES[case]
     baseline = raw.baseline_kib()
     value = build().solve(**kw).value

@@ -46,6 +46,7 @@ import pandas as pd
 
 from .. import solvers as backends
 from ..core.errors import InputError
+from ..core.family import labelled
 from ..core.model import Model
 from ..core.solution import Solution
 
@@ -158,6 +159,7 @@ class _Spec:
     def __init__(self, solver, outputs, primal, prices, certify, warm_start, first, solve_options):
         self.solver, self.outputs, self.primal, self.prices = solver, outputs, primal, prices
         self.certify, self.warm_start, self.first, self.solve_options = certify, warm_start, first, solve_options
+        self.columns: dict[str, tuple] = {}  # price family -> (its labels, its column names)
 
 
 def _anchor(factory, spec: _Spec) -> Model | None:
@@ -204,7 +206,7 @@ def _solve_point(factory, point: dict, spec: _Spec, anchor: Model | None = None)
         for name in _chosen(spec.primal, sol.keys(), "primal", sol.parameters):
             row.update(flatten(name, sol[name]))
         for name in _chosen(spec.prices, list(sol.prices), "prices"):
-            row.update(flatten(f"price:{name}", sol.prices[name]))
+            row.update(_flat_price(spec, name, sol.prices))
         if spec.certify:
             row.update(max_violation=sol.certificate.max_violation, duality_gap=sol.certificate.duality_gap)
     except Exception as exc:  # every failure is recorded in the row, never dropped
@@ -222,6 +224,19 @@ def _chosen(request, available: list[str], what: str, skip=()) -> list[str]:
     if missing:
         raise KeyError(f"{what}: {missing} not in the solution; available: {available}")
     return list(request)
+
+
+def _flat_price(spec: _Spec, name: str, prices) -> dict[str, float]:
+    """`flatten(f"price:{name}", prices[name])` without building the pandas object at every point: the
+    column names are made once per family's labels (`LabelledValues.raw` gives the array)."""
+    if not hasattr(prices, "raw"):
+        return flatten(f"price:{name}", prices[name])
+    values, index = prices.raw(name)
+    held = spec.columns.get(name)
+    if held is None or held[0] is not index or len(held[1]) != values.size:
+        columns = list(flatten(f"price:{name}", labelled(np.zeros(values.shape), index)))
+        held = spec.columns[name] = (index, columns)  # the index is kept: its identity is the key
+    return dict(zip(held[1], values.reshape(-1).tolist(), strict=True))
 
 
 def flatten(name: str, obj) -> dict[str, float]:

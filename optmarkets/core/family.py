@@ -7,6 +7,7 @@ way, and its price is d(optimal value)/d(rhs) — the sign convention is fixed h
 
 from __future__ import annotations
 
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -99,3 +100,92 @@ def labelled(values: Any, index: Labels, name: str | None = None) -> Any:
     if arr.ndim == 2 and index is None:
         return pd.DataFrame(arr)
     return pd.Series(arr.reshape(-1), index=index, name=name)
+
+
+class Deferred:
+    """An array waiting for its labels (`LabelledValues` labels it when it is first read)."""
+
+    __slots__ = ("index", "values")
+
+    def __init__(self, values: Any, index: Labels) -> None:
+        self.values, self.index = values, index
+
+    def __reduce__(self) -> tuple:
+        return (Deferred, (self.values, self.index))
+
+
+class Pending:
+    """A value computed when first read (`LabelledValues.defer_call`)."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Any) -> None:
+        self.make = make
+
+
+class LabelledValues(MutableMapping[str, Any]):
+    """name -> labelled value (a float, Series or DataFrame), labelled when first read.
+
+    A solve keeps the raw arrays and builds pandas objects only for the names a caller reads: a
+    sweep that reports one price family labels that family, not every variable, dual and price of
+    every point. Lazy derived outputs (`Model.output(..., lazy=True)`) are computed on first read too.
+    Reading, iterating, comparing and pickling behave as for a dict of labelled values.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Any = ()) -> None:
+        self._items: dict[str, Any] = dict(items)
+
+    def defer(self, name: str, values: Any, index: Labels) -> None:
+        """Keep `values` (an array, not copied) to be labelled by `index` on first read."""
+        self._items[name] = Deferred(values, index)
+
+    def defer_call(self, name: str, make: Any) -> None:
+        """Keep `make` (no arguments) to compute `name` when it is first read."""
+        self._items[name] = Pending(make)
+
+    def raw(self, name: str) -> tuple[np.ndarray, Labels]:
+        """(float array, labels) of `name` without building a pandas object."""
+        item = self._items[name]
+        if type(item) is Pending:
+            item = self[name]
+        if type(item) is Deferred:
+            return np.asarray(item.values, dtype=float), item.index
+        if isinstance(item, pd.DataFrame):
+            return item.to_numpy(dtype=float), (item.index, item.columns)
+        if isinstance(item, pd.Series):
+            return item.to_numpy(dtype=float), item.index
+        return np.asarray(item, dtype=float), None
+
+    def __getitem__(self, name: str) -> Any:
+        item = self._items[name]
+        if type(item) is Deferred:
+            item = self._items[name] = labelled(item.values, item.index)
+        elif type(item) is Pending:
+            item = self._items[name] = item.make()
+        return item
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self._items[name] = value
+
+    def __delitem__(self, name: str) -> None:
+        del self._items[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._items
+
+    def copy(self) -> LabelledValues:
+        return LabelledValues(self._items)
+
+    def __reduce__(self) -> tuple:  # values still to compute are computed: their functions need not pickle
+        return (LabelledValues, ({k: self[k] if type(v) is Pending else v for k, v in self._items.items()},))
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))

@@ -50,6 +50,7 @@ class _Param:
 class _Derived:
     fn: Callable[[Solution], object]
     kind: str  # "output", "price" or "bundle" (fn returns {"outputs": {...}, "prices": {...}})
+    lazy: bool = False  # computed when first read (fn reads only the Solution)
 
 
 @dataclass
@@ -140,13 +141,20 @@ class Model:
         self._mutating()
         self.objective, self.sense = expr, sense
 
-    def output(self, name: str, fn: Callable[[Solution], object]) -> None:
-        """Register a derived output `sol[name] = fn(sol)` (e.g. x(a|w) from the joint measure chi)."""
-        self.derived = {**self.derived, name: _Derived(fn, "output")}  # never shared with bound copies
+    def output(self, name: str, fn: Callable[[Solution], object], *, lazy: bool = False) -> None:
+        """Register a derived output `sol[name] = fn(sol)` (e.g. x(a|w) from the joint measure chi).
 
-    def price(self, name: str, fn: Callable[[Solution], object]) -> None:
-        """Register a derived price `sol.prices[name] = fn(sol)` built from the family prices."""
-        self.derived = {**self.derived, name: _Derived(fn, "price")}
+        lazy=True: computed when first read, not at every solve (a sweep that never reads it never
+        pays for it). Only for a `fn` that reads nothing but its Solution (`sol[...]`, `sol.prices`,
+        fixed data): the Solution's values are its own copy, while cvxpy's variables and parameters
+        are overwritten by the next solve. An error in `fn` is then raised where the output is read.
+        """
+        self.derived = {**self.derived, name: _Derived(fn, "output", lazy)}  # never shared with bound copies
+
+    def price(self, name: str, fn: Callable[[Solution], object], *, lazy: bool = False) -> None:
+        """Register a derived price `sol.prices[name] = fn(sol)` built from the family prices (lazy: as
+        in `output`)."""
+        self.derived = {**self.derived, name: _Derived(fn, "price", lazy)}
 
     def bundle(self, name: str, fn: Callable[[Solution], dict]) -> None:
         """Register several derived outputs and prices computed together (one follow-up solve, say):

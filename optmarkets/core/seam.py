@@ -28,8 +28,13 @@ class SolverLayer(Protocol):
 
     def explain_infeasible(self, model: Any) -> Any: ...
 
-    def selection_chain(self, problem: Any, write: Any, size: int, variables: list, options: dict) -> Any:
-        """A persistent solver holding a lexicographic stage program (`core.strategies`), or None."""
+    def selection_chain(self, problem: Any, goals: Any, variables: list, options: dict) -> Any:
+        """A persistent solver holding the lexicographic stage program of the just solved `problem` and
+        its goal vector (`core.strategies`), or None."""
+        ...
+
+    def row_generation(self, problem: Any, variables: list, options: dict, *, verbose: bool = False) -> Any:
+        """A persistent solver holding the base program of a row generation (`core.rowgen`), or None."""
         ...
 
 

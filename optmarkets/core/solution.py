@@ -14,7 +14,7 @@ supergradient (max) or subgradient (min); HiGHS returns the vertex one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,12 +114,12 @@ class Solution:
     status: str
     value: float
     solver: str
-    primal: dict[str, Any]
-    duals: dict[str, Any]
-    prices: dict[str, Any]
+    primal: MutableMapping[str, Any]
+    duals: MutableMapping[str, Any]
+    prices: MutableMapping[str, Any]
     certificate: Certificate
-    parameters: dict[str, Any] = field(default_factory=dict)
-    outputs: dict[str, Any] = field(default_factory=dict)
+    parameters: MutableMapping[str, Any] = field(default_factory=dict)
+    outputs: MutableMapping[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     sense: str = "max"
     units: str = ""
@@ -154,7 +154,7 @@ class Solution:
                              f"families: {list(model.families)}")
         price = self.prices.get(name)
         return solvers().price_ranges(model, name, None if price is None else np.asarray(price, float), rows,
-                                      self.parameters)
+                                      dict(self.parameters))
 
     def exact(self, max_rows: int | None = None) -> Any:
         """An exact certificate of optimality in rational arithmetic (LPs).
@@ -168,8 +168,8 @@ class Solution:
         with the reason.
         """
         if max_rows is None:
-            return solvers().exact(self._solved_model("exact"), self.parameters)
-        return solvers().exact(self._solved_model("exact"), self.parameters, max_rows=max_rows)
+            return solvers().exact(self._solved_model("exact"), dict(self.parameters))
+        return solvers().exact(self._solved_model("exact"), dict(self.parameters), max_rows=max_rows)
 
     def __getitem__(self, name: str) -> Any:
         for source in (self.outputs, self.primal, self.parameters):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,7 +24,7 @@ import pandas as pd
 
 from .certificate import certify, remember
 from .errors import InfeasibleError, InputError, SolverFailedError, UnboundedError
-from .family import PRICE_SIGN, labelled
+from .family import PRICE_SIGN, LabelledValues
 from .seam import solvers
 from .solution import Certificate, Solution
 from .tolerances import CERT_PER_TOL, CERT_TOL, SOLVE_TOL
@@ -114,8 +115,8 @@ def run(model: Model, request: Request, *, derive: bool = True) -> Solution:
 
     sol = Solution(
         model=model.name, status=outcome.status, value=outcome.value, solver=backend.name,
-        primal=primal_values(model), duals={}, prices={}, certificate=Certificate(pd.Series(dtype=float)),
-        parameters={n: labelled(model.value_of(n), p.index) for n, p in model.parameters.items()},
+        primal=primal_values(model), duals=LabelledValues(), prices=LabelledValues(),
+        certificate=Certificate(pd.Series(dtype=float)), parameters=parameter_values(model),
         sense=model.sense, units=model.units, _model=model,
     )
     if not model.has_integers and backend.duals:
@@ -167,30 +168,51 @@ def raise_on_failure(model: str, solver: str, status: str, *, explain: Model | N
     raise SolverFailedError(model, solver, status, "try another solver or a looser tol")
 
 
-def primal_values(model: Model) -> dict[str, Any]:
-    """The shown variables' current values, labelled."""
-    return {n: labelled(v.var.value, v.index) for n, v in model.variables.items() if v.show}
+def primal_values(model: Model) -> LabelledValues:
+    """The shown variables' current values (copied: a later solve writes new ones), labelled on read."""
+    out = LabelledValues()
+    for name, v in model.variables.items():
+        if v.show:
+            out.defer(name, np.array(v.var.value, dtype=float), v.index)
+    return out
 
 
-def duals_and_prices(model: Model) -> tuple[dict, dict]:
-    """cvxpy's raw duals and the prices d(value)/d(rhs) of every family, labelled."""
-    duals: dict[str, Any] = {}
-    prices: dict[str, Any] = {}
+def parameter_values(model: Model) -> LabelledValues:
+    """The parameter values of this solve, labelled on read."""
+    out = LabelledValues()
+    for name, p in model.parameters.items():
+        out.defer(name, model.value_of(name), p.index)
+    return out
+
+
+def duals_and_prices(model: Model) -> tuple[LabelledValues, LabelledValues]:
+    """cvxpy's raw duals and the prices d(value)/d(rhs) of every family, labelled on read."""
+    duals, prices = LabelledValues(), LabelledValues()
     for name, fam in model.families.items():
         raw = fam.constraint.dual_value
         if raw is None:
             continue
-        duals[name] = fam.label(raw)
-        prices[name] = fam.label(PRICE_SIGN[(model.sense, fam.sense)] * np.asarray(raw, float) + 0.0)  # no -0.0
+        dual = np.array(raw, dtype=float)
+        duals.defer(name, dual, fam.index)
+        prices.defer(name, PRICE_SIGN[(model.sense, fam.sense)] * dual + 0.0, fam.index)  # + 0.0: no -0.0
     return duals, prices
 
 
 def apply_derived(model: Model, sol: Solution) -> None:
-    """The model's derived outputs and prices, computed from the Solution in declaration order."""
+    """The model's derived outputs and prices, computed from the Solution in declaration order (lazy
+    ones when first read)."""
+    if not isinstance(sol.outputs, LabelledValues):
+        sol.outputs = LabelledValues(sol.outputs)
+    if not isinstance(sol.prices, LabelledValues):
+        sol.prices = LabelledValues(sol.prices)
     for name, d in model.derived.items():
         if d.kind == "bundle":
             parts: Any = d.fn(sol)
             sol.outputs.update(parts.get("outputs", {}))
             sol.prices.update(parts.get("prices", {}))
+            continue
+        target = sol.outputs if d.kind == "output" else sol.prices
+        if d.lazy:
+            target.defer_call(name, partial(d.fn, sol))
         else:
-            (sol.outputs if d.kind == "output" else sol.prices)[name] = d.fn(sol)
+            target[name] = d.fn(sol)

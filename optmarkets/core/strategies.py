@@ -8,9 +8,10 @@
   one compilation and len(goals) re-solves. Prices are stage 1's (an optimal dual of the model),
   the primal is the last stage's (an optimal primal of the model): together still a certified pair.
   On HiGHS LPs the stages run on one persistent HiGHS (`solvers.chain`, through the seam): the
-  stage program's standard form is loaded once, each stage swaps the costs and the floor rows'
-  bounds and re-runs from the previous stage's optimal basis. Same chain, same slack; other
-  backends solve each stage through `solve.run`.
+  model's own standard form, just solved, plus one row per goal is loaded once; stage 1 starts
+  from the model solve's optimal basis (the goal rows basic), and each later stage swaps the costs
+  and the floor rows' bounds and re-runs from the previous stage's optimal basis. Same chain,
+  same slack; other backends solve each stage through `solve.run`.
 * `RowGeneration` (`core.rowgen`): the model's lazy families (IC, obedience or deviation rows) are
   added as they are violated; the answer is certified against every row of the full LP.
 * `BestOf`: the best of candidate programs, one per value of a Parameter (e.g. one LP per candidate
@@ -186,6 +187,7 @@ class _StageProgram:
     stage: Model
     size: int  # number of goals
     free: float = field(default=0.0)
+    goals: cp.Expression | None = None  # G, in the model's variables
 
     def _solve(self, model: Model, request: Request, weight: np.ndarray, floor0: float, floor: np.ndarray) -> float:
         self.stage._values.update(model._values)
@@ -193,21 +195,14 @@ class _StageProgram:
         return run(self.stage, request.but(certify=False, warm_start=False, explain=False), derive=False).value
 
     def session(self, model: Model, request: Request) -> Any:
-        """The solver layer's persistent chain for this stage program (HiGHS LPs), or None: then each
-        stage is a `run` of the stage program."""
+        """The solver layer's persistent chain (HiGHS LPs), or None: then each stage is a `run` of the
+        stage program. It is built from `model`'s own standard form, just solved, and starts from that
+        solve's optimal basis (the stage program itself is never compiled)."""
         backend, options = backend_and_options(self.stage, request)
-        if backend.cvxpy_name != "HIGHS" or request.verbose or not self.stage.is_lp:
+        if backend.cvxpy_name != "HIGHS" or request.verbose or not self.stage.is_lp or self.goals is None:
             return None
-        self.stage._values.update(model._values)
-        self.stage.write_parameters()
-        size = self.size
-
-        def write(floor0: float, floor: np.ndarray) -> None:
-            self.stage.set(weight=np.zeros(size), floor0=np.array([floor0]), floor=floor)
-            self.stage.write_parameters()
-
-        variables = [v.var for v in self.stage.variables.values()]
-        return solvers().selection_chain(self.stage.problem, write, size, variables, options)
+        variables = [v.var for v in model.variables.values()]
+        return solvers().selection_chain(model.problem, self.goals, variables, options)
 
     def chain(self, model: Model, request: Request, optimum: float, slack: float, magnitude: float,
               fast: Any = None) -> float:
@@ -293,7 +288,7 @@ def _stage_program(model: Model, key: tuple, goals: Goals, *, fix_goals: bool,
         if fix_goals:
             stage.constrain("floors", Family(G, ">=", floor, None, "earlier goals kept at their optima"))
         stage.maximize(weight @ G)
-        cache[key] = _StageProgram(stage, size)
+        cache[key] = _StageProgram(stage, size, goals=G)
     program = cache[key]
     program.free = free(model)
     return program

@@ -48,6 +48,91 @@ def unpack(problem: cp.Problem, results: dict, chain: Any, inverse: Any, compile
         problem.unpack_results(results, chain, inverse)
 
 
+@dataclass
+class DirectUnpack:
+    """Where each variable's columns and each constraint's rows sit in a compiled HiGHS program, so an
+    optimal result is written back without cvxpy's chain of inversions (a warm sweep's point is
+    otherwise spent as much there as in HiGHS). It is only used for a program on which it was
+    checked against cvxpy's own unpacking (`unpack_highs`): same values, same duals, same shapes."""
+
+    variables: list[tuple[Any, int, int, tuple]]  # (variable, first column, size, value shape)
+    constraints: list[tuple[Any, int, int, tuple]]  # (constraint, first row, size, dual shape)
+    sign: float  # cvxpy's value = sign * (HiGHS objective + offset): -1 for a maximisation
+
+
+def _direct_unpack(problem: cp.Problem, columns: dict[int, int]) -> DirectUnpack | None:
+    """The layout cvxpy's HiGHS data has for `problem`: variables where the matrix stuffing put them,
+    equality rows then inequality rows, each in the problem's constraint order (None: not that shape)."""
+    variables = []
+    for v in problem.variables():
+        if v.id not in columns or getattr(v, "sparse_idx", None) is not None:
+            return None
+        variables.append((v, columns[v.id], int(v.size), v.shape))
+    constraints, row = [], 0
+    for kind in (cp.constraints.Zero, cp.constraints.NonPos):
+        for con in problem.constraints:
+            canonical = cp.constraints.Zero if isinstance(con, cp.constraints.Equality | cp.constraints.Zero) else (
+                cp.constraints.NonPos if isinstance(con, cp.constraints.Inequality | cp.constraints.NonPos) else None)
+            if canonical is None:
+                return None
+            if canonical is kind:
+                constraints.append((con, row, int(con.size), con.shape))
+                row += int(con.size)
+    sign = -1.0 if isinstance(problem.objective, cp.Maximize) else 1.0
+    return DirectUnpack(variables, constraints, sign)
+
+
+def unpack_highs(problem: cp.Problem, results: dict, chain: Any, inverse: Any, compile_seconds: float,
+                 held: HighsProgram | None, offset: float) -> None:
+    """`unpack` for a HiGHS result: directly (DirectUnpack) where that was checked on this program,
+    else through cvxpy's chain; the first optimal result of each program is unpacked both ways and
+    the direct layout kept only if it reproduces cvxpy's values, duals and shapes exactly."""
+    direct = held.extra.get("direct_unpack") if held is not None else None
+    optimal = results["model_status"] == "kOptimal"
+    if direct is not None and optimal:
+        _write_direct(problem, results, direct, compile_seconds, offset)
+        return
+    unpack(problem, results, chain, inverse, compile_seconds)
+    if held is None or "direct_unpack" in held.extra or not optimal or problem.status != cp.OPTIMAL:
+        return
+    integers = held.data.get("bool_vars_idx") or held.data.get("int_vars_idx")
+    layout = None if integers else _direct_unpack(problem, held.columns)
+    if layout is not None:
+        value = layout.sign * (float(results["info"].objective_function_value) + offset)
+        x = np.asarray(results["solution"].col_value, float)
+        y = -np.asarray(results["solution"].row_dual, float)
+        same = all(np.array_equal(np.asarray(v.value), x[a:a + n].reshape(shape, order="F"))
+                   for v, a, n, shape in layout.variables)
+        same = same and all(c.dual_value is not None and np.shape(c.dual_value) == shape and np.array_equal(
+            np.asarray(c.dual_value), y[a:a + n].reshape(shape, order="F")) for c, a, n, shape in layout.constraints)
+        same = same and abs(value - float(problem.value)) <= 1e-12 * max(1.0, abs(value))
+        layout = layout if same else None
+    held.extra["direct_unpack"] = layout
+
+
+def _write_direct(problem: cp.Problem, results: dict, layout: DirectUnpack, compile_seconds: float,
+                  offset: float) -> None:
+    from cvxpy.problems.problem import SolverStats
+    from cvxpy.reductions.solution import Solution
+
+    x = np.asarray(results["solution"].col_value, float)
+    y = -np.asarray(results["solution"].row_dual, float)  # cvxpy's dual of HiGHS's rows
+    info = results["info"]
+    for v, start, size, shape in layout.variables:
+        v.save_value(x[start:start + size].reshape(shape, order="F"))
+    for con, start, size, shape in layout.constraints:
+        con.save_dual_value(y[start:start + size].reshape(shape, order="F"))
+    value = layout.sign * (float(info.objective_function_value) + offset)
+    attr = {cp.settings.SOLVE_TIME: results["run_time"], cp.settings.EXTRA_STATS: info,
+            cp.settings.NUM_ITERS: info.ipm_iteration_count + info.crossover_iteration_count + info.pdlp_iteration_count
+            + info.qp_iteration_count + info.simplex_iteration_count}
+    problem._value = value  # type: ignore[assignment]
+    problem._status = cp.OPTIMAL
+    problem._solution = Solution(cp.OPTIMAL, value, {}, {}, attr)  # type: ignore[assignment]
+    problem._solver_stats = SolverStats.from_dict(attr, cp.HIGHS)
+    problem._compilation_time = compile_seconds
+
+
 def solve_via_data(chain: Any, problem: cp.Problem, data: dict, options: dict, verbose: bool = False) -> Any:
     """The solver's raw results on `data`, as cvxpy's solve obtains them (with the problem's solver cache)."""
     return chain.solve_via_data(problem, data, False, verbose, dict(options))
@@ -213,3 +298,10 @@ def write_point(x: np.ndarray, variables: Iterable[cp.Variable], offsets: dict[i
         block = np.asarray(x[start:start + v.size], float)
         # as cvxpy's own unpacking does: round-off just outside a bound (nonneg) is kept, not rejected
         v.save_value(block.reshape(v.shape, order="F"))
+
+
+def highs_status(model_status: str) -> str:
+    """cvxpy's status name for a HiGHS model status name (cvxpy's HIGHS.STATUS_MAP; "solver_error" else)."""
+    from cvxpy.reductions.solvers.conic_solvers.highs_conif import HIGHS
+
+    return str(HIGHS.STATUS_MAP.get(model_status, cp.settings.SOLVER_ERROR))

@@ -60,13 +60,18 @@ def execute(problem: cp.Problem, backend: Backend, options: dict, *, model: str,
             results = (warm.solve(data, options, cache) if warm is not None
                        else solve_cold(data, options, verbose=verbose, cache=cache))
             if held is not None:
+                held.extra["basis"] = results.get("basis")  # seeds a selection chain's stage 1 (solvers.chain)
                 form = LinearForm(c=data["c"], offset=float(np.asarray(inverse[-1]["offset"]).reshape(-1)[0]),
                                   A=data["A"], b=data["b"], n_eq=int(data["dims"].zero), columns=held.columns,
                                   orientation=internals.row_orientation)
         else:
             opts = relative_tolerances(backend, options, data)
             results = internals.solve_via_data(chain, problem, data, opts, verbose)
-        internals.unpack(problem, results, chain, inverse, compile_seconds)
+        if highs and internals.solving_chain_solver(chain) == cp.HIGHS:
+            internals.unpack_highs(problem, results, chain, inverse, compile_seconds, held,
+                                   internals.objective_offset(inverse))
+        else:
+            internals.unpack(problem, results, chain, inverse, compile_seconds)
     except OptmarketsError:
         raise
     except cp.DCPError as exc:

@@ -74,6 +74,14 @@ def _highs_tol(tol: float) -> dict:
     }
 
 
+def _highs_ipm_tol(tol: float) -> dict:
+    """As `_highs_tol`, with the crossover's dual feasibility 100 times tighter: HiGHS checks it on its own
+    scaled LP, and at the solve tolerance a crossover basis can leave reduced costs that are 1e-7 of
+    their column's magnitude (BDHN's full-rule LP, m = 60: the certificate fails at 6e-7; at tol / 100
+    it passes at 1e-14, in the same time). HiGHS takes no dual tolerance below 1e-10."""
+    return {**_highs_tol(tol), "dual_feasibility_tolerance": max(tol / 100, 1e-10)}
+
+
 # ---------------------------------------------------------------------------------------------- options
 @functools.lru_cache(maxsize=1)
 def _highs_names() -> frozenset[str]:
@@ -226,7 +234,7 @@ for _backend in (
     Backend("HIGHS", "HIGHS", duals=True, integers=True, accuracy="vertex", tolerance_options=_highs_tol,
             **_HIGHS_OPTIONS),
     # HiGHS's interior point with crossover: vertex duals still, often faster on large dense LPs
-    Backend("HIGHS_IPM", "HIGHS", duals=True, integers=False, accuracy="vertex", tolerance_options=_highs_tol,
+    Backend("HIGHS_IPM", "HIGHS", duals=True, integers=False, accuracy="vertex", tolerance_options=_highs_ipm_tol,
             defaults={"highs_options": {"solver": "ipm", "run_crossover": "on"}}, **_HIGHS_OPTIONS),
     Backend(
         "CLARABEL", "CLARABEL", duals=True, integers=False, accuracy="interior",

@@ -55,7 +55,7 @@ def platform_template(e: PersonalDataEconomy) -> Model:
     model.constrain("consistency", consistency(chi, q, e.type_index))
     model.constrain("obedience", obedience(chi, e.merchant_profit, e.fee_index))
     model.maximize(cp.sum(cp.multiply(e.platform_payoff, chi)))
-    model.output("x", lambda sol: e.mechanism(sol["chi"], sol["q"]))
+    model.output("x", lambda sol: e.mechanism(sol["chi"], sol["q"]), lazy=True)  # a sweep reads it rarely
     return model
 
 
