@@ -2,21 +2,30 @@
 
 A model declares *lazy* families: ordinary families over every row (so labels, `model.size()` and a
 plain solve of the full LP stay what they were), each with a starting subset of its rows. The
-strategy solves the *restricted* LP (the model with only the selected rows of each lazy family) on
-the one path `solve.run`, computes every lazy row's violation at its solution as one sparse
-matrix-vector product, adds the violated rows (per group, the `per_group` most violated: e.g. a
-deviator's best price), and repeats until no lazy row is violated by more than `ROWGEN_TOL` times
-its row's magnitude (sum |a_ij x_j| + |b_i|, the certificate's measure).
+strategy solves the *restricted* LP (the model with only the selected rows of each lazy family),
+computes every lazy row's violation at its solution as one sparse matrix-vector product, adds the
+violated rows (per group, the `per_group` most violated: e.g. a deviator's best price), and repeats
+until no lazy row is violated by more than `ROWGEN_TOL` times its row's magnitude (sum |a_ij x_j| +
+|b_i|, the certificate's measure).
 
 The restricted LP is a relaxation, so its optimum bounds the full LP's; a point that also satisfies
 every lazy row is feasible for the full LP, and its dual extended by zeros on the rows never added
 is dual feasible for the full LP with the same value: a certified optimum of the full LP. The
-Solution says so: its certificate is the restricted LP's with each lazy family's violation
-recomputed over ALL its rows, and its prices for a lazy family are full-length (zeros on rows never
-added), labelled like the full family's. `sol.outputs["row_generation"]` gives the rounds and rows.
+Solution's prices for a lazy family are full-length (zeros on rows never added), labelled like the
+full family's; `sol.outputs["row_generation"]` gives the rows each family held in each round.
+
+On HiGHS (the default) every round runs on ONE persistent solver (`solvers.rowgen_highs`, through
+the seam): the model without its lazy families (the *base* program) is compiled once by cvxpy and
+loaded once; each round appends only the newly added rows and re-runs the dual simplex from the basis
+HiGHS holds. At the end cvxpy unpacks the base program (its families' duals come back as from a plain
+solve), and the certificate is computed on the FULL LP's standard form (the base's rows and every
+lazy row, `_full_form`): every row's violation, the dual residuals and the gap of the extended dual.
+Other backends solve each round's restricted program on the one path `solve.run` (compiled per
+round); their certificate is the restricted LP's with each lazy family's violation recomputed over
+ALL its rows.
 
 Lazy families must be affine inequalities without Parameters (their row matrix is extracted once
-per model structure, with cvxpy's public `grad`). Each round compiles the restricted program once.
+per model structure, with cvxpy's public `grad`).
 """
 
 from __future__ import annotations
@@ -31,14 +40,25 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .certificate import certify
+from .certificate import LinearForm, certify
 from .errors import InputError, SolverFailedError
 from .family import Family
-from .solve import Request, apply_derived, check_accuracy, duals_and_prices, run
+from .seam import solvers
+from .solution import Certificate, Solution
+from .solve import (
+    Request,
+    apply_derived,
+    backend_and_options,
+    check_accuracy,
+    duals_and_prices,
+    parameter_values,
+    primal_values,
+    raise_on_failure,
+    run,
+)
 
 if TYPE_CHECKING:
     from .model import Model
-    from .solution import Solution
 
 #: a lazy row is added when it is violated by more than this times its row's magnitude
 ROWGEN_TOL = 1e-9
@@ -80,8 +100,78 @@ class RowGeneration:
 
         request = with_default(model, request)
         rows = _row_data(model, self.lazy)
-        variables = [v.var for v in model.variables.values()]
         masks = {name: _start(model, name, spec) for name, spec in self.lazy.items()}
+        backend, options = backend_and_options(model, request)
+        session = None
+        if backend.cvxpy_name == "HIGHS" and model.is_lp:
+            model.write_parameters()
+            variables = [v.var for v in model.variables.values()]
+            session = solvers().row_generation(_base_problem(model, rows), variables, options,
+                                               verbose=request.verbose)
+        if session is None:
+            return self._by_programs(model, request, rows, masks)
+        return self._in_session(model, request, rows, masks, session, backend.name)
+
+    def _in_session(self, model: Model, request: Request, rows: dict[str, _Rows], masks: dict[str, np.ndarray],
+                    session: Any, solver: str) -> Solution:
+        """Every round on one persistent solver: append the new rows, re-run from the held basis."""
+        start = time.perf_counter()
+        history: list[dict[str, int]] = []
+        appended: list[tuple[str, np.ndarray]] = []  # (family, its rows) in the solver's order
+
+        def append(name: str, new: np.ndarray) -> None:
+            if new.size:  # cvxpy's orientation of `lhs >= rhs` / `lhs <= rhs`: -sign (D x + c) <= 0
+                r = rows[name]
+                session.add(-r.sign * r.D[new], r.sign * r.c[new])
+                appended.append((name, new))
+
+        for name, mask in masks.items():
+            append(name, np.flatnonzero(mask))
+        for _ in range(self.rounds):
+            history.append({name: int(mask.sum()) for name, mask in masks.items()})
+            status = session.run()
+            raise_on_failure(model.name, solver, status, explain=model if request.explain else None)
+            x = session.point()
+            added = 0
+            for name, spec in self.lazy.items():
+                new = _select(_violation(rows[name], x)[0], masks[name], spec)
+                masks[name][new] = True
+                append(name, new)
+                added += new.size
+            if added == 0:
+                break
+        else:
+            raise SolverFailedError(model.name, solver, "row_generation",
+                                    f"lazy rows still violated after {self.rounds} rounds")
+        duals = session.finish()  # cvxpy writes the point and the base families' duals
+        full = {name: np.zeros(model.families[name].lhs.size) for name in rows}
+        offset = 0
+        for name, held in appended:  # the appended rows' duals, zeros on rows never added
+            full[name][held] = duals[offset:offset + held.size]
+            offset += held.size
+        _save_duals(model, full)
+        sol = Solution(model=model.name, status=status, value=float(session.problem.value), solver=solver,
+                       primal=primal_values(model), duals={}, prices={},
+                       certificate=Certificate(pd.Series(dtype=float)), parameters=parameter_values(model),
+                       sense=model.sense, units=model.units, _model=model)
+        sol.duals, sol.prices = duals_and_prices(model)
+        if request.certify:
+            sol.certificate = certify(model, _full_form(model, session.form, rows))
+            sol.certificate.notes.append(
+                f"row generation: certified on the full LP's standard form, every row of the lazy families "
+                f"{list(rows)} ({len(history)} rounds, {offset} of {sum(r.c.size for r in rows.values())} "
+                "lazy rows held)")
+        check_accuracy(model.name, solver, sol, request)
+        apply_derived(model, sol)
+        sol.outputs["row_generation"] = _history(history)
+        sol.timings = {"compile": session.compile_seconds, "solver": session.solver_seconds,
+                       "total": time.perf_counter() - start}
+        return sol
+
+    def _by_programs(self, model: Model, request: Request, rows: dict[str, _Rows],
+                     masks: dict[str, np.ndarray]) -> Solution:
+        """Each round's restricted program compiled and solved through `solve.run` (non-HiGHS backends)."""
+        variables = [v.var for v in model.variables.values()]
         start = time.perf_counter()
         history: list[dict[str, int]] = []
         compile_s = solver_s = 0.0
@@ -104,13 +194,13 @@ class RowGeneration:
             raise SolverFailedError(model.name, sol.solver, "row_generation",
                                     f"lazy rows still violated after {self.rounds} rounds")
         # the restricted LP's duals, extended by zeros, are the full LP's: write them to the full families
-        for name, fam in model.families.items():
-            if name in rows:
-                full = np.zeros(fam.lhs.size)
-                if name in restricted.families:
-                    full[selected[name]] = np.asarray(restricted.families[name].constraint.dual_value,
-                                                      float).ravel()
-                fam.constraint.save_dual_value(full.reshape(fam.lhs.shape, order="F") if fam.lhs.ndim else full)
+        full = {}
+        for name in rows:
+            full[name] = np.zeros(model.families[name].lhs.size)
+            if name in restricted.families:
+                full[name][selected[name]] = np.asarray(restricted.families[name].constraint.dual_value,
+                                                        float).ravel()
+        _save_duals(model, full)
         sol.model, sol._model = model.name, model
         sol.duals, sol.prices = duals_and_prices(model)
         if request.certify:
@@ -124,10 +214,62 @@ class RowGeneration:
             sol.certificate = cert
             check_accuracy(model.name, sol.solver, sol, request)
         apply_derived(model, sol)
-        sol.outputs["row_generation"] = pd.DataFrame(history, index=pd.RangeIndex(1, len(history) + 1,
-                                                                                  name="round"))
+        sol.outputs["row_generation"] = _history(history)
         sol.timings = {"compile": compile_s, "solver": solver_s, "total": time.perf_counter() - start}
         return sol
+
+
+def _history(history: list[dict[str, int]]) -> pd.DataFrame:
+    """The rows each lazy family held in each round."""
+    return pd.DataFrame(history, index=pd.RangeIndex(1, len(history) + 1, name="round"))
+
+
+def _save_duals(model: Model, full: dict[str, np.ndarray]) -> None:
+    """Write full-length duals (F-order) onto the lazy families, in cvxpy's convention."""
+    for name, dual in full.items():
+        fam = model.families[name]
+        fam.constraint.save_dual_value(dual.reshape(fam.lhs.shape, order="F") if fam.lhs.ndim else dual)
+
+
+def _base_problem(model: Model, rows: dict[str, _Rows]) -> cp.Problem:
+    """The model without its lazy families, built once per model structure (its constraints are the
+    model's own: cvxpy's unpacking writes their duals onto the model's families)."""
+    key = ("row_generation base", tuple(rows))
+    cache = model._structure.programs
+    if key not in cache:
+        objective = model.objective
+        if objective is None:
+            raise InputError(f"objective: model '{model.name}' has none")
+        goal = cp.Maximize(objective) if model.sense == "max" else cp.Minimize(objective)
+        cache[key] = cp.Problem(goal, [f.constraint for n, f in model.families.items() if n not in rows])
+    return cache[key]  # type: ignore[no-any-return]
+
+
+def _full_form(model: Model, base: LinearForm, rows: dict[str, _Rows]) -> LinearForm:
+    """The full LP's standard form: the base program's rows with every lazy family's rows put where
+    cvxpy would stack them (equality families first, then inequalities, each in declaration order),
+    lazy rows in cvxpy's orientation -sign (D x + c) <= 0."""
+    columns = np.concatenate([base.columns[v.var.id] + np.arange(v.var.size) for v in model.variables.values()])
+    A = sp.csr_matrix(base.A)
+    blocks: list[sp.csr_matrix] = []
+    bounds: list[np.ndarray] = []
+    at = 0  # the next base row
+    for equality in (True, False):
+        for name, fam in model.families.items():
+            if (fam.sense == "==") != equality:
+                continue
+            if name in rows:
+                r = rows[name]
+                blocks.append(sp.csr_matrix((-r.sign * r.D.data, columns[r.D.indices], r.D.indptr),
+                                            shape=(r.D.shape[0], A.shape[1])))
+                bounds.append(r.sign * r.c)
+            else:
+                size = int(fam.lhs.size)
+                blocks.append(A[at:at + size])
+                bounds.append(np.asarray(base.b, float)[at:at + size])
+                at += size
+    return LinearForm(c=base.c, offset=base.offset, A=sp.csc_matrix(sp.vstack(blocks, format="csr")),
+                      b=np.concatenate(bounds), n_eq=base.n_eq, columns=base.columns, orientation=base.orientation)
 
 
 def _start(model: Model, name: str, spec: Lazy) -> np.ndarray:

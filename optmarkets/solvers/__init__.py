@@ -25,6 +25,7 @@ from .registry import (
     registered,
     silence_highs_banner,
 )
+from .rowgen_highs import RowSession, row_generation
 
 
 def warm_session() -> HighsSession:
@@ -55,6 +56,8 @@ __all__ = [
     "selection_chain",
     "register",
     "registered",
+    "RowSession",
+    "row_generation",
     "silence_highs_banner",
     "warm_session",
 ]
