@@ -169,11 +169,12 @@ class MultiProductSeller:
         model.constrain("IC", truthful(U, types))
         model.constrain("IR", participation(U, outside, types))
         model.maximize(f @ (p - x @ self.c))
-        model.output("allocation", lambda sol: self._menu(S, sol)[0])
-        model.output("payment", lambda sol: self._menu(S, sol)[1])
-        model.output("consumer_surplus", lambda sol: self._menu(S, sol)[2])
-        model.output("profit", lambda sol: self._menu(S, sol)[3])
-        model.output("efficient", lambda sol: self._is_efficient(S, sol["x"].to_numpy()))
+        # the menu as every type reads it: computed from the Solution when first read (lazy)
+        model.output("allocation", lambda sol: self._menu(S, sol)[0], lazy=True)
+        model.output("payment", lambda sol: self._menu(S, sol)[1], lazy=True)
+        model.output("consumer_surplus", lambda sol: self._menu(S, sol)[2], lazy=True)
+        model.output("profit", lambda sol: self._menu(S, sol)[3], lazy=True)
+        model.output("efficient", lambda sol: self._is_efficient(S, sol["x"].to_numpy()), lazy=True)
         self._templates[support] = model
         return model
 

@@ -215,12 +215,13 @@ class ProgramsMixin(BrokerBase):
         return float(ranges["high" if sense == "max" else "low"].iloc[0])
 
     def _register_outputs(self, model: Model) -> None:
-        model.output("transfer", lambda sol: (sol["tau"] + 0.0).rename("transfer"))  # no -0.0
-        model.output("menu", lambda sol: self.menu(sol["z"]))
-        model.output("outcome", lambda sol: self.outcome(sol["z"], sol["tau"]))
-        model.output("served", lambda sol: self.served_mass(sol["z"]))
-        model.output("gross_profit", lambda sol: self.evaluate(self.segments(sol), sol["tau"]).gross)
-        model.output("welfare", lambda sol: self.welfare(sol["outcome"]))
+        # functions of the Solution alone: computed when first read (a sweep pays only for what it reads)
+        model.output("transfer", lambda sol: (sol["tau"] + 0.0).rename("transfer"), lazy=True)  # no -0.0
+        model.output("menu", lambda sol: self.menu(sol["z"]), lazy=True)
+        model.output("outcome", lambda sol: self.outcome(sol["z"], sol["tau"]), lazy=True)
+        model.output("served", lambda sol: self.served_mass(sol["z"]), lazy=True)
+        model.output("gross_profit", lambda sol: self.evaluate(self.segments(sol), sol["tau"]).gross, lazy=True)
+        model.output("welfare", lambda sol: self.welfare(sol["outcome"]), lazy=True)
 
     # ------------------------------------------------------------ reading a DB-C solution ([spec
     # §A.4](yang.md#spec-a4))
