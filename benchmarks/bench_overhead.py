@@ -17,9 +17,12 @@ Rows (issue 13; ratio = optmarkets / baseline, goal in brackets):
   ipm          the default solver vs HIGHS_IPM (interior point with crossover): BDHN full-rule revenue
                LP m = 60, HS mechanism LP n = 200 [<= 1.2]
   bdhn-scale   BDHN full-rule revenue LP: build + compile + solve for m = 60, 80, ... 200 until one
-               takes over 30 s; raw HiGHS on the same LP [largest m under 30 s: 200]
+               takes over 30 s; raw HiGHS on the same LP [largest m under 30 s: 200]. By default the
+               symmetric formulation (`symmetry="auto"`: one column per orbit of the buyer and state
+               swaps, the same optimum); --full measures the paper's literal LP
   yang-scale   Yang's compact LP, K = 20, N = 30, 40, 50, 60 until one takes over 60 s; raw HiGHS on
-               the same LP [largest N under 60 s: 60]
+               the same LP [largest N under 60 s: 60]. By default with rows="lazy" (row generation on
+               one persistent HiGHS, the same certified optimum); --full solves every row at once
   memory       peak memory over the import baseline (peak RSS, one fresh process per measurement):
                optmarkets build + solve vs highspy on the same LP read from an .npz file, in a process
                that never imports cvxpy (`benchmarks/_raw_highs.py`) [<= 1.5]
@@ -59,7 +62,7 @@ from optmarkets.solvers.cvxpy_internals import solver_data
 from optmarkets.solvers.highs import StandardForm
 
 HERE = Path(__file__).resolve().parent
-LAZY = False  # --lazy: the scaling rows solve with rows="lazy" (row generation)
+FULL = False  # --full: the scaling rows solve the papers' literal LPs (no symmetry, no row generation)
 IPM_OPTIONS = raw.IPM
 
 
@@ -323,43 +326,50 @@ def row_ipm(rep: Report, quick: bool, rounds: int) -> None:
 
 
 def scale(rep: Report, row: str, label: str, sizes: list, build: Callable, limit: float, goal: str,
-          suffix: str = "", warmup: int | None = None) -> None:
-    """One cold build + compile + solve per size (after an untimed solve of size `warmup`), until one
-    takes longer than `limit` seconds (wall); raw HiGHS once on the same LP."""
+          suffix: str = "", warmup: int | None = None, raw_limit: float | None = None) -> None:
+    """One cold build + compile + solve + certificate per size (after an untimed solve of size
+    `warmup`), until one takes longer than `limit` seconds (wall); raw HiGHS once on the same LP
+    (cvxpy's standard form of the model: for a lazy model, every row), until a raw run takes longer
+    than `raw_limit` seconds (None: at every size)."""
     if warmup is not None:
-        build(warmup).solve(certify=False)
+        build(warmup).solve()
         raw.solve(arrays(standard_form(build(warmup))))
-    best = None
+    best, raw_on = None, True
     for size in sizes:
-        cpu, wall, sol = timed(lambda size=size: build(size).solve(certify=False))
-        lp = arrays(standard_form(build(size)))
-        raw_t = timed(lambda lp=lp: raw.solve(lp))
-        rep.single(row, f"{label}={size}{suffix}", "build+compile+solve", "raw highspy passModel+run", (cpu, wall),
-                   raw_t[:2], goal)
+        cpu, wall, sol = timed(lambda size=size: build(size).solve())
+        if raw_on:
+            lp = arrays(standard_form(build(size)))
+            raw_t = timed(lambda lp=lp: raw.solve(lp))
+            raw_on = raw_limit is None or raw_t[1] <= raw_limit
+        else:
+            raw_t = (float("nan"), float("nan"), sol.value)
+        rep.single(row, f"{label}={size}{suffix}", "build+compile+solve+certificate", "raw highspy passModel+run",
+                   (cpu, wall), raw_t[:2], goal)
         if not same_value(sol.value, raw_t[2]):
             rep.note(f"{row}: WARNING {label}={size}{suffix}: optmarkets and raw HiGHS values differ")
         if wall > limit:
             break
         best = size
-    rep.note(f"{row}: largest {label} under {limit:g} s (wall, optmarkets, certify=False): {best}{suffix} "
+    rep.note(f"{row}: largest {label} under {limit:g} s (wall, optmarkets, certified): {best}{suffix} "
              f"(tried {', '.join(map(str, sizes))}; goal {goal})")
 
 
 def row_bdhn_scale(rep: Report, quick: bool, rounds: int) -> None:
-    sizes = [20, 30, 40] if quick else [60, 80, 100, 120, 140, 160, 200]
-    print("[bdhn-scale] BDHN full-rule revenue LP", flush=True)
-    rows = "lazy" if LAZY else "full"
-    scale(rep, "bdhn-scale", "m", sizes, lambda m: bdhn_seller(m).revenue_optimal(form="rule", rows=rows),
-          30.0, "m = 200", suffix=", rows=lazy" if LAZY else "", warmup=10)
+    sizes = [20, 30, 40] if quick else ([120, 140, 160, 200] if FULL else [160, 200, 240, 280, 320, 360])
+    symmetry = "none" if FULL else "auto"
+    print(f"[bdhn-scale] BDHN full-rule revenue LP, symmetry={symmetry}", flush=True)
+    scale(rep, "bdhn-scale", "m", sizes,
+          lambda m: bdhn_seller(m).revenue_optimal(form="rule", symmetry=symmetry),
+          30.0, "m = 200", suffix=f", symmetry={symmetry}", warmup=10, raw_limit=60.0)
 
 
 def row_yang_scale(rep: Report, quick: bool, rounds: int) -> None:
     k = 5 if quick else 20
     sizes = [8, 12, 16] if quick else [30, 40, 50, 60]
     print(f"[yang-scale] Yang compact LP, K = {k}", flush=True)
-    rows = "lazy" if LAZY else "full"
+    rows = "full" if FULL else "lazy"
     scale(rep, "yang-scale", "N", sizes, lambda n: yang_broker(n, k).mechanism_problem(rows=rows), 60.0,
-          "N = 60, K = 20", suffix=f", K={k}" + (", rows=lazy" if LAZY else ""), warmup=5)
+          "N = 60, K = 20", suffix=f", K={k}, rows={rows}", warmup=5, raw_limit=30.0)
 
 
 MEMORY_CASES = {  # name -> (model builder, solve keywords: the default solve, certificate included)
@@ -485,11 +495,12 @@ def main() -> None:
     parser.add_argument("--out", default=str(HERE / "results" / "overhead.md"), help="Markdown file to append to")
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--note", default="", help="a line for the Markdown (e.g. 'noisy, shared machine')")
-    parser.add_argument("--lazy", action="store_true", help='scaling rows with rows="lazy" (row generation)')
+    parser.add_argument("--full", action="store_true",
+                        help="scaling rows on the papers' literal LPs (no symmetry, no row generation)")
     parser.add_argument("--memory-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    global LAZY
-    LAZY = args.lazy
+    global FULL
+    FULL = args.full
     if args.memory_child:
         memory_child(args.memory_child)
         return

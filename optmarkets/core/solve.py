@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .certificate import certify, remember
-from .errors import InfeasibleError, InputError, SolverFailedError, UnboundedError
+from .errors import InfeasibleError, InputError, SolveError, SolverFailedError, UnboundedError
 from .family import PRICE_SIGN, LabelledValues
 from .seam import solvers
 from .solution import Certificate, Solution
@@ -94,25 +94,51 @@ def check_request(request: Request) -> Request:
 
 
 def run(model: Model, request: Request, *, derive: bool = True) -> Solution:
-    """Solve `model` once and return its Solution (raise a typed error on any non-optimal status)."""
-    layer = solvers()
+    """Solve `model` once and return its Solution (raise a typed error on any non-optimal status).
+
+    A HiGHS LP whose certified answer fails its certificate is solved once more, cold, scaled by
+    geometric-mean passes instead of Ruiz (`solvers.scaling.geometric_factors`): data whose rows mix
+    magnitudes (values in units of 2^-30 next to probabilities) are then solved right; the
+    certificate notes say so. Only a certificate that still fails raises."""
     backend, options = backend_and_options(model, request)
-    problem = model.problem
     model.write_parameters()
     structure = model._structure
     warm = None
     if request.warm_start and backend.cvxpy_name == "HIGHS" and not model.has_integers:
         if structure.warm is None:
-            structure.warm = layer.warm_session()
+            structure.warm = solvers().warm_session()
         warm = structure.warm
     start = time.perf_counter()
-    outcome = layer.execute(problem, backend, options, model=model.name, verbose=request.verbose, warm=warm)
+    outcome, sol = _attempt(model, request, backend, options, warm)
+    if backend.cvxpy_name == "HIGHS" and not model.has_integers and not _certified(sol, request):
+        name, worst = sol.certificate.worst()
+        try:
+            outcome, second = _attempt(model, request, backend, options, None, rescale=True)
+        except SolveError:
+            second = None
+        if second is not None and (_certified(second, request) or not request.accept_inaccurate):
+            sol = second
+            sol.certificate.notes.append(f"re-solved with geometric scaling: the Ruiz-scaled answer's certificate "
+                                         f"failed ({name} {worst:.3g})")
+    check_accuracy(model.name, backend.name, sol, request)
+    if derive:
+        apply_derived(model, sol)
+    sol.timings = {"compile": outcome.compile_seconds, "solver": outcome.solver_seconds,
+                   "total": time.perf_counter() - start, "cvxpy_wall": outcome.wall_seconds}
+    return sol
+
+
+def _attempt(model: Model, request: Request, backend: Any, options: dict, warm: Any,
+             rescale: bool = False) -> tuple[Any, Solution]:
+    """One solver call and the Solution it gives (labels, prices, certificate); typed errors raised."""
+    structure = model._structure
+    outcome = solvers().execute(model.problem, backend, options, model=model.name, verbose=request.verbose,
+                                warm=warm, rescale=rescale)
     if outcome.program is None or outcome.program is not structure.last_program:
         structure.compilations += 1
         structure.last_program = outcome.program
     remember(model, getattr(outcome, "form", None))  # the standard form the certificate is computed on
     raise_on_failure(model.name, backend.name, outcome.status, explain=model if request.explain else None)
-
     sol = Solution(
         model=model.name, status=outcome.status, value=outcome.value, solver=backend.name,
         primal=primal_values(model), duals=LabelledValues(), prices=LabelledValues(),
@@ -123,12 +149,19 @@ def run(model: Model, request: Request, *, derive: bool = True) -> Solution:
         sol.duals, sol.prices = duals_and_prices(model)
     if request.certify:
         sol.certificate = certify(model, getattr(outcome, "form", None))
-    check_accuracy(model.name, backend.name, sol, request)
-    if derive:
-        apply_derived(model, sol)
-    sol.timings = {"compile": outcome.compile_seconds, "solver": outcome.solver_seconds,
-                   "total": time.perf_counter() - start, "cvxpy_wall": outcome.wall_seconds}
-    return sol
+    return outcome, sol
+
+
+def accepted_residual(request: Request) -> float:
+    """The largest relative residual a certificate may show: CERT_TOL, or more for a loose `tol`
+    (a caller who asks for tol = 1e-4 accepts residuals of that order)."""
+    return CERT_TOL if request.tol is None else max(CERT_TOL, CERT_PER_TOL * request.tol)
+
+
+def _certified(sol: Solution, request: Request) -> bool:
+    """Whether `sol` passes (or was not asked for) its certificate."""
+    cert = sol.certificate
+    return not cert.computed or cert.ok(accepted_residual(request))
 
 
 def check_accuracy(model: str, solver: str, sol: Solution, request: Request) -> None:
@@ -139,8 +172,7 @@ def check_accuracy(model: str, solver: str, sol: Solution, request: Request) -> 
             sol.certificate.notes.append(f"status {sol.status}: returned because accept_inaccurate=True")
         return
     cert = sol.certificate
-    # a caller who asks for a loose tol accepts residuals of that order (first-order solvers at 1e-4)
-    accept = CERT_TOL if request.tol is None else max(CERT_TOL, CERT_PER_TOL * request.tol)
+    accept = accepted_residual(request)
     if cert.computed and not cert.ok(accept):
         name, worst = cert.worst()
         raise SolverFailedError(model, solver, sol.status,

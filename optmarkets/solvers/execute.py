@@ -35,8 +35,9 @@ class Outcome:
 
 
 def execute(problem: cp.Problem, backend: Backend, options: dict, *, model: str, verbose: bool = False,
-            warm: HighsSession | None = None) -> Outcome:
-    """Solve `problem` with `backend`; `warm`, a HiGHS session, re-solves an LP from its anchor basis.
+            warm: HighsSession | None = None, rescale: bool = False) -> Outcome:
+    """Solve `problem` with `backend`; `warm`, a HiGHS session, re-solves an LP from its anchor basis;
+    `rescale` solves a HiGHS LP cold with `scaling.geometric_factors` (after a certificate failed).
 
     cvxpy builds the solver's data (DPP: no recompilation) and unpacks the result; in between, HiGHS
     LPs are solved scaled to magnitude one and unscaled exactly (`solvers.scaling`), and the other
@@ -57,8 +58,8 @@ def execute(problem: cp.Problem, backend: Backend, options: dict, *, model: str,
         compile_seconds = time.perf_counter() - start
         if highs and internals.solving_chain_solver(chain) == cp.HIGHS:
             cache = held.extra if held is not None else None
-            results = (warm.solve(data, options, cache) if warm is not None
-                       else solve_cold(data, options, verbose=verbose, cache=cache))
+            results = (warm.solve(data, options, cache) if warm is not None and not rescale
+                       else solve_cold(data, options, verbose=verbose, cache=cache, geometric=rescale))
             if held is not None:
                 held.extra["basis"] = results.get("basis")  # seeds a selection chain's stage 1 (solvers.chain)
                 form = LinearForm(c=data["c"], offset=float(np.asarray(inverse[-1]["offset"]).reshape(-1)[0]),

@@ -107,13 +107,15 @@ def set_options(h: Any, options: dict) -> None:
             raise InputError(f"{name}: HiGHS rejected the value {value!r} (unknown option, wrong type or out of range)")
 
 
-def solve_cold(data: dict, options: dict, *, verbose: bool = False, cache: dict | None = None) -> dict:
+def solve_cold(data: dict, options: dict, *, verbose: bool = False, cache: dict | None = None,
+               geometric: bool = False) -> dict:
     """Solve cvxpy's HiGHS data once, scaled to magnitude one (`solvers.scaling`) and unscaled exactly;
-    return the results dict cvxpy's HIGHS.invert expects (`cache` as in `HighsSession.solve`)."""
+    return the results dict cvxpy's HIGHS.invert expects (`cache` as in `HighsSession.solve`;
+    geometric: `scaling.geometric_factors` instead of Ruiz)."""
     import highspy
 
     original = StandardForm.of(data)
-    scaling = equilibrate(original, cache)
+    scaling = equilibrate(original, cache, geometric=geometric)
     lp = scaling.apply(original, cache)
     options = highs_option_values(options)
     write_model = options.pop("write_model_file", None)  # as cvxpy does: write the model as given

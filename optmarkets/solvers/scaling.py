@@ -143,31 +143,67 @@ def matrix_factors(A: sp.csc_matrix) -> tuple[np.ndarray, np.ndarray]:
     return _pow2(r), _pow2(t)
 
 
+def geometric_factors(A: sp.csc_matrix, passes: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Power-of-two factors for a matrix whose rows mix magnitudes: geometric-mean passes (each row,
+    then each column, divided by sqrt(max * min) of its entries), then Ruiz on the result.
+
+    Ruiz alone has a fixed point there: a row whose largest entry is 1 keeps its 1e-9 entries (Yang's
+    IC rows with values and costs times 2^-30 next to transfers of coefficient 1), and HiGHS's
+    absolute tolerances then read them as zeros. The geometric passes move such rows and columns
+    towards one; the solve path uses them when a HiGHS answer scaled by Ruiz fails its certificate.
+    """
+    A = sp.csc_matrix(A)
+    m, n = A.shape
+    if not A.nnz:
+        return np.ones(m), np.ones(n)
+    kept = np.isfinite(A.data) & (A.data != 0)  # stored zeros carry no magnitude
+    logs = np.log2(np.abs(A.data[kept]))  # in exponents: no overflow for entries near the float limits
+    rows = A.indices[kept]
+    cols = np.repeat(np.arange(n), np.diff(A.indptr))[kept]
+    r, t = np.zeros(m), np.zeros(n)
+    for _ in range(passes):
+        for factors, index, size in ((r, rows, m), (t, cols, n)):
+            entries = logs + r[rows] + t[cols]
+            high, low = np.full(size, -np.inf), np.full(size, np.inf)
+            np.maximum.at(high, index, entries)
+            np.minimum.at(low, index, entries)
+            used = np.isfinite(high)
+            factors[used] -= (high[used] + low[used]) / 2
+    balanced = sp.csc_matrix((np.exp2(logs + r[rows] + t[cols]), (rows, cols)), shape=A.shape)
+    r2, t2 = matrix_factors(balanced)
+    limit = 900.0  # factors stay finite and nonzero in double precision
+    return (np.exp2(np.clip(np.round(r + np.log2(r2)), -limit, limit)),
+            np.exp2(np.clip(np.round(t + np.log2(t2)), -limit, limit)))
+
+
 def _rhs_magnitude(lp: StandardForm) -> np.ndarray:
     b = np.where(np.isfinite(lp.row_upper), np.abs(lp.row_upper), 0.0)
     return np.maximum(b, np.where(np.isfinite(lp.row_lower), np.abs(lp.row_lower), 0.0))
 
 
-def equilibrate(lp: StandardForm, cache: dict | None = None) -> Scaling:
+def equilibrate(lp: StandardForm, cache: dict | None = None, *, geometric: bool = False) -> Scaling:
     """Power-of-two factors of the LP (identity when the data are already well scaled).
 
     LPs: Ruiz factors of A (kept in `cache` while A is the same object), then rho and sigma bring
     max |r b| and max |c t| to one. MILPs: Ruiz of [[A, b], [c, 0]], integer columns unscaled.
+    geometric=True: `geometric_factors` instead of Ruiz, always applied (the solve path's second try
+    after a certificate fails).
     """
     if lp.integer:
         return _equilibrate_augmented(lp)
-    held = None if cache is None else cache.get("factors")
+    key = "geometric factors" if geometric else "factors"
+    held = None if cache is None else cache.get(key)
     if held is not None and held[0] is lp.A:
         r, t = held[1], held[2]
     else:
-        r, t = matrix_factors(lp.A)
+        r, t = geometric_factors(lp.A) if geometric else matrix_factors(lp.A)
         if cache is not None:
-            cache["factors"] = (lp.A, r, t)
+            cache[key] = (lp.A, r, t)
     rhs = float(np.max(_rhs_magnitude(lp) * r, initial=0.0))
     rho = float(_pow2(np.array(1.0 / rhs))) if rhs > 0 and np.isfinite(rhs) else 1.0
     cost = float(np.max(np.abs(lp.c) * t, initial=0.0))
     sigma = float(_pow2(np.array(1.0 / cost))) if cost > 0 and np.isfinite(cost) else 1.0
-    return _decide(r, t, rho, sigma)
+    return Scaling(r, t, rho, sigma) if geometric else _decide(r, t, rho, sigma)
 
 
 def _equilibrate_augmented(lp: StandardForm) -> Scaling:

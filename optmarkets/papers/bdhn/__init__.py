@@ -1,8 +1,9 @@
 """Bonatti, Dahleh, Horel & Nouripour (2022), "Selling Information in Competitive Environments".
 
 Modules: `seller` (InformationSeller: data and primitives), `programs` (the LPs and their
-outputs), `exact` (the greedy exact solution, product rule), `continuum` (closed forms),
-`examples` (the reproduce registry and reference tables).
+outputs), `symmetry` (orbits of the buyer and state swaps), `lazy` (row generation), `exact` (the
+greedy exact solution, product rule), `continuum` (closed forms), `examples` (the reproduce registry
+and reference tables).
 
 Example 2.1 (binary product choice): two buyers i in {1, 2} choose a_i in {0, 1} in a state
 theta in {0, 1} with prior rho (p_max = max rho). Buyer i's share is (eq. (4), corrected)
@@ -54,6 +55,9 @@ Departures from the paper ([spec §B.8](bdhn.md#spec-b8)), each implemented in i
    E[h_j|k] <= 1 give pit_i >= p_max - alpha = K), so IR binds only at the lowest type.
 6. Revenue can exceed welfare when K < 0 (alpha > p_max); the valid bound is
    R <= W(sigma_R) - K sum_i E[V_i] (tested), not R <= W.
+Not a departure in value: `symmetry="auto"` (opt-in) solves the same LPs over one variable per
+orbit of the buyer swap (and of the state swap when rho = (1/2, 1/2)), 2 m^2 + m columns for the rule
+instead of 8 m^2, with the same optimum (`symmetry`, `programs`).
 Also: the paper's types start at v_low = 0 (Exp(1)); the grid here must be positive (the reference
 discretization uses cell midpoints), so that obedience scaled by v equals obedience in pi-units and
 IC = truthfulness + obedience (Prop. 4.1).

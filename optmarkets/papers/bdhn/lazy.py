@@ -8,7 +8,8 @@ persistent HiGHS); the answer is certified against every obedience row.
 Measured (m = 160, 2-core machine): this start needs one round (18.8 s); starting without obedience
 rows needs a second, dual simplex round of 5,000 pivots (23.9 s); starting with every row, 26.4 s.
 Most of REV is the rule sigma and its simplex rows (8 m^2 columns, 2 m^2 rows), which no start
-removes: row generation saves the dense obedience rows, not the rule.
+removes: row generation saves the dense obedience rows, not the rule. `symmetry="auto"` removes three
+quarters of the rule (one column per orbit, `symmetry.py`); with it m = 200 takes 4.2 s, one round.
 """
 
 from __future__ import annotations

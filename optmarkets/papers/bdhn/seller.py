@@ -73,6 +73,15 @@ class InformationSeller:
     LPs; the discrete Myerson payments of the shares otherwise), `sol["accuracy"]` (E[h_i | v_i]),
     `sol["binding"]` (types whose obedience binds) and `sol.prices["obedience_cost"]` (the shadow
     cost of obedience: -d value / d floor_i(v), >= 0). `greedy(objective)` is the exact solution.
+
+    Every problem takes symmetry="none" (default: the paper's LP as written), "buyers" or "auto"
+    (opt-in). "auto" departs from the paper's literal LP in its variables only: the buyers are ex
+    ante identical, and with state_prior exactly (1/2, 1/2) so are the states, so the LP is solved
+    over symmetric points, one variable per orbit (sigma: 2 m^2 + m columns instead of 8 m^2) and one
+    row per orbit of identical rows. Same optimal value; the solution returned is the symmetric
+    optimum, expanded to the full sigma, pit and t, with every full family's price (a symmetric
+    optimal dual of the full LP). Opt-in because a degenerate full LP may return another optimal
+    vertex and because the model's own families are the reduced ones (`*_sym`); see `programs`.
     """
 
     def __init__(self, types, type_probs, state_prior=(0.5, 0.5), alpha: float = 0.5, *, distribution=None):
@@ -169,38 +178,42 @@ class InformationSeller:
         return programs.outside_option_problem(self.state_prior, self.alpha)
 
     def welfare_problem(self, first_best: bool = False, *, form: str = "rule", obedience_form: str = "general",
-                        implementable: bool = False, ic: str = "adjacent") -> Model:
+                        implementable: bool = False, ic: str = "adjacent", symmetry: str = "none") -> Model:
         """Second-best (obedient) welfare LP, or the first best (`first_best=True`: no obedience).
 
         implementable=True adds payments with IC and IR (non-binding for the second best, Prop. 5.5).
         form: "rule" (sigma, 8m^2 variables) or "reduced" (h, 2m^2); obedience_form: "general"
-        (the obedience builder) or "accuracy" (Prop. 4.3).
+        (the obedience builder) or "accuracy" (Prop. 4.3); symmetry: "none", "buyers" or "auto"
+        (one variable per orbit of the buyer and state swaps; same value, see the class docstring).
         """
         return programs.welfare_problem(self, first_best, form=form, obedience_form=obedience_form,
-                                        implementable=implementable, ic=ic)
+                                        implementable=implementable, ic=ic, symmetry=symmetry)
 
     def revenue_problem(self, *, obedience: bool = True, form: str = "rule", obedience_form: str = "general",
-                        ic: str = "adjacent", rows: str = "full") -> Model:
+                        ic: str = "adjacent", rows: str = "full", symmetry: str = "none") -> Model:
         """Revenue LP: obedience + truthfulness + IR against K (`obedience=False`: REV-noObed).
-        rows="lazy": obedience rows by row generation (same certified optimum)."""
+        rows="lazy": obedience rows by row generation (same certified optimum). symmetry="auto": the
+        same LP over one variable per orbit of the buyer (and state) swap, ~4x fewer columns and
+        ~9x faster at m = 200 (class docstring)."""
         return programs.revenue_problem(self, obedience=obedience, form=form, obedience_form=obedience_form,
-                                        ic=ic, rows=rows)
+                                        ic=ic, rows=rows, symmetry=symmetry)
 
-    def virtual_surplus_problem(self, *, form: str = "rule", obedience_form: str = "general") -> Model:
+    def virtual_surplus_problem(self, *, form: str = "rule", obedience_form: str = "general",
+                                symmetry: str = "none") -> Model:
         """max sum_i sum_k f_k phi_k pit_i(k) s.t. obedience (= REV + 2 v_1 K when phi is monotone)."""
-        return programs.virtual_surplus_problem(self, form=form, obedience_form=obedience_form)
+        return programs.virtual_surplus_problem(self, form=form, obedience_form=obedience_form, symmetry=symmetry)
 
     def welfare_optimal(self, first_best: bool = False, *, form: str = "rule", obedience_form: str = "general",
-                        implementable: bool = False, ic: str = "adjacent") -> Model:
+                        implementable: bool = False, ic: str = "adjacent", symmetry: str = "none") -> Model:
         """The welfare LP (stable name of `welfare_problem`)."""
         return self.welfare_problem(first_best, form=form, obedience_form=obedience_form,
-                                    implementable=implementable, ic=ic)
+                                    implementable=implementable, ic=ic, symmetry=symmetry)
 
     def revenue_optimal(self, *, obedience: bool = True, form: str = "rule", obedience_form: str = "general",
-                        ic: str = "adjacent", rows: str = "full") -> Model:
+                        ic: str = "adjacent", rows: str = "full", symmetry: str = "none") -> Model:
         """The revenue LP (stable name of `revenue_problem`)."""
         return self.revenue_problem(obedience=obedience, form=form, obedience_form=obedience_form, ic=ic,
-                                    rows=rows)
+                                    rows=rows, symmetry=symmetry)
 
     virtual_surplus = renamed("virtual_surplus_problem")
 
