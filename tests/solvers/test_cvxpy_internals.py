@@ -231,3 +231,26 @@ def test_highs_rows_are_args0_minus_args1_of_the_constraint(sense):
     assert sigma == {"<=": 1.0, ">=": -1.0, "==": 1.0}[sense]
     np.testing.assert_allclose(form.A @ point - form.row_upper, sigma * (lhs.value - p.value), atol=1e-12)
     assert internals.row_orientation(constraint, x) is None
+
+
+# ------------------------------------------------------------------ releasing cvxpy's condensed tensor
+def _rhs_parametric():
+    """max x0 + 2 x1 s.t. x0 + x1 <= cap, x1 <= half: the parameters enter b only (A constant)."""
+    cap, half = cp.Parameter(nonneg=True, value=1.0), cp.Parameter(nonneg=True, value=0.25)
+    x = cp.Variable(2, nonneg=True)
+    return cp.Problem(cp.Maximize(x[0] + 2 * x[1]), [cp.sum(x) <= cap, x[1] <= half]), cap, half
+
+
+def test_a_constant_a_program_releases_the_tensor_and_both_paths_still_agree():
+    problem, cap, half = _rhs_parametric()
+    data, _chain, _inverse, held = internals.highs_data(problem)
+    assert held is not None and held.a_constant
+    assert internals.compiled_program(problem).reduced_A.reduced_mat is None  # released
+    cap.value, half.value = 3.0, 0.5
+    fast, *_ = internals.highs_data(problem)  # our path: b from b_map, the kept A
+    slow, *_ = problem.get_problem_data(cp.HIGHS)  # cvxpy's own path rebuilds the condensed tensor
+    np.testing.assert_array_equal(fast["b"], slow["b"])
+    np.testing.assert_array_equal(fast["c"], slow["c"])
+    assert (fast["A"] != slow["A"]).nnz == 0
+    assert sorted(fast["b"]) == [0.5, 3.0]  # the new right-hand sides
+    assert problem.solve(cp.HIGHS) == pytest.approx(3.0 - 0.5 + 2 * 0.5)  # x = (2.5, 0.5)
