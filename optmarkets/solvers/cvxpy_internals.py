@@ -241,7 +241,7 @@ def _remember(problem: cp.Problem, data: dict, chain: Any, inverse: list) -> Hig
     kept = {k: v for k, v in data.items() if a_constant or k != "A"}
     held = HighsProgram(program, chain, list(inverse[:-1]), inverse[-1], kept, a_constant, b_map, b_rows, columns)
     _PROGRAMS[program] = held
-    if a_constant and tensor is not None:
+    if a_constant and reduced is not None and tensor is not None:
         # re-solves read b_map and the kept A, never cvxpy's condensed tensor: release it (it is as large
         # as A twice over; cvxpy rebuilds it from its matrix_data if its own path ever needs it again)
         reduced.reduced_mat, reduced.problem_data_index = None, None

@@ -243,7 +243,7 @@ def _rhs_parametric():
 
 def test_a_constant_a_program_releases_the_tensor_and_both_paths_still_agree():
     problem, cap, half = _rhs_parametric()
-    data, _chain, _inverse, held = internals.highs_data(problem)
+    _data, _chain, _inverse, held = internals.highs_data(problem)
     assert held is not None and held.a_constant
     assert internals.compiled_program(problem).reduced_A.reduced_mat is None  # released
     cap.value, half.value = 3.0, 0.5
