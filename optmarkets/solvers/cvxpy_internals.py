@@ -118,17 +118,20 @@ def _write_direct(problem: cp.Problem, results: dict, layout: DirectUnpack, comp
     x = np.asarray(results["solution"].col_value, float)
     y = -np.asarray(results["solution"].row_dual, float)  # cvxpy's dual of HiGHS's rows
     info = results["info"]
+    primal, dual = {}, {}
     for v, start, size, shape in layout.variables:
-        v.save_value(x[start:start + size].reshape(shape, order="F"))
+        primal[v.id] = x[start:start + size].reshape(shape, order="F")
+        v.save_value(primal[v.id])
     for con, start, size, shape in layout.constraints:
-        con.save_dual_value(y[start:start + size].reshape(shape, order="F"))
+        dual[con.id] = y[start:start + size].reshape(shape, order="F")
+        con.save_dual_value(dual[con.id])
     value = layout.sign * (float(info.objective_function_value) + offset)
     attr = {cp.settings.SOLVE_TIME: results["run_time"], cp.settings.EXTRA_STATS: info,
             cp.settings.NUM_ITERS: info.ipm_iteration_count + info.crossover_iteration_count + info.pdlp_iteration_count
             + info.qp_iteration_count + info.simplex_iteration_count}
     problem._value = value  # type: ignore[assignment]
     problem._status = cp.OPTIMAL
-    problem._solution = Solution(cp.OPTIMAL, value, {}, {}, attr)  # type: ignore[assignment]
+    problem._solution = Solution(cp.OPTIMAL, value, primal, dual, attr)  # type: ignore[assignment]
     problem._solver_stats = SolverStats.from_dict(attr, cp.HIGHS)
     problem._compilation_time = compile_seconds
 

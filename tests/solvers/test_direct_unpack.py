@@ -62,6 +62,8 @@ def test_the_direct_path_writes_what_cvxpys_unpacking_writes(name):
     assert held is not None and held.extra.get("direct_unpack") is not None
     direct_sol = model.solve(**kw)
     direct = _state(model)
+    solution = model.problem.solution  # cvxpy's own record of the solve, as its unpacking leaves it
+    assert solution.status == "optimal" and set(solution.primal_vars) == {v.id for v in model.problem.variables()}
     held.extra.pop("direct_unpack")  # forget the layout: the next solve unpacks through cvxpy again
     cvxpy_sol = model.solve(**kw)
     reference = _state(model)
