@@ -110,7 +110,22 @@ class RowGeneration:
                                                verbose=request.verbose)
         if session is None:
             return self._by_programs(model, request, rows, masks)
-        return self._in_session(model, request, rows, masks, session, backend.name)
+        fresh = {name: mask.copy() for name, mask in masks.items()}
+        try:
+            return self._in_session(model, request, rows, masks, session, backend.name)
+        except SolverFailedError as failed:  # as `solve.run`: once more with geometric scaling
+            if not request.certify:
+                raise
+            session = solvers().row_generation(_base_problem(model, rows), variables, options,
+                                               verbose=request.verbose, geometric=True)
+            if session is None:
+                raise
+            try:
+                sol = self._in_session(model, request, rows, fresh, session, backend.name)
+            except SolverFailedError:
+                raise failed from None
+            sol.certificate.notes.append(f"re-solved with geometric scaling: the Ruiz-scaled rounds failed ({failed})")
+            return sol
 
     def _in_session(self, model: Model, request: Request, rows: dict[str, _Rows], masks: dict[str, np.ndarray],
                     session: Any, solver: str) -> Solution:

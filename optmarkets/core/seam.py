@@ -33,7 +33,8 @@ class SolverLayer(Protocol):
         its goal vector (`core.strategies`), or None."""
         ...
 
-    def row_generation(self, problem: Any, variables: list, options: dict, *, verbose: bool = False) -> Any:
+    def row_generation(self, problem: Any, variables: list, options: dict, *, verbose: bool = False,
+                       geometric: bool = False) -> Any:
         """A persistent solver holding the base program of a row generation (`core.rowgen`), or None."""
         ...
 

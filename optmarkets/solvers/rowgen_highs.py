@@ -55,10 +55,11 @@ class RowSession:
 
     @classmethod
     def of(cls, problem: cp.Problem, variables: list[cp.Variable], options: dict, *,
-           verbose: bool = False) -> RowSession | None:
+           verbose: bool = False, geometric: bool = False) -> RowSession | None:
         """Compile `problem` (the base program) for HiGHS and load it; None where its standard form is
         not the plain LP over exactly `variables` (integers, auxiliary columns: the caller then keeps
-        its own path)."""
+        its own path). geometric: scaled by `scaling.geometric_factors` (the retry after a failed
+        certificate)."""
         start = time.perf_counter()
         data, chain, inverse, held = internals.highs_data(problem)
         if held is None or internals.solving_chain_solver(chain) != cp.HIGHS:
@@ -68,7 +69,7 @@ class RowSession:
         if original.integer or offsets is None:
             return None
         columns = np.concatenate([offsets[v.id] + np.arange(v.size) for v in variables]).astype(np.int64)
-        scaling = equilibrate(original, held.extra)
+        scaling = equilibrate(original, held.extra, geometric=geometric)
         lp = scaling.apply(original, held.extra)
         form = LinearForm(c=data["c"], offset=internals.objective_offset(inverse), A=data["A"], b=data["b"],
                           n_eq=original.n_eq, columns=held.columns, orientation=internals.row_orientation)
@@ -150,6 +151,6 @@ class RowSession:
 
 
 def row_generation(problem: cp.Problem, variables: list[cp.Variable], options: dict, *,
-                   verbose: bool = False) -> RowSession | None:
+                   verbose: bool = False, geometric: bool = False) -> RowSession | None:
     """`RowSession.of` (the seam's entry point)."""
-    return RowSession.of(problem, variables, options, verbose=verbose)
+    return RowSession.of(problem, variables, options, verbose=verbose, geometric=geometric)
