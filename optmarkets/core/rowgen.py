@@ -50,6 +50,7 @@ from .solve import (
     apply_derived,
     backend_and_options,
     check_accuracy,
+    checked,
     duals_and_prices,
     parameter_values,
     primal_values,
@@ -110,27 +111,25 @@ class RowGeneration:
                                                verbose=request.verbose)
         if session is None:
             return self._by_programs(model, request, rows, masks)
-        fresh = {name: mask.copy() for name, mask in masks.items()}
-        try:
-            return self._in_session(model, request, rows, masks, session, backend.name)
-        except SolverFailedError as failed:  # as `solve.run`: once more with geometric scaling
-            if not request.certify:
-                raise
-            session = solvers().row_generation(_base_problem(model, rows), variables, options,
-                                               verbose=request.verbose, geometric=True)
-            if session is None:
-                raise
-            try:
-                sol = self._in_session(model, request, rows, fresh, session, backend.name)
-            except SolverFailedError:
-                raise failed from None
-            sol.certificate.notes.append(f"re-solved with geometric scaling: the Ruiz-scaled rounds failed ({failed})")
-            return sol
+        start = time.perf_counter()
+
+        def attempt(geometric: bool) -> Solution:  # each attempt from the starting rows
+            held = session if not geometric else solvers().row_generation(
+                _base_problem(model, rows), variables, options, verbose=request.verbose, geometric=True)
+            if held is None:
+                raise SolverFailedError(model.name, backend.name, "row_generation", "no session to retry in")
+            return self._in_session(model, request, rows, {n: m.copy() for n, m in masks.items()}, held,
+                                    backend.name)
+
+        sol = checked(model.name, backend.name, request, True, attempt)
+        apply_derived(model, sol)
+        sol.timings["total"] = time.perf_counter() - start
+        return sol
 
     def _in_session(self, model: Model, request: Request, rows: dict[str, _Rows], masks: dict[str, np.ndarray],
                     session: Any, solver: str) -> Solution:
-        """Every round on one persistent solver: append the new rows, re-run from the held basis."""
-        start = time.perf_counter()
+        """Every round on one persistent solver: append the new rows, re-run from the held basis (the
+        Solution before its accuracy check and derived outputs)."""
         history: list[dict[str, int]] = []
         appended: list[tuple[str, np.ndarray]] = []  # (family, its rows) in the solver's order
 
@@ -176,11 +175,8 @@ class RowGeneration:
                 f"row generation: certified on the full LP's standard form, every row of the lazy families "
                 f"{list(rows)} ({len(history)} rounds, {offset} of {sum(r.c.size for r in rows.values())} "
                 "lazy rows held)")
-        check_accuracy(model.name, solver, sol, request)
-        apply_derived(model, sol)
         sol.outputs["row_generation"] = _history(history)
-        sol.timings = {"compile": session.compile_seconds, "solver": session.solver_seconds,
-                       "total": time.perf_counter() - start}
+        sol.timings = {"compile": session.compile_seconds, "solver": session.solver_seconds}
         return sol
 
     def _by_programs(self, model: Model, request: Request, rows: dict[str, _Rows],

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -109,28 +110,39 @@ def run(model: Model, request: Request, *, derive: bool = True) -> Solution:
             structure.warm = solvers().warm_session()
         warm = structure.warm
     start = time.perf_counter()
-    outcome, sol = _attempt(model, request, backend, options, warm)
-    if backend.cvxpy_name == "HIGHS" and not model.has_integers and not _certified(sol, request):
+    rescalable = backend.cvxpy_name == "HIGHS" and not model.has_integers
+    sol = checked(model.name, backend.name, request, rescalable,
+                  lambda geometric: _attempt(model, request, backend, options, None if geometric else warm, geometric))
+    if derive:
+        apply_derived(model, sol)
+    sol.timings["total"] = time.perf_counter() - start
+    return sol
+
+
+def checked(model: str, solver: str, request: Request, rescalable: bool,
+            attempt: Callable[[bool], Solution]) -> Solution:
+    """`attempt(False)`, held to its certificate (`check_accuracy`); where it fails and `rescalable`
+    (HiGHS LPs), `attempt(True)` once more with geometric scaling, noted in its certificate. The one
+    place the solve path retries: `run` and row generation (`core.rowgen`) both come here."""
+    sol = attempt(False)
+    if rescalable and not _certified(sol, request):
         name, worst = sol.certificate.worst()
         try:
-            outcome, second = _attempt(model, request, backend, options, None, rescale=True)
+            second: Solution | None = attempt(True)
         except SolveError:
             second = None
         if second is not None and (_certified(second, request) or not request.accept_inaccurate):
             sol = second
             sol.certificate.notes.append(f"re-solved with geometric scaling: the Ruiz-scaled answer's certificate "
                                          f"failed ({name} {worst:.3g})")
-    check_accuracy(model.name, backend.name, sol, request)
-    if derive:
-        apply_derived(model, sol)
-    sol.timings = {"compile": outcome.compile_seconds, "solver": outcome.solver_seconds,
-                   "total": time.perf_counter() - start, "cvxpy_wall": outcome.wall_seconds}
+    check_accuracy(model, solver, sol, request)
     return sol
 
 
 def _attempt(model: Model, request: Request, backend: Any, options: dict, warm: Any,
-             rescale: bool = False) -> tuple[Any, Solution]:
-    """One solver call and the Solution it gives (labels, prices, certificate); typed errors raised."""
+             rescale: bool = False) -> Solution:
+    """One solver call and the Solution it gives (labels, prices, certificate, the call's timings);
+    typed errors raised for non-optimal statuses."""
     structure = model._structure
     outcome = solvers().execute(model.problem, backend, options, model=model.name, verbose=request.verbose,
                                 warm=warm, rescale=rescale)
@@ -149,7 +161,9 @@ def _attempt(model: Model, request: Request, backend: Any, options: dict, warm: 
         sol.duals, sol.prices = duals_and_prices(model)
     if request.certify:
         sol.certificate = certify(model, getattr(outcome, "form", None))
-    return outcome, sol
+    sol.timings = {"compile": outcome.compile_seconds, "solver": outcome.solver_seconds,
+                   "cvxpy_wall": outcome.wall_seconds}
+    return sol
 
 
 def accepted_residual(request: Request) -> float:

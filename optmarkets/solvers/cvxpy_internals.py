@@ -18,6 +18,8 @@ import cvxpy as cp
 import numpy as np
 import scipy.sparse as sp
 from cvxpy.cvxcore.python import canonInterface
+from cvxpy.problems.problem import SolverStats
+from cvxpy.reductions.solution import Solution
 
 
 @functools.lru_cache(maxsize=1)
@@ -112,9 +114,6 @@ def unpack_highs(problem: cp.Problem, results: dict, chain: Any, inverse: Any, c
 
 def _write_direct(problem: cp.Problem, results: dict, layout: DirectUnpack, compile_seconds: float,
                   offset: float) -> None:
-    from cvxpy.problems.problem import SolverStats
-    from cvxpy.reductions.solution import Solution
-
     x = np.asarray(results["solution"].col_value, float)
     y = -np.asarray(results["solution"].row_dual, float)  # cvxpy's dual of HiGHS's rows
     info = results["info"]
