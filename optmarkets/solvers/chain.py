@@ -4,7 +4,7 @@ The stage program (`max G_k` s.t. the model's rows, `objective >= floor0`, `G >=
 here from the model's own standard form for HiGHS, as its solve just received it (unscaled), with
 two blocks of rows appended: the optimum row (the model's cost row, `c x <= -offset - floor0`) and
 one floor row per goal (`-G_k`'s coefficients: `a_k x <= g_k - floor_k` where G_k(x) = g_k - a_k x).
-The goals' coefficients come from compiling `G <= 0` alone (a few rows), not the whole stage program.
+The goals' coefficients are read from their expression (`solvers.affine.linear_map`).
 
 Stage 1 starts from the model solve's optimal basis (kept by `execute` in the compiled program's
 cache), the appended rows basic: that basis is primal feasible for the stage (the point is the
@@ -29,6 +29,7 @@ import cvxpy as cp
 import numpy as np
 import scipy.sparse as sp
 
+from . import affine
 from . import cvxpy_internals as internals
 from .cvxpy_internals import variable_offsets, write_point
 from .highs import StandardForm, highs_option_values, set_options
@@ -98,10 +99,19 @@ class SelectionChain:
            options: dict) -> SelectionChain | None:
         """The chain of `problem` (the model's, just solved with HiGHS at its current parameters) and
         its goal vector `goals`; None where the form is not a plain LP in `variables`' columns."""
-        data, _, inverse, program = internals.highs_data(problem)
-        base = StandardForm.of(data)
-        n = base.A.shape[1]
-        offsets = variable_offsets(inverse, variables, n)
+        direct = affine.program(problem)
+        if direct is not None:  # the model's solve read its form from the expressions (solvers.affine)
+            data, offset = direct.data(), direct.offset
+            program: Any = direct
+            base = StandardForm.of(data)
+            n = base.A.shape[1]
+            offsets = affine.variable_offsets(direct, variables)
+        else:
+            data, _, inverse, program = internals.highs_data(problem)
+            offset = internals.objective_offset(inverse)
+            base = StandardForm.of(data)
+            n = base.A.shape[1]
+            offsets = variable_offsets(inverse, variables, n)
         if base.integer or offsets is None:
             return None
         extracted = goal_coefficients(goals, offsets, n)
@@ -129,7 +139,7 @@ class SelectionChain:
         seed = _seed(highspy, program, n, base.A.shape[0], size + 1)
         if seed is not None and h.setBasis(seed) != highspy.HighsStatus.kOk:
             seed = None
-        chain = cls(h, -linear.toarray(), constants, -internals.objective_offset(inverse), variables, offsets,
+        chain = cls(h, -linear.toarray(), constants, -offset, variables, offsets,
                     seeded=seed is not None)
         chain.strategy = opts.get("simplex_strategy")
         chain.cold_strategy = int(h.getOptionValue("simplex_strategy")[1])
@@ -204,23 +214,15 @@ class SelectionChain:
 
 def goal_coefficients(goals: cp.Expression, offsets: dict[int, int], n: int) -> tuple[sp.csr_matrix, np.ndarray] | None:
     """(L, g) with goals(x) = L x + g on the model's standard-form columns (`offsets`: variable id ->
-    first column, n columns), from cvxpy's HiGHS form of `goals <= 0` alone (rows L x <= -g); None
-    when that form is not one row per goal on the model's variables."""
-    data, _, inverse = internals.solver_data(cp.Problem(cp.Minimize(0), [goals <= 0]), cp.HIGHS)
-    columns = internals.column_offsets(inverse)
-    A = data["A"].tocoo()
-    size = int(np.prod(goals.shape))
-    if columns is None or A.shape[0] != size or int(data["dims"].zero) != 0:
+    first column, n columns), read from the goals' expression (`solvers.affine`); None when the goals
+    are not affine in the model's variables."""
+    try:
+        node = affine.linear_map(goals, offsets, n)
+    except affine.UnsupportedError:
         return None
-    where = np.full(A.shape[1], -1)
-    for v in goals.variables():
-        if v.id not in offsets or v.id not in columns:
-            return None
-        where[columns[v.id]:columns[v.id] + v.size] = np.arange(offsets[v.id], offsets[v.id] + v.size)
-    if (where < 0).any():  # a reduction added columns of its own
+    if not isinstance(node, affine.Lin):
         return None
-    linear = sp.csr_matrix((A.data, (A.row, where[A.col])), shape=(size, n))
-    return linear, -np.asarray(data["b"], float)
+    return node.M, node.k
 
 
 def _agrees(goals: cp.Expression, linear: sp.csr_matrix, constants: np.ndarray, variables: list[cp.Variable],

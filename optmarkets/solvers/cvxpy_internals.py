@@ -92,7 +92,7 @@ def unpack_highs(problem: cp.Problem, results: dict, chain: Any, inverse: Any, c
     direct = held.extra.get("direct_unpack") if held is not None else None
     optimal = results["model_status"] == "kOptimal"
     if direct is not None and optimal:
-        _write_direct(problem, results, direct, compile_seconds, offset)
+        write_highs(problem, results, direct, compile_seconds, offset)
         return
     unpack(problem, results, chain, inverse, compile_seconds)
     if held is None or "direct_unpack" in held.extra or not optimal or problem.status != cp.OPTIMAL:
@@ -112,25 +112,43 @@ def unpack_highs(problem: cp.Problem, results: dict, chain: Any, inverse: Any, c
     held.extra["direct_unpack"] = layout
 
 
-def _write_direct(problem: cp.Problem, results: dict, layout: DirectUnpack, compile_seconds: float,
-                  offset: float) -> None:
-    x = np.asarray(results["solution"].col_value, float)
-    y = -np.asarray(results["solution"].row_dual, float)  # cvxpy's dual of HiGHS's rows
+def write_highs(problem: cp.Problem, results: dict, layout: DirectUnpack, compile_seconds: float,
+                offset: float) -> None:
+    """Write a HiGHS result into `problem` through `layout`, as cvxpy's HIGHS.invert and
+    Problem.unpack do: values and duals when a solution is present (optimal, or stopped at a limit),
+    the dual ray as the duals of an infeasible LP, and the objective value in the problem's sense
+    (+-inf for infeasible and unbounded)."""
+    status = highs_status(results["model_status"])
     info = results["info"]
+    attr = {cp.settings.SOLVE_TIME: results["run_time"], cp.settings.EXTRA_STATS: info}
     primal, dual = {}, {}
-    for v, start, size, shape in layout.variables:
-        primal[v.id] = x[start:start + size].reshape(shape, order="F")
-        v.save_value(primal[v.id])
+    y: np.ndarray | None
+    value: float | None
+    if status in cp.settings.SOLUTION_PRESENT:
+        x = np.asarray(results["solution"].col_value, float)
+        y = -np.asarray(results["solution"].row_dual, float)  # cvxpy's dual of HiGHS's rows
+        for v, start, size, shape in layout.variables:
+            primal[v.id] = x[start:start + size].reshape(shape, order="F")
+            v.save_value(primal[v.id])
+        value = layout.sign * (float(info.objective_function_value) + offset)
+        attr[cp.settings.NUM_ITERS] = (info.ipm_iteration_count + info.crossover_iteration_count
+                                       + info.pdlp_iteration_count + info.qp_iteration_count
+                                       + info.simplex_iteration_count)
+    else:
+        y = -np.asarray(results["dual_ray"][2], float) if status == cp.INFEASIBLE and "dual_ray" in results else None
+        for v, *_ in layout.variables:
+            v.save_value(None)
+        unbounded = {cp.INFEASIBLE: np.inf, cp.UNBOUNDED: -np.inf}.get(status)  # as cvxpy's failure_solution
+        value = None if unbounded is None else layout.sign * unbounded
     for con, start, size, shape in layout.constraints:
-        dual[con.id] = y[start:start + size].reshape(shape, order="F")
-        con.save_dual_value(dual[con.id])
-    value = layout.sign * (float(info.objective_function_value) + offset)
-    attr = {cp.settings.SOLVE_TIME: results["run_time"], cp.settings.EXTRA_STATS: info,
-            cp.settings.NUM_ITERS: info.ipm_iteration_count + info.crossover_iteration_count + info.pdlp_iteration_count
-            + info.qp_iteration_count + info.simplex_iteration_count}
+        if y is not None and y.size >= start + size:
+            dual[con.id] = y[start:start + size].reshape(shape, order="F")
+            con.save_dual_value(dual[con.id])
+        else:
+            con.save_dual_value(None)
     problem._value = value  # type: ignore[assignment]
-    problem._status = cp.OPTIMAL
-    problem._solution = Solution(cp.OPTIMAL, value, primal, dual, attr)  # type: ignore[assignment]
+    problem._status = status
+    problem._solution = Solution(status, value, primal, dual, attr)  # type: ignore[assignment]
     problem._solver_stats = SolverStats.from_dict(attr, cp.HIGHS)
     problem._compilation_time = compile_seconds
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..core.certificate import LinearForm
 from ..core.errors import InputError, OptmarketsError, SolverFailedError
+from . import affine
 from . import cvxpy_internals as internals
 from .highs import HighsSession, solve_cold
 from .registry import Backend, silence_highs_banner
@@ -50,29 +51,40 @@ def execute(problem: cp.Problem, backend: Backend, options: dict, *, model: str,
     form = None
     try:
         highs = backend.cvxpy_name == cp.HIGHS
-        if highs:  # A is built once per compiled program when the parameters enter only b and c
+        direct = affine.program(problem) if highs else None
+        if direct is not None:  # an affine LP: its standard form read from the expressions (solvers.affine)
+            data = direct.data()
+            compile_seconds = time.perf_counter() - start
+            results = (warm.solve(data, options, direct.extra) if warm is not None and not rescale
+                       else solve_cold(data, options, verbose=verbose, cache=direct.extra, geometric=rescale))
+            direct.extra["basis"] = results.get("basis")  # seeds a selection chain's stage 1 (solvers.chain)
+            form = LinearForm(c=data["c"], offset=direct.offset, A=data["A"], b=data["b"], n_eq=direct.n_eq,
+                              columns=direct.columns, orientation=internals.row_orientation)
+            internals.write_highs(problem, results, direct.layout, compile_seconds, direct.offset)
+        elif highs:  # A is built once per compiled program when the parameters enter only b and c
             data, chain, inverse, held = internals.highs_data(problem)
+            compile_seconds = time.perf_counter() - start
+            if internals.solving_chain_solver(chain) == cp.HIGHS:
+                cache = held.extra if held is not None else None
+                results = (warm.solve(data, options, cache) if warm is not None and not rescale
+                           else solve_cold(data, options, verbose=verbose, cache=cache, geometric=rescale))
+                if held is not None:
+                    held.extra["basis"] = results.get("basis")
+                    form = LinearForm(c=data["c"], offset=internals.objective_offset(inverse), A=data["A"],
+                                      b=data["b"], n_eq=int(data["dims"].zero), columns=held.columns,
+                                      orientation=internals.row_orientation)
+                internals.unpack_highs(problem, results, chain, inverse, compile_seconds, held,
+                                       internals.objective_offset(inverse))
+            else:
+                results = internals.solve_via_data(chain, problem, data, relative_tolerances(backend, options, data),
+                                                   verbose)
+                internals.unpack(problem, results, chain, inverse, compile_seconds)
         else:
             data, chain, generic = internals.solver_data(problem, backend.cvxpy_name, options)
-            inverse, held = list(generic), None  # type: ignore[call-overload]
-        compile_seconds = time.perf_counter() - start
-        if highs and internals.solving_chain_solver(chain) == cp.HIGHS:
-            cache = held.extra if held is not None else None
-            results = (warm.solve(data, options, cache) if warm is not None and not rescale
-                       else solve_cold(data, options, verbose=verbose, cache=cache, geometric=rescale))
-            if held is not None:
-                held.extra["basis"] = results.get("basis")  # seeds a selection chain's stage 1 (solvers.chain)
-                form = LinearForm(c=data["c"], offset=float(np.asarray(inverse[-1]["offset"]).reshape(-1)[0]),
-                                  A=data["A"], b=data["b"], n_eq=int(data["dims"].zero), columns=held.columns,
-                                  orientation=internals.row_orientation)
-        else:
-            opts = relative_tolerances(backend, options, data)
-            results = internals.solve_via_data(chain, problem, data, opts, verbose)
-        if highs and internals.solving_chain_solver(chain) == cp.HIGHS:
-            internals.unpack_highs(problem, results, chain, inverse, compile_seconds, held,
-                                   internals.objective_offset(inverse))
-        else:
-            internals.unpack(problem, results, chain, inverse, compile_seconds)
+            compile_seconds = time.perf_counter() - start
+            results = internals.solve_via_data(chain, problem, data, relative_tolerances(backend, options, data),
+                                               verbose)
+            internals.unpack(problem, results, chain, generic, compile_seconds)
     except OptmarketsError:
         raise
     except cp.DCPError as exc:
@@ -90,7 +102,8 @@ def execute(problem: cp.Problem, backend: Backend, options: dict, *, model: str,
         status=problem.status, value=float(value) if value is not None else float("nan"),
         compile_seconds=float(problem.compilation_time or 0.0),
         solver_seconds=float(stats.solve_time) if stats and stats.solve_time is not None else float("nan"),
-        wall_seconds=wall, program=internals.compiled_program(problem), form=form)
+        wall_seconds=wall, program=direct if direct is not None else internals.compiled_program(problem),
+        form=form)
 
 
 def data_magnitude(data: dict) -> float:

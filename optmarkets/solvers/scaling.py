@@ -130,14 +130,16 @@ def matrix_factors(A: sp.csc_matrix) -> tuple[np.ndarray, np.ndarray]:
     rows = A.indices
     counts = np.diff(A.indptr)
     cols = np.repeat(np.arange(n), counts)
-    nonempty = counts > 0
-    starts = A.indptr[:-1][nonempty]
+    by_row = np.argsort(rows, kind="stable")  # the entries row by row: maxima by reduceat, not maximum.at
+    row_counts = np.bincount(rows, minlength=m)
+    col_used, row_used = counts > 0, row_counts > 0
+    col_starts = A.indptr[:-1][col_used]
+    row_starts = (np.cumsum(row_counts) - row_counts)[row_used]
+    row_max, col_max = np.ones(m), np.ones(n)
     for _ in range(_ITERATIONS):
         s = absd * r[rows] * t[cols]
-        row_max = np.zeros(m)
-        np.maximum.at(row_max, rows, s)
-        col_max = np.zeros(n)
-        col_max[nonempty] = np.maximum.reduceat(s, starts)
+        row_max[row_used] = np.maximum.reduceat(s[by_row], row_starts)
+        col_max[col_used] = np.maximum.reduceat(s, col_starts)
         r = r / np.sqrt(np.where(row_max > 0, row_max, 1.0))
         t = t / np.sqrt(np.where(col_max > 0, col_max, 1.0))
     return _pow2(r), _pow2(t)

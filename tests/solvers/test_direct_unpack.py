@@ -14,7 +14,15 @@ import pytest
 
 import optmarkets as om
 from optmarkets.builders import family
+from optmarkets.solvers import affine
 from optmarkets.solvers import cvxpy_internals as internals
+
+
+@pytest.fixture(autouse=True)
+def _cvxpy_compiles():
+    """These tests are about cvxpy's compile path (the one programs outside `solvers.affine` take)."""
+    with affine.cvxpy_compile():
+        yield
 
 
 def _small_mixed() -> om.Model:
