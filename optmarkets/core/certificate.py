@@ -55,6 +55,8 @@ class LinearForm:
     n_eq: int
     columns: Mapping[int, int]
     orientation: Any
+    #: read from the model's own affine expressions (`solvers.affine`): no family needs checking
+    affine: bool = False
 
 
 #: The form of each problem's last solve, with the parameter values it was built at.
@@ -95,7 +97,7 @@ def certify(model: Model, form: LinearForm | None = None) -> Certificate:
     certified on it, other models (and affine ones without it) from their expressions.
     """
     form = form if form is not None else _form_of(model)
-    if form is not None and _affine(model):
+    if form is not None and (form.affine or _affine(model)):
         cert = _certify_standard(model, form)
         if cert is not None:
             return cert
@@ -115,13 +117,14 @@ def certify(model: Model, form: LinearForm | None = None) -> Certificate:
                    for v in model.variables.values()), default=0.0)
     for name, v in model.variables.items():
         _domain(name, np.asarray(v.var.value, float), v.var.attributes, x_scale, viol, rel)
-    cert = Certificate(pd.Series(viol, dtype=float, name="violation"))
-    cert.relative = pd.Series({f"violation[{k}]": r for k, r in rel.items()}, dtype=float, name="relative")
+    cert = Certificate(_series(viol, "violation"))
+    primal = {f"violation[{k}]": r for k, r in rel.items()}
     duals = {n: f.constraint.dual_value for n, f in model.families.items()}
     if not affine or any(d is None for d in duals.values()):
+        cert.relative = _series(primal, "relative")
         cert.notes.append("dual residuals not computed (integer variables, non-LP, or no duals)")
         return cert
-    _dual_residuals(model, cert, rows)
+    _dual_residuals(model, cert, rows, primal)
     return cert
 
 
@@ -147,7 +150,8 @@ def _rows(fam: Family, affine: bool) -> tuple[dict, np.ndarray, float]:
     return grads, terms + np.maximum(np.abs(constant), np.abs(rhs)), floor
 
 
-def _dual_residuals(model: Model, cert: Certificate, rows: dict[str, tuple[dict, np.ndarray]]) -> None:
+def _dual_residuals(model: Model, cert: Certificate, rows: dict[str, tuple[dict, np.ndarray]],
+                    primal: dict[str, float]) -> None:
     sign_viol, cs, slack_term = 0.0, 0.0, 0.0
     rel_sign = 0.0
     dual_terms = 0.0  # sum |y_i| * row magnitude_i
@@ -191,7 +195,7 @@ def _dual_residuals(model: Model, cert: Certificate, rows: dict[str, tuple[dict,
         dual_inf = max(dual_inf, worst)
         rel_inf = max(rel_inf, _ratio(worst, float(np.max(mag, initial=0.0))))
     value = float(np.asarray(_value(objective), float)) if objective is not None else 0.0
-    _record_duals(cert, sign_viol=sign_viol, rel_sign=rel_sign, dual_inf=dual_inf, rel_inf=rel_inf, cs=cs,
+    _record_duals(cert, primal, sign_viol=sign_viol, rel_sign=rel_sign, dual_inf=dual_inf, rel_inf=rel_inf, cs=cs,
                   gap=abs(slack_term - rx), value=value, terms=max(primal_terms, dual_terms))
 
 
@@ -209,15 +213,22 @@ def _domain(name: str, x: np.ndarray, attrs: dict, x_scale: float, viol: dict[st
         rel[key] = viol[key]
 
 
-def _record_duals(cert: Certificate, *, sign_viol: float, rel_sign: float, dual_inf: float, rel_inf: float,
-                  cs: float, gap: float, value: float, terms: float) -> None:
-    """The dual residuals, absolute and relative to the objective's magnitude (both certificate paths)."""
+def _record_duals(cert: Certificate, primal: dict[str, float], *, sign_viol: float, rel_sign: float,
+                  dual_inf: float, rel_inf: float, cs: float, gap: float, value: float, terms: float) -> None:
+    """The dual residuals, absolute and relative to the objective's magnitude, after the relative
+    primal ones `primal` (both certificate paths)."""
     scale = max(terms, abs(value), abs(value - gap))
     cert.dual_sign, cert.dual_infeasibility = sign_viol, dual_inf
     cert.complementary_slackness, cert.duality_gap, cert.objective_scale = cs, gap, scale
     relative = {"dual_sign": _ratio(rel_sign, scale), "dual_infeasibility": rel_inf,
                 "complementary_slackness": _ratio(cs, scale), "duality_gap": _ratio(gap, scale)}
-    cert.relative = pd.concat([cert.relative, pd.Series(relative, dtype=float)]).rename("relative")
+    cert.relative = _series({**primal, **relative}, "relative")
+
+
+def _series(values: dict[str, float], name: str) -> pd.Series:
+    """A float Series of `values` (built from arrays: a dict goes through pandas' slower inference)."""
+    return pd.Series(np.fromiter(values.values(), float, len(values)), index=pd.Index(list(values), dtype=object),
+                     name=name)
 
 
 def _ratio(residual: float, magnitude: float) -> float:
@@ -348,10 +359,11 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     x_scale = float(np.max(xmax, initial=0.0))
     for name, var, start, size in spans:
         _domain(name, x[start:start + size], var.attributes, x_scale, viol, rel)
-    cert = Certificate(pd.Series(viol, dtype=float, name="violation"))
-    cert.relative = pd.Series({f"violation[{k}]": r for k, r in rel.items()}, dtype=float, name="relative")
+    cert = Certificate(_series(viol, "violation"))
+    primal = {f"violation[{k}]": r for k, r in rel.items()}
     duals = [fam.constraint.dual_value for _n, fam, *_ in blocks]
     if model.has_integers or any(dv is None for dv in duals):
+        cert.relative = _series(primal, "relative")
         cert.notes.append("dual residuals not computed (integer variables, non-LP, or no duals)")
         return cert
 
@@ -384,6 +396,6 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     rx = float(reduced @ x)
     primal_terms = float(np.abs(grad) @ np.abs(x))
     value = fsign * (float(np.asarray(form.c, float) @ x) + float(form.offset))
-    _record_duals(cert, sign_viol=sign_viol, rel_sign=rel_sign, dual_inf=dual_inf, rel_inf=rel_inf, cs=cs,
+    _record_duals(cert, primal, sign_viol=sign_viol, rel_sign=rel_sign, dual_inf=dual_inf, rel_inf=rel_inf, cs=cs,
                   gap=abs(slack_term - rx), value=value, terms=max(primal_terms, dual_terms))
     return cert

@@ -54,7 +54,23 @@ class Lin:
     k: np.ndarray
 
 
-Node = Const | Lin
+@dataclass
+class Sel:
+    """An affine subexpression whose every entry is one scaled column, coef[i] x[cols[i]] + k[i]: a
+    variable and what reshapes, indexes, broadcasts and scales it, kept as arrays (no sparse matrix
+    is built until an operation mixes columns)."""
+
+    cols: np.ndarray
+    coef: np.ndarray
+    k: np.ndarray
+
+    def lin(self, n: int) -> Lin:
+        size = self.cols.size
+        return Lin(sp.csr_matrix((self.coef, self.cols, np.arange(size + 1)), shape=(size, n)), self.k)
+
+
+Node = Const | Lin | Sel
+Affine = Lin | Sel
 
 
 # ---------------------------------------------------------------------------------- index helpers
@@ -72,33 +88,48 @@ def _squeezed(a: tuple) -> tuple:
     return tuple(d for d in a if d != 1)
 
 
-def _select(node: Node, rows: np.ndarray) -> Lin:
-    """The entries `rows` (column-major positions of node's entries) of an affine node."""
-    assert isinstance(node, Lin)
-    return Lin(node.M[rows], node.k[rows])
-
-
 def _dense(value: Any) -> np.ndarray:
     return np.asarray(value.toarray() if sp.issparse(value) else value, dtype=float)
 
 
-def _as_lin(node: Node, n: int) -> Lin:
-    if isinstance(node, Lin):
+def _affine(node: Node, n: int) -> Affine:
+    if not isinstance(node, Const):
         return node
     k = _flat(_dense(node.value))
     return Lin(sp.csr_matrix((k.size, n)), k)
 
 
-def _broadcast(node: Node, shape: tuple, source: tuple, n: int) -> Lin:
+def _as_lin(node: Node, n: int) -> Lin:
+    out = _affine(node, n)
+    return out.lin(n) if isinstance(out, Sel) else out
+
+
+def _select(node: Node, rows: np.ndarray, n: int) -> Affine:
+    """The entries `rows` (column-major positions of node's entries) of node."""
+    a = _affine(node, n)
+    if isinstance(a, Sel):
+        return Sel(a.cols[rows], a.coef[rows], a.k[rows])
+    return Lin(a.M[rows], a.k[rows])
+
+
+def _scaled(a: Affine, scale: np.ndarray | float) -> Affine:
+    """diag(scale) (M x + k)."""
+    if isinstance(a, Sel):
+        return Sel(a.cols, a.coef * scale, a.k * scale)
+    M = a.M
+    per_entry = np.repeat(scale, np.diff(M.indptr)) if np.ndim(scale) else scale
+    return Lin(sp.csr_matrix((M.data * per_entry, M.indices, M.indptr), shape=M.shape), a.k * scale)
+
+
+def _broadcast(node: Node, shape: tuple, source: tuple, n: int) -> Affine:
     """node (of shape `source`) broadcast to `shape` as numpy broadcasts."""
-    lin = _as_lin(node, n)
     if tuple(source) == tuple(shape) or _squeezed(tuple(source)) == _squeezed(tuple(shape)):
-        return lin  # the same entries in the same column-major order ((1,) and (), (n, 1) and (n,))
+        return _affine(node, n)  # the same entries in the same column-major order ((1,) and (), (n, 1) and (n,))
     try:
         rows = _flat(np.broadcast_to(_positions(tuple(source)), shape))
     except ValueError as exc:
         raise UnsupportedError(f"broadcast of {source} to {shape}") from exc
-    return _select(lin, rows)
+    return _select(node, rows, n)
 
 
 def _broadcast_value(value: np.ndarray, source: tuple, shape: tuple) -> np.ndarray:
@@ -114,28 +145,32 @@ def _matrix(value: Any) -> sp.csr_matrix:
 
 # ----------------------------------------------------------------------------------------- atoms
 def _add(expr: Any, args: list[Node], n: int) -> Node:
-    parts = [_broadcast(a, expr.shape, e.shape, n) for a, e in zip(args, expr.args)]
-    M = parts[0].M
-    k = parts[0].k.copy()
-    for p in parts[1:]:
+    size = int(np.prod(expr.shape, dtype=np.int64))
+    k = np.zeros(size)
+    parts: list[Affine] = []
+    for a, e in zip(args, expr.args):
+        if isinstance(a, Const):  # constants add to k only
+            k = k + _flat(_broadcast_value(_dense(a.value), e.shape, expr.shape))
+        else:
+            parts.append(_broadcast(a, expr.shape, e.shape, n))
+    if len(parts) == 1:
+        p = parts[0]
+        return Sel(p.cols, p.coef, p.k + k) if isinstance(p, Sel) else Lin(p.M, p.k + k)
+    lins = [p.lin(n) if isinstance(p, Sel) else p for p in parts]
+    M = lins[0].M
+    for p in lins[1:]:
         M = M + p.M
-        k += p.k
-    return Lin(sp.csr_matrix(M), k)
+        k = k + p.k
+    return Lin(sp.csr_matrix(M), k + lins[0].k)
 
 
 def _neg(expr: Any, args: list[Node], n: int) -> Node:
-    (a,) = args
-    assert isinstance(a, Lin)
-    return Lin(-a.M, -a.k)
-
-
-def _scaled(lin: Lin, scale: np.ndarray) -> Lin:
-    return Lin(sp.csr_matrix(sp.diags(scale) @ lin.M), scale * lin.k)
+    return _scaled(_affine(args[0], n), -1.0)
 
 
 def _multiply(expr: Any, args: list[Node], n: int) -> Node:
     (a, b), (ea, eb) = args, expr.args
-    if isinstance(a, Lin) and isinstance(b, Lin):
+    if not isinstance(a, Const) and not isinstance(b, Const):
         raise UnsupportedError("a product of two variable expressions")
     c, ec, v, ev = (a, ea, b, eb) if isinstance(a, Const) else (b, eb, a, ea)
     assert isinstance(c, Const)
@@ -145,55 +180,58 @@ def _multiply(expr: Any, args: list[Node], n: int) -> Node:
 
 def _matmul(expr: Any, args: list[Node], n: int) -> Node:
     (a, b), (ea, eb) = args, expr.args
-    if isinstance(a, Lin) and isinstance(b, Lin):
+    if not isinstance(a, Const) and not isinstance(b, Const):
         raise UnsupportedError("a product of two variable expressions")
     scalar = a if isinstance(a, Const) and int(np.prod(ea.shape)) == 1 else (
         b if isinstance(b, Const) and int(np.prod(eb.shape)) == 1 else None)
     if scalar is not None:  # a scalar factor scales
         v, ev = (b, eb) if scalar is a else (a, ea)
-        scale = float(_dense(scalar.value).reshape(-1)[0])
-        lin = _broadcast(v, expr.shape, ev.shape, n)
-        return Lin(lin.M * scale, lin.k * scale)
+        return _scaled(_broadcast(v, expr.shape, ev.shape, n), float(_dense(scalar.value).reshape(-1)[0]))
     if isinstance(a, Const):  # C @ X: vec(C X) = (I_p kron C) vec(X)
-        assert isinstance(b, Lin)
+        X = _as_lin(b, n)
         C = _matrix(a.value)  # a 1-D C is a row
         p = 1 if len(eb.shape) == 1 else int(eb.shape[1])
         op = C if p == 1 else sp.kron(sp.identity(p, format="csr"), C, format="csr")
-        return Lin(sp.csr_matrix(op @ b.M), op @ b.k)
-    assert isinstance(a, Lin) and isinstance(b, Const)
+        return Lin(sp.csr_matrix(op @ X.M), op @ X.k)
+    assert isinstance(b, Const)
+    X = _as_lin(a, n)
     C = _matrix(b.value)  # X @ C: vec(X C) = (C^T kron I_m) vec(X)
     if len(eb.shape) == 1:
         C = C.T  # a 1-D right factor is a column
     m = 1 if len(ea.shape) == 1 else int(ea.shape[0])
     op = C.T.tocsr() if m == 1 else sp.kron(C.T, sp.identity(m, format="csr"), format="csr")
-    return Lin(sp.csr_matrix(op @ a.M), op @ a.k)
+    return Lin(sp.csr_matrix(op @ X.M), op @ X.k)
 
 
 def _sum(expr: Any, args: list[Node], n: int) -> Node:
     (a,), (ea,) = args, expr.args
-    assert isinstance(a, Lin)
+    assert not isinstance(a, Const)
     axis = expr.axis
     if axis is None:
-        return Lin(sp.csr_matrix(a.M.sum(axis=0)), np.array([a.k.sum()]))
-    axes = tuple(ax % len(ea.shape) for ax in np.atleast_1d(axis))
-    kept = tuple(d if i not in axes else 1 for i, d in enumerate(ea.shape))
-    target = np.broadcast_to(_positions(kept), ea.shape)  # each entry's place in the summed array
-    out = int(np.prod(kept, dtype=np.int64))
-    S = sp.csr_matrix((np.ones(target.size), (_flat(target), np.arange(target.size))), shape=(out, target.size))
-    return Lin(sp.csr_matrix(S @ a.M), S @ a.k)
+        target, out = np.zeros(a.k.size, dtype=np.int64), 1
+    else:
+        axes = tuple(ax % len(ea.shape) for ax in np.atleast_1d(axis))
+        kept = tuple(d if i not in axes else 1 for i, d in enumerate(ea.shape))
+        target = _flat(np.broadcast_to(_positions(kept), ea.shape))  # each entry's place in the sum
+        out = int(np.prod(kept, dtype=np.int64))
+    k = np.bincount(target, weights=a.k, minlength=out)
+    if isinstance(a, Sel):  # entry i adds coef[i] x[cols[i]] to row target[i]
+        return Lin(sp.csr_matrix((a.coef, (target, a.cols)), shape=(out, n)), k)
+    S = sp.csr_matrix((np.ones(target.size), (target, np.arange(target.size))), shape=(out, target.size))
+    return Lin(sp.csr_matrix(S @ a.M), k)
 
 
 def _reshape(expr: Any, args: list[Node], n: int) -> Node:
     (a,), (ea,) = args, expr.args
     if expr.order == "F":
-        return _as_lin(a, n)
+        return _affine(a, n)
     rows = _flat(_positions(ea.shape).reshape(-1, order="C").reshape(expr.shape, order="C"))
-    return _select(_as_lin(a, n), rows)
+    return _select(a, rows, n)
 
 
 def _transpose(expr: Any, args: list[Node], n: int) -> Node:
     (a,), (ea,) = args, expr.args
-    return _select(_as_lin(a, n), _flat(np.transpose(_positions(ea.shape), expr.axes)))
+    return _select(a, _flat(np.transpose(_positions(ea.shape), expr.axes)), n)
 
 
 def _numpy_key(key: Any) -> Any:
@@ -211,31 +249,36 @@ def _index(expr: Any, args: list[Node], n: int) -> Node:
     if picked.size != int(np.prod(expr.shape, dtype=np.int64)) or (
             picked.shape != expr.shape and _squeezed(picked.shape) != _squeezed(expr.shape)):
         raise UnsupportedError(f"index {expr.key!r}")
-    return _select(_as_lin(a, n), _flat(picked))
+    return _select(a, _flat(picked), n)
 
 
 def _promote(expr: Any, args: list[Node], n: int) -> Node:
-    return _select(_as_lin(args[0], n), np.zeros(int(np.prod(expr.shape, dtype=np.int64)), dtype=np.int64))
+    return _select(args[0], np.zeros(int(np.prod(expr.shape, dtype=np.int64)), dtype=np.int64), n)
 
 
 def _stack(axis_of: Callable[[Any], int]) -> Callable[[Any, list[Node], int], Node]:
     def stack(expr: Any, args: list[Node], n: int) -> Node:
-        lins = [_as_lin(a, n) for a in args]
-        starts = np.cumsum([0] + [lin.k.size for lin in lins])
+        parts = [_affine(a, n) for a in args]
+        starts = np.cumsum([0] + [p.k.size for p in parts])
         blocks = [(_positions(e.shape) + s) for e, s in zip(expr.args, starts)]
         axis = axis_of(expr)
         if axis == 0 and all(b.ndim == 1 for b in blocks) and type(expr).__name__ == "Vstack":
             blocks = [b.reshape(1, -1) for b in blocks]
         rows = _flat(np.concatenate(blocks, axis=axis))
-        whole = Lin(sp.vstack([lin.M for lin in lins], format="csr"), np.concatenate([lin.k for lin in lins]))
-        return _select(whole, rows)
+        whole: Affine
+        if all(isinstance(p, Sel) for p in parts):
+            whole = Sel(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("cols", "coef", "k")))
+        else:
+            lins = [p.lin(n) if isinstance(p, Sel) else p for p in parts]
+            whole = Lin(sp.vstack([p.M for p in lins], format="csr"), np.concatenate([p.k for p in lins]))
+        return _select(whole, rows, n)
     return stack
 
 
 def _diag_mat(expr: Any, args: list[Node], n: int) -> Node:
     (a,), (ea,) = args, expr.args
     k = int(getattr(expr, "k", 0))
-    return _select(_as_lin(a, n), _flat(np.diagonal(_positions(ea.shape), offset=k)))
+    return _select(a, _flat(np.diagonal(_positions(ea.shape), offset=k)), n)
 
 
 _ATOMS: dict[str, Callable[[Any, list[Node], int], Node]] = {
@@ -254,8 +297,7 @@ def linear_map(expr: Any, columns: dict[int, int], n: int) -> Node:
         if start is None:
             raise UnsupportedError(f"variable {expr.name()} has no columns")
         size = int(expr.size)
-        at = np.arange(size)
-        return Lin(sp.csr_matrix((np.ones(size), (at, start + at)), shape=(size, n)), np.zeros(size))
+        return Sel(start + np.arange(size), np.ones(size), np.zeros(size))
     if isinstance(expr, cp.Constant | cp.Parameter):
         value = expr.value
         if value is None:
@@ -268,7 +310,7 @@ def linear_map(expr: Any, columns: dict[int, int], n: int) -> Node:
     if atom is None:
         raise UnsupportedError(f"atom {type(expr).__name__}")
     out = atom(expr, args, n)
-    if isinstance(out, Lin) and out.k.size != int(np.prod(expr.shape, dtype=np.int64)):
+    if not isinstance(out, Const) and out.k.size != int(np.prod(expr.shape, dtype=np.int64)):
         raise UnsupportedError(f"{type(expr).__name__} gave {out.k.size} entries for shape {expr.shape}")
     return out
 
@@ -337,15 +379,20 @@ def _same_matrix(a: sp.csr_matrix, b: sp.csr_matrix) -> bool:
 def _stack_rows(blocks: Sequence[Lin], n: int) -> sp.csc_matrix:
     if not blocks:
         return sp.csc_matrix((0, n))
-    return sp.vstack([blk.M for blk in blocks], format="csc")
+    A = sp.vstack([blk.M for blk in blocks], format="csc")
+    A.eliminate_zeros()  # a coefficient multiplied by a zero weight is no entry (as cvxpy's tensor has none)
+    return A
 
 
 def _objective(problem: cp.Problem, columns: dict[int, int], n: int, sign: float) -> tuple[np.ndarray, float]:
     """cvxpy's (c, offset) of the objective: min c x + offset; a maximisation negated (sign = -1)."""
-    obj = _as_lin(linear_map(problem.objective.args[0], columns, n), n)
+    obj = _affine(linear_map(problem.objective.args[0], columns, n), n)
     if obj.k.size != 1:
         raise UnsupportedError("a non-scalar objective")
-    c = np.asarray(obj.M.toarray(), dtype=float).reshape(-1)
+    if isinstance(obj, Sel):
+        c = np.bincount(obj.cols, weights=obj.coef, minlength=n).astype(float)
+    else:
+        c = np.asarray(obj.M.toarray(), dtype=float).reshape(-1)
     return sign * c, sign * float(obj.k[0])
 
 

@@ -220,9 +220,10 @@ def goal_coefficients(goals: cp.Expression, offsets: dict[int, int], n: int) -> 
         node = affine.linear_map(goals, offsets, n)
     except affine.UnsupportedError:
         return None
-    if not isinstance(node, affine.Lin):
+    if isinstance(node, affine.Const):
         return None
-    return node.M, node.k
+    lin = node.lin(n) if isinstance(node, affine.Sel) else node
+    return lin.M, lin.k
 
 
 def _agrees(goals: cp.Expression, linear: sp.csr_matrix, constants: np.ndarray, variables: list[cp.Variable],

@@ -59,7 +59,7 @@ def execute(problem: cp.Problem, backend: Backend, options: dict, *, model: str,
                        else solve_cold(data, options, verbose=verbose, cache=direct.extra, geometric=rescale))
             direct.extra["basis"] = results.get("basis")  # seeds a selection chain's stage 1 (solvers.chain)
             form = LinearForm(c=data["c"], offset=direct.offset, A=data["A"], b=data["b"], n_eq=direct.n_eq,
-                              columns=direct.columns, orientation=internals.row_orientation)
+                              columns=direct.columns, orientation=internals.row_orientation, affine=True)
             internals.write_highs(problem, results, direct.layout, compile_seconds, direct.offset)
         elif highs:  # A is built once per compiled program when the parameters enter only b and c
             data, chain, inverse, held = internals.highs_data(problem)

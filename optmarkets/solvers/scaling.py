@@ -33,10 +33,14 @@ import scipy.sparse as sp
 if TYPE_CHECKING:
     from .highs import StandardForm
 
-#: Ruiz iterations (each halves the log-spread of row and column magnitudes).
+#: Ruiz iterations (each halves the log-spread of row and column magnitudes), at most; they stop once
+#: every row and column maximum is within 2^(1/32) of one (the factors are rounded to powers of two).
 _ITERATIONS = 20
+_CONVERGED = 2.0 ** (1 / 32)
 #: Scale only when some factor is at least 2^_THRESHOLD away from one: data within a factor ~1000
-#: of magnitude one go to HiGHS unchanged (its own scaling handles them, and its pivots stay as they were).
+#: of magnitude one go to HiGHS unchanged (its own scaling handles them, and its pivots stay as they were);
+#: an LP whose coefficients, largest |b| and largest |c| all lie within 2^_THRESHOLD of one is not
+#: equilibrated at all.
 _THRESHOLD = 10
 
 
@@ -140,8 +144,12 @@ def matrix_factors(A: sp.csc_matrix) -> tuple[np.ndarray, np.ndarray]:
         s = absd * r[rows] * t[cols]
         row_max[row_used] = np.maximum.reduceat(s[by_row], row_starts)
         col_max[col_used] = np.maximum.reduceat(s, col_starts)
-        r = r / np.sqrt(np.where(row_max > 0, row_max, 1.0))
-        t = t / np.sqrt(np.where(col_max > 0, col_max, 1.0))
+        spread = max(float(row_max[row_used].max()), 1.0 / float(row_max[row_used].min()),
+                     float(col_max[col_used].max()), 1.0 / float(col_max[col_used].min()))
+        r = r / np.sqrt(row_max)
+        t = t / np.sqrt(col_max)
+        if spread < _CONVERGED:  # each pass halves the log-spread: later passes move no factor by 2^(1/32)
+            break
     return _pow2(r), _pow2(t)
 
 
@@ -183,16 +191,35 @@ def _rhs_magnitude(lp: StandardForm) -> np.ndarray:
     return np.maximum(b, np.where(np.isfinite(lp.row_lower), np.abs(lp.row_lower), 0.0))
 
 
+def _near_one(lp: StandardForm) -> bool:
+    """Whether every coefficient of A and the largest |b| and |c| lie within 2^_THRESHOLD of one: then
+    Ruiz has nothing to do that HiGHS's own scaling does not (its factors would stay within the same
+    bound), and the LP goes to HiGHS unchanged without computing them."""
+    limit = 2.0 ** _THRESHOLD
+    data = np.abs(lp.A.data)
+    data = data[data > 0]
+    if data.size and (float(data.max()) > limit or float(data.min()) < 1.0 / limit):
+        return False
+    for values in (_rhs_magnitude(lp), np.abs(lp.c)):
+        top = float(np.max(values, initial=0.0))
+        if top > 0 and not (1.0 / limit <= top <= limit):
+            return False
+    return True
+
+
 def equilibrate(lp: StandardForm, cache: dict | None = None, *, geometric: bool = False) -> Scaling:
     """Power-of-two factors of the LP (identity when the data are already well scaled).
 
-    LPs: Ruiz factors of A (kept in `cache` while A is the same object), then rho and sigma bring
+    LPs whose data lie near one (`_near_one`) are not equilibrated. Other LPs: Ruiz factors of A (kept
+    in `cache` while A is the same object), then rho and sigma bring
     max |r b| and max |c t| to one. MILPs: Ruiz of [[A, b], [c, 0]], integer columns unscaled.
     geometric=True: `geometric_factors` instead of Ruiz, always applied (the solve path's second try
     after a certificate fails).
     """
     if lp.integer:
         return _equilibrate_augmented(lp)
+    if not geometric and _near_one(lp):
+        return _identity(*lp.A.shape)
     key = "geometric factors" if geometric else "factors"
     held = None if cache is None else cache.get(key)
     if held is not None and held[0] is lp.A:

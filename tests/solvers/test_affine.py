@@ -194,7 +194,11 @@ def test_every_atom_reads_as_cvxpy_evaluates(case, seed):
     for v in variables:
         v.value = x[columns[v.id]:columns[v.id] + v.size].reshape(v.shape, order="F")
     expected = np.asarray(expr.value, float).reshape(-1, order="F")
-    got = node.M @ x + node.k if isinstance(node, affine.Lin) else np.asarray(node.value, float).reshape(-1, order="F")
+    if isinstance(node, affine.Const):
+        got = np.asarray(node.value, float).reshape(-1, order="F")
+    else:
+        lin = node.lin(start) if isinstance(node, affine.Sel) else node
+        got = lin.M @ x + lin.k
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12 * max(1.0, np.abs(expected).max(initial=0)))
 
 
