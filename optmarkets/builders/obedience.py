@@ -262,12 +262,15 @@ def obedience(
     """
     ob, _, actions, group_index = _single(M, pay, actions, groups, group_index)
     codes = _codes(ob.n_signals, ob.n_actions)
-    act = np.asarray(actions)
-    arrays = [act[codes[:, 1]], act[codes[:, 2]]]
+    levels, level_codes = [actions, actions], [codes[:, 1], codes[:, 2]]
     names = [actions.name or "recommended", "deviation"]
     if groups is not None:
         gi = group_index if group_index is not None else pd.RangeIndex(ob.n_signals, name="observed")
-        arrays.insert(0, np.asarray(gi)[codes[:, 0]])
+        levels.insert(0, gi)
+        level_codes.insert(0, codes[:, 0])
         names.insert(0, gi.name or "observed")
-    index = pd.MultiIndex.from_arrays(arrays, names=names)
+    if all(level.is_unique for level in levels):  # the codes are known: no factorizing
+        index = pd.MultiIndex(levels=levels, codes=level_codes, names=names, verify_integrity=False)
+    else:
+        index = pd.MultiIndex.from_arrays([np.asarray(lv)[c] for lv, c in zip(levels, level_codes)], names=names)
     return obedience_family(cp.vec(M, order="C"), [ob], index, description)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 from ..core import seam as _seam
+from .affine import cvxpy_compile
 from .chain import SelectionChain, selection_chain
 from .exact import ExactCertificate, exact, rational
 from .execute import Outcome, execute
@@ -44,6 +45,7 @@ __all__ = [
     "Outcome",
     "StandardForm",
     "available",
+    "cvxpy_compile",
     "exact",
     "execute",
     "explain_infeasible",

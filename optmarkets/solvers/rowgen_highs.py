@@ -1,18 +1,19 @@
 """Row generation on one persistent HiGHS (`core.rowgen.RowGeneration`, reached through the seam).
 
-The model without its lazy families (the *base* program) is compiled once by cvxpy. Its standard
-form for HiGHS, scaled to magnitude one by `solvers.scaling`, is loaded into one `highspy.Highs`.
-Each round the core appends only the newly violated lazy rows (`addRows`) and HiGHS re-runs from
-the basis it holds: the new rows enter basic, the basis stays dual feasible, and the dual simplex
-needs a few pivots where a cold solve of the restricted LP needs thousands.
+The model without its lazy families (the *base* program) is compiled once (`solvers.affine`, or
+cvxpy's compile outside its scope). Its standard form for HiGHS, scaled to magnitude one by
+`solvers.scaling`, is loaded into one `highspy.Highs`. Each round the core appends only the newly
+violated lazy rows (`addRows`) and HiGHS re-runs from the basis it holds: the new rows enter basic,
+the basis stays dual feasible, and the dual simplex needs a few pivots where a cold solve of the
+restricted LP needs thousands.
 
 Appended rows are scaled like the base: x = T x' (T = t / rho, the base's column factors), so a row
 a.x <= b is handed to HiGHS as (r a diag(t)) x' <= r rho b, with r a power of two bringing the row's
 largest coefficient near one. Every factor is a power of two: scaling and unscaling stay exact, and
 "right at every scale" (`solvers.scaling`) holds for the appended rows too.
 
-At the end the base program's share of the answer (the point, the base rows' duals) is unpacked by
-cvxpy itself, exactly as a plain solve's is; the appended rows' duals come back in cvxpy's
+At the end the base program's share of the answer (the point, the base rows' duals) is written back
+exactly as a plain solve's is; the appended rows' duals come back in cvxpy's
 convention (the multipliers of `row <= bound`, >= 0), unscaled, for the core to write onto its lazy
 families.
 """
@@ -28,6 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..core.certificate import LinearForm
+from . import affine
 from . import cvxpy_internals as internals
 from .highs import StandardForm, highs_option_values, set_options
 from .registry import silence_highs_banner
@@ -38,7 +40,7 @@ class RowSession:
     """One HiGHS holding the base program; `add` appends rows `A x <= upper` over the stacked
     variables (each F-order, in the order given), `run` re-solves from the held basis."""
 
-    def __init__(self, highs: Any, problem: cp.Problem, data: dict, chain: Any, inverse: list,
+    def __init__(self, highs: Any, problem: cp.Problem, data: dict, chain: Any, inverse: list | None,
                  scaling: Scaling, columns: np.ndarray, form: LinearForm, options: dict,
                  compile_seconds: float) -> None:
         self.highs, self.problem, self.data, self.chain, self.inverse = highs, problem, data, chain, inverse
@@ -46,6 +48,7 @@ class RowSession:
         self.columns = columns  # stacked entry j sits in standard-form column columns[j]
         self.form = form  # the base's standard form, unscaled (the certificate's)
         self.options = options
+        self.direct: affine.AffineProgram | None = None  # the base program's, when it was read directly
         self.base_rows = int(data["A"].shape[0])
         self.row_factors: list[np.ndarray] = []  # r of each appended block
         self.rounds = 0
@@ -61,18 +64,26 @@ class RowSession:
         its own path). geometric: scaled by `scaling.geometric_factors` (the retry after a failed
         certificate)."""
         start = time.perf_counter()
-        data, chain, inverse, held = internals.highs_data(problem)
-        if held is None or internals.solving_chain_solver(chain) != cp.HIGHS:
-            return None
+        direct = affine.program(problem)
+        held: Any
+        if direct is not None:  # the base program's form read from its expressions (solvers.affine)
+            data, chain, inverse, held = direct.data(), None, None, direct
+            offset = direct.offset
+            offsets = affine.variable_offsets(direct, variables)
+        else:
+            data, chain, inverse, held = internals.highs_data(problem)
+            if held is None or internals.solving_chain_solver(chain) != cp.HIGHS:
+                return None
+            offset = internals.objective_offset(inverse)
+            offsets = internals.variable_offsets(inverse, variables, data["A"].shape[1])
         original = StandardForm.of(data)
-        offsets = internals.variable_offsets(inverse, variables, original.A.shape[1])
         if original.integer or offsets is None:
             return None
         columns = np.concatenate([offsets[v.id] + np.arange(v.size) for v in variables]).astype(np.int64)
         scaling = equilibrate(original, held.extra, geometric=geometric)
         lp = scaling.apply(original, held.extra)
-        form = LinearForm(c=data["c"], offset=internals.objective_offset(inverse), A=data["A"], b=data["b"],
-                          n_eq=original.n_eq, columns=held.columns, orientation=internals.row_orientation)
+        form = LinearForm(c=data["c"], offset=offset, A=data["A"], b=data["b"], n_eq=original.n_eq,
+                          columns=held.columns, orientation=internals.row_orientation, affine=direct is not None)
         compile_seconds = time.perf_counter() - start
         silence_highs_banner()
         import highspy
@@ -82,7 +93,9 @@ class RowSession:
         opts = highs_option_values(options)
         set_options(h, opts)
         h.passModel(lp.highs_lp())
-        return cls(h, problem, data, chain, inverse, scaling, columns, form, opts, compile_seconds)
+        session = cls(h, problem, data, chain, inverse, scaling, columns, form, opts, compile_seconds)
+        session.direct = direct
+        return session
 
     # ------------------------------------------------------------------ rounds
     def add(self, A: sp.csr_matrix, upper: np.ndarray) -> None:
@@ -146,7 +159,10 @@ class RowSession:
             value_valid=sol.value_valid, dual_valid=sol.dual_valid, col_value=np.asarray(sol.col_value, float),
             row_value=np.asarray(sol.row_value, float)[:m], col_dual=np.asarray(sol.col_dual, float),
             row_dual=row_dual[:m])
-        internals.unpack(self.problem, results, self.chain, self.inverse, self.compile_seconds)
+        if self.direct is not None:
+            internals.write_highs(self.problem, results, self.direct.layout, self.compile_seconds, self.direct.offset)
+        else:
+            internals.unpack(self.problem, results, self.chain, self.inverse, self.compile_seconds)
         return -row_dual[m:]  # as cvxpy's HIGHS.invert reads row duals
 
 

@@ -144,8 +144,10 @@ def matrix_factors(A: sp.csc_matrix) -> tuple[np.ndarray, np.ndarray]:
         s = absd * r[rows] * t[cols]
         row_max[row_used] = np.maximum.reduceat(s[by_row], row_starts)
         col_max[col_used] = np.maximum.reduceat(s, col_starts)
-        spread = max(float(row_max[row_used].max()), 1.0 / float(row_max[row_used].min()),
-                     float(col_max[col_used].max()), 1.0 / float(col_max[col_used].min()))
+        row_max[row_max <= 0] = 1.0  # rows and columns of stored zeros keep their factor
+        col_max[col_max <= 0] = 1.0
+        spread = max(float(row_max.max()), 1.0 / float(row_max.min()), float(col_max.max()),
+                     1.0 / float(col_max.min()))
         r = r / np.sqrt(row_max)
         t = t / np.sqrt(col_max)
         if spread < _CONVERGED:  # each pass halves the log-spread: later passes move no factor by 2^(1/32)
@@ -191,14 +193,21 @@ def _rhs_magnitude(lp: StandardForm) -> np.ndarray:
     return np.maximum(b, np.where(np.isfinite(lp.row_lower), np.abs(lp.row_lower), 0.0))
 
 
-def _near_one(lp: StandardForm) -> bool:
+def _near_one(lp: StandardForm, cache: dict | None = None) -> bool:
     """Whether every coefficient of A and the largest |b| and |c| lie within 2^_THRESHOLD of one: then
     Ruiz has nothing to do that HiGHS's own scaling does not (its factors would stay within the same
-    bound), and the LP goes to HiGHS unchanged without computing them."""
+    bound), and the LP goes to HiGHS unchanged without computing them. (A's part is kept in `cache`.)"""
     limit = 2.0 ** _THRESHOLD
-    data = np.abs(lp.A.data)
-    data = data[data > 0]
-    if data.size and (float(data.max()) > limit or float(data.min()) < 1.0 / limit):
+    held = None if cache is None else cache.get("near one")
+    if held is not None and held[0] is lp.A:
+        a_near = held[1]
+    else:
+        data = np.abs(lp.A.data)
+        data = data[data > 0]
+        a_near = not (data.size and (float(data.max()) > limit or float(data.min()) < 1.0 / limit))
+        if cache is not None:
+            cache["near one"] = (lp.A, a_near)
+    if not a_near:
         return False
     for values in (_rhs_magnitude(lp), np.abs(lp.c)):
         top = float(np.max(values, initial=0.0))
@@ -218,7 +227,7 @@ def equilibrate(lp: StandardForm, cache: dict | None = None, *, geometric: bool 
     """
     if lp.integer:
         return _equilibrate_augmented(lp)
-    if not geometric and _near_one(lp):
+    if not geometric and _near_one(lp, cache):
         return _identity(*lp.A.shape)
     key = "geometric factors" if geometric else "factors"
     held = None if cache is None else cache.get(key)
