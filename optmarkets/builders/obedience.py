@@ -83,11 +83,18 @@ class Obeyer:
         rows = (np.repeat(self.signal, m - 1) * m + np.repeat(a, m - 1)) * (m - 1) + np.tile(j, size)
         return k, rows, obeyed, deviated
 
-    def gain_matrix(self) -> sp.csr_matrix:
-        """D (rows x entries) with (D @ x)[row] = the row's obedience slack (numeric payoffs only)."""
+    def gain_matrix(self) -> sp.csc_matrix:
+        """D (rows x entries) with (D @ x)[row] = the row's obedience slack (numeric payoffs only).
+
+        Column-wise as cvxpy stores constants: entry k's m - 1 deviations are consecutive, in
+        increasing row order, so the column pointers and row indices are known without a sort."""
         k, rows, obeyed, deviated = self.deviations()
         u = np.asarray(self.payoff, dtype=float)
-        D = sp.csr_matrix((u[obeyed] - u[deviated], (rows, k)), shape=(self.n_rows, self.signal.size))
+        size, per = self.signal.size, self.n_actions - 1
+        D = sp.csc_matrix((u[obeyed] - u[deviated], rows, np.arange(size + 1) * per),
+                          shape=(self.n_rows, size))
+        if not D.has_sorted_indices:  # (never for these rows; kept so the matrix is canonical)
+            D.sort_indices()
         D.eliminate_zeros()
         return D
 
@@ -97,12 +104,12 @@ def obedience_family(x: cp.Expression, obeyers: Sequence[Obeyer], index: pd.Inde
     blocks, parametric, offset = [], [], 0
     for ob in obeyers:
         if isinstance(ob.payoff, cp.Expression):
-            blocks.append(sp.csr_matrix((ob.n_rows, x.size)))
+            blocks.append(sp.csc_matrix((ob.n_rows, x.size)))
             parametric.append((ob, offset))
         else:
             blocks.append(ob.gain_matrix())
         offset += ob.n_rows
-    D = blocks[0] if len(blocks) == 1 else sp.vstack(blocks, format="csr")
+    D = blocks[0] if len(blocks) == 1 else sp.vstack(blocks, format="csc")
     lhs = D @ x
     for ob, start in parametric:
         k, rows, obeyed, deviated = ob.deviations()
@@ -230,7 +237,7 @@ def _codes(n_g: int, n_act: int) -> np.ndarray:
     return np.column_stack([np.repeat(np.arange(n_g), pairs), np.tile(rec, n_g), np.tile(dev, n_g)])
 
 
-def obedience_matrix(pay, groups=None) -> tuple[sp.csr_matrix, np.ndarray]:
+def obedience_matrix(pay, groups=None) -> tuple[sp.csc_matrix, np.ndarray]:
     """The sparse D with D @ vec_C(M) = the obedience slacks of `obedience`, and the (g, a, b) code of each row."""
     arr = np.asarray(pay, dtype=float)
     if arr.ndim != 2:
