@@ -88,7 +88,7 @@ class Obeyer:
 
         Column-wise as cvxpy stores constants: entry k's m - 1 deviations are consecutive, in
         increasing row order, so the column pointers and row indices are known without a sort."""
-        k, rows, obeyed, deviated = self.deviations()
+        _entries, rows, obeyed, deviated = self.deviations()  # the entries are 0..size-1, each m - 1 times
         u = np.asarray(self.payoff, dtype=float)
         size, per = self.signal.size, self.n_actions - 1
         D = sp.csc_matrix((u[obeyed] - u[deviated], rows, np.arange(size + 1) * per),

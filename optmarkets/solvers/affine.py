@@ -76,7 +76,8 @@ class AffineProgram:
     coefficient_parametric: set[int]  # those in which a Parameter multiplies a variable
     objective_parametric: bool
     objective_coefficients_parametric: bool
-    blocks: list[Lin]  # each constraint's rows, args[0] - args[1] = M x + k
+    constants: list[np.ndarray]  # each constraint's k in args[0] - args[1] = M x + k (b = -k)
+    coefficients: dict[int, sp.csr_matrix]  # the M of the coefficient-parametric ones (A's rows of them)
     A: sp.csc_matrix
     c: np.ndarray
     offset: float
@@ -89,7 +90,7 @@ class AffineProgram:
 
     def data(self) -> dict:
         """The program's data at the current parameter values, in cvxpy's HiGHS layout."""
-        b = -np.concatenate([blk.k for blk in self.blocks]) if self.blocks else np.zeros(0)
+        b = -np.concatenate(self.constants) if self.constants else np.zeros(0)
         return {"c": self.c, "A": self.A, "b": b, "dims": _Dims(self.n_eq), "lower_bounds": self.lower,
                 "upper_bounds": self.upper, "bool_vars_idx": [], "int_vars_idx": []}
 
@@ -97,18 +98,22 @@ class AffineProgram:
         """Re-read what holds Parameters at their current values: a family whose coefficients hold none
         only moves its constant (the expression's value at x = 0), the others are read again."""
         n = self.A.shape[1]
-        moved = False
+        moved: dict[int, sp.csr_matrix] = {}
         for i in self.parametric:
             con = self.constraints[i][0]
-            old = self.blocks[i]
             if i in self.coefficient_parametric:
                 block = as_lin(linear_map(con.expr, self.columns, n), n)
-                moved = moved or not _same_matrix(old.M, block.M)
+                if not _same_matrix(self.coefficients[i], block.M):
+                    moved[i] = self.coefficients[i] = block.M
+                self.constants[i] = block.k
             else:
-                block = Lin(old.M, at_zero(con.expr))
-            self.blocks[i] = block
-        if moved:
-            self.A = _stack_rows(self.blocks, n)
+                self.constants[i] = at_zero(con.expr)
+        if moved:  # the moved families' rows of A replaced, the others kept
+            A = self.A.tocsr()
+            parts = []
+            for i, (_con, start, size, _shape) in enumerate(self.constraints):
+                parts.append(moved[i] if i in moved else A[start:start + size])
+            self.A = _stack_rows(parts, n)
         if self.objective_parametric:
             if self.objective_coefficients_parametric:
                 self.c, self.offset = _objective(problem, self.columns, n, self.sign)
@@ -121,10 +126,10 @@ def _same_matrix(a: sp.csr_matrix, b: sp.csr_matrix) -> bool:
         np.array_equal(x, y) for x, y in ((a.indptr, b.indptr), (a.indices, b.indices), (a.data, b.data)))
 
 
-def _stack_rows(blocks: Sequence[Lin], n: int) -> sp.csc_matrix:
+def _stack_rows(blocks: Sequence[sp.spmatrix], n: int) -> sp.csc_matrix:
     if not blocks:
         return sp.csc_matrix((0, n))
-    mats = [sp.csr_matrix(blk.M) for blk in blocks]
+    mats = [sp.csr_matrix(M) for M in blocks]
     starts = np.cumsum([0] + [M.nnz for M in mats[:-1]])
     indptr = np.concatenate([[0]] + [M.indptr[1:] + s for M, s in zip(mats, starts)])  # rows stacked
     stacked = sp.csr_matrix((np.concatenate([M.data for M in mats]), np.concatenate([M.indices for M in mats]),
@@ -191,12 +196,13 @@ def build(problem: cp.Problem) -> AffineProgram:
     sign = -1.0 if isinstance(problem.objective, cp.Maximize) else 1.0
     c, offset = _objective(problem, columns, n, sign)
     n_eq = sum(int(c.size) for c in ordered if isinstance(c, cp.constraints.Equality))
+    A = _stack_rows([blk.M for blk in blocks], n)  # the blocks' matrices are kept only where they can move
     return AffineProgram(
         columns=columns, variables=[(v, columns[v.id], int(v.size), v.shape) for v in variables],
         constraints=layout, sign=sign, n_eq=n_eq, lower=lower, upper=upper, parametric=parametric,
         coefficient_parametric=coefficient, objective_parametric=bool(problem.objective.parameters()),
         objective_coefficients_parametric=coefficients_hold_parameters(problem.objective.args[0]),
-        blocks=blocks, A=_stack_rows(blocks, n),
+        constants=[blk.k for blk in blocks], coefficients={i: blocks[i].M for i in coefficient}, A=A,
         c=c, offset=offset)
 
 

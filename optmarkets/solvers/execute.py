@@ -1,8 +1,9 @@
 """Run one cvxpy problem on one backend: the solver call of the solve path, and nothing else.
 
-`execute` is what `optmarkets.core` calls through its seam (`core.backend`): it owns the cvxpy
-solver call, HiGHS warm re-solves, the translation of cvxpy's exceptions into typed errors and the
-timings; the core owns labels, prices, the certificate and the strategies.
+`execute` is what `optmarkets.core` calls through its seam (`core.backend`): it owns the solver
+call (HiGHS LPs without cvxpy's compile, `solvers.affine`), HiGHS warm re-solves, the translation
+of cvxpy's exceptions into typed errors and the timings; the core owns labels, prices, the
+certificate and the strategies.
 """
 
 from __future__ import annotations
@@ -40,9 +41,11 @@ def execute(problem: cp.Problem, backend: Backend, options: dict, *, model: str,
     """Solve `problem` with `backend`; `warm`, a HiGHS session, re-solves an LP from its anchor basis;
     `rescale` solves a HiGHS LP cold with `scaling.geometric_factors` (after a certificate failed).
 
-    cvxpy builds the solver's data (DPP: no recompilation) and unpacks the result; in between, HiGHS
-    LPs are solved scaled to magnitude one and unscaled exactly (`solvers.scaling`), and the other
-    solvers get their absolute tolerances relative to the data's magnitude (`Backend.absolute`).
+    A HiGHS LP's standard form is read from its expressions (`solvers.affine`), its answer written
+    back directly (`cvxpy_internals.write_highs`); other problems go through cvxpy's compile (DPP:
+    no recompilation) and unpacking. HiGHS LPs are solved scaled to magnitude one where their data
+    call for it and unscaled exactly (`solvers.scaling`); the other solvers get their absolute
+    tolerances relative to the data's magnitude (`Backend.absolute`).
     No exception of cvxpy, numpy or a solver leaves: each becomes a typed error.
     """
     if not verbose:

@@ -107,6 +107,9 @@ def test_bdhn_revenue_default_solver_and_reduced_hint():
     assert sol.value == pytest.approx(0.81663235, abs=1e-7)  # the README's paper value
     assert sol.value == pytest.approx(model.solve("HIGHS").value, abs=1e-9)
     assert "hint" not in sol.outputs  # small grids carry no hint
+    reduced = seller.revenue_optimal(form="reduced")  # the dual simplex is faster on Lemma 5.1's form
+    assert reduced.default_solver == "HIGHS"
+    assert reduced.solve().value == pytest.approx(0.81663235, abs=1e-7)
 
 
 def test_offsets_round_trip():

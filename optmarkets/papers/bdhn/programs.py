@@ -127,9 +127,11 @@ def revenue_problem(seller: InformationSeller, *, obedience: bool = True, form: 
     model, _, t = _base(seller, "BDHN REV" if obedience else "BDHN REV-noObed", form, obedience_form,
                         obey=obedience, pay=True, ic=ic, units="revenue", symmetry=symmetry)
     model.maximize(cp.sum(seller.type_probs @ t))
-    # HiGHS's interior point with crossover (vertex duals) is ~2x faster than the dual simplex on REV
-    # (benchmarks/bench_overhead.py, row ipm); solve("HIGHS") keeps the simplex
-    model.default_solver = "HIGHS_IPM"
+    # the rule sigma: HiGHS's interior point with crossover (vertex duals) beats the dual simplex (full
+    # rule m = 60: 1.22x; symmetric m = 200: 5.0 s against 9.0 s; benchmarks/bench_overhead.py, row ipm);
+    # Lemma 5.1's reduced form: the dual simplex is 2-3x faster (m = 80: 0.09 s against 0.19 s; m = 400:
+    # 3.8 s against 11.4 s). solve("HIGHS") or solve("HIGHS_IPM") overrides either.
+    model.default_solver = "HIGHS" if form == "reduced" else "HIGHS_IPM"
     return lazy.obedience_lazy(model) if lazy.check_rows(rows) == "lazy" else model
 
 
