@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 import optmarkets as om
+from optmarkets.solvers import affine
 from optmarkets.solvers.cvxpy_internals import solver_data
 from optmarkets.solvers.highs import StandardForm
 
@@ -267,6 +268,18 @@ def row_pq(rep: Report, quick: bool, rounds: int) -> None:
         rep.note("pq: WARNING optmarkets and raw HiGHS values differ")
     for name in ("build+solve, certify=False", "build+solve+certificate"):
         rep.compare("pq", f"n={n}", times, name, "raw highspy passModel+run", "<= 1.3")
+
+    def fresh_problem() -> object:
+        model = glp_economy(n).platform_problem(q)
+        model.write_parameters()
+        return model.problem
+
+    # the compile alone, on a new problem each time: the standard form read from the expressions
+    # (solvers.affine, the solve path's) against cvxpy's compile of the same problem for HiGHS
+    forms = interleave({"form read (solvers.affine)": (fresh_problem, affine.build),
+                        "cvxpy get_problem_data(HIGHS)": (fresh_problem, lambda p: p.get_problem_data("HIGHS"))},
+                       rounds)
+    rep.compare("pq", f"n={n} compile", forms, "form read (solvers.affine)", "cvxpy get_problem_data(HIGHS)", "")
 
 
 def row_certificate(rep: Report, quick: bool, rounds: int) -> None:

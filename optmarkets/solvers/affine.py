@@ -1,9 +1,10 @@
 """HiGHS's standard form of an affine cvxpy problem, built directly from its expression trees.
 
-cvxpy's compile (its chain of reductions, the coefficient tensor, the conic formatting) costs more
-than HiGHS's own solve on the papers' small LPs: 7 ms against 12 ms for P_q at n = 25. Every
-model here is an LP whose families are a handful of affine atoms over Variables, Constants and
-Parameters, so this module reads each family as
+cvxpy's compile (its chain of reductions, the coefficient tensor, the conic formatting) costs
+more than half of HiGHS's own solve on the papers' small LPs: 7.2 ms against 11.7 ms for P_q at
+n = 25 (this module: 1.5 ms; `benchmarks/bench_overhead.py --row pq`). Every model here is an LP
+whose families are a handful of affine atoms over Variables, Constants and Parameters, so this
+module reads each family as
 
     expr(x) = M x + k        (M sparse over the stacked columns, k the constant; both in cvxpy's
                               column-major order of the expression's entries)
