@@ -14,7 +14,8 @@ import pytest
 
 import optmarkets as om
 
-SCALES = [1e-8, 1e-4, 1.0, 1e4, 1e8]
+#: 2^-10 and 2^10: the edge of `solvers.scaling`'s "near one" (data there go to HiGHS unscaled)
+SCALES = [1e-8, 1e-4, 2.0**-10, 1.0, 2.0**10, 1e4, 1e8]
 SOLVERS = om.solvers.available()
 
 
