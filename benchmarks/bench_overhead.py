@@ -7,9 +7,9 @@ Rows (issue 13; ratio = optmarkets / baseline, goal in brackets):
   sweep        warm P_q sweep, n = 20, 200 points: `om.sweep(econ.platform_problem, ...)` (warm by
                default) vs a raw highspy loop on the same LP that also warm starts: passModel once,
                then changeRowsBounds of the consistency rows + run + getSolution per point [<= 1.3]
-  pq           P_q n = 25 end to end: economy, build, compile, solve, certificate
-               (`econ.platform_problem(q).solve()`), and with certify=False, vs highspy passModel + run
-               on the same LP [<= 1.3]
+  pq           P_q n = 25 end to end: economy (from data drawn once), build, compile, solve,
+               certificate (`econ.platform_problem(q).solve()`), and with certify=False, vs highspy
+               passModel + run on the same LP [<= 1.3]
   certificate  solve(certify=True) / solve(certify=False) on a freshly built model: Yang's compact
                LP 15 x 8 and BDHN's reduced revenue LP, m = 80 [<= 1.15]
   selection    HS default solve() (the selection chain) vs solve(rule=None), one LP; n = 40 types,
@@ -255,9 +255,12 @@ def row_pq(rep: Report, quick: bool, rounds: int) -> None:
     q = glp_database(econ)
     lp = arrays(standard_form(econ.platform_problem(q)))
 
+    data = dict(values=econ.values, mass=econ.mass, outside_option=econ.outside_option,
+                gamma_u=econ.gamma_u, gamma_pi=econ.gamma_pi)  # drawn once: the raw side gets its arrays too
+
     def end_to_end(certify: bool) -> Callable[[], float]:
         def fn() -> float:
-            fresh = glp_economy(n)  # a new economy: build and compile again
+            fresh = om.PersonalDataEconomy(**data)  # a new economy from the data: build and compile again
             return fresh.platform_problem(q).solve(certify=certify).value
         return fn
 
@@ -270,7 +273,7 @@ def row_pq(rep: Report, quick: bool, rounds: int) -> None:
         rep.compare("pq", f"n={n}", times, name, "raw highspy passModel+run", "<= 1.3")
 
     def fresh_problem() -> object:
-        model = glp_economy(n).platform_problem(q)
+        model = om.PersonalDataEconomy(**data).platform_problem(q)
         model.write_parameters()
         return model.problem
 
