@@ -57,15 +57,14 @@ def peak_kib() -> int:
     return hwm if hwm is not None else int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
-def highs_lp(lp: dict) -> highspy.HighsLp:
-    """A highspy.HighsLp of the arrays in `lp` (the keys FIELDS)."""
-    out = highspy.HighsLp()
-    out.num_row_, out.num_col_ = (int(v) for v in lp["shape"])
-    out.col_cost_, out.col_lower_, out.col_upper_ = lp["c"], lp["col_lower"], lp["col_upper"]
-    out.row_lower_, out.row_upper_ = lp["row_lower"], lp["row_upper"]
-    out.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    out.a_matrix_.start_, out.a_matrix_.index_, out.a_matrix_.value_ = lp["indptr"], lp["indices"], lp["data"]
-    return out
+def pass_model(h: highspy.Highs, lp: dict) -> None:
+    """Hand the arrays in `lp` (the keys FIELDS) to `h` through highspy's array overload of passModel
+    (the fastest way in: filling a HighsLp field by field costs ~1 ms more at P_q n = 25)."""
+    num_row, num_col = (int(v) for v in lp["shape"])
+    h.passModel(num_col, num_row, int(lp["data"].size), int(highspy.MatrixFormat.kColwise),
+                int(highspy.ObjSense.kMinimize), 0.0, lp["c"], lp["col_lower"], lp["col_upper"], lp["row_lower"],
+                lp["row_upper"], lp["indptr"].astype(np.int32), lp["indices"].astype(np.int32), lp["data"],
+                np.zeros(num_col, dtype=np.int32))  # all continuous
 
 
 def new_highs(options: dict | None = None) -> highspy.Highs:
@@ -79,7 +78,7 @@ def new_highs(options: dict | None = None) -> highspy.Highs:
 def solve(lp: dict, options: dict | None = None) -> float:
     """passModel + run + getSolution, as a user of highspy writes it; returns the objective (min form)."""
     h = new_highs(options)
-    h.passModel(highs_lp(lp))
+    pass_model(h, lp)
     h.run()
     h.getSolution()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:

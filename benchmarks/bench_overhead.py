@@ -228,7 +228,7 @@ def row_sweep(rep: Report, quick: bool, rounds: int) -> None:
 
     def raw_loop() -> np.ndarray:
         h = raw.new_highs()
-        h.passModel(raw.highs_lp(lp))
+        raw.pass_model(h, lp)
         values = np.empty(points)
         for j, q in enumerate(qs):
             b = b0 + M @ (q - q0)

@@ -28,7 +28,7 @@ def test_standard_form_is_the_problem_highs_solves():
     assert form.integer == [0, 1, 2, 3, 4] and form.col_upper[:4].tolist() == [1.0] * 4  # booleans in [0, 1]
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    h.passModel(form.highs_lp())
+    form.load_into(h)  # the integer columns marked
     h.run()
     assert -h.getInfo().objective_function_value == pytest.approx(value)  # cvxpy minimises -objective
 

@@ -135,7 +135,7 @@ class SelectionChain:
         for name in _COLD_ONLY:  # every stage runs the simplex, from a basis where there is one
             opts.pop(name, None)
         set_options(h, opts)
-        h.passModel(form.highs_lp())  # unscaled, as the model's solve received it (HiGHS scales internally)
+        form.load_into(h)  # unscaled, as the model's solve received it (HiGHS scales internally)
         seed = _seed(highspy, program, n, base.A.shape[0], size + 1)
         if seed is not None and h.setBasis(seed) != highspy.HighsStatus.kOk:
             seed = None

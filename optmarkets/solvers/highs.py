@@ -90,7 +90,7 @@ class HighsSession:
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         set_options(h, options)
-        h.passModel(lp.highs_lp())
+        lp.load_into(h)
         self.highs, self.anchor = h, None
 
 
@@ -123,9 +123,9 @@ def solve_cold(data: dict, options: dict, *, verbose: bool = False, cache: dict 
     h.setOptionValue("output_flag", bool(verbose))
     set_options(h, options)
     if write_model:
-        h.passModel(original.highs_lp())
+        original.load_into(h)
         h.writeModel(str(write_model))
-    h.passModel(lp.highs_lp())
+    lp.load_into(h)
     h.run()
     status = h.getModelStatus()
     results = {"solution": h.getSolution(), "basis": h.getBasis(), "info": h.getInfo(),
@@ -178,22 +178,20 @@ class StandardForm:
         return same_matrix and np.array_equal(self.col_lower, other.col_lower) and np.array_equal(
             self.col_upper, other.col_upper)
 
-    def highs_lp(self) -> Any:
-        """A highspy.HighsLp of this form (integer columns marked)."""
+    def load_into(self, h: Any) -> None:
+        """Pass this form to the highspy.Highs `h` from its arrays (highspy's array overload of
+        passModel: ~0.2 ms for P_q at n = 25, where filling a HighsLp field by field takes ~1.2 ms)."""
         import highspy
 
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = self.A.shape[1], self.A.shape[0]
-        lp.col_cost_, lp.col_lower_, lp.col_upper_ = self.c, self.col_lower, self.col_upper
-        lp.row_lower_, lp.row_upper_ = self.row_lower, self.row_upper
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = self.A.indptr, self.A.indices, self.A.data
-        if self.integer:
-            kinds = [highspy.HighsVarType.kContinuous] * self.A.shape[1]
-            for j in self.integer:
-                kinds[j] = highspy.HighsVarType.kInteger
-            lp.integrality_ = kinds
-        return lp
+        m, n = self.A.shape
+        integrality = np.zeros(n, dtype=np.int32)  # kContinuous (an empty array is read past its end)
+        integrality[self.integer] = int(highspy.HighsVarType.kInteger)
+        status = h.passModel(n, m, int(self.A.nnz), int(highspy.MatrixFormat.kColwise),
+                             int(highspy.ObjSense.kMinimize), 0.0, self.c, self.col_lower, self.col_upper,
+                             self.row_lower, self.row_upper, self.A.indptr.astype(np.int32, copy=False),
+                             self.A.indices.astype(np.int32, copy=False), self.A.data, integrality)
+        if status == highspy.HighsStatus.kError:
+            raise InputError("the LP HiGHS was handed is malformed (HiGHS rejected passModel)")
 
 
 def highs_option_values(options: dict) -> dict:

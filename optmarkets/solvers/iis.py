@@ -13,7 +13,7 @@ so each row and column maps back to a family row or a variable entry:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -97,14 +97,14 @@ def _highs(lp: Any) -> Any:
 
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    h.passModel(lp)
+    lp.load_into(h)
     return h
 
 
 def _highs_iis(form: ModelForm, groups: _Groups) -> Conflict | None:
     import highspy
 
-    h = _highs(form.lp.highs_lp())
+    h = _highs(form.lp)
     h.setOptionValue("iis_strategy", int(highspy.IisStrategy.kIisStrategyIrreducible))
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kInfeasible:
@@ -140,7 +140,7 @@ def _deletion_filter(form: ModelForm, groups: _Groups) -> Conflict | None:
     m, n = lp.A.shape
     inf = np.inf
     slack = _elastic_slacks(form)
-    h = _highs(lp.highs_lp())
+    h = _highs(lp)
     h.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
 
     def infeasible(active: np.ndarray) -> bool:
@@ -178,16 +178,10 @@ def _elastic_slacks(form: ModelForm) -> np.ndarray:
     lp = form.lp
     m, n = lp.A.shape
     eye = sp.identity(m, format="csc")
-    A = sp.hstack([lp.A, eye, -eye]).tocsc()
-    hlp = highspy.HighsLp()
-    hlp.num_col_, hlp.num_row_ = n + 2 * m, m
-    hlp.col_cost_ = np.concatenate([np.zeros(n), np.ones(2 * m)])
-    hlp.col_lower_ = np.concatenate([lp.col_lower, np.zeros(2 * m)])
-    hlp.col_upper_ = np.concatenate([lp.col_upper, np.full(2 * m, np.inf)])
-    hlp.row_lower_, hlp.row_upper_ = lp.row_lower, lp.row_upper
-    hlp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    hlp.a_matrix_.start_, hlp.a_matrix_.index_, hlp.a_matrix_.value_ = A.indptr, A.indices, A.data
-    h = _highs(hlp)
+    elastic = replace(lp, A=sp.hstack([lp.A, eye, -eye]).tocsc(), c=np.concatenate([np.zeros(n), np.ones(2 * m)]),
+                      col_lower=np.concatenate([lp.col_lower, np.zeros(2 * m)]),
+                      col_upper=np.concatenate([lp.col_upper, np.full(2 * m, np.inf)]), integer=[])
+    h = _highs(elastic)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return np.zeros(m)

@@ -158,7 +158,7 @@ def solved_highs(lp: StandardForm) -> Any:
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("solver", "simplex")
-    h.passModel(lp.highs_lp())
+    lp.load_into(h)
     h.run()
     return h
 

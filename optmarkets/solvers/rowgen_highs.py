@@ -92,7 +92,7 @@ class RowSession:
         h.setOptionValue("output_flag", bool(verbose))
         opts = highs_option_values(options)
         set_options(h, opts)
-        h.passModel(lp.highs_lp())
+        lp.load_into(h)
         session = cls(h, problem, data, chain, inverse, scaling, columns, form, opts, compile_seconds)
         session.direct = direct
         return session

@@ -174,12 +174,11 @@ def raw_highs(model: Model, options: dict | None = None, *, repeat: int = 1) -> 
     backends.silence_highs_banner()
     for _ in range(max(1, repeat)):
         start = time.perf_counter()
-        lp = form.highs_lp()
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         for key, value in highs_option_values(options or {}).items():
             h.setOptionValue(key, value)
-        h.passModel(lp)
+        form.load_into(h)  # highspy's array overload, as the solve path passes its LPs
         h.run()
         h.getSolution()
         best = min(best, time.perf_counter() - start)
