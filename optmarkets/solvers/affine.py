@@ -1,8 +1,8 @@
 """HiGHS's standard form of an affine cvxpy problem, built directly from its expression trees.
 
 cvxpy's compile (its chain of reductions, the coefficient tensor, the conic formatting) costs
-more than half of HiGHS's own solve on the papers' small LPs: 6.6 ms against 11.6 ms for P_q at
-n = 25 (this module: 1.4 ms; `benchmarks/bench_overhead.py --row pq`). Every model here is an LP
+more than half of HiGHS's own solve on the papers' small LPs: 7.2 ms against 10.3 ms for P_q at
+n = 25 (this module: 1.5 ms; `benchmarks/bench_overhead.py --row pq`). Every model here is an LP
 whose families are a handful of affine atoms over Variables, Constants and Parameters, so this
 module reads each family as
 
