@@ -34,7 +34,15 @@ import cvxpy as cp
 import numpy as np
 import scipy.sparse as sp
 
-from .cvxpy_internals import DirectUnpack
+from ..core.certificate import LinearForm
+from .cvxpy_internals import (
+    DirectUnpack,
+    highs_data,
+    objective_offset,
+    row_orientation,
+    solving_chain_solver,
+)
+from .cvxpy_internals import variable_offsets as cvxpy_variable_offsets
 from .linear_map import (
     Const,
     Lin,
@@ -48,8 +56,8 @@ from .linear_map import (
     linear_map,
 )
 
-__all__ = ["AffineProgram", "Const", "Lin", "Sel", "UnsupportedError", "build", "cvxpy_compile", "linear_map",
-           "program", "variable_offsets"]
+__all__ = ["AffineProgram", "Const", "HighsForm", "Lin", "Sel", "UnsupportedError", "build", "cvxpy_compile",
+           "highs_form", "linear_map", "program", "variable_offsets"]
 
 
 # ------------------------------------------------------------------------------------- programs
@@ -250,3 +258,49 @@ def program(problem: cp.Problem) -> AffineProgram | None:
         return None
     _PROGRAMS[problem] = held
     return held
+
+
+# ------------------------------------------------------------------------ the form HiGHS receives
+@dataclass
+class HighsForm:
+    """A problem's standard form for HiGHS and what its solve, write-back and certificate need:
+    read from the expressions (`program` an AffineProgram, `chain`/`inverse` None) or, outside this
+    module's scope, cvxpy's compile (`program` its `cvxpy_internals.HighsProgram`, None when cvxpy's
+    chain does not end in HiGHS)."""
+
+    data: dict
+    offset: float  # the objective's constant, dropped by the standard form
+    program: Any  # its per-program caches (`extra`) and columns (`columns`), or None
+    chain: Any = None
+    inverse: Any = None
+
+    @property
+    def direct(self) -> AffineProgram | None:
+        return self.program if isinstance(self.program, AffineProgram) else None
+
+    @property
+    def to_highs(self) -> bool:
+        """Whether HiGHS solves it (cvxpy may route a problem its HiGHS interface cannot take elsewhere)."""
+        return self.chain is None or solving_chain_solver(self.chain) == cp.HIGHS
+
+    def offsets(self, variables: Sequence[cp.Variable]) -> dict[int, int] | None:
+        """var id -> first column of each of `variables`, when they are exactly the form's columns."""
+        if self.direct is not None:
+            return variable_offsets(self.direct, variables)
+        return cvxpy_variable_offsets(self.inverse, variables, int(self.data["A"].shape[1]))
+
+    def linear_form(self) -> LinearForm:
+        """The form as the certificate reads it (`core.certificate.LinearForm`)."""
+        return LinearForm(c=self.data["c"], offset=self.offset, A=self.data["A"], b=self.data["b"],
+                          n_eq=int(self.data["dims"].zero), columns=self.program.columns,
+                          orientation=row_orientation, affine=self.direct is not None)
+
+
+def highs_form(problem: cp.Problem) -> HighsForm:
+    """The standard form HiGHS receives for `problem`: read from its expressions where this module
+    reads them, else cvxpy's compile (DPP: A built once when the parameters enter only b and c)."""
+    direct = program(problem)
+    if direct is not None:
+        return HighsForm(direct.data(), direct.offset, direct)
+    data, chain, inverse, held = highs_data(problem)
+    return HighsForm(data, objective_offset(inverse), held, chain, inverse)

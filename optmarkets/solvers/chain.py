@@ -30,8 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import affine
-from . import cvxpy_internals as internals
-from .cvxpy_internals import variable_offsets, write_point
+from .cvxpy_internals import write_point
 from .highs import StandardForm, highs_option_values, set_options
 from .registry import silence_highs_banner
 from .scaling import matrix_factors
@@ -99,19 +98,13 @@ class SelectionChain:
            options: dict) -> SelectionChain | None:
         """The chain of `problem` (the model's, just solved with HiGHS at its current parameters) and
         its goal vector `goals`; None where the form is not a plain LP in `variables`' columns."""
-        direct = affine.program(problem)
-        if direct is not None:  # the model's solve read its form from the expressions (solvers.affine)
-            data, offset = direct.data(), direct.offset
-            program: Any = direct
-            base = StandardForm.of(data)
-            n = base.A.shape[1]
-            offsets = affine.variable_offsets(direct, variables)
-        else:
-            data, _, inverse, program = internals.highs_data(problem)
-            offset = internals.objective_offset(inverse)
-            base = StandardForm.of(data)
-            n = base.A.shape[1]
-            offsets = variable_offsets(inverse, variables, n)
+        hf = affine.highs_form(problem)  # as the model's solve received it
+        if not hf.to_highs:
+            return None
+        program, offset = hf.program, hf.offset
+        base = StandardForm.of(hf.data)
+        n = base.A.shape[1]
+        offsets = hf.offsets(variables)
         if base.integer or offsets is None:
             return None
         extracted = goal_coefficients(goals, offsets, n)

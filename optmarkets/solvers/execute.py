@@ -54,34 +54,25 @@ def execute(problem: cp.Problem, backend: Backend, options: dict, *, model: str,
     form = None
     try:
         highs = backend.cvxpy_name == cp.HIGHS
-        direct = affine.program(problem) if highs else None
-        if direct is not None:  # an affine LP: its standard form read from the expressions (solvers.affine)
-            data = direct.data()
+        hf = affine.highs_form(problem) if highs else None
+        if hf is not None:  # read from the expressions (solvers.affine), else cvxpy's compile
             compile_seconds = time.perf_counter() - start
-            results = (warm.solve(data, options, direct.extra) if warm is not None and not rescale
-                       else solve_cold(data, options, verbose=verbose, cache=direct.extra, geometric=rescale))
-            direct.extra["basis"] = results.get("basis")  # seeds a selection chain's stage 1 (solvers.chain)
-            form = LinearForm(c=data["c"], offset=direct.offset, A=data["A"], b=data["b"], n_eq=direct.n_eq,
-                              columns=direct.columns, orientation=internals.row_orientation, affine=True)
-            internals.write_highs(problem, results, direct.layout, compile_seconds, direct.offset)
-        elif highs:  # A is built once per compiled program when the parameters enter only b and c
-            data, chain, inverse, held = internals.highs_data(problem)
-            compile_seconds = time.perf_counter() - start
-            if internals.solving_chain_solver(chain) == cp.HIGHS:
-                cache = held.extra if held is not None else None
-                results = (warm.solve(data, options, cache) if warm is not None and not rescale
-                           else solve_cold(data, options, verbose=verbose, cache=cache, geometric=rescale))
-                if held is not None:
-                    held.extra["basis"] = results.get("basis")
-                    form = LinearForm(c=data["c"], offset=internals.objective_offset(inverse), A=data["A"],
-                                      b=data["b"], n_eq=int(data["dims"].zero), columns=held.columns,
-                                      orientation=internals.row_orientation)
-                internals.unpack_highs(problem, results, chain, inverse, compile_seconds, held,
-                                       internals.objective_offset(inverse))
+            if hf.to_highs:
+                cache = hf.program.extra if hf.program is not None else None
+                results = (warm.solve(hf.data, options, cache) if warm is not None and not rescale
+                           else solve_cold(hf.data, options, verbose=verbose, cache=cache, geometric=rescale))
+                if hf.program is not None:
+                    hf.program.extra["basis"] = results.get("basis")  # seeds a selection chain's stage 1
+                    form = hf.linear_form()
+                if hf.direct is not None:
+                    internals.write_highs(problem, results, hf.direct.layout, compile_seconds, hf.offset)
+                else:
+                    internals.unpack_highs(problem, results, hf.chain, hf.inverse, compile_seconds, hf.program,
+                                           hf.offset)
             else:
-                results = internals.solve_via_data(chain, problem, data, relative_tolerances(backend, options, data),
-                                                   verbose)
-                internals.unpack(problem, results, chain, inverse, compile_seconds)
+                results = internals.solve_via_data(hf.chain, problem, hf.data,
+                                                   relative_tolerances(backend, options, hf.data), verbose)
+                internals.unpack(problem, results, hf.chain, hf.inverse, compile_seconds)
         else:
             data, chain, generic = internals.solver_data(problem, backend.cvxpy_name, options)
             compile_seconds = time.perf_counter() - start
@@ -99,14 +90,14 @@ def execute(problem: cp.Problem, backend: Backend, options: dict, *, model: str,
         raise SolverFailedError(model, backend.name, "solver_error",
                                 f"{type(exc).__name__}: {exc}; try another solver or a looser tol") from None
     wall = time.perf_counter() - start
+    direct = hf.direct if hf is not None else None  # its identity counts compilations, as cvxpy's program's
     stats = problem.solver_stats
     value = problem.value
     return Outcome(
         status=problem.status, value=float(value) if value is not None else float("nan"),
         compile_seconds=float(problem.compilation_time or 0.0),
         solver_seconds=float(stats.solve_time) if stats and stats.solve_time is not None else float("nan"),
-        wall_seconds=wall, program=direct if direct is not None else internals.compiled_program(problem),
-        form=form)
+        wall_seconds=wall, program=direct if direct is not None else internals.compiled_program(problem), form=form)
 
 
 def data_magnitude(data: dict) -> float:

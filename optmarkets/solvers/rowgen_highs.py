@@ -64,26 +64,18 @@ class RowSession:
         its own path). geometric: scaled by `scaling.geometric_factors` (the retry after a failed
         certificate)."""
         start = time.perf_counter()
-        direct = affine.program(problem)
-        held: Any
-        if direct is not None:  # the base program's form read from its expressions (solvers.affine)
-            data, chain, inverse, held = direct.data(), None, None, direct
-            offset = direct.offset
-            offsets = affine.variable_offsets(direct, variables)
-        else:
-            data, chain, inverse, held = internals.highs_data(problem)
-            if held is None or internals.solving_chain_solver(chain) != cp.HIGHS:
-                return None
-            offset = internals.objective_offset(inverse)
-            offsets = internals.variable_offsets(inverse, variables, data["A"].shape[1])
+        hf = affine.highs_form(problem)
+        if hf.program is None or not hf.to_highs:
+            return None
+        data, held = hf.data, hf.program
         original = StandardForm.of(data)
+        offsets = hf.offsets(variables)
         if original.integer or offsets is None:
             return None
         columns = np.concatenate([offsets[v.id] + np.arange(v.size) for v in variables]).astype(np.int64)
         scaling = equilibrate(original, held.extra, geometric=geometric)
         lp = scaling.apply(original, held.extra)
-        form = LinearForm(c=data["c"], offset=offset, A=data["A"], b=data["b"], n_eq=original.n_eq,
-                          columns=held.columns, orientation=internals.row_orientation, affine=direct is not None)
+        form = hf.linear_form()
         compile_seconds = time.perf_counter() - start
         silence_highs_banner()
         import highspy
@@ -93,8 +85,8 @@ class RowSession:
         opts = highs_option_values(options)
         set_options(h, opts)
         lp.load_into(h)
-        session = cls(h, problem, data, chain, inverse, scaling, columns, form, opts, compile_seconds)
-        session.direct = direct
+        session = cls(h, problem, data, hf.chain, hf.inverse, scaling, columns, form, opts, compile_seconds)
+        session.direct = hf.direct
         return session
 
     # ------------------------------------------------------------------ rounds

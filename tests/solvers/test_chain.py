@@ -10,6 +10,7 @@ import pytest
 import optmarkets as om
 from optmarkets.core import strategies
 from optmarkets.solvers import chain as chain_module
+from optmarkets.solvers import cvxpy_internals as internals
 
 
 def _seller(n: int, k: int, seed: int, scale: float = 1.0) -> tuple[om.MultiProductSeller, np.ndarray]:
@@ -150,7 +151,7 @@ def test_goal_coefficients_match_cvxpy():
                        cp.sum(x, axis=1) - 3 * y + np.arange(3.0)])
     problem = cp.Problem(cp.Minimize(cp.sum(x) + cp.sum(y)), [y >= -1])  # both in the form
     data, _, inverse = problem.get_problem_data(cp.HIGHS)
-    offsets = chain_module.variable_offsets(inverse, [x, y], data["A"].shape[1])
+    offsets = internals.variable_offsets(inverse, [x, y], data["A"].shape[1])
     assert offsets is not None
     extracted = chain_module.goal_coefficients(goals, offsets, 9)
     assert extracted is not None
