@@ -45,3 +45,12 @@ def test_warm_start_with_the_interior_point_backend_and_a_rejected_option():
         assert sol.value == pytest.approx(econ.bbm_value(q), abs=1e-9) and sol.certificate.ok(1e-8)
     with pytest.raises(ValueError, match="no_such_option"):
         econ.platform_problem([0.2, 0.3, 0.1]).solve(warm_start=True, no_such_option=1)
+
+
+def test_an_lp_highs_rejects_is_an_error_not_a_silent_load():
+    form = StandardForm.of(knapsack().problem.get_problem_data(cp.HIGHS)[0])
+    form.A.data[0] = 1e300  # HiGHS refuses an infinite-sized coefficient in passModel
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    with pytest.raises(ValueError, match="passModel"):
+        form.load_into(h)

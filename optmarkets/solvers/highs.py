@@ -190,8 +190,8 @@ class StandardForm:
                              int(highspy.ObjSense.kMinimize), 0.0, self.c, self.col_lower, self.col_upper,
                              self.row_lower, self.row_upper, self.A.indptr.astype(np.int32, copy=False),
                              self.A.indices.astype(np.int32, copy=False), self.A.data, integrality)
-        if status == highspy.HighsStatus.kError:
-            raise InputError("the LP HiGHS was handed is malformed (HiGHS rejected passModel)")
+        if status == highspy.HighsStatus.kError:  # the solve path reports it as the solver's failure
+            raise ValueError("HiGHS rejected the LP in passModel (a coefficient, bound or cost it cannot take)")
 
 
 def highs_option_values(options: dict) -> dict:
