@@ -90,6 +90,8 @@ class AffineProgram:
     A: sp.csc_matrix
     c: np.ndarray
     offset: float
+    parameters: list[cp.Parameter] = field(default_factory=list)
+    read_at: list[np.ndarray] = field(default_factory=list)  # the parameter values the form was read at
     extra: dict = field(default_factory=dict)
 
     @property
@@ -105,7 +107,13 @@ class AffineProgram:
 
     def refresh(self, problem: cp.Problem) -> None:
         """Re-read what holds Parameters at their current values: a family whose coefficients hold none
-        only moves its constant (the expression's value at x = 0), the others are read again."""
+        only moves its constant (the expression's value at x = 0), the others are read again. Nothing
+        is read when no parameter moved since the last read (the selection chain and row generation
+        ask for the form their solve just used)."""
+        values = [np.array(p.value, dtype=float) for p in self.parameters]
+        if all(np.array_equal(v, w) for v, w in zip(values, self.read_at, strict=True)):
+            return
+        self.read_at = values
         n = self.A.shape[1]
         moved: dict[int, sp.csr_matrix] = {}
         for i in self.parametric:
@@ -204,6 +212,7 @@ def build(problem: cp.Problem) -> AffineProgram:
                 coefficient.add(i)
     sign = -1.0 if isinstance(problem.objective, cp.Maximize) else 1.0
     c, offset = _objective(problem, columns, n, sign)
+    parameters = problem.parameters()
     n_eq = sum(int(c.size) for c in ordered if isinstance(c, cp.constraints.Equality))
     A = _stack_rows([blk.M for blk in blocks], n)  # the blocks' matrices are kept only where they can move
     return AffineProgram(
@@ -212,7 +221,7 @@ def build(problem: cp.Problem) -> AffineProgram:
         coefficient_parametric=coefficient, objective_parametric=bool(problem.objective.parameters()),
         objective_coefficients_parametric=coefficients_hold_parameters(problem.objective.args[0]),
         constants=[blk.k for blk in blocks], coefficients={i: blocks[i].M for i in coefficient}, A=A,
-        c=c, offset=offset)
+        c=c, offset=offset, parameters=parameters, read_at=[np.array(p.value, dtype=float) for p in parameters])
 
 
 def variable_offsets(prog: AffineProgram, variables: Sequence[cp.Variable]) -> dict[int, int] | None:

@@ -143,15 +143,12 @@ def _add(expr: Any, args: list[Node], n: int) -> Node:
             k = k + _flat(_broadcast_value(_dense(a.value), e.shape, expr.shape))
         else:
             parts.append(_broadcast(a, expr.shape, e.shape, n))
+    k = k + sum(p.k for p in parts)
     if len(parts) == 1:
         p = parts[0]
-        return Sel(p.cols, p.coef, p.k + k) if isinstance(p, Sel) else Lin(p.M, p.k + k)
-    lins = [p.lin(n) if isinstance(p, Sel) else p for p in parts]
-    M = lins[0].M
-    for p in lins[1:]:
-        M = M + p.M
-        k = k + p.k
-    return Lin(sp.csr_matrix(M), k + lins[0].k)
+        return Sel(p.cols, p.coef, k) if isinstance(p, Sel) else Lin(p.M, k)
+    matrices = [(p.lin(n) if isinstance(p, Sel) else p).M for p in parts]
+    return Lin(sp.csr_matrix(sum(matrices[1:], matrices[0])), k)
 
 
 def _neg(expr: Any, args: list[Node], n: int) -> Node:

@@ -42,13 +42,13 @@ class RowSession:
 
     def __init__(self, highs: Any, problem: cp.Problem, data: dict, chain: Any, inverse: list | None,
                  scaling: Scaling, columns: np.ndarray, form: LinearForm, options: dict,
-                 compile_seconds: float) -> None:
+                 compile_seconds: float, direct: affine.AffineProgram | None = None) -> None:
         self.highs, self.problem, self.data, self.chain, self.inverse = highs, problem, data, chain, inverse
         self.scaling = scaling  # the base's factors
         self.columns = columns  # stacked entry j sits in standard-form column columns[j]
         self.form = form  # the base's standard form, unscaled (the certificate's)
         self.options = options
-        self.direct: affine.AffineProgram | None = None  # the base program's, when it was read directly
+        self.direct = direct  # the base program's AffineProgram, when it was read directly
         self.base_rows = int(data["A"].shape[0])
         self.row_factors: list[np.ndarray] = []  # r of each appended block
         self.rounds = 0
@@ -85,9 +85,7 @@ class RowSession:
         opts = highs_option_values(options)
         set_options(h, opts)
         lp.load_into(h)
-        session = cls(h, problem, data, hf.chain, hf.inverse, scaling, columns, form, opts, compile_seconds)
-        session.direct = hf.direct
-        return session
+        return cls(h, problem, data, hf.chain, hf.inverse, scaling, columns, form, opts, compile_seconds, hf.direct)
 
     # ------------------------------------------------------------------ rounds
     def add(self, A: sp.csr_matrix, upper: np.ndarray) -> None:
