@@ -7,7 +7,7 @@ import pytest
 
 import optmarkets as om
 from optmarkets.builders import family
-from optmarkets.solvers.highs import StandardForm, highs_option_values
+from optmarkets.solvers.highs import RejectedLPError, StandardForm, highs_option_values
 
 
 def knapsack():
@@ -48,9 +48,22 @@ def test_warm_start_with_the_interior_point_backend_and_a_rejected_option():
 
 
 def test_an_lp_highs_rejects_is_an_error_not_a_silent_load():
+    # the solve path names it (SolverFailedError); the chain and row generation fall back (below)
     form = StandardForm.of(knapsack().problem.get_problem_data(cp.HIGHS)[0])
     form.A.data[0] = 1e300  # HiGHS refuses an infinite-sized coefficient in passModel
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    with pytest.raises(ValueError, match="passModel"):
+    with pytest.raises(RejectedLPError, match="passModel"):
         form.load_into(h)
+
+
+def test_a_selection_chain_whose_unscaled_form_highs_refuses_falls_back():
+    # the fuzz corpus's case: valuations up to 1e15 are taken by HiGHS only scaled; the model solve
+    # scales them, the chain's stage program (unscaled) is refused and cvxpy's stage solves run instead
+    seller = om.MultiProductSeller([[0.0, 1000001.0], [0.0, 1e15]])
+    try:
+        sol = seller.optimal_mechanism([0.5, 0.5]).solve()
+    except om.OptmarketsError:
+        return  # a named error is acceptable at this magnitude; a bare one is not
+    # revenue: sell the good at the low type's value to both, or at 1e15 to the high type alone
+    assert sol.value == pytest.approx(max(1000001.0, 0.5e15), rel=1e-6)

@@ -31,7 +31,7 @@ import scipy.sparse as sp
 
 from . import affine
 from .cvxpy_internals import write_point
-from .highs import StandardForm, highs_option_values, set_options
+from .highs import RejectedLPError, StandardForm, highs_option_values, set_options
 from .registry import silence_highs_banner
 from .scaling import matrix_factors
 
@@ -128,7 +128,10 @@ class SelectionChain:
         for name in _COLD_ONLY:  # every stage runs the simplex, from a basis where there is one
             opts.pop(name, None)
         set_options(h, opts)
-        form.load_into(h)  # unscaled, as the model's solve received it (HiGHS scales internally)
+        try:
+            form.load_into(h)  # unscaled, as the model's solve received it (HiGHS scales internally)
+        except RejectedLPError:  # coefficients HiGHS takes only scaled: the caller's stage solves scale them
+            return None
         seed = _seed(highspy, program, n, base.A.shape[0], size + 1)
         if seed is not None and h.setBasis(seed) != highspy.HighsStatus.kOk:
             seed = None

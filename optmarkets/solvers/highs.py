@@ -135,6 +135,12 @@ def solve_cold(data: dict, options: dict, *, verbose: bool = False, cache: dict 
     return scaling.unscale(results)
 
 
+class RejectedLPError(ValueError):
+    """HiGHS refused a standard form in passModel (coefficients beyond its large-value limit, ~1e15).
+    The solve path turns it into a SolverFailedError naming the model; the selection chain and row
+    generation fall back to their cvxpy-compiled paths (which hand HiGHS the scaled LP)."""
+
+
 @dataclass
 class StandardForm:
     """cvxpy's data for HiGHS as HiGHS reads it: min c.x, row_lower <= A x <= row_upper, column bounds.
@@ -190,8 +196,8 @@ class StandardForm:
                              int(highspy.ObjSense.kMinimize), 0.0, self.c, self.col_lower, self.col_upper,
                              self.row_lower, self.row_upper, self.A.indptr.astype(np.int32, copy=False),
                              self.A.indices.astype(np.int32, copy=False), self.A.data, integrality)
-        if status == highspy.HighsStatus.kError:  # the solve path reports it as the solver's failure
-            raise ValueError("HiGHS rejected the LP in passModel (a coefficient, bound or cost it cannot take)")
+        if status == highspy.HighsStatus.kError:
+            raise RejectedLPError("HiGHS rejected the LP in passModel (a coefficient, bound or cost it cannot take)")
 
 
 def highs_option_values(options: dict) -> dict:

@@ -29,7 +29,7 @@ import scipy.sparse as sp
 
 from ..core.errors import InputError, SolverFailedError
 from . import cvxpy_internals as internals
-from .highs import StandardForm
+from .highs import RejectedLPError, StandardForm
 
 #: The optimal dual face is {dual objective >= optimum - eps * max(1, |optimum|)}, eps the first of
 #: these for which that LP is feasible (the optimum is a float).
@@ -158,7 +158,10 @@ def solved_highs(lp: StandardForm) -> Any:
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("solver", "simplex")
-    lp.load_into(h)
+    try:
+        lp.load_into(h)
+    except RejectedLPError:
+        return h  # empty: its status is not optimal, and the callers raise SolverFailedError on that
     h.run()
     return h
 

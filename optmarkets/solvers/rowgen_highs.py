@@ -31,7 +31,7 @@ import scipy.sparse as sp
 from ..core.certificate import LinearForm
 from . import affine
 from . import cvxpy_internals as internals
-from .highs import StandardForm, highs_option_values, set_options
+from .highs import RejectedLPError, StandardForm, highs_option_values, set_options
 from .registry import silence_highs_banner
 from .scaling import Scaling, equilibrate
 
@@ -84,7 +84,10 @@ class RowSession:
         h.setOptionValue("output_flag", bool(verbose))
         opts = highs_option_values(options)
         set_options(h, opts)
-        lp.load_into(h)
+        try:
+            lp.load_into(h)
+        except RejectedLPError:  # the caller keeps its own path
+            return None
         return cls(h, problem, data, hf.chain, hf.inverse, scaling, columns, form, opts, compile_seconds, hf.direct)
 
     # ------------------------------------------------------------------ rounds

@@ -25,6 +25,7 @@ from ...core.errors import InputError
 from ...core.model import Model
 from ...solvers import StandardForm, highs_option_values
 from ...solvers.cvxpy_internals import solver_data
+from ...solvers.highs import RejectedLPError
 from ..sweep import Progress
 from .config import ACCEPT, REFERENCE, SCHEMA, BenchConfig, solver_options
 from .problems import ProblemFamily
@@ -178,7 +179,10 @@ def raw_highs(model: Model, options: dict | None = None, *, repeat: int = 1) -> 
         h.setOptionValue("output_flag", False)
         for key, value in highs_option_values(options or {}).items():
             h.setOptionValue(key, value)
-        form.load_into(h)  # highspy's array overload, as the solve path passes its LPs
+        try:
+            form.load_into(h)  # highspy's array overload, as the solve path passes its LPs
+        except RejectedLPError:  # HiGHS cannot take the unscaled form: no raw time
+            return None, int(form.A.nnz)
         h.run()
         h.getSolution()
         best = min(best, time.perf_counter() - start)
