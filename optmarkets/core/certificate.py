@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 
 import cvxpy as cp
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
 from .family import PRICE_SIGN, Family
@@ -117,11 +116,11 @@ def certify(model: Model, form: LinearForm | None = None) -> Certificate:
                    for v in model.variables.values()), default=0.0)
     for name, v in model.variables.items():
         _domain(name, np.asarray(v.var.value, float), v.var.attributes, x_scale, viol, rel)
-    cert = Certificate(_series(viol, "violation"))
+    cert = Certificate(viol)
     primal = {f"violation[{k}]": r for k, r in rel.items()}
     duals = {n: f.constraint.dual_value for n, f in model.families.items()}
     if not affine or any(d is None for d in duals.values()):
-        cert.relative = _series(primal, "relative")
+        cert.relative = primal
         cert.notes.append("dual residuals not computed (integer variables, non-LP, or no duals)")
         return cert
     _dual_residuals(model, cert, rows, primal)
@@ -222,13 +221,7 @@ def _record_duals(cert: Certificate, primal: dict[str, float], *, sign_viol: flo
     cert.complementary_slackness, cert.duality_gap, cert.objective_scale = cs, gap, scale
     relative = {"dual_sign": _ratio(rel_sign, scale), "dual_infeasibility": rel_inf,
                 "complementary_slackness": _ratio(cs, scale), "duality_gap": _ratio(gap, scale)}
-    cert.relative = _series({**primal, **relative}, "relative")
-
-
-def _series(values: dict[str, float], name: str) -> pd.Series:
-    """A float Series of `values` (built from arrays: a dict goes through pandas' slower inference)."""
-    return pd.Series(np.fromiter(values.values(), float, len(values)), index=pd.Index(list(values), dtype=object),
-                     name=name)
+    cert.relative = {**primal, **relative}
 
 
 def _ratio(residual: float, magnitude: float) -> float:
@@ -320,10 +313,13 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     if row != m:
         return None
 
+    # products with A and A^T as bincounts over the stored entries (numpy only: the same sums, in
+    # the same order, as scipy's column-wise matvecs, without their dispatch)
     cols = np.repeat(np.arange(n), np.diff(A.indptr))
+    rows_of = A.indices
     absd = np.abs(A.data)
-    d = A @ x - form.b  # sigma (lhs - rhs) per row
-    terms = np.bincount(A.indices, weights=absd * np.abs(x)[cols], minlength=m)
+    d = np.bincount(rows_of, weights=A.data * x[cols], minlength=m) - form.b  # sigma (lhs - rhs) per row
+    terms = np.bincount(rows_of, weights=absd * np.abs(x)[cols], minlength=m)
     # a family's coefficient floor: max over its variables v of max |a_iv| * max |x_v|
     xmax = np.zeros(len(spans))
     for k, (_name, _var, start, size) in enumerate(spans):
@@ -331,9 +327,8 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     fam_of_row = np.empty(m, dtype=np.int64)
     for k, (_name, _fam, start, size, _sigma) in enumerate(blocks):
         fam_of_row[start:start + size] = k
-    floors = np.zeros(len(blocks))
-    if A.nnz:
-        np.maximum.at(floors, fam_of_row[A.indices], absd * xmax[var_of_col[cols]])
+    entry_floor, entry_family = absd * xmax[var_of_col[cols]], fam_of_row[rows_of]
+    floors = np.array([np.max(entry_floor, where=entry_family == k, initial=0.0) for k in range(len(blocks))])
 
     viol: dict[str, float] = {}
     rel: dict[str, float] = {}
@@ -359,11 +354,11 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     x_scale = float(np.max(xmax, initial=0.0))
     for name, var, start, size in spans:
         _domain(name, x[start:start + size], var.attributes, x_scale, viol, rel)
-    cert = Certificate(_series(viol, "violation"))
+    cert = Certificate(viol)
     primal = {f"violation[{k}]": r for k, r in rel.items()}
     duals = [fam.constraint.dual_value for _n, fam, *_ in blocks]
     if model.has_integers or any(dv is None for dv in duals):
-        cert.relative = _series(primal, "relative")
+        cert.relative = primal
         cert.notes.append("dual residuals not computed (integer variables, non-LP, or no duals)")
         return cert
 
@@ -384,8 +379,8 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     slack_term = float(np.sum(y * (-d * sigma_rows)))  # y multiplies (rhs - lhs) for every sense
     fsign = -1.0 if model.sense == "max" else 1.0  # cvxpy minimises -f for a maximisation
     grad = fsign * np.asarray(form.c, float)
-    reduced = grad - A.T @ (sigma_rows * y)
-    col_mag = np.abs(grad) + np.bincount(cols, weights=absd * np.abs(y)[A.indices], minlength=n)
+    reduced = grad - np.bincount(cols, weights=A.data * (sigma_rows * y)[rows_of], minlength=n)
+    col_mag = np.abs(grad) + np.bincount(cols, weights=absd * np.abs(y)[rows_of], minlength=n)
     dual_inf, rel_inf = 0.0, 0.0
     for _name, var, start, size in spans:
         r = reduced[start:start + size]

@@ -166,7 +166,7 @@ class RowGeneration:
         _save_duals(model, full)
         sol = Solution(model=model.name, status=status, value=float(session.problem.value), solver=solver,
                        primal=primal_values(model), duals={}, prices={},
-                       certificate=Certificate(pd.Series(dtype=float)), parameters=parameter_values(model),
+                       certificate=Certificate(), parameters=parameter_values(model),
                        sense=model.sense, units=model.units, _model=model)
         sol.duals, sol.prices = duals_and_prices(model)
         if request.certify:

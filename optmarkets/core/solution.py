@@ -26,7 +26,6 @@ from .seam import solvers
 from .tolerances import CERT_TOL
 
 
-@dataclass
 class Certificate:
     """Optimality evidence recomputed from the problem data and the returned point.
 
@@ -43,31 +42,59 @@ class Certificate:
         "complementary_slackness", "duality_gap".
     `ok(tol)` decides on the relative residuals: a certificate that is ok at one scale of the data
     is ok at every scale.
+
+    `violations` and `relative` are float Series; they may be given as dicts (name -> residual),
+    and are labelled when first read (the solve path decides on them without building a Series).
     """
 
-    violations: pd.Series
-    dual_sign: float | None = None
-    dual_infeasibility: float | None = None
-    complementary_slackness: float | None = None
-    duality_gap: float | None = None
-    notes: list[str] = field(default_factory=list)
-    relative: pd.Series = field(default_factory=lambda: pd.Series(dtype=float, name="relative"))
-    objective_scale: float | None = None
+    def __init__(self, violations: pd.Series | Mapping[str, float] | None = None, dual_sign: float | None = None,
+                 dual_infeasibility: float | None = None, complementary_slackness: float | None = None,
+                 duality_gap: float | None = None, notes: list[str] | None = None,
+                 relative: pd.Series | Mapping[str, float] | None = None, objective_scale: float | None = None):
+        self._violations: pd.Series | Mapping[str, float] = {} if violations is None else violations
+        self.dual_sign = dual_sign
+        self.dual_infeasibility = dual_infeasibility
+        self.complementary_slackness = complementary_slackness
+        self.duality_gap = duality_gap
+        self.notes: list[str] = [] if notes is None else notes
+        self._relative: pd.Series | Mapping[str, float] = {} if relative is None else relative
+        self.objective_scale = objective_scale
+
+    @property
+    def violations(self) -> pd.Series:
+        if not isinstance(self._violations, pd.Series):
+            self._violations = _series(self._violations, "violation")
+        return self._violations
+
+    @violations.setter
+    def violations(self, values: pd.Series | Mapping[str, float]) -> None:
+        self._violations = values
+
+    @property
+    def relative(self) -> pd.Series:
+        if not isinstance(self._relative, pd.Series):
+            self._relative = _series(self._relative, "relative")
+        return self._relative
+
+    @relative.setter
+    def relative(self, values: pd.Series | Mapping[str, float]) -> None:
+        self._relative = values
 
     @property
     def max_violation(self) -> float:
-        return float(self.violations.max()) if len(self.violations) else 0.0
+        values = _floats(self._violations)
+        return float(values.max()) if values.size else 0.0
 
     @property
     def computed(self) -> bool:
         """Whether any residual was recomputed (False for `solve(certify=False)`)."""
-        return bool(len(self.violations) or len(self.relative))
+        return bool(len(self._violations) or len(self._relative))
 
     def worst(self) -> tuple[str, float]:
         """The largest relative residual (complementary slackness excluded, as in `ok`): (name, value)."""
-        values = self.relative.to_numpy(dtype=float)
-        names = self.relative.index
-        keep = ~np.isnan(values) & (names != "complementary_slackness")
+        values = _floats(self._relative)
+        names = list(self._relative.keys())
+        keep = ~np.isnan(values) & (np.array(names, dtype=object) != "complementary_slackness")
         if not keep.any():
             return ("none", 0.0)
         at = np.flatnonzero(keep)[int(np.argmax(values[keep]))]  # the first largest, as idxmax
@@ -80,7 +107,7 @@ class Certificate:
         points legitimately carry small price * slack products that the duality gap already bounds.
         A certificate without relative residuals (built by hand) falls back on the absolute ones.
         """
-        if len(self.relative):
+        if len(self._relative):
             return self.worst()[1] <= tol
         dual = [self.dual_sign, self.dual_infeasibility, self.duality_gap]
         return self.max_violation <= tol and all(d is None or d <= tol for d in dual)
@@ -99,6 +126,23 @@ class Certificate:
     def __str__(self) -> str:
         lines = [f"  {k:<40s} {v:.3e}" for k, v in self.to_series().dropna().items()]
         return "\n".join(lines + [f"  note: {n}" for n in self.notes])
+
+    def __repr__(self) -> str:
+        worst, value = self.worst() if self.computed else ("none", 0.0)
+        return f"<Certificate: worst relative residual {worst} = {value:.3g}, {len(self.notes)} notes>"
+
+
+def _floats(values: pd.Series | Mapping[str, float]) -> np.ndarray:
+    if isinstance(values, pd.Series):
+        return values.to_numpy(dtype=float)
+    return np.fromiter(values.values(), float, len(values))
+
+
+def _series(values: pd.Series | Mapping[str, float], name: str) -> pd.Series:
+    """A float Series of `values` (built from arrays: a dict goes through pandas' slower inference)."""
+    if isinstance(values, pd.Series):
+        return values
+    return pd.Series(_floats(values), index=pd.Index(list(values), dtype=object), name=name)
 
 
 @dataclass

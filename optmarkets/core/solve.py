@@ -21,7 +21,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .certificate import certify, remember
 from .errors import InfeasibleError, InputError, SolveError, SolverFailedError, UnboundedError
@@ -154,7 +153,7 @@ def _attempt(model: Model, request: Request, backend: Any, options: dict, warm: 
     sol = Solution(
         model=model.name, status=outcome.status, value=outcome.value, solver=backend.name,
         primal=primal_values(model), duals=LabelledValues(), prices=LabelledValues(),
-        certificate=Certificate(pd.Series(dtype=float)), parameters=parameter_values(model),
+        certificate=Certificate(), parameters=parameter_values(model),
         sense=model.sense, units=model.units, _model=model,
     )
     if not model.has_integers and backend.duals:

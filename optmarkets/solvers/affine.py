@@ -52,6 +52,7 @@ from .linear_map import (
     as_affine,
     as_lin,
     at_zero,
+    canonical_csc,
     coefficients_hold_parameters,
     linear_map,
 )
@@ -86,7 +87,7 @@ class AffineProgram:
     objective_parametric: bool
     objective_coefficients_parametric: bool
     constants: list[np.ndarray]  # each constraint's k in args[0] - args[1] = M x + k (b = -k)
-    coefficients: dict[int, sp.csr_matrix]  # the M of the coefficient-parametric ones (A's rows of them)
+    coefficients: dict[int, sp.csc_matrix]  # the M of the coefficient-parametric ones (A's rows of them)
     A: sp.csc_matrix
     c: np.ndarray
     offset: float
@@ -115,13 +116,15 @@ class AffineProgram:
             return
         self.read_at = values
         n = self.A.shape[1]
-        moved: dict[int, sp.csr_matrix] = {}
+        moved: dict[int, Lin] = {}
         for i in self.parametric:
             con = self.constraints[i][0]
             if i in self.coefficient_parametric:
                 block = as_lin(linear_map(con.expr, self.columns, n), n)
-                if not _same_matrix(self.coefficients[i], block.M):
-                    moved[i] = self.coefficients[i] = block.M
+                matrix = canonical_csc(block.row, block.col, block.val, (block.k.size, n))
+                if not _same_matrix(self.coefficients[i], matrix):
+                    self.coefficients[i] = matrix
+                    moved[i] = block
                 self.constants[i] = block.k
             else:
                 self.constants[i] = at_zero(con.expr)
@@ -129,7 +132,8 @@ class AffineProgram:
             A = self.A.tocsr()
             parts = []
             for i, (_con, start, size, _shape) in enumerate(self.constraints):
-                parts.append(moved[i] if i in moved else A[start:start + size])
+                kept = A[start:start + size].tocoo()
+                parts.append(moved[i] if i in moved else Lin(kept.row, kept.col, kept.data, np.zeros(size), n))
             self.A = _stack_rows(parts, n)
         if self.objective_parametric:
             if self.objective_coefficients_parametric:
@@ -138,22 +142,19 @@ class AffineProgram:
                 self.offset = self.sign * float(at_zero(problem.objective.args[0])[0])
 
 
-def _same_matrix(a: sp.csr_matrix, b: sp.csr_matrix) -> bool:
+def _same_matrix(a: sp.csc_matrix, b: sp.csc_matrix) -> bool:
     return a.shape == b.shape and a.nnz == b.nnz and all(
         np.array_equal(x, y) for x, y in ((a.indptr, b.indptr), (a.indices, b.indices), (a.data, b.data)))
 
 
-def _stack_rows(blocks: Sequence[sp.spmatrix], n: int) -> sp.csc_matrix:
+def _stack_rows(blocks: Sequence[Lin], n: int) -> sp.csc_matrix:
+    """The blocks' matrices one above the other, in canonical CSC form (`linear_map.canonical_csc`)."""
+    starts = np.cumsum([0] + [blk.k.size for blk in blocks])
     if not blocks:
         return sp.csc_matrix((0, n))
-    mats = [sp.csr_matrix(M) for M in blocks]
-    starts = np.cumsum([0] + [M.nnz for M in mats[:-1]])
-    indptr = np.concatenate([[0]] + [M.indptr[1:] + s for M, s in zip(mats, starts)])  # rows stacked
-    stacked = sp.csr_matrix((np.concatenate([M.data for M in mats]), np.concatenate([M.indices for M in mats]),
-                             indptr), shape=(sum(M.shape[0] for M in mats), n))
-    A = stacked.tocsc()
-    A.eliminate_zeros()  # a coefficient multiplied by a zero weight is no entry (as cvxpy's tensor has none)
-    return A
+    row = np.concatenate([blk.row + s for blk, s in zip(blocks, starts)])
+    col, val = (np.concatenate([getattr(blk, f) for blk in blocks]) for f in ("col", "val"))
+    return canonical_csc(row, col, val, (int(starts[-1]), n))
 
 
 def _objective(problem: cp.Problem, columns: dict[int, int], n: int, sign: float) -> tuple[np.ndarray, float]:
@@ -164,7 +165,7 @@ def _objective(problem: cp.Problem, columns: dict[int, int], n: int, sign: float
     if isinstance(obj, Sel):
         c = np.bincount(obj.cols, weights=obj.coef, minlength=n).astype(float)
     else:
-        c = np.asarray(obj.M.toarray(), dtype=float).reshape(-1)
+        c = np.bincount(obj.col, weights=obj.val, minlength=n).astype(float)
     return sign * c, sign * float(obj.k[0])
 
 
@@ -214,13 +215,15 @@ def build(problem: cp.Problem) -> AffineProgram:
     c, offset = _objective(problem, columns, n, sign)
     parameters = problem.parameters()
     n_eq = sum(int(c.size) for c in ordered if isinstance(c, cp.constraints.Equality))
-    A = _stack_rows([blk.M for blk in blocks], n)  # the blocks' matrices are kept only where they can move
+    A = _stack_rows(blocks, n)  # the blocks' matrices are kept only where they can move
     return AffineProgram(
         columns=columns, variables=[(v, columns[v.id], int(v.size), v.shape) for v in variables],
         constraints=layout, sign=sign, n_eq=n_eq, lower=lower, upper=upper, parametric=parametric,
         coefficient_parametric=coefficient, objective_parametric=bool(problem.objective.parameters()),
         objective_coefficients_parametric=coefficients_hold_parameters(problem.objective.args[0]),
-        constants=[blk.k for blk in blocks], coefficients={i: blocks[i].M for i in coefficient}, A=A,
+        constants=[blk.k for blk in blocks], A=A,
+        coefficients={i: canonical_csc(blocks[i].row, blocks[i].col, blocks[i].val, (blocks[i].k.size, n))
+                      for i in coefficient},
         c=c, offset=offset, parameters=parameters, read_at=[np.array(p.value, dtype=float) for p in parameters])
 
 

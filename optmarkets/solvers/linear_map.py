@@ -38,10 +38,28 @@ class Const:
 
 @dataclass
 class Lin:
-    """An affine subexpression M x + k, entries in column-major order."""
+    """An affine subexpression M x + k, entries in column-major order. M is held as coordinate
+    arrays (M[row[e], col[e]] += val[e]: any order, repeated coordinates add), so that each atom is
+    a few numpy operations on them; `canonical_csc` sums and sorts once, when the standard form is
+    assembled."""
 
-    M: sp.csr_matrix
+    row: np.ndarray
+    col: np.ndarray
+    val: np.ndarray
     k: np.ndarray
+    n: int  # the standard form's columns
+
+    @property
+    def M(self) -> sp.csr_matrix:
+        """M as a canonical scipy matrix (repeated coordinates summed)."""
+        return sp.csr_matrix((self.val, (self.row, self.col)), shape=(self.k.size, self.n))
+
+    def rows_view(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(indptr, col, val) of M grouped by row (each row's entries in their stored order)."""
+        order = np.argsort(self.row, kind="stable")
+        indptr = np.zeros(self.k.size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.row, minlength=self.k.size), out=indptr[1:])
+        return indptr, self.col[order], self.val[order]
 
 
 @dataclass
@@ -55,12 +73,35 @@ class Sel:
     k: np.ndarray
 
     def lin(self, n: int) -> Lin:
-        size = self.cols.size
-        return Lin(sp.csr_matrix((self.coef, self.cols, np.arange(size + 1)), shape=(size, n)), self.k)
+        return Lin(np.arange(self.cols.size), self.cols, self.coef, self.k, n)
 
 
 Node = Const | Lin | Sel
 Affine = Lin | Sel
+_EMPTY_INT = np.zeros(0, dtype=np.int64)
+
+
+def canonical_csc(row: np.ndarray, col: np.ndarray, val: np.ndarray, shape: tuple[int, int]) -> sp.csc_matrix:
+    """The matrix with M[row[e], col[e]] += val[e] in canonical CSC form: entries sorted by column
+    and row, repeated coordinates summed, zeros dropped (as cvxpy's coefficient tensor has none)."""
+    m, n = shape
+    key = col.astype(np.int64) * m + row
+    order = np.argsort(key, kind="stable")
+    key, val = key[order], val[order]
+    if key.size > 1:
+        first = np.empty(key.size, dtype=bool)
+        first[0] = True
+        np.not_equal(key[1:], key[:-1], out=first[1:])
+        if not first.all():
+            val = np.add.reduceat(val, np.flatnonzero(first))
+            key = key[first]
+    keep = val != 0.0
+    if not keep.all():
+        key, val = key[keep], val[keep]
+    cols = key // max(m, 1)
+    indptr = np.zeros(n + 1, dtype=np.int32 if key.size < 2**31 else np.int64)
+    np.cumsum(np.bincount(cols, minlength=n), out=indptr[1:])
+    return sp.csc_matrix((val, (key - cols * m).astype(indptr.dtype), indptr), shape=shape)
 
 
 # ---------------------------------------------------------------------------------- index helpers
@@ -82,11 +123,20 @@ def _dense(value: Any) -> np.ndarray:
     return np.asarray(value.toarray() if sp.issparse(value) else value, dtype=float)
 
 
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The concatenation of arange(s, s + l) over (starts, lengths)."""
+    total = int(lengths.sum())
+    if total == 0:
+        return _EMPTY_INT
+    ends = np.cumsum(lengths)
+    return np.arange(total) + np.repeat(starts - (ends - lengths), lengths)
+
+
 def as_affine(node: Node, n: int) -> Affine:
     if not isinstance(node, Const):
         return node
     k = _flat(_dense(node.value))
-    return Lin(sp.csr_matrix((k.size, n)), k)
+    return Lin(_EMPTY_INT, _EMPTY_INT, np.zeros(0), k, n)
 
 
 def as_lin(node: Node, n: int) -> Lin:
@@ -99,16 +149,18 @@ def _select(node: Node, rows: np.ndarray, n: int) -> Affine:
     a = as_affine(node, n)
     if isinstance(a, Sel):
         return Sel(a.cols[rows], a.coef[rows], a.k[rows])
-    return Lin(a.M[rows], a.k[rows])
+    indptr, col, val = a.rows_view()
+    lengths = np.diff(indptr)[rows]
+    at = _ranges(indptr[:-1][rows], lengths)
+    return Lin(np.repeat(np.arange(rows.size), lengths), col[at], val[at], a.k[rows], n)
 
 
 def _scaled(a: Affine, scale: np.ndarray | float) -> Affine:
     """diag(scale) (M x + k)."""
     if isinstance(a, Sel):
         return Sel(a.cols, a.coef * scale, a.k * scale)
-    M = a.M
-    per_entry = np.repeat(scale, np.diff(M.indptr)) if np.ndim(scale) else scale
-    return Lin(sp.csr_matrix((M.data * per_entry, M.indices, M.indptr), shape=M.shape), a.k * scale)
+    per_entry = scale[a.row] if isinstance(scale, np.ndarray) and scale.ndim else scale
+    return Lin(a.row, a.col, a.val * per_entry, a.k * scale, a.n)
 
 
 def _broadcast(node: Node, shape: tuple, source: tuple, n: int) -> Affine:
@@ -129,8 +181,31 @@ def _broadcast_value(value: np.ndarray, source: tuple, shape: tuple) -> np.ndarr
     return np.broadcast_to(value.reshape(source, order="F"), shape)
 
 
-def _matrix(value: Any) -> sp.csr_matrix:
-    return sp.csr_matrix(value) if sp.issparse(value) else sp.csr_matrix(np.atleast_2d(np.asarray(value, dtype=float)))
+def _coordinates(value: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]:
+    """A constant matrix as (row, col, val, shape); a 1-D constant is a row."""
+    if sp.issparse(value):
+        if value.format in ("csc", "csr"):
+            major = np.repeat(np.arange(value.indptr.size - 1), np.diff(value.indptr))
+            minor = value.indices.astype(np.int64)
+            row, col = (minor, major) if value.format == "csc" else (major, minor)
+            return row, col, np.asarray(value.data, dtype=float), value.shape
+        coo = value.tocoo()
+        return coo.row.astype(np.int64), coo.col.astype(np.int64), np.asarray(coo.data, dtype=float), coo.shape
+    arr = np.atleast_2d(np.asarray(value, dtype=float))
+    row, col = np.nonzero(arr)
+    return row, col, arr[row, col], arr.shape
+
+
+def _apply(op: tuple[np.ndarray, np.ndarray, np.ndarray], out: int, x: Affine, n: int) -> Lin:
+    """op @ (M x + k) for a constant op given as coordinates (row, col, val) with `out` rows."""
+    row, col, val = op
+    k = np.bincount(row, weights=val * x.k[col], minlength=out) if row.size else np.zeros(out)
+    if isinstance(x, Sel):  # each column of op lands on one standard-form column
+        return Lin(row, x.cols[col], val * x.coef[col], k, n)
+    indptr, xcol, xval = x.rows_view()
+    lengths = np.diff(indptr)[col]
+    at = _ranges(indptr[:-1][col], lengths)
+    return Lin(np.repeat(row, lengths), xcol[at], np.repeat(val, lengths) * xval[at], k, n)
 
 
 # ----------------------------------------------------------------------------------------- atoms
@@ -146,9 +221,10 @@ def _add(expr: Any, args: list[Node], n: int) -> Node:
     k = k + sum(p.k for p in parts)
     if len(parts) == 1:
         p = parts[0]
-        return Sel(p.cols, p.coef, k) if isinstance(p, Sel) else Lin(p.M, k)
-    matrices = [(p.lin(n) if isinstance(p, Sel) else p).M for p in parts]
-    return Lin(sp.csr_matrix(sum(matrices[1:], matrices[0])), k)
+        return Sel(p.cols, p.coef, k) if isinstance(p, Sel) else Lin(p.row, p.col, p.val, k, n)
+    lins = [p.lin(n) if isinstance(p, Sel) else p for p in parts]
+    row, col, val = (np.concatenate([getattr(p, f) for p in lins]) for f in ("row", "col", "val"))
+    return Lin(row, col, val, k, n)
 
 
 def _neg(expr: Any, args: list[Node], n: int) -> Node:
@@ -175,19 +251,19 @@ def _matmul(expr: Any, args: list[Node], n: int) -> Node:
         v, ev = (b, eb) if scalar is a else (a, ea)
         return _scaled(_broadcast(v, expr.shape, ev.shape, n), float(_dense(scalar.value).reshape(-1)[0]))
     if isinstance(a, Const):  # C @ X: vec(C X) = (I_p kron C) vec(X)
-        X = as_lin(b, n)
-        C = _matrix(a.value)  # a 1-D C is a row
+        row, col, val, (r, q) = _coordinates(a.value)
         p = 1 if len(eb.shape) == 1 else int(eb.shape[1])
-        op = C if p == 1 else sp.kron(sp.identity(p, format="csr"), C, format="csr")
-        return Lin(sp.csr_matrix(op @ X.M), op @ X.k)
+        blocks = np.arange(p)[:, None]
+        op = ((row + blocks * r).ravel(), (col + blocks * q).ravel(), np.tile(val, p))
+        return _apply(op, r * p, as_affine(b, n), n)
     assert isinstance(b, Const)
-    X = as_lin(a, n)
-    C = _matrix(b.value)  # X @ C: vec(X C) = (C^T kron I_m) vec(X)
-    if len(eb.shape) == 1:
-        C = C.T  # a 1-D right factor is a column
+    row, col, val, (q, r) = _coordinates(b.value)  # X @ C: vec(X C) = (C^T kron I_m) vec(X)
+    if len(eb.shape) == 1:  # a 1-D right factor is a column
+        row, col, q, r = col, row, r, q
     m = 1 if len(ea.shape) == 1 else int(ea.shape[0])
-    op = C.T.tocsr() if m == 1 else sp.kron(C.T, sp.identity(m, format="csr"), format="csr")
-    return Lin(sp.csr_matrix(op @ X.M), op @ X.k)
+    t = np.arange(m)[None, :]  # C^T's entry (c, r) becomes (c m + t, r m + t) for every t
+    op = ((col[:, None] * m + t).ravel(), (row[:, None] * m + t).ravel(), np.repeat(val, m))
+    return _apply(op, r * m, as_affine(a, n), n)
 
 
 def _sum(expr: Any, args: list[Node], n: int) -> Node:
@@ -203,9 +279,8 @@ def _sum(expr: Any, args: list[Node], n: int) -> Node:
         out = int(np.prod(kept, dtype=np.int64))
     k = np.bincount(target, weights=a.k, minlength=out)
     if isinstance(a, Sel):  # entry i adds coef[i] x[cols[i]] to row target[i]
-        return Lin(sp.csr_matrix((a.coef, (target, a.cols)), shape=(out, n)), k)
-    S = sp.csr_matrix((np.ones(target.size), (target, np.arange(target.size))), shape=(out, target.size))
-    return Lin(sp.csr_matrix(S @ a.M), k)
+        return Lin(target, a.cols, a.coef, k, n)
+    return Lin(target[a.row], a.col, a.val, k, n)
 
 
 def _reshape(expr: Any, args: list[Node], n: int) -> Node:
@@ -257,7 +332,8 @@ def _stack(axis_of: Callable[[Any], int]) -> Callable[[Any, list[Node], int], No
             whole = Sel(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("cols", "coef", "k")))
         else:
             lins = [p.lin(n) if isinstance(p, Sel) else p for p in parts]
-            whole = Lin(sp.vstack([p.M for p in lins], format="csr"), np.concatenate([p.k for p in lins]))
+            col, val, k = (np.concatenate([getattr(p, f) for p in lins]) for f in ("col", "val", "k"))
+            whole = Lin(np.concatenate([p.row + s for p, s in zip(lins, starts)]), col, val, k, n)
         return _select(whole, rows, n)
     return stack
 
@@ -273,9 +349,9 @@ def _diag_vec(expr: Any, args: list[Node], n: int) -> Node:
     (a,) = args
     lin = as_lin(a, n)
     on = _flat(np.diagonal(_positions(expr.shape), offset=int(getattr(expr, "k", 0))))
-    size = int(np.prod(expr.shape, dtype=np.int64))
-    place = sp.csr_matrix((np.ones(on.size), (on, np.arange(on.size))), shape=(size, on.size))
-    return Lin(sp.csr_matrix(place @ lin.M), place @ lin.k)
+    k = np.zeros(int(np.prod(expr.shape, dtype=np.int64)))
+    k[on] = lin.k
+    return Lin(on[lin.row], lin.col, lin.val, k, n)
 
 
 _ATOMS: dict[str, Callable[[Any, list[Node], int], Node]] = {
