@@ -199,7 +199,7 @@ def _coordinates(value: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[
 def _apply(op: tuple[np.ndarray, np.ndarray, np.ndarray], out: int, x: Affine, n: int) -> Lin:
     """op @ (M x + k) for a constant op given as coordinates (row, col, val) with `out` rows."""
     row, col, val = op
-    k = np.bincount(row, weights=val * x.k[col], minlength=out) if row.size else np.zeros(out)
+    k = np.bincount(row, weights=val * x.k[col], minlength=out) if row.size and x.k.any() else np.zeros(out)
     if isinstance(x, Sel):  # each column of op lands on one standard-form column
         return Lin(row, x.cols[col], val * x.coef[col], k, n)
     indptr, xcol, xval = x.rows_view()
@@ -253,9 +253,10 @@ def _matmul(expr: Any, args: list[Node], n: int) -> Node:
     if isinstance(a, Const):  # C @ X: vec(C X) = (I_p kron C) vec(X)
         row, col, val, (r, q) = _coordinates(a.value)
         p = 1 if len(eb.shape) == 1 else int(eb.shape[1])
-        blocks = np.arange(p)[:, None]
-        op = ((row + blocks * r).ravel(), (col + blocks * q).ravel(), np.tile(val, p))
-        return _apply(op, r * p, as_affine(b, n), n)
+        if p > 1:
+            blocks = np.arange(p)[:, None]
+            row, col, val = (row + blocks * r).ravel(), (col + blocks * q).ravel(), np.tile(val, p)
+        return _apply((row, col, val), r * p, as_affine(b, n), n)
     assert isinstance(b, Const)
     row, col, val, (q, r) = _coordinates(b.value)  # X @ C: vec(X C) = (C^T kron I_m) vec(X)
     if len(eb.shape) == 1:  # a 1-D right factor is a column
