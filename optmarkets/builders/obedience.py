@@ -39,7 +39,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..core.errors import InputError
-from ..core.family import Family, family
+from ..core.family import Family, Labels, family
+from ..core.validate import LazyLabels, resolved
 from .game_labels import as_index, payoff_data
 
 if TYPE_CHECKING:
@@ -77,14 +78,14 @@ class Obeyer:
         they fit: half the memory traffic of these, the largest arrays a model build makes)."""
         m = self.n_actions
         largest = max(self.n_rows, int(self.outcome.max(initial=0)) + m * abs(self.stride))
-        dt = np.int32 if largest < 2**31 else np.int64
-        a = self.action.astype(dt)[:, None]
-        j = np.arange(m - 1, dtype=dt)[None, :]
+        dt = np.dtype(np.int32 if largest < 2**31 else np.int64)  # (Python int factors keep it: NEP 50)
+        a: np.ndarray = self.action.astype(dt)[:, None]
+        j: np.ndarray = np.arange(m - 1, dtype=dt)[None, :]
         deviated = j - a
         deviated += j >= a  # b - a
-        deviated *= dt(self.stride)
+        deviated *= self.stride
         deviated += self.outcome.astype(dt)[:, None]
-        rows = ((self.signal.astype(dt) * dt(m) + self.action.astype(dt)) * dt(m - 1))[:, None] + j
+        rows = ((self.signal.astype(dt) * m + self.action.astype(dt)) * (m - 1))[:, None] + j
         return rows, deviated
 
     def deviations(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -111,7 +112,7 @@ class Obeyer:
                              shape=(self.n_rows, self.signal.size))
 
 
-def obedience_family(x: cp.Expression, obeyers: Sequence[Obeyer], index: pd.Index, description: str) -> Family:
+def obedience_family(x: cp.Expression, obeyers: Sequence[Obeyer], index: Labels, description: str) -> Family:
     """The obedience inequality (module docstring) of every agent in `obeyers` on the flat measure x."""
     blocks, parametric, offset = [], [], 0
     for ob in obeyers:
@@ -176,8 +177,13 @@ def game_obedience(mu: cp.Expression, axes: MeasureAxes, payoffs: Mapping[str, o
 
 # ---------------------------------------------------------------- one agent: M[a, s]
 
-def _labels(name: str, labels) -> pd.Index:
-    """An Index kept as given (its name names a row level), or a list of labels made one."""
+def _labels(name: str, labels) -> pd.Index | LazyLabels:
+    """An Index kept as given (its name names a row level), or a list of labels made one; labels
+    built lazily are kept lazy where their maker vouches they are distinct."""
+    if isinstance(labels, LazyLabels):
+        labels = labels if labels.unique else labels.resolve()
+    if isinstance(labels, LazyLabels):
+        return labels
     if isinstance(labels, pd.Index):
         if labels.has_duplicates:
             raise InputError(f"{name}: duplicate labels {list(labels[labels.duplicated()].unique())}")
@@ -205,6 +211,7 @@ def _single_payoff(pay, shape: tuple[int, int], actions: pd.Index):
             raise InputError(f"pay: has shape {tuple(pay.shape)}, expected the measure's shape {shape}")
         return cp.reshape(pay, (pay.size,), order="C") if pay.ndim != 1 else pay
     if isinstance(pay, pd.DataFrame):
+        actions = resolved(actions)
         rows = pd.Index(pay.index)
         if set(rows) != set(actions) and len(pay.columns) == len(actions) and set(pay.columns) == set(actions):
             raise InputError("pay: the DataFrame's columns are the actions; rows must be the actions "
@@ -225,7 +232,7 @@ def _single_payoff(pay, shape: tuple[int, int], actions: pd.Index):
     return arr.reshape(-1)
 
 
-def _single(M, pay, actions, groups, group_index) -> tuple[Obeyer, np.ndarray, pd.Index, pd.Index | None]:
+def _single(M, pay, actions, groups, group_index) -> tuple[Obeyer, np.ndarray, pd.Index | LazyLabels, pd.Index | None]:
     if not isinstance(M, cp.Expression):
         raise InputError(f"M: expected a cvxpy expression (actions x unobserved states), got {type(M).__name__}")
     if M.ndim != 2:
@@ -280,16 +287,19 @@ def obedience(
     (recommended, deviation) without groups. The special case of `obedience_family` with one agent.
     """
     ob, _, actions, group_index = _single(M, pay, actions, groups, group_index)
-    codes = _codes(ob.n_signals, ob.n_actions)
-    levels, level_codes = [actions, actions], [codes[:, 1], codes[:, 2]]
-    names = [actions.name or "recommended", "deviation"]
-    if groups is not None:
-        gi = group_index if group_index is not None else pd.RangeIndex(ob.n_signals, name="observed")
-        levels.insert(0, gi)
-        level_codes.insert(0, codes[:, 0])
-        names.insert(0, gi.name or "observed")
-    if all(level.is_unique for level in levels):  # the codes are known: no factorizing
-        index = pd.MultiIndex(levels=levels, codes=level_codes, names=names, verify_integrity=False)
-    else:
-        index = pd.MultiIndex.from_arrays([np.asarray(lv)[c] for lv, c in zip(levels, level_codes)], names=names)
-    return obedience_family(cp.vec(M, order="C"), [ob], index, description)
+
+    def rows() -> pd.MultiIndex:  # built when first read
+        codes = _codes(ob.n_signals, ob.n_actions)
+        recommended = resolved(actions)
+        levels, level_codes = [recommended, recommended], [codes[:, 1], codes[:, 2]]
+        names = [recommended.name or "recommended", "deviation"]
+        if groups is not None:
+            gi = group_index if group_index is not None else pd.RangeIndex(ob.n_signals, name="observed")
+            levels.insert(0, gi)
+            level_codes.insert(0, codes[:, 0])
+            names.insert(0, gi.name or "observed")
+        if all(level.is_unique for level in levels):  # the codes are known: no factorizing
+            return pd.MultiIndex(levels=levels, codes=level_codes, names=names, verify_integrity=False)
+        return pd.MultiIndex.from_arrays([np.asarray(lv)[c] for lv, c in zip(levels, level_codes)], names=names)
+
+    return obedience_family(cp.vec(M, order="C"), [ob], LazyLabels(ob.n_rows, rows), description)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..core.errors import InputError
 from ..core.family import Family, family
+from ..core.validate import LazyLabels
 from .game_labels import as_index
 
 
@@ -51,7 +52,7 @@ def row_labels(name: str, index, shape: tuple[int, ...]):
         if len(index) != len(shape):
             raise InputError(f"{name}: {len(index)} label lists for a family with {len(shape)} axes {shape}")
         return tuple(row_labels(name, ix, (n,)) for ix, n in zip(index, shape, strict=True))
-    ix = index if isinstance(index, pd.Index) else as_index(name, index)
+    ix = index if isinstance(index, pd.Index | LazyLabels) else as_index(name, index)
     n_rows = int(np.prod(shape))
     if len(ix) != n_rows:
         raise InputError(f"{name}: {len(ix)} labels for {n_rows} rows")

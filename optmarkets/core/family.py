@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .validate import LazyLabels, resolved
 
 SENSES = ("<=", ">=", "==")
 
@@ -26,18 +27,20 @@ PRICE_SIGN = {
     ("min", "<="): -1.0, ("min", ">="): 1.0, ("min", "=="): -1.0,
 }
 
-Labels: TypeAlias = pd.Index | tuple[pd.Index, pd.Index] | None
+#: Row labels: an Index for a vector, a (rows, columns) pair for a matrix; either may be LazyLabels
+#: (built when first read, `core.validate.LazyLabels`)
+Labels: TypeAlias = pd.Index | LazyLabels | tuple[pd.Index | LazyLabels, pd.Index | LazyLabels] | None
 
 
 @dataclass(frozen=True, eq=False)
 class Family:
-    """`lhs sense rhs`, one cvxpy constraint, rows labelled by `index` (a pandas Index for a vector,
-    a (rows, columns) pair for a matrix)."""
+    """`lhs sense rhs`, one cvxpy constraint, rows labelled by `labels` (a pandas Index for a vector,
+    a (rows, columns) pair for a matrix; `index` is them built, where they were given lazily)."""
 
     lhs: cp.Expression
     sense: str
     rhs: cp.Expression
-    index: Labels = None
+    labels: Labels = None
     description: str = ""
     constraint: cp.Constraint = field(init=False, repr=False)
 
@@ -48,7 +51,12 @@ class Family:
         # Always `expression <op> data`: cvxpy flips equality duals when a Parameter is on the left.
         cons = {"<=": lambda: lhs <= rhs, ">=": lambda: lhs >= rhs, "==": lambda: lhs == rhs}[self.sense]()
         object.__setattr__(self, "constraint", cons)
-        _check_labels(self.index, self.lhs.shape)
+        _check_labels(self.labels, self.lhs.shape)
+
+    @property
+    def index(self) -> Any:
+        """The row labels as pandas objects (an Index, or a (rows, columns) pair)."""
+        return resolved(self.labels)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -69,7 +77,7 @@ class Family:
 
     def label(self, values: Any) -> float | pd.Series | pd.DataFrame:
         """Attach this family's row labels to an array of its shape (duals, prices, slacks)."""
-        return labelled(values, self.index)
+        return labelled(values, self.labels)
 
 
 def family(lhs: Any, sense: str, rhs: Any, index: Labels = None, description: str = "") -> Family:
@@ -92,6 +100,7 @@ def _check_labels(index: Labels, shape: tuple[int, ...]) -> None:
 
 def labelled(values: Any, index: Labels, name: str | None = None) -> Any:
     """A pandas object with the given labels (a float for a scalar)."""
+    index = resolved(index)
     arr = np.asarray(values, dtype=float)
     if arr.ndim == 0 or (arr.size == 1 and index is None):
         return float(arr.reshape(-1)[0])
@@ -151,7 +160,7 @@ class LabelledValues(MutableMapping[str, Any]):
         if type(item) is Pending:
             item = self[name]
         if type(item) is Deferred:
-            return np.asarray(item.values, dtype=float), item.index
+            return np.asarray(item.values, dtype=float), resolved(item.index)
         if isinstance(item, pd.DataFrame):
             return item.to_numpy(dtype=float), (item.index, item.columns)
         if isinstance(item, pd.Series):

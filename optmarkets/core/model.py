@@ -26,6 +26,7 @@ from .errors import InputError
 from .family import Family, Labels
 from .solve import Request, check_request
 from .strategies import PLAIN
+from .validate import resolved
 
 if TYPE_CHECKING:
     from .solution import Certificate, Solution
@@ -35,15 +36,23 @@ if TYPE_CHECKING:
 @dataclass
 class _Var:
     var: cp.Variable
-    index: Labels
+    labels: Labels
     show: bool
+
+    @property
+    def index(self) -> Any:
+        return resolved(self.labels)
 
 
 @dataclass
 class _Param:
     param: cp.Parameter
-    index: Labels
+    labels: Labels
     validate: Callable[[Any], Any] | None
+
+    @property
+    def index(self) -> Any:
+        return resolved(self.labels)
 
 
 @dataclass

@@ -218,7 +218,7 @@ def primal_values(model: Model) -> LabelledValues:
     out = LabelledValues()
     for name, v in model.variables.items():
         if v.show:
-            out.defer(name, np.array(v.var.value, dtype=float), v.index)
+            out.defer(name, np.array(v.var.value, dtype=float), v.labels)
     return out
 
 
@@ -226,7 +226,7 @@ def parameter_values(model: Model) -> LabelledValues:
     """The parameter values of this solve, labelled on read."""
     out = LabelledValues()
     for name, p in model.parameters.items():
-        out.defer(name, model.value_of(name), p.index)
+        out.defer(name, model.value_of(name), p.labels)
     return out
 
 
@@ -238,8 +238,8 @@ def duals_and_prices(model: Model) -> tuple[LabelledValues, LabelledValues]:
         if raw is None:
             continue
         dual = np.array(raw, dtype=float)
-        duals.defer(name, dual, fam.index)
-        prices.defer(name, PRICE_SIGN[(model.sense, fam.sense)] * dual + 0.0, fam.index)  # + 0.0: no -0.0
+        duals.defer(name, dual, fam.labels)
+        prices.defer(name, PRICE_SIGN[(model.sense, fam.sense)] * dual + 0.0, fam.labels)  # + 0.0: no -0.0
     return duals, prices
 
 

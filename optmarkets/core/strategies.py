@@ -279,7 +279,7 @@ def _stage_program(model: Model, key: tuple, goals: Goals, *, fix_goals: bool,
         stage._values = dict(model._values)
         stage.solver_defaults = model.solver_defaults
         for fname, fam in model.families.items():  # fresh constraints: the model's duals stay stage 1's
-            stage.constrain(fname, Family(fam.lhs, fam.sense, fam.rhs, fam.index, fam.description))
+            stage.constrain(fname, Family(fam.lhs, fam.sense, fam.rhs, fam.labels, fam.description))
         weight = stage.parameter("weight", np.zeros(size))
         floor0 = stage.parameter("floor0", np.zeros(1))
         floor = stage.parameter("floor", np.zeros(size))

@@ -6,7 +6,7 @@ here with a message that names the argument and what is wrong with it, never lat
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,13 +21,56 @@ def _positional(labels: pd.Index) -> bool:
     return isinstance(labels, pd.RangeIndex) and labels.start == 0 and labels.step == 1
 
 
-def align(name: str, data: Any, index: pd.Index | None, *, axis_name: str = "labels") -> Any:
+class LazyLabels:
+    """Labels built when first read. Building a pandas Index costs more than a small model's whole
+    constraint matrix (~0.2 ms each right after a solver run has evicted the caches), and a solve read
+    only for its value or prices by position never needs one. The number of labels is known up
+    front (builders check sizes with `len`); `resolve()` builds the Index once. `unique`: the maker
+    vouches that the labels are distinct (they come from validated, strictly increasing data)."""
+
+    __slots__ = ("_index", "_make", "size", "unique")
+
+    def __init__(self, size: int, make: Callable[[], pd.Index], *, unique: bool = False) -> None:
+        self.size, self.unique = int(size), unique
+        self._make: Callable[[], pd.Index] | None = make
+        self._index: pd.Index | None = None
+
+    def __len__(self) -> int:
+        return self.size
+
+    def resolve(self) -> pd.Index:
+        if self._index is None:
+            assert self._make is not None
+            self._index, self._make = self._make(), None
+        return self._index
+
+    def __reduce__(self) -> tuple:  # pickled as the Index it stands for (its maker may be a closure)
+        return (_same, (self.resolve(),))
+
+    def __repr__(self) -> str:
+        return f"<LazyLabels: {self.size} labels{', built' if self._index is not None else ''}>"
+
+
+def _same(index: pd.Index) -> pd.Index:
+    return index
+
+
+def resolved(index: Any) -> Any:
+    """`index` with every LazyLabels in it (a tuple of row and column labels too) built."""
+    if isinstance(index, LazyLabels):
+        return index.resolve()
+    if isinstance(index, tuple):
+        return tuple(resolved(i) for i in index)
+    return index
+
+
+def align(name: str, data: Any, index: pd.Index | LazyLabels | None, *, axis_name: str = "labels") -> Any:
     """`data` reordered to `index` by label when it is a labelled pandas Series; labels that name
     nothing in `index`, or labels of `index` it lacks, are an InputError naming them. A Series with a
     default RangeIndex, and anything that is not a Series, is returned unchanged (read by position)."""
     if index is None or not isinstance(data, pd.Series) or _positional(data.index):
         return data
-    return _reindex(name, data, index, axis_name)
+    return _reindex(name, data, resolved(index), axis_name)
 
 
 def _reindex(name: str, data: Any, index: pd.Index, axis_name: str) -> Any:
@@ -61,7 +104,8 @@ def align_frame(name: str, data: Any, rows: pd.Index | None, columns: pd.Index |
     return frame
 
 
-def as_vector(name: str, data: Any, *, length: int | None = None, index: pd.Index | None = None) -> np.ndarray:
+def as_vector(name: str, data: Any, *, length: int | None = None,
+              index: pd.Index | LazyLabels | None = None) -> np.ndarray:
     """A finite 1-D float array, or an InputError naming `name`. A labelled pandas Series is aligned
     to `index` by label (see `align`)."""
     data = align(name, data, index)
@@ -103,7 +147,7 @@ def as_matrix(name: str, data: Any, *, shape: tuple[int, int] | None = None,
 
 
 def nonnegative(name: str, data: Any, *, length: int | None = None, strict: bool = False,
-                index: pd.Index | None = None) -> np.ndarray:
+                index: pd.Index | LazyLabels | None = None) -> np.ndarray:
     """A finite vector with every entry >= 0 (> 0 when `strict`)."""
     arr = as_vector(name, data, length=length, index=index)
     bad = arr <= 0 if strict else arr < 0
@@ -115,7 +159,7 @@ def nonnegative(name: str, data: Any, *, length: int | None = None, strict: bool
 
 
 def probabilities(name: str, data: Any, *, length: int | None = None, strict: bool = False,
-                  index: pd.Index | None = None) -> np.ndarray:
+                  index: pd.Index | LazyLabels | None = None) -> np.ndarray:
     """A probability vector: finite, non-negative (positive if `strict`), summing to one."""
     arr = nonnegative(name, data, length=length, strict=strict, index=index)
     total = arr.sum()
@@ -161,3 +205,10 @@ def labels(name: str, values: np.ndarray) -> pd.Index:
     if np.all(values == np.round(values)) and np.all(np.abs(values) < 2.0 ** 53):  # exact as ints
         return pd.Index(values.astype(int), name=name)
     return pd.Index(values, name=name)
+
+
+def lazy_labels(name: str, values: np.ndarray) -> LazyLabels:
+    """`labels(name, values)` built when first read; the values must be distinct (validated,
+    strictly increasing data), which the labels then vouch for."""
+    values = np.array(values, dtype=float)
+    return LazyLabels(values.size, lambda: labels(name, values), unique=True)

@@ -69,19 +69,30 @@ class PersonalDataEconomy:
     values: the types w (strictly increasing, positive); mass: qbar(w) > 0; outside_option: r(w) >= 0;
     gamma_u, gamma_pi: the platform's weights on consumer surplus and merchant profit (>= 0, not both 0);
     actions: the merchant's fee set A (default: the values).
-    Labels: `type_index` (the types w) and `fee_index` (the fees a) index every result.
+    Labels: `type_index` (the types w) and `fee_index` (the fees a) index every result
+    (`type_labels`, `fee_labels`: the same, built when first read).
     """
 
     def __init__(self, values, mass, outside_option, gamma_u: float = 1.0, gamma_pi: float = 0.0, actions=None):
         self.values = pr.increasing("values", values, positive=True)
         n = self.values.size
-        self.type_index = pr.labels("w", self.values)
+        self.type_labels = pr.lazy_labels("w", self.values)  # built when a result is first labelled
         # labelled Series are read by label (the types w), anything else by position
-        self.mass = pr.nonnegative("mass", mass, length=n, strict=True, index=self.type_index)
-        self.outside_option = pr.nonnegative("outside_option", outside_option, length=n, index=self.type_index)
+        self.mass = pr.nonnegative("mass", mass, length=n, strict=True, index=self.type_labels)
+        self.outside_option = pr.nonnegative("outside_option", outside_option, length=n, index=self.type_labels)
         self.gamma_u, self.gamma_pi = pr.weights(("gamma_u", "gamma_pi"), (gamma_u, gamma_pi))
         self.actions = self.values.copy() if actions is None else pr.increasing("actions", actions, nonneg=True)
-        self.fee_index = pr.labels("a", self.actions)
+        self.fee_labels = pr.lazy_labels("a", self.actions)
+
+    @property
+    def type_index(self) -> pd.Index:
+        """The types w as labels."""
+        return self.type_labels.resolve()
+
+    @property
+    def fee_index(self) -> pd.Index:
+        """The fees a as labels."""
+        return self.fee_labels.resolve()
 
     # ------------------------------------------------------------ payoffs (|A| x |Omega| matrices)
     @cached_property
@@ -101,7 +112,7 @@ class PersonalDataEconomy:
 
     def database(self, q) -> np.ndarray:
         """Validate a database q: one entry per type, 0 <= q(w) <= qbar(w)."""
-        q = pr.nonnegative("q", q, length=self.values.size, index=self.type_index)
+        q = pr.nonnegative("q", q, length=self.values.size, index=self.type_labels)
         over = q > self.mass * (1 + ROUNDOFF)
         if over.any():
             i = int(np.argmax(over))

@@ -50,10 +50,10 @@ def platform_template(e: PersonalDataEconomy) -> Model:
     """P_q with q as a Parameter (bound to new databases by `PersonalDataEconomy.platform_problem`)."""
     model = Model("P_q", sense="max", units="platform payoff",
                   description="the platform's information-design problem given database q")
-    q = model.parameter("q", e.mass, index=e.type_index, validate=e.database, nonneg=True)
-    chi = model.variable("chi", (e.actions.size, e.values.size), index=(e.fee_index, e.type_index), nonneg=True)
-    model.constrain("consistency", consistency(chi, q, e.type_index))
-    model.constrain("obedience", obedience(chi, e.merchant_profit, e.fee_index))
+    q = model.parameter("q", e.mass, index=e.type_labels, validate=e.database, nonneg=True)
+    chi = model.variable("chi", (e.actions.size, e.values.size), index=(e.fee_labels, e.type_labels), nonneg=True)
+    model.constrain("consistency", consistency(chi, q, e.type_labels))
+    model.constrain("obedience", obedience(chi, e.merchant_profit, e.fee_labels))
     model.maximize(cp.sum(cp.multiply(e.platform_payoff, chi)))
     model.output("x", lambda sol: e.mechanism(sol["chi"], sol["q"]), lazy=True)  # a sweep reads it rarely
     return model
