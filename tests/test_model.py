@@ -7,6 +7,7 @@ import pytest
 
 import optmarkets as om
 from optmarkets.builders import family
+from optmarkets.core.errors import InputError
 
 LABELS = pd.Index(["x1", "x2"], name="good")
 
@@ -266,3 +267,20 @@ def test_warm_start_survives_an_infeasible_point_and_a_changed_model():
     sol = extended.solve(warm_start=True)
     assert sol.value == pytest.approx(3.5) and sol.prices["total"] == pytest.approx(1.0)
     assert model.bind(cap=[0.5, 0.5]).solve(warm_start=True).value == pytest.approx(1.0)
+
+
+def test_parameter_values_are_checked_against_their_attributes_when_set():
+    m = om.Model("p", sense="min")
+    x = m.variable("x", 2)
+    m.parameter("b", [1.0, 2.0], nonneg=True)
+    m.constrain("lower", om.builders.supply_limit(-x, -m.param("b")))
+    m.minimize(cp.sum(x))
+    with pytest.raises(InputError, match=r"b: entry 1 is -0.5; the parameter is non-negative"):
+        m.set(b=[1.0, -0.5])
+    with pytest.raises(InputError, match="b: entry 0 is NaN"):
+        m.bind(b=[np.nan, 1.0])
+    m.set(b=[1.0, -1e-12])  # within cvxpy's own tolerance, as its setter accepts
+    assert m.solve().value == pytest.approx(1.0 - 1e-12, abs=1e-9)
+    sym = om.Model("s", sense="min")
+    with pytest.raises(InputError, match="S: Parameter value must be symmetric"):
+        sym.parameter("S", [[1.0, 2.0], [0.0, 1.0]], symmetric=True)

@@ -66,7 +66,7 @@ class Obeyer:
     n_signals: int
     n_actions: int
     payoff: Any
-    index: pd.Index
+    index: pd.Index | None
 
     @property
     def n_rows(self) -> int:
@@ -168,7 +168,7 @@ def game_obedience(mu: cp.Expression, axes: MeasureAxes, payoffs: Mapping[str, o
                       n_actions=axes.action_sizes[i], payoff=payoff_data(f"payoffs['{p}']", payoffs[i], axes),
                       index=axes.obedience_index(i))
                for i, p in enumerate(axes.players)]
-    parts = [ob.index for ob in obeyers if len(ob.index)]
+    parts = [ob.index for ob in obeyers if ob.index is not None and len(ob.index)]
     index = pd.MultiIndex.from_arrays(
         [np.concatenate([np.asarray(ix.get_level_values(lv), dtype=object) for ix in parts]) for lv in range(4)],
         names=ROW_NAMES) if parts else pd.MultiIndex.from_tuples([], names=ROW_NAMES)
@@ -246,7 +246,7 @@ def _single(M, pay, actions, groups, group_index) -> tuple[Obeyer, np.ndarray, p
     if group_index is not None:
         group_index = _labels("group_index", group_index)
     ob = Obeyer(signal=np.tile(g, n_act), action=np.repeat(np.arange(n_act), n_s), outcome=np.arange(n_act * n_s),
-                stride=n_s, n_signals=n_g, n_actions=n_act, payoff=u, index=pd.RangeIndex(0))
+                stride=n_s, n_signals=n_g, n_actions=n_act, payoff=u, index=None)  # `obedience` labels the rows
     return ob, g, actions, group_index
 
 

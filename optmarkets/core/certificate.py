@@ -19,6 +19,7 @@ certificate means the same at any scale of the data (`Certificate.relative`, wha
 
 from __future__ import annotations
 
+import math
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -279,22 +280,23 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     form does not fit the model (then the caller evaluates the expressions)."""
     A = form.A
     m, n = A.shape
-    # columns: every column belongs to exactly one model variable
-    x = np.zeros(n)
-    var_of_col = np.full(n, -1, dtype=np.int64)
+    # columns: the model's variables tile them, each a contiguous span (checked on Python ints)
     spans: list[tuple[str, Any, int, int]] = []
-    for k, (name, v) in enumerate(model.variables.items()):
+    for name, v in model.variables.items():
         start = form.columns.get(v.var.id)
         if start is None or v.var.value is None:
             return None
-        size = int(v.var.size)
-        if start < 0 or start + size > n or np.any(var_of_col[start:start + size] >= 0):
+        spans.append((name, v.var, start, int(v.var.size)))
+    spans.sort(key=lambda span: span[2])
+    end = 0
+    for _name, _var, start, size in spans:
+        if start != end:
             return None
-        x[start:start + size] = np.asarray(v.var.value, float).ravel(order="F")
-        var_of_col[start:start + size] = k
-        spans.append((name, v.var, start, size))
-    if np.any(var_of_col < 0):
+        end = start + size
+    if end != n:
         return None
+    x = np.concatenate([np.asarray(var.value, float).ravel(order="F") for _n, var, _s, _z in spans]) if spans \
+        else np.zeros(0)
     # rows: equality families, then inequality families, in declaration order
     blocks: list[tuple[str, Any, int, int, float]] = []
     row = 0
@@ -305,7 +307,7 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
             sigma = form.orientation(fam.constraint, fam.lhs)
             if sigma is None:
                 return None
-            size = int(np.prod(fam.shape)) if fam.shape else 1
+            size = math.prod(fam.shape)
             blocks.append((name, fam, row, size, float(sigma)))
             row += size
         if eq and row != form.n_eq:
@@ -318,16 +320,14 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     cols = np.repeat(np.arange(n), np.diff(A.indptr))
     rows_of = A.indices
     absd = np.abs(A.data)
-    d = np.bincount(rows_of, weights=A.data * x[cols], minlength=m) - form.b  # sigma (lhs - rhs) per row
-    terms = np.bincount(rows_of, weights=absd * np.abs(x)[cols], minlength=m)
+    x_at = x[cols]
+    d = np.bincount(rows_of, weights=A.data * x_at, minlength=m) - form.b  # sigma (lhs - rhs) per row
+    terms = np.bincount(rows_of, weights=absd * np.abs(x_at), minlength=m)
     # a family's coefficient floor: max over its variables v of max |a_iv| * max |x_v|
-    xmax = np.zeros(len(spans))
-    for k, (_name, _var, start, size) in enumerate(spans):
-        xmax[k] = float(np.max(np.abs(x[start:start + size]), initial=0.0))
-    fam_of_row = np.empty(m, dtype=np.int64)
-    for k, (_name, _fam, start, size, _sigma) in enumerate(blocks):
-        fam_of_row[start:start + size] = k
-    entry_floor, entry_family = absd * xmax[var_of_col[cols]], fam_of_row[rows_of]
+    xmax = np.array([float(np.max(np.abs(x[start:start + size]), initial=0.0)) for _n, _v, start, size in spans])
+    entry_floor = absd * np.repeat(xmax, [size for *_, size in spans])[cols]
+    fam_of_row = np.repeat(np.arange(len(blocks)), [size for _n, _f, _s, size, _g in blocks])
+    entry_family = fam_of_row[rows_of]
     floors = np.array([np.max(entry_floor, where=entry_family == k, initial=0.0) for k in range(len(blocks))])
 
     viol: dict[str, float] = {}
@@ -352,7 +352,9 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     viol = {name: viol[name] for name in model.families}  # declaration order, as the expressions give
     rel = {name: rel[name] for name in model.families}
     x_scale = float(np.max(xmax, initial=0.0))
-    for name, var, start, size in spans:
+    span_of = {span[0]: span for span in spans}
+    for name in model.variables:  # declaration order, as the expressions give
+        _name, var, start, size = span_of[name]
         _domain(name, x[start:start + size], var.attributes, x_scale, viol, rel)
     cert = Certificate(viol)
     primal = {f"violation[{k}]": r for k, r in rel.items()}
@@ -379,8 +381,9 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     slack_term = float(np.sum(y * (-d * sigma_rows)))  # y multiplies (rhs - lhs) for every sense
     fsign = -1.0 if model.sense == "max" else 1.0  # cvxpy minimises -f for a maximisation
     grad = fsign * np.asarray(form.c, float)
-    reduced = grad - np.bincount(cols, weights=A.data * (sigma_rows * y)[rows_of], minlength=n)
-    col_mag = np.abs(grad) + np.bincount(cols, weights=absd * np.abs(y)[rows_of], minlength=n)
+    y_at = (sigma_rows * y)[rows_of]  # |sigma| = 1: |y_at| = |y| at each entry's row
+    reduced = grad - np.bincount(cols, weights=A.data * y_at, minlength=n)
+    col_mag = np.abs(grad) + np.bincount(cols, weights=absd * np.abs(y_at), minlength=n)
     dual_inf, rel_inf = 0.0, 0.0
     for _name, var, start, size in spans:
         r = reduced[start:start + size]

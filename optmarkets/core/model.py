@@ -28,6 +28,9 @@ from .solve import Request, check_request
 from .strategies import PLAIN
 from .validate import resolved
 
+#: the tolerance of cvxpy's own sign check of a Parameter value (`Leaf._validate_value`)
+_PROJECTION_TOL = cp.settings.GENERAL_PROJECTION_TOL
+
 if TYPE_CHECKING:
     from .solution import Certificate, Solution
     from .strategies import Strategy
@@ -81,6 +84,26 @@ class _Structure:
         return (_Structure, ())
 
 
+def _check_domain(name: str, param: cp.Parameter, value: np.ndarray) -> None:
+    """cvxpy's check of a Parameter value against its attributes, once, when the value is set (an
+    InputError naming it): non-negative and non-positive values with cvxpy's own tolerance, any
+    other attribute through cvxpy's setter. NaN is never a value."""
+    if np.isnan(value).any():
+        raise InputError(f"{name}: entry {int(np.argmax(np.isnan(value).reshape(-1)))} is NaN")
+    declared = {k for k, v in param.attributes.items() if v is not None and v is not False}
+    if declared <= {"nonneg", "nonpos"}:
+        for attribute, wrong, word in (("nonneg", value < -_PROJECTION_TOL, "non-negative"),
+                                       ("nonpos", value > _PROJECTION_TOL, "non-positive")):
+            if attribute in declared and wrong.any():
+                at = int(np.argmax(wrong.reshape(-1)))
+                raise InputError(f"{name}: entry {at} is {value.reshape(-1)[at]:g}; the parameter is {word}")
+        return
+    try:
+        param.value = value
+    except ValueError as exc:
+        raise InputError(f"{name}: {exc}") from None
+
+
 class Model:
     """A declarative optimisation model with labelled variables, constraint families and prices."""
 
@@ -120,6 +143,7 @@ class Model:
         self._mutating()
         value = np.asarray(validate(value) if validate else value, dtype=float)
         param = cp.Parameter(value.shape, name=name, **attributes)
+        _check_domain(name, param, value)
         self.parameters[name] = _Param(param, index, validate)
         self._values[name] = value
         return param
@@ -195,6 +219,7 @@ class Model:
             arr = np.asarray(spec.validate(value) if spec.validate else value, dtype=float)
             if arr.shape != spec.param.shape:
                 raise InputError(f"{name}: has shape {arr.shape}, expected {spec.param.shape}")
+            _check_domain(name, spec.param, arr)
             self._values[name] = arr
         return self
 
@@ -215,9 +240,10 @@ class Model:
         return self.parameters[name].param
 
     def write_parameters(self) -> None:
-        """Write this model's parameter values into the shared cvxpy Parameters (before a solve)."""
+        """Write this model's parameter values into the shared cvxpy Parameters (before a solve); they
+        were checked against the Parameters' attributes when set (`_check_domain`)."""
         for name, spec in self.parameters.items():
-            spec.param.value = self._values[name]
+            spec.param.save_value(self._values[name])
 
     # ---------------------------------------------------------------- the compiled problem
     @property

@@ -65,3 +65,4 @@ def test_lazy_labels_pickle_as_the_index_they_stand_for():
     pd.testing.assert_series_equal(back.prices["consistency"], sol.prices["consistency"])
     assert isinstance(pickle.loads(pickle.dumps(econ.fee_labels)), pd.Index)
     assert resolved((econ.fee_labels, None))[0] is econ.fee_index
+
