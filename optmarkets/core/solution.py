@@ -82,8 +82,7 @@ class Certificate:
 
     @property
     def max_violation(self) -> float:
-        values = _floats(self._violations)
-        return float(values.max()) if values.size else 0.0
+        return max((float(v) for _name, v in self._violations.items() if v == v), default=0.0)  # NaN skipped
 
     @property
     def computed(self) -> bool:
@@ -92,13 +91,14 @@ class Certificate:
 
     def worst(self) -> tuple[str, float]:
         """The largest relative residual (complementary slackness excluded, as in `ok`): (name, value)."""
-        values = _floats(self._relative)
-        names = list(self._relative.keys())
-        keep = ~np.isnan(values) & (np.array(names, dtype=object) != "complementary_slackness")
-        if not keep.any():
-            return ("none", 0.0)
-        at = np.flatnonzero(keep)[int(np.argmax(values[keep]))]  # the first largest, as idxmax
-        return (str(names[at]), float(values[at]))
+        found: tuple[str, float] | None = None
+        for name, value in self._relative.items():  # a handful of entries: plain Python
+            value = float(value)
+            if name == "complementary_slackness" or value != value:  # (NaN: not computed)
+                continue
+            if found is None or value > found[1]:  # the first largest, as idxmax
+                found = (str(name), value)
+        return found if found is not None else ("none", 0.0)
 
     def ok(self, tol: float = CERT_TOL) -> bool:
         """Every relative residual below `tol` (dual ones are skipped where not computed).
