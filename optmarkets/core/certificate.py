@@ -275,6 +275,17 @@ def _flat(values: Any, shape: tuple[int, ...]) -> np.ndarray:
     return np.broadcast_to(np.asarray(values, float), shape).ravel(order="F")
 
 
+def _block_max(values: np.ndarray, sizes: list[int]) -> list[float]:
+    """The largest of each consecutive block of `values` (0 for an empty block)."""
+    out = [0.0] * len(sizes)
+    nonempty = [k for k, size in enumerate(sizes) if size]
+    if nonempty:
+        starts = np.cumsum([0, *sizes[:-1]])[nonempty]
+        for k, v in zip(nonempty, np.maximum.reduceat(values, starts).tolist()):
+            out[k] = max(v, 0.0)
+    return out
+
+
 def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     """The certificate from (c, A, b) (same definitions as the expression-based one); None when the
     form does not fit the model (then the caller evaluates the expressions)."""
@@ -326,29 +337,25 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     # a family's coefficient floor: max over its variables v of max |a_iv| * max |x_v|
     xmax = np.array([float(np.max(np.abs(x[start:start + size]), initial=0.0)) for _n, _v, start, size in spans])
     entry_floor = absd * np.repeat(xmax, [size for *_, size in spans])[cols]
-    fam_of_row = np.repeat(np.arange(len(blocks)), [size for _n, _f, _s, size, _g in blocks])
+    sizes = [size for _n, _f, _s, size, _g in blocks]
+    fam_of_row = np.repeat(np.arange(len(blocks)), sizes)
     entry_family = fam_of_row[rows_of]
-    floors = np.array([np.max(entry_floor, where=entry_family == k, initial=0.0) for k in range(len(blocks))])
+    floors = [float(np.max(entry_floor, where=entry_family == k, initial=0.0)) for k in range(len(blocks))]
 
-    viol: dict[str, float] = {}
-    rel: dict[str, float] = {}
-    slack = np.empty(m)  # rhs - lhs for <=, lhs - rhs for >= and == (Family.slack)
-    row_mag = np.empty(m)
-    for k, (name, fam, start, size, sigma) in enumerate(blocks):
-        diff = sigma * d[start:start + size]  # lhs - rhs
-        s = -diff if fam.sense == "<=" else diff
-        slack[start:start + size] = s
-        if size == 0:
-            viol[name] = 0.0
-        elif fam.sense == "==":
-            viol[name] = float(np.max(np.abs(s)))
-        else:
-            viol[name] = float(max(0.0, -np.min(s)))
-        rhs = np.abs(_flat(_value(fam.rhs), fam.shape))
-        constant = np.abs(form.b[start:start + size])  # the data part of lhs - rhs is -sigma b
-        row_mag[start:start + size] = terms[start:start + size] + np.maximum(constant, rhs)
-        magnitude = float(np.max(row_mag[start:start + size], initial=0.0))
-        rel[name] = _ratio(viol[name], max(magnitude, float(floors[k])))
+    # every row at once; per family the largest entry (np.maximum.reduceat over its rows)
+    senses = [fam.sense for _n, fam, *_ in blocks]
+    sigma_rows = np.repeat([sigma for *_, sigma in blocks], sizes)
+    at_most = np.repeat([sense == "<=" for sense in senses], sizes)
+    equal = np.repeat([sense == "==" for sense in senses], sizes)
+    diff = sigma_rows * d  # lhs - rhs
+    slack = np.where(at_most, -diff, diff)  # rhs - lhs for <=, lhs - rhs for >= and == (Family.slack)
+    row_viol = np.where(equal, np.abs(slack), np.maximum(-slack, 0.0))
+    rhs = [np.broadcast_to(np.asarray(_value(fam.rhs), float), fam.shape).ravel(order="F") for _n, fam, *_ in blocks]
+    rhs_abs = np.abs(np.concatenate([np.zeros(0), *rhs]))
+    row_mag = terms + np.maximum(np.abs(form.b), rhs_abs)  # the data part of lhs - rhs is -sigma b
+    viol_of, mag_of = _block_max(row_viol, sizes), _block_max(row_mag, sizes)
+    viol = {name: viol_of[k] for k, (name, *_) in enumerate(blocks)}
+    rel = {name: _ratio(viol_of[k], max(mag_of[k], floors[k])) for k, (name, *_) in enumerate(blocks)}
     viol = {name: viol[name] for name in model.families}  # declaration order, as the expressions give
     rel = {name: rel[name] for name in model.families}
     x_scale = float(np.max(xmax, initial=0.0))
@@ -364,21 +371,16 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
         cert.notes.append("dual residuals not computed (integer variables, non-LP, or no duals)")
         return cert
 
-    y = np.empty(m)  # prices: dV/d(rhs)
-    sigma_rows = np.empty(m)
-    sign_viol, rel_sign, cs = 0.0, 0.0, 0.0
-    for (_name, fam, start, size, sigma), dual in zip(blocks, duals, strict=True):
-        yf = _flat(PRICE_SIGN[(model.sense, fam.sense)] * np.asarray(dual, float), fam.shape)
-        y[start:start + size] = yf
-        sigma_rows[start:start + size] = sigma
-        if fam.sense != "==":
-            mag = row_mag[start:start + size]
-            wrong = np.maximum(-yf if (fam.sense == "<=") == (model.sense == "max") else yf, 0.0)
-            sign_viol = max(sign_viol, float(np.max(wrong, initial=0.0)))
-            rel_sign = max(rel_sign, float(np.max(wrong * mag, initial=0.0)))
-            cs = max(cs, float(np.max(np.abs(yf * slack[start:start + size]), initial=0.0)))
+    # prices y = dV/d(rhs); a max problem's <= rows and a min problem's >= rows need y >= 0
+    y = np.concatenate([np.zeros(0)] + [
+        np.broadcast_to(PRICE_SIGN[(model.sense, fam.sense)] * np.asarray(dual, float), fam.shape).ravel(order="F")
+        for (_n, fam, *_), dual in zip(blocks, duals, strict=True)])
+    wrong = np.where(equal, 0.0, np.maximum(np.where(at_most == (model.sense == "max"), -y, y), 0.0))
+    sign_viol = float(np.max(wrong, initial=0.0))
+    rel_sign = float(np.max(wrong * row_mag, initial=0.0))
+    cs = float(np.max(np.where(equal, 0.0, np.abs(y * slack)), initial=0.0))
     dual_terms = float(np.sum(np.abs(y) * row_mag))
-    slack_term = float(np.sum(y * (-d * sigma_rows)))  # y multiplies (rhs - lhs) for every sense
+    slack_term = float(np.sum(y * -diff))  # y multiplies (rhs - lhs) for every sense
     fsign = -1.0 if model.sense == "max" else 1.0  # cvxpy minimises -f for a maximisation
     grad = fsign * np.asarray(form.c, float)
     y_at = (sigma_rows * y)[rows_of]  # |sigma| = 1: |y_at| = |y| at each entry's row
