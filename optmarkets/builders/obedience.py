@@ -242,7 +242,10 @@ def _single(M, pay, actions, groups, group_index) -> tuple[Obeyer, np.ndarray, p
     if len(actions) != n_act:
         raise InputError(f"actions: {len(actions)} labels for {n_act} actions (the rows of M)")
     u = _single_payoff(pay, (n_act, n_s), actions)
-    g, n_g = _groups(np.zeros(n_s, int) if groups is None else groups, n_s, group_index)
+    if groups is None and group_index is None:  # nothing observed besides the recommendation
+        g, n_g = np.zeros(n_s, dtype=np.int64), 1
+    else:
+        g, n_g = _groups(np.zeros(n_s, int) if groups is None else groups, n_s, group_index)
     if group_index is not None:
         group_index = _labels("group_index", group_index)
     ob = Obeyer(signal=np.tile(g, n_act), action=np.repeat(np.arange(n_act), n_s), outcome=np.arange(n_act * n_s),

@@ -15,6 +15,8 @@ Supply limit: a quantity may not exceed what exists, quantity[j] <= cap[j] for e
 
 from __future__ import annotations
 
+import math
+
 import cvxpy as cp
 import numpy as np
 import pandas as pd
@@ -53,7 +55,7 @@ def row_labels(name: str, index, shape: tuple[int, ...]):
             raise InputError(f"{name}: {len(index)} label lists for a family with {len(shape)} axes {shape}")
         return tuple(row_labels(name, ix, (n,)) for ix, n in zip(index, shape, strict=True))
     ix = index if isinstance(index, pd.Index | LazyLabels) else as_index(name, index)
-    n_rows = int(np.prod(shape))
+    n_rows = math.prod(shape)
     if len(ix) != n_rows:
         raise InputError(f"{name}: {len(ix)} labels for {n_rows} rows")
     return ix

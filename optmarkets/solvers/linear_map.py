@@ -12,6 +12,7 @@ cvxpy's compile). Tested against cvxpy's numeric value of random compositions of
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -107,7 +108,7 @@ def canonical_csc(row: np.ndarray, col: np.ndarray, val: np.ndarray, shape: tupl
 # ---------------------------------------------------------------------------------- index helpers
 def _positions(shape: tuple) -> np.ndarray:
     """The column-major position of every entry of an array of `shape`, as an array of that shape."""
-    size = int(np.prod(shape, dtype=np.int64))
+    size = math.prod(shape)
     return np.arange(size).reshape(shape, order="F")
 
 
@@ -210,7 +211,7 @@ def _apply(op: tuple[np.ndarray, np.ndarray, np.ndarray], out: int, x: Affine, n
 
 # ----------------------------------------------------------------------------------------- atoms
 def _add(expr: Any, args: list[Node], n: int) -> Node:
-    size = int(np.prod(expr.shape, dtype=np.int64))
+    size = math.prod(expr.shape)
     k = np.zeros(size)
     parts: list[Affine] = []
     for a, e in zip(args, expr.args):
@@ -245,8 +246,8 @@ def _matmul(expr: Any, args: list[Node], n: int) -> Node:
     (a, b), (ea, eb) = args, expr.args
     if not isinstance(a, Const) and not isinstance(b, Const):
         raise UnsupportedError("a product of two variable expressions")
-    scalar = a if isinstance(a, Const) and int(np.prod(ea.shape)) == 1 else (
-        b if isinstance(b, Const) and int(np.prod(eb.shape)) == 1 else None)
+    scalar = a if isinstance(a, Const) and math.prod(ea.shape) == 1 else (
+        b if isinstance(b, Const) and math.prod(eb.shape) == 1 else None)
     if scalar is not None:  # a scalar factor scales
         v, ev = (b, eb) if scalar is a else (a, ea)
         return _scaled(_broadcast(v, expr.shape, ev.shape, n), float(_dense(scalar.value).reshape(-1)[0]))
@@ -277,7 +278,7 @@ def _sum(expr: Any, args: list[Node], n: int) -> Node:
         axes = tuple(ax % len(ea.shape) for ax in np.atleast_1d(axis))
         kept = tuple(d if i not in axes else 1 for i, d in enumerate(ea.shape))
         target = _flat(np.broadcast_to(_positions(kept), ea.shape))  # each entry's place in the sum
-        out = int(np.prod(kept, dtype=np.int64))
+        out = math.prod(kept)
     k = np.bincount(target, weights=a.k, minlength=out)
     if isinstance(a, Sel):  # entry i adds coef[i] x[cols[i]] to row target[i]
         return Lin(target, a.cols, a.coef, k, n)
@@ -309,14 +310,14 @@ def _index(expr: Any, args: list[Node], n: int) -> Node:
     (a,), (ea,) = args, expr.args
     key = _numpy_key(expr.key) if type(expr).__name__ == "index" else expr.key
     picked = _positions(ea.shape)[key]
-    if picked.size != int(np.prod(expr.shape, dtype=np.int64)) or (
+    if picked.size != math.prod(expr.shape) or (
             picked.shape != expr.shape and _squeezed(picked.shape) != _squeezed(expr.shape)):
         raise UnsupportedError(f"index {expr.key!r}")
     return _select(a, _flat(picked), n)
 
 
 def _promote(expr: Any, args: list[Node], n: int) -> Node:
-    return _select(args[0], np.zeros(int(np.prod(expr.shape, dtype=np.int64)), dtype=np.int64), n)
+    return _select(args[0], np.zeros(math.prod(expr.shape), dtype=np.int64), n)
 
 
 def _stack(axis_of: Callable[[Any], int]) -> Callable[[Any, list[Node], int], Node]:
@@ -350,7 +351,7 @@ def _diag_vec(expr: Any, args: list[Node], n: int) -> Node:
     (a,) = args
     lin = as_lin(a, n)
     on = _flat(np.diagonal(_positions(expr.shape), offset=int(getattr(expr, "k", 0))))
-    k = np.zeros(int(np.prod(expr.shape, dtype=np.int64)))
+    k = np.zeros(math.prod(expr.shape))
     k[on] = lin.k
     return Lin(on[lin.row], lin.col, lin.val, k, n)
 
@@ -384,7 +385,7 @@ def linear_map(expr: Any, columns: dict[int, int], n: int) -> Node:
     if atom is None:
         raise UnsupportedError(f"atom {type(expr).__name__}")
     out = atom(expr, args, n)
-    if not isinstance(out, Const) and out.k.size != int(np.prod(expr.shape, dtype=np.int64)):
+    if not isinstance(out, Const) and out.k.size != math.prod(expr.shape):
         raise UnsupportedError(f"{type(expr).__name__} gave {out.k.size} entries for shape {expr.shape}")
     return out
 
