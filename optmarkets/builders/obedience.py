@@ -290,14 +290,15 @@ def obedience(
     (recommended, deviation) without groups. The special case of `obedience_family` with one agent.
     """
     ob, _, actions, group_index = _single(M, pay, actions, groups, group_index)
+    n_signals, n_actions, observed = ob.n_signals, ob.n_actions, groups is not None
 
-    def rows() -> pd.MultiIndex:  # built when first read
-        codes = _codes(ob.n_signals, ob.n_actions)
+    def rows() -> pd.MultiIndex:  # built when first read (it holds only what the labels need)
+        codes = _codes(n_signals, n_actions)
         recommended = resolved(actions)
         levels, level_codes = [recommended, recommended], [codes[:, 1], codes[:, 2]]
         names = [recommended.name or "recommended", "deviation"]
-        if groups is not None:
-            gi = group_index if group_index is not None else pd.RangeIndex(ob.n_signals, name="observed")
+        if observed:
+            gi = group_index if group_index is not None else pd.RangeIndex(n_signals, name="observed")
             levels.insert(0, gi)
             level_codes.insert(0, codes[:, 0])
             names.insert(0, gi.name or "observed")

@@ -328,19 +328,24 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
 
     # products with A and A^T as bincounts over the stored entries (numpy only: the same sums, in
     # the same order, as scipy's column-wise matvecs, without their dispatch)
-    cols = np.repeat(np.arange(n), np.diff(A.indptr))
+    # (one array per stored entry at a time besides |A|, worked on in place: peak memory)
+    index = np.int32 if max(m, n) < 2**31 else np.int64
+    cols = np.repeat(np.arange(n, dtype=index), np.diff(A.indptr))
     rows_of = A.indices
     absd = np.abs(A.data)
-    x_at = x[cols]
-    d = np.bincount(rows_of, weights=A.data * x_at, minlength=m) - form.b  # sigma (lhs - rhs) per row
-    terms = np.bincount(rows_of, weights=absd * np.abs(x_at), minlength=m)
+    at = x[cols]
+    at *= A.data
+    d = np.bincount(rows_of, weights=at, minlength=m) - form.b  # sigma (lhs - rhs) per row
+    np.abs(at, out=at)
+    terms = np.bincount(rows_of, weights=at, minlength=m)  # sum |a_ij x_j|
     # a family's coefficient floor: max over its variables v of max |a_iv| * max |x_v|
     xmax = np.array([float(np.max(np.abs(x[start:start + size]), initial=0.0)) for _n, _v, start, size in spans])
-    entry_floor = absd * np.repeat(xmax, [size for *_, size in spans])[cols]
     sizes = [size for _n, _f, _s, size, _g in blocks]
-    fam_of_row = np.repeat(np.arange(len(blocks)), sizes)
-    entry_family = fam_of_row[rows_of]
-    floors = [float(np.max(entry_floor, where=entry_family == k, initial=0.0)) for k in range(len(blocks))]
+    at = np.repeat(xmax, [size for *_, size in spans])[cols]
+    at *= absd
+    family_of = np.repeat(np.arange(len(blocks), dtype=index), sizes)[rows_of]
+    floors = [float(np.max(at, where=family_of == k, initial=0.0)) for k in range(len(blocks))]
+    del at, family_of
 
     # every row at once; per family the largest entry (np.maximum.reduceat over its rows)
     senses = [fam.sense for _n, fam, *_ in blocks]
@@ -383,9 +388,12 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     slack_term = float(np.sum(y * -diff))  # y multiplies (rhs - lhs) for every sense
     fsign = -1.0 if model.sense == "max" else 1.0  # cvxpy minimises -f for a maximisation
     grad = fsign * np.asarray(form.c, float)
-    y_at = (sigma_rows * y)[rows_of]  # |sigma| = 1: |y_at| = |y| at each entry's row
-    reduced = grad - np.bincount(cols, weights=A.data * y_at, minlength=n)
-    col_mag = np.abs(grad) + np.bincount(cols, weights=absd * np.abs(y_at), minlength=n)
+    at = (sigma_rows * y)[rows_of]  # |sigma| = 1: |at| = |y| at each entry's row
+    np.abs(at, out=absd)
+    absd *= np.abs(A.data)  # |a_ij| |y_i|
+    at *= A.data
+    reduced = grad - np.bincount(cols, weights=at, minlength=n)
+    col_mag = np.abs(grad) + np.bincount(cols, weights=absd, minlength=n)
     dual_inf, rel_inf = 0.0, 0.0
     for _name, var, start, size in spans:
         r = reduced[start:start + size]

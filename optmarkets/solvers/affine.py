@@ -47,6 +47,7 @@ from .linear_map import (
     Const,
     Lin,
     NoValueError,
+    RowStack,
     Sel,
     UnsupportedError,
     as_affine,
@@ -148,13 +149,11 @@ def _same_matrix(a: sp.csc_matrix, b: sp.csc_matrix) -> bool:
 
 
 def _stack_rows(blocks: Sequence[Lin], n: int) -> sp.csc_matrix:
-    """The blocks' matrices one above the other, in canonical CSC form (`linear_map.canonical_csc`)."""
-    starts = np.cumsum([0] + [blk.k.size for blk in blocks])
-    if not blocks:
-        return sp.csc_matrix((0, n))
-    row = np.concatenate([blk.row + s for blk, s in zip(blocks, starts)])
-    col, val = (np.concatenate([getattr(blk, f) for blk in blocks]) for f in ("col", "val"))
-    return canonical_csc(row, col, val, (int(starts[-1]), n))
+    """The blocks' matrices one above the other, in canonical CSC form (`linear_map.RowStack`)."""
+    stack = RowStack(sum(blk.k.size for blk in blocks), n)
+    for blk in blocks:
+        stack.add(blk)
+    return stack.matrix()
 
 
 def _objective(problem: cp.Problem, columns: dict[int, int], n: int, sign: float) -> tuple[np.ndarray, float]:
@@ -200,30 +199,29 @@ def build(problem: cp.Problem) -> AffineProgram:
     if len(equalities) + len(inequalities) != len(problem.constraints):
         raise UnsupportedError("a constraint that is neither == nor <=")
     ordered: list[Any] = [*equalities, *inequalities]
-    blocks, layout, parametric, row = [], [], [], 0
-    coefficient: set[int] = set()
+    layout, parametric, constants, row = [], [], [], 0
+    coefficients: dict[int, sp.csc_matrix] = {}
+    stack = RowStack(sum(int(con.size) for con in ordered), n)
     for i, con in enumerate(ordered):
         block = as_lin(linear_map(con.expr, columns, n), n)
-        blocks.append(block)
+        stack.add(block)  # each block's matrix is kept only where it can move (coefficients)
+        constants.append(block.k)
         layout.append((con, row, int(con.size), con.shape))
         row += int(con.size)
         if con.parameters():
             parametric.append(i)
             if coefficients_hold_parameters(con.expr):
-                coefficient.add(i)
+                coefficients[i] = canonical_csc(block.row, block.col, block.val, (block.k.size, n))
     sign = -1.0 if isinstance(problem.objective, cp.Maximize) else 1.0
     c, offset = _objective(problem, columns, n, sign)
     parameters = problem.parameters()
     n_eq = sum(int(c.size) for c in ordered if isinstance(c, cp.constraints.Equality))
-    A = _stack_rows(blocks, n)  # the blocks' matrices are kept only where they can move
     return AffineProgram(
         columns=columns, variables=[(v, columns[v.id], int(v.size), v.shape) for v in variables],
         constraints=layout, sign=sign, n_eq=n_eq, lower=lower, upper=upper, parametric=parametric,
-        coefficient_parametric=coefficient, objective_parametric=bool(problem.objective.parameters()),
+        coefficient_parametric=set(coefficients), objective_parametric=bool(problem.objective.parameters()),
         objective_coefficients_parametric=coefficients_hold_parameters(problem.objective.args[0]),
-        constants=[blk.k for blk in blocks], A=A,
-        coefficients={i: canonical_csc(blocks[i].row, blocks[i].col, blocks[i].val, (blocks[i].k.size, n))
-                      for i in coefficient},
+        constants=constants, A=stack.matrix(), coefficients=coefficients,
         c=c, offset=offset, parameters=parameters, read_at=[np.array(p.value, dtype=float) for p in parameters])
 
 

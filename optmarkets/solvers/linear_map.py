@@ -82,27 +82,59 @@ Affine = Lin | Sel
 _EMPTY_INT = np.zeros(0, dtype=np.int64)
 
 
+class RowStack:
+    """Blocks of rows stacked into one matrix in canonical CSC form (`matrix()`): entries sorted by
+    column and row, repeated coordinates summed, zeros dropped (as cvxpy's coefficient tensor has
+    none). Each block is reduced to column-major keys col * rows + row as it is added (32-bit
+    where they fit), so the blocks' coordinate arrays are not all held at once."""
+
+    def __init__(self, rows: int, n: int) -> None:
+        self.rows, self.n = rows, n
+        self.dtype = np.dtype(np.int32 if rows * n < 2**31 else np.int64)
+        self._keys: list[np.ndarray] = []
+        self._vals: list[np.ndarray] = []
+        self._next = 0  # the first row of the next block
+
+    def add(self, block: Lin) -> None:
+        key = block.col.astype(self.dtype)
+        key *= self.rows
+        key += block.row.astype(self.dtype, copy=False)
+        key += self._next
+        self._keys.append(key)
+        self._vals.append(block.val)
+        self._next += block.k.size
+
+    def matrix(self) -> sp.csc_matrix:
+        m, n = self.rows, self.n
+        key = np.concatenate([np.zeros(0, self.dtype), *self._keys])
+        val = np.concatenate([np.zeros(0), *self._vals])
+        self._keys, self._vals = [], []
+        order = np.argsort(key, kind="stable")
+        val = val[order]
+        key = key[order]
+        del order
+        if key.size > 1:
+            first = np.empty(key.size, dtype=bool)
+            first[0] = True
+            np.not_equal(key[1:], key[:-1], out=first[1:])
+            if not first.all():
+                val = np.add.reduceat(val, np.flatnonzero(first))
+                key = key[first]
+        keep = val != 0.0
+        if not keep.all():
+            key, val = key[keep], val[keep]
+        cols = key // max(m, 1)
+        indptr = np.zeros(n + 1, dtype=np.int32 if key.size < 2**31 and m < 2**31 else np.int64)
+        np.cumsum(np.bincount(cols, minlength=n), out=indptr[1:])
+        key -= cols * m  # each entry's row
+        return sp.csc_matrix((val, key.astype(indptr.dtype, copy=False), indptr), shape=(m, n))
+
+
 def canonical_csc(row: np.ndarray, col: np.ndarray, val: np.ndarray, shape: tuple[int, int]) -> sp.csc_matrix:
-    """The matrix with M[row[e], col[e]] += val[e] in canonical CSC form: entries sorted by column
-    and row, repeated coordinates summed, zeros dropped (as cvxpy's coefficient tensor has none)."""
-    m, n = shape
-    key = col.astype(np.int64) * m + row
-    order = np.argsort(key, kind="stable")
-    key, val = key[order], val[order]
-    if key.size > 1:
-        first = np.empty(key.size, dtype=bool)
-        first[0] = True
-        np.not_equal(key[1:], key[:-1], out=first[1:])
-        if not first.all():
-            val = np.add.reduceat(val, np.flatnonzero(first))
-            key = key[first]
-    keep = val != 0.0
-    if not keep.all():
-        key, val = key[keep], val[keep]
-    cols = key // max(m, 1)
-    indptr = np.zeros(n + 1, dtype=np.int32 if key.size < 2**31 else np.int64)
-    np.cumsum(np.bincount(cols, minlength=n), out=indptr[1:])
-    return sp.csc_matrix((val, (key - cols * m).astype(indptr.dtype), indptr), shape=shape)
+    """The matrix with M[row[e], col[e]] += val[e] in canonical CSC form (`RowStack`)."""
+    stack = RowStack(*shape)
+    stack.add(Lin(row, col, val, np.zeros(shape[0]), shape[1]))
+    return stack.matrix()
 
 
 # ---------------------------------------------------------------------------------- index helpers
