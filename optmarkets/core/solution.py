@@ -26,6 +26,29 @@ from .seam import solvers
 from .tolerances import CERT_TOL
 
 
+class _Residuals:
+    """A Certificate's residuals: kept as given (a dict is cheap to build), read as a float Series
+    (built on first read, then kept, so that writes into it stay)."""
+
+    def __set_name__(self, owner: type, attr: str) -> None:
+        self.attr = "_" + attr
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, cert: Any, owner: type | None = None) -> Any:
+        if cert is None:
+            return self
+        values = getattr(cert, self.attr)
+        if not isinstance(values, pd.Series):
+            values = _series(values, self.name)
+            setattr(cert, self.attr, values)
+        return values
+
+    def __set__(self, cert: Any, values: pd.Series | Mapping[str, float]) -> None:
+        setattr(cert, self.attr, values)
+
+
 class Certificate:
     """Optimality evidence recomputed from the problem data and the returned point.
 
@@ -60,25 +83,8 @@ class Certificate:
         self._relative: pd.Series | Mapping[str, float] = {} if relative is None else relative
         self.objective_scale = objective_scale
 
-    @property
-    def violations(self) -> pd.Series:
-        if not isinstance(self._violations, pd.Series):
-            self._violations = _series(self._violations, "violation")
-        return self._violations
-
-    @violations.setter
-    def violations(self, values: pd.Series | Mapping[str, float]) -> None:
-        self._violations = values
-
-    @property
-    def relative(self) -> pd.Series:
-        if not isinstance(self._relative, pd.Series):
-            self._relative = _series(self._relative, "relative")
-        return self._relative
-
-    @relative.setter
-    def relative(self, values: pd.Series | Mapping[str, float]) -> None:
-        self._relative = values
+    violations = _Residuals("violation")
+    relative = _Residuals("relative")
 
     @property
     def max_violation(self) -> float:
