@@ -41,7 +41,7 @@ class Const:
 class Lin:
     """An affine subexpression M x + k, entries in column-major order. M is held as coordinate
     arrays (M[row[e], col[e]] += val[e]: any order, repeated coordinates add), so that each atom is
-    a few numpy operations on them; `canonical_csc` sums and sorts once, when the standard form is
+    a few numpy operations on them; `RowStack` sums and sorts once, when the standard form is
     assembled."""
 
     row: np.ndarray
