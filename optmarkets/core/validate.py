@@ -44,15 +44,17 @@ class LazyLabels:
             self._index, self._make = self._make(), None
         return self._index
 
-    def __reduce__(self) -> tuple:  # pickled as the Index it stands for (its maker may be a closure)
-        return (_same, (self.resolve(),))
+    def __reduce__(self) -> tuple:  # pickled built (its maker may be a closure), still LazyLabels
+        return (_built, (self.resolve(), self.unique))
 
     def __repr__(self) -> str:
         return f"<LazyLabels: {self.size} labels{', built' if self._index is not None else ''}>"
 
 
-def _same(index: pd.Index) -> pd.Index:
-    return index
+def _built(index: pd.Index, unique: bool) -> LazyLabels:
+    labels = LazyLabels(len(index), lambda: index, unique=unique)
+    labels.resolve()
+    return labels
 
 
 def resolved(index: Any) -> Any:

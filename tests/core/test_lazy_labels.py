@@ -63,6 +63,12 @@ def test_lazy_labels_pickle_as_the_index_they_stand_for():
     sol = econ.platform_problem(econ.mass).solve()
     back = pickle.loads(pickle.dumps(sol))
     pd.testing.assert_series_equal(back.prices["consistency"], sol.prices["consistency"])
-    assert isinstance(pickle.loads(pickle.dumps(econ.fee_labels)), pd.Index)
+    labels = pickle.loads(pickle.dumps(econ.fee_labels))
+    assert isinstance(labels, LazyLabels) and labels.unique and len(labels) == 3
+    pd.testing.assert_index_equal(labels.resolve(), econ.fee_index)
+    again = pickle.loads(pickle.dumps(_economy()))  # an economy survives a process hop with its labels
+    pd.testing.assert_index_equal(again.type_index, econ.type_index)
+    pd.testing.assert_series_equal(again.platform_problem(econ.mass).solve().prices["consistency"],
+                                   sol.prices["consistency"])
     assert resolved((econ.fee_labels, None))[0] is econ.fee_index
 
