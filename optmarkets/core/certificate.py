@@ -132,7 +132,7 @@ def _rows(fam: Family, affine: bool) -> tuple[dict, np.ndarray, float]:
     """The gradients of lhs - rhs (affine families), each row's magnitude sum |a_ij x_j| + |b_i|, and
     the family's coefficient floor max |a_ij| * max |x_j|."""
     lhs = np.asarray(fam.lhs.value, float).ravel(order="F")
-    rhs = np.broadcast_to(np.asarray(_value(fam.rhs), float), fam.lhs.shape).ravel(order="F")
+    rhs = _flat(_value(fam.rhs), fam.lhs.shape)
     if not affine:
         return {}, np.maximum(np.abs(lhs), np.abs(rhs)), 0.0
     expr = fam.lhs - fam.rhs
@@ -166,8 +166,8 @@ def _dual_residuals(model: Model, cert: Certificate, rows: dict[str, tuple[dict,
     for name, fam in model.families.items():
         grads, row_mag = rows[name]
         y = PRICE_SIGN[(model.sense, fam.sense)] * np.asarray(fam.constraint.dual_value, float)
-        y = np.broadcast_to(y, fam.lhs.shape).ravel(order="F")
-        s = np.broadcast_to(fam.slack(), fam.lhs.shape).ravel(order="F")
+        y = _flat(y, fam.lhs.shape)
+        s = _flat(fam.slack(), fam.lhs.shape)
         dual_terms += float(np.sum(np.abs(y) * row_mag))
         if fam.sense != "==":
             # max: <= rows need y >= 0, >= rows y <= 0 (slack is oriented so y*slack >= 0 is right)
@@ -177,7 +177,7 @@ def _dual_residuals(model: Model, cert: Certificate, rows: dict[str, tuple[dict,
             cs = max(cs, float(np.max(np.abs(y * s), initial=0.0)))
         # y = dV/d(rhs) is the multiplier of (rhs - lhs) for every sense
         diff = np.asarray(_value(fam.rhs), float) - np.asarray(fam.lhs.value, float)
-        slack_term += float(np.sum(y * np.broadcast_to(diff, fam.lhs.shape).ravel(order="F")))
+        slack_term += float(np.sum(y * _flat(diff, fam.lhs.shape)))
         for var, g in grads.items():
             if var in reduced:
                 reduced[var] = reduced[var] - np.asarray(g @ y).ravel()
@@ -355,7 +355,7 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     diff = sigma_rows * d  # lhs - rhs
     slack = np.where(at_most, -diff, diff)  # rhs - lhs for <=, lhs - rhs for >= and == (Family.slack)
     row_viol = np.where(equal, np.abs(slack), np.maximum(-slack, 0.0))
-    rhs = [np.broadcast_to(np.asarray(_value(fam.rhs), float), fam.shape).ravel(order="F") for _n, fam, *_ in blocks]
+    rhs = [_flat(_value(fam.rhs), fam.shape) for _n, fam, *_ in blocks]
     rhs_abs = np.abs(np.concatenate([np.zeros(0), *rhs]))
     row_mag = terms + np.maximum(np.abs(form.b), rhs_abs)  # the data part of lhs - rhs is -sigma b
     viol_of, mag_of = _block_max(row_viol, sizes), _block_max(row_mag, sizes)
@@ -378,7 +378,7 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
 
     # prices y = dV/d(rhs); a max problem's <= rows and a min problem's >= rows need y >= 0
     y = np.concatenate([np.zeros(0)] + [
-        np.broadcast_to(PRICE_SIGN[(model.sense, fam.sense)] * np.asarray(dual, float), fam.shape).ravel(order="F")
+        _flat(PRICE_SIGN[(model.sense, fam.sense)] * np.asarray(dual, float), fam.shape)
         for (_n, fam, *_), dual in zip(blocks, duals, strict=True)])
     wrong = np.where(equal, 0.0, np.maximum(np.where(at_most == (model.sense == "max"), -y, y), 0.0))
     sign_viol = float(np.max(wrong, initial=0.0))

@@ -138,17 +138,12 @@ class Certificate:
         return f"<Certificate: worst relative residual {worst} = {value:.3g}, {len(self.notes)} notes>"
 
 
-def _floats(values: pd.Series | Mapping[str, float]) -> np.ndarray:
-    if isinstance(values, pd.Series):
-        return values.to_numpy(dtype=float)
-    return np.fromiter(values.values(), float, len(values))
-
-
 def _series(values: pd.Series | Mapping[str, float], name: str) -> pd.Series:
     """A float Series of `values` (built from arrays: a dict goes through pandas' slower inference)."""
     if isinstance(values, pd.Series):
         return values
-    return pd.Series(_floats(values), index=pd.Index(list(values), dtype=object), name=name)
+    return pd.Series(np.fromiter(values.values(), float, len(values)), index=pd.Index(list(values), dtype=object),
+                     name=name)
 
 
 @dataclass
