@@ -37,6 +37,8 @@ _EXPORTS: dict[str, str] = {
     **{name: "optmarkets.mechanisms" for name in ("MechanismEnvironment", "mechanism_design", "audit_mechanism")},
     # comparative statics (the application layer)
     "sweep": "optmarkets.app.sweep", "grid": "optmarkets.app.sweep",
+    # size limits of the engines (core.limits): a with-block, or process-wide
+    "limits": "optmarkets.core.limits", "set_limits": "optmarkets.core.limits",
 }
 _SUBMODULES = ("core", "solvers", "builders", "theory", "games", "mechanisms", "papers")
 
@@ -68,6 +70,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
         UnboundedError,
         UnknownSolverError,
     )
+    from .core.limits import limits, set_limits
     from .games import (
         FiniteGame,
         InformationStructure,
@@ -97,4 +100,6 @@ __all__ = [
     # errors
     "InputError", "OptmarketsError", "SolveError", "InfeasibleError", "UnboundedError", "SolverFailedError",
     "UnknownSolverError", "CapabilityError",
+    # size limits
+    "limits", "set_limits",
 ]
