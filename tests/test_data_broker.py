@@ -1,6 +1,8 @@
 """DataBroker (Yang): construction, bad input, outputs, the epigraph builder, and every price family
 checked against finite-difference re-solves."""
 
+import re
+
 import cvxpy as cp
 import numpy as np
 import pandas as pd
@@ -291,3 +293,28 @@ def test_bad_optimal_face_arguments():
         b.optimal_face("profit")
     with pytest.raises(InputError, match="sense"):
         b.optimal_face("consumer_surplus", "up")
+
+
+# ---------------------------------------------------------------- issue 23: n, floor, complex data
+@pytest.mark.parametrize("n", [0, -1, 2.5, True, "3", None])
+def test_discretized_example1_refuses_a_bad_n(n):
+    with pytest.raises(InputError, match=rf"^n: must be a whole number >= 1, got {re.escape(repr(n))}$"):
+        om.DataBroker.discretized_example1(n=n)
+
+
+def test_discretized_example1_refuses_a_huge_n_before_allocating():
+    with pytest.raises(InputError, match=r"^n: size: estimated at 1,000,000,000 entries"):
+        om.DataBroker.discretized_example1(n=10**9)
+
+
+@pytest.mark.parametrize("floor", ["x", np.nan, np.inf, [1, 2], True])
+def test_mechanism_problem_refuses_a_floor_that_is_not_a_finite_number(floor):
+    with pytest.raises(InputError, match=rf"^floor: must be a finite number, got {re.escape(repr(floor))}$"):
+        broker().mechanism_problem(floor=floor, objective="consumer_surplus")
+
+
+def test_complex_data_is_refused():
+    with pytest.raises(InputError, match=r"^value_probs: has complex entries; only real numbers are accepted$"):
+        broker(value_probs=np.array([1 / 3] * 3) + 0j)
+    with pytest.raises(InputError, match=r"^cost_probs: has complex entries"):
+        broker(cost_probs=pd.Series([0.5, 0.5 + 1j], index=[0.25, 0.75]))

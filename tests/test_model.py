@@ -284,3 +284,11 @@ def test_parameter_values_are_checked_against_their_attributes_when_set():
     sym = om.Model("s", sense="min")
     with pytest.raises(InputError, match="S: Parameter value must be symmetric"):
         sym.parameter("S", [[1.0, 2.0], [0.0, 1.0]], symmetric=True)
+
+
+@pytest.mark.parametrize("shape", [-1, (2, -1), 2.5, True, (2, True), "3", None])
+def test_variable_refuses_a_shape_that_is_not_whole_numbers(shape):
+    with pytest.raises(InputError, match=r"^shape: variable 'v' needs a whole number >= 0 or a tuple of them, got "):
+        om.Model("m").variable("v", shape)
+    assert om.Model("m").variable("v", np.int64(3)).shape == (3,)
+    assert om.Model("m").variable("w", [2, 3]).shape == (2, 3)

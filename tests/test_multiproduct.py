@@ -336,3 +336,21 @@ def test_pareto_check_verdict():
     assert not same.ok and len(same.reasons) == 1 and "no type gains" in same.reasons[0]
     seg = seller.pareto_improving_segmentation([0.5, 0.5])
     assert seg.ok and seg.reasons == []
+
+
+# ---------------------------------------------------------------- issue 23: complex numbers, bare strings
+@pytest.mark.parametrize("valuations", [np.array([[1.0, 2.0], [3.0, 5.0]]) + 1j,
+                                        pd.DataFrame([[1.0, 2j], [3.0, 5.0]], index=["a", "b"], columns=["L", "H"]),
+                                        {"a": {"L": 1 + 1j, "H": 2.0}, "b": {"L": 3.0, "H": 5.0}}])
+def test_seller_refuses_complex_valuations(valuations):
+    with pytest.raises(om.InputError, match=r"^valuations: has complex entries; only real numbers are accepted$"):
+        om.MultiProductSeller(valuations)
+
+
+def test_seller_refuses_a_bare_string_of_labels():
+    with pytest.raises(om.InputError, match=r"^types: expected a list of labels, got the string 'ab'"):
+        om.MultiProductSeller([[1.0, 2.0], [3.0, 5.0]], types="ab")
+    with pytest.raises(om.InputError, match=r"^alternatives: expected a list of labels, got the string 'LH'"):
+        om.MultiProductSeller([[1.0, 2.0], [3.0, 5.0]], alternatives="LH")
+    with pytest.raises(om.InputError, match=r"^types: expected a list of labels, got the string 'ab'"):
+        om.MultiProductSeller.linear([1.0, 2.0], [1.0, 2.0], types="ab")

@@ -6,10 +6,13 @@ state first when there is one, then each player's action in the order of the pla
 label, never by position:
 
 - xarray.DataArray: dims named after the axes (any order), coordinates naming the labels;
-- pandas.DataFrame: two axes; `index.name`/`columns.name` naming axes fix the orientation (otherwise
-  rows are the first axis, columns the second);
+- pandas.DataFrame: two axes; `index.name` and `columns.name` naming both axes fix the orientation
+  (both unnamed: rows are the first axis, columns the second);
 - pandas.Series: one axis (a plain Index) or several (a MultiIndex whose level names, when given,
   name the axes).
+
+Axis names, when given, must name every axis after the game's (`core.validate.axis_order`): a
+misspelt name, or names on only some axes, are an InputError, never read by position.
 
 A label that names no entry of its axis, a missing label or a duplicate is an InputError naming
 the argument and the labels.
@@ -23,14 +26,17 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import InputError
+from ..core.limits import labels_size
+from ..core.validate import axis_order, label_sequence, real_array
 
 
 def as_index(name: str, labels, *, axis_name: str | None = None) -> pd.Index:
     """A non-empty pandas Index of unique labels from a list, tuple, Index or range (an int n: 0..n-1)."""
     if isinstance(labels, int | np.integer) and not isinstance(labels, bool):
+        labels_size(name, max(int(labels), 0)).check()  # before n becomes labels (len(range(10**30)) overflows)
         labels = range(int(labels))
-    if isinstance(labels, str) or not isinstance(labels, Sequence | pd.Index | np.ndarray | range):
-        raise InputError(f"{name}: expected a list of labels, got {type(labels).__name__}")
+    label_sequence(name, labels)
+    labels_size(name, len(labels)).check()  # before a sequence becomes a list
     labels = list(labels)
     for lab in labels:
         try:
@@ -60,17 +66,7 @@ def _positions(name: str, axis: str, expected: pd.Index, given) -> np.ndarray:
 
 
 def _axis_order(name: str, names: Sequence, axes: Mapping[str, pd.Index]) -> list[str]:
-    keys = list(axes)
-    if all(n is None for n in names):
-        if len(names) != len(keys):
-            raise InputError(f"{name}: has {len(names)} axes, expected {len(keys)} {tuple(keys)}")
-        return keys
-    unknown = [n for n in names if n not in axes]
-    if unknown:
-        raise InputError(f"{name}: axes {unknown} name no axis of the game (axes: {keys})")
-    if sorted(map(str, names)) != sorted(map(str, keys)):
-        raise InputError(f"{name}: has axes {list(names)}, expected {keys}")
-    return list(names)
+    return axis_order(name, names, list(axes))
 
 
 def outcome_array(name: str, data, axes: Mapping[str, pd.Index]) -> np.ndarray:
@@ -79,10 +75,7 @@ def outcome_array(name: str, data, axes: Mapping[str, pd.Index]) -> np.ndarray:
     shape = tuple(len(ix) for ix in axes.values())
     arr = _labelled(name, data, axes) if _is_labelled(data) else None
     if arr is None:
-        try:
-            arr = np.asarray(data, dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"{name}: expected numbers over axes {tuple(keys)} ({exc})") from None
+        arr = real_array(name, data, what=f"numbers over axes {tuple(keys)}")
         if arr.shape != shape:
             raise InputError(f"{name}: has shape {arr.shape}, expected {shape} (axes {tuple(keys)})")
     if not np.isfinite(arr).all():
@@ -96,11 +89,10 @@ def _is_labelled(data) -> bool:
 
 def _labelled(name: str, data, axes: Mapping[str, pd.Index]) -> np.ndarray:
     if isinstance(data, pd.DataFrame):
-        dims = [data.index.name, data.columns.name]
-        if any(d is not None and d not in axes for d in dims) or None in dims:
-            dims = [None, None]  # unnamed (or named otherwise): rows first axis, columns second
-        order = _axis_order(name, dims, axes)
-        values = data.to_numpy(dtype=float)
+        # unnamed: rows the first axis, columns the second; named: by name (a misspelt or missing
+        # name is refused, never read by position)
+        order = _axis_order(name, [data.index.name, data.columns.name], axes)
+        values = real_array(name, data)
         pos = [_positions(name, order[0], axes[order[0]], data.index),
                _positions(name, order[1], axes[order[1]], data.columns)]
         out = np.empty((len(axes[order[0]]), len(axes[order[1]])))
@@ -126,7 +118,7 @@ def _labelled(name: str, data, axes: Mapping[str, pd.Index]) -> np.ndarray:
             raise InputError(f"{name}: covers {len(flat)} of the {int(np.prod(shape))} outcomes; every outcome needs "
                              "a value")
         values = np.empty(int(np.prod(shape)))
-        values[flat] = data.to_numpy(dtype=float)
+        values[flat] = real_array(name, data)
         return np.transpose(values.reshape(shape), [order.index(k) for k in axes])
     # xarray.DataArray
     dims = [str(d) for d in data.dims]
@@ -134,7 +126,7 @@ def _labelled(name: str, data, axes: Mapping[str, pd.Index]) -> np.ndarray:
     pos = [_positions(name, d, axes[d], data.coords[d].values if d in data.coords else range(data.sizes[d]))
            for d in order]
     out = np.empty(tuple(len(axes[d]) for d in order))
-    out[np.ix_(*pos)] = np.asarray(data.values, dtype=float)
+    out[np.ix_(*pos)] = real_array(name, data.values)
     return np.transpose(out, [order.index(k) for k in axes])
 
 
@@ -154,7 +146,7 @@ def payoff_data(name: str, data, axes):
                              f"{tuple(axes.outcome_axes())} ({axes.outcome_shape})")
         return data if data.ndim == 1 else cp.reshape(data, (n_out,), order="C")
     if isinstance(data, np.ndarray) and data.shape in (tuple(axes.outcome_shape), (n_out,)):
-        arr = np.asarray(data, dtype=float)  # already in the flat (state, actions) layout
+        arr = real_array(name, data)  # already in the flat (state, actions) layout
         if not np.isfinite(arr).all():
             raise InputError(f"{name}: contains NaN or infinite entries")
         return arr.reshape(-1)

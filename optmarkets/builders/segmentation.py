@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..core.errors import InputError
 from ..core.family import Family, family
-from ..core.validate import LazyLabels
+from ..core.validate import LazyLabels, real_array
 from .game_labels import as_index
 
 
@@ -33,10 +33,7 @@ def rhs_data(name: str, data, shape: tuple[int, ...], *, nonneg: bool):
         if data.size != 1 and tuple(data.shape) != shape:
             raise InputError(f"{name}: has shape {tuple(data.shape)}, expected {shape}")
         return data
-    try:
-        arr = np.asarray(data, dtype=float)
-    except (TypeError, ValueError):
-        raise InputError(f"{name}: expected numbers of shape {shape}, got {type(data).__name__}") from None
+    arr = real_array(name, data, what=f"numbers of shape {shape}")
     if arr.size != 1 and arr.shape != shape:
         raise InputError(f"{name}: has shape {arr.shape}, expected {shape} or a single number")
     if not np.isfinite(arr).all():

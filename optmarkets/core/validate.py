@@ -6,7 +6,9 @@ here with a message that names the argument and what is wrong with it, never lat
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -111,10 +113,7 @@ def as_vector(name: str, data: Any, *, length: int | None = None,
     """A finite 1-D float array, or an InputError naming `name`. A labelled pandas Series is aligned
     to `index` by label (see `align`)."""
     data = align(name, data, index)
-    try:
-        arr = np.asarray(data, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{name}: expected a sequence of numbers ({exc})") from None
+    arr = real_array(name, data, what="a sequence of numbers")
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != 1:
@@ -135,10 +134,7 @@ def as_matrix(name: str, data: Any, *, shape: tuple[int, int] | None = None,
     `index` = (rows, columns) by label."""
     if index is not None:
         data = align_frame(name, data, *index)
-    try:
-        arr = np.asarray(data, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{name}: expected a table of numbers ({exc})") from None
+    arr = real_array(name, data, what="a table of numbers")
     if arr.ndim != 2:
         raise InputError(f"{name}: expected a 2-D array, got shape {arr.shape}")
     if not np.isfinite(arr).all():
@@ -214,3 +210,72 @@ def lazy_labels(name: str, values: np.ndarray) -> LazyLabels:
     strictly increasing data), which the labels then vouch for."""
     values = np.array(values, dtype=float)
     return LazyLabels(values.size, lambda: labels(name, values), unique=True)
+
+
+def positive_int(name: str, value: Any) -> int:
+    """A whole number >= 1 (a count or a limit: not a bool, a float or a string), or an InputError."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise InputError(f"{name}: must be a whole number >= 1, got {value!r}")
+    return int(value)
+
+
+def real_array(name: str, data: Any, *, what: str = "numbers") -> np.ndarray:
+    """`data` as a float array of any shape, or an InputError naming `name`. Complex entries are
+    refused: a float cast would silently drop their imaginary parts."""
+    try:
+        raw = np.asarray(data)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name}: expected {what} ({exc})") from None
+    if raw.dtype.kind == "c":
+        raise InputError(f"{name}: has complex entries; only real numbers are accepted")
+    try:
+        return raw.astype(float, copy=False)
+    except (TypeError, ValueError) as exc:
+        if raw.dtype == object and any(isinstance(v, complex | np.complexfloating) for v in raw.flat):
+            raise InputError(f"{name}: has complex entries; only real numbers are accepted") from None
+        raise InputError(f"{name}: expected {what} ({exc})") from None
+
+
+def label_sequence(name: str, labels: Any) -> Any:
+    """`labels` unchanged when it is a list of labels (a list, tuple, pandas Index, 1-D array or
+    range), else an InputError naming `name`. A bare string is refused: read as a sequence it would
+    become one label per character ("ab" -> ['a', 'b'])."""
+    if isinstance(labels, str | bytes):
+        raise InputError(f"{name}: expected a list of labels, got the string {labels!r} "
+                         f"(write [{labels!r}] for a single label)")
+    if not isinstance(labels, Sequence | pd.Index | np.ndarray | range) or getattr(labels, "ndim", 1) != 1:
+        raise InputError(f"{name}: expected a list of labels, got {type(labels).__name__}")
+    return labels
+
+
+def axis_order(name: str, given: Sequence[Any], expected: Sequence[Any], *, what: str = "axis") -> list[Any]:
+    """The entry of `expected` that each axis of a labelled object names, in the object's order.
+
+    `given`: the object's axis names (pandas index/column/level names, xarray dims). All unnamed
+    (None): the axes are read by position, in `expected` order. Otherwise every axis must be named
+    and the names must be `expected` in some order (the data is then aligned by name); a name that
+    is unknown, or names on only some axes, are an InputError rather than a silent positional read."""
+    given, expected = list(given), list(expected)
+    if all(g is None for g in given):
+        if len(given) != len(expected):
+            raise InputError(f"{name}: has {len(given)} axes, expected {len(expected)} {tuple(expected)}")
+        return expected
+    unknown = [g for g in given if g is not None and g not in expected]
+    if unknown:
+        raise InputError(f"{name}: {what} names {unknown} name no {what} (expected names {expected})")
+    if any(g is None for g in given):
+        raise InputError(f"{name}: only some axes are named ({given}); name every axis after {expected}, or none "
+                         "to have them read by position")
+    if len(given) != len(expected) or len(set(given)) != len(given):
+        raise InputError(f"{name}: has axes {given}, expected each of {expected} once")
+    return given
+
+
+def finite_number(name: str, value: Any, *, positive: bool = False) -> float:
+    """A finite real number (> 0 when `positive`; not a bool, a string or an array), or an InputError
+    naming `name`. A NaN tolerance or bound would pass or fail every comparison silently."""
+    need = "a finite positive number" if positive else "a finite number"
+    number = float(value) if isinstance(value, Real) and not isinstance(value, bool | np.bool_) else math.nan
+    if not math.isfinite(number) or (positive and not number > 0):
+        raise InputError(f"{name}: must be {need}, got {value!r}")
+    return number

@@ -30,8 +30,9 @@ import scipy.sparse as sp
 
 from ..builders.games import MeasureAxes, game_consistency, game_obedience
 from ..core.errors import InputError
+from ..core.limits import bce_size
 from ..core.model import Model
-from ..core.validate import nonnegative
+from ..core.validate import nonnegative, real_array
 from .game import FiniteGame, InformationStructure
 
 
@@ -45,6 +46,7 @@ def bayes_correlated_equilibrium(game: FiniteGame, info: InformationStructure | 
         info = InformationStructure(game)
     elif not isinstance(info, InformationStructure) or info.game is not game:
         raise InputError("info: expected an InformationStructure built on this game")
+    _size(game, info).check()
     axes = info.measure_axes()
     model = Model(name or f"BCE of {game.name}", sense=sense, units="expected payoff",
                   description="Bayes correlated equilibrium (Bergemann-Morris 2016)")
@@ -79,8 +81,16 @@ def correlated_equilibrium(game: FiniteGame, objective="welfare", *, sense: str 
     if isinstance(game, FiniteGame) and game.has_states:
         raise InputError("game: has states; a correlated equilibrium is for games without states — use "
                          "bayes_correlated_equilibrium(game, info) to say who observes what")
+    if isinstance(game, FiniteGame):
+        _size(game, None, engine="correlated_equilibrium").check()
     return bayes_correlated_equilibrium(game, None, objective, sense=sense, parametric=parametric,
                                         name=name or f"CE of {getattr(game, 'name', 'game')}")
+
+
+def _size(game: FiniteGame, info: InformationStructure | None, *, engine: str = "bayes_correlated_equilibrium"):
+    """The LP's size from the counts alone (`core.limits.bce_size`), before any array over its cells."""
+    signals = [len(info.signals[p]) if info is not None and p in info.signals else 1 for p in game.players]
+    return bce_size([len(game.actions[p]) for p in game.players], len(game.prior), signals, engine=engine)
 
 
 def measure(axes: MeasureAxes, values):
@@ -108,7 +118,7 @@ def _payoffs(model: Model, game: FiniteGame, axes: MeasureAxes, parametric: bool
     out = []
     for p, u in zip(game.players, flat, strict=True):
         def check(v, p=p, n=u.size):
-            arr = np.asarray(v, dtype=float) if not hasattr(v, "index") and not hasattr(v, "dims") else None
+            arr = real_array(f"u_{p}", v) if not hasattr(v, "index") and not hasattr(v, "dims") else None
             if arr is not None and arr.ndim == 1 and arr.size == n:
                 if not np.isfinite(arr).all():
                     raise InputError(f"u_{p}: contains NaN or infinite entries")

@@ -15,7 +15,8 @@ import pandas as pd
 from ..builders.game_labels import as_index, outcome_array
 from ..builders.games import MeasureAxes
 from ..core.errors import InputError
-from ..core.validate import probabilities
+from ..core.limits import game_size, information_size
+from ..core.validate import probabilities, real_array
 
 RESERVED = ("state",)
 
@@ -53,6 +54,7 @@ class FiniteGame:
         missing = [p for p in self.players if p not in payoffs]
         if unknown or missing:
             raise InputError(f"payoffs: players {unknown} are not in the game; players {missing} have no payoff")
+        game_size([len(self.actions[p]) for p in self.players], len(self.prior)).check()
         axes = self.outcome_axes()
         self.payoffs = {p: outcome_array(f"payoffs['{p}']", payoffs[p], axes) for p in self.players}
 
@@ -169,10 +171,7 @@ class InformationStructure:
                 arr = outcome_array(name, pi.rename_axis(index=None, columns=None),
                                     {"state": states, f"signal_{p}": labels})
             else:
-                try:
-                    arr = np.asarray(pi, dtype=float)
-                except (TypeError, ValueError) as exc:
-                    raise InputError(f"{name}: expected a states x signals table of numbers ({exc})") from None
+                arr = real_array(name, pi, what="a states x signals table of numbers")
                 if arr.ndim != 2 or arr.shape[0] != len(states):
                     raise InputError(f"{name}: has shape {arr.shape}, expected ({len(states)}, signals) "
                                      "(rows: states, columns: signals)")
@@ -180,6 +179,7 @@ class InformationStructure:
             for w, row in zip(states, arr, strict=True):
                 probabilities(f"{name} row {w!r}", row)
             self.signals[p], self.likelihoods[p] = labels, arr
+        information_size(len(states), [len(s) for s in self.signals.values()]).check()  # likelihood_matrix's size
 
     def measure_axes(self) -> MeasureAxes:
         return self.game.measure_axes(self.signals)

@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import InputError
+from ..core.tolerances import ECON_TOL
+from ..core.validate import finite_number, real_array
 from ..core.verdict import Verdict
 from .design import BUDGETS, IC_MODES, IR_MODES, MechanismModel, outside_options
 from .environment import MechanismEnvironment
@@ -33,6 +35,7 @@ class MechanismAudit(Verdict):
 
 def _array(env: MechanismEnvironment, data, name: str, columns: pd.Index) -> np.ndarray:
     if isinstance(data, pd.DataFrame):
+        data = data.set_axis(env.profile_labels(f"{name} (rows)", data.index), axis=0)
         bad = [k for k in data.index if k not in env.profiles]
         if bad:
             raise InputError(f"{name}: unknown type profile {bad[0]!r}")
@@ -40,10 +43,7 @@ def _array(env: MechanismEnvironment, data, name: str, columns: pd.Index) -> np.
         if bad:
             raise InputError(f"{name}: unknown label {bad[0]!r}; expected columns {list(columns)}")
         data = data.reindex(index=env.profiles, columns=columns)
-    try:
-        arr = np.asarray(data, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{name}: expected a table of numbers ({exc})") from None
+    arr = real_array(name, data, what="a table of numbers")
     want = (env.n_profiles, len(columns))
     if arr.shape == (*env.sizes, len(columns)):
         arr = arr.reshape(want)
@@ -55,7 +55,7 @@ def _array(env: MechanismEnvironment, data, name: str, columns: pd.Index) -> np.
 
 
 def audit(env, allocation=None, payment=None, *, ic: str | None = "bayesian", ir: str | None = "interim",
-          outside_option=0.0, budget: str | None = None, tol: float = 1e-7) -> MechanismAudit:
+          outside_option=0.0, budget: str | None = None, tol: float = ECON_TOL) -> MechanismAudit:
     """Audit a direct mechanism: `audit(env, allocation, payment, ic=..., ir=...)`, or
     `audit(model, sol)` for a model from `mechanism_design` and its solution (requirements taken
     from the model). allocation: profile x outcome, payment: profile x agent (labelled DataFrames or
@@ -69,6 +69,8 @@ def audit(env, allocation=None, payment=None, *, ic: str | None = "bayesian", ir
         env = env.environment
     if not isinstance(env, MechanismEnvironment):
         raise InputError(f"env: expected a MechanismEnvironment, got {type(env).__name__}")
+    # a NaN or infinite tol passes every check (x > nan is False), a negative one fails a valid mechanism
+    tol = finite_number("tol", tol, positive=True)
     if ic not in (*IC_MODES, None) or ir not in IR_MODES or budget not in BUDGETS:
         raise InputError(f"ic, ir, budget: got {ic!r}, {ir!r}, {budget!r}; allowed {IC_MODES}, {IR_MODES}, {BUDGETS}")
     X = _array(env, allocation, "allocation", env.outcomes)

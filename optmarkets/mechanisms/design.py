@@ -18,6 +18,7 @@ d(value)/d(outside option) of that row.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 import cvxpy as cp
 import numpy as np
@@ -26,7 +27,9 @@ import pandas as pd
 from ..builders import incentives as inc
 from ..builders import mechanisms as mb
 from ..core.errors import InputError
+from ..core.limits import mechanism_size
 from ..core.model import Model
+from ..core.validate import real_array
 from .environment import MechanismEnvironment
 
 IC_MODES = ("bayesian", "dominant", "ex_post")
@@ -52,8 +55,10 @@ def outside_options(env: MechanismEnvironment, outside_option) -> list[np.ndarra
                 raise InputError(f"outside_option[{a!r}]: unknown type {bad[0]!r}")
             v = [float(v.get(k, 0.0)) for k in env.types[a]]
         try:
-            arr = np.broadcast_to(np.asarray(v, dtype=float), (env.sizes[i],)).copy()
-        except (TypeError, ValueError):
+            arr = np.broadcast_to(real_array(f"outside_option[{a!r}]", v), (env.sizes[i],)).copy()
+        except InputError:
+            raise
+        except ValueError:  # a wrong length
             raise InputError(f"outside_option: for agent {a!r} expected a number or {env.sizes[i]} values, "
                              f"got {v!r}") from None
         if not np.isfinite(arr).all():
@@ -63,10 +68,7 @@ def outside_options(env: MechanismEnvironment, outside_option) -> list[np.ndarra
 
 
 def _objective_weights(env: MechanismEnvironment, objective) -> np.ndarray:
-    try:
-        C = np.asarray(objective, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"objective: 'revenue', 'welfare' or an array over (profile, outcome) ({exc})") from None
+    C = real_array("objective", objective, what="'revenue', 'welfare' or an array over (profile, outcome)")
     O = len(env.outcomes)
     if C.shape in ((*env.sizes, O), (env.n_profiles, O)):
         C = C.reshape(env.n_profiles, O)
@@ -94,10 +96,19 @@ def requirement_families(env: MechanismEnvironment, x, t, *, ic: str | None, ir:
     values = [env.value[a] for a in agents]
     beliefs = [env.beliefs[a] for a in agents]
     fams = {"lottery": mb.lottery(x, env.profiles)}
+    margin = ic_floor if isinstance(ic_floor, cp.Expression) else _ic_margin(ic_floor)
+    per_row = not isinstance(margin, cp.Expression) and np.size(np.asarray(margin)) > 1
+    first = 0.0 if per_row else margin  # a margin per row is checked against the rows built
     if ic == "bayesian":
-        fams["ic"] = inc.bayesian_ic(values, x, t, agents, types, beliefs, floor=ic_floor)
+        fams["ic"] = inc.bayesian_ic(values, x, t, agents, types, beliefs, floor=first)
     elif ic in ("dominant", "ex_post"):
-        fams["ic"] = inc.ex_post_ic(values, x, t, agents, types, dominant=ic == "dominant", floor=ic_floor)
+        fams["ic"] = inc.ex_post_ic(values, x, t, agents, types, dominant=ic == "dominant", floor=first)
+    if "ic" in fams and per_row:
+        fam, rows = fams["ic"], np.asarray(margin, float)
+        if rows.size != fam.lhs.size:
+            raise InputError(f"ic_margin: has {rows.size} values, expected a number or one per IC row "
+                             f"({fam.lhs.size} rows for ic={ic!r})")
+        fams["ic"] = replace(fam, rhs=cp.Constant(rows.reshape(fam.lhs.shape)))
     if ir is not None:
         outside = outside_option if isinstance(outside_option, cp.Expression) else outside_options(env, outside_option)
         if ir == "interim":
@@ -109,6 +120,20 @@ def requirement_families(env: MechanismEnvironment, x, t, *, ic: str | None, ir:
     if budget is not None:
         fams["budget"] = mb.budget(t, budget, env.profiles)
     return fams
+
+
+def _ic_margin(value) -> np.ndarray | float:
+    """The IC rows' right-hand side: a finite number, or finite numbers (one per row)."""
+    arr = real_array("ic_margin", value, what="a number or one number per IC row")
+    if not np.isfinite(arr).all():
+        raise InputError(f"ic_margin: must be finite, got {value!r}")
+    if arr.size == 0:
+        raise InputError("ic_margin: is empty; give a number or one number per IC row")
+    if arr.size == 1:
+        return float(arr.reshape(-1)[0])
+    if arr.ndim != 1:
+        raise InputError(f"ic_margin: expected a number or a 1-D sequence (one per IC row), got shape {arr.shape}")
+    return arr
 
 
 class MechanismModel(Model):
@@ -146,6 +171,8 @@ def mechanism_design(env: MechanismEnvironment, objective="revenue", *, ic: str 
     """
     if not isinstance(env, MechanismEnvironment):
         raise InputError(f"env: expected a MechanismEnvironment, got {type(env).__name__}")
+    mechanism_size(env.sizes, len(env.outcomes), ic=ic, ir=ir, budget=budget,
+                   interdependent=ic == "dominant" and not all(env.private.values())).check()
     P, O, n = env.n_profiles, len(env.outcomes), len(env.agents)
     m = MechanismModel(name, sense="max", description=f"finite mechanism design: ic={ic}, ir={ir}, budget={budget}")
     x = m.variable("allocation", (P, O), index=(env.profiles, env.outcomes), nonneg=True)

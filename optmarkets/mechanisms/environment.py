@@ -23,15 +23,13 @@ import pandas as pd
 
 from ..builders.incentives import profile_map
 from ..core.errors import InputError
+from ..core.limits import environment_size
 from ..core.tolerances import PROB_TOL
-from ..core.validate import as_vector, probabilities
+from ..core.validate import as_vector, axis_order, label_sequence, probabilities, real_array
 
 
 def _labels(name: str, items) -> pd.Index:
-    try:
-        idx = pd.Index(list(items))
-    except TypeError:
-        raise InputError(f"{name}: expected a sequence of labels, got {type(items).__name__}") from None
+    idx = pd.Index(list(label_sequence(name, items)))
     if len(idx) == 0:
         raise InputError(f"{name}: must not be empty")
     if idx.has_duplicates:
@@ -47,10 +45,7 @@ def _by_label(name: str, data, labels: pd.Index, what: str) -> np.ndarray:
         if unknown:
             raise InputError(f"{name}: unknown {what} {unknown[0]!r}; {what}s are {list(labels)}")
         data = [data.get(k, 0.0) for k in labels]
-    try:
-        return np.asarray(data, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{name}: expected numbers ({exc})") from None
+    return real_array(name, data)
 
 
 def _value_list(name: str, v) -> np.ndarray:
@@ -65,8 +60,10 @@ class MechanismEnvironment:
 
     agents: {agent: its finite types (labels; numbers allowed)}, in agent order.
     outcomes: the finite social outcomes.
-    prior: an array over the type profile (axes in agent order) summing to one, or
-        {agent: marginal} for independent types (a marginal: a sequence, or {type: probability}).
+    prior: an array over the type profile (axes in agent order) summing to one, a Series over the
+        type profiles (MultiIndex levels named after the agents, in any order, or all unnamed and then
+        in agent order), or {agent: marginal} for independent types (a marginal: a sequence, or
+        {type: probability}).
     values: {agent: V_i}; V_i is (types of i) x outcomes (private values; a DataFrame indexed by
         types with outcome columns is matched by label) or (type profile axes..., outcomes)
         (interdependent values).
@@ -79,6 +76,7 @@ class MechanismEnvironment:
         self.types: dict = {a: _labels(f"agents[{a!r}]", ts) for a, ts in agents.items()}
         self.outcomes: pd.Index = _labels("outcomes", outcomes)
         self.sizes: tuple[int, ...] = tuple(len(self.types[a]) for a in self.agents)
+        environment_size(self.sizes, len(self.outcomes)).check()  # before anything over the type profiles
         self.n_profiles = int(np.prod(self.sizes))
         names = [str(a) for a in self.agents]
         self.profiles = pd.MultiIndex.from_product([self.types[a] for a in self.agents], names=names)
@@ -144,14 +142,12 @@ class MechanismEnvironment:
         if isinstance(prior, pd.Series):
             if not isinstance(prior.index, pd.MultiIndex) and len(self.agents) > 1:
                 raise InputError("prior: a Series prior needs a MultiIndex over the type profile")
+            prior = pd.Series(prior.to_numpy(), index=self.profile_labels("prior", prior.index))
             bad = [k for k in prior.index if k not in self.profiles]
             if bad:
                 raise InputError(f"prior: unknown type profile {bad[0]!r}")
             prior = prior.reindex(self.profiles, fill_value=0.0).to_numpy()
-        try:
-            arr = np.asarray(prior, dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"prior: expected an array over the type profile ({exc})") from None
+        arr = real_array("prior", prior, what="an array over the type profile")
         if arr.size != self.n_profiles or (arr.shape != self.sizes and arr.shape != (self.n_profiles,)):
             raise InputError(f"prior: has shape {arr.shape}, expected {self.sizes} (one axis per agent) "
                              f"or {{agent: marginal}}")
@@ -176,13 +172,10 @@ class MechanismEnvironment:
                     bad = [x for x in lab if x not in have]
                     if bad:
                         raise InputError(f"{name}: unknown {what} {bad[0]!r}; {what}s are {list(have)}")
-                V = V.reindex(index=self.types[a], columns=self.outcomes).to_numpy(dtype=float)
+                V = real_array(name, V.reindex(index=self.types[a], columns=self.outcomes))
                 if np.isnan(V).any():
                     raise InputError(f"{name}: missing entries for some (type, outcome) labels")
-            try:
-                V = np.asarray(V, dtype=float)
-            except (TypeError, ValueError) as exc:
-                raise InputError(f"{name}: expected a numeric array ({exc})") from None
+            V = real_array(name, V, what="a numeric array")
             if not np.isfinite(V).all():
                 raise InputError(f"{name}: contains NaN or infinite entries")
             if V.shape == (self.sizes[i], O):  # private values: broadcast over the others' types
@@ -211,6 +204,19 @@ class MechanismEnvironment:
             return np.where(marg > 0, joint / np.where(marg > 0, marg, 1.0), np.nan)
 
     # ------------------------------------------------------------ helpers
+    def profile_labels(self, name: str, index: pd.Index) -> pd.Index:
+        """A type-profile index given with the data (a Series' or DataFrame's) in agent order: levels
+        named after the agents are put in agent order by name; unnamed levels are read in agent order
+        (by position); an unknown level name, or names on only some levels, are an InputError."""
+        names = list(index.names)
+        # a level may be named by the agent itself or by its str (the name `profiles` carries)
+        by_str = {str(a): a for a in self.agents}
+        given = [n if n is None or n in self.agents else by_str.get(str(n), n) for n in names]
+        order = axis_order(name, given, self.agents, what="level")
+        if order == given and isinstance(index, pd.MultiIndex):
+            index = index.reorder_levels([given.index(a) for a in self.agents])
+        return index.set_names(self.profiles.names if isinstance(index, pd.MultiIndex) else self.profiles.names[0])
+
     def agent_index(self, agent) -> int:
         if agent not in self.types:
             raise InputError(f"agent: unknown agent {agent!r}; agents are {self.agents}")

@@ -3,6 +3,7 @@ OptmarketsError, never a bare exception; every success is certified and, where a
 exists, right. The corpus (entry points, mutations, classification) is in fuzz_entries.py."""
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -160,3 +161,26 @@ def test_huge_integral_values_keep_their_labels():
     idx = labels("v", np.array([1e200, 2e200]))
     assert idx.tolist() == [1e200, 2e200] and not idx.has_duplicates
     assert labels("v", np.array([1.0, 2.0])).tolist() == [1, 2]
+
+
+# issue 23: a complex array lost its imaginary part in a float cast; one check (core.validate.real_array) now
+# refuses it on every engine's input path
+COMPLEX = [
+    ("values", lambda: om.PersonalDataEconomy(np.array([1.0, 2.0]) + 1j, [1, 1], [0, 0])),
+    ("type_probs", lambda: om.InformationSeller([1.0, 2.0], np.array([0.5, 0.5]) + 0j)),
+    ("state_prior", lambda: om.InformationSeller([1.0, 2.0], [0.5, 0.5], state_prior=np.array([0.5, 0.5 + 1j]))),
+    ("value_probs", lambda: om.DataBroker([1, 2], np.array([0.5, 0.5]) + 0j, [0.5], [1.0])),
+    ("valuations", lambda: om.MultiProductSeller(np.eye(2) * (1 + 1j))),
+    ("payoffs['a']", lambda: om.FiniteGame(["a"], {"a": [0, 1]}, {"a": np.ones(2) + 1j})),
+    ("prior", lambda: om.MechanismEnvironment({"b": [1, 2]}, ["none", "b"], np.array([0.5, 0.5]) + 0j,
+                                              {"b": np.eye(2)})),
+    ("x", lambda: om.core.validate.as_vector("x", [1.0, 2j])),
+    ("x", lambda: om.core.validate.as_matrix("x", pd.DataFrame([[1.0, 2j]]))),
+]
+
+
+@pytest.mark.parametrize(("field", "call"), COMPLEX, ids=[f"{i}-{f}" for i, (f, _) in enumerate(COMPLEX)])
+def test_complex_arrays_are_refused_by_every_engine(field, call):
+    with pytest.raises(om.InputError, match=rf"^{re.escape(field)}: has complex entries; only real numbers are "
+                                            r"accepted$"):
+        call()

@@ -231,3 +231,64 @@ def test_parametric_matches_numeric_with_signals():
     expect = bayes_correlated_equilibrium(h, InformationStructure(h, {"col": info.likelihoods["col"]})).solve().value
     assert m.set(u_row=V["row"], u_col=V["col"]).solve().value == pytest.approx(expect, abs=1e-7)
     assert m.compilations == 1
+
+
+# ---------------------------------------------------------------- issue 23: axis names, complex numbers, strings
+def _chicken_with(u_col):
+    return FiniteGame(["row", "col"], {"row": ["C", "D"], "col": ["C", "D"]}, {"row": U_ROW, "col": u_col})
+
+
+def test_payoff_frame_with_named_axes_is_read_by_name():
+    # col's payoff with rows = col's action: read by name it is Chicken, worth 10.5
+    u_col = pd.DataFrame(U_ROW, index=pd.Index(["C", "D"], name="col"), columns=pd.Index(["C", "D"], name="row"))
+    assert correlated_equilibrium(_chicken_with(u_col)).solve().value == pytest.approx(10.5, abs=1e-8)
+
+
+@pytest.mark.parametrize(("index_name", "columns_name", "match"), [
+    # misspelt: read by position this was a game worth 14, not Chicken's 10.5
+    ("col", "Row", r"^payoffs\['col'\]: axis names \['Row'\] name no axis \(expected names \['row', 'col'\]\)$"),
+    ("Col", "row", r"^payoffs\['col'\]: axis names \['Col'\] name no axis"),
+    ("col", None, r"^payoffs\['col'\]: only some axes are named \(\['col', None\]\); name every axis after "
+                  r"\['row', 'col'\], or none to have them read by position$"),
+    (None, "row", r"^payoffs\['col'\]: only some axes are named \(\[None, 'row'\]\)"),
+])
+def test_payoff_frame_with_misspelt_or_partial_axis_names_is_refused(index_name, columns_name, match):
+    u_col = pd.DataFrame(U_ROW, index=pd.Index(["C", "D"], name=index_name),
+                         columns=pd.Index(["C", "D"], name=columns_name))
+    with pytest.raises(InputError, match=match):
+        _chicken_with(u_col)
+
+
+def test_payoff_series_with_partial_level_names_is_refused():
+    s = pd.Series(U_ROW.T.reshape(-1), index=pd.MultiIndex.from_product([["C", "D"], ["C", "D"]], names=["col", None]))
+    with pytest.raises(InputError, match=r"^payoffs\['col'\]: only some axes are named"):
+        _chicken_with(s)
+
+
+@pytest.mark.parametrize("u_col", [U_ROW.T + 1j, pd.DataFrame(U_ROW.T + 0j, index=["C", "D"], columns=["C", "D"]),
+                                   pd.Series((U_ROW.T + 1j).reshape(-1), index=pd.MultiIndex.from_product(
+                                       [["C", "D"], ["C", "D"]], names=["row", "col"])),
+                                   xr.DataArray(U_ROW.T + 1j, dims=["row", "col"],
+                                                coords={"row": ["C", "D"], "col": ["C", "D"]})])
+def test_complex_payoffs_are_refused(u_col):
+    with pytest.raises(InputError, match=r"^payoffs\['col'\]: has complex entries; only real numbers are accepted$"):
+        _chicken_with(u_col)
+
+
+def test_complex_priors_likelihoods_and_parameters_are_refused():
+    with pytest.raises(InputError, match=r"^prior: has complex entries"):
+        FiniteGame(["a"], {"a": [0, 1]}, {"a": np.eye(2)}, states=["x", "y"], prior=np.array([0.5, 0.5 + 0j]))
+    g = FiniteGame(["a"], {"a": [0, 1]}, {"a": np.eye(2)}, states=["x", "y"], prior=[0.5, 0.5])
+    with pytest.raises(InputError, match=r"^signals\['a'\]: has complex entries"):
+        InformationStructure(g, {"a": np.eye(2) + 0j})
+    m = correlated_equilibrium(chicken(), parametric=True)
+    with pytest.raises(InputError, match=r"^u_row: has complex entries"):
+        m.set(u_row=(U_ROW + 1j).reshape(-1))
+
+
+def test_a_bare_string_is_not_a_list_of_labels():
+    with pytest.raises(InputError, match=r"^states: expected a list of labels, got the string 'xy' "
+                                         r"\(write \['xy'\] for a single label\)$"):
+        FiniteGame(["a"], {"a": [0, 1]}, {"a": np.eye(2)}, states="xy", prior=[0.5, 0.5])
+    with pytest.raises(InputError, match=r"^actions\['a'\]: expected a list of labels, got the string 'CD'"):
+        FiniteGame(["a"], {"a": "CD"}, {"a": np.ones(2)})

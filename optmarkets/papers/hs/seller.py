@@ -120,7 +120,8 @@ class MultiProductSeller:
         qualities > 0 (quality 0 is the outside option), costs C(a) per quality."""
         v = pr.increasing("values", values)
         a = pr.increasing("qualities", qualities, positive=True)
-        labels = pd.Index(types if types is not None else [f"t{i + 1}" for i in range(v.size)])
+        names = [f"t{i + 1}" for i in range(v.size)] if types is None else pr.label_sequence("types", types)
+        labels = pd.Index(names)
         if len(labels) != v.size:
             raise pr.InputError(f"types: has {len(labels)} labels, expected {v.size}")
         seller = cls(pd.DataFrame(np.outer(v, a), index=labels, columns=pr.labels("a", a)), costs)
@@ -322,25 +323,19 @@ def _frame(valuations, types, alternatives) -> pd.DataFrame:
         if frame.isna().any().any():
             raise pr.InputError("valuations: every type needs a value for every alternative")
     else:
-        try:
-            arr = np.asarray(valuations, dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise pr.InputError(f"valuations: expected a 2-D table of numbers (types x alternatives) ({exc})") from None
+        arr = pr.real_array("valuations", valuations, what="a 2-D table of numbers (types x alternatives)")
         if arr.ndim != 2:
             raise pr.InputError(f"valuations: expected a 2-D table (types x alternatives), got shape {arr.shape}")
         frame = pd.DataFrame(arr)
         frame.index = [f"t{i + 1}" for i in range(arr.shape[0])]
         frame.columns = [f"a{j + 1}" for j in range(arr.shape[1])]
     if types is not None:
-        if len(types) != frame.shape[0]:
+        if len(pr.label_sequence("types", types)) != frame.shape[0]:
             raise pr.InputError(f"types: has {len(types)} labels, expected {frame.shape[0]}")
         frame.index = list(types)
     if alternatives is not None:
-        if len(alternatives) != frame.shape[1]:
+        if len(pr.label_sequence("alternatives", alternatives)) != frame.shape[1]:
             raise pr.InputError(f"alternatives: has {len(alternatives)} labels, expected {frame.shape[1]}")
         frame.columns = list(alternatives)
-    try:
-        frame = frame.astype(float)
-    except (TypeError, ValueError) as exc:
-        raise pr.InputError(f"valuations: entries must be numbers ({exc})") from None
-    return frame
+    return pd.DataFrame(pr.real_array("valuations", frame, what="numbers as entries"), index=frame.index,
+                        columns=frame.columns)

@@ -135,6 +135,8 @@ class ProgramsMixin(BrokerBase):
         answer of a degenerate LP would otherwise change vertex at a size threshold.
         """
         N, K = self.n_values, self.n_costs
+        if floor is not None:
+            floor = pr.finite_number("floor", floor)
         lazy_rows = lazy.check_rows(rows) == "lazy"  # `rows` is reused below
         seg_k, seg_r = self._segments
         S = seg_k.size
