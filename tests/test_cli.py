@@ -1,5 +1,6 @@
 """The optmarkets command: reproduce, solve, list, solvers, and its error messages."""
 
+import json
 import subprocess
 import sys
 import time
@@ -280,3 +281,68 @@ def test_an_installed_wheel_finds_its_own_instance_files(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("OPTMARKETS_MODELS", raising=False)
     assert instances.instance_dir() == fake_package / "instances"
+
+
+# ---------------------------------------------------------------------- malformed files (issue 23, item 12)
+GLP_FILE = ('model = "PersonalDataEconomy"\n[data]\nvalues = [1, 2]\nmass = [0.3, 0.7]\noutside_option = [0.3, 0.3]\n'
+            '[solve.P]\nmethod = "platform_problem"\nargs = { q = [0.3, 0.7] }\n')
+CHECK = '[[check]]\nsolve = "P"\nquantity = "v"\nexpected = 1\nsource = "paper"\nwhere = "s"\n'
+
+
+def _cli(*argv):
+    return subprocess.run([sys.executable, "-m", "optmarkets.app.cli", *argv], capture_output=True, text=True)
+
+
+def test_deeply_nested_toml_is_one_named_line(tmp_path):
+    (tmp_path / "deep.toml").write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    proc = _cli("solve", str(tmp_path / "deep.toml"))
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr == "optmarkets: error: instance: deep.toml: arrays or tables nested too deeply to read\n"
+
+
+def test_a_check_of_an_unknown_price_family_lists_the_families(tmp_path, capsys):
+    (tmp_path / "nope.toml").write_text(GLP_FILE + CHECK + 'output = "prices.nope"\n')
+    assert main(["reproduce", "--models", str(tmp_path), "--only", "nope", "--json"]) == 1
+    row = json.loads(capsys.readouterr().out)[0]
+    assert row["source"] == "failed" and row["note"] == (
+        "InputError: nope.toml: check 0: output: 'prices.nope': the result has no price family 'nope'; its "
+        "families are ['prices.consistency', 'prices.obedience']")
+
+
+def test_a_check_with_loc_on_a_number_is_a_named_error(tmp_path, capsys):
+    (tmp_path / "loc.toml").write_text(GLP_FILE + CHECK + 'output = "value"\nloc = [0]\n')
+    assert main(["reproduce", "--models", str(tmp_path), "--only", "loc", "--json"]) == 1
+    row = json.loads(capsys.readouterr().out)[0]
+    assert row["note"] == ("InputError: loc.toml: check 0: loc: output 'value' is one number (a float), not a "
+                           "table; drop loc = [0]")
+
+
+def test_payoffs_near_the_float_limit_print_one_line_and_no_warning(tmp_path):
+    (tmp_path / "big.toml").write_text(
+        'model = "FiniteGame"\n[data]\nplayers = ["a", "b"]\nactions = {a = ["x", "y"], b = ["u", "v"]}\n'
+        'payoffs = {a = [[1.7e308, -1.7e308], [1.7e308, 1.7e308]], b = [[-1.7e308, 1.7e308], [1, 1]]}\n'
+        '[solve.P]\nmethod = "correlated_equilibrium_problem"\n')
+    proc = _cli("solve", str(tmp_path / "big.toml"))
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr == ("optmarkets: error: big.toml: data: payoffs.a[0][0]: 1.7e+308 is above 1e+150 in "
+                           "absolute value, the largest number a file may hold\n")
+
+
+def test_warnings_before_a_failure_are_not_printed():
+    # a command that warns (numpy's RuntimeWarning) and then fails prints only its error line
+    script = ("import sys, warnings\nfrom optmarkets.app import cli, instances\n"
+              "def fail(*args, **kwargs):\n"
+              "    warnings.warn('overflow encountered in subtract', RuntimeWarning, stacklevel=1)\n"
+              "    raise instances.InputError('x.toml: data: broken')\n"
+              "instances.find = fail\nsys.exit(cli.main(['solve', 'x']))\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr == "optmarkets: error: x.toml: data: broken\n"
+
+
+def test_max_iters_out_of_range_is_refused_before_solving(tmp_path, capsys):
+    (tmp_path / "iters.toml").write_text("solver_options = {max_iters = 1e20}\n" + GLP_FILE)
+    assert main(["solve", str(tmp_path / "iters.toml")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == (
+        "optmarkets: error: iters.toml: solver_options: max_iters: must be a whole number from 1 to 2147483647, "
+        "got 1e+20\n")

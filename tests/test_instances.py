@@ -1,6 +1,7 @@
 """Instance files are data, never code: allow-listed models and methods, checked args and options, sizes."""
 
 import inspect
+import re
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,71 @@ def test_every_shipped_instance_file_is_valid(path):
     inst = instances.load(path)
     for name, spec in inst.solves.items():
         instances._method(inst.build(), inst.model, spec, name)  # allow-listed, args match the signature
+
+
+# ---------------------------------------------------------------------- malformed files (issue 23, item 12)
+CHECK = '[[check]]\nsolve = "P"\nquantity = "v"\nexpected = 1\nsource = "paper"\nwhere = "s"\n'
+
+
+def test_deeply_nested_toml_is_a_named_error_not_a_recursion_error(tmp_path):
+    path = write(tmp_path, "x = " + "[" * 5000 + "]" * 5000 + "\n", "deep.toml")
+    with pytest.raises(InputError) as info:
+        instances.load(path)
+    assert str(info.value) == "instance: deep.toml: arrays or tables nested too deeply to read"
+
+
+def test_a_check_of_an_unknown_price_family_lists_the_families(tmp_path):
+    inst = instances.load(glp(tmp_path, 'method = "platform_problem"\nargs = { q = [0.3, 0.7] }\n'
+                                        + CHECK + 'output = "prices.nope"\n'))
+    with pytest.raises(InputError) as info:
+        inst.reproduce()
+    assert str(info.value) == ("inst.toml: check 0: output: 'prices.nope': the result has no price family 'nope'; "
+                               "its families are ['prices.consistency', 'prices.obedience']")
+
+
+def test_a_check_with_loc_on_a_number_is_a_named_error(tmp_path):
+    inst = instances.load(glp(tmp_path, 'method = "platform_problem"\nargs = { q = [0.3, 0.7] }\n'
+                                        + CHECK + 'output = "value"\nloc = [0]\n'))
+    with pytest.raises(InputError) as info:
+        inst.reproduce()
+    assert str(info.value) == ("inst.toml: check 0: loc: output 'value' is one number (a float), not a table; "
+                               "drop loc = [0]")
+    bad_label = instances.load(glp(tmp_path, 'method = "platform_problem"\nargs = { q = [0.3, 0.7] }\n'
+                                             + CHECK + 'output = "prices.consistency"\nloc = ["zz"]\n'))
+    with pytest.raises(InputError, match=r"check 0: loc: \['zz'\] names no entry of 'prices.consistency' "
+                                         r"\(KeyError: 'zz'\); its rows are \['1', '2'\]"):
+        bad_label.reproduce()
+    for loc, text in (("3", "3"), ("[]", "[]"), ("[{a = 1}]", "[{'a': 1}]")):
+        with pytest.raises(InputError, match=rf"check 0: loc: must be a non-empty list of row/column labels, "
+                                             rf"got {re.escape(text)}"):
+            instances.load(glp(tmp_path, 'method = "first_best"\n' + CHECK + f"loc = {loc}\n"))
+
+
+def test_payoffs_near_the_float_limit_are_refused_before_any_arithmetic(tmp_path):
+    path = write(tmp_path, 'model = "FiniteGame"\n[data]\nplayers = ["a", "b"]\n'
+                           'actions = {a = ["x", "y"], b = ["u", "v"]}\n'
+                           'payoffs = {a = [[1.7e308, -1.7e308], [1, 1]], b = [[1, 1], [1, 1]]}\n'
+                           '[solve.P]\nmethod = "correlated_equilibrium_problem"\n', "big.toml")
+    with pytest.raises(InputError) as info:
+        instances.load(path)
+    assert str(info.value) == ("big.toml: data: payoffs.a[0][0]: 1.7e+308 is above 1e+150 in absolute value, the "
+                               "largest number a file may hold")
+    with pytest.raises(InputError, match=r"\[solve\.P\]: args: q\[1\]: nan is not finite"):
+        instances.load(glp(tmp_path, 'method = "platform_problem"\nargs = { q = [0.3, nan] }\n'))
+
+
+def test_max_iters_must_be_a_whole_number_in_range(tmp_path):
+    with pytest.raises(InputError) as info:
+        instances.load(glp(tmp_path, top="solver_options = {max_iters = 1e20}\n"))
+    assert str(info.value) == ("inst.toml: solver_options: max_iters: must be a whole number from 1 to 2147483647, "
+                               "got 1e+20")
+    assert instances.load(glp(tmp_path, top="solver_options = {max_iters = 2147483647}\n")).solver_options == {
+        "max_iters": 2147483647}
+
+
+def test_a_check_naming_its_solve_by_a_list_is_a_named_error(tmp_path):
+    # found by feeding malformed files to `optmarkets solve`: TypeError: unhashable type: 'list'
+    with pytest.raises(InputError, match=r"check 0: solve: \['P'\] is not one of \['P'\]"):
+        instances.load(glp(tmp_path, 'method = "first_best"\n' + CHECK.replace('solve = "P"', 'solve = ["P"]')))
+    with pytest.raises(InputError, match=r"check 0: output: must be a string .*, got 3"):
+        instances.load(glp(tmp_path, 'method = "first_best"\n' + CHECK + "output = 3\n"))

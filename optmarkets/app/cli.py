@@ -18,6 +18,7 @@ import json
 import math
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -150,11 +151,13 @@ class _ReproduceProgress:
 
 
 def _shown(value, digits: int = 6) -> str:
-    """A number for display: 6 significant digits, round-off below 1e-9 shown as 0, never "-0"."""
+    """A number for display: 6 significant digits, round-off below DISPLAY_ZERO shown as 0, never "-0"."""
+    from ..core.tolerances import DISPLAY_ZERO
+
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "" if value is None else "nan"
     value = float(value)
-    if abs(value) < 1e-9:
+    if abs(value) < DISPLAY_ZERO:
         return "0"
     text = f"{value:.{digits}g}"
     return text[1:] if text.startswith("-") and float(text) == 0 else text
@@ -290,6 +293,7 @@ def _sweep(args) -> int:
     table = sweep(factory, grid(**axes), solver=args.solver, prices=_names(args.prices),
                   primal=_names(args.primal), n_jobs=args.n_jobs, executor=args.executor, address=args.address,
                   warm_start=not args.cold, progress=not args.no_progress and None, checkpoint=checkpoint,
+                  certify=args.certify,
                   **inst.solve_options(problem, args.solver))
     if out is not None:
         table.to_csv(out)
@@ -390,6 +394,8 @@ def parser() -> argparse.ArgumentParser:
     swp.add_argument("--executor", default=None, choices=["serial", "processes", "dask"])
     swp.add_argument("--address", default=None, help="a dask scheduler address (executor dask)")
     swp.add_argument("--cold", action="store_true", help="solve every point cold (no warm start)")
+    swp.add_argument("--certify", action=argparse.BooleanOptionalAction, default=False,
+                     help="certify every point: columns max_violation and duality_gap (default: off, faster)")
     swp.add_argument("--out", default=None, help="write the table as CSV instead of printing it")
     swp.add_argument("--checkpoint", default=None, metavar="JSONL",
                      help="append each finished point here; a rerun solves only the missing points")
@@ -428,6 +434,17 @@ def _bench_arguments(ben: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # warnings are held back until the command ends: a failure prints its one line and nothing else,
+    # a success prints them after its output
+    with warnings.catch_warnings(record=True) as caught:
+        code = _main(argv)
+    if code != 2:
+        for w in caught:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno, w.file, w.line)
+    return code
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         args = parser().parse_args(argv)
         return args.fn(args)

@@ -13,14 +13,18 @@ method's signature) and, optionally, the numbers the paper prints for them:
                       # source = "paper" | "paper-formula" | "derived" | "corrected", where = "Sec. 4.1",
                       # tol = 1e-6, note = "...", paper_value = 0.33 (corrected rows: the paper's number)
 
+Every number in [data] and in args is finite and at most `MAX_MAGNITUDE` (1e150) in absolute value, and
+`max_iters` is a whole number from 1 to `MAX_ITERS` (2**31 - 1), all checked when the file is read.
+
 Every [[check]] needs `quantity`, `expected` (a number), `source` (one of `core.reference.SOURCES`) and
 `where` (section, equation, table or page); see `core.reference.Check`.
 
 Nothing in a file reaches the file system or a solver's own options: `solver_options` takes only
 the numeric `SOLVER_OPTION_KEYS` (a tolerance and limits), translated here for each solver. Before a
-model is built its size is estimated (`size_estimate`); above `max_size` (default `MAX_SIZE`) the
-file is refused with an InputError giving the estimate and the override (`load(path, max_size=...)`,
-`optmarkets solve --max-size`).
+model is built its size is estimated (`app.sizes`: a FiniteGame file by the engines' own estimators);
+above `max_size` (default `MAX_SIZE`) the file is refused at load with an InputError giving the
+estimate and the override (`load(path, max_size=...)`, `optmarkets solve --max-size`), which also
+raises the engines' limits (`core.limits`) while the file's models are built.
 
 Examples that need code (random instances, derived tables) live in each paper's `examples` list;
 `optmarkets.app.reproduce` runs both.
@@ -32,15 +36,13 @@ import inspect
 import math
 import os
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from numbers import Real
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from ..core.errors import InputError, OptmarketsError
+from ..core.errors import InputError
 from ..core.model import Model
 from ..core.reference import SOURCES, Check
 from ..core.tolerances import REPRODUCE_TOL
@@ -49,6 +51,8 @@ from ..papers.bdhn import InformationSeller
 from ..papers.glp import PersonalDataEconomy
 from ..papers.hs import MultiProductSeller
 from ..papers.yang import DataBroker
+from .readout import exact_value, extract
+from .sizes import MAX_SIZE, check_size, engine_limits, estimate, size_estimate  # noqa: F401  (this module's API)
 
 #: the model classes an instance file may name (an allow-list: files are data, never code)
 MODELS: dict[str, type] = {cls.__name__: cls for cls in
@@ -91,8 +95,11 @@ SOLVER_OPTION_KEYS = frozenset({"tol", "time_limit", "max_iters"})
 CHECK_KEYS = frozenset({"solve", "quantity", "output", "loc", "expected", "source", "where", "tol", "note",
                         "paper_value"})
 CHECK_REQUIRED = ("solve", "quantity", "expected", "source", "where")
-#: the default limit of `size_estimate` (about n = 215 types); `load(..., max_size=)` and --max-size raise it
-MAX_SIZE = 10_000_000
+#: the largest number, in absolute value, a file's [data] and args may hold: models subtract and multiply
+#: data (payoff differences, scaled coefficients), and numbers near the float limit 1.8e308 overflow there
+MAX_MAGNITUDE = 1e150
+#: the range of a file's `max_iters`: a whole number; HiGHS and Gurobi keep iteration limits as 32-bit ints
+MAX_ITERS = 2**31 - 1
 
 # how the file's limits are spelled for each cvxpy solver ("a.b": b inside the dict option a)
 _TIME_LIMIT = {"HIGHS": ("time_limit",), "CLARABEL": ("time_limit",), "SCS": ("time_limit_secs",),
@@ -130,9 +137,10 @@ class Instance:
                    and spec.kind in (spec.POSITIONAL_OR_KEYWORD, spec.KEYWORD_ONLY) and p not in self.data]
         if missing:
             raise InputError(f"{self.path.name}: data: {self.model} needs {missing}")
-        check_size(self.data.values(), self.max_size, self.path.name)
+        check_size(self.model, self.data, None, self.max_size, self.path.name)
         try:
-            return cls(**self.data)
+            with self.engine_limits():
+                return cls(**self.data)
         except TypeError as exc:  # a value of the wrong kind deep in the constructor
             raise InputError(f"{self.path.name}: data: {exc}") from None
 
@@ -140,13 +148,18 @@ class Instance:
         """Call the named problem's method; a Model result is solved, anything else returned as is."""
         spec = self._spec(solve)
         where = f"{self.path.name}: [solve.{solve}]"
-        check_size([*self.data.values(), *spec.get("args", {}).values()], self.max_size, self.path.name)
+        check_size(self.model, self.data, spec, self.max_size, self.path.name)
         method = _method(self.build(), self.model, spec, where)
         args = dict(spec.get("args", {}))
         if solver is not None and "solver" in inspect.signature(method).parameters:
             args["solver"] = solver
-        result = method(**args)
+        with self.engine_limits():
+            result = method(**args)
         return result.solve(solver, **self.solve_options(solve, solver)) if isinstance(result, Model) else result
+
+    def engine_limits(self):
+        """A block in which the engines' limits are at least this file's max_size (`sizes.engine_limits`)."""
+        return engine_limits(self.max_size)
 
     def solve_options(self, solve: str, solver: str | None = None) -> dict:
         """The keywords of `Model.solve` that the file's `solver_options` (top level, then the problem's) mean."""
@@ -163,13 +176,14 @@ class Instance:
         carry its verified rational optimum (`Solution.exact()`)."""
         results: dict[str, object] = {}
         rows = []
-        for chk in self.checks:
+        for i, chk in enumerate(self.checks):
             key = chk["solve"]
             if key not in results:
                 results[key] = self.run(key, solver)
             output = chk.get("output", "value")
             found = results[key] is not None  # a search that found nothing: the row cannot match
-            computed = extract(results[key], output, chk.get("loc")) if found else math.nan
+            computed = extract(results[key], output, chk.get("loc"), where=f"{self.path.name}: check {i}") \
+                if found else math.nan
             note = chk.get("note", "") if found else f"[solve.{key}] returned nothing; " + chk.get("note", "")
             row = Check(self.name, chk["quantity"], chk["expected"], computed, chk["source"], chk["where"],
                         chk.get("tol", REPRODUCE_TOL), note, chk.get("paper_value"))
@@ -219,7 +233,11 @@ class ProblemFactory:
                 self._built.pop(list(self._built)[-1])
             self._built[key] = replace(self.instance, data={**self.instance.data, **data_point}).build()
         where = f"{self.instance.path.name}: [solve.{self.solve}]"
-        result = _method(self._built[key], self.instance.model, {**self.spec, "args": args}, where)(**args)
+        spec = {**self.spec, "args": args}
+        check_size(self.instance.model, {**self.instance.data, **data_point}, spec, self.instance.max_size,
+                   self.instance.path.name)
+        with self.instance.engine_limits():
+            result = _method(self._built[key], self.instance.model, spec, where)(**args)
         if not isinstance(result, Model):
             raise InputError(f"{self.instance.path.name}: [solve.{self.solve}] returns a {type(result).__name__}, "
                              "not a Model; sweeps need a problem to solve")
@@ -285,73 +303,6 @@ def translate_solver_options(opts: dict, solver: str | None) -> dict:
     return out
 
 
-def size_estimate(values: Iterable[object]) -> tuple[int, int]:
-    """(n, n**3): the largest dimension n of any list in `values` and the model-size estimate n^3.
-
-    The models here have ~n^2 variables (a rule or mechanism over type pairs) and ~n^3 nonzeros
-    (obedience or incentive constraints between every pair of types, each over n terms).
-    """
-    n = 1
-    stack = list(values)
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list | tuple):
-            n = max(n, len(item))
-            if item and isinstance(item[0], list | tuple):
-                stack.append(item[0])  # the next axis (rectangular data; ragged data fails in the model)
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-    return n, n ** 3
-
-
-def check_size(values: Iterable[object], max_size: float, where: str) -> None:
-    n, estimate = size_estimate(values)
-    if estimate > max_size:
-        raise InputError(f"{where}: size: the model is estimated at {estimate:.3g} nonzeros (largest data "
-                         f"dimension n = {n}, ~n^3), above the limit {max_size:.3g}; to build it anyway pass "
-                         f"--max-size {estimate:.0e} (Python: instances.load(path, max_size=...))")
-
-
-def extract(result, output: str, loc=None) -> float:
-    """A number out of a Solution (value, a variable/output, prices.<family>) or a pandas object."""
-    if not isinstance(output, str) or output.startswith("_"):
-        raise InputError(f"check: output: {output!r} is not a value, a variable, an output or prices.<family>")
-    if hasattr(result, "prices") and output.startswith("prices."):
-        obj = result.prices[output.removeprefix("prices.")]
-    elif hasattr(result, "value") and output == "value":
-        obj = result.value
-    elif hasattr(result, "keys") and output in set(result.keys()):  # a Solution is not a Mapping
-        obj = result[output]
-    elif output in ("value", ""):
-        obj = result
-    elif isinstance(result, pd.DataFrame | pd.Series) and output in result:
-        obj = result[output]
-    else:
-        obj = getattr(result, output, None)
-        if obj is None or callable(obj):
-            raise InputError(f"check: output: a {type(result).__name__} has no data '{output}'")
-    if loc is not None:
-        obj = obj.loc[tuple(loc)] if isinstance(obj, pd.DataFrame) else obj.loc[loc[0] if len(loc) == 1 else tuple(loc)]
-    try:
-        return float(obj)
-    except (TypeError, ValueError):
-        raise InputError(f"check: output: '{output}' (loc {loc}) is not one number") from None
-
-
-def exact_value(result) -> str:
-    """The verified rational optimum of an LP Solution as text ("11/24"); "" for anything else."""
-    from ..core.solution import Solution
-
-    model = getattr(result, "_model", None)
-    if not isinstance(result, Solution) or model is None or not model.is_lp:
-        return ""
-    try:
-        cert = result.exact()
-    except OptmarketsError as exc:  # e.g. a lexicographic solve whose last stage is not the value's LP
-        return f"n/a ({str(exc).splitlines()[0][:40]})"
-    return str(cert.value) if cert.verified else f"{cert.value} (not verified)"
-
-
 def load(path: str | os.PathLike, *, max_size: float = MAX_SIZE) -> Instance:
     """Read and validate an instance file; every problem is an InputError naming the field."""
     path = Path(path)
@@ -363,6 +314,8 @@ def load(path: str | os.PathLike, *, max_size: float = MAX_SIZE) -> Instance:
         raise InputError(f"instance: cannot read {path}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"instance: {path.name} is not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise InputError(f"instance: {path.name}: arrays or tables nested too deeply to read") from None
     return parse(raw, path, max_size=max_size)
 
 
@@ -384,6 +337,8 @@ def parse(raw: dict, path: str | os.PathLike = "<instance>", *, max_size: float 
             raise InputError(f"{name}: {key}: must be a string, got {raw[key]!r}")
     if not isinstance(raw["data"], dict):
         raise InputError(f"{name}: data: must be a table ([data]), got {type(raw['data']).__name__}")
+    _numbers(raw["data"], f"{name}: data")
+    check_size(raw["model"], raw["data"], None, max_size, name)
     solves = raw["solve"]
     if not isinstance(solves, dict) or not solves:
         raise InputError(f"{name}: solve: must be one or more [solve.NAME] tables")
@@ -400,7 +355,9 @@ def parse(raw: dict, path: str | os.PathLike = "<instance>", *, max_size: float 
         if not isinstance(spec.get("args", {}), dict):
             raise InputError(f"{where}: args: must be a table (args = {{name = value}}), "
                              f"got {type(spec['args']).__name__}")
+        _numbers(spec.get("args", {}), f"{where}: args")
         _solver_options(spec.get("solver_options", {}), f"{where}: solver_options")
+        check_size(raw["model"], raw["data"], spec, max_size, name)  # refused at load, before anything is built
     _solver_options(raw.get("solver_options", {}), f"{name}: solver_options")
     checks = raw.get("check", [])
     if not isinstance(checks, list) or not all(isinstance(c, dict) for c in checks):
@@ -416,7 +373,7 @@ def _check_table(chk: dict, where: str, solves: dict) -> None:
     unknown = sorted(set(chk) - CHECK_KEYS)
     if unknown:
         raise InputError(f"{where}: unknown keys {unknown}; a check has {sorted(CHECK_KEYS)}")
-    if chk.get("solve") not in solves:
+    if not isinstance(chk.get("solve"), str) or chk["solve"] not in solves:  # a list is unhashable
         raise InputError(f"{where}: solve: {chk.get('solve')!r} is not one of {list(solves)}")
     for key in CHECK_REQUIRED:
         if key not in chk:
@@ -425,6 +382,12 @@ def _check_table(chk: dict, where: str, solves: dict) -> None:
         if not isinstance(chk.get(key, ""), str) or (key != "note" and not chk[key].strip()):
             raise InputError(f"{where}: {key}: must be a non-empty string" if key != "note"
                              else f"{where}: note: must be a string")
+    if not isinstance(chk.get("output", "value"), str):
+        raise InputError(f"{where}: output: must be a string (value, a variable, an output or prices.<family>), "
+                         f"got {chk['output']!r}")
+    loc = chk.get("loc", [0])
+    if not isinstance(loc, list) or not loc or not all(isinstance(v, str | int | float) for v in loc):
+        raise InputError(f"{where}: loc: must be a non-empty list of row/column labels, got {loc!r}")
     if chk["source"] not in SOURCES:
         raise InputError(f"{where}: source: {chk['source']!r} is not one of {list(SOURCES)}")
     for key in ("expected", "tol", "paper_value"):
@@ -439,6 +402,24 @@ def _check_table(chk: dict, where: str, solves: dict) -> None:
         raise InputError(f"{where}: note: a derived check says how it was derived")
 
 
+def _numbers(value: object, where: str) -> None:
+    """Every number in a file's data is finite and at most MAX_MAGNITUDE in absolute value: checked
+    here, before the model does arithmetic on it (1.7e308 - (-1.7e308) overflows to inf)."""
+    stack: list[tuple[object, str]] = [(value, "")]
+    while stack:  # not recursive: TOML nests as deep as its parser allows
+        item, at = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(reversed([(v, f"{at}.{k}" if at else str(k)) for k, v in item.items()]))  # first first
+        elif isinstance(item, list):
+            stack.extend(reversed([(v, f"{at}[{i}]") for i, v in enumerate(item)]))
+        elif isinstance(item, float) and not (math.isfinite(item) and abs(item) <= MAX_MAGNITUDE):
+            raise InputError(f"{where}: {at}: {item!r} is " + ("not finite" if not math.isfinite(item) else
+                             f"above {MAX_MAGNITUDE:g} in absolute value, the largest number a file may hold"))
+        elif isinstance(item, int) and not isinstance(item, bool) and abs(item) > MAX_MAGNITUDE:
+            raise InputError(f"{where}: {at}: {item} is above {MAX_MAGNITUDE:g} in absolute value, the largest "
+                             "number a file may hold")
+
+
 def _solver_options(opts: object, where: str) -> None:
     if not isinstance(opts, dict):
         raise InputError(f"{where}: must be a table of {sorted(SOLVER_OPTION_KEYS)}")
@@ -447,10 +428,10 @@ def _solver_options(opts: object, where: str) -> None:
         raise InputError(f"{where}: {unknown} not allowed; a file may set only {sorted(SOLVER_OPTION_KEYS)} "
                          "(numbers)")
     for key, value in opts.items():
-        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) or value <= 0:
+        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) or float(value) <= 0:
             raise InputError(f"{where}: {key}: must be a positive number, got {value!r}")
-        if key == "max_iters" and value != int(float(value)):
-            raise InputError(f"{where}: max_iters: must be a whole number, got {value!r}")
+        if key == "max_iters" and (value != int(float(value)) or float(value) > MAX_ITERS):
+            raise InputError(f"{where}: max_iters: must be a whole number from 1 to {MAX_ITERS}, got {value!r}")
 
 
 def instance_dir() -> Path:
