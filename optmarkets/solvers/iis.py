@@ -19,10 +19,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.tolerances import IIS_SLACK_TOL
+from .highs import RejectedLPError
 from .ranging import ModelForm, flat_labels, model_form
 
 #: Elastic slacks above this are "in conflict".
-SLACK_TOL = 1e-9
+SLACK_TOL = IIS_SLACK_TOL
 
 
 @dataclass
@@ -88,8 +90,11 @@ def explain_infeasible(model: Any) -> Conflict | None:
     except Exception:  # explaining must never hide the infeasibility itself
         return None
     groups = _groups(model, form)
-    found = _highs_iis(form, groups)
-    return found if found is not None else _deletion_filter(form, groups)
+    try:
+        found = _highs_iis(form, groups)
+        return found if found is not None else _deletion_filter(form, groups)
+    except RejectedLPError:  # coefficients HiGHS takes only scaled: the infeasibility stands unexplained
+        return None
 
 
 def _highs(lp: Any) -> Any:

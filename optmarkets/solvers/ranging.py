@@ -11,10 +11,13 @@ d b / d rhs = sigma exactly.
 - left, right: the one-sided derivatives of the optimal value V in rhs_k. V is polyhedral, so its
   directional derivative is the extreme value of the row's multiplier over the optimal dual face.
   Each is one small LP over {dual feasible, dual objective >= optimum - eps}, maximising or
-  minimising that multiplier, warm started from the previous one in one HiGHS instance; where the
-  LP is unbounded the derivative is infinite (the primal becomes infeasible on that side).
+  minimising that multiplier (`solvers.face`: primal simplex from the face's feasible basis, other
+  HiGHS runs where that fails, every answer checked); where the LP is unbounded the derivative is
+  infinite (the primal becomes infeasible on that side).
 - rhs_low, rhs_high: HiGHS's ranging of the optimal basis: the interval of rhs_k on which the
   basis, and so the vertex price, stays optimal (NaN where the given price is not that basis's).
+- reason: "" for a row computed; otherwise why not (every HiGHS run tried, with its status), and
+  left and/or right are NaN. One row's failure does not abort the family.
 """
 
 from __future__ import annotations
@@ -28,14 +31,10 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..core.errors import InputError, SolverFailedError
+from ..core.tolerances import RANGE_PIVOT_TOL, RANGE_PRICE_TOL, RANGE_PROBE_TOL, RANGE_SNAP_TOL
 from . import cvxpy_internals as internals
+from .face import face_extremes
 from .highs import RejectedLPError, StandardForm
-
-#: The optimal dual face is {dual objective >= optimum - eps * max(1, |optimum|)}, eps the first of
-#: these for which that LP is feasible (the optimum is a float).
-FACE_TOLS = (1e-12, 1e-10, 1e-8)
-#: A probe residual above this (relative) means the row map is wrong.
-PROBE_TOL = 1e-7
 
 
 @dataclass
@@ -140,7 +139,7 @@ def _probe(model: Any, problem: cp.Problem, lp: StandardForm, blocks: dict[str, 
             got = row[block.rows_c_order()]
             scale = max(1.0, float(np.abs(diff).max(initial=0.0)))
             for sigma in (1.0, -1.0):
-                if np.abs(got - sigma * diff).max(initial=0.0) <= PROBE_TOL * scale:
+                if np.abs(got - sigma * diff).max(initial=0.0) <= RANGE_PROBE_TOL * scale:
                     block.sigma = np.full(block.size, sigma)
                     break
             else:
@@ -173,12 +172,24 @@ def flat_labels(block: RowBlock) -> pd.Index:
         return pd.MultiIndex.from_product([index[0], index[1]], names=[index[0].name, index[1].name])
     if index is None:
         return pd.RangeIndex(block.size)
+    if isinstance(index, pd.Index):  # pd.Index(a MultiIndex) flattens it to tuples
+        return index
     return pd.Index(index)
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def price_ranges(model: Any, name: str, prices: Any, rows: Any = None,
                  parameters: dict[str, Any] | None = None) -> pd.DataFrame:
-    """price, left, right, rhs_low, rhs_high of each row of family `name` (see the module docstring)."""
+    """price, left, right, rhs_low, rhs_high, reason of each row of family `name` (see the module
+    docstring), labelled as `prices[name]` (a MultiIndex where that is one; rows of a 2-D family
+    in the C order of its (rows, columns) labels)."""
     import highspy
 
     if name not in model.families:
@@ -192,36 +203,39 @@ def price_ranges(model: Any, name: str, prices: Any, rows: Any = None,
     price = np.asarray(prices, float).reshape(-1) if prices is not None else np.full(block.size, np.nan)
     keep = np.arange(block.size)
     if rows is not None:
-        wanted = list(rows) if not isinstance(rows, pd.Index) else rows
-        try:
-            keep = labels.get_indexer(wanted)
-        except (TypeError, ValueError):
-            keep = np.full(len(wanted), -1)
-        if (keep < 0).any():
-            bad = [w for w, k in zip(wanted, keep, strict=True) if k < 0]
-            raise InputError(f"rows: {bad} are not rows of family '{name}'")
+        # exact label equality (a MultiIndex row is a tuple of all its levels): pandas' indexers match a
+        # partial or over-long tuple, or fail on one, instead of refusing it
+        position = {label: i for i, label in enumerate(labels)}
+        wanted = list(rows)
+        found = [position.get(w, -1) if _hashable(w) else -1 for w in wanted]
+        bad = [w for w, k in zip(wanted, found, strict=True) if k < 0]
+        if bad:
+            form_of = f" (each a tuple of its {labels.nlevels} levels {list(labels.names)})" \
+                if isinstance(labels, pd.MultiIndex) else ""
+            raise InputError(f"rows: {bad[:5]} are not rows of family '{name}'{form_of}")
+        keep = np.asarray(found, dtype=int)
     h = solved_highs(form.lp)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         raise SolverFailedError(model.name, "HIGHS", str(h.getModelStatus()), "the standard form did not solve")
     optimum = float(h.getInfo().objective_function_value)
     row_dual = np.asarray(h.getSolution().row_dual, float)
     vertex = form.sign * sigma * row_dual[std_rows]
-    lo_t, hi_t = _face_extremes(form.lp, optimum, std_rows[keep])
+    lo_t, hi_t, reason = face_extremes(form.lp, optimum, std_rows[keep])
     # t = sign * sigma * y: V = sign * m, so over the face t ranges over sign*sigma*[min y, max y]
     s = form.sign * sigma[keep]
     t_min = np.where(s > 0, s * lo_t, s * hi_t)
     t_max = np.where(s > 0, s * hi_t, s * lo_t)
     # min: V convex, left = min t, right = max t; max: V concave, left = max t, right = min t
     left, right = (t_max, t_min) if form.sense == "max" else (t_min, t_max)
-    # the face is relaxed by FACE_TOLS: within that round-off of the vertex price is the vertex price
-    near = 1e-9 * np.maximum(1.0, np.abs(vertex[keep]))
+    # the face is relaxed by RANGE_FACE_TOLS: within that round-off of the vertex price is the vertex price
+    near = RANGE_SNAP_TOL * np.maximum(1.0, np.abs(vertex[keep]))
     left = np.where(np.abs(left - vertex[keep]) <= near, vertex[keep], left)
     right = np.where(np.abs(right - vertex[keep]) <= near, vertex[keep], right)
     rhs_low, rhs_high = _rhs_ranges(h, form, model, name, block, std_rows[keep], sigma[keep])
-    same = np.abs(vertex[keep] - price[keep]) <= 1e-7 * np.maximum(1.0, np.abs(vertex[keep]))
+    same = np.abs(vertex[keep] - price[keep]) <= RANGE_PRICE_TOL * np.maximum(1.0, np.abs(vertex[keep]))
     rhs_low, rhs_high = np.where(same, rhs_low, np.nan), np.where(same, rhs_high, np.nan)
     return pd.DataFrame({"price": price[keep], "left": left + 0.0, "right": right + 0.0,
-                         "rhs_low": rhs_low, "rhs_high": rhs_high}, index=labels[keep])
+                         "rhs_low": rhs_low, "rhs_high": rhs_high, "reason": reason}, index=labels[keep])
 
 
 def _rhs_ranges(h: Any, form: ModelForm, model: Any, name: str, block: RowBlock, std_rows: np.ndarray,
@@ -262,8 +276,8 @@ def _rhs_ranges(h: Any, form: ModelForm, model: Any, name: str, block: RowBlock,
         D = lu.solve(rhs)  # moving row k's bound by t moves the basic variables by t * D[:, k]
         with np.errstate(divide="ignore", invalid="ignore"):
             to_hi, to_lo = (hi - val)[:, None] / D, (lo - val)[:, None] / D
-            room_up = np.where(D > 1e-12, to_hi, np.where(D < -1e-12, to_lo, np.inf))
-            room_dn = np.where(D < -1e-12, to_hi, np.where(D > 1e-12, to_lo, -np.inf))
+            room_up = np.where(D > RANGE_PIVOT_TOL, to_hi, np.where(D < -RANGE_PIVOT_TOL, to_lo, np.inf))
+            room_dn = np.where(D < -RANGE_PIVOT_TOL, to_hi, np.where(D > RANGE_PIVOT_TOL, to_lo, -np.inf))
         room_up = np.where(np.isnan(room_up), np.inf, room_up)
         room_dn = np.where(np.isnan(room_dn), -np.inf, room_dn)
         t_hi[nonbasic] = np.maximum(room_up.min(axis=0, initial=np.inf), 0.0)
@@ -283,107 +297,3 @@ def _c_positions(block: RowBlock, f_pos: np.ndarray) -> np.ndarray:
     """Positions in C order of the rows at F-order positions `f_pos`."""
     shape = block.shape or (1,)
     return np.ravel_multi_index(np.unravel_index(f_pos, shape, order="F"), shape, order="C")
-
-
-def dual_face(lp: StandardForm, optimum: float, face_tol: float) -> tuple[Any, np.ndarray]:
-    """A HiGHS LP over the optimal dual face of `lp` in the row duals y (its first m columns).
-
-    Dual of min c.x, L <= A x <= U, l <= x <= u (HiGHS's convention c = A'y + z): y_i free on
-    equality rows, <= 0 on rows bounded above, >= 0 below; z_j = c_j - a_j'y >= 0 at a finite lower
-    bound only, <= 0 at an upper one, = 0 on free columns; boxed rows and columns split in two.
-    """
-    import highspy
-
-    inf = np.inf
-    n = lp.A.shape[1]
-    L, U, lo, hi = lp.row_lower, lp.row_upper, lp.col_lower, lp.col_upper
-    # row-dual columns: y (m); extra split variables for boxed rows (y = y+ - y-) are added as yneg
-    eq = np.isfinite(L) & np.isfinite(U) & (L == U)
-    boxed_r = np.isfinite(L) & np.isfinite(U) & ~eq
-    y_lo = np.where(eq, -inf, np.where(np.isfinite(U) & ~np.isfinite(L), -inf, 0.0))
-    y_hi = np.where(eq, inf, np.where(np.isfinite(U) & ~np.isfinite(L), 0.0, inf))
-    y_obj = np.where(eq | (np.isfinite(L) & ~np.isfinite(U)), np.where(np.isfinite(L), L, 0.0),
-                     np.where(np.isfinite(U), U, 0.0))
-    y_lo[boxed_r], y_hi[boxed_r], y_obj[boxed_r] = 0.0, inf, L[boxed_r]  # y+ part; y- below
-    free_r = ~np.isfinite(L) & ~np.isfinite(U)
-    y_lo[free_r], y_hi[free_r], y_obj[free_r] = 0.0, 0.0, 0.0
-    nb = np.flatnonzero(boxed_r)
-    # columns of the face LP: y (m), y- of boxed rows, z+ and z- of boxed columns
-    fixed = np.isfinite(lo) & np.isfinite(hi) & (lo == hi)
-    boxed_c = np.isfinite(lo) & np.isfinite(hi) & ~fixed
-    nc = np.flatnonzero(boxed_c)
-    AT = lp.A.T.tocsr()
-    # row j of the face LP: a_j'y (- y-) + z+ - z- in bounds
-    c_lo = np.where(np.isfinite(lo) & ~np.isfinite(hi), -inf, lp.c)
-    c_hi = np.where(np.isfinite(lo) & ~np.isfinite(hi), lp.c, np.where(np.isfinite(hi) & ~np.isfinite(lo), inf, lp.c))
-    c_lo[fixed], c_hi[fixed] = -inf, inf
-    # objective: sum y_obj*y + sum_j bound_j * z_j with z_j = c_j - a_j'y (one-sided/fixed columns)
-    bound = np.where(np.isfinite(lo), lo, np.where(np.isfinite(hi), hi, 0.0))
-    one_sided = (np.isfinite(lo) ^ np.isfinite(hi)) | fixed
-    wz = np.where(one_sided, bound, 0.0)
-    const = float(wz @ lp.c)
-    aw = lp.A @ wz
-    g = y_obj - aw
-    blocks = [AT]
-    if nb.size:
-        blocks.append(-AT[:, nb])
-    if nc.size:
-        e = sp.csr_matrix((np.ones(nc.size), (nc, np.arange(nc.size))), shape=(n, nc.size))
-        blocks += [e, -e]
-    M = sp.hstack(blocks).tocsc()
-    cols_lo = np.concatenate([y_lo, np.zeros(nb.size), np.zeros(2 * nc.size)])
-    cols_hi = np.concatenate([y_hi, np.full(nb.size + 2 * nc.size, inf)])
-    obj = np.concatenate([g, -U[nb] + aw[nb], lo[nc], -hi[nc]])
-    # the face: obj . w + const >= optimum - eps
-    eps = face_tol * max(1.0, abs(optimum))
-    face = sp.csc_matrix(obj.reshape(1, -1))
-    M = sp.vstack([M, face]).tocsc()
-    r_lo = np.concatenate([c_lo, [optimum - const - eps]])
-    r_hi = np.concatenate([c_hi, [inf]])
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("primal_feasibility_tolerance", 1e-10)
-    h.setOptionValue("dual_feasibility_tolerance", 1e-10)
-    h.setOptionValue("presolve", "off")  # re-solves start from the previous optimal basis
-    h.setOptionValue("solver", "simplex")
-    hlp = highspy.HighsLp()
-    hlp.num_col_, hlp.num_row_ = M.shape[1], M.shape[0]
-    hlp.col_cost_, hlp.col_lower_, hlp.col_upper_ = np.zeros(M.shape[1]), cols_lo, cols_hi
-    hlp.row_lower_, hlp.row_upper_ = r_lo, r_hi
-    hlp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    hlp.a_matrix_.start_, hlp.a_matrix_.index_, hlp.a_matrix_.value_ = M.indptr, M.indices, M.data
-    h.passModel(hlp)
-    return h, nb
-
-
-def _face_extremes(lp: StandardForm, optimum: float, std_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """min and max of each row dual y_k over the optimal dual face (+-inf where unbounded)."""
-    import highspy
-
-    for face_tol in FACE_TOLS:
-        h, nb = dual_face(lp, optimum, face_tol)
-        h.run()
-        if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
-            break
-    ncol = h.getNumCol()
-    where_neg = {int(r): lp.A.shape[0] + i for i, r in enumerate(nb)}
-    lo = np.empty(std_rows.size)
-    hi = np.empty(std_rows.size)
-    zeros = np.zeros(ncol)
-    all_cols = np.arange(ncol, dtype=np.int32)
-    for i, k in enumerate(std_rows):
-        cost = zeros.copy()
-        cost[k] = 1.0
-        if int(k) in where_neg:
-            cost[where_neg[int(k)]] = -1.0
-        for sign, out in ((1.0, lo), (-1.0, hi)):  # min y_k, then max y_k = -min(-y_k), one sense
-            h.changeColsCost(ncol, all_cols, sign * cost)
-            h.run()
-            status = h.getModelStatus()
-            if status == highspy.HighsModelStatus.kOptimal:
-                out[i] = sign * h.getInfo().objective_function_value
-            elif status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
-                out[i] = -np.inf if sign > 0 else np.inf
-            else:
-                raise SolverFailedError("price_ranges", "HIGHS", str(status), "the dual face LP did not solve")
-    return lo, hi

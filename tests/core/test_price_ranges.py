@@ -16,7 +16,7 @@ from scipy.optimize import linprog
 import optmarkets as om
 from optmarkets.core.family import family
 
-COLUMNS = ["price", "left", "right", "rhs_low", "rhs_high"]
+COLUMNS = ["price", "left", "right", "rhs_low", "rhs_high", "reason"]
 
 
 def test_glp_kink_consistency_left_and_right():
@@ -160,3 +160,249 @@ def test_rhs_range_is_where_the_vertex_price_holds():
                 assert _scipy_value(d, "max", rhs) == pytest.approx(v0 + p * (point - b), abs=1e-7)
                 checked += 1
     assert checked > 20
+
+
+# ---------------------------------------------------------------- issue 23 item 15, issue 31 item 1
+# The face LPs used to be re-run by the dual simplex from the previous row's optimum: from an
+# ill-conditioned basis its phase 1 failed (kNotset after run() returned kError, or kUnknown) and
+# the whole family raised. Each row now starts from the face's feasible basis (primal simplex),
+# with checked fallbacks, and a row that still fails is NaN with a reason.
+
+#: linprog's default feasibility tolerance (1e-7) moves V by ~1e-7: too much for differences over h = 1e-6
+TIGHT = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
+
+
+def _stacked(prices) -> pd.Series:
+    return prices.stack(future_stack=True) if isinstance(prices, pd.DataFrame) else prices
+
+
+def _one_sided(value, v0: float, step: float, side: str) -> float:
+    """(V(b + step) - V(b)) / step, infinite where V is (the LP is infeasible on that side)."""
+    if np.isfinite(value):
+        return (value - v0) / step
+    return value if side == "right" else -value
+
+
+def _converged_difference(value_at, v0: float, side: str, steps=(1e-5, 1e-6, 1e-7), noise=5e-11):
+    """The one-sided difference at the largest step that agrees with one ten times smaller, and the
+    tolerance to compare with it. V is piecewise linear, so steps inside its first piece agree up to linprog's
+    round-off (`noise` in V, so noise / step in the difference); random payoffs put kinks as close
+    as 1e-6 to b, where a fixed step would straddle one."""
+    sign = 1.0 if side == "right" else -1.0
+    fds = [_one_sided(value_at(sign * h), v0, sign * h, side) for h in steps]
+    for big, small, h in zip(fds, fds[1:], steps, strict=False):
+        if big == small or abs(big - small) <= 40 * noise / h:  # the smaller step's round-off
+            return big, 1e-5 + 4 * noise / h
+    return fds[-1], 1e-5 + 4 * noise / steps[-1]
+
+
+def _lp_model(A_eq, b_eq, A_ub, b_ub, c, box, sense):
+    m = om.Model("lp", sense=sense)
+    x = m.variable("x", len(c), nonneg=True)
+    m.constrain("eq", family(A_eq @ x, "==", b_eq))
+    m.constrain("ub", family(A_ub @ x, "<=", b_ub))
+    m.constrain("box", family(cp.sum(x), "<=", box))
+    (m.maximize if sense == "max" else m.minimize)(c @ x)
+    return m
+
+
+def _linprog_value(A_eq, b_eq, A_ub, b_ub, c, box, sense) -> float:
+    A = np.vstack([A_ub, np.ones((1, len(c)))])
+    res = linprog(-c if sense == "max" else c, A_ub=A, b_ub=np.append(b_ub, box), A_eq=A_eq, b_eq=b_eq,
+                  bounds=(0, None), method="highs", options=TIGHT)
+    if res.status == 2:
+        return -np.inf if sense == "max" else np.inf
+    assert res.status == 0, res.message
+    return -res.fun if sense == "max" else res.fun
+
+
+def _check_lp_against_linprog(A_eq, b_eq, A_ub, b_ub, c, box, sense, h=1e-6) -> tuple[int, int]:
+    """Every row of every family: reason "", left/right = one-sided finite differences of linprog
+    re-solves, price between them. Returns (rows checked, rows where left != right)."""
+    data = dict(A_eq=A_eq, b_eq=b_eq, A_ub=A_ub, b_ub=b_ub, c=c, box=box, sense=sense)
+    sol = _lp_model(**data).solve()
+    v0 = _linprog_value(**data)
+    assert sol.value == pytest.approx(v0, abs=1e-8)
+    checked = kinks = 0
+    for name, key in (("eq", "b_eq"), ("ub", "b_ub"), ("box", "box")):
+        r = sol.price_ranges(name)
+        assert list(r.columns) == COLUMNS and (r["reason"] == "").all(), r
+        for pos in range(r.shape[0]):
+            fd = {}
+            for side, step in (("right", h), ("left", -h)):
+                moved = dict(data)
+                moved[key] = np.array(data[key], float).copy()
+                moved[key].reshape(-1)[pos] += step
+                fd[side] = _one_sided(_linprog_value(**moved), v0, step, side)
+            for side in ("left", "right"):
+                got = r[side].iloc[pos]
+                if np.isinf(fd[side]):
+                    assert got == fd[side], (name, pos, side, r)
+                else:
+                    assert got == pytest.approx(fd[side], abs=1e-5), (name, pos, side, r)
+            lo, hi = sorted((r["left"].iloc[pos], r["right"].iloc[pos]))
+            assert lo - 1e-7 <= r["price"].iloc[pos] <= hi + 1e-7
+            kinks += r["left"].iloc[pos] != r["right"].iloc[pos]
+            checked += 1
+    return checked, kinks
+
+
+def test_issue23_degenerate_lp_every_family_ranges():
+    A_eq = np.array([[2, 1, 2, 2, 2, 0], [0, 1, 1, 2, 0, 0]], float)
+    A_ub = np.array([[0, 1, 2, 0, 2, 0], [-1, 2, 2, 2, 2, 0], [-1, 1, 1, 0, 1, 0], [1, 2, -1, 0, 1, -1],
+                     [1, 2, 2, 1, 2, 0]], float)
+    checked, kinks = _check_lp_against_linprog(A_eq, np.array([6.0, 1.0]), A_ub, np.array([1.0, 1, 3, 1, 3]),
+                                               np.array([0.0, 3, -2, -2, 0, -2]), 10.0, "max")
+    assert checked == 8 and kinks >= 2  # eq row 0 and ub row 4 turn infeasible on one side
+
+
+def test_random_degenerate_lps_300_against_linprog():
+    """300 small LPs with integer data around a 0/1 point (so degenerate optima are common)."""
+    checked = kinks = 0
+    for seed in range(300):
+        rng = np.random.default_rng(1000 + seed)
+        n, m_eq, m_ub = int(rng.integers(3, 7)), int(rng.integers(1, 3)), int(rng.integers(2, 6))
+        x0 = rng.integers(0, 2, n).astype(float)
+        A_eq = rng.integers(0, 3, (m_eq, n)).astype(float)
+        A_ub = rng.integers(-1, 3, (m_ub, n)).astype(float)
+        c = rng.integers(-2, 4, n).astype(float)
+        got = _check_lp_against_linprog(A_eq, A_eq @ x0, A_ub, A_ub @ x0 + rng.integers(0, 2, m_ub), c,
+                                        float(n), "max" if seed % 2 else "min")
+        checked, kinks = checked + got[0], kinks + got[1]
+    assert checked > 1700 and kinks > 400, (checked, kinks)  # degenerate: about a third of the rows at a kink
+
+
+def _random_game(n_players: int, n_actions: int, seed: int) -> om.FiniteGame:
+    rng = np.random.default_rng(seed)
+    players = [f"p{i + 1}" for i in range(n_players)]
+    shape = (n_actions,) * n_players
+    return om.FiniteGame(players, {p: n_actions for p in players}, {p: rng.uniform(0, 1, shape) for p in players})
+
+
+def _ce_value(g: om.FiniteGame, rhs: dict) -> float:
+    """The welfare-maximising CE written directly over mu (C order of the action profile), the
+    obedience row (player, recommended a, deviation b) >= rhs.get(row, 0)."""
+    shape = tuple(len(g.actions[p]) for p in g.players)
+    welfare = sum(np.asarray(g.payoffs[p], float).reshape(shape) for p in g.players)
+    rows, b = [], []
+    for i, p in enumerate(g.players):
+        u = np.asarray(g.payoffs[p], float).reshape(shape)
+        for a in range(shape[i]):
+            for d in range(shape[i]):
+                if a == d:
+                    continue
+                gain = np.zeros(shape)
+                here = [slice(None)] * len(shape)
+                here[i] = a
+                gain[tuple(here)] = np.take(u, a, axis=i) - np.take(u, d, axis=i)
+                rows.append(-gain.reshape(-1))
+                b.append(-rhs.get((p, "none", a, d), 0.0))
+    size = int(np.prod(shape))
+    res = linprog(-welfare.reshape(-1), A_ub=np.array(rows), b_ub=np.array(b), A_eq=np.ones((1, size)), b_eq=[1.0],
+                  bounds=(0, None), method="highs", options=TIGHT)
+    if res.status == 2:
+        return -np.inf
+    assert res.status == 0, res.message
+    return -res.fun
+
+
+@pytest.mark.parametrize(("n_players", "n_actions", "seed", "sample"),
+                         [(3, 6, 0, None), (3, 6, 1, 30), (4, 3, 0, None), (4, 3, 1, None)])
+def test_random_game_obedience_ranges_all_computed(n_players, n_actions, seed, sample):
+    g = _random_game(n_players, n_actions, seed)
+    sol = om.correlated_equilibrium(g, objective="welfare").solve()
+    r = sol.price_ranges("obedience")
+    assert (r["reason"] == "").all(), r[r["reason"] != ""]
+    assert not r[["left", "right"]].isna().any().any()
+    # item 7: the same labels as the prices, level names included
+    assert r.index.equals(sol.prices["obedience"].index) and r.index.names == sol.prices["obedience"].index.names
+    np.testing.assert_array_equal(r["price"].to_numpy(), sol.prices["obedience"].to_numpy())
+    lo = np.minimum(r["left"], r["right"]) - 1e-7
+    assert ((lo <= r["price"]) & (r["price"] <= np.maximum(r["left"], r["right"]) + 1e-7)).all()
+    # every row (or a sample) against one-sided finite differences of the CE written directly
+    v0 = _ce_value(g, {})
+    assert sol.value == pytest.approx(v0, abs=1e-8)
+    labels = r.index if sample is None else r.index[np.random.default_rng(seed).choice(len(r), sample, replace=False)]
+    for label in labels:
+        for side in ("left", "right"):
+            fd, tol = _converged_difference(lambda step, label=label: _ce_value(g, {label: step}), v0, side)
+            if np.isinf(fd):
+                assert r.loc[label, side] == fd, (label, side)
+            else:
+                assert r.loc[label, side] == pytest.approx(fd, abs=tol), (label, side, tol)
+
+
+def test_two_d_family_labels_match_stacked_prices():
+    m, _ = _random_lp(3, "max")
+    sol = m.solve()
+    r = sol.price_ranges("caps")
+    assert r.index.equals(_stacked(sol.prices["caps"]).index)
+    assert r.index.names == list(_stacked(sol.prices["caps"]).index.names)
+
+
+def test_multiindex_rows_select_by_label():
+    sol = om.correlated_equilibrium(_random_game(3, 3, 0), objective="welfare").solve()
+    full = sol.price_ranges("obedience")
+    want = [("p2", "none", 1, 0), ("p1", "none", 0, 2)]
+    r = sol.price_ranges("obedience", rows=want)
+    assert isinstance(r.index, pd.MultiIndex) and list(r.index) == want and r.index.names == full.index.names
+    pd.testing.assert_frame_equal(r, full.loc[want])
+
+
+def test_a_row_no_highs_run_settles_is_nan_with_reason(monkeypatch):
+    from optmarkets.solvers import face
+
+    monkeypatch.setattr(face, "_settle", lambda h, f, cost: (None, "kNotset"))
+    sol = om.correlated_equilibrium(_random_game(3, 3, 0), objective="welfare").solve()
+    r = sol.price_ranges("obedience")  # a frame, not an exception
+    assert r.shape[0] == 18 and r[["left", "right"]].isna().all().all()
+    assert r["reason"].str.contains("warm primal simplex: kNotset").all()
+    assert r["reason"].str.contains("interior point with crossover: kNotset").all()
+    np.testing.assert_array_equal(r["price"].to_numpy(), sol.prices["obedience"].to_numpy())
+
+
+def _run_kind(h) -> str:
+    solver, presolve = h.getOptionValue("solver")[1], h.getOptionValue("presolve")[1]
+    if solver == "ipm":
+        return "ipm"
+    if presolve == "on":
+        return "presolved"
+    return "warm primal" if h.getOptionValue("simplex_strategy")[1] == 4 else "cold dual"
+
+
+@pytest.mark.parametrize("survivor", ["cold dual", "presolved", "ipm"])
+def test_failed_runs_are_retried_to_the_same_ranges(monkeypatch, survivor):
+    """Every run but `survivor`'s reports kUnknown: each fallback alone gives the ranges."""
+    from optmarkets.solvers import face
+
+    sol = om.correlated_equilibrium(_random_game(3, 4, 2), objective="welfare").solve()
+    expected = sol.price_ranges("obedience")
+    settle = face._settle
+    seen: list[str] = []
+
+    def only_survivor(h, f, cost):
+        seen.append(_run_kind(h))
+        return settle(h, f, cost) if seen[-1] == survivor else (None, "kUnknown")
+
+    monkeypatch.setattr(face, "_settle", only_survivor)
+    got = sol.price_ranges("obedience")
+    assert seen.count(survivor) == seen.count("warm primal") == 2 * len(got)
+    assert (got["reason"] == "").all(), got["reason"].iloc[0]
+    pd.testing.assert_frame_equal(got, expected, atol=1e-9, rtol=0)
+
+
+def test_a_face_that_never_solves_is_nan_with_reason(monkeypatch):
+    from optmarkets.solvers import face
+
+    build = face.dual_face
+
+    def impossible(lp, optimum, face_tol):  # dual objective >= optimum + 1: empty face
+        f = build(lp, optimum, face_tol)
+        f.r_lo[-1] += 1.0
+        return f
+
+    monkeypatch.setattr(face, "dual_face", impossible)
+    sol = om.correlated_equilibrium(_random_game(3, 3, 0), objective="welfare").solve()
+    r = sol.price_ranges("obedience")
+    assert r[["left", "right"]].isna().all().all()
+    assert r["reason"].str.contains(r"optimal dual face \(eps 1e-08\) did not solve: kInfeasible").all()
