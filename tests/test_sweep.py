@@ -2,12 +2,14 @@
 
 import io
 import pickle
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import optmarkets as om
+from optmarkets.app.checkpoint import point_key
 from optmarkets.app.sweep import Progress, _cloudpickle, flatten, grid
 
 
@@ -266,3 +268,176 @@ def test_a_parallel_sweep_writes_its_checkpoint(econ, tmp_path):
     rest = Counting(econ)
     pd.testing.assert_frame_equal(om.sweep(rest, points, checkpoint=ckpt), table)
     assert rest.calls == 0
+
+
+# ------------------------------------------------------------------ input errors (issue 23 item 11)
+@pytest.mark.parametrize("bad, message", [
+    (dict(q=[0.1, 0.2, 0.3]), r"grid: expected a list of points \(dicts of keyword data\), got a dict with keys "
+                              r"\['q'\]; for axes of values use om.grid\(\*\*axes\), for one point \[point\]"),
+    (3, r"grid: expected a list of points \(dicts of keyword data\) or a DataFrame, got int"),
+    ("q", r"grid: expected a list of points \(dicts of keyword data\) or a DataFrame, got str"),
+    ([[0.1, 0.2, 0.3]], r"grid: point 0 is a list \(\[0.1, 0.2, 0.3\]\), not a dict of keyword data"),
+    ([dict(q=[0.1, 0.2, 0.3]), 7], r"grid: point 1 is a int \(7\), not a dict of keyword data"),
+    ([{1: 0.5}], r"grid: point 0 has non-string keys \[1\]"),
+], ids=["axes", "int", "str", "list-point", "int-point", "int-key"])
+def test_a_grid_that_is_not_a_list_of_points_is_an_input_error(econ, bad, message):
+    with pytest.raises(om.InputError, match=message):
+        om.sweep(econ.platform_problem, bad)
+
+
+@pytest.mark.parametrize("chunksize", [-1, 0, 2.5, "4", True])
+def test_a_chunksize_that_is_not_a_positive_whole_number_is_an_input_error(econ, chunksize):
+    with pytest.raises(om.InputError, match=r"chunksize: must be a positive whole number of points per task "
+                                            rf"\(or None\), got {re.escape(repr(chunksize))}"):
+        om.sweep(econ.platform_problem, markets(econ, 2), n_jobs=2, chunksize=chunksize)
+
+
+def test_other_bad_arguments_are_input_errors(econ):
+    with pytest.raises(om.InputError, match=r"factory: expected a callable returning a Model, or a Model; got int"):
+        om.sweep(3, markets(econ, 1))
+    with pytest.raises(om.InputError, match=r"n_jobs: must be a positive number of workers or -1 \(every core\), "
+                                            r"got -2"):
+        om.sweep(econ.platform_problem, markets(econ, 1), n_jobs=-2)
+    with pytest.raises(om.InputError, match=r"executor: must be one of \('serial', 'processes', 'dask'\), "
+                                            r"got 'threads'"):
+        om.sweep(econ.platform_problem, markets(econ, 1), executor="threads")
+
+
+@pytest.mark.parametrize("axis, shown", [(3, "3 (int)"), ("abc", "'abc' (str)"), (np.array(2.0), "array(2.) (ndarray)"),
+                                         ({"x": 1}, "{'x': 1} (dict)"), (None, "None (NoneType)")])
+def test_grid_axis_that_is_a_scalar_is_an_input_error(axis, shown):
+    message = f"grid: axis 'a' must be a list of values, got {shown}; write a=[{axis!r}] for one value"
+    with pytest.raises(om.InputError, match=f"^{re.escape(message)}$"):
+        om.grid(a=axis, b=[1, 2])
+    assert om.grid(a=np.array([1.0, 2.0]), b=range(2)) == [{"a": 1.0, "b": 0}, {"a": 1.0, "b": 1},
+                                                             {"a": 2.0, "b": 0}, {"a": 2.0, "b": 1}]
+    assert om.grid(q=[[0.1, 0.2], [0.3]]) == [{"q": [0.1, 0.2]}, {"q": [0.3]}]  # ragged vectors are fine
+
+
+# ------------------------------------------------------------------ interrupts (issue 23 item 13)
+INTERRUPTED_SWEEP = """
+import sys, time
+import numpy as np
+import optmarkets as om
+
+class Slow:  # 70 ms a point: the old chunks, a quarter of the grid, took 10 s each
+    def __init__(self, econ):
+        self.econ = econ
+
+    def __call__(self, **point):
+        time.sleep(0.07)
+        return self.econ.platform_problem(**point)
+
+econ = om.PersonalDataEconomy([1.0, 2.0, 4.0], [0.3, 0.3, 0.4], [0.0, 0.1, 0.2], gamma_u=1.0, gamma_pi=0.25)
+rng = np.random.default_rng(5)
+points = [dict(q=econ.mass * rng.uniform(0.05, 1.0, 3)) for _ in range(int(sys.argv[2]))]
+om.sweep(Slow(econ), points, n_jobs=2, prices=["consistency"], checkpoint=sys.argv[1])
+"""
+
+
+def _rows_in(path) -> int:
+    if not path.exists():
+        return 0
+    lines = path.read_bytes().split(b"\n")
+    return max(0, len([line for line in lines[:-1] if line.strip()]) - 1)  # complete lines, less the header
+
+
+def test_an_interrupted_parallel_sweep_keeps_its_rows_and_stops_its_workers(econ, tmp_path):
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    psutil = pytest.importorskip("psutil")
+    n, ckpt = 600, tmp_path / "ckpt.jsonl"
+    proc = subprocess.Popen([sys.executable, "-c", INTERRUPTED_SWEEP, str(ckpt), str(n)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while _rows_in(ckpt) == 0 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        first = _rows_in(ckpt)
+        # rows come back a chunk of about CHUNK_SECONDS at a time, not a quarter of the grid (150 points)
+        assert 0 < first <= 2 * 12, first
+        time.sleep(1.5)
+        workers = psutil.Process(proc.pid).children(recursive=True)
+        assert sum("LokyProcess" in " ".join(p.cmdline()) for p in workers) == 2
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert b"KeyboardInterrupt" in err
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    alive = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert alive == [], [p.cmdline() for p in alive]  # no worker (or helper) of the run survives it
+    kept = [json.loads(line) for line in ckpt.read_text().splitlines()[1:] if line.endswith("}")]
+    assert first <= len(kept) < n
+
+    rng = np.random.default_rng(5)
+    points = [dict(q=econ.mass * rng.uniform(0.05, 1.0, 3)) for _ in range(n)]
+    rest = Counting(econ)
+    resumed = om.sweep(rest, points, prices=["consistency"], checkpoint=ckpt)
+    assert rest.calls == 1 + n - len(kept)  # the anchor (grid point 0) and the missing points
+    assert (resumed["status"] == "optimal").all() and len(resumed) == n
+    # the kept rows equal a serial re-solve from the same anchor (grid point 0), bit for bit
+    index = sorted(i for i, p in enumerate(points) if point_key(p) in {row["key"] for row in kept})
+    again = om.sweep(econ.platform_problem, [points[0]] + [points[i] for i in index], prices=["consistency"])
+    pd.testing.assert_frame_equal(resumed.loc[index].drop(columns="time").reset_index(drop=True),
+                                  again.iloc[1:].drop(columns="time").reset_index(drop=True), atol=0, rtol=0)
+
+
+# ------------------------------------------------------------------ badly scaled data (issue 30 item 1)
+def scaled_broker(s):
+    """Yang's textbook broker with values and costs times s: the optimal revenue is 11/24 s."""
+    return om.DataBroker(values=[s, 2 * s, 3 * s], value_probs=[1 / 3] * 3, costs=[s / 4, 3 * s / 4],
+                         cost_probs=[1 / 2, 1 / 2])
+
+
+@pytest.mark.parametrize("certify", [False, True])
+@pytest.mark.parametrize("scale", [2.0**-30, 2.0**30])
+def test_a_sweep_of_badly_scaled_data_gives_the_exact_revenue(scale, certify):
+    # a new model a point: the data times 1, 2, 4 (powers of two: the same LP, exactly rescaled)
+    table = om.sweep(lambda m: scaled_broker(m * scale).mechanism_problem(), om.grid(m=[1, 2, 4]), certify=certify)
+    assert (table["status"] == "optimal").all()
+    np.testing.assert_allclose(table["value"], [11 / 24 * scale * m for m in (1, 2, 4)], rtol=1e-9, atol=0)
+    # one compiled problem re-solved: the anchor (cold), then warm re-solves of its Parameter
+    broker = scaled_broker(scale)
+    outside = broker.outside_option.to_numpy()
+    table = om.sweep(broker.mechanism_problem(), [dict(outside=outside)] * 3, certify=certify)
+    np.testing.assert_allclose(table["value"], [11 / 24 * scale] * 3, rtol=1e-9, atol=0)
+    assert ("max_violation" in table) == certify
+    if certify:
+        assert (table["max_violation"] <= 1e-7).all() and (table["duality_gap"] <= 1e-7).all()
+
+
+@pytest.mark.parametrize("flag", ["--certify", "--no-certify"])
+def test_the_sweep_command_certifies_on_request_at_any_scale(tmp_path, capsys, flag):
+    from optmarkets.app.cli import main
+
+    s = 2.0**-30
+    out = tmp_path / "t.csv"
+    rc = main(["sweep", "yang-textbook", "--problem", "broker", "--vary", f"values=[[{s!r},{2 * s!r},{3 * s!r}]]",
+               "--vary", f"costs=[[{s / 4!r},{3 * s / 4!r}]]", flag, "--out", str(out), "--no-progress"])
+    assert rc == 0 and "1 points written" in capsys.readouterr().out
+    table = pd.read_csv(out)
+    assert table["value"].tolist() == pytest.approx([11 / 24 * s], rel=1e-9, abs=0)
+    assert ("max_violation" in table) == (flag == "--certify")
+    if flag == "--certify":
+        assert table["max_violation"].tolist()[0] <= 1e-7 and table["duality_gap"].tolist()[0] <= 1e-7
+
+
+def test_parallel_chunks_are_sized_to_last_about_chunk_seconds():
+    from optmarkets.app.sweep import CHUNK_SECONDS, _Chunks
+
+    assert CHUNK_SECONDS == 0.5
+    chunks = _Chunks([(i, {"k": i}) for i in range(100)], workers=2, chunksize=None)
+    feed = iter(chunks)
+    assert [len(next(feed)) for _ in range(2)] == [1, 1]  # nothing timed yet: single points
+    chunks.record([{"time": 0.05}, {"time": 0.05}, {"time": np.nan}])  # a lost point has no time
+    assert [i for i, _ in next(feed)] == list(range(2, 12))  # 0.5 s / 0.05 s = 10 points
+    chunks.record([{"time": 0.001}] * 98)
+    assert len(next(feed)) == 25  # at most two chunks a worker: ceil(100 / 4)
+    fixed = _Chunks([(i, {}) for i in range(7)], workers=2, chunksize=3)
+    assert [len(c) for c in fixed] == [3, 3, 1]

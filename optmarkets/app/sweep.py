@@ -14,7 +14,9 @@ and "dask" (a `dask.distributed` Client at `address`, or a LocalCluster of n_job
 optional `distributed` extra). cvxpy problems are not reliably picklable (a solved one holds solver
 handles), so workers rebuild the model from data: the factory is pickled once with its compiled
 problem dropped (a Model's compiled structure pickles empty: `core.model._Structure.__reduce__`), each
-worker compiles once and re-solves its chunk of points.
+worker compiles once and re-solves its chunks of points. Chunks are sized from the measured time per
+point to take about CHUNK_SECONDS (at most two chunks per worker), so that rows come back, and reach
+a checkpoint, every second or so; an interrupt (or any error) in the parent stops the workers.
 
 A point that fails is recorded with its error (`status="failed"`, `error="InfeasibleError: ..."`)
 and counted in a warning; it is never dropped.
@@ -29,7 +31,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import math
 import os
 import sys
@@ -38,7 +39,6 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -49,13 +49,22 @@ from ..core.errors import InputError
 from ..core.family import labelled
 from ..core.model import Model
 from ..core.solution import Solution
+from .checkpoint import Checkpoint, cell, point_key
 
 EXECUTORS = ("serial", "processes", "dask")
+#: A parallel chunk's target duration: what an interrupt can lose per worker, and the round trips it saves.
+CHUNK_SECONDS = 0.5
 
 
 def grid(**axes) -> list[dict]:
     """The Cartesian product of the axes, as a list of points: grid(a=[1, 2], b=[0, 1]) has 4."""
     names = list(axes)
+    for name, values in axes.items():
+        # a scalar (or a string, whose characters would be the values) is a forgotten list
+        scalar = isinstance(values, np.ndarray) and values.ndim == 0
+        if scalar or isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+            raise InputError(f"grid: axis '{name}' must be a list of values, got {values!r} "
+                             f"({type(values).__name__}); write {name}=[{values!r}] for one value")
     return [dict(zip(names, combo)) for combo in itertools.product(*(list(v) for v in axes.values()))]
 
 
@@ -88,7 +97,8 @@ def sweep(
     executor: "serial", "processes" (joblib) or "dask"; default serial for n_jobs=1, else processes.
     n_jobs: worker processes (-1: every core); for "dask" without address/client, LocalCluster workers.
     address / client: a running dask scheduler to use instead of a LocalCluster.
-    chunksize: points per task for the parallel executors (default: two tasks per worker).
+    chunksize: points per task for the parallel executors (default: sized from the time per point
+        to take about CHUNK_SECONDS, at most two tasks per worker).
     certify: also compute each Solution's certificate (columns max_violation, duality_gap). It is off
         by default because at small sizes it costs more than the solve itself.
     warm_start: with HiGHS on an LP, every point that shares the grid's first point's compiled
@@ -107,16 +117,20 @@ def sweep(
     if isinstance(factory, Model):
         factory = partial(_bind, factory)
     if not callable(factory):
-        raise TypeError(f"factory: expected a callable returning a Model, or a Model; got {type(factory).__name__}")
+        raise InputError(f"factory: expected a callable returning a Model, or a Model; got {type(factory).__name__}")
     remote = client is not None or address is not None
     if executor is None:
         executor = "dask" if remote else "serial" if n_jobs == 1 else "processes"
     if executor not in EXECUTORS:
-        raise ValueError(f"executor: must be one of {EXECUTORS}, got {executor!r}")
+        raise InputError(f"executor: must be one of {EXECUTORS}, got {executor!r}")
     if remote and executor != "dask":
-        raise ValueError(f"executor: a dask client or address needs executor='dask', got {executor!r}")
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
-        raise ValueError(f"n_jobs: must be a positive number of workers or -1 (every core), got {n_jobs!r}")
+        raise InputError(f"executor: a dask client or address needs executor='dask', got {executor!r}")
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int | np.integer) or n_jobs == 0 or n_jobs < -1:
+        raise InputError(f"n_jobs: must be a positive number of workers or -1 (every core), got {n_jobs!r}")
+    if chunksize is not None and (isinstance(chunksize, bool) or not isinstance(chunksize, int | np.integer)
+                                  or chunksize < 1):
+        raise InputError(f"chunksize: must be a positive whole number of points per task (or None), "
+                         f"got {chunksize!r}")
     warm = bool(warm_start) and backends.get(solver).cvxpy_name == "HIGHS"
     spec = _Spec(solver, dict(outputs or {}), primal, prices, certify, warm, points[0] if points else None,
                  solve_options)
@@ -186,15 +200,24 @@ def _bind(model: Model, **point) -> Model:
 def _points(grid) -> list[dict]:
     if isinstance(grid, pd.DataFrame):
         return grid.to_dict("records")
-    points = [dict(p) for p in grid]
-    for i, p in enumerate(points):
+    if isinstance(grid, Mapping):  # axes (or one point) passed where points belong
+        raise InputError(f"grid: expected a list of points (dicts of keyword data), got a {type(grid).__name__} "
+                         f"with keys {list(grid)}; for axes of values use om.grid(**axes), for one point [point]")
+    if isinstance(grid, str | bytes) or not isinstance(grid, Iterable):
+        raise InputError(f"grid: expected a list of points (dicts of keyword data) or a DataFrame, "
+                         f"got {type(grid).__name__}")
+    points = []
+    for i, p in enumerate(grid):
+        if not isinstance(p, Mapping):
+            raise InputError(f"grid: point {i} is a {type(p).__name__} ({p!r}), not a dict of keyword data")
         if not all(isinstance(k, str) for k in p):
-            raise TypeError(f"grid: point {i} has non-string keys {list(p)}")
+            raise InputError(f"grid: point {i} has non-string keys {list(p)}")
+        points.append(dict(p))
     return points
 
 
 def _solve_point(factory, point: dict, spec: _Spec, anchor: Model | None = None) -> dict:
-    row = {key: _cell(val) for key, val in point.items()}
+    row = {key: cell(val) for key, val in point.items()}
     start = time.perf_counter()
     try:
         model = factory(**point)
@@ -262,107 +285,6 @@ def _label(level, key) -> str:
     return f"{level}={text}" if level is not None else text
 
 
-def _cell(value):
-    arr = np.asarray(value)
-    return arr.item() if arr.ndim == 0 else tuple(arr.tolist())
-
-
-# ------------------------------------------------------------------ checkpoints
-CHECKPOINT_SCHEMA = "optmarkets.sweep-checkpoint/1"
-
-
-def point_key(point: Mapping[str, object]) -> str:
-    """A point as a canonical JSON text: the key of its row in a checkpoint."""
-    return json.dumps({k: _cell(v) for k, v in point.items()}, sort_keys=True, default=_jsonable)
-
-
-class Checkpoint:
-    """A sweep's finished rows, one JSON line each after a header line that describes the sweep.
-
-    The header records what shapes a row (solver, outputs, primal, prices, certify, solve options);
-    a file written by a sweep that asked for other columns is an InputError, not a silent mix.
-    """
-
-    def __init__(self, path: str | os.PathLike, spec: _Spec):
-        self.path = Path(path)
-        folder = self.path.parent
-        if not folder.is_dir():
-            raise InputError(f"checkpoint: no folder '{folder}' for '{self.path}'")
-        if self.path.is_dir():
-            raise InputError(f"checkpoint: '{self.path}' is a folder, not a file")
-        self.header = {"schema": CHECKPOINT_SCHEMA, "solver": spec.solver, "outputs": sorted(spec.outputs),
-                       "primal": _jsonable(spec.primal), "prices": _jsonable(spec.prices),
-                       "certify": bool(spec.certify),
-                       "solve_options": json.loads(json.dumps(spec.solve_options, sort_keys=True, default=repr))}
-        self.done: dict[str, dict] = {}
-        fresh = not self.path.exists() or self.path.stat().st_size == 0
-        if not fresh:
-            self._read()
-        try:
-            self._sink = open(self.path, "a")  # noqa: SIM115 - kept open while the sweep runs
-        except OSError as exc:
-            raise InputError(f"checkpoint: cannot write '{self.path}': {exc.strerror}") from None
-        if fresh:
-            self._write(self.header)
-
-    def _read(self) -> None:
-        data = self.path.read_bytes()
-        lines = data.split(b"\n")
-        if lines[-1].strip():  # no final newline: the last row was being written when the sweep stopped
-            try:
-                json.loads(lines[-1])
-                data += b"\n"
-            except ValueError:
-                data = data[: len(data) - len(lines[-1])]
-            self.path.write_bytes(data)
-        records = [line for line in data.split(b"\n") if line.strip()]
-        try:
-            header = json.loads(records[0]) if records else None
-        except ValueError:
-            header = None
-        if not isinstance(header, dict) or header.get("schema") != CHECKPOINT_SCHEMA:
-            raise InputError(f"checkpoint: '{self.path}' is not a sweep checkpoint; choose another file")
-        differ = sorted(k for k in self.header if header.get(k) != self.header[k])
-        if differ:
-            raise InputError(f"checkpoint: '{self.path}' was written by a sweep with other {differ}; "
-                             "use another file for this one")
-        for number, line in enumerate(records[1:], 2):
-            try:
-                entry = json.loads(line)
-                self.done[entry["key"]] = {k: _from_json(v) for k, v in entry["row"].items()}
-            except (ValueError, KeyError, TypeError, AttributeError):
-                raise InputError(f"checkpoint: line {number} of '{self.path}' is not a sweep row") from None
-
-    def append(self, point: Mapping[str, object], row: dict) -> None:
-        key = point_key(point)
-        self.done[key] = row
-        self._write({"key": key, "row": row})
-
-    def _write(self, entry: dict) -> None:
-        self._sink.write(json.dumps(entry, default=_jsonable) + "\n")
-        self._sink.flush()
-
-    def close(self) -> None:
-        self._sink.close()
-
-
-def _jsonable(obj):
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray | tuple):
-        return list(obj.tolist()) if isinstance(obj, np.ndarray) else list(obj)
-    if isinstance(obj, pd.Series | pd.DataFrame):
-        return obj.to_numpy().tolist()
-    if isinstance(obj, list | dict | str | int | float | bool) or obj is None:
-        return obj
-    return repr(obj)
-
-
-def _from_json(value):
-    # a point's vector cells are tuples in a sweep's table; JSON gives lists back
-    return tuple(_from_json(v) for v in value) if isinstance(value, list) else value
-
-
 # ------------------------------------------------------------------ workers
 _WORKER_CACHE: OrderedDict[str, object] = OrderedDict()
 
@@ -388,30 +310,70 @@ def _cloudpickle():
     return cloudpickle
 
 
+class _Chunks:
+    """The points to solve, handed out in chunks sized from the time per point measured so far.
+
+    A chunk's rows come back (and reach a checkpoint) only when it is finished, so a chunk should last
+    about CHUNK_SECONDS: the first chunks are single points, later ones as many points as fit. At most
+    two chunks per worker (each chunk costs a round trip). `chunksize` fixes the size instead. The
+    parallel executors draw chunks lazily, from their own threads, while `record` runs in the parent.
+    """
+
+    def __init__(self, indexed: list[tuple[int, dict]], workers: int, chunksize: int | None):
+        self.indexed, self.fixed, self.start = indexed, chunksize, 0
+        self.cap = max(1, math.ceil(len(indexed) / (2 * workers)))
+        self.points, self.seconds = 0, 0.0
+
+    def record(self, rows: Iterable[dict]) -> None:
+        for row in rows:
+            if math.isfinite(row.get("time", math.nan)):
+                self.points, self.seconds = self.points + 1, self.seconds + row["time"]
+
+    def size(self) -> int:
+        if self.fixed:
+            return int(self.fixed)
+        if not self.points:
+            return 1
+        if self.seconds <= 0:  # points too quick to time
+            return self.cap
+        return int(min(self.cap, max(1, CHUNK_SECONDS * self.points / self.seconds)))
+
+    def __iter__(self):
+        while self.start < len(self.indexed):
+            size = self.size()
+            chunk, self.start = self.indexed[self.start:self.start + size], self.start + size
+            yield chunk
+
+
 def _parallel(executor, factory, indexed, spec, rows, bar, n_jobs, address, client, chunksize, store=None) -> None:
     payload = _cloudpickle().dumps((factory, spec))
     digest = hashlib.sha1(payload).hexdigest()
     workers = _workers(n_jobs, executor)
-    # 2 chunks a worker: each chunk costs a round trip (and, on a small machine, the scheduler's
-    # CPU time); two still let a worker that drew the slow points hand work to the other
-    size = chunksize or max(1, math.ceil(len(indexed) / (2 * workers)))
-    chunks = [indexed[k:k + size] for k in range(0, len(indexed), size)]
+    chunks = _Chunks(indexed, workers, chunksize)
 
     def collect(chunk, result=None, exc=None):
         for i, point in chunk:
             rows[i] = result[i] if exc is None else {
-                **{key: _cell(val) for key, val in point.items()}, "status": "failed", "value": np.nan,
+                **{key: cell(val) for key, val in point.items()}, "status": "failed", "value": np.nan,
                 "solver": spec.solver, "error": f"{type(exc).__name__}: {exc}", "time": np.nan}
             if store is not None:
                 store.append(point, rows[i])
+        chunks.record(rows[i] for i, _ in chunk)
         bar.update(len(chunk))
 
     if executor == "processes":
         from joblib import Parallel, delayed
 
         tasks = (delayed(_run_safely)(payload, digest, chunk) for chunk in chunks)
-        for chunk_rows, chunk, exc in Parallel(n_jobs=workers, return_as="generator_unordered")(tasks):
-            collect(chunk, dict(chunk_rows), exc)
+        # batch_size=1: a task is one chunk, so that its rows come back when it is done
+        outputs = Parallel(n_jobs=workers, batch_size=1, return_as="generator_unordered")(tasks)
+        try:
+            for chunk_rows, chunk, exc in outputs:
+                collect(chunk, dict(chunk_rows), exc)
+        finally:
+            # on an interrupt or any error here, closing the unfinished generator makes joblib abort:
+            # the loky workers are killed rather than left solving after the parent has gone
+            outputs.close()
         return
 
     try:
@@ -425,16 +387,31 @@ def _parallel(executor, factory, indexed, spec, rows, bar, n_jobs, address, clie
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    dashboard_address=":0")
         client = Client(address or cluster)
+    futures: dict = {}
     try:
         shared = client.scatter(payload, broadcast=True, hash=False)  # a fresh key: no race with an old sweep
-        futures = {client.submit(_solve_chunk, shared, digest, chunk, pure=False): chunk for chunk in chunks}
-        for fut in as_completed(futures):
-            chunk = futures[fut]
+        feed, done = iter(chunks), as_completed()
+
+        def submit():
+            chunk = next(feed, None)
+            if chunk is not None:
+                fut = client.submit(_solve_chunk, shared, digest, chunk, pure=False)
+                futures[fut] = chunk
+                done.add(fut)
+
+        # two chunks in flight a worker: later chunks are sized from the rows that came back
+        for _ in range(2 * max(workers, sum(client.nthreads().values()))):
+            submit()
+        for fut in done:
+            chunk = futures.pop(fut)
             try:
                 collect(chunk, dict(fut.result()))
             except Exception as exc:  # a lost chunk fails its points, with the error
                 collect(chunk, exc=exc)
+            submit()
     finally:
+        if futures:  # interrupted: drop the unfinished chunks (a client of the caller's keeps running)
+            client.cancel(list(futures))
         if own:
             client.close()
             if cluster is not None:
@@ -480,7 +457,8 @@ class Progress:
     def _draw(self, now: float) -> None:
         width = 24
         frac = self.done / self.total if self.total else 1.0
-        rate = self.done / max(now - self.start, 1e-9)
+        elapsed = now - self.start
+        rate = self.done / elapsed if elapsed > 0 else 0.0
         eta = (self.total - self.done) / rate if rate > 0 else float("inf")
         bar = "#" * int(frac * width) + " " * (width - int(frac * width))
         self.stream.write(f"\r{self.label} |{bar}| {self.done}/{self.total} {rate:.1f}/s eta {eta:.0f}s ")

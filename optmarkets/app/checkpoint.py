@@ -1,0 +1,117 @@
+"""Sweep checkpoints: a sweep's finished rows, one JSON line each, so that an interrupted sweep
+resumes where it stopped (`om.sweep(..., checkpoint=path)`)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..core.errors import InputError
+
+
+def cell(value):
+    """A point's value as a table cell: a number, or a tuple for a vector."""
+    arr = np.asarray(value)
+    return arr.item() if arr.ndim == 0 else tuple(arr.tolist())
+
+
+# ------------------------------------------------------------------ checkpoints
+CHECKPOINT_SCHEMA = "optmarkets.sweep-checkpoint/1"
+
+
+def point_key(point: Mapping[str, object]) -> str:
+    """A point as a canonical JSON text: the key of its row in a checkpoint."""
+    return json.dumps({k: cell(v) for k, v in point.items()}, sort_keys=True, default=_jsonable)
+
+
+class Checkpoint:
+    """A sweep's finished rows, one JSON line each after a header line that describes the sweep.
+
+    The header records what shapes a row (solver, outputs, primal, prices, certify, solve options);
+    a file written by a sweep that asked for other columns is an InputError, not a silent mix.
+    """
+
+    def __init__(self, path: str | os.PathLike, spec: Any):
+        self.path = Path(path)
+        folder = self.path.parent
+        if not folder.is_dir():
+            raise InputError(f"checkpoint: no folder '{folder}' for '{self.path}'")
+        if self.path.is_dir():
+            raise InputError(f"checkpoint: '{self.path}' is a folder, not a file")
+        self.header = {"schema": CHECKPOINT_SCHEMA, "solver": spec.solver, "outputs": sorted(spec.outputs),
+                       "primal": _jsonable(spec.primal), "prices": _jsonable(spec.prices),
+                       "certify": bool(spec.certify),
+                       "solve_options": json.loads(json.dumps(spec.solve_options, sort_keys=True, default=repr))}
+        self.done: dict[str, dict] = {}
+        fresh = not self.path.exists() or self.path.stat().st_size == 0
+        if not fresh:
+            self._read()
+        try:
+            self._sink = open(self.path, "a")  # noqa: SIM115 - kept open while the sweep runs
+        except OSError as exc:
+            raise InputError(f"checkpoint: cannot write '{self.path}': {exc.strerror}") from None
+        if fresh:
+            self._write(self.header)
+
+    def _read(self) -> None:
+        data = self.path.read_bytes()
+        lines = data.split(b"\n")
+        if lines[-1].strip():  # no final newline: the last row was being written when the sweep stopped
+            try:
+                json.loads(lines[-1])
+                data += b"\n"
+            except ValueError:
+                data = data[: len(data) - len(lines[-1])]
+            self.path.write_bytes(data)
+        records = [line for line in data.split(b"\n") if line.strip()]
+        try:
+            header = json.loads(records[0]) if records else None
+        except ValueError:
+            header = None
+        if not isinstance(header, dict) or header.get("schema") != CHECKPOINT_SCHEMA:
+            raise InputError(f"checkpoint: '{self.path}' is not a sweep checkpoint; choose another file")
+        differ = sorted(k for k in self.header if header.get(k) != self.header[k])
+        if differ:
+            raise InputError(f"checkpoint: '{self.path}' was written by a sweep with other {differ}; "
+                             "use another file for this one")
+        for number, line in enumerate(records[1:], 2):
+            try:
+                entry = json.loads(line)
+                self.done[entry["key"]] = {k: _from_json(v) for k, v in entry["row"].items()}
+            except (ValueError, KeyError, TypeError, AttributeError):
+                raise InputError(f"checkpoint: line {number} of '{self.path}' is not a sweep row") from None
+
+    def append(self, point: Mapping[str, object], row: dict) -> None:
+        key = point_key(point)
+        self.done[key] = row
+        self._write({"key": key, "row": row})
+
+    def _write(self, entry: dict) -> None:
+        self._sink.write(json.dumps(entry, default=_jsonable) + "\n")
+        self._sink.flush()
+
+    def close(self) -> None:
+        self._sink.close()
+
+
+def _jsonable(obj):
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray | tuple):
+        return list(obj.tolist()) if isinstance(obj, np.ndarray) else list(obj)
+    if isinstance(obj, pd.Series | pd.DataFrame):
+        return obj.to_numpy().tolist()
+    if isinstance(obj, list | dict | str | int | float | bool) or obj is None:
+        return obj
+    return repr(obj)
+
+
+def _from_json(value):
+    # a point's vector cells are tuples in a sweep's table; JSON gives lists back
+    return tuple(_from_json(v) for v in value) if isinstance(value, list) else value
