@@ -1,17 +1,21 @@
 """`optmarkets reproduce`: every row compared and sourced, --json, --exact, the table's width, progress,
-and a deleted constraint family seen as a mismatch."""
+a deleted constraint family seen as a mismatch; each row's own tolerance, an example that raises kept as a
+failed row, and mutated min-sense prices, price ranges and exact optima seen as mismatches."""
 
 from __future__ import annotations
 
 import json
 import math
+from fractions import Fraction
 
 import pytest
 
 from optmarkets.app import instances, reproduce
 from optmarkets.app.cli import main, reproduce_table
 from optmarkets.core.errors import InputError
-from optmarkets.core.reference import ACCURACY_TOL, SOURCES, Check
+from optmarkets.core.model import Model
+from optmarkets.core.reference import ACCURACY_TOL, FAILED, SOURCES, Check
+from optmarkets.core.solution import Solution
 from optmarkets.papers.yang import DataBroker
 
 KEYS = {"example", "quantity", "expected", "computed", "source", "where", "match"}
@@ -130,3 +134,123 @@ def test_deleting_the_mechanism_IC_family_is_a_mismatch(monkeypatch, capsys):
     assert main(["reproduce", "--only", "hs-section-3-two"]) == 1
     table = reproduce.reproduce(match="hs-section-3-two")
     assert not table["match"].all() and table["match"].any()
+
+
+# ------------------------------------------------------------------ issue 30 items 5-7
+def test_a_row_is_held_to_its_own_tolerance():
+    """A row asking for 1e-9 and off by 1e-7 fails under a vertex solver (it used to be compared at 1e-6)."""
+    row = Check("e", "q", 0.25, 0.25 + 1e-7, "paper", "Sec. 1", tol=1e-9)
+    assert row.error == pytest.approx(1e-7, rel=1e-6) and not row.match
+    assert row.with_accuracy("vertex").tol == 1e-9 and not row.with_accuracy("vertex").match
+    # interior and first-order solvers cannot deliver 1e-9: the row is loosened to their class, never tightened
+    assert row.with_accuracy("interior").tol == 1e-6 and row.with_accuracy("interior").match
+    assert row.with_accuracy("first-order").tol == 1e-4
+    loose = Check("e", "q", 0.0723, 0.0720, "paper", "Sec. 1", tol=5e-4)
+    assert loose.with_accuracy("vertex").tol == loose.with_accuracy("interior").tol == 5e-4 and loose.match
+
+
+def test_reproduce_keeps_the_rows_own_tolerances():
+    table = reproduce.reproduce(match="bdhn-outside-option")
+    assert set(table["tol"]) == {1e-9}  # K_TOL, not widened to 1e-6
+
+
+def _boom(solver=None):
+    raise ValueError("a mutated core")
+
+
+def test_an_example_that_raises_is_a_failed_row_and_the_others_still_print(monkeypatch, tmp_path, capsys):
+    good = reproduce.EXAMPLES["lp-textbook-degenerate"]
+    monkeypatch.setattr(reproduce, "EXAMPLES", {"boom": _boom, "lp-textbook-degenerate": good})
+    table = reproduce.reproduce(folder=tmp_path)
+    failed = table[table["example"] == "boom"]
+    assert len(failed) == 1 and len(table) == 9
+    row = failed.iloc[0]
+    assert row["source"] == FAILED and not row["match"] and row["note"] == "ValueError: a mutated core"
+    assert math.isnan(row["expected"]) and math.isnan(row["computed"])
+    assert table[table["example"] != "boom"]["match"].all()
+    assert main(["reproduce", "--models", str(tmp_path), "--json"]) == 1
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["example"] for r in rows].count("lp-textbook-degenerate") == 8
+    assert rows[0] == dict(example="boom", quantity="(the example raised; no rows computed)", expected=None,
+                           computed=None, source="failed", where="(not reached)", match=False, tol=1e-6,
+                           note="ValueError: a mutated core", paper_value=None)
+    assert main(["reproduce", "--models", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "8 of 9 numbers match" in out and "1 failed" in out and "1 do NOT" in out
+
+
+def test_a_failed_row_needs_its_error():
+    with pytest.raises(InputError, match="error"):
+        Check("e", "q", math.nan, math.nan, FAILED, "x")
+    with pytest.raises(InputError, match="expected"):
+        Check("e", "q", math.nan, 1.0, "paper", "x")
+
+
+def _bad(table) -> set[str]:
+    return set(table.loc[~table["match"], "quantity"])
+
+
+def test_a_flipped_min_sense_price_sign_is_a_mismatch(monkeypatch):
+    original = Model.solve
+
+    def flipped(self, *args, **kwargs):
+        sol = original(self, *args, **kwargs)
+        if sol.sense == "min":
+            sol.prices.update({k: -v for k, v in sol.prices.items()})
+        return sol
+
+    monkeypatch.setattr(Model, "solve", flipped)
+    bad = _bad(reproduce.reproduce(match="bdhn-outside-option"))
+    tag = " (p_max = 0.75, alpha = 0.5)"
+    assert {"price of rival_rule[theta=0] (min sense)" + tag, "price of rival_rule[theta=1] (min sense)" + tag,
+            "price of best_response[a=0]" + tag} <= bad
+    assert not any("exact" in q for q in bad)  # the rational certificate's prices are its own
+
+
+@pytest.mark.parametrize("swap", [("left", "right"), ("rhs_low", "rhs_high")])
+def test_swapped_range_sides_are_a_mismatch(monkeypatch, swap):
+    original = Solution.price_ranges
+
+    def swapped(self, *args, **kwargs):
+        table = original(self, *args, **kwargs)
+        return table.rename(columns={swap[0]: swap[1], swap[1]: swap[0]})
+
+    monkeypatch.setattr(Solution, "price_ranges", swapped)
+    table = reproduce.reproduce(match="-degenerate") if swap[0] == "left" else None
+    if table is not None:  # the max-sense textbook vertex: left 1, right 0 on every row
+        assert len(_bad(table)) == 6
+    bad = _bad(reproduce.reproduce(match="bdhn-outside-option"))
+    if swap[0] == "left":  # the degenerate p_max = 1/2: left != right on every row
+        tag = " (p_max = 0.5, alpha = 0.5)"
+        assert bad == {q + tag for k in (0, 1) for q in (
+            f"left price of rival_rule[theta={k}] = -alpha/2", f"right price of rival_rule[theta={k}] = (1 - alpha)/2",
+            f"left price of best_response[a={k}] = 0", f"right price of best_response[a={k}] = 1")}
+    else:
+        assert {"rhs_low of best_response[a=0] = -(2 p_max - 1) (p_max = 0.75, alpha = 0.5)",
+                "rhs_high of best_response[a=1] = 2 p_max - 1 (p_max = 0.75, alpha = 0.5)",
+                "rhs_low of rival_rule[theta=0] = (1 - p_max)/p_max (p_max = 0.75, alpha = 0.5)",
+                "rhs_low of the best_response row priced 1 = 0 (p_max = 0.5, alpha = 0.5)"} <= bad
+
+
+def test_an_unverified_or_wrong_exact_optimum_is_a_mismatch(monkeypatch):
+    original = Solution.exact
+
+    def unverified(self, *args, **kwargs):
+        cert = original(self, *args, **kwargs)
+        return type("Cert", (), dict(value=cert.value + Fraction(1, 10 ** 12), verified=False, reason="skipped",
+                                     primal=cert.primal, prices=cert.prices))()
+
+    monkeypatch.setattr(Solution, "exact", unverified)
+    table = reproduce.reproduce(match="yang-exact-section-2")
+    assert _bad(table) == {"exact R_DB = 11/24 (1 = equal as Fractions)", "the rational optimum is verified (1 = yes)"}
+    bad = _bad(reproduce.reproduce(match="bdhn-outside-option"))
+    assert {q for q in bad if "exact" in q} == {f"{q} (p_max = {p}, alpha = 0.5)" for p in (0.75, 0.5) for q in (
+        "exact K = p_max - alpha as a Fraction (1 = equal)", "exact optimum verified (1 = yes)")}
+
+
+def test_the_exact_rows_carry_the_papers_fractions():
+    table = reproduce.reproduce(match="yang-exact-section-2")
+    assert table["match"].all() and table["exact"].iloc[0] == "11/24"
+    assert list(table["quantity"]) == ["exact R_DB = 11/24 (1 = equal as Fractions)",
+                                       "exact price of value-revealing data (c = 1/4) = 7/12 (1 = equal as Fractions)",
+                                       "the rational optimum is verified (1 = yes)"]

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..core.errors import InputError
 from ..core.reference import Check, Example
+from ..core.tolerances import NO_TRADE_TOL
 from ..papers.bdhn import EXAMPLES as BDHN
 from ..papers.glp import EXAMPLES as GLP
 from ..papers.hs import EXAMPLES as HS
@@ -40,10 +41,10 @@ def _glp_equilibria(solver: str | None = None) -> list[Check]:
         econ, name = inst.build(), f"{path.stem} (CE)"
         (qbar1, qbar2), rbar, gamma_u = econ.mass, econ.outside_option[0], econ.gamma_u
         ce = econ.competitive_equilibria(solver)
-        no_trade = bool(ce["q"].map(lambda q: q.sum() <= 1e-9).any())
+        no_trade = bool(ce["q"].map(lambda q: q.sum() <= NO_TRADE_TOL).any())
         rows.append(Check(name, "no-trade CE exists (1 = yes)", float(gamma_u <= 2 * rbar), float(no_trade),
                           "paper-formula", WHERE_B2, note="Cases 1 and 3: yes iff gamma_u <= 2 rbar"))
-        trade = ce[ce["q"].map(lambda q: q.sum() > 1e-9)]
+        trade = ce[ce["q"].map(lambda q: q.sum() > NO_TRADE_TOL)]
         if rbar >= (1 + gamma_u) / 2 or gamma_u < rbar:
             rows.append(Check(name, "number of CE with trade", 0.0, float(len(trade)), "paper-formula", WHERE_B2,
                               note="Case 1: no trade only"))
@@ -67,8 +68,45 @@ def _glp_equilibria(solver: str | None = None) -> list[Check]:
     return rows
 
 
+TEXTBOOK_WHERE = "textbook: a degenerate vertex (Chvatal, Linear Programming, ch. 10)"
+TEXTBOOK_HOW = ("by hand: V(a_x, a_y, b) = min(a_x + a_y, b) near (1, 1, 2), so every row's left derivative "
+                "(rhs lowered) is 1 and its right one (rhs raised) is 0")
+
+
+def _textbook_ranges(solver: str | None = None) -> list[Check]:
+    """The one-sided prices of a maximisation at a degenerate vertex, next to the hand derivation: max x + y s.t.
+    x <= 1, y <= 1, x + y <= 2 (three rows binding at (1, 1); the min-sense side is bdhn-outside-option)."""
+    import cvxpy as cp
+
+    from ..core.family import family
+    from ..core.model import Model
+
+    name, rows = "lp-textbook-degenerate", []
+    model = Model("textbook degenerate vertex", sense="max")
+    x = model.variable("x", 2, index=pd.Index(["x", "y"], name="var"), nonneg=True)
+    model.constrain("cap", family(x, "<=", [1.0, 1.0], pd.Index(["x", "y"], name="var")))
+    model.constrain("joint", family(cp.hstack([cp.sum(x)]), "<=", [2.0], pd.Index(["x + y"], name="row")))
+    model.maximize(cp.sum(x))
+    sol = model.solve(solver)
+    rows.append(Check(name, "optimal value x + y", 2.0, sol.value, "derived", TEXTBOOK_WHERE, note=TEXTBOOK_HOW))
+    for fam in ("cap", "joint"):
+        ranges = sol.price_ranges(fam)
+        for label, row in ranges.iterrows():
+            rows += [Check(name, f"left price of {fam}[{label}] (rhs lowered)", 1.0, float(row["left"]), "derived",
+                           TEXTBOOK_WHERE, note=TEXTBOOK_HOW),
+                     Check(name, f"right price of {fam}[{label}] (rhs raised)", 0.0, float(row["right"]), "derived",
+                           TEXTBOOK_WHERE, note=TEXTBOOK_HOW)]
+    # dual feasibility: y_cap[x] + y_joint = 1 = y_cap[y] + y_joint, whichever vertex the solver returns
+    cap, joint = sol.prices["cap"], float(sol.prices["joint"].iloc[0])
+    rows.append(Check(name, "vertex prices: cap[x] + joint = cap[y] + joint = 1 (largest deviation)", 0.0,
+                      float(max(abs(cap.iloc[0] + joint - 1), abs(cap.iloc[1] + joint - 1))), "derived",
+                      TEXTBOOK_WHERE, note="the dual's rows for x and y: the objective's coefficients"))
+    return rows
+
+
 #: name -> fn(solver) -> list of Checks, in the order `optmarkets reproduce` prints them
-EXAMPLES: dict[str, Example] = {**GLP, **YANG, **HS, **BDHN, "glp-section-4-1-equilibria": _glp_equilibria}
+EXAMPLES: dict[str, Example] = {**GLP, **YANG, **HS, **BDHN, "glp-section-4-1-equilibria": _glp_equilibria,
+                                "lp-textbook-degenerate": _textbook_ranges}
 
 
 def tasks(folder: Path | None = None, match: str = "") -> list[tuple[str, object]]:
@@ -93,7 +131,8 @@ def reproduce(solver: str | None = None, folder: Path | None = None, match: str 
 
     Rows are held to the tolerance of `solver`'s accuracy class (`core.reference.ACCURACY_TOL`).
     `exact` adds the verified rational optimum of instance-file rows whose output is an LP's value.
-    `progress(done, total, name)` is called before each file or example.
+    `progress(done, total, name)` is called before each file or example. A file or example that
+    raises is one failed row (`Check.failed`: the error as its note, never a match), not an abort.
     """
     todo = tasks(folder, match)
     acc = accuracy(solver)
@@ -101,13 +140,16 @@ def reproduce(solver: str | None = None, folder: Path | None = None, match: str 
     for i, (name, item) in enumerate(todo):
         if progress is not None:
             progress(i, len(todo), name)
-        if isinstance(item, Path):
-            inst = load(item)
-            if not inst.checks:
-                continue
-            rows += inst.reproduce(solver, exact=exact)
-        else:
-            rows += item(solver)  # type: ignore[operator]
+        try:
+            if isinstance(item, Path):
+                inst = load(item)
+                if not inst.checks:
+                    continue
+                rows += inst.reproduce(solver, exact=exact)
+            else:
+                rows += item(solver)  # type: ignore[operator]
+        except Exception as error:  # any error is one failed row; the other rows still print
+            rows.append(Check.failed(name, error))
     if progress is not None:
         progress(len(todo), len(todo), "")
     rows = [r.with_accuracy(acc) for r in rows]

@@ -13,9 +13,14 @@ The sources (`SOURCES`):
 - "corrected": the paper's statement is wrong; `expected` is the corrected value and `paper_value`
   the paper's.
 
-The tolerance is that of the solver's accuracy class (`ACCURACY_TOL`): vertex (simplex) and
-interior-point solvers 1e-6, first-order solvers (SCS) 1e-4; a row may ask for a tighter or looser
-tolerance of its own (a printed number rounded to 4 digits), and `with_accuracy` never tightens it.
+A row's tolerance is its own (`tol`, default `REPRODUCE_TOL` = 1e-6): tighter where the expected
+number is known more precisely (an exact table to 8 digits, a difference of probabilities), looser
+where it is printed rounded (4 digits). A vertex (simplex) solver is held to that tolerance as it
+stands; interior-point and first-order solvers cannot deliver more than their accuracy class
+(`ACCURACY_TOL`: 1e-6 and 1e-4), so `with_accuracy` loosens a tighter row to that, never tightens one.
+
+A row whose example raised is kept as a failed row (`Check.failed`, source "failed"): its note is
+the error, its numbers NaN, and it never matches, so one exception does not hide the other rows.
 
 Paper packages list their code-defined examples in an `Examples` registry of their own
 (`papers/<paper>/examples.py`); the application's reproduce command imports those lists
@@ -31,15 +36,18 @@ from fractions import Fraction
 from numbers import Real
 
 from .errors import InputError
-from .tolerances import REPRODUCE_TOL
+from .tolerances import REPRODUCE_TOL, REPRODUCE_TOL_FIRST_ORDER
 
 #: where an expected number comes from (see the module docstring)
 SOURCES = ("paper", "paper-formula", "derived", "corrected")
+#: the source of a row whose example raised (`Check.failed`): no expected number, never a match
+FAILED = "failed"
 
-#: the tolerance of a reproduced number by the solver's accuracy class (solvers.registry `accuracy`):
-#: simplex vertices and interior points (optima to ~1e-8 relative) are held to 1e-6; first-order
-#: solvers (SCS, ~1e-4 to 1e-6 at their default iteration caps) to 1e-4
-ACCURACY_TOL = {"vertex": REPRODUCE_TOL, "interior": REPRODUCE_TOL, "first-order": 1e-4}
+#: the loosest a row's own tolerance is allowed to be tightened to, by the solver's accuracy class
+#: (solvers.registry `accuracy`): a vertex solver is held to the row's own tolerance (the entry is the
+#: default row tolerance); interior points (optima to ~1e-8 relative) to at most 1e-6; first-order
+#: solvers (SCS, ~1e-4 to 1e-6 at their default iteration caps) to at most 1e-4
+ACCURACY_TOL = {"vertex": REPRODUCE_TOL, "interior": REPRODUCE_TOL, "first-order": REPRODUCE_TOL_FIRST_ORDER}
 
 
 def _number(name: str, value: object, *, allow_nan: bool = False) -> float:
@@ -69,9 +77,12 @@ class Check:
     exact: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "expected", _number("expected", self.expected))
+        failed = self.source == FAILED  # only `Check.failed` makes one: no expected number
+        object.__setattr__(self, "expected", _number("expected", self.expected, allow_nan=failed))
         object.__setattr__(self, "computed", _number("computed", self.computed, allow_nan=True))
-        if self.source not in SOURCES:
+        if failed and not self.note:
+            raise InputError(f"check: a failed row needs the error in its note ({self.quantity!r})")
+        if self.source not in SOURCES and not failed:
             raise InputError(f"check: source: {self.source!r} is not one of {list(SOURCES)}")
         if not isinstance(self.where, str) or not self.where.strip():
             raise InputError(f"check: where: give the section, equation, table or page ({self.quantity!r})")
@@ -87,6 +98,13 @@ class Check:
         if self.source == "derived" and not self.note:
             raise InputError(f"check: a derived row needs a note saying how it was derived ({self.quantity!r})")
 
+    @classmethod
+    def failed(cls, example: str, error: BaseException) -> Check:
+        """The row of an example (or instance file) that raised: NaN numbers, the error as its note."""
+        message = f"{type(error).__name__}: {error}".strip()
+        return cls(example, "(the example raised; no rows computed)", math.nan, math.nan, FAILED,
+                   "(not reached)", note=message)
+
     @property
     def error(self) -> float:
         """|computed - expected| / max(1, |expected|) (NaN when nothing was computed)."""
@@ -98,10 +116,13 @@ class Check:
         return bool(self.error <= self.tol)
 
     def with_accuracy(self, accuracy: str) -> Check:
-        """This row held to the tolerance of a solver's accuracy class (never tighter than its own)."""
+        """This row under a solver of accuracy class `accuracy`: its own tolerance for a vertex solver,
+        loosened to the class's tolerance for the others (never tightened)."""
+        if accuracy == "vertex":
+            return self
         return replace(self, tol=max(self.tol, ACCURACY_TOL.get(accuracy, ACCURACY_TOL["first-order"])))
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         return dict(example=self.example, quantity=self.quantity, expected=self.expected, computed=self.computed,
                     source=self.source, where=self.where, match=self.match, tol=self.tol, note=self.note,
                     paper_value=self.paper_value, exact=self.exact)

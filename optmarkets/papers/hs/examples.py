@@ -36,7 +36,8 @@ def _note(search: ParetoSearch, note: str) -> str:
     return note if search.segmentation is not None else search.reason
 
 
-SPEC_B5 = "spec §B.5 (docs/hs.md#spec-b5) reference script (the paper gives no numbers)"
+SPEC_B5 = ("spec §B.5 (docs/hs.md#spec-b5) table, computed by the spec's authors with their own code (not shipped "
+           "here; the paper gives no numbers)")
 REV_BY_HAND = ("Rev(q) = max(1, 0.75 + q, 2q): the three candidate menus' revenues, by hand "
                "(spec §B.6 (docs/hs.md#spec-b6))")
 
@@ -109,9 +110,12 @@ def _one_product_checks(solver: str | None = None) -> list[Check]:
     rows = [Check(name, "Sec. 3, one quality, q = 3/4: revenue strictly up (1 = yes)", 1.0,
                   float(seg is not None and seg.pareto_improving and seg.revenue_change > 0), "paper",
                   "Sec. 3 ('the seller's profit also increases'), Theorem 1", note=found.reason),
-            Check(name, "its revenue = 1.75 - y, y = the mass of t2 pooled with t1", 1.75 - y,
-                  _found(found, "revenue_after"), "derived", "Sec. 3",
-                  note="1 (1/4 + y) + 2 (3/4 - y) by hand, for the search's own y"),
+            # any y in (0, 1/4] works, so y is the search's; the identity's right side is a literal
+            Check(name, "its revenue + y = 7/4, y = the mass of t2 pooled with t1", 1.75,
+                  _found(found, "revenue_after") + y, "derived", "Sec. 3",
+                  note="revenue 1 (1/4 + y) + 2 (3/4 - y) = 7/4 - y, by hand"),
+            Check(name, "that y is in (0, 1/4] (t1 still buys at price 1; 1 = yes)", 1.0, float(0 < y <= 0.25),
+                  "derived", "Sec. 3", note="the segment {t1, y of t2} is priced 1 only if 1 x (1/4 + y) >= 2 y"),
             Check(name, "largest revenue over Pareto-improving segmentations (sup, y -> 0)", 1.75,
                   float(seg.details.get("max_revenue", np.nan)) if seg is not None else np.nan, "derived", "Sec. 3",
                   note="all t1 at price 1 with a vanishing mass of t2, the rest at 2: 1/4 + 2 x 3/4, by hand")]

@@ -3,14 +3,19 @@
 - yang-example-1-convergence: the exact LP on midpoint grids of Example 1 ([spec §A.6](yang.md#spec-a6) table);
 - yang-example-1-limit: the LP values converging to the paper's R* = 1/18, with the measured order;
 - yang-section-2: the 7/24 revenue of value-revealing data priced at 7/12;
+- yang-exact-section-2: the Section 2 market's verified rational optimum, 11/24, and the menu's 7/12;
 - yang-example-2: R*(n) against direct acquisition for G(c) = c^(1/n), and where the order flips.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from fractions import Fraction
+
 import numpy as np
 
 from ...core.reference import Check, Examples
+from ...core.tolerances import PRINTED_4_TOL, RICHARDSON_TOL, ROUNDOFF
 from .continuum import acquisition_threshold, broker_revenue, direct_acquisition
 from .economy import DataBroker
 
@@ -22,8 +27,8 @@ EXAMPLE1 = {5: 0.048, 10: 0.054, 20: 0.055125}
 FORMULA = {5: 0.088, 10: 0.0720, 20: 0.0639}
 #: [spec §A.6](yang.md#spec-a6): the price-controlling LP on finer grids (printed to 6 decimals)
 EXAMPLE1_PC = {40: 0.055453}
-SPEC_A6 = ("spec §A.6 (docs/yang.md#spec-a6) table (its reference script t_yang_example1_limit.py, "
-           "independent of this code)")
+SPEC_A6 = ("spec §A.6 (docs/yang.md#spec-a6) table, verified numerically by the spec's authors with their own "
+           "LP code (not shipped here), independent of this package")
 #: the grids of the measured convergence order
 RATE_GRIDS = (10, 20, 40)
 
@@ -38,7 +43,7 @@ def _example1(solver: str | None = None) -> list[Check]:
                           note=SPEC_A6 + "; the continuum limit is R* = 1/18 (yang-example-1-limit)"))
         rows.append(Check("yang-example-1-convergence", f"transplanted cutoff formula, n={n} (NOT the optimum)",
                           FORMULA[n], broker.continuum_cutoff_revenue(), "paper-formula",
-                          "Theorem 1, Prop. 2 (cutoff formula on the grid)", 5e-5,
+                          "Theorem 1, Prop. 2 (cutoff formula on the grid)", PRINTED_4_TOL,
                           SPEC_A6 + ", printed to 4 digits; spec Y-B4: it converges to 1/18 only in the limit"))
     return rows
 
@@ -66,7 +71,7 @@ def _example1_limit(solver: str | None = None) -> list[Check]:
     a, b = RATE_GRIDS[-2], RATE_GRIDS[-1]
     extrapolated = values[b] + (values[b] - values[a]) / ((b / a) ** 2 - 1)
     rows.append(Check(name, f"R* = 1/18: Richardson limit of R_{a}, R_{b} (order 2)", limit, extrapolated,
-                      "paper", "Sec. 5.3, Example 1 (R* = 1/18)", 1e-5,
+                      "paper", "Sec. 5.3, Example 1 (R* = 1/18)", RICHARDSON_TOL,
                       "tolerance 1e-5: the extrapolation keeps the O(1/n^2) oscillation of n^2 |R_n - 1/18|"))
     rows.append(Check(name, "R* = 1/18: the paper's double integral by quadrature", limit, broker_revenue(1),
                       "paper", "Sec. 5.3, Example 1 (R* = 1/18)"))
@@ -82,7 +87,7 @@ def _section2(solver: str | None = None) -> list[Check]:
     for tau, expected in ((7 / 12, 7 / 24), (5 / 12, 5 / 12)):
         audit = broker.evaluate(revealing, [tau] * broker.n_costs)
         gross = np.diag(audit.gross.to_numpy())  # each cost's profit with the value-revealing data
-        buys = gross - tau >= broker.outside_option.to_numpy() - 1e-12
+        buys = gross - tau >= broker.outside_option.to_numpy() - ROUNDOFF
         rows.append(Check("yang-section-2", f"revenue of value-revealing data priced at {tau:.4g}", expected,
                           float(tau * broker.cost_probs @ buys), "paper", "Sec. 2",
                           note="only c = 1/4 buys at 7/12 (tau <= (2 - c)/3)" if tau > 0.5 else "both costs buy"))
@@ -114,3 +119,21 @@ def _example2(solver: str | None = None) -> list[Check]:
                       note="the paper says n > 15; the inequality already holds at n = 15 "
                            "(DA - R* = 1.97e-5 by the closed form; it fails at n = 14 by 6.3e-4)"))
     return rows
+
+
+@EXAMPLES.register("yang-exact-section-2")
+def _textbook_exact(solver: str | None = None) -> list[Check]:
+    """Sec. 2's market solved exactly (`Solution.exact`): R_DB = 11/24 and the price 7/12 of value-revealing data,
+    as Fractions, and the rational certificate verified."""
+    name, where = "yang-exact-section-2", "Sec. 2, menu M*"
+    broker = DataBroker([1, 2, 3], [1 / 3, 1 / 3, 1 / 3], [0.25, 0.75], [0.5, 0.5])
+    cert = broker.mechanism_problem().solve(solver).exact()
+    price = cert.primal["tau"].loc[0.25]  # the transfer of report c = 1/4
+    return [
+        replace(Check(name, "exact R_DB = 11/24 (1 = equal as Fractions)", 1.0, float(cert.value == Fraction(11, 24)),
+                      "paper", where, note="the paper's R = 11/24"), exact=str(cert.value)),
+        Check(name, "exact price of value-revealing data (c = 1/4) = 7/12 (1 = equal as Fractions)", 1.0,
+              float(price == Fraction(7, 12)), "paper", where, note=f"the paper's 7/12; exact: {price}"),
+        Check(name, "the rational optimum is verified (1 = yes)", 1.0, float(bool(cert.verified)), "paper", where,
+              note=cert.reason or "primal and dual feasible, equal objectives, in exact arithmetic"),
+    ]
