@@ -3,7 +3,10 @@
     core  <-  solvers  <-  builders, theory  <-  games, papers  <-  app
 
 Checked statically with `ast` over every module of optmarkets/ (imports inside functions and under
-`if TYPE_CHECKING:` count too; relative imports are resolved against the importing module).
+`if TYPE_CHECKING:` count too; relative imports are resolved against the importing module). Dynamic
+imports count as well: the string argument of `importlib.import_module(...)` / `__import__(...)` is
+checked against the same rules, and one whose name is computed (not a literal) cannot be checked, so
+it is a violation in a layered module.
 """
 
 from __future__ import annotations
@@ -76,6 +79,55 @@ def imported_modules(name: str, path: Path) -> list[tuple[int, str]]:
     return out
 
 
+#: the names the dynamic import functions are called by (`importlib.import_module`, `import_module`, `__import__`)
+DYNAMIC = {"import_module", "__import__"}
+#: module -> the modules it may load by name above its layer. The core's seam loads the solver layer by name on
+#: first use (dependency inversion, core/seam.py); it is the one such import.
+SEAMS: dict[str, set[str]] = {"optmarkets.core.seam": {"optmarkets.solvers"}}
+
+
+def dynamic_imports(name: str, path: Path) -> list[tuple[int, str | None]]:
+    """(line, absolute dotted name) of every `importlib.import_module("...")` / `__import__("...")` in
+    `path`; None for a name computed at run time. A relative name is resolved against `package=`
+    when that is a literal, `__package__` or `__name__`."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    package = name.split(".") if _is_package(path) else name.split(".")[:-1]
+    out: list[tuple[int, str | None]] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        if called not in DYNAMIC:
+            continue
+        arg = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "name"), None)
+        if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+            out.append((node.lineno, None))
+            continue
+        target = arg.value
+        if target.startswith("."):
+            level = len(target) - len(target.lstrip("."))
+            anchor = node.args[1] if len(node.args) > 1 else next(
+                (k.value for k in node.keywords if k.arg == "package"), None)
+            if isinstance(anchor, ast.Constant) and isinstance(anchor.value, str):
+                base = anchor.value.split(".")
+            elif isinstance(anchor, ast.Name) and anchor.id in ("__package__", "__name__"):
+                base = package if anchor.id == "__package__" else name.split(".")
+            else:
+                out.append((node.lineno, None))
+                continue
+            if level - 1 > len(base) - 1:
+                raise AssertionError(f"{path}:{node.lineno}: relative import beyond the top-level package")
+            rest = target[level:]
+            target = ".".join(base[: len(base) - (level - 1)] + ([rest] if rest else []))
+        out.append((node.lineno, target))
+        fromlist = next((k.value for k in node.keywords if k.arg == "fromlist"), None)
+        if called == "__import__" and isinstance(fromlist, (ast.List, ast.Tuple)):
+            out += [(node.lineno, f"{target}.{e.value}") for e in fromlist.elts
+                    if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+    return out
+
+
 def layer_of(dotted: str) -> tuple[str, str | None]:
     """(layer, paper) of an optmarkets module: the subpackage, or "root" for optmarkets/__init__ and its names."""
     parts = dotted.split(".")
@@ -100,8 +152,12 @@ def violations(modules: list[tuple[str, Path]] = MODULES) -> list[str]:
                         for line, target in imported_modules(name, path)
                         if target.split(".")[0] == ROOT and layer_of(target)[0] == APP]
             continue
-        for line, target in imported_modules(name, path):
-            if target.split(".")[0] != ROOT:
+        dynamic = dynamic_imports(name, path)
+        bad += [f"{_shown(path)}:{line}: {source_layer} imports a module whose name is computed at run time; "
+                "the layering cannot be checked: import it by a literal name" for line, target in dynamic
+                if target is None]
+        for line, target in [*imported_modules(name, path), *((ln, t) for ln, t in dynamic if t is not None)]:
+            if target.split(".")[0] != ROOT or target in SEAMS.get(name, set()):
                 continue
             layer, paper = layer_of(target)
             own = layer == source_layer and (layer != "papers" or paper == source_paper)
@@ -197,3 +253,36 @@ def test_no_module_is_over_500_lines():
 def test_application_modules_are_at_most_500_lines(name):
     path = dict(MODULES)[name]
     assert len(path.read_text().splitlines()) <= MAX_LINES, name
+
+
+def test_the_checker_sees_dynamic_imports(tmp_path):
+    src = tmp_path / "x.py"
+    src.write_text("import importlib\nfrom importlib import import_module\n"
+                   "importlib.import_module('optmarkets.app.cli')\nimport_module('.economy', package=__package__)\n"
+                   "def lazy(n):\n    __import__('optmarkets.papers', fromlist=['hs'])\n"
+                   "    importlib.import_module('..hs', 'optmarkets.papers.glp')\n    import_module(n)\n")
+    assert dynamic_imports("optmarkets.papers.glp.x", src) == [
+        (3, "optmarkets.app.cli"), (4, "optmarkets.papers.glp.economy"), (6, "optmarkets.papers"),
+        (6, "optmarkets.papers.hs"), (7, "optmarkets.papers.hs"), (8, None)]
+    bad = violations([("optmarkets.papers.glp.x", src)])
+    assert [b.split(": ", 1)[0].rsplit(":", 1)[1] for b in bad] == ["8", "3", "6", "6", "7"]
+    assert "computed at run time" in bad[0] and "imports optmarkets.app.cli, layer 'app'" in bad[1]
+    assert "imports optmarkets.papers.hs, paper 'hs'" in bad[3]
+
+
+@pytest.mark.parametrize("source", ["import importlib\nimportlib.import_module('optmarkets.solvers.registry')\n",
+                                    "__import__('optmarkets.builders')\n",
+                                    "import importlib\ndef f(n):\n    return importlib.import_module(n)\n"])
+def test_a_dynamic_upward_import_in_the_core_is_a_violation(tmp_path, source):
+    path = tmp_path / "x.py"
+    path.write_text(source)
+    assert len(violations([("optmarkets.core.x", path)])) == 1
+    assert not violations([("optmarkets.app.x", path)])  # the application layer may import anything
+
+
+def test_the_core_seam_is_the_only_dynamic_exemption_and_it_is_seen(monkeypatch):
+    seam = dict(MODULES)["optmarkets.core.seam"]
+    assert [t for _, t in dynamic_imports("optmarkets.core.seam", seam)] == ["optmarkets.solvers"]
+    assert SEAMS == {"optmarkets.core.seam": {"optmarkets.solvers"}}
+    monkeypatch.setattr(sys.modules[__name__], "SEAMS", {})
+    assert [b for b in violations() if "core/seam.py" in b and "imports optmarkets.solvers" in b]

@@ -29,6 +29,7 @@ import cvxpy as cp
 import numpy as np
 import scipy.sparse as sp
 
+from ..core.tolerances import GOAL_CHECK_TOL
 from . import affine
 from .cvxpy_internals import write_point
 from .highs import RejectedLPError, StandardForm, highs_option_values, set_options
@@ -55,8 +56,6 @@ _TUNED = ("simplex_strategy", "simplex_scale_strategy", "simplex_iteration_limit
 #: Ruiz factors of the model's matrix within 2^_WELL_SCALED of one: HiGHS's own scaling is skipped
 #: (on such data it only added cleanup pivots after each stage)
 _WELL_SCALED = 10
-#: relative agreement of the goals' extracted coefficients with cvxpy's own value of G at the optimum
-_GOAL_CHECK = 1e-9
 
 
 @dataclass
@@ -233,7 +232,7 @@ def _agrees(goals: cp.Expression, linear: sp.csr_matrix, constants: np.ndarray, 
     value = np.asarray(goals.value, float).ravel()
     ours = linear @ x + constants
     scale = abs(linear) @ np.abs(x) + np.abs(constants) + 1.0
-    return value.shape == ours.shape and bool(np.all(np.abs(value - ours) <= _GOAL_CHECK * scale))
+    return value.shape == ours.shape and bool(np.all(np.abs(value - ours) <= GOAL_CHECK_TOL * scale))
 
 
 def _well_scaled(program: Any, base: StandardForm, appended: sp.spmatrix) -> bool:

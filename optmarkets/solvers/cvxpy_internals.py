@@ -21,6 +21,8 @@ from cvxpy.cvxcore.python import canonInterface
 from cvxpy.problems.problem import SolverStats
 from cvxpy.reductions.solution import Solution
 
+from ..core.tolerances import TIE_TOL
+
 
 @functools.lru_cache(maxsize=1)
 def installed_solvers() -> frozenset[str]:
@@ -107,7 +109,7 @@ def unpack_highs(problem: cp.Problem, results: dict, chain: Any, inverse: Any, c
                    for v, a, n, shape in layout.variables)
         same = same and all(c.dual_value is not None and np.shape(c.dual_value) == shape and np.array_equal(
             np.asarray(c.dual_value), y[a:a + n].reshape(shape, order="F")) for c, a, n, shape in layout.constraints)
-        same = same and abs(value - float(problem.value)) <= 1e-12 * max(1.0, abs(value))
+        same = same and abs(value - float(problem.value)) <= TIE_TOL * max(1.0, abs(value))
         layout = layout if same else None
     held.extra["direct_unpack"] = layout
 

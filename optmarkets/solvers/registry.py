@@ -65,6 +65,11 @@ class Backend:
         return opts
 
 
+#: the smallest values the solvers accept for these options (their documented ranges): a tighter `tol` is clipped
+_HIGHS_MIN_DUAL_TOL = 1e-10  # not a tolerance: HiGHS's lower bound on dual_feasibility_tolerance
+_GUROBI_MIN_TOL = 1e-9  # not a tolerance: Gurobi's lower bound on FeasibilityTol and OptimalityTol
+
+
 def _highs_tol(tol: float) -> dict:
     return {
         "primal_feasibility_tolerance": tol,
@@ -79,7 +84,7 @@ def _highs_ipm_tol(tol: float) -> dict:
     scaled LP, and at the solve tolerance a crossover basis can leave reduced costs that are 1e-7 of
     their column's magnitude (BDHN's full-rule LP, m = 60: the certificate fails at 6e-7; at tol / 100
     it passes at 1e-14, in the same time). HiGHS takes no dual tolerance below 1e-10."""
-    return {**_highs_tol(tol), "dual_feasibility_tolerance": max(tol / 100, 1e-10)}
+    return {**_highs_tol(tol), "dual_feasibility_tolerance": max(tol / 100, _HIGHS_MIN_DUAL_TOL)}
 
 
 # ---------------------------------------------------------------------------------------------- options
@@ -262,7 +267,8 @@ for _backend in (
     Backend("CBC", "CBC", duals=False, integers=True, accuracy="vertex"),
     Backend("SCIP", "SCIP", duals=False, integers=True, accuracy="vertex"),
     Backend("GUROBI", "GUROBI", duals=True, integers=True, accuracy="vertex",
-            tolerance_options=lambda tol: {"FeasibilityTol": max(tol, 1e-9), "OptimalityTol": max(tol, 1e-9)}),
+            tolerance_options=lambda tol: {"FeasibilityTol": max(tol, _GUROBI_MIN_TOL),
+                                           "OptimalityTol": max(tol, _GUROBI_MIN_TOL)}),
     Backend("MOSEK", "MOSEK", duals=True, integers=True, accuracy="interior"),
     # first-order LP solvers (cvxpy's interfaces): duals of ~tol accuracy, not vertices
     Backend("PDLP", "PDLP", duals=True, integers=False, accuracy="first-order", tolerance_options=_pdlp_tol,

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.tolerances import ROUNDOFF
+from ..core.tolerances import HULL_X_TOL, ROUNDOFF
 
 
 def _hull(x: np.ndarray, y: np.ndarray, *, upper: bool) -> tuple[np.ndarray, np.ndarray]:
     order = np.lexsort((-y if upper else y, x))
     pts: list[tuple[float, float]] = []
     for xi, yi in zip(x[order], y[order]):
-        if pts and np.isclose(pts[-1][0], xi, rtol=0, atol=1e-15):
+        if pts and np.isclose(pts[-1][0], xi, rtol=0, atol=HULL_X_TOL):
             continue  # same x: the first (highest y for a majorant, lowest for a minorant) stays
         while len(pts) >= 2:
             (x0, y0), (x1, y1) = pts[-2], pts[-1]

@@ -12,7 +12,8 @@ from ...core.errors import InputError
 from .problems import _FAMILIES, ProblemFamily, families
 
 SCHEMA = "optmarkets.bench/1"
-TIERS = {"low": 1e-3, "medium": 1e-6, "high": 1e-9}
+#: the benchmark's accuracy tiers: the tolerance each run asks its solver for (experiment settings, `--tiers`)
+TIERS = {"low": 1e-3, "medium": 1e-6, "high": 1e-9}  # not a tolerance: settings the bench passes to solvers
 ACCEPT = 10.0  # a solve is accepted when its recomputed residuals are <= ACCEPT * tier tolerance
 SHIFT = 10.0  # seconds, for the shifted geometric mean
 REFERENCE = "HIGHS"

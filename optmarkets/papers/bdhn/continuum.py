@@ -11,9 +11,8 @@ import numpy as np
 from scipy import integrate, stats
 
 from ...core import validate as pr
+from ...core.tolerances import TAIL_MASS  # unbounded supports are integrated up to the (1 - TAIL_MASS) quantile
 
-#: Unbounded supports are integrated up to the (1 - TAIL_MASS) quantile.
-TAIL_MASS = 1e-15
 #: Points of the grid on which a generic phi is tabulated and inverted.
 PHI_GRID = 20001
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ...core import validate as pr
+from ...core.tolerances import QUALITY_RISE
 from ...theory.ironing import concave_majorant, hull_values
 from .results import Segmentation
 from .segmentation import _segmentation, type_position
@@ -21,10 +22,6 @@ from .tolerances import CLOSED_FORM_TOL, CS_TOL, DET_TOL, VALUE_TIE
 
 if TYPE_CHECKING:
     from .seller import MultiProductSeller
-
-#: Corollary 2 split: the perturbed market f' must raise t's expected quality by more than this
-#: (a threshold of the construction, not a round-off tolerance).
-QUALITY_RISE = 1e-4
 
 
 def _linear(seller: MultiProductSeller) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

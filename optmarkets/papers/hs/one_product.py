@@ -19,7 +19,11 @@ over the candidate prices p (the positive net values w). The set is a polytope, 
    midpoint of the revenue maximiser and the BBM segmentation is feasible there with a strict gain,
    so the optimum has one; the result is verified by `check_segmentation` with the seller's
    selection rule.
-The LPs are small (prices x types) and solved by HiGHS through scipy.
+The LPs are small (prices x types) and solved by HiGHS through scipy. Neither can be legitimately
+infeasible once a candidate price exists: the unsegmented market with the seller's selected price is
+in the polytope (and meets the revenue floor of step 3 at its midpoint), so any status other than
+optimal is the solver's failure and raises SolverFailedError; it is never read as "no segmentation".
+With no positive net value there is no candidate price and nothing to solve: every segment earns 0.
 
 With one product a strict rise exists in every inefficient market (some type with 0 < w_t < p*
 unserved) under the efficient selection: pool the unserved types with a fraction eps of every
@@ -37,6 +41,8 @@ import numpy as np
 from scipy import optimize
 
 from ...core import validate as pr
+from ...core.errors import SolverFailedError
+from ...core.tolerances import ECON_TOL, SEGMENT_MASS_TOL
 from .results import ParetoSearch
 from .tolerances import CS_TOL
 
@@ -44,7 +50,21 @@ if TYPE_CHECKING:
     from .seller import MultiProductSeller
 
 #: revenue must rise by more than this (relative to the seller's scale) to count as a strict rise
-STRICT_TOL = 1e-7
+STRICT_TOL = ECON_TOL
+
+#: scipy's linprog status codes (0 is optimal)
+_LINPROG_STATUS = {1: "iteration_or_time_limit", 2: "infeasible", 3: "unbounded", 4: "numerical_difficulties"}
+
+
+def _solve_lp(name: str, c: np.ndarray, **lp) -> np.ndarray:
+    """The optimal x of one of the search's LPs; any other outcome raises (it is not an answer here)."""
+    res = optimize.linprog(c, method="highs", **lp)
+    if res.status != 0 or res.x is None:
+        status = _LINPROG_STATUS.get(int(res.status), f"status_{res.status}")
+        raise SolverFailedError(name, "HIGHS (scipy.optimize.linprog)", status,
+                                f"{res.message} The unsegmented market is feasible, so this is a solver failure, "
+                                "not a proof that no segmentation raises revenue")
+    return np.asarray(res.x, dtype=float)
 
 
 def price_recommendation_lp(w: np.ndarray, f: np.ndarray, cs_before: np.ndarray, tol: float):
@@ -82,8 +102,12 @@ def revenue_search(seller: MultiProductSeller, market) -> ParetoSearch:
     tol = CS_TOL * seller.scale
     w = seller.Vnet[:, 1]
     prices, a_eq, b_eq, a_ub, b_ub, bounds, earn, gain = price_recommendation_lp(w, f, cs_before, tol)
-    first = optimize.linprog(-earn, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-    r_max = -float(first.fun) if first.status == 0 else base
+    if len(prices):
+        first = _solve_lp("one-product revenue search: max revenue LP", -earn, A_ub=a_ub, b_ub=b_ub,
+                          A_eq=a_eq, b_eq=b_eq, bounds=bounds)
+        r_max = float(earn @ first)
+    else:  # no type values the product above cost: every segment earns 0
+        r_max = 0.0
     bbm = bbm_segmentation(seller, f)
     if r_max <= base + STRICT_TOL * seller.scale:
         why = (f"no Pareto-improving segmentation strictly raises revenue (the largest revenue over "
@@ -92,11 +116,12 @@ def revenue_search(seller: MultiProductSeller, market) -> ParetoSearch:
             return ParetoSearch(bbm, "found", why + "returning BBM's greedy segmentation (Prop 1), revenue unchanged")
         return ParetoSearch(None, "not found", why + "and BBM's greedy segmentation is not Pareto improving")
     floor = base + (r_max - base) / 2
-    second = optimize.linprog(-gain, A_ub=np.vstack([a_ub, -earn[None, :]]), b_ub=np.append(b_ub, -floor),
-                              A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-    x = second.x.reshape(len(prices), len(w))
+    second = _solve_lp("one-product revenue search: max consumer gain LP", -gain,
+                       A_ub=np.vstack([a_ub, -earn[None, :]]), b_ub=np.append(b_ub, -floor),
+                       A_eq=a_eq, b_eq=b_eq, bounds=bounds)
+    x = second.reshape(len(prices), len(w))
     mass = x.sum(axis=1)
-    keep = mass > 1e-12
+    keep = mass > SEGMENT_MASS_TOL
     segments = x[keep] / mass[keep, None]
     weights = mass[keep] / mass[keep].sum()
     seg = _segmentation(seller, f, segments, weights, "revenue-raising price-recommendation LP (one product)",

@@ -19,10 +19,8 @@ import numpy as np
 from scipy import integrate, optimize
 
 from ...core import validate as pr
+from ...core.tolerances import QUAD_TOL, SCALAR_XTOL
 from .economy import DataBroker
-
-#: quadrature accuracy (absolute and relative)
-QUAD_TOL = 1e-12
 
 
 def _n(n) -> int:
@@ -65,7 +63,7 @@ def direct_acquisition(n: int = 1, t: float = 0.25) -> float:
 def direct_acquisition_optimum(n: int = 1) -> tuple[float, float]:
     """(max_t DA(n, t), the best offer t) over t in [0, 1/4]."""
     res = optimize.minimize_scalar(lambda t: -direct_acquisition(n, t), bounds=(0.0, 0.25), method="bounded",
-                                   options={"xatol": 1e-10})
+                                   options={"xatol": SCALAR_XTOL})
     best = max([(direct_acquisition(n, 0.25), 0.25), (-float(res.fun), float(res.x))])
     return best
 

@@ -39,13 +39,14 @@ import pandas as pd
 
 from ...core import validate as pr
 from ...core.deprecation import renamed
-from ...core.tolerances import PRICE_TIE, ROUNDOFF
+from ...core.limits import labels_size
+from ...core.tolerances import DIVISION_FLOOR, PRICE_TIE, ROUNDOFF
 from ...theory.ironing import ironed_slopes, virtual_costs
 from .audit import AuditMixin
 from .programs import ProgramsMixin
 
 NO_SALE = np.inf  # the label of ⊥, the no-sale price (+inf: it sells nothing)
-_TINY = 1e-300  # keeps the scale of an empty segment positive (not a tolerance)
+_TINY = DIVISION_FLOOR  # keeps the scale of an empty segment positive (not a tolerance)
 _DIGITS = round(-np.log10(ROUNDOFF))  # decimals kept when reading the sign of a closed-form difference
 
 
@@ -77,6 +78,8 @@ class DataBroker(ProgramsMixin, AuditMixin):
     @classmethod
     def discretized_example1(cls, n: int) -> DataBroker:
         """[Y] Example 1 (D0(p) = 1 - p, G(c) = c on [0, 1]) on the midpoint grid (i - 1/2)/n, masses 1/n."""
+        n = pr.positive_int("n", n)
+        labels_size("n", n).check()  # before the grid is allocated
         grid = (np.arange(1, n + 1) - 0.5) / n
         return cls(grid, np.full(n, 1 / n), grid, np.full(n, 1 / n))
 
