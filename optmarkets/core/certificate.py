@@ -12,7 +12,9 @@ certificate means the same at any scale of the data (`Certificate.relative`, wha
   (a family whose rows are all ~0 at this point is measured by its coefficients);
 - a sign violation of variable v / max |x_v| (at least DOMAIN_FLOOR times the model's largest |x|);
   integrality stays absolute (integers have no unit);
-- the reduced costs of variable v / max over its entries of |grad f_j| + sum_i |y_i a_ij|;
+- the reduced costs of variable v / the largest of its columns' terms |grad f_j| + sum_i |y_i a_ij|
+  (and, reported apart as `column_dual_infeasibility`, each column / its own terms: see
+  `_reduced_cost_residual`);
 - the duality gap, complementary slackness and wrong-signed prices (each |y_i| times its row's
   magnitude) / the objective's magnitude: max(sum |grad f_j x_j|, sum_i |y_i| * row magnitude_i).
 """
@@ -31,14 +33,13 @@ import scipy.sparse as sp
 
 from .family import PRICE_SIGN, Family
 from .solution import Certificate
+from .tolerances import COLUMN_FLOOR, DIVISION_FLOOR, DOMAIN_FLOOR
 
 if TYPE_CHECKING:
     from .model import Model
 
 #: The smallest magnitude a residual is divided by (so 0 / 0 reads as 0).
-_TINY = 1e-300
-#: A variable that is ~0 everywhere is measured against this fraction of the largest |x| of the model.
-DOMAIN_FLOOR = 1e-3
+_TINY = DIVISION_FLOOR
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,6 +151,19 @@ def _rows(fam: Family, affine: bool) -> tuple[dict, np.ndarray, float]:
     return grads, terms + np.maximum(np.abs(constant), np.abs(rhs)), floor
 
 
+def _reduced_cost_residual(reduced: np.ndarray, magnitude: np.ndarray, sense: str,
+                           nonneg: bool) -> tuple[float, float, float]:
+    """A variable's dual infeasibility: the largest wrong-signed reduced cost (absolute); relative to the
+    largest of its columns' terms |grad f_j| + sum_i |y_i a_ij| (what `ok` decides on); and relative to
+    each column's own terms (at least COLUMN_FLOOR times the largest): a vertex's reduced costs are exact
+    up to round-off in their own column, so a large one there, even on a column of values 1e-6 beside
+    columns of 1e6, says the basis is not optimal (`Certificate.column_dual_infeasibility`)."""
+    bad = np.maximum((reduced if sense == "max" else -reduced) if nonneg else np.abs(reduced), 0.0)
+    worst, largest = float(np.max(bad, initial=0.0)), float(np.max(magnitude, initial=0.0))
+    own = bad / np.maximum(np.maximum(magnitude, COLUMN_FLOOR * largest), _TINY)
+    return worst, _ratio(worst, largest), float(np.max(own, initial=0.0))
+
+
 def _dual_residuals(model: Model, cert: Certificate, rows: dict[str, tuple[dict, np.ndarray]],
                     primal: dict[str, float]) -> None:
     sign_viol, cs, slack_term = 0.0, 0.0, 0.0
@@ -182,7 +196,7 @@ def _dual_residuals(model: Model, cert: Certificate, rows: dict[str, tuple[dict,
             if var in reduced:
                 reduced[var] = reduced[var] - np.asarray(g @ y).ravel()
                 magnitude[var] = magnitude[var] + np.asarray(abs(g) @ np.abs(y)).ravel()
-    dual_inf, rel_inf, rx, primal_terms = 0.0, 0.0, 0.0, 0.0
+    dual_inf, rel_inf, col_inf, rx, primal_terms = 0.0, 0.0, 0.0, 0.0, 0.0
     for v in model.variables.values():
         r, mag = reduced[v.var], magnitude[v.var]
         x = np.asarray(v.var.value, float).ravel(order="F")
@@ -190,12 +204,11 @@ def _dual_residuals(model: Model, cert: Certificate, rows: dict[str, tuple[dict,
         g = fgrad.get(v.var)
         if g is not None:
             primal_terms += float(np.abs(_matrix(g).toarray().ravel()) @ np.abs(x))
-        bad = (r if model.sense == "max" else -r) if v.var.attributes["nonneg"] else np.abs(r)
-        worst = float(np.max(np.maximum(bad, 0.0), initial=0.0))
-        dual_inf = max(dual_inf, worst)
-        rel_inf = max(rel_inf, _ratio(worst, float(np.max(mag, initial=0.0))))
+        worst, relative, own = _reduced_cost_residual(r, mag, model.sense, bool(v.var.attributes["nonneg"]))
+        dual_inf, rel_inf, col_inf = max(dual_inf, worst), max(rel_inf, relative), max(col_inf, own)
     value = float(np.asarray(_value(objective), float)) if objective is not None else 0.0
-    _record_duals(cert, primal, sign_viol=sign_viol, rel_sign=rel_sign, dual_inf=dual_inf, rel_inf=rel_inf, cs=cs,
+    _record_duals(cert, primal, sign_viol=sign_viol, rel_sign=rel_sign, dual_inf=dual_inf, rel_inf=rel_inf,
+                  col_inf=col_inf, cs=cs,
                   gap=abs(slack_term - rx), value=value, terms=max(primal_terms, dual_terms))
 
 
@@ -214,12 +227,14 @@ def _domain(name: str, x: np.ndarray, attrs: dict, x_scale: float, viol: dict[st
 
 
 def _record_duals(cert: Certificate, primal: dict[str, float], *, sign_viol: float, rel_sign: float,
-                  dual_inf: float, rel_inf: float, cs: float, gap: float, value: float, terms: float) -> None:
+                  dual_inf: float, rel_inf: float, col_inf: float, cs: float, gap: float, value: float,
+                  terms: float) -> None:
     """The dual residuals, absolute and relative to the objective's magnitude, after the relative
     primal ones `primal` (both certificate paths)."""
     scale = max(terms, abs(value), abs(value - gap))
     cert.dual_sign, cert.dual_infeasibility = sign_viol, dual_inf
     cert.complementary_slackness, cert.duality_gap, cert.objective_scale = cs, gap, scale
+    cert.column_dual_infeasibility = col_inf
     relative = {"dual_sign": _ratio(rel_sign, scale), "dual_infeasibility": rel_inf,
                 "complementary_slackness": _ratio(cs, scale), "duality_gap": _ratio(gap, scale)}
     cert.relative = {**primal, **relative}
@@ -394,16 +409,15 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     at *= A.data
     reduced = grad - np.bincount(cols, weights=at, minlength=n)
     col_mag = np.abs(grad) + np.bincount(cols, weights=absd, minlength=n)
-    dual_inf, rel_inf = 0.0, 0.0
+    dual_inf, rel_inf, col_inf = 0.0, 0.0, 0.0
     for _name, var, start, size in spans:
-        r = reduced[start:start + size]
-        bad = (r if model.sense == "max" else -r) if var.attributes["nonneg"] else np.abs(r)
-        worst = float(np.max(np.maximum(bad, 0.0), initial=0.0))
-        dual_inf = max(dual_inf, worst)
-        rel_inf = max(rel_inf, _ratio(worst, float(np.max(col_mag[start:start + size], initial=0.0))))
+        worst, relative, own = _reduced_cost_residual(reduced[start:start + size], col_mag[start:start + size],
+                                                      model.sense, var.attributes["nonneg"])
+        dual_inf, rel_inf, col_inf = max(dual_inf, worst), max(rel_inf, relative), max(col_inf, own)
     rx = float(reduced @ x)
     primal_terms = float(np.abs(grad) @ np.abs(x))
     value = fsign * (float(np.asarray(form.c, float) @ x) + float(form.offset))
-    _record_duals(cert, primal, sign_viol=sign_viol, rel_sign=rel_sign, dual_inf=dual_inf, rel_inf=rel_inf, cs=cs,
+    _record_duals(cert, primal, sign_viol=sign_viol, rel_sign=rel_sign, dual_inf=dual_inf, rel_inf=rel_inf,
+                  col_inf=col_inf, cs=cs,
                   gap=abs(slack_term - rx), value=value, terms=max(primal_terms, dual_terms))
     return cert

@@ -14,6 +14,7 @@ reaches the solver through one path, `core.solve.run`.
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -69,8 +70,10 @@ class _Derived:
 class _Structure:
     """What bound copies of a model share: the compiled cvxpy problem and its bookkeeping.
 
-    Pickling keeps none of it (a solved cvxpy problem holds solver handles): the receiving process
-    compiles once again.
+    A solve writes its parameter values into the shared cvxpy Parameters and reads the values cvxpy
+    writes back, so every use of the shared problem holds `lock` (bound copies solved from several
+    threads then take turns and give their serial answers). Pickling keeps none of it (a solved cvxpy
+    problem holds solver handles): the receiving process compiles once again.
     """
 
     problem: cp.Problem | None = None
@@ -79,6 +82,7 @@ class _Structure:
     last_program: object = field(default=None, repr=False)
     warm: Any = field(default=None, repr=False)  # the solver layer's warm-start session
     programs: dict = field(default_factory=dict, repr=False)  # strategies' derived programs (stages)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def __reduce__(self) -> tuple:
         return (_Structure, ())
@@ -124,6 +128,8 @@ class Model:
         self.solver_defaults: dict[str, dict] = {}
         self.strategy: Strategy | None = None  # None: the plain solve
         self._values: dict[str, np.ndarray] = {}
+        #: derived parameters: name -> (the parameters it follows, the rule giving its value from theirs)
+        self._rules: dict[str, tuple[tuple[str, ...], Callable[..., Any]]] = {}
         self._structure = _Structure()
 
     # ---------------------------------------------------------------- building
@@ -133,7 +139,11 @@ class Model:
         self._mutating()
         if name in self.variables:
             raise InputError(f"variable: '{name}' already exists in model '{self.name}'")
-        var = cp.Variable(shape, name=name, **attributes)
+        dims = (shape,) if isinstance(shape, int | np.integer) else shape  # cvxpy reads a bool as 1, -1 late
+        if not isinstance(dims, tuple | list) or any(
+                isinstance(d, bool | np.bool_) or not isinstance(d, int | np.integer) or d < 0 for d in dims):
+            raise InputError(f"shape: variable '{name}' needs a whole number >= 0 or a tuple of them, got {shape!r}")
+        var = cp.Variable(tuple(int(d) for d in dims), name=name, **attributes)
         self.variables[name] = _Var(var, index, show)
         return var
 
@@ -146,6 +156,18 @@ class Model:
         _check_domain(name, param, value)
         self.parameters[name] = _Param(param, index, validate)
         self._values[name] = value
+        return param
+
+    def derived_parameter(self, name: str, sources: tuple[str, ...], rule: Callable[..., Any], *,
+                          index: Labels = None, **attributes: Any) -> cp.Parameter:
+        """A parameter whose value is `rule(*values of sources)` (e.g. the profit of the best uniform price
+        of the market `prior`): recomputed whenever a source is set (`set`, `bind`), so that it never
+        describes another market. Setting it directly detaches it: it then keeps the value given."""
+        for source in sources:
+            if source not in self.parameters:
+                raise InputError(f"{name}: follows '{source}', which is not a parameter of model '{self.name}'")
+        param = self.parameter(name, rule(*(self._values[s] for s in sources)), index=index, **attributes)
+        self._rules = {**self._rules, name: (tuple(sources), rule)}
         return param
 
     def constrain(self, name: str, fam: Family) -> Family:
@@ -211,17 +233,36 @@ class Model:
         return clone
 
     def set(self, **values: Any) -> Model:
-        """Change parameter values in place (validated); returns self."""
-        for name, value in values.items():
+        """Change parameter values in place (validated); returns self. Derived parameters
+        (`derived_parameter`) follow their sources; one set directly is detached from them."""
+        for name in values:
             if name not in self.parameters:
                 raise InputError(f"{name}: not a parameter of model '{self.name}'; parameters: {list(self.parameters)}")
-            spec = self.parameters[name]
-            arr = np.asarray(spec.validate(value) if spec.validate else value, dtype=float)
-            if arr.shape != spec.param.shape:
-                raise InputError(f"{name}: has shape {arr.shape}, expected {spec.param.shape}")
-            _check_domain(name, spec.param, arr)
-            self._values[name] = arr
+        checked = {name: self._checked(name, value) for name, value in values.items()}
+        for name, (sources, rule) in self._rules.items():
+            if name not in values and any(s in values for s in sources):
+                checked[name] = self._checked(name, rule(*(checked.get(s, self._values[s]) for s in sources)))
+        if any(name in self._rules for name in values):
+            self._rules = {k: v for k, v in self._rules.items() if k not in values}
+        self._values.update(checked)  # all or nothing: a bad value leaves every value as it was
         return self
+
+    def _checked(self, name: str, value: Any) -> np.ndarray:
+        spec = self.parameters[name]
+        arr = np.asarray(spec.validate(value) if spec.validate else value, dtype=float)
+        if arr.shape != spec.param.shape:
+            raise InputError(f"{name}: has shape {arr.shape}, expected {spec.param.shape}")
+        _check_domain(name, spec.param, arr)
+        return arr
+
+    def snapshot(self) -> Model:
+        """A frozen copy describing the program as it is now, for a Solution to keep: later changes
+        to this model (a new objective, a new family: copy-on-write, see `_mutating`; new parameter
+        values) never reach it. It shares the compiled problem and its lock."""
+        self._structure.shared = True
+        frozen = copy.copy(self)
+        frozen._values = dict(self._values)
+        return frozen
 
     def value_of(self, name: str) -> np.ndarray:
         """The current value of parameter `name`."""
@@ -255,6 +296,12 @@ class Model:
             goal = cp.Maximize(self.objective) if self.sense == "max" else cp.Minimize(self.objective)
             self._structure.problem = cp.Problem(goal, [f.constraint for f in self.families.values()])
         return self._structure.problem
+
+    @property
+    def exclusive(self) -> threading.RLock:
+        """The lock every use of the compiled problem holds (solves, price ranges, exact optima): bound
+        copies share the problem, so they take turns from several threads."""
+        return self._structure.lock
 
     @property
     def compilations(self) -> int:
@@ -312,7 +359,12 @@ class Model:
         keywords = {k: options.pop(k) for k in list(options) if k in strategy.keywords}
         request = check_request(Request(solver=solver, tol=tol, verbose=verbose, certify=certify,
                                         warm_start=warm_start, options=options, accept_inaccurate=accept_inaccurate))
-        return strategy.solve(self, request, **keywords)
+        with self.exclusive:  # bound copies share the problem: one solve at a time writes into it
+            frozen = self.snapshot()
+            sol = strategy.solve(self, request, **keywords)
+        if sol._model is self:
+            sol._model = frozen
+        return sol
 
     def certify(self) -> Certificate:
         """The certificate of the current variable values and duals (see `core.certificate`)."""

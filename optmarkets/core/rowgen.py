@@ -57,12 +57,11 @@ from .solve import (
     raise_on_failure,
     run,
 )
+from .tolerances import DIVISION_FLOOR, ROWGEN_TOL
 
 if TYPE_CHECKING:
     from .model import Model
 
-#: a lazy row is added when it is violated by more than this times its row's magnitude
-ROWGEN_TOL = 1e-9
 #: rounds before giving up (each adds at least one row, so this only bounds pathological cases)
 ROWGEN_MAX_ROUNDS = 200
 
@@ -121,7 +120,8 @@ class RowGeneration:
             return self._in_session(model, request, rows, {n: m.copy() for n, m in masks.items()}, held,
                                     backend.name)
 
-        sol = checked(model.name, backend.name, request, True, attempt)
+        sol = checked(model.name, backend.name, request, True, lambda kind: attempt(kind == "geometric"),
+                      ("geometric",))
         apply_derived(model, sol)
         sol.timings["total"] = time.perf_counter() - start
         return sol
@@ -169,12 +169,12 @@ class RowGeneration:
                        certificate=Certificate(), parameters=parameter_values(model),
                        sense=model.sense, units=model.units, _model=model)
         sol.duals, sol.prices = duals_and_prices(model)
-        if request.certify:
-            sol.certificate = certify(model, _full_form(model, session.form, rows))
-            sol.certificate.notes.append(
-                f"row generation: certified on the full LP's standard form, every row of the lazy families "
-                f"{list(rows)} ({len(history)} rounds, {offset} of {sum(r.c.size for r in rows.values())} "
-                "lazy rows held)")
+        # always certified, whatever `certify` says: the certificate decides the scaling retry (`solve.run`)
+        sol.certificate = certify(model, _full_form(model, session.form, rows))
+        sol.certificate.notes.append(
+            f"row generation: certified on the full LP's standard form, every row of the lazy families "
+            f"{list(rows)} ({len(history)} rounds, {offset} of {sum(r.c.size for r in rows.values())} "
+            "lazy rows held)")
         sol.outputs["row_generation"] = _history(history)
         sol.timings = {"compile": session.compile_seconds, "solver": session.solver_seconds}
         return sol
@@ -340,13 +340,13 @@ def _violation(rows: _Rows, x: np.ndarray) -> tuple[np.ndarray, float]:
     scale = max(float(magnitude.max(initial=0.0)),
                 float(rows.absD.max()) * float(np.abs(x).max(initial=0.0)) if rows.absD.nnz else 0.0)
     worst = float(max(0.0, viol.max(initial=0.0)))
-    return viol, worst / scale if scale > 1e-300 else worst
+    return viol, worst / scale if scale > DIVISION_FLOOR else worst
 
 
 def _select(viol: np.ndarray, mask: np.ndarray, spec: Lazy) -> np.ndarray:
     """Rows to add: violated beyond ROWGEN_TOL of the family's magnitude, not yet held; per group the
     `per_group` most violated."""
-    scale = max(float(np.abs(viol).max(initial=0.0)), 1e-300)
+    scale = max(float(np.abs(viol).max(initial=0.0)), DIVISION_FLOOR)
     cand = np.flatnonzero((viol > ROWGEN_TOL * scale) & ~mask)
     if cand.size == 0 or spec.groups is None:
         return cand

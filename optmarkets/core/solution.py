@@ -14,7 +14,8 @@ supergradient (max) or subgradient (min); HiGHS returns the vertex one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping
+import math
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ import pandas as pd
 from .errors import InputError
 from .seam import solvers
 from .tolerances import CERT_TOL
+from .validate import positive_int
 
 
 class _Residuals:
@@ -55,6 +57,10 @@ class Certificate:
     violations: largest violation of each constraint family and variable domain (>= 0), absolute.
     dual_sign: largest amount by which a price has the wrong sign for its family.
     dual_infeasibility: largest violation of the dual constraints (reduced costs), LPs only.
+    column_dual_infeasibility: the largest reduced cost relative to its own column's terms (LPs). Not
+        part of `ok()`: interior-point duals carry the solver's tolerance in the data's overall units.
+        For a simplex vertex a large one (a column of values 1e-6 beside columns of 1e6) says the
+        basis is not optimal, and the solve path re-solves it (`core.solve.run`).
     complementary_slackness: largest |price * slack| over inequality rows, LPs only.
     duality_gap: |dual objective - primal objective| at the returned multipliers, LPs only.
     relative: the same residuals divided by the magnitude of the data each is made of, so that
@@ -82,13 +88,16 @@ class Certificate:
         self.notes: list[str] = [] if notes is None else notes
         self._relative: pd.Series | Mapping[str, float] = {} if relative is None else relative
         self.objective_scale = objective_scale
+        self.column_dual_infeasibility: float | None = None
 
     violations = _Residuals("violation")
     relative = _Residuals("relative")
 
     @property
     def max_violation(self) -> float:
-        return max((float(v) for _name, v in self._violations.items() if v == v), default=0.0)  # NaN skipped
+        """The largest absolute violation; NaN where one could not be computed (a NaN fails `ok`)."""
+        values = [float(v) for _name, v in self._violations.items()]  # a dict or a Series
+        return math.nan if any(v != v for v in values) else max(values, default=0.0)
 
     @property
     def computed(self) -> bool:
@@ -96,12 +105,16 @@ class Certificate:
         return bool(len(self._violations) or len(self._relative))
 
     def worst(self) -> tuple[str, float]:
-        """The largest relative residual (complementary slackness excluded, as in `ok`): (name, value)."""
+        """The largest relative residual (complementary slackness excluded, as in `ok`): (name, value).
+        A NaN residual (the point or a price held NaN) is the worst there is: it is returned, and fails
+        `ok`. A residual that was not computed is absent (or None), never NaN."""
         found: tuple[str, float] | None = None
-        for name, value in self._relative.items():  # a handful of entries: plain Python
-            value = float(value)
-            if name == "complementary_slackness" or value != value:  # (NaN: not computed)
+        for name, raw in self._relative.items():  # a handful of entries: plain Python
+            if name == "complementary_slackness" or raw is None:
                 continue
+            value = float(raw)
+            if value != value:
+                return str(name), value
             if found is None or value > found[1]:  # the first largest, as idxmax
                 found = (str(name), value)
         return found if found is not None else ("none", 0.0)
@@ -114,7 +127,7 @@ class Certificate:
         A certificate without relative residuals (built by hand) falls back on the absolute ones.
         """
         if len(self._relative):
-            return self.worst()[1] <= tol
+            return self.worst()[1] <= tol  # False for NaN
         dual = [self.dual_sign, self.dual_infeasibility, self.duality_gap]
         return self.max_violation <= tol and all(d is None or d <= tol for d in dual)
 
@@ -123,6 +136,7 @@ class Certificate:
         rows.update(
             dual_sign=self.dual_sign,
             dual_infeasibility=self.dual_infeasibility,
+            column_dual_infeasibility=self.column_dual_infeasibility,
             complementary_slackness=self.complementary_slackness,
             duality_gap=self.duality_gap,
         )
@@ -168,7 +182,8 @@ class Solution:
     timings: dict[str, float] = field(default_factory=dict)
     sense: str = "max"
     units: str = ""
-    #: the solved Model (set by `core.solve.run`) for price ranges and exact optima; not pickled
+    #: a frozen copy of the solved Model (`Model.snapshot`, set by `Model.solve`) for price ranges and
+    #: exact optima: it describes the program solved, whatever happens to the model later; not pickled
     _model: Any = field(default=None, repr=False, compare=False)
 
     def __getstate__(self) -> dict:
@@ -190,16 +205,23 @@ class Solution:
         price: the vertex price `prices[name]`; left: lim_{h↓0} (V(b) - V(b - h e_k)) / h;
         right: lim_{h↓0} (V(b + h e_k) - V(b)) / h (both ±inf where the LP turns infeasible on that
         side); rhs_low, rhs_high: the interval of that rhs on which the optimal basis, hence the
-        vertex price, stays valid (NaN where `price` is not HiGHS's vertex price). Same sign
-        convention as `prices`: d(optimal value)/d(rhs). `rows` restricts to some row labels.
+        vertex price, stays valid (NaN where `price` is not HiGHS's vertex price); reason: "" where the
+        row was computed, else why not (its left/right NaN). Same sign convention as `prices`:
+        d(optimal value)/d(rhs). `rows` restricts to some row labels (a list).
         """
         model = self._solved_model("price_ranges")
+        if not isinstance(name, str):
+            raise InputError(f"name: must be the name of a constraint family (a str), got {name!r}; "
+                             f"families: {list(model.families)}")
+        if rows is not None and (isinstance(rows, str | bytes) or not isinstance(rows, Iterable)):
+            raise InputError(f"rows: must be a list of row labels of family '{name}', got {rows!r}")
         if name not in model.families:
             raise InputError(f"name: '{name}' is not a constraint family of model '{self.model}'; "
                              f"families: {list(model.families)}")
         price = self.prices.get(name)
-        return solvers().price_ranges(model, name, None if price is None else np.asarray(price, float), rows,
-                                      dict(self.parameters))
+        with model.exclusive:
+            return solvers().price_ranges(model, name, None if price is None else np.asarray(price, float), rows,
+                                          dict(self.parameters))
 
     def exact(self, max_rows: int | None = None) -> Any:
         """An exact certificate of optimality in rational arithmetic (LPs).
@@ -212,9 +234,10 @@ class Solution:
         The basis is solved densely: LPs over `max_rows` rows (default 2000) come back unverified,
         with the reason.
         """
-        if max_rows is None:
-            return solvers().exact(self._solved_model("exact"), dict(self.parameters))
-        return solvers().exact(self._solved_model("exact"), dict(self.parameters), max_rows=max_rows)
+        model = self._solved_model("exact")
+        limit = {} if max_rows is None else {"max_rows": positive_int("max_rows", max_rows)}
+        with model.exclusive:
+            return solvers().exact(model, dict(self.parameters), **limit)
 
     def __getitem__(self, name: str) -> Any:
         for source in (self.outputs, self.primal, self.parameters):

@@ -27,7 +27,7 @@ from .errors import InfeasibleError, InputError, SolveError, SolverFailedError, 
 from .family import PRICE_SIGN, LabelledValues
 from .seam import solvers
 from .solution import Certificate, Solution
-from .tolerances import CERT_PER_TOL, CERT_TOL, SOLVE_TOL
+from .tolerances import CERT_PER_TOL, CERT_TOL, RETRY_MIN_SECONDS, RETRY_TIGHTEN, RETRY_TIME_FACTOR, SOLVE_TOL
 
 if TYPE_CHECKING:
     from .model import Model
@@ -58,15 +58,16 @@ class Request:
         return replace(self, **changes)
 
 
-def backend_and_options(model: Model, request: Request) -> tuple[Any, dict]:
-    """The backend for the request and the options it gets: the model's defaults, then the caller's."""
+def backend_and_options(model: Model, request: Request, tighten: float = 1.0) -> tuple[Any, dict]:
+    """The backend for the request and the options it gets: the model's defaults, then the caller's
+    (`tighten`: the tolerance multiplied by it, for a retry)."""
     layer = solvers()
     backend = layer.get(request.solver if request.solver is not None else model.default_solver,
                         integers=model.has_integers)
     defaults = dict(model.solver_defaults.get(backend.name, {}))
     tol = check_tol(request.tol) if request.tol is not None else defaults.pop("tol", SOLVE_TOL)
     defaults.pop("tol", None)
-    return backend, backend.options(tol, **{**defaults, **request.options})
+    return backend, backend.options(tol * tighten, **{**defaults, **request.options})
 
 
 #: The loosest solver tolerance `solve(tol=...)` accepts.
@@ -96,10 +97,18 @@ def check_request(request: Request) -> Request:
 def run(model: Model, request: Request, *, derive: bool = True) -> Solution:
     """Solve `model` once and return its Solution (raise a typed error on any non-optimal status).
 
-    A HiGHS LP whose certified answer fails its certificate is solved once more, cold, scaled by
-    geometric-mean passes instead of Ruiz (`solvers.scaling.geometric_factors`): data whose rows mix
-    magnitudes (values in units of 2^-30 next to probabilities) are then solved right; the
-    certificate notes say so. Only a certificate that still fails raises."""
+    A HiGHS LP is always certified, `certify=False` or not: its certificate is computed on the
+    standard form HiGHS received (a few per cent of the solve) and is what tells a right answer from a
+    wrong one. One whose answer fails it is solved again, cold: scaled by geometric-mean passes
+    instead of Ruiz (`solvers.scaling.geometric_factors`: data whose rows mix magnitudes, values in
+    units of 2^-30 next to probabilities, are then solved right), then with its tolerances
+    RETRY_TIGHTEN times tighter (a bound held within HiGHS's tolerance by a variable that is ~0
+    everywhere), each within RETRY_TIME_FACTOR times the first solve's time; the certificate notes say
+    which. A certified answer with a column's reduced cost large beside its own terms
+    (`column_dual_infeasibility`: data of 1e-6 beside data of 1e6) is retried the same way and kept,
+    with a note, when no retry does better (on the simplex only: an interior point's retries cost
+    seconds). Only a certificate that still fails raises.
+    `certify=False` skips the certificate only where it costs a computation of its own (other backends)."""
     backend, options = backend_and_options(model, request)
     model.write_parameters()
     structure = model._structure
@@ -110,30 +119,63 @@ def run(model: Model, request: Request, *, derive: bool = True) -> Solution:
         warm = structure.warm
     start = time.perf_counter()
     rescalable = backend.cvxpy_name == "HIGHS" and not model.has_integers
-    sol = checked(model.name, backend.name, request, rescalable,
-                  lambda geometric: _attempt(model, request, backend, options, None if geometric else warm, geometric))
+
+    first_seconds: list[float] = []
+
+    def attempt(kind: str) -> Solution:
+        if kind == "first":
+            began = time.perf_counter()
+            sol = _attempt(model, request, backend, options, warm)
+            first_seconds.append(time.perf_counter() - began)
+            return sol
+        # a retry may cost a few first solves, not more (geometric scaling can slow an interior point 20x)
+        budget = max(RETRY_TIME_FACTOR * first_seconds[0], RETRY_MIN_SECONDS)
+        chosen = backend_and_options(model, request, RETRY_TIGHTEN)[1] if kind == "tight" else options
+        limited = {**chosen, "time_limit": min(float(chosen.get("time_limit", math.inf)), budget)}
+        return _attempt(model, request, backend, limited, None, kind == "geometric")
+
+    # a column flag alone is retried on the simplex (a few ms); an interior point's retries cost seconds
+    sol = checked(model.name, backend.name, request, rescalable, attempt, RETRIES,
+                  columns=rescalable and backend.name == "HIGHS")
     if derive:
         apply_derived(model, sol)
     sol.timings["total"] = time.perf_counter() - start
     return sol
 
 
+#: The retries of a HiGHS LP whose certificate fails, in order (see `run`), and how each is noted.
+RETRIES = ("geometric", "tight")
+_RETRY_NOTE = {"geometric": "re-solved with geometric scaling",
+               "tight": f"re-solved with its tolerances {1 / RETRY_TIGHTEN:g} times tighter"}
+
+
 def checked(model: str, solver: str, request: Request, rescalable: bool,
-            attempt: Callable[[bool], Solution]) -> Solution:
-    """`attempt(False)`, held to its certificate (`check_accuracy`); where it fails and `rescalable`
-    (HiGHS LPs), `attempt(True)` once more with geometric scaling, noted in its certificate. The one
-    place the solve path retries: `run` and row generation (`core.rowgen`) both come here."""
-    sol = attempt(False)
-    if rescalable and not _certified(sol, request):
-        name, worst = sol.certificate.worst()
-        try:
-            second: Solution | None = attempt(True)
-        except SolveError:
-            second = None
-        if second is not None and (_certified(second, request) or not request.accept_inaccurate):
-            sol = second
-            sol.certificate.notes.append(f"re-solved with geometric scaling: the Ruiz-scaled answer's certificate "
-                                         f"failed ({name} {worst:.3g})")
+            attempt: Callable[[str], Solution], retries: tuple[str, ...] = RETRIES, *,
+            columns: bool = True) -> Solution:
+    """`attempt("first")`, held to its certificate (`check_accuracy`); where it fails and `rescalable`
+    (HiGHS LPs), `attempt(kind)` for each kind of `retries` until one is certified, noted in its
+    certificate (none is: the first answer's failure is raised). `columns`: a certified answer whose
+    `column_dual_infeasibility` is large is retried too, and kept with a note when no retry is sound.
+    The one place the solve path retries: `run` and row generation (`core.rowgen`) both come here."""
+    sol = attempt("first")
+    if rescalable and not (_certified(sol, request) if not columns else _sound(sol, request)):
+        name, worst = sol.certificate.worst() if not _certified(sol, request) else \
+            ("column_dual_infeasibility", sol.certificate.column_dual_infeasibility or 0.0)
+        for kind in retries:
+            try:
+                again = attempt(kind)
+            except SolveError:
+                continue
+            if _sound(again, request):
+                sol = again
+                sol.certificate.notes.append(f"{_RETRY_NOTE[kind]}: the first answer's certificate failed "
+                                             f"({name} {worst:.3g})")
+                break
+        else:
+            if _certified(sol, request):
+                sol.certificate.notes.append(
+                    f"a column's reduced cost is {worst:.3g} of its own terms (its data small beside the "
+                    "largest), after every retry; the answer is certified relative to the data's magnitude")
     check_accuracy(model, solver, sol, request)
     return sol
 
@@ -158,8 +200,9 @@ def _attempt(model: Model, request: Request, backend: Any, options: dict, warm: 
     )
     if not model.has_integers and backend.duals:
         sol.duals, sol.prices = duals_and_prices(model)
-    if request.certify:
-        sol.certificate = certify(model, getattr(outcome, "form", None))
+    form = getattr(outcome, "form", None)
+    if request.certify or form is not None:  # on the form HiGHS received it costs ~2%, and decides the retry
+        sol.certificate = certify(model, form)
     sol.timings = {"compile": outcome.compile_seconds, "solver": outcome.solver_seconds,
                    "cvxpy_wall": outcome.wall_seconds}
     return sol
@@ -175,6 +218,13 @@ def _certified(sol: Solution, request: Request) -> bool:
     """Whether `sol` passes (or was not asked for) its certificate."""
     cert = sol.certificate
     return not cert.computed or cert.ok(accepted_residual(request))
+
+
+def _sound(sol: Solution, request: Request) -> bool:
+    """Certified, and no column's reduced cost large beside its own terms (`column_dual_infeasibility`:
+    at a HiGHS vertex, a sign the basis is not optimal even where the data's magnitude hides it)."""
+    column = sol.certificate.column_dual_infeasibility
+    return _certified(sol, request) and (column is None or column <= accepted_residual(request))
 
 
 def check_accuracy(model: str, solver: str, sol: Solution, request: Request) -> None:

@@ -150,8 +150,9 @@ class Lexicographic:
             relax = program.chain(model, request, sign * sol.value, _slack(backend), magnitude, fast)
             sol.outputs["selection_slack"] = relax * _slack(backend)
             sol.primal = primal_values(model)
-        if request.certify:
-            sol.certificate = model.certify()
+        if request.certify or sol.certificate.computed:  # (HiGHS: stage 1 was certified whatever `certify` says)
+            if rule is not None or not sol.certificate.computed:  # the selected point, with stage 1's prices
+                sol.certificate = model.certify()
             check_accuracy(model.name, sol.solver, sol, request)
         apply_derived(model, sol)
         sol.outputs["rule"] = rule

@@ -43,3 +43,67 @@ PRICE_TIE = 1e-9
 MIP_GAP = 1e-9
 #: Default tolerance of a reproduced number: |computed - expected| <= REPRODUCE_TOL * max(1, |expected|).
 REPRODUCE_TOL = 1e-6
+#: A segment an LP's segmentation gives at most this mass is dropped (absolute; masses are probabilities).
+SEGMENT_MASS_TOL = 1e-12
+#: Corollary 2 split ([HS] App. C): the perturbed market must raise the type's expected quality by more
+#: than this (a threshold of the construction, not a round-off tolerance).
+QUALITY_RISE = 1e-4
+#: Row generation adds a lazy row violated by more than this times its row's magnitude, relative.
+ROWGEN_TOL = 1e-9
+#: A magnitude below this is zero when it would be divided by (a guard against 0/0, not a tolerance).
+DIVISION_FLOOR = 1e-300
+#: Price ranges (`solvers.ranging`, `solvers.face`): the optimal dual face is {dual objective >=
+#: optimum - eps * max(1, |optimum|)}, eps the first of these for which it is feasible (the optimum is a float).
+RANGE_FACE_TOLS = (1e-12, 1e-10, 1e-8)
+#: HiGHS's primal and dual feasibility tolerances on the face LPs (tighter than the face's eps above).
+RANGE_HIGHS_TOL = 1e-10
+#: A face point or ray HiGHS returns is accepted when it violates no face row by more than this,
+#: relative to the row's terms (recomputed, not HiGHS's word).
+RANGE_CHECK_TOL = 1e-7
+#: A one-sided derivative within this (relative) of the vertex price is the vertex price: the face
+#: relaxation by eps moves the extremes by round-off.
+RANGE_SNAP_TOL = 1e-9
+#: The given price is HiGHS's vertex price (so rhs_low, rhs_high apply to it) within this, relative.
+RANGE_PRICE_TOL = 1e-7
+#: The family-to-standard-form row map's probe residual above this (relative) means the map is wrong.
+RANGE_PROBE_TOL = 1e-7
+#: A basic variable's entry of B^-1 e_k below this in magnitude does not limit the rhs ranging ratio test.
+RANGE_PIVOT_TOL = 1e-12
+#: Certificate: a variable that is ~0 everywhere has its sign violations measured against this fraction
+#: of the model's largest |x|.
+DOMAIN_FLOOR = 1e-3
+#: Certificate: a column's reduced cost is relative to its own terms |grad f_j| + sum_i |y_i a_ij|, at least
+#: this fraction of the variable's largest column (round-off in the duals, ~1e-16 of it, stays far below CERT_TOL).
+COLUMN_FLOOR = 1e-8
+#: Loosest a reproduced number's tolerance is tightened to for first-order solvers (SCS reaches ~1e-4 to
+#: 1e-6 at its default iteration caps); vertex and interior-point solvers are held to REPRODUCE_TOL.
+REPRODUCE_TOL_FIRST_ORDER = 1e-4
+#: A competitive equilibrium whose traded quantities sum to at most this (absolute) is the no-trade one.
+NO_TRADE_TOL = 1e-9
+#: A number a paper prints to 4 decimals is matched within half a unit of its last digit.
+PRINTED_4_TOL = 5e-5
+#: Richardson limit of two grid LP values against the continuum optimum (Yang Example 1): the
+#: extrapolation keeps the O(1/n^2) oscillation, so it matches to this, not to REPRODUCE_TOL.
+RICHARDSON_TOL = 1e-5
+#: Unbounded supports are integrated up to the (1 - TAIL_MASS) quantile (the truncated mass).
+TAIL_MASS = 1e-15
+#: Absolute and relative accuracy asked of scipy's quadrature (`integrate.quad`) for closed-form integrals.
+QUAD_TOL = 1e-12
+#: Absolute x tolerance of scipy's bounded scalar minimisation (`minimize_scalar(..., "bounded")`).
+SCALAR_XTOL = 1e-10
+#: Two abscissae of a concave majorant / convex minorant within this (absolute) are the same point.
+HULL_X_TOL = 1e-15
+#: The lexicographic chain's extracted goal coefficients must reproduce cvxpy's value of each goal at the
+#: optimum within this, relative (else the extraction is wrong and the chain falls back).
+GOAL_CHECK_TOL = 1e-9
+#: An IIS's elastic slack above this (absolute) puts its row "in conflict".
+IIS_SLACK_TOL = 1e-9
+#: A HiGHS LP whose certificate fails under both scalings is solved once more with its tolerances
+#: multiplied by this (`core.solve.run`).
+RETRY_TIGHTEN = 1e-2
+#: The CLI's tables print a number below this in magnitude as 0 (display only: round-off, never "-0").
+DISPLAY_ZERO = 1e-9
+#: A retry of a HiGHS LP (`core.solve.run`) may take this many times the first solve's time (at least
+#: RETRY_MIN_SECONDS): a scaling that suits a simplex can slow an interior point twentyfold.
+RETRY_TIME_FACTOR = 3.0
+RETRY_MIN_SECONDS = 1.0

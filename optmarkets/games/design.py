@@ -22,12 +22,15 @@ keeps the seller at least as well off as without segmentation.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
 from ..builders.game_labels import as_index, outcome_array
 from ..core.errors import InputError
 from ..core.family import family
+from ..core.limits import bce_size
 from ..core.model import Model
 from ..core.validate import increasing, labels, nonnegative
 from .equilibrium import bayes_correlated_equilibrium
@@ -46,6 +49,7 @@ def persuasion(states, prior, actions, receiver_payoff, sender_payoff, *, parame
     """
     states_ix = as_index("states", states, axis_name="state")
     actions_ix = as_index("actions", actions, axis_name=RECEIVER)
+    bce_size([len(actions_ix)], len(states_ix), engine="persuasion").check()  # before the state x action tables
     axes = {"state": states_ix, RECEIVER: actions_ix}
     receiver = outcome_array("receiver_payoff", _rename(receiver_payoff), axes)
     sender = outcome_array("sender_payoff", _rename(sender_payoff), axes)
@@ -70,6 +74,7 @@ def segmentation(values, market, objective: str = "consumer_surplus", profit_flo
     Outputs: consumer_surplus, profit, total_surplus, segments (price x value masses).
     """
     v = increasing("values", values, positive=True)
+    bce_size([v.size], v.size, engine="segmentation").check()  # before the value x price tables
     vals = labels("value", v)
     q = nonnegative("market", market, length=v.size, index=vals)  # a labelled Series is read by value
     if q.sum() <= 0:
@@ -91,10 +96,11 @@ def segmentation(values, market, objective: str = "consumer_surplus", profit_flo
         if isinstance(profit_floor, str):
             if profit_floor != "uniform":
                 raise InputError(f"profit_floor: must be 'uniform', a number or None, got {profit_floor!r}")
-            floor = float(np.max(v * q[::-1].cumsum()[::-1]))
+            # the best uniform price's profit of the market being solved: it follows `set(prior=...)`
+            par = model.derived_parameter("profit_floor", ("prior",), partial(_uniform_profit, v), nonneg=True)
         else:
             floor = float(nonnegative("profit_floor", profit_floor, length=1)[0])
-        par = model.parameter("profit_floor", floor)
+            par = model.parameter("profit_floor", floor, nonneg=True)
         model.constrain("profit_floor", family((select @ profit.reshape(-1)) @ mu, ">=", par,
                                                description="the seller earns at least the floor"))
     weights = {key: select @ table.reshape(-1) for key, table in goals.items()}
@@ -102,6 +108,11 @@ def segmentation(values, market, objective: str = "consumer_surplus", profit_flo
         model.output(key, _expectation(weights[key], mu))
     model.output("segments", lambda sol: _table(sol["mu"], vals, prices).T)
     return model
+
+
+def _uniform_profit(values: np.ndarray, market: np.ndarray) -> float:
+    """max_p p * (mass of values >= p): the seller's profit at the best uniform price."""
+    return float(np.max(values * np.asarray(market, float)[::-1].cumsum()[::-1]))
 
 
 def axes_of(model: Model):

@@ -26,8 +26,10 @@ class MechanismAudit:
     utility[j, k] = gross[k, j] - tau_k (rows: true cost); the truthful outcome (served mass,
     consumer surplus) is at the truthful cost's *largest* optimal price, [Y]'s convention.
 
-    The verdict: `ok` (a bool) when the IC and IR violations and the segmentation's mass error are all
-    at most `tol` (given to `evaluate`/`audit`), and `reasons` (one line per failure, empty when ok).
+    The verdict: `ok` (a bool) when the IC and IR violations are at most `tol` times the data's magnitude
+    `scale` (the largest value: utilities are in the values' units, so the audit means the same at any
+    scale of the data) and the segmentation's mass error (probabilities: absolute) at most `tol`
+    (given to `evaluate`/`audit`), and `reasons` (one line per failure, empty when ok).
     The old call `audit.ok(tol)` still works for one release (a DeprecationWarning; it ignores `tol`).
     """
 
@@ -41,12 +43,16 @@ class MechanismAudit:
     served: pd.DataFrame
     consumer_surplus: pd.Series
     tol: float = ECON_TOL
+    scale: float = 1.0
     ok: Ok = field(init=False)
     reasons: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
-        checks = (("IC", self.ic_violation), ("IR", self.ir_violation), ("segment masses", self.mass_error))
-        self.reasons = [f"{name} violated by {err:.3g} > tol {self.tol:g}" for name, err in checks if err > self.tol]
+        checks = (("IC", self.ic_violation, self.scale), ("IR", self.ir_violation, self.scale),
+                  ("segment masses", self.mass_error, 1.0))
+        self.reasons = [f"{name} violated by {err:.3g} > tol {self.tol:g}" + (f" x {unit:.3g} (the largest value)"
+                                                                              if unit != 1.0 else "")
+                        for name, err, unit in checks if err > self.tol * unit]
         self.ok = Ok(not self.reasons)
 
     def __bool__(self) -> bool:
@@ -109,6 +115,7 @@ class AuditMixin(BrokerBase):
             served=pd.DataFrame(served, index=self.cost_index, columns=self.value_index),
             consumer_surplus=pd.Series(cs, index=self.cost_index, name="consumer_surplus"),
             tol=tol,
+            scale=float(np.max(np.abs(self.values))),
         )
 
     def audit(self, sol: Solution, tol: float = ECON_TOL) -> MechanismAudit:
