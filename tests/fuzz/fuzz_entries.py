@@ -60,6 +60,12 @@ class Entry:
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: arguments not to mutate (labels of the object under test, say)
     frozen: tuple[str, ...] = ()
+    #: hand-written mutations (argument, description, bad value) added to the generated ones; a callable
+    #: returning them is called each time (for values that must be fresh, such as files)
+    extra: Any = ()
+    #: a check of an accepted non-Solution result (or of a Solution beyond its certificate): None when it
+    #: is right, else what is wrong
+    verify: Callable[..., str | None] | None = None
 
 
 def _solve(model, solver=None, **kw):
@@ -401,6 +407,7 @@ def mutations(entry: Entry) -> list[tuple[str, str, Any]]:
         else:
             cands = [(repr(s), s) for s in BAD_SCALARS]
         out += [(arg, what, bad) for what, bad in cands]
+    out += list(entry.extra() if callable(entry.extra) else entry.extra)
     return out
 
 
@@ -430,6 +437,13 @@ def outcome(entry: Entry, args: dict[str, Any]) -> tuple[str, str]:
         return "named", f"{type(exc).__name__}: {str(exc)[:160]}"
     except Exception as exc:  # what the corpus is looking for
         return "bare", f"{type(exc).__module__}.{type(exc).__name__}: {str(exc)[:200]}"
+    if entry.verify is not None:
+        try:
+            problem = entry.verify(result, args)
+        except Exception as exc:  # a result that cannot even be inspected is wrong too
+            problem = f"verify raised {type(exc).__name__}: {exc}"
+        if problem:
+            return "wrong", problem
     sol = _solution(result)
     if sol is not None:
         if not sol.certificate.ok():
