@@ -429,16 +429,18 @@ def _toml(data: dict, solve: str = 'method = "correlated_equilibrium_problem"\n'
 GOOD_TOML = _toml(CHICKEN_DATA)
 
 
-def _instance(text):
+def _written(text, suffix: str):
+    """A fresh path holding `text` (bytes or str); "<dir>" makes it a folder, "<missing>" leaves it absent."""
+    path = _fresh(suffix)
     if text == "<dir>":
-        path = _fresh(".toml")
         path.mkdir()
-    elif text == "<missing>":
-        path = _fresh(".toml")
-    else:
-        path = _fresh(".toml")
+    elif text != "<missing>":
         (path.write_bytes if isinstance(text, bytes) else path.write_text)(text)
-    return instances.load(path).run("welfare")
+    return path
+
+
+def _instance(text):
+    return instances.load(_written(text, ".toml")).run("welfare")
 
 
 def _instance_closed(text):
@@ -501,15 +503,7 @@ OUTCOME_NFG = ('NFG 1 R "chicken" { "r" "c" }\n{ { "D" "C" } { "D" "C" } }\n""\n
 
 
 def _nfg(text):
-    if text == "<dir>":
-        path = _fresh(".nfg")
-        path.mkdir()
-    elif text == "<missing>":
-        path = _fresh(".nfg")
-    else:
-        path = _fresh(".nfg")
-        (path.write_bytes if isinstance(text, bytes) else path.write_text)(text)
-    return om.correlated_equilibrium(read_nfg(path), "welfare").solve()
+    return om.correlated_equilibrium(read_nfg(_written(text, ".nfg")), "welfare").solve()
 
 
 def _nfg_closed(text):
