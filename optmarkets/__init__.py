@@ -39,6 +39,10 @@ _EXPORTS: dict[str, str] = {
     "sweep": "optmarkets.app.sweep", "grid": "optmarkets.app.sweep",
     # size limits of the engines (core.limits): a with-block, or process-wide
     "limits": "optmarkets.core.limits", "set_limits": "optmarkets.core.limits",
+    # the projection of a model's feasible set onto two objectives (solvers.frontier)
+    "frontier": "optmarkets.solvers.frontier", "Frontier": "optmarkets.solvers.frontier",
+    # the optimal value along a parameter path (core.parametric; the walk is the solver layer's)
+    "value_function": "optmarkets.core.parametric", "ValueFunction": "optmarkets.solvers",
 }
 _SUBMODULES = ("core", "solvers", "builders", "theory", "games", "mechanisms", "papers")
 
@@ -71,6 +75,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
         UnknownSolverError,
     )
     from .core.limits import limits, set_limits
+    from .core.parametric import value_function
     from .games import (
         FiniteGame,
         InformationStructure,
@@ -84,6 +89,8 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
     from .papers.glp import PersonalDataEconomy
     from .papers.hs import MultiProductSeller, ParetoCheck, ParetoSearch, Segmentation
     from .papers.yang import DataBroker
+    from .solvers.frontier import Frontier, frontier
+    from .solvers.value_function_result import ValueFunction
     from .theory import Distribution
 
 __all__ = [
@@ -102,4 +109,8 @@ __all__ = [
     "UnknownSolverError", "CapabilityError",
     # size limits
     "limits", "set_limits",
+    # frontiers
+    "frontier", "Frontier",
+    # value functions along a parameter path
+    "value_function", "ValueFunction",
 ]

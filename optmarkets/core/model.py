@@ -366,6 +366,12 @@ class Model:
             sol._model = frozen
         return sol
 
+    def value_function(self, parameter: str, start: Any, end: Any, *, exact: bool = False) -> Any:
+        """The optimal value along p(t) = start + t (end - start), t in [0, 1] (`core.parametric.value_function`)."""
+        from .parametric import value_function
+
+        return value_function(self, parameter, start, end, exact=exact)
+
     def certify(self) -> Certificate:
         """The certificate of the current variable values and duals (see `core.certificate`)."""
         return certify(self)

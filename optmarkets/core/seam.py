@@ -28,6 +28,10 @@ class SolverLayer(Protocol):
 
     def explain_infeasible(self, model: Any) -> Any: ...
 
+    def value_function(self, model: Any, parameter: str, start: Any, end: Any, *, exact: bool = False) -> Any:
+        """The optimal value along p(t) = start + t (end - start) (`solvers.value_function_result`)."""
+        ...
+
     def selection_chain(self, problem: Any, goals: Any, variables: list, options: dict) -> Any:
         """A persistent solver holding the lexicographic stage program of the just solved `problem` and
         its goal vector (`core.strategies`), or None."""

@@ -107,3 +107,18 @@ DISPLAY_ZERO = 1e-9
 #: RETRY_MIN_SECONDS): a scaling that suits a simplex can slow an interior point twentyfold.
 RETRY_TIME_FACTOR = 3.0
 RETRY_MIN_SECONDS = 1.0
+#: Value functions (`solvers.value_function`): two path positions t in [0, 1] within this are one point (the
+#: walk's resolution: a linear piece shorter than this may be bridged by its chord).
+VF_T_TOL = 1e-9
+#: The first probe past a breakpoint is this far along the path (in t); cut eightfold while it skips a piece.
+VF_PROBE_STEP = 1e-6
+#: In a basis's ratio test, a rate of change below this times the group's largest rate is zero (round-off).
+VF_RATE_TOL = 1e-11
+#: Adjacent pieces whose slopes agree within this, relative to max(1, |slope|), are one piece.
+VF_SLOPE_TOL = 1e-9
+#: The standard form at the path's midpoint must be the mean of its ends within this, relative (else the
+#: parameter does not enter affinely: a derived parameter, say).
+VF_AFFINE_TOL = 1e-9
+#: Frontier (`solvers.frontier`): an optimum along an edge's normal within this of the edge (relative to the
+#: points' magnitude) makes it an edge; points this close are one vertex, turns with a sine below it are straight.
+FRONTIER_TOL = 1e-7

@@ -27,6 +27,7 @@ from .registry import (
     silence_highs_banner,
 )
 from .rowgen_highs import RowSession, row_generation
+from .value_function_result import ValueFunction, value_function
 
 
 def warm_session() -> HighsSession:
@@ -62,4 +63,6 @@ __all__ = [
     "row_generation",
     "silence_highs_banner",
     "warm_session",
+    "ValueFunction",
+    "value_function",
 ]

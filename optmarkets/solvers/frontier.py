@@ -1,0 +1,423 @@
+"""The frontier of two objectives: the projection of an LP model's feasible set onto their plane.
+
+`frontier(model, {"u1": f1, "u2": f2})` computes the polygon {(f1(x), f2(x)) : x feasible} (the whole
+polygon, not only its Pareto part) by its support function (Aneja and Nair 1979; Cohon's
+"noninferior set estimation"): the maximisers of w . (f1, f2) for the four axis directions w are
+points of the boundary in counter-clockwise order; for two consecutive points P, Q it maximises along
+the outward normal of PQ. An optimum on the line PQ (within FRONTIER_TOL, relative) makes PQ an edge;
+else the new point lies on the boundary between P and Q and both halves are examined in turn. Every
+edge is thus certified by an LP, so the polygon is the projection, not an inner approximation. It costs
+one LP per vertex and one per edge.
+
+Each LP is the model's own families with the objective w . (f1, f2), w a Parameter (compiled once),
+solved on the one solve path (`Model.solve`, certified); the model's parameters keep their current
+values. `exact=True` runs the same trace with integer normals, each LP proved optimal in rationals
+(`Solution.exact()`) and each point evaluated in Fractions from the exact primal; a tie is then exact
+equality, so the exact polygon is verified: its vertices are feasible points and every edge is
+supported by an exactly optimal LP.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from typing import Any
+
+import cvxpy as cp
+import numpy as np
+import pandas as pd
+
+from ..core.errors import CapabilityError, InputError, UnboundedError
+from ..core.model import Model
+from ..core.solution import Solution
+from ..core.tolerances import FRONTIER_TOL
+from .exact import read_rational
+
+__all__ = ["Frontier", "frontier"]
+
+#: At most this many LPs per frontier (a polygon of ~ MAX_LPS / 2 vertices): a guard, not a tolerance.
+MAX_LPS = 4000
+#: Integer weights beyond 2^53 are not floats exactly: the exact LP would not be the one intended.
+_FLOAT_INT = 2 ** 53
+_WEIGHTS = "frontier_weights"
+
+Point = tuple[Any, Any]  # floats, or Fractions in the exact trace
+
+
+class _UnverifiedError(Exception):
+    """The exact trace cannot go on (an LP not proved, a coefficient not read as a rational)."""
+
+
+@dataclass
+class Frontier:
+    """The projection of a model's feasible set onto the plane of two objectives (a convex polygon).
+
+    vertices: DataFrame, one column per objective, one row per vertex, counter-clockwise from the vertex
+        with the least first coordinate (then least second), no repeated vertex, no collinear middle
+        point (one row: a point; two rows: a segment).
+    solutions: solutions[i] is the Solution of the LP that found vertex i (its primal, `sol["mu"]`, is a
+        point of the model's feasible set mapped onto vertex i; its value is w . vertex).
+    directions: directions[i] the weights w of that LP.
+    exact_vertices: with exact=True, the vertices as tuples of Fractions (None otherwise, or when the
+        exact trace could not be verified: then `verified` is False and `reason` says why).
+    """
+
+    names: tuple[str, str]
+    vertices: pd.DataFrame
+    solutions: list[Solution]
+    directions: list[tuple[float, float]]
+    exact_vertices: list[tuple[Fraction, Fraction]] | None = None
+    verified: bool | None = None
+    reason: str = ""
+    lps: int = 0
+    _points: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)), repr=False)
+
+    @property
+    def area(self) -> float:
+        """The polygon's area (shoelace formula; 0 for a point or a segment)."""
+        return float(_shoelace(self._points))
+
+    @property
+    def exact_area(self) -> Fraction | None:
+        """The exact polygon's area (shoelace in Fractions), with exact=True."""
+        return None if self.exact_vertices is None else Fraction(_shoelace(self.exact_vertices))
+
+    def contains(self, point: Sequence[float]) -> bool:
+        """Whether `point` (two numbers, the objectives' order) lies in the polygon, within FRONTIER_TOL
+        relative to the polygon's magnitude."""
+        arr = np.asarray(point, dtype=float).reshape(-1) if _numeric(point) else None
+        if arr is None or arr.size != 2 or not np.isfinite(arr).all():
+            raise InputError(f"point: must be two finite numbers ({', '.join(self.names)}), got {point!r}")
+        pts = self._points
+        eps = FRONTIER_TOL * max(1.0, float(np.abs(pts).max()), float(np.abs(arr).max()))
+        if len(pts) == 1:
+            return bool(np.abs(arr - pts[0]).max() <= eps)
+        if len(pts) == 2:
+            d = pts[1] - pts[0]
+            t = min(1.0, max(0.0, float((arr - pts[0]) @ d / (d @ d))))
+            return bool(np.linalg.norm(arr - (pts[0] + t * d)) <= eps)
+        for p, q in zip(pts, np.roll(pts, -1, axis=0), strict=True):
+            d = q - p
+            # inside a counter-clockwise polygon: left of (or on) every edge; eps scaled by the edge's length
+            if d[0] * (arr[1] - p[1]) - d[1] * (arr[0] - p[0]) < -eps * float(np.linalg.norm(d)):
+                return False
+        return True
+
+    def plot(self, ax: Any = None, **style: Any) -> Any:
+        """Draw the polygon (and its vertices) on `ax` (a new figure's axes by default); returns ax."""
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError:
+            raise ImportError("plot: needs matplotlib; install the plot extra: pip install \"optmarkets[plot]\" "
+                              "(or pip install matplotlib)") from None
+        if ax is None:
+            ax = plt.figure().add_subplot()
+        pts = np.vstack([self._points, self._points[:1]])
+        ax.fill(pts[:, 0], pts[:, 1], alpha=style.pop("alpha", 0.25), **style)
+        ax.plot(pts[:, 0], pts[:, 1], "o-", color=style.get("color"))
+        ax.set_xlabel(self.names[0])
+        ax.set_ylabel(self.names[1])
+        return ax
+
+
+def frontier(model: Model, objectives: Mapping[str, Any], *, exact: bool = False) -> Frontier:
+    """The projection of `model`'s feasible set onto the plane of two affine `objectives` (module docstring).
+
+    objectives: {name: affine scalar cvxpy expression of the model's variables (`model.var(name)`)}, two
+        entries. exact: also prove every LP in rationals and return the exact polygon (`exact_vertices`).
+    Raises InputError naming the argument; CapabilityError for a model that is not an LP;
+    InfeasibleError when the model has no feasible point; UnboundedError (its message names the
+    direction w in the objectives' plane) when the projection is unbounded.
+    """
+    names, exprs = _checked(model, objectives, exact)
+    derived = _program(model, exprs)
+    lps = [0]
+
+    def solve(w: tuple[float, float]) -> Solution:
+        if lps[0] >= MAX_LPS:
+            raise InputError(f"objectives: the frontier needs more than {MAX_LPS} LPs (is the feasible set "
+                             "polyhedral with few vertices in this plane?)")
+        lps[0] += 1
+        derived.set(**{_WEIGHTS: np.array(w, dtype=float)})
+        try:
+            return derived.solve()
+        except UnboundedError as exc:
+            raise UnboundedError(model.name, exc.solver, exc.status,
+                                 f"the projection onto ({names[0]}, {names[1]}) is unbounded in direction "
+                                 f"w = ({w[0]:g}, {w[1]:g}): w . ({names[0]}, {names[1]}) has no maximum") from None
+
+    with model.exclusive:  # the derived program shares the model's Parameters and Variables
+        if not exact:
+            trace = _trace(lambda w: _float_point(solve(w), exprs, w), _float_normal, _float_final)
+            return _result(names, trace, lps[0], np.array([p for p, _, _ in trace], dtype=float))
+        forms: list[dict[int, Any]] = []
+        try:
+            trace = _trace(lambda w: _exact_point(solve(w), exprs, w, forms), _exact_normal, _exact_final)
+        except _UnverifiedError as exc:
+            out = frontier(model, objectives)
+            out.verified, out.reason, out.lps = False, str(exc), out.lps + lps[0]
+            return out
+        result = _result(names, trace, lps[0], np.array([[float(c) for c in p] for p, _, _ in trace]))
+        result.exact_vertices = [(Fraction(p[0]), Fraction(p[1])) for p, _, _ in trace]
+        result.verified = True
+        return result
+
+
+# ---------------------------------------------------------------------------------------------- input
+def _checked(model: Any, objectives: Any, exact: Any) -> tuple[tuple[str, str], list[cp.Expression]]:
+    if not isinstance(model, Model):
+        raise InputError(f"model: expected an optmarkets Model, got {type(model).__name__}")
+    if not isinstance(exact, bool | np.bool_):
+        raise InputError(f"exact: must be True or False, got {exact!r}")
+    if not isinstance(objectives, Mapping) or len(objectives) != 2:
+        raise InputError("objectives: must map two names to affine expressions of the model's variables, "
+                         f"e.g. {{'u1': expr1, 'u2': expr2}}; got {_short(objectives)}")
+    known = {id(v.var) for v in model.variables.values()}
+    names: list[str] = []
+    exprs: list[cp.Expression] = []
+    for key, expr in objectives.items():
+        where = f"objectives[{key!r}]"
+        if not isinstance(key, str):
+            raise InputError(f"{where}: the names must be strings, got {type(key).__name__}")
+        if not isinstance(expr, cp.Expression):
+            raise InputError(f"{where}: must be a cvxpy expression of the model's variables, got {_short(expr)}")
+        if expr.size != 1:
+            raise InputError(f"{where}: must be a scalar expression, got shape {expr.shape}")
+        if not expr.is_affine():
+            raise InputError(f"{where}: must be affine (linear plus a constant) in the model's variables")
+        foreign = [v.name() for v in expr.variables() if id(v) not in known]
+        if foreign:
+            raise InputError(f"{where}: uses variables {foreign} that are not model '{model.name}''s "
+                             f"(its variables: {list(model.variables)}); build it from model.var(name)")
+        names.append(key)
+        exprs.append(cp.reshape(expr, (), order="F"))
+    if model.has_integers or not all(f.lhs.is_affine() and (not isinstance(f.rhs, cp.Expression)
+                                                           or f.rhs.is_affine()) for f in model.families.values()):
+        raise CapabilityError(f"model: '{model.name}' is not an LP (integers or non-affine families); the "
+                              "frontier is traced for polyhedral feasible sets")
+    return (names[0], names[1]), exprs
+
+
+def _short(obj: Any) -> str:
+    text = repr(obj)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _numeric(point: Any) -> bool:
+    try:
+        np.asarray(point, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _program(model: Model, exprs: list[cp.Expression]) -> Model:
+    """A Model over the same variables, parameters and families, maximising w . (f1, f2), w a Parameter."""
+    derived = Model(model.name, sense="max", units="weighted objectives")
+    # every variable shown, so that each vertex's Solution holds the model's primal values
+    derived.variables = {name: replace(v, show=True) for name, v in model.variables.items()}
+    derived.families = dict(model.families)
+    derived.parameters = dict(model.parameters)
+    derived._values = {name: model.value_of(name) for name in model.parameters}
+    derived.solver_defaults = dict(model.solver_defaults)
+    if _WEIGHTS in derived.parameters:
+        raise InputError(f"model: has a parameter named '{_WEIGHTS}', the name the frontier's weights take")
+    w = derived.parameter(_WEIGHTS, np.array([1.0, 0.0]))
+    derived.maximize(w[0] * exprs[0] + w[1] * exprs[1])
+    return derived
+
+
+# ---------------------------------------------------------------------------------------------- the trace
+Oracle = Callable[[tuple[Any, Any]], tuple[Point, Any, Solution]]
+Trace = list[tuple[Point, tuple[float, float], Solution]]
+
+
+def _trace(oracle: Oracle, normal: Callable[[Point, Point], tuple[Any, Any]],
+           final: Callable[[Any, Point, Point, Point, tuple[Any, Any]], bool]) -> Trace:
+    """The boundary points, counter-clockwise, each with its weights and Solution; then the vertices only."""
+    ring: Trace = []
+    for w in ((1, 0), (0, 1), (-1, 0), (0, -1)):  # support points of increasing angle: counter-clockwise
+        point, _, sol = oracle(w)
+        if not ring or not _same(point, ring[-1][0], final):
+            ring.append((point, (float(w[0]), float(w[1])), sol))
+    if len(ring) > 1 and _same(ring[-1][0], ring[0][0], final):
+        ring.pop()
+    if len(ring) == 1:
+        return ring
+    # pairs (i, i+1) still to examine; an insertion shifts later indices, so walk from the ring's end
+    done: list[Any] = []
+    pending = [(ring[i], ring[(i + 1) % len(ring)]) for i in range(len(ring))]
+    while pending:
+        p, q = pending.pop()
+        n = normal(p[0], q[0])
+        point, value, sol = oracle(n)
+        if final(value, p[0], q[0], point, n):
+            done.append((p, q))
+            continue
+        new = (point, (float(n[0]), float(n[1])), sol)
+        pending.extend([(p, new), (new, q)])
+    # the examined edges chain into the ring: follow each point to its successor
+    after = {id(p): q for p, q in done}
+    start = ring[0]
+    out, at = [start], after[id(start)]
+    while at is not start:
+        out.append(at)
+        at = after[id(at)]
+    return _vertices(out, final)
+
+
+def _same(a: Point, b: Point, final: Callable[..., bool]) -> bool:
+    if final is _exact_final:
+        return a == b
+    return max(abs(a[0] - b[0]), abs(a[1] - b[1])) <= FRONTIER_TOL * max(1.0, *map(abs, (*a, *b)))
+
+
+def _vertices(ring: Trace, final: Callable[..., bool]) -> Trace:
+    """The ring without repeated points and collinear middle points, from its least point (lexicographic)."""
+    pts = list(ring)
+    changed = True
+    while changed and len(pts) > 2:
+        changed = False
+        for i in range(len(pts)):
+            a, b, c = pts[i - 1][0], pts[i][0], pts[(i + 1) % len(pts)][0]
+            if _same(a, b, final) or _collinear(a, b, c, final is _exact_final):
+                del pts[i]
+                changed = True
+                break
+    if len(pts) == 2 and _same(pts[0][0], pts[1][0], final):
+        pts = pts[:1]
+    first = min(range(len(pts)), key=lambda i: (pts[i][0][0], pts[i][0][1]))
+    return pts[first:] + pts[:first]
+
+
+def _collinear(a: Point, b: Point, c: Point, exact: bool) -> bool:
+    """b is a middle point of a -> b -> c: no turn (within FRONTIER_TOL of the lengths' product: the sine
+    of the turn) and no reversal (a degenerate ring, a segment traced there and back, turns back at its ends)."""
+    cross = (b[0] - a[0]) * (c[1] - b[1]) - (b[1] - a[1]) * (c[0] - b[0])
+    onward = (b[0] - a[0]) * (c[0] - b[0]) + (b[1] - a[1]) * (c[1] - b[1]) > 0
+    if exact:
+        return bool(cross == 0 and onward)
+    return bool(onward and abs(cross) <= FRONTIER_TOL * math.hypot(b[0] - a[0], b[1] - a[1]) * math.hypot(
+        c[0] - b[0], c[1] - b[1]))
+
+
+# ---------------------------------------------------------------------------------------------- floats
+def _float_point(sol: Solution, exprs: list[cp.Expression], w: tuple[Any, Any]) -> tuple[Point, Any, Solution]:
+    point = (_value(exprs[0]), _value(exprs[1]))  # the variables hold this solve's values
+    return point, float(sol.value), sol
+
+
+def _value(expr: cp.Expression) -> float:
+    value: Any = expr.value
+    return float(value)
+
+
+def _float_normal(p: Point, q: Point) -> tuple[float, float]:
+    """The outward (right-hand) normal of p -> q, scaled to a largest entry of 1."""
+    n = (q[1] - p[1], p[0] - q[0])
+    size = max(abs(n[0]), abs(n[1]))
+    return (n[0] / size, n[1] / size)
+
+
+def _float_final(value: float, p: Point, q: Point, point: Point, n: tuple[float, float]) -> bool:
+    """Whether the optimum along n is on the line pq (or at p or q): pq is then an edge."""
+    scale = (abs(n[0]) + abs(n[1])) * max(1.0, *map(abs, (*p, *q, *point)))
+    edge = n[0] * p[0] + n[1] * p[1]
+    return value - edge <= FRONTIER_TOL * scale or _same(point, p, _float_final) or _same(point, q, _float_final)
+
+
+# ---------------------------------------------------------------------------------------------- exact
+def _exact_normal(p: Point, q: Point) -> tuple[int, int]:
+    """The outward normal of p -> q as coprime integers (read exactly by the exact LP)."""
+    a, b = Fraction(q[1] - p[1]), Fraction(p[0] - q[0])
+    scale = math.lcm(a.denominator, b.denominator)
+    x, y = int(a * scale), int(b * scale)
+    g = math.gcd(x, y)
+    x, y = x // g, y // g
+    if max(abs(x), abs(y)) > _FLOAT_INT:
+        raise _UnverifiedError(f"an edge's integer normal ({x}, {y}) is beyond 2^53: not a float exactly")
+    return x, y
+
+
+def _exact_final(value: Fraction, p: Point, q: Point, point: Point, n: tuple[int, int]) -> bool:
+    return bool(value == n[0] * p[0] + n[1] * p[1])
+
+
+def _exact_point(sol: Solution, exprs: list[cp.Expression], w: tuple[Any, Any],
+                 forms: list[dict[int, Any]]) -> tuple[Point, Any, Solution]:
+    cert = sol.exact()
+    if not cert.verified:
+        raise _UnverifiedError(f"the LP along w = {w} was not proved optimal in rationals: {cert.reason}")
+    if not forms:  # the objectives' coefficients, read once (the variables hold values now)
+        forms.extend(_rational_form(e) for e in exprs)
+    model = sol._model
+    flat = {id(model.variables[name].var): _flat(values, model.variables[name].var.shape)
+            for name, values in cert.primal.items()}
+    point = tuple(_evaluate(form, flat) for form in forms)
+    if cert.value != w[0] * point[0] + w[1] * point[1]:
+        raise _UnverifiedError(f"the exact optimum along w = {w} is {cert.value}, but the objectives read exactly "
+                          f"give {w[0] * point[0] + w[1] * point[1]}: a coefficient was not read exactly")
+    return (point[0], point[1]), cert.value, sol
+
+
+def _rational_form(expr: cp.Expression) -> dict[int, Any]:
+    """expr = sum_v c_v . v + d in Fractions: {id(v): (v, c_v as Fractions, F-order), 0: d}."""
+    out: dict[int, Any] = {}
+    variables = expr.variables()
+    saved = [v.value for v in variables]
+    try:
+        for v in variables:
+            v.value = np.zeros(v.shape)
+        constant = _value(expr)
+        grads = expr.grad
+    finally:
+        for v, value in zip(variables, saved, strict=True):
+            v.value = value
+    out[0] = _rational(constant)
+    for v in variables:
+        g = grads.get(v)
+        dense = np.zeros(v.size) if g is None else np.asarray(g.todense() if hasattr(g, "todense") else g,
+                                                              dtype=float).reshape(-1)
+        out[id(v)] = (v, [_rational(c) for c in dense])
+    return out
+
+
+def _rational(x: float) -> Fraction:
+    # read as exact() reads the LP's data; a misread shows in the check of the optimum (`_exact_point`)
+    return read_rational(x)[0]
+
+
+def _flat(values: Any, shape: tuple[int, ...]) -> list[Fraction]:
+    """Labelled Fractions (as `exact()` returns them) flattened in cvxpy's (Fortran) order."""
+    arr = np.asarray(values if not isinstance(values, Fraction) else [values], dtype=object)
+    return list(arr.reshape(shape or (1,)).flatten(order="F"))
+
+
+def _evaluate(form: dict[int, Any], flat: dict[int, list[Fraction]]) -> Fraction:
+    total = Fraction(form[0])
+    for key, entry in form.items():
+        if key == 0:
+            continue
+        var, coefs = entry
+        if key not in flat:
+            raise _UnverifiedError(f"variable '{var.name()}' has no exact value (it is in no family)")
+        total += sum((c * x for c, x in zip(coefs, flat[key], strict=True) if c), Fraction(0))
+    return total
+
+
+# ---------------------------------------------------------------------------------------------- results
+def _result(names: tuple[str, str], trace: Trace, lps: int, points: np.ndarray) -> Frontier:
+    return Frontier(names=names, vertices=pd.DataFrame(points, columns=list(names)).rename_axis("vertex"),
+                    solutions=[sol for _, _, sol in trace], directions=[w for _, w, _ in trace],
+                    lps=lps, _points=points)
+
+
+def _shoelace(points: Any) -> Any:
+    pts = list(points)
+    total: Any = 0
+    for i in range(len(pts)):
+        (x1, y1), (x2, y2) = pts[i], pts[(i + 1) % len(pts)]
+        total += x1 * y2 - x2 * y1
+    return total / 2

@@ -1,0 +1,363 @@
+"""The optimal value of an LP along a straight path of one parameter: a parametric simplex on HiGHS.
+
+The path is p(t) = start + t (end - start), t in [0, 1]. The parameter enters the standard form HiGHS
+receives (`ranging.model_form`) affinely (DPP), so with v = (x, s), s = A x the row activities,
+M = [A, -I], the LP at t is
+
+    min c(t).x + offset(t)   s.t.  M v = 0,  lo(t) <= v <= hi(t),
+
+with c, lo, hi, offset affine in t. Two kinds of path are supported, read off the forms at t = 0, 1/2, 1:
+- "rhs": only lo, hi move (V piecewise linear, concave in t for a max, convex for a min);
+- "objective": only c (and the constant) move (V piecewise linear, convex for a max, concave for a min).
+A parameter that changes A, or moves both bounds and costs, is refused (CapabilityError naming the families).
+
+The walk. A basis (basic set, the bound each nonbasic variable sits at) gives v(t) = v0 + t dv and
+reduced costs d(t) = d0 + t dd exactly affine in t; it is optimal on the interval where every basic
+variable is inside its bounds and every nonbasic reduced cost has the right sign (a ratio test).
+From the optimal basis at the start, the walk records that basis's piece up to the end of its interval
+t*, then re-solves HiGHS warm from that basis a little past t* (VF_PROBE_STEP, cut eightfold while the new
+basis's interval does not reach back to t*, down to VF_T_TOL: so no piece is skipped), and continues.
+A degenerate basis whose interval is a single point records nothing. Adjacent pieces with equal slopes
+(relative VF_SLOPE_TOL) are merged, so breakpoints are real slope changes.
+
+Infeasible stretches. The set of t where the LP has an optimum is an interval: for an rhs path the
+projection on t of the polyhedron {(v, t): M v = 0, lo(t) <= v <= hi(t)}, for an objective path the
+projection of the dual feasible set {(y, t)} (primal feasibility does not depend on t). Its ends are
+found exactly by two small LPs over (v, t) or (y, z, t), min t and max t, not by bisection: so
+`infeasible` (and `unbounded`) stretches lie at the ends of the path only; one in the middle cannot occur.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..core.errors import CapabilityError, SolverFailedError
+from ..core.tolerances import RANGE_HIGHS_TOL, VF_AFFINE_TOL, VF_PROBE_STEP, VF_RATE_TOL, VF_SLOPE_TOL, VF_T_TOL
+from .highs import StandardForm
+from .ranging import ModelForm, model_form
+
+#: The walk stops with a SolverFailedError after this many linear pieces (or 20 times as many HiGHS runs).
+MAX_PIECES = 10_000
+LO, HI, ZERO = 0, 1, 2  # where a nonbasic variable sits
+
+
+@dataclass
+class Path:
+    """The LP along the path: data at t = 0 plus t times the direction, in v = (x, s) space."""
+
+    form: ModelForm  # the standard form at t = 0 (its maps to families and variables)
+    kind: str  # "rhs", "objective" or "constant"
+    lo0: np.ndarray
+    dlo: np.ndarray
+    hi0: np.ndarray
+    dhi: np.ndarray
+    c0: np.ndarray  # costs of v (zero on s)
+    dc: np.ndarray
+    off0: float
+    doff: float
+    model: str = "value_function"  # the model's name, for errors
+    form1: ModelForm | None = None  # the standard form at t = 1 (exact certificates read both ends)
+    M: sp.csc_matrix = field(init=False)
+
+    def __post_init__(self) -> None:
+        A = self.form.lp.A
+        self.M = sp.hstack([A, -sp.identity(A.shape[0], format="csc")]).tocsc()
+
+    @property
+    def n(self) -> int:
+        return int(self.form.lp.A.shape[1])
+
+    @property
+    def m(self) -> int:
+        return int(self.form.lp.A.shape[0])
+
+    def bounds(self, t: float) -> tuple[np.ndarray, np.ndarray]:
+        with np.errstate(invalid="ignore"):
+            return self.lo0 + t * self.dlo, self.hi0 + t * self.dhi
+
+    def standard_form(self, t: float) -> StandardForm:
+        lp, n = self.form.lp, self.n
+        lo, hi = self.bounds(t)
+        return StandardForm(c=(self.c0 + t * self.dc)[:n], A=lp.A, n_eq=lp.n_eq, row_lower=lo[n:], row_upper=hi[n:],
+                            col_lower=lo[:n], col_upper=hi[:n], integer=[])
+
+
+def _bounds(lp: StandardForm) -> tuple[np.ndarray, np.ndarray]:
+    return np.concatenate([lp.col_lower, lp.row_lower]), np.concatenate([lp.col_upper, lp.row_upper])
+
+
+def _direction(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """b - a, where both are infinite (an absent bound, on both forms) zero."""
+    same_inf = np.isinf(a) & (a == b)
+    return np.where(same_inf, 0.0, b - np.where(same_inf, 0.0, a))
+
+
+def _changed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    scale = np.maximum(1.0, np.maximum(np.abs(np.nan_to_num(a, posinf=0, neginf=0)),
+                                       np.abs(np.nan_to_num(b, posinf=0, neginf=0))))
+    return (np.isinf(a) != np.isinf(b)) | (np.abs(_direction(a, b)) > VF_AFFINE_TOL * scale)
+
+
+def _families_of_rows(form: ModelForm, rows: np.ndarray) -> list[str]:
+    return [name for name, block in form.blocks.items()
+            if np.any((rows >= block.start) & (rows < block.start + block.size))]
+
+
+def path_of(model: Any, parameter: str, start: np.ndarray, end: np.ndarray) -> Path:
+    """The path's data, checked to be affine and of a supported kind (else CapabilityError)."""
+    forms = [model_form(model.bind(**{parameter: start + t * (end - start)})) for t in (0.0, 1.0, 0.5)]
+    f0, f1, fh = forms
+    A0, A1 = f0.lp.A, f1.lp.A
+    if A0.shape != A1.shape or f0.lp.n_eq != f1.lp.n_eq:
+        raise SolverFailedError(model.name, "HIGHS", "no_path", "the standard form changes shape along the path")
+    moved = abs(A1 - A0).tocsr()
+    scale = max([1.0, *np.abs(A0.data)])
+    rows = np.unique(moved.nonzero()[0][moved.data > VF_AFFINE_TOL * scale])
+    if rows.size:
+        raise CapabilityError(f"parameter: '{parameter}' multiplies a variable in families "
+                              f"{_families_of_rows(f0, rows)}; value_function supports a parameter that enters only "
+                              "right-hand sides or only the objective's linear coefficients")
+    (lo0, hi0), (lo1, hi1), (loh, hih) = (_bounds(f.lp) for f in forms)
+    c0, c1, ch = (np.concatenate([f.lp.c, np.zeros(f.lp.A.shape[0])]) for f in forms)
+    n = f0.lp.A.shape[1]
+    rhs_rows = np.flatnonzero(_changed(lo0, lo1) | _changed(hi0, hi1))
+    cost_cols = np.flatnonzero(_changed(c0, c1))
+    if rhs_rows.size and cost_cols.size:
+        fams = _families_of_rows(f0, rhs_rows[rhs_rows >= n] - n)
+        bounds = ["variable bounds"] if (rhs_rows < n).any() else []
+        raise CapabilityError(f"parameter: '{parameter}' moves both the objective and the right-hand sides of "
+                              f"{fams + bounds}; value_function supports one or the other")
+    if np.isinf(lo0).tolist() != np.isinf(lo1).tolist() or np.isinf(hi0).tolist() != np.isinf(hi1).tolist():
+        raise CapabilityError(f"parameter: '{parameter}' makes a bound infinite along the path")
+    dlo, dhi, dc = _direction(lo0, lo1), _direction(hi0, hi1), c1 - c0
+    doff = f1.offset - f0.offset
+    # DPP makes the data affine in the parameter; a derived parameter following it need not be
+    for a, d, mid in ((lo0, dlo, loh), (hi0, dhi, hih), (c0, dc, ch), (np.array([f0.offset]), np.array([doff]),
+                                                                       np.array([fh.offset]))):
+        fin = np.isfinite(a)
+        if np.any(np.abs(a[fin] + d[fin] / 2 - mid[fin]) > VF_AFFINE_TOL * np.maximum(1.0, np.abs(mid[fin]))):
+            raise CapabilityError(f"parameter: '{parameter}' does not enter the LP affinely (a derived parameter "
+                                  "follows it?); value_function needs data affine along the path")
+    kind = "rhs" if rhs_rows.size else "objective" if cost_cols.size or doff != 0 else "constant"
+    return Path(f0, kind, lo0, dlo, hi0, dhi, c0, dc, f0.offset, doff, model.name, f1)
+
+
+# --------------------------------------------------------------------------------------- one basis
+@dataclass
+class BasisLine:
+    """A basis and its affine solution v(t) = v0 + t dv, multipliers y, reduced costs d, value V."""
+
+    basic: np.ndarray
+    at: np.ndarray
+    v0: np.ndarray
+    dv: np.ndarray
+    y0: np.ndarray
+    dy: np.ndarray
+    d0: np.ndarray
+    dd: np.ndarray
+    value0: float  # V(0) on this basis's line, in the model's sense and units
+    slope: float  # dV/dt
+    lo_t: float = 0.0  # where the basis is optimal (clipped to [0, 1])
+    hi_t: float = 1.0
+
+
+def basis_line(path: Path, basic: np.ndarray, at: np.ndarray) -> BasisLine:
+    from scipy.sparse.linalg import splu
+
+    n, m = path.n, path.m
+    nonbasic = np.setdiff1d(np.arange(n + m), basic)
+    try:
+        lu = splu(path.M[:, basic].tocsc())
+    except RuntimeError:
+        raise SolverFailedError(path.model, "HIGHS", "singular_basis", "HiGHS returned a singular basis") from None
+    a = at[nonbasic]
+    with np.errstate(invalid="ignore"):
+        vn0 = np.where(a == LO, path.lo0[nonbasic], np.where(a == HI, path.hi0[nonbasic], 0.0))
+        dvn = np.where(a == LO, path.dlo[nonbasic], np.where(a == HI, path.dhi[nonbasic], 0.0))
+    MN = path.M[:, nonbasic]
+    v0, dv = np.zeros(n + m), np.zeros(n + m)
+    v0[nonbasic], dv[nonbasic] = vn0, dvn
+    v0[basic], dv[basic] = lu.solve(-(MN @ vn0)), lu.solve(-(MN @ dvn))
+    y0, dy = lu.solve(path.c0[basic], trans="T"), lu.solve(path.dc[basic], trans="T")
+    d0, dd = path.c0 - path.M.T @ y0, path.dc - path.M.T @ dy
+    sign = path.form.sign
+    x0, dx = v0[:n], dv[:n]
+    value0 = sign * (float(path.c0[:n] @ x0) + path.off0)
+    slope = sign * (float(path.c0[:n] @ dx + path.dc[:n] @ x0) + path.doff)  # c(t).x(t): one of dc, dx is 0
+    return BasisLine(basic, at, v0, dv, y0, dy, d0, dd, value0 + 0.0, slope + 0.0)
+
+
+def _limits(alpha: np.ndarray, beta: np.ndarray, t: float) -> tuple[float, float]:
+    """The interval around t on which alpha + beta * s >= 0 for all rows (negative round-off at t read as 0)."""
+    if alpha.size == 0:
+        return -np.inf, np.inf
+    beta = np.where(np.abs(beta) <= VF_RATE_TOL * max(1.0, float(np.abs(beta).max())), 0.0, beta)
+    slack = np.maximum(alpha + beta * t, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        up = np.where(beta < 0, t + slack / -np.where(beta < 0, beta, -1.0), np.inf)
+        down = np.where(beta > 0, t - slack / np.where(beta > 0, beta, 1.0), -np.inf)
+    return float(down.max()), float(up.min())
+
+
+def basis_range(path: Path, line: BasisLine, t: float) -> tuple[float, float]:
+    """The interval of t (around the solve point t) on which the basis stays primal and dual feasible."""
+    b, at = line.basic, line.at
+    fixed = (path.lo0 == path.hi0) & (path.dlo == path.dhi)
+    nb = np.setdiff1d(np.arange(path.n + path.m), b)
+    alphas, betas = [], []
+    for bound, dbound, s in ((path.lo0, path.dlo, 1.0), (path.hi0, path.dhi, -1.0)):
+        fin = np.isfinite(bound[b])
+        alphas.append(s * (line.v0[b] - bound[b])[fin])
+        betas.append(s * (line.dv[b] - dbound[b])[fin])
+    lo_p, hi_p = _limits(np.concatenate(alphas), np.concatenate(betas), t)
+    free_nb = nb[~fixed[nb]]
+    a = at[free_nb]
+    sgn = np.where(a == LO, 1.0, -1.0)
+    alpha, beta = sgn * line.d0[free_nb], sgn * line.dd[free_nb]
+    zero = a == ZERO  # a free nonbasic variable: d = 0 both ways
+    alpha, beta = np.concatenate([alpha, -line.d0[free_nb][zero]]), np.concatenate([beta, -line.dd[free_nb][zero]])
+    lo_d, hi_d = _limits(alpha, beta, t)
+    return max(lo_p, lo_d), min(hi_p, hi_d)
+
+
+# --------------------------------------------------------------------------------------- HiGHS
+def _highs(lp: StandardForm) -> Any:
+    import highspy
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("solver", "simplex")
+    for name in ("primal_feasibility_tolerance", "dual_feasibility_tolerance"):
+        h.setOptionValue(name, RANGE_HIGHS_TOL)
+    lp.load_into(h)
+    return h
+
+
+def _statuses(h: Any, path: Path) -> tuple[np.ndarray, np.ndarray]:
+    import highspy
+
+    basis = h.getBasis()
+    status = list(basis.col_status) + list(basis.row_status)
+    S = highspy.HighsBasisStatus
+    basic = np.array([j for j, s in enumerate(status) if s == S.kBasic], dtype=int)
+    lo_fin, hi_fin = np.isfinite(path.lo0), np.isfinite(path.hi0)
+    at = np.array([HI if (s == S.kUpper and hi_fin[j]) or (not lo_fin[j] and hi_fin[j]) else
+                   LO if lo_fin[j] else ZERO for j, s in enumerate(status)], dtype=int)
+    if basic.size != path.m:
+        raise SolverFailedError(path.model, "HIGHS", "bad_basis", f"{basic.size} basic variables, {path.m} rows")
+    return basic, at
+
+
+def _set_data(h: Any, path: Path, t: float) -> None:
+    lp = path.standard_form(t)
+    n, m = path.n, path.m
+    cols, rows = np.arange(n, dtype=np.int32), np.arange(m, dtype=np.int32)
+    h.changeColsCost(n, cols, lp.c)
+    h.changeColsBounds(n, cols, lp.col_lower, lp.col_upper)
+    h.changeRowsBounds(m, rows, lp.row_lower, lp.row_upper)
+
+
+def _optimal_line(h: Any, path: Path, t: float) -> BasisLine | None:
+    import highspy
+
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    line = basis_line(path, *_statuses(h, path))
+    line.lo_t, line.hi_t = basis_range(path, line, t)
+    return line
+
+
+def solvable_interval(path: Path) -> tuple[float, float, str] | None:
+    """[a, b] within [0, 1] where the LP has an optimum, and what fails outside it ("infeasible" or
+    "unbounded"); None where it has none anywhere. Exact ends from an LP over (v, t) or (y, z, t)."""
+    import highspy
+
+    n, m = path.n, path.m
+    inf = np.inf
+    if path.kind == "objective":
+        h = _highs(path.standard_form(0.0))
+        h.run()
+        if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+            return None
+        # c(t) = M' y + zl - zu: zl >= 0 on finite lower bounds, zu >= 0 on finite upper bounds
+        lo_fin, hi_fin = np.flatnonzero(np.isfinite(path.lo0)), np.flatnonzero(np.isfinite(path.hi0))
+        k = n + m
+        E = sp.identity(k, format="csc")
+        A = sp.hstack([path.M.T, E[:, lo_fin], -E[:, hi_fin], sp.csc_matrix(-path.dc.reshape(-1, 1))]).tocsc()
+        ncol = A.shape[1]
+        col_lo = np.concatenate([np.full(m, -inf), np.zeros(lo_fin.size + hi_fin.size), [0.0]])
+        col_hi = np.concatenate([np.full(ncol - 1, inf), [1.0]])
+        what, row_lo, row_hi = "unbounded", path.c0, path.c0
+    else:
+        # M v = 0 and lo(t) <= v <= hi(t): the moving bounds as rows v_j - t d_j >= lo0_j (<= hi0_j)
+        k = n + m
+        mv_lo = np.flatnonzero(np.isfinite(path.lo0) & (path.dlo != 0))
+        mv_hi = np.flatnonzero(np.isfinite(path.hi0) & (path.dhi != 0))
+        E = sp.identity(k, format="csr")
+        rows = sp.vstack([sp.hstack([path.M, sp.csc_matrix((m, 1))]),
+                          sp.hstack([E[mv_lo], sp.csc_matrix(-path.dlo[mv_lo].reshape(-1, 1))]),
+                          sp.hstack([E[mv_hi], sp.csc_matrix(-path.dhi[mv_hi].reshape(-1, 1))])]).tocsc()
+        A = rows
+        row_lo = np.concatenate([np.zeros(m), path.lo0[mv_lo], np.full(mv_hi.size, -inf)])
+        row_hi = np.concatenate([np.zeros(m), np.full(mv_lo.size, inf), path.hi0[mv_hi]])
+        col_lo = np.concatenate([np.where(path.dlo == 0, path.lo0, -inf), [0.0]])
+        col_hi = np.concatenate([np.where(path.dhi == 0, path.hi0, inf), [1.0]])
+        ncol, what = k + 1, "infeasible"
+    ends = []
+    for direction in (1.0, -1.0):
+        c = np.zeros(ncol)
+        c[-1] = direction
+        h = _highs(StandardForm(c, A, 0, row_lo, row_hi, col_lo, col_hi, []))
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        ends.append(float(np.clip(h.getSolution().col_value[-1], 0.0, 1.0)))
+    return ends[0], ends[1], what
+
+
+# --------------------------------------------------------------------------------------- the walk
+def walk(path: Path, a: float, b: float) -> list[tuple[float, float, BasisLine]]:
+    """The linear pieces (t_low, t_high, basis) covering [a, b], before merging equal slopes."""
+    h = _highs(path.standard_form(a))
+    line = _optimal_line(h, path, a)
+    if line is None:
+        raise SolverFailedError(path.model, "HIGHS", str(h.getModelStatus()), f"no optimum at t = {a}")
+    pieces: list[tuple[float, float, BasisLine]] = []
+    t_cur = a
+    if line.hi_t > a + VF_T_TOL or b - a <= VF_T_TOL:
+        t_cur = min(b, max(line.hi_t, a))
+        pieces.append((a, t_cur, line))
+    step, runs, last = VF_PROBE_STEP, 0, h.getBasis()
+    while t_cur < b - VF_T_TOL:
+        runs += 1
+        if len(pieces) > MAX_PIECES or runs > 20 * MAX_PIECES:
+            raise SolverFailedError(path.model, "HIGHS", "piece_limit",
+                                    f"more than MAX_PIECES = {MAX_PIECES} linear pieces (or runs) along the path")
+        probe = min(b, t_cur + step)
+        _set_data(h, path, probe)
+        h.setBasis(last)  # warm: a dual (rhs) or primal (objective) simplex from the last optimal basis
+        new = _optimal_line(h, path, probe)
+        if new is None:
+            if step > VF_T_TOL:
+                step /= 8
+                continue
+            raise SolverFailedError(path.model, "HIGHS", str(h.getModelStatus()),
+                                    f"no optimum at t = {probe}, inside the solvable interval [{a}, {b}]")
+        if new.lo_t > t_cur + VF_T_TOL and step > VF_T_TOL:
+            step /= 8  # a piece lies between t_cur and new.lo_t: look closer
+            continue
+        t_next = min(b, max(new.hi_t, probe))
+        if new.lo_t > t_cur + VF_T_TOL:  # shorter than the resolution: bridge by the chord
+            new.lo_t = t_cur
+        pieces.append((t_cur, t_next, new))
+        t_cur, step, last = t_next, VF_PROBE_STEP, h.getBasis()
+    return pieces
+
+
+def same_slope(s1: float, s2: float) -> bool:
+    return abs(s1 - s2) <= VF_SLOPE_TOL * max(1.0, abs(s1), abs(s2))
