@@ -4,6 +4,7 @@
     optmarkets solve FILE [--solver S] [--problem P] [--full]   solve an instance file: a summary, or everything
     optmarkets list                                   the instance files
     optmarkets sweep FILE --problem P --vary KEY=VALUES [...]   comparative statics: one row per grid point
+    optmarkets path FILE --parameter P --from A --to B   an LP's value along a parameter path (see app.path_command)
     optmarkets solvers                                the backends and what they can do
     optmarkets bench [CONFIG] [--report DIR]          solver benchmark (see optmarkets.app.bench)
 
@@ -405,6 +406,9 @@ def parser() -> argparse.ArgumentParser:
                      help="largest model-size estimate to build (default 1e7)")
     swp.add_argument("--no-progress", action="store_true")
     swp.set_defaults(fn=_sweep)
+    pth = sub.add_parser("path", help="an LP's value along a parameter path", add_help=False, prefix_chars="\0")
+    pth.add_argument("argv", nargs=argparse.REMAINDER)  # parsed by app.path_command: `optmarkets path --help`
+    pth.set_defaults(fn=lambda args: __import__("optmarkets.app.path_command", fromlist=["_"]).main(args.argv))
     sub.add_parser("solvers", help="list solver backends").set_defaults(fn=_solvers)
     ben = sub.add_parser("bench", help="benchmark the solvers on seeded problem families (JSONL + report)")
     _bench_arguments(ben)

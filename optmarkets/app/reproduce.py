@@ -8,6 +8,7 @@ computed one, and a comparison at the tolerance of the solver's accuracy class.
 from __future__ import annotations
 
 from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 
 import pandas as pd
@@ -104,9 +105,74 @@ def _textbook_ranges(solver: str | None = None) -> list[Check]:
     return rows
 
 
+KG_WHERE = "Kamenica & Gentzkow (2011, AER), Sec. I (the prosecutor) and Cor. 2 (the value is the concavification)"
+KG_HOW = "the concavification of v(mu) = 1[mu >= 1/2] (mu = P(guilty)): V(mu) = min(1, 2 mu)"
+
+
+def _kg_concavification(solver: str | None = None) -> list[Check]:
+    """The prosecutor's value as the prior P(guilty) = t moves from 0 to 1 (`value_function` on the persuasion LP's
+    prior, an rhs path, exact) against KG's concavification V(t) = min(1, 2t): the kink at 1/2, value 1, slopes 2, 0."""
+    from ..core.parametric import value_function
+    from ..games.design import persuasion
+
+    name = "kg-value-function-prior"
+    model = persuasion(["i", "g"], [0.7, 0.3], ["a", "c"], [[1, 0], [0, 1]], [[0, 1], [0, 1]])
+    vf = value_function(model, "prior", [1, 0], [0, 1], exact=True)
+    bps, values, slopes = vf.exact_breakpoints, vf.exact_values, list(vf.exact_pieces["slope"])
+    rows = [Check(name, "V(t) verified in rationals on every piece (1 = yes)", 1.0, float(bool(vf.verified)),
+                  "paper-formula", KG_WHERE, note=vf.reason or KG_HOW),
+            Check(name, "number of kinks", 1.0, float(len(bps)), "paper-formula", KG_WHERE, note=KG_HOW),
+            Check.exactly(name, "kink t* = 1/2", bps[0], Fraction(1, 2), "paper-formula", KG_WHERE, note=KG_HOW),
+            Check.exactly(name, "V(t*) = 1", values[0], 1, "paper-formula", KG_WHERE, note=KG_HOW),
+            Check(name, "slopes (2, 0) (1 = equal as Fractions)", 1.0, float(slopes == [2, 0]), "paper-formula",
+                  KG_WHERE, note=KG_HOW, exact=", ".join(map(str, slopes))),
+            Check(name, "V(0.3): the prosecutor convicts 60% at the prior 0.3", 0.6, float(vf(0.3)), "paper",
+                  "Kamenica & Gentzkow (2011, AER), Sec. I")]
+    return rows + [Check(name, f"V(t = {t}) = min(1, 2t)", min(1.0, 2 * t), float(vf(t)), "paper-formula", KG_WHERE,
+                         note=KG_HOW) for t in (0.0, 0.25, 0.75, 1.0)]
+
+
+BBM_WHERE = "Bergemann, Brooks & Morris (2015, AER), Theorem 1 and Fig. 1 (the surplus triangle)"
+
+
+def _bbm_frontier(solver: str | None = None) -> list[Check]:
+    """The (consumer surplus, profit) pairs of all segmentations of the uniform market on values {1, 2, 3}
+    (`om.frontier`, exact) against BBM's triangle (0, pi*), (E[v] - pi*, pi*), (0, E[v]), pi* = max_p p P(v >= p)."""
+    import numpy as np
+
+    from ..games.design import axes_of, segmentation
+    from ..solvers.frontier import frontier
+
+    name, values = "bbm-surplus-frontier", [1, 2, 3]
+    model = segmentation(values, [1 / 3] * 3, profit_floor=None)
+    v = np.asarray(values, float)
+    sale = v[:, None] >= v[None, :]  # sale[value, price]
+    select, mu = axes_of(model).selection(), model.var("mu")
+    objectives = {"consumer_surplus": (select @ ((v[:, None] - v[None, :]) * sale).reshape(-1)) @ mu,
+                  "profit": (select @ (v[None, :] * sale).reshape(-1)) @ mu}
+    front = frontier(model, objectives, exact=True)
+    q = Fraction(1, 3)
+    best = max(p * q * sum(1 for w in values if w >= p) for p in values)  # pi* = 4/3
+    mean = sum(w * q for w in values)  # E[v] = 2
+    triangle = [(Fraction(0), best), (mean - best, best), (Fraction(0), mean)]
+    how = f"pi* = max_p p P(v >= p) = {best}, E[v] = {mean}, in Fractions"
+    got = list(front.exact_vertices or [])
+    rows = [Check(name, "the polygon verified in rationals (1 = yes)", 1.0, float(bool(front.verified)),
+                  "paper-formula", BBM_WHERE, note=front.reason or how),
+            Check(name, "number of vertices", 3.0, float(len(got)), "paper-formula", BBM_WHERE, note=how)]
+    labels = ("(0, pi*): no information", "(E[v] - pi*, pi*): consumer-optimal", "(0, E[v]): perfect discrimination")
+    for label, vertex in zip(labels, triangle, strict=True):
+        rows.append(Check(name, f"vertex {label} = ({vertex[0]}, {vertex[1]}) (1 = a vertex, equal as Fractions)",
+                          1.0, float(tuple(vertex) in [tuple(g) for g in got]), "paper-formula", BBM_WHERE, note=how))
+    rows.append(Check(name, "area = (E[v] - pi*)^2 / 2", float((mean - best) ** 2 / 2), float(front.area),
+                      "paper-formula", BBM_WHERE, note=how))
+    return rows
+
+
 #: name -> fn(solver) -> list of Checks, in the order `optmarkets reproduce` prints them
 EXAMPLES: dict[str, Example] = {**GLP, **YANG, **HS, **BDHN, "glp-section-4-1-equilibria": _glp_equilibria,
-                                "lp-textbook-degenerate": _textbook_ranges}
+                                "lp-textbook-degenerate": _textbook_ranges,
+                                "kg-value-function-prior": _kg_concavification, "bbm-surplus-frontier": _bbm_frontier}
 
 
 def tasks(folder: Path | None = None, match: str = "") -> list[tuple[str, object]]:

@@ -99,6 +99,14 @@ class Check:
             raise InputError(f"check: a derived row needs a note saying how it was derived ({self.quantity!r})")
 
     @classmethod
+    def exactly(cls, example: str, quantity: str, computed: object, expected: object, source: str, where: str,
+                *, note: str = "") -> Check:
+        """A row comparing exact numbers (Fractions, or tuples of them): computed 1 when `computed == expected`
+        exactly, else 0, against an expected 1; the computed value is kept as text in `exact`."""
+        return cls(example, f"{quantity} (1 = equal as Fractions)", 1.0, float(computed == expected), source, where,
+                   note=note, exact=str(computed))
+
+    @classmethod
     def failed(cls, example: str, error: BaseException) -> Check:
         """The row of an example (or instance file) that raised: NaN numbers, the error as its note."""
         message = f"{type(error).__name__}: {error}".strip()

@@ -39,6 +39,7 @@ from ..core.errors import CapabilityError, SolverFailedError
 from ..core.tolerances import RANGE_HIGHS_TOL, VF_AFFINE_TOL, VF_PROBE_STEP, VF_RATE_TOL, VF_SLOPE_TOL, VF_T_TOL
 from .highs import StandardForm
 from .ranging import ModelForm, model_form
+from .registry import silence_highs_banner
 
 #: The walk stops with a SolverFailedError after this many linear pieces (or 20 times as many HiGHS runs).
 MAX_PIECES = 10_000
@@ -228,6 +229,7 @@ def basis_range(path: Path, line: BasisLine, t: float) -> tuple[float, float]:
 def _highs(lp: StandardForm) -> Any:
     import highspy
 
+    silence_highs_banner()  # the first Highs() of a process greets stdout
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("solver", "simplex")

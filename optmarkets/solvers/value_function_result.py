@@ -132,6 +132,29 @@ class ValueFunction:
         ok = (t >= lows[0] - VF_T_TOL) & (t < p["t_high"].iloc[-1] - VF_T_TOL)
         return np.where(ok, p["slope"].to_numpy(float)[k], np.nan)[()]
 
+    def plot(self, ax: Any = None, **style: Any) -> Any:
+        """Draw V(t) on `ax` (a new figure's axes by default), the breakpoints marked and the stretches
+        without an optimum shaded; `style` goes to the line (color, label, ...). Returns ax."""
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError:
+            raise ImportError("plot: needs matplotlib; install the plot extra: pip install \"optmarkets[plot]\" "
+                              "(or pip install matplotlib)") from None
+        if ax is None:
+            ax = plt.figure().add_subplot()
+        p = self.pieces
+        if not p.empty:
+            t = np.append(p["t_low"].to_numpy(float), p["t_high"].iloc[-1])
+            v = np.append(p["value_low"].to_numpy(float), p["value_high"].iloc[-1])
+            (line,) = ax.plot(t, v, "-", **style)
+            ax.plot(self.breakpoints, p["value_low"].to_numpy(float)[1:], "o", color=line.get_color())
+        for lo, hi in [*self.infeasible, *self.unbounded]:
+            ax.axvspan(lo, hi, color="0.85")
+        ax.set_xlim(0.0, 1.0)
+        ax.set_xlabel(f"t  ({self.parameter} = start + t (end - start))")
+        ax.set_ylabel("V(t)")
+        return ax
+
     def __repr__(self) -> str:
         return (f"<ValueFunction of '{self.parameter}' ({self.kind} path): {len(self.pieces)} pieces, "
                 f"breakpoints {np.round(self.breakpoints, 6).tolist()}, infeasible {self.infeasible}>")

@@ -3,9 +3,12 @@ checks (`EXAMPLES`, a `core.reference.Examples` registry the application's repro
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pandas as pd
 
+from ...core.parametric import value_function
 from ...core.reference import Check, Examples
 from .results import ParetoSearch
 from .seller import MultiProductSeller
@@ -119,4 +122,52 @@ def _one_product_checks(solver: str | None = None) -> list[Check]:
             Check(name, "largest revenue over Pareto-improving segmentations (sup, y -> 0)", 1.75,
                   float(seg.details.get("max_revenue", np.nan)) if seg is not None else np.nan, "derived", "Sec. 3",
                   note="all t1 at price 1 with a vanishing mass of t2, the rest at 2: 1/4 + 2 x 3/4, by hand")]
+    return rows
+
+
+WHERE_FIG1 = "Sec. 3, Fig. 1 (a): q = 0.25 efficient, q = 0.75 the interval ends; Sec. 4, Lemma 1"
+CS_BY_HAND = ("CS(t2) = v(t2, H) - p(H) of the optimal menu, by hand (spec §B.6 (docs/hs.md#spec-b6)): H at 1 to "
+              "both (2 - 1); L at 0.75, H at 1.75 (2 - 1.75); only H at 2 (2 - 2)")
+
+
+@EXAMPLES.register("hs-figure-1-value-function")
+def _figure1(solver: str | None = None) -> list[Check]:
+    """Fig. 1: the revenue Rev(q) of Sec. 3's seller along the market path q(t) = 1/8 + 3t/4 (q = f(t2), the market
+    enters only M-LP's objective: an objective path, walked by parametric simplex on HiGHS and verified in
+    rationals), its kinks at q = 1/4, 3/4 as Fractions, and Fig. 1 (b)'s constant high-type surplus on each piece."""
+    name, two = "hs-figure-1-value-function", section3(2)
+    lo, hi = Fraction(1, 8), Fraction(7, 8)
+    start, end = [float(1 - lo), float(lo)], [float(1 - hi), float(hi)]
+    vf = value_function(two.mechanism_problem(start), "market", start, end, exact=True)
+    kinks_q = (Fraction(1, 4), Fraction(3, 4))  # 1 = 0.75 + q and 0.75 + q = 2q
+
+    def rev(q: Fraction) -> Fraction:
+        return max(Fraction(1), Fraction(3, 4) + q, 2 * q)
+
+    rows = [Check(name, "Rev along the path verified in rationals (1 = yes)", 1.0, float(bool(vf.verified)),
+                  "derived", WHERE_FIG1, note=vf.reason or REV_BY_HAND),
+            Check(name, "number of kinks (Lemma 1: at most k + 1 = 3 intervals; Fig. 1 (a): 3)", 2.0,
+                  float(len(vf.exact_breakpoints)), "paper", WHERE_FIG1)]
+    for k, q in enumerate(kinks_q):
+        t = (q - lo) / (hi - lo)
+        bp = vf.exact_breakpoints[k] if k < len(vf.exact_breakpoints) else None
+        rows += [Check(name, f"kink at q = {q} (t = {t}) (1 = equal as Fractions)", 1.0, float(bp == t), "paper",
+                       WHERE_FIG1, note="the interval ends of Fig. 1 (a)", exact=str(bp)),
+                 Check(name, f"Rev(q = {q}) = {rev(q)} (1 = equal as Fractions)", 1.0,
+                       float(bp is not None and vf.exact_values[k] == rev(q)), "derived", "Sec. 3, Fig. 1 (a)",
+                       note=REV_BY_HAND, exact=str(vf.exact_values[k]) if bp is not None else "")]
+    ends = [lo, *kinks_q, hi]
+    for k, piece in enumerate(vf.exact_pieces.itertuples()):
+        if k >= len(ends) - 1:
+            break
+        a, b = ends[k], ends[k + 1]
+        slope = (rev(b) - rev(a)) / (b - a) * (hi - lo)  # dRev/dt = dRev/dq x dq/dt
+        rows.append(Check.exactly(name, f"slope dRev/dt on q in [{a}, {b}] = {slope}", piece.slope, slope, "derived",
+                                  "Sec. 3, Fig. 1 (a)", note=REV_BY_HAND))
+        mid = float(lo + (piece.t_low + piece.t_high) / 2 * (hi - lo))
+        sol = two.mechanism_problem([1 - mid, mid]).solve(solver)
+        cs = {0: 1.0, 1: 0.25, 2: 0.0}[k]
+        rows.append(Check(name, f"high type's surplus CS(t2) on piece {k + 1} (at q = {mid:g})", cs,
+                          float(sol["consumer_surplus"]["t2"]), "derived", "Sec. 4, Fig. 1 (b) (constant on each "
+                          "interval, lower on higher ones)", note=CS_BY_HAND))
     return rows

@@ -4,16 +4,18 @@
 - yang-example-1-limit: the LP values converging to the paper's R* = 1/18, with the measured order;
 - yang-section-2: the 7/24 revenue of value-revealing data priced at 7/12;
 - yang-exact-section-2: the Section 2 market's verified rational optimum, 11/24, and the menu's 7/12;
-- yang-example-2: R*(n) against direct acquisition for G(c) = c^(1/n), and where the order flips.
+- yang-example-2: R*(n) against direct acquisition for G(c) = c^(1/n), and where the order flips;
+- yang-value-function-cost-prior: Sec. 2's market as the cost prior moves from all-low to all-high cost
+  (`value_function` on an objective path): the kink where the high cost stops being sold the v = 1 consumers.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
 
+from ...core.parametric import value_function
 from ...core.reference import Check, Examples
 from ...core.tolerances import PRINTED_4_TOL, RICHARDSON_TOL, ROUNDOFF
 from .continuum import acquisition_threshold, broker_revenue, direct_acquisition
@@ -130,10 +132,67 @@ def _textbook_exact(solver: str | None = None) -> list[Check]:
     cert = broker.mechanism_problem().solve(solver).exact()
     price = cert.primal["tau"].loc[0.25]  # the transfer of report c = 1/4
     return [
-        replace(Check(name, "exact R_DB = 11/24 (1 = equal as Fractions)", 1.0, float(cert.value == Fraction(11, 24)),
-                      "paper", where, note="the paper's R = 11/24"), exact=str(cert.value)),
+        Check.exactly(name, "exact R_DB = 11/24", cert.value, Fraction(11, 24), "paper", where,
+                      note="the paper's R = 11/24"),
         Check(name, "exact price of value-revealing data (c = 1/4) = 7/12 (1 = equal as Fractions)", 1.0,
               float(price == Fraction(7, 12)), "paper", where, note=f"the paper's 7/12; exact: {price}"),
         Check(name, "the rational optimum is verified (1 = yes)", 1.0, float(bool(cert.verified)), "paper", where,
               note=cert.reason or "primal and dual feasible, equal objectives, in exact arithmetic"),
     ]
+
+
+WHERE_PRIOR = "Sec. 2 market, cost prior g = (1 - s, s) varied; Sec. 4.3 (virtual cost phi)"
+
+
+def _uniform(values: list[Fraction], mass: Fraction, c: Fraction) -> tuple[Fraction, Fraction]:
+    """(pi0(c), the largest optimal uniform price) of equal masses, in Fractions (spec §A.1)."""
+    profits = [((p - c) * mass * sum(1 for v in values if v >= p), p) for p in values]
+    return max(max(profits), (Fraction(0), Fraction(0)))
+
+
+@EXAMPLES.register("yang-value-function-cost-prior")
+def _cost_prior(solver: str | None = None) -> list[Check]:
+    """R_DB(s) for g = (1 - s, s) on Sec. 2's market, s in [0, 1]: DB-C with the prior as a Parameter of its
+    objective sum_k g_k tau_k (the constraints do not involve g), walked by parametric simplex and verified in
+    rationals, against the two regimes' revenues computed by hand from spec §A.7's menus (both IR binding; or
+    value-revealing data to both types). The kink s* = 2/3 is where phi_2 = c2 + (c2 - c1)(1 - s)/s reaches v1 = 1:
+    below it the high cost is not served the v = 1 consumers."""
+    name = "yang-value-function-cost-prior"
+    values, mass, (c1, c2) = [Fraction(1), Fraction(2), Fraction(3)], Fraction(1, 3), (Fraction(1, 4), Fraction(3, 4))
+    (pi1, _), (pi2, p2) = _uniform(values, mass, c1), _uniform(values, mass, c2)
+    welfare = {c: mass * sum(v - c for v in values if v > c) for c in (c1, c2)}
+    screen = (welfare[c1] - pi1, mass * sum(v - c2 for v in values if v >= p2) - pi2)  # tau = (7/12, 1/3)
+    reveal = welfare[c2] - pi2  # value-revealing data to both types at W(c2) - pi0(c2) = 5/12
+    kink = (screen[0] - reveal) / (screen[0] - screen[1])  # screen(s) = reveal
+    by_phi = 1 / (1 + (values[0] - c2) / (c2 - c1))  # phi_2(s) = c2 + (c2 - c1)(1 - s)/s = v1
+
+    def revenue(s: Fraction) -> Fraction:
+        return max((1 - s) * screen[0] + s * screen[1], reveal)
+
+    broker = DataBroker([1, 2, 3], [1 / 3, 1 / 3, 1 / 3], [0.25, 0.75], [0.5, 0.5])
+    model = broker.mechanism_problem()
+    prior = model.parameter("cost_prior", np.asarray(broker.cost_probs, float), index=broker.cost_index, nonneg=True)
+    model.maximize(prior @ model.var("tau"))
+    vf = value_function(model, "cost_prior", [1, 0], [0, 1], exact=True)
+    how = (f"by hand: R(s) = max((1 - s) {screen[0]} + s {screen[1]}, {reveal}) (spec §A.7's menus; the first is "
+           f"the IR-binding screening menu, the second value-revealing data sold to both)")
+    pieces = vf.exact_pieces
+    rows = [Check(name, "R(s) verified in rationals on every piece (1 = yes)", 1.0, float(bool(vf.verified)),
+                  "derived", WHERE_PRIOR, note=vf.reason or how),
+            Check(name, "number of kinks of R(s)", 1.0, float(len(vf.exact_breakpoints)), "derived", WHERE_PRIOR,
+                  note=how),
+            Check(name, f"the regimes cross where phi_2(s) = v1 = 1: s* = {by_phi} (1 = equal as Fractions)", 1.0,
+                  float(kink == by_phi), "paper-formula", "Sec. 4.3 (virtual cost), footnote 15",
+                  note="phi_k = c_k + (c_k - c_{k-1}) G_{k-1}/g_k (spec §A.1); the cutoff passes v1 at s*"),
+            Check.exactly(name, f"kink s* = {kink}: phi_2(s*) = v1", vf.exact_breakpoints[0], kink, "derived",
+                          WHERE_PRIOR, note=how),
+            Check.exactly(name, f"R(s*) = {revenue(kink)}", vf.exact_values[0], revenue(kink), "derived", WHERE_PRIOR,
+                          note=how)]
+    for k, slope in enumerate((screen[1] - screen[0], Fraction(0))):
+        rows.append(Check.exactly(name, f"slope dR/ds of piece {k + 1} = {slope}", pieces["slope"].iloc[k], slope,
+                                  "derived", WHERE_PRIOR, note=how))
+    rows.append(Check(name, "R(s = 1/2) = 11/24", 11 / 24, float(vf(0.5)), "paper", "Sec. 2, menu M*"))
+    for s in (0.1, 0.6, 0.7, 0.9):  # re-solves on both sides of the kink
+        rows.append(Check(name, f"re-solved R(s = {s})", float(revenue(Fraction(s))),
+                          model.bind(cost_prior=[1 - s, s]).solve(solver).value, "derived", WHERE_PRIOR, note=how))
+    return rows
