@@ -34,6 +34,7 @@ from ..core.model import Model
 from ..core.solution import Solution
 from ..core.tolerances import FRONTIER_TOL
 from .exact import read_rational
+from .plotting import axes
 
 __all__ = ["Frontier", "frontier"]
 
@@ -107,13 +108,7 @@ class Frontier:
 
     def plot(self, ax: Any = None, **style: Any) -> Any:
         """Draw the polygon (and its vertices) on `ax` (a new figure's axes by default); returns ax."""
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError:
-            raise ImportError("plot: needs matplotlib; install the plot extra: pip install \"optmarkets[plot]\" "
-                              "(or pip install matplotlib)") from None
-        if ax is None:
-            ax = plt.figure().add_subplot()
+        ax = axes(ax)
         pts = np.vstack([self._points, self._points[:1]])
         ax.fill(pts[:, 0], pts[:, 1], alpha=style.pop("alpha", 0.25), **style)
         ax.plot(pts[:, 0], pts[:, 1], "o-", color=style.get("color"))

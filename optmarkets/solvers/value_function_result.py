@@ -27,6 +27,7 @@ import pandas as pd
 
 from ..core.errors import InputError, SolverFailedError
 from ..core.tolerances import CERT_TOL, ECON_TOL, VF_SLOPE_TOL, VF_T_TOL
+from .plotting import axes
 from .ranging import flat_labels
 from .value_function import BasisLine, Path, path_of, same_slope, solvable_interval, walk
 from .value_function_exact import certify
@@ -135,13 +136,7 @@ class ValueFunction:
     def plot(self, ax: Any = None, **style: Any) -> Any:
         """Draw V(t) on `ax` (a new figure's axes by default), the breakpoints marked and the stretches
         without an optimum shaded; `style` goes to the line (color, label, ...). Returns ax."""
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError:
-            raise ImportError("plot: needs matplotlib; install the plot extra: pip install \"optmarkets[plot]\" "
-                              "(or pip install matplotlib)") from None
-        if ax is None:
-            ax = plt.figure().add_subplot()
+        ax = axes(ax)
         p = self.pieces
         if not p.empty:
             t = np.append(p["t_low"].to_numpy(float), p["t_high"].iloc[-1])
