@@ -168,7 +168,10 @@ class LabelledValues(MutableMapping[str, Any]):
         return np.asarray(item, dtype=float), None
 
     def __getitem__(self, name: str) -> Any:
-        item = self._items[name]
+        try:
+            item = self._items[name]
+        except (KeyError, TypeError):  # a misspelt or unhashable name: say what there is (still a KeyError)
+            raise KeyError(f"{name!r} is not one of {list(self._items)}") from None
         if type(item) is Deferred:
             item = self._items[name] = labelled(item.values, item.index)
         elif type(item) is Pending:

@@ -99,3 +99,11 @@ def test_the_sweep_flattens_raw_prices_into_the_columns_flatten_makes():
         fast = _flat_price(spec, name, sol.prices)
         assert fast == flatten(f"price:{name}", sol.prices[name])
         assert _flat_price(spec, name, sol.prices) == fast  # the cached column names
+
+
+def test_a_misspelt_price_family_is_a_keyerror_naming_the_families():
+    econ = om.PersonalDataEconomy(values=[1, 2], mass=[0.5, 0.5], outside_option=[0, 0])
+    sol = econ.platform_problem([0.2, 0.3]).solve()
+    with pytest.raises(KeyError, match=r"'consistancy' is not one of \['consistency', 'obedience'\]"):
+        sol.prices["consistancy"]
+    assert sol.prices.get("consistancy") is None and "consistency" in sol.prices
