@@ -4,14 +4,15 @@
 
 For each model and path p(t) = start + t (end - start):
 - path s: `om.value_function(model, parameter, start, end)` (k linear pieces after merging equal slopes;
-  "bases" counts the simplex bases the walk visited before merging);
+  "solves" counts the warm HiGHS re-solves of the sandwich method, plus the bases walked should it fall back);
+- first solve s: the model's first solve at the start (cold: HiGHS from no basis), excluded from the next two;
 - per-point s: one warm re-solve `model.bind(**{parameter: p(t)}).solve(warm_start=True)`, the mean over
   max(k + 1, 8) points of the path (after one warm solve at the start);
 - ratio path / ((k + 1) point): goal <= 3;
 - sweep-to-1e-3 s: warm re-solves on a grid of 11 points, then bisection of every interval where V is not
   linear (midpoint off the chord), until each such interval is at most 1e-3 wide; every breakpoint of the
   path must lie in one of them (checked); ratio sweep / path: goal >= 10.
-CPU time (time.process_time), median of --repeat runs (P_q n = 100: one run, its path takes ~30 s).
+CPU time (time.process_time), median of --repeat runs (P_q n = 100: one run, its warm solves take ~0.2 s).
 
 Models: P_q (Galperti-Liu-Perego, `bench_platform.economy`) at n = 25 and 100 over a random database path;
 the Bayes correlated equilibrium (welfare) of a random 3-player, 2-action, 3-state game over the prior
@@ -62,35 +63,45 @@ def cases():
 
 
 class Counting:
-    """Wraps the walk to count the bases it visits."""
+    """Wraps the sandwich to count its HiGHS solves (and the walk, were it to fall back, to count its bases)."""
 
     def __init__(self):
-        self.bases, self._walk = 0, vfr.walk
+        self.solves, self._sandwich, self._walk = 0, vfr.sandwich, vfr.walk
 
-    def __call__(self, *args, **kwargs):
+    def sandwich(self, *args, **kwargs):
+        stats: dict[str, int] = {}
+        try:
+            return self._sandwich(*args, stats=stats, **kwargs)
+        finally:
+            self.solves += stats.get("solves", 0)
+
+    def walk(self, *args, **kwargs):
         pieces = self._walk(*args, **kwargs)
-        self.bases = len(pieces)
+        self.solves += len(pieces)
         return pieces
 
 
 def time_path(model, parameter, start, end):
     counter = Counting()
-    vfr.walk = counter
+    vfr.sandwich, vfr.walk = counter.sandwich, counter.walk
     try:
         t0 = time.process_time()
         vf = om.value_function(model, parameter, start, end)
-        return time.process_time() - t0, vf, counter.bases
+        return time.process_time() - t0, vf, counter.solves
     finally:
-        vfr.walk = counter._walk
+        vfr.sandwich, vfr.walk = counter._sandwich, counter._walk
 
 
 def time_points(model, parameter, start, end, count):
+    """(mean seconds of a warm re-solve, seconds of the first solve: cold on the first call, excluded)."""
+    t0 = time.process_time()
     model.bind(**{parameter: start}).solve(warm_start=True)  # the compiled problem's first warm solve
+    first = time.process_time() - t0
     ts = np.linspace(0.0, 1.0, count)
     t0 = time.process_time()
     for t in ts:
         model.bind(**{parameter: start + t * (end - start)}).solve(warm_start=True)
-    return (time.process_time() - t0) / count
+    return (time.process_time() - t0) / count, first
 
 
 def sweep_to_width(model, parameter, start, end):
@@ -136,27 +147,30 @@ def main() -> None:
         path_s = statistics.median(r[0] for r in runs)
         vf, bases = runs[0][1], runs[0][2]
         k = len(vf.pieces)
-        point_s = statistics.median(time_points(model, parameter, start, end, max(k + 1, 8)) for _ in range(repeat))
+        points = [time_points(model, parameter, start, end, max(k + 1, 8)) for _ in range(repeat)]
+        point_s, cold_s = statistics.median(p[0] for p in points), points[0][1]
         sweeps = [sweep_to_width(model, parameter, start, end) for _ in range(repeat)]
         sweep_s = statistics.median(s[0] for s in sweeps)
         brackets, solved = sweeps[0][1], sweeps[0][2]
         found = all(any(a - 1e-12 <= b <= c + 1e-12 for a, c in brackets) for b in vf.breakpoints)
-        row = dict(model=name, size=size, k=k, bases=bases, path=path_s, point=point_s,
+        row = dict(model=name, size=size, k=k, bases=bases, path=path_s, point=point_s, cold=cold_s,
                    ratio=path_s / ((k + 1) * point_s), sweep=sweep_s, points=solved,
                    brackets=len(brackets), found=found, speedup=sweep_s / path_s, repeat=repeat)
         rows.append(row)
         print(row, flush=True)
     lines = ["# Value-function paths vs warm sweeps (`python benchmarks/bench_paths.py`)", "",
              "CPU seconds (time.process_time), medians of the repeats shown. Goals: path / ((k + 1) point) <= 3; "
-             "sweep to 1e-3 / path >= 10.", "",
+             "sweep to 1e-3 / path >= 10. The path starts with one cold HiGHS solve (its own instance); per-point and "
+             "sweep times exclude the model's first solve, shown as first solve s (cold).", "",
              "A CE's payoff parameter u_<player> also enters the obedience rows (value_function refuses it), so the "
              "game row walks the prior of a Bayes correlated equilibrium.", "",
-             "| model | size | pieces k (bases walked) | path s | per-point s (warm) | path / ((k+1) point) "
+             "| model | size | pieces k (HiGHS solves) | path s | per-point s (warm) | first solve s (cold) "
+             "| path / ((k+1) point) "
              "| sweep to 1e-3 s (points; brackets; all breakpoints bracketed) | sweep / path | repeats |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['model']} | {r['size']} | {r['k']} ({r['bases']}) | {r['path']:.3g} | {r['point']:.3g} "
-                     f"| {r['ratio']:.3g} | {r['sweep']:.3g} ({r['points']}; {r['brackets']}; "
+                     f"| {r['cold']:.3g} | {r['ratio']:.3g} | {r['sweep']:.3g} ({r['points']}; {r['brackets']}; "
                      f"{'yes' if r['found'] else 'NO'}) | {r['speedup']:.3g} | {r['repeat']} |")
     Path(args.out).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -1,8 +1,10 @@
 """`ValueFunction`: the optimal value V(t) of an LP along p(t) = start + t (end - start), t in [0, 1].
 
-Built by `value_function(model, parameter, start, end, exact=...)` from the walk of
-`solvers.value_function` (see there for the algorithm). V is in the model's sense and units and equals
-`model.bind(**{parameter: p(t)}).solve().value` wherever the LP has an optimum.
+Built by `value_function(model, parameter, start, end, exact=...)`: the float pieces by the sandwich method of
+`solvers.value_function_sandwich` (about k to 2k + 1 warm HiGHS solves for k pieces, degenerate or not), with
+exact=True (whose certificates prove the walk's bases optimal in rationals) or where the sandwich fails its
+own checks by the basis walk of `solvers.value_function` (see there for the setting). V is in the model's
+sense and units and equals `model.bind(**{parameter: p(t)}).solve().value` wherever the LP has an optimum.
 
 pieces: one row per linear piece (equal adjacent slopes merged): t_low, t_high, value_low, value_high,
     slope (dV/dt), binding (the families with a nonzero price on the piece, a tuple), and one column per
@@ -31,6 +33,7 @@ from .plotting import axes
 from .ranging import flat_labels
 from .value_function import BasisLine, Path, path_of, same_slope, solvable_interval, walk
 from .value_function_exact import certify
+from .value_function_sandwich import SandwichFailedError, sandwich
 
 
 @dataclass
@@ -212,7 +215,8 @@ def value_function(model: Any, parameter: str, start: Any, end: Any, *, exact: b
     the parameter name and the endpoints, and holds the model's lock."""
     start, end = np.asarray(start, float), np.asarray(end, float)
     path = path_of(model, parameter, start, end)
-    solvable = solvable_interval(path) if path.kind != "constant" else (0.0, 1.0, "")
+    whole = None if exact else _sandwich_pieces(path, 0.0, 1.0)  # optimal at both ends: solvable throughout
+    solvable = (0.0, 1.0, "") if path.kind == "constant" or whole else solvable_interval(path)
     labels = model.parameters[parameter].index
     empty = pd.DataFrame(columns=["t_low", "t_high", "value_low", "value_high", "slope", "binding",
                                   *path.form.blocks])
@@ -224,9 +228,7 @@ def value_function(model: Any, parameter: str, start: Any, end: Any, *, exact: b
             vf.verified, vf.reason = False, f"the LP is {what} along the whole path"
         return vf
     a, b, what = solvable
-    raw = walk(path, a, b)
-    pieces = _merge(path, raw)
-    _check_shape(path, pieces)
+    raw, pieces = whole or _float_pieces(path, a, b, not exact and (a, b) != (0.0, 1.0))
     stretches = [s for s in ((0.0, a), (b, 1.0)) if s[1] - s[0] > VF_T_TOL]
     vf = ValueFunction(parameter, start, end, path.kind, model.sense, pieces, labels=labels,
                        **{what or "infeasible": stretches})  # type: ignore[arg-type]
@@ -242,6 +244,33 @@ def value_function(model: Any, parameter: str, start: Any, end: Any, *, exact: b
                 vf.reason = (f"the exact walk has {len(ex.breakpoints)} breakpoints, the float one "
                              f"{len(vf.breakpoints)}: a slope change below the float tolerance")
     return vf
+
+
+def _sandwich_pieces(path: Path, a: float, b: float) -> tuple[list[tuple[float, float, BasisLine]],
+                                                               pd.DataFrame] | None:
+    """The sandwich's raw and merged pieces on [a, b]; None where it fails its checks (or finds no optimum at
+    an end: the LP on [a, b] has an optimum throughout where it has one at a and at b, the solvable t being an
+    interval)."""
+    try:
+        raw = sandwich(path, a, b)
+        pieces = _merge(path, raw)
+        _check_shape(path, pieces)
+    except (SandwichFailedError, SolverFailedError):
+        return None
+    return raw, pieces
+
+
+def _float_pieces(path: Path, a: float, b: float, try_sandwich: bool) -> tuple[list[tuple[float, float, BasisLine]],
+                                                                                   pd.DataFrame]:
+    """The raw pieces and the merged ones: by the sandwich method (`value_function_sandwich`) where asked to, or
+    by the basis walk where exact (its bases are what `certify` proves optimal) or where the sandwich fails."""
+    found = _sandwich_pieces(path, a, b) if try_sandwich else None
+    if found:
+        return found
+    raw = walk(path, a, b)
+    pieces = _merge(path, raw)
+    _check_shape(path, pieces)
+    return raw, pieces
 
 
 def _primal_feasible(path: Path) -> bool:

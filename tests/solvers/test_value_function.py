@@ -241,3 +241,119 @@ def test_bad_inputs_name_the_argument():
     mb.maximize(cp.sum(k2 * u))
     with pytest.raises(om.CapabilityError, match="both the objective and the right-hand sides of \\['cap'\\]"):
         om.value_function(mb, "k", 1.0, 2.0)
+
+
+# ------------------------------------------------------------------ the float path: the sandwich method
+def _no_walk(monkeypatch):
+    """Make the basis walk fail, so a float path must come from the sandwich method."""
+    from optmarkets.solvers import value_function_result as vfr
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the float path fell back to the basis walk")
+    monkeypatch.setattr(vfr, "walk", refuse)
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("sense", ["max", "min"])
+@pytest.mark.parametrize("where", ["rhs", "objective"])
+def test_sandwich_matches_the_basis_walk(seed, sense, where):
+    """The sandwich's pieces (float path) are the walk's (exact=True walks): stretches, breakpoints, values,
+    slopes. (Not always the binding families: where the optimal prices are not unique, either basis may give them.)"""
+    m, name, start, end, _at = _random(seed, sense, where)
+    walked = om.value_function(m, name, start, end, exact=True)
+    fast = om.value_function(m, name, start, end)
+    for got, want in ((fast.infeasible, walked.infeasible), (fast.unbounded, walked.unbounded)):
+        np.testing.assert_allclose(np.reshape(got, (-1, 2)), np.reshape(want, (-1, 2)), atol=1e-9)
+    np.testing.assert_allclose(fast.breakpoints, walked.breakpoints, atol=1e-7)
+    for col in ("t_low", "t_high", "value_low", "value_high", "slope"):
+        np.testing.assert_allclose(fast.pieces[col].to_numpy(float), walked.pieces[col].to_numpy(float), atol=1e-7)
+
+
+def test_sandwich_splits_at_a_kink_with_an_interior_supergradient(monkeypatch):
+    """max x s.t. x <= 4p, 1 + p, 2 - p, 4 - 4p, 1.5: V = min(4p, 1 + p, 2 - p, 4 - 4p), kinks 1/3, 1/2, 2/3.
+    The end tangents 4p and 4 - 4p meet at the kink 1/2, where the row x <= 1.5 offers the supergradient 0,
+    strictly inside [-1, 1]: the method must still find all three kinks, from the sandwich alone."""
+    _no_walk(monkeypatch)
+    m = om.Model("four")
+    x = m.variable("x", 1, nonneg=True)
+    b = m.parameter("b", [0.0, 1.0, 2.0, 4.0, 1.5])
+    m.constrain("rows", family(cp.hstack([x, x, x, x, x]), "<=", b))
+    m.maximize(cp.sum(x))
+    vf = m.value_function("b", [0, 1, 2, 4, 1.5], [4, 2, 1, 0, 1.5])
+    np.testing.assert_allclose(vf.breakpoints, [1 / 3, 1 / 2, 2 / 3], atol=1e-9)
+    np.testing.assert_allclose(vf.pieces["slope"], [4.0, 1.0, -1.0, -4.0], atol=1e-9)
+    np.testing.assert_allclose(vf(GRID), np.minimum.reduce([4 * GRID, 1 + GRID, 2 - GRID, 4 - 4 * GRID]), atol=1e-9)
+    for t, row in ((1 / 6, 0), (0.4, 1), (0.6, 2), (0.9, 3)):  # prices on each piece: the one binding row
+        prices = vf.pieces["rows"].iloc[row].to_numpy(float)
+        np.testing.assert_allclose(prices, np.eye(5)[row], atol=1e-9, err_msg=f"t = {t}")
+
+
+def test_sandwich_on_degenerate_paths_needs_few_solves(monkeypatch):
+    """The degenerate rhs and objective paths above, from the sandwich alone, in at most 2k + 1 solves (+ k
+    midpoint solves on an objective path)."""
+    from optmarkets.solvers import value_function_result as vfr
+    from optmarkets.solvers import value_function_sandwich as vfs
+
+    _no_walk(monkeypatch)
+    counts = []
+
+    def counted(*args, **kwargs):
+        stats: dict[str, int] = {}
+        out = vfs.sandwich(*args, stats=stats, **kwargs)
+        counts.append(stats["solves"])
+        return out
+    monkeypatch.setattr(vfr, "sandwich", counted)
+    m = om.Model("degenerate")
+    v = m.variable("v", 2, nonneg=True)
+    p = m.parameter("p", 0.0)
+    m.constrain("caps", family(v, "<=", cp.hstack([p, p])))
+    m.constrain("sum", family(cp.sum(v), "<=", 2 * p))
+    m.constrain("weighted", family(v[0] + 2 * v[1], "<=", 3.0))
+    m.maximize(cp.sum(v))
+    vf = m.value_function("p", 0.0, 3.0)
+    np.testing.assert_allclose(vf.breakpoints, [1 / 3], atol=1e-9)
+    np.testing.assert_allclose(vf.pieces["slope"], [6.0, 1.5])
+    assert counts[0] <= 3
+    m2 = om.Model("tie")
+    w2 = m2.variable("v", 2, nonneg=True)
+    w = m2.parameter("w", [1.0, 0.0])
+    m2.constrain("sum", family(cp.sum(w2), "<=", 1.0))
+    m2.constrain("caps", family(w2, "<=", 1.0))
+    m2.maximize(w @ w2)
+    vf2 = m2.value_function("w", [1, 0], [0, 1])
+    np.testing.assert_allclose(vf2.breakpoints, [0.5], atol=1e-9)
+    np.testing.assert_allclose(vf2(GRID), np.maximum(1 - GRID, GRID), atol=1e-9)
+    assert counts[-1] <= 3 + 2
+
+
+def test_sandwich_failure_falls_back_to_the_walk(monkeypatch):
+    """Where the sandwich fails its own checks, the basis walk gives the same answer."""
+    from optmarkets.solvers import value_function_result as vfr
+    from optmarkets.solvers.value_function_sandwich import SandwichFailedError
+
+    def fail(*args, **kwargs):
+        raise SandwichFailedError("forced")
+    monkeypatch.setattr(vfr, "sandwich", fail)
+    m, name, start, end, at = _random(3, "max", "rhs")
+    _check_against_grid(om.value_function(m, name, start, end), at)
+    e = om.PersonalDataEconomy(values=[1, 2], mass=[0.5, 0.5], outside_option=[0, 0], gamma_u=1.0)
+    vf = om.value_function(e.platform_problem([0.1, 0.4]), "q", [0.1, 0.4], [0.4, 0.1])
+    np.testing.assert_allclose(vf.breakpoints, [0.5], atol=1e-9)
+
+
+def test_sandwich_with_infeasible_ends(monkeypatch):
+    """The window LP above: no optimum at t = 0 or 1, so the solvable interval's LPs find [1/4, 3/4] and the
+    sandwich runs there (no walk)."""
+    _no_walk(monkeypatch)
+    m = om.Model("window")
+    x = m.variable("x", 1, nonneg=True)
+    lohi = m.parameter("lohi", [2.0, 3.0])
+    m.constrain("floor", family(x, ">=", lohi[0:1]))
+    m.constrain("ceiling", family(x, "<=", lohi[1:2]))
+    m.constrain("cap", family(x, "<=", 1.0))
+    m.maximize(cp.sum(x))
+    vf = m.value_function("lohi", [2, 3], [-2, -1])
+    assert np.allclose(vf.infeasible, [(0.0, 0.25), (0.75, 1.0)], atol=1e-9)
+    np.testing.assert_allclose(vf.breakpoints, [0.5], atol=1e-9)
+    t = np.linspace(0.25, 0.75, 21)
+    np.testing.assert_allclose(vf(t), np.minimum(1.0, 3 - 4 * t), atol=1e-9)
