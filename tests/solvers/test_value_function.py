@@ -146,9 +146,8 @@ def test_persuasion_breakpoint_is_one_half_exactly():
     np.testing.assert_allclose(vf(t), np.minimum(1.0, 2 * t), atol=1e-9)  # V = min(1, 2 P(guilty))
 
 
-def test_degenerate_rhs_path_exact():
-    """max x + y: x <= p, y <= p, x + y <= 2p (redundant, binding at every p <= 1), x + 2y <= 3; p in [0, 3]:
-    V = 2p up to p = 1, then (3 + p) / 2. Every vertex for p < 1 is degenerate."""
+def degenerate_rhs_model() -> om.Model:
+    """max x + y: x <= p, y <= p, x + y <= 2p (redundant, binding at every p <= 1), x + 2y <= 3."""
     m = om.Model("degenerate")
     v = m.variable("v", 2, nonneg=True)
     p = m.parameter("p", 0.0)
@@ -156,6 +155,13 @@ def test_degenerate_rhs_path_exact():
     m.constrain("sum", family(cp.sum(v), "<=", 2 * p))
     m.constrain("weighted", family(v[0] + 2 * v[1], "<=", 3.0))
     m.maximize(cp.sum(v))
+    return m
+
+
+def test_degenerate_rhs_path_exact():
+    """max x + y: x <= p, y <= p, x + y <= 2p (redundant, binding at every p <= 1), x + 2y <= 3; p in [0, 3]:
+    V = 2p up to p = 1, then (3 + p) / 2. Every vertex for p < 1 is degenerate."""
+    m = degenerate_rhs_model()
     vf = m.value_function("p", 0.0, 3.0, exact=True)
     assert vf.verified and vf.exact_breakpoints == [Fraction(1, 3)], (vf.exact_breakpoints, vf.reason)
     np.testing.assert_allclose(vf.pieces["slope"], [6.0, 1.5])
@@ -303,13 +309,7 @@ def test_sandwich_on_degenerate_paths_needs_few_solves(monkeypatch):
         counts.append(stats["solves"])
         return out
     monkeypatch.setattr(vfr, "sandwich", counted)
-    m = om.Model("degenerate")
-    v = m.variable("v", 2, nonneg=True)
-    p = m.parameter("p", 0.0)
-    m.constrain("caps", family(v, "<=", cp.hstack([p, p])))
-    m.constrain("sum", family(cp.sum(v), "<=", 2 * p))
-    m.constrain("weighted", family(v[0] + 2 * v[1], "<=", 3.0))
-    m.maximize(cp.sum(v))
+    m = degenerate_rhs_model()
     vf = m.value_function("p", 0.0, 3.0)
     np.testing.assert_allclose(vf.breakpoints, [1 / 3], atol=1e-9)
     np.testing.assert_allclose(vf.pieces["slope"], [6.0, 1.5])
