@@ -289,10 +289,6 @@ GLP_FILE = ('model = "PersonalDataEconomy"\n[data]\nvalues = [1, 2]\nmass = [0.3
 CHECK = '[[check]]\nsolve = "P"\nquantity = "v"\nexpected = 1\nsource = "paper"\nwhere = "s"\n'
 
 
-def _cli(*argv):
-    return subprocess.run([sys.executable, "-m", "optmarkets.app.cli", *argv], capture_output=True, text=True)
-
-
 def test_deeply_nested_toml_is_one_named_line(tmp_path):
     (tmp_path / "deep.toml").write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
     proc = _cli("solve", str(tmp_path / "deep.toml"))
@@ -346,3 +342,12 @@ def test_max_iters_out_of_range_is_refused_before_solving(tmp_path, capsys):
     assert captured.out == "" and captured.err == (
         "optmarkets: error: iters.toml: solver_options: max_iters: must be a whole number from 1 to 2147483647, "
         "got 1e+20\n")
+
+
+def test_version_prints_the_installed_version(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"optmarkets {version('optmarkets')}"

@@ -11,7 +11,8 @@ from fractions import Fraction
 import pytest
 
 from optmarkets.app import instances, reproduce
-from optmarkets.app.cli import main, reproduce_table
+from optmarkets.app.cli import main
+from optmarkets.app.tables import reproduce_table
 from optmarkets.core.errors import InputError
 from optmarkets.core.model import Model
 from optmarkets.core.reference import ACCURACY_TOL, FAILED, SOURCES, Check

@@ -89,6 +89,7 @@ def _folder(text: str) -> Path:
 # ------------------------------------------------------------------ subcommands
 def _reproduce(args) -> int:
     from . import reproduce
+    from .tables import reproduce_table
 
     folder = _folder(args.models) if args.models else None
     show = sys.stderr.isatty() if args.progress is None else args.progress
@@ -149,42 +150,6 @@ class _ReproduceProgress:
         elif self.enabled and self.width:
             sys.stderr.write("\r" + " " * self.width + "\r")
             sys.stderr.flush()
-
-
-def _shown(value, digits: int = 6) -> str:
-    """A number for display: 6 significant digits, round-off below DISPLAY_ZERO shown as 0, never "-0"."""
-    from ..core.tolerances import DISPLAY_ZERO
-
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "" if value is None else "nan"
-    value = float(value)
-    if abs(value) < DISPLAY_ZERO:
-        return "0"
-    text = f"{value:.{digits}g}"
-    return text[1:] if text.startswith("-") and float(text) == 0 else text
-
-
-def reproduce_table(table, *, exact: bool = False, width: int = 120) -> str:
-    """The reproduce rows grouped by example, in at most `width` columns: quantity, expected, computed,
-    source, where, match (and the exact optimum with --exact). `--json` gives every field unrounded."""
-    widths = {"expected": 11, "computed": 11, "source": 13, "where": 18, "ok": 3}
-    if exact:
-        widths["exact"] = 13
-    quantity = width - sum(widths.values()) - len(widths)
-    header = f"{'quantity':<{quantity}} {'expected':>11} {'computed':>11} {'source':<13} {'where':<18} ok"
-    header += f" {'exact':<13}" if exact else ""
-    lines = []
-    for example, group in table.groupby("example", sort=False):
-        lines += [f"== {example}"[:width], header]
-        for row in group.itertuples(index=False):
-            cut = lambda text, n: text if len(text) <= n else text[: n - 1] + "~"
-            line = (f"{cut(row.quantity, quantity):<{quantity}} {_shown(row.expected):>11} "
-                    f"{_shown(row.computed):>11} {row.source:<13} {cut(row.where, 18):<18} "
-                    f"{'yes' if row.match else 'NO':<3}")
-            if exact:
-                line += f" {cut(row.exact, 13):<13}"
-            lines.append(line.rstrip())
-    return "\n".join(lines)
 
 
 def _solve(args) -> int:
@@ -356,8 +321,18 @@ def _bench(args) -> int:
 
 
 # ------------------------------------------------------------------ the parser and main
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("optmarkets")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        return "(not installed)"
+
+
 def parser() -> argparse.ArgumentParser:
     top = _Parser(prog="optmarkets", description=(__doc__ or "").split("\n\n")[0])
+    top.add_argument("--version", action="version", version=f"optmarkets {_version()}")
     sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
     rep = sub.add_parser("reproduce", help="reproduce every registered paper example")
     rep.add_argument("--solver", default=None, help="backend name (default HIGHS)")
