@@ -122,3 +122,7 @@ VF_AFFINE_TOL = 1e-9
 #: Frontier (`solvers.frontier`): an optimum along an edge's normal within this of the edge (relative to the
 #: points' magnitude) makes it an edge; points this close are one vertex, turns with a sine below it are straight.
 FRONTIER_TOL = 1e-7
+#: Price ranges: the optimal basis is primal non-degenerate (so the duals are unique and every row's one-sided
+#: derivatives are its vertex price, no face LP) when every basic variable is farther than this from its bounds,
+#: relative to max(1, |bound|) (HiGHS's default primal feasibility tolerance: closer may be on the bound).
+RANGE_NONDEGENERATE_TOL = 1e-7

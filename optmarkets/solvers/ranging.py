@@ -13,7 +13,9 @@ d b / d rhs = sigma exactly.
   Each is one small LP over {dual feasible, dual objective >= optimum - eps}, maximising or
   minimising that multiplier (`solvers.face`: primal simplex from the face's feasible basis, other
   HiGHS runs where that fails, every answer checked); where the LP is unbounded the derivative is
-  infinite (the primal becomes infeasible on that side).
+  infinite (the primal becomes infeasible on that side). Where HiGHS's optimal basis is primal
+  non-degenerate (`_duals_unique`) the optimal duals are unique, so no face LP is solved: left = right =
+  the vertex price for every row (issue 31 item 2). A per-row shortcut for degenerate bases is not taken.
 - rhs_low, rhs_high: HiGHS's ranging of the optimal basis: the interval of rhs_k on which the
   basis, and so the vertex price, stays optimal (NaN where the given price is not that basis's).
 - reason: "" for a row computed; otherwise why not (every HiGHS run tried, with its status), and
@@ -31,7 +33,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..core.errors import InputError, SolverFailedError
-from ..core.tolerances import RANGE_PIVOT_TOL, RANGE_PRICE_TOL, RANGE_PROBE_TOL, RANGE_SNAP_TOL
+from ..core.tolerances import RANGE_NONDEGENERATE_TOL, RANGE_PIVOT_TOL, RANGE_PRICE_TOL, RANGE_PROBE_TOL, RANGE_SNAP_TOL
 from . import cvxpy_internals as internals
 from .face import face_extremes
 from .highs import RejectedLPError, StandardForm
@@ -220,7 +222,11 @@ def price_ranges(model: Any, name: str, prices: Any, rows: Any = None,
     optimum = float(h.getInfo().objective_function_value)
     row_dual = np.asarray(h.getSolution().row_dual, float)
     vertex = form.sign * sigma * row_dual[std_rows]
-    lo_t, hi_t, reason = face_extremes(form.lp, optimum, std_rows[keep])
+    if _duals_unique(h, form.lp):  # the face is one point: every row's derivatives are its vertex price
+        lo_t = hi_t = row_dual[std_rows[keep]]
+        reason = [""] * keep.size
+    else:
+        lo_t, hi_t, reason = face_extremes(form.lp, optimum, std_rows[keep])
     # t = sign * sigma * y: V = sign * m, so over the face t ranges over sign*sigma*[min y, max y]
     s = form.sign * sigma[keep]
     t_min = np.where(s > 0, s * lo_t, s * hi_t)
@@ -236,6 +242,33 @@ def price_ranges(model: Any, name: str, prices: Any, rows: Any = None,
     rhs_low, rhs_high = np.where(same, rhs_low, np.nan), np.where(same, rhs_high, np.nan)
     return pd.DataFrame({"price": price[keep], "left": left + 0.0, "right": right + 0.0,
                          "rhs_low": rhs_low, "rhs_high": rhs_high, "reason": reason}, index=labels[keep])
+
+
+def _duals_unique(h: Any, lp: StandardForm) -> bool:
+    """HiGHS's optimal basis is primal non-degenerate: a full basis whose every basic variable (column
+    value or row activity) lies farther than RANGE_NONDEGENERATE_TOL * max(1, |bound|) from each finite
+    bound. Then every optimal dual is complementary to this x, so z_j = 0 on the basic columns and y_i = 0
+    on the basic rows: m equations in y with the (nonsingular) basis matrix, a single solution. The
+    optimal dual face is the vertex price and V is differentiable in every rhs."""
+    import highspy
+
+    basis, sol = h.getBasis(), h.getSolution()
+    if not basis.valid or not sol.value_valid:
+        return False
+    basic = highspy.HighsBasisStatus.kBasic
+    col_b = np.array([st == basic for st in basis.col_status], bool)
+    row_b = np.array([st == basic for st in basis.row_status], bool)
+    if int(col_b.sum() + row_b.sum()) != lp.A.shape[0]:
+        return False
+    val = np.concatenate([np.asarray(sol.col_value, float)[col_b], np.asarray(sol.row_value, float)[row_b]])
+    lo = np.concatenate([lp.col_lower[col_b], lp.row_lower[row_b]])
+    hi = np.concatenate([lp.col_upper[col_b], lp.row_upper[row_b]])
+    with np.errstate(invalid="ignore"):  # inf - inf never arises: val is finite
+        gap_lo = np.where(np.isfinite(lo), val - lo, np.inf)
+        gap_hi = np.where(np.isfinite(hi), hi - val, np.inf)
+    need_lo = RANGE_NONDEGENERATE_TOL * np.maximum(1.0, np.abs(np.where(np.isfinite(lo), lo, 0.0)))
+    need_hi = RANGE_NONDEGENERATE_TOL * np.maximum(1.0, np.abs(np.where(np.isfinite(hi), hi, 0.0)))
+    return bool(np.isfinite(val).all() and (gap_lo > need_lo).all() and (gap_hi > need_hi).all())
 
 
 def _rhs_ranges(h: Any, form: ModelForm, model: Any, name: str, block: RowBlock, std_rows: np.ndarray,

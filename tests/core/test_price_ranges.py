@@ -406,3 +406,91 @@ def test_a_face_that_never_solves_is_nan_with_reason(monkeypatch):
     r = sol.price_ranges("obedience")
     assert r[["left", "right"]].isna().all().all()
     assert r["reason"].str.contains(r"optimal dual face \(eps 1e-08\) did not solve: kInfeasible").all()
+
+
+# ---------------------------------------------------------------- issue 31 item 2: rows that need no LP
+# Where HiGHS's optimal basis is primal non-degenerate the optimal duals are unique: every row's
+# left = right = its vertex price, and no face LP is solved.
+
+
+def _counting_face_extremes(monkeypatch) -> list[int]:
+    from optmarkets.solvers import ranging
+
+    calls: list[int] = []
+    real = ranging.face_extremes
+
+    def counted(lp, optimum, rows):
+        calls.append(len(rows))
+        return real(lp, optimum, rows)
+
+    monkeypatch.setattr(ranging, "face_extremes", counted)
+    return calls
+
+
+def _continuous_lp(seed: int) -> dict:
+    """Continuous random data around an interior point x0 > 0: non-degenerate with probability one."""
+    rng = np.random.default_rng(5000 + seed)
+    n, m_eq, m_ub = int(rng.integers(4, 9)), int(rng.integers(1, 3)), int(rng.integers(2, 6))
+    x0 = rng.uniform(0.2, 1.0, n)
+    A_eq, A_ub = rng.uniform(0, 2, (m_eq, n)), rng.uniform(-1, 2, (m_ub, n))
+    return dict(A_eq=A_eq, b_eq=A_eq @ x0, A_ub=A_ub, b_ub=A_ub @ x0 + rng.uniform(0.05, 1.0, m_ub),
+                c=rng.uniform(-2, 3, n), box=float(x0.sum() + rng.uniform(0.1, 2.0)),
+                sense="max" if seed % 2 else "min")
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_nondegenerate_lp_takes_the_shortcut_and_matches_face_lps_and_linprog(monkeypatch, seed):
+    from optmarkets.solvers import ranging
+
+    data = _continuous_lp(seed)
+    sol = _lp_model(**data).solve()
+    calls = _counting_face_extremes(monkeypatch)
+    fast = {name: sol.price_ranges(name) for name in ("eq", "ub", "box")}
+    assert calls == [], calls  # the shortcut: no face LP for any row of any family
+    for r in fast.values():
+        assert (r["reason"] == "").all() and (r["left"] == r["price"]).all() and (r["right"] == r["price"]).all()
+    # the same frames by the face LPs, forced
+    monkeypatch.setattr(ranging, "_duals_unique", lambda h, lp: False)
+    for name, r in fast.items():
+        slow = sol.price_ranges(name)
+        pd.testing.assert_frame_equal(r, slow, atol=1e-9, rtol=0)
+    assert len(calls) == 3
+    monkeypatch.undo()
+    checked, kinks = _check_lp_against_linprog(**data)  # one-sided linprog re-solves, through the shortcut
+    assert checked == len(data["b_eq"]) + len(data["b_ub"]) + 1 and kinks == 0
+
+
+def test_degenerate_lps_still_solve_face_lps(monkeypatch):
+    from optmarkets.solvers import ranging
+
+    calls = _counting_face_extremes(monkeypatch)
+    e = om.PersonalDataEconomy([1, 2], [.4, .6], [.3, .3], gamma_u=1)
+    r = e.platform_problem([.3, .3]).solve().price_ranges("consistency")
+    assert calls == [2] and (r["left"] != r["right"]).all()  # the GLP kink: degenerate, face LPs
+    seen = []
+    real = ranging._duals_unique
+    monkeypatch.setattr(ranging, "_duals_unique", lambda h, lp: seen.append(real(h, lp)) or seen[-1])
+    A_eq = np.array([[2, 1, 2, 2, 2, 0], [0, 1, 1, 2, 0, 0]], float)
+    A_ub = np.array([[0, 1, 2, 0, 2, 0], [-1, 2, 2, 2, 2, 0], [-1, 1, 1, 0, 1, 0], [1, 2, -1, 0, 1, -1],
+                     [1, 2, 2, 1, 2, 0]], float)
+    _check_lp_against_linprog(A_eq, np.array([6.0, 1.0]), A_ub, np.array([1.0, 1, 3, 1, 3]),
+                              np.array([0.0, 3, -2, -2, 0, -2]), 10.0, "max")
+    assert seen == [False] * 3 and calls[1:] == [2, 5, 1]
+    # a kink means the duals are not unique: every LP of the degenerate sample with one ran the face LPs
+    kinked = 0
+    for seed in range(40):
+        rng = np.random.default_rng(1000 + seed)
+        n, m_eq, m_ub = int(rng.integers(3, 7)), int(rng.integers(1, 3)), int(rng.integers(2, 6))
+        x0 = rng.integers(0, 2, n).astype(float)
+        A_eq = rng.integers(0, 3, (m_eq, n)).astype(float)
+        A_ub = rng.integers(-1, 3, (m_ub, n)).astype(float)
+        c = rng.integers(-2, 4, n).astype(float)
+        sol = _lp_model(A_eq, A_eq @ x0, A_ub, A_ub @ x0 + rng.integers(0, 2, m_ub), c, float(n),
+                        "max" if seed % 2 else "min").solve()
+        for name in ("eq", "ub", "box"):
+            before = len(calls)
+            r = sol.price_ranges(name)
+            if (r["left"] != r["right"]).any():
+                assert len(calls) == before + 1 and not seen[-1], (seed, name)
+                kinked += 1
+    assert kinked >= 10, kinked
