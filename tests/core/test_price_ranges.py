@@ -256,18 +256,23 @@ def test_issue23_degenerate_lp_every_family_ranges():
     assert checked == 8 and kinks >= 2  # eq row 0 and ub row 4 turn infeasible on one side
 
 
+def degenerate_lp(seed: int) -> tuple:
+    """(A_eq, b_eq, A_ub, b_ub, c, box, sense): small integer data around a 0/1 point, so degenerate optima
+    are common."""
+    rng = np.random.default_rng(1000 + seed)
+    n, m_eq, m_ub = int(rng.integers(3, 7)), int(rng.integers(1, 3)), int(rng.integers(2, 6))
+    x0 = rng.integers(0, 2, n).astype(float)
+    A_eq = rng.integers(0, 3, (m_eq, n)).astype(float)
+    A_ub = rng.integers(-1, 3, (m_ub, n)).astype(float)
+    c = rng.integers(-2, 4, n).astype(float)
+    return A_eq, A_eq @ x0, A_ub, A_ub @ x0 + rng.integers(0, 2, m_ub), c, float(n), "max" if seed % 2 else "min"
+
+
 def test_random_degenerate_lps_300_against_linprog():
     """300 small LPs with integer data around a 0/1 point (so degenerate optima are common)."""
     checked = kinks = 0
     for seed in range(300):
-        rng = np.random.default_rng(1000 + seed)
-        n, m_eq, m_ub = int(rng.integers(3, 7)), int(rng.integers(1, 3)), int(rng.integers(2, 6))
-        x0 = rng.integers(0, 2, n).astype(float)
-        A_eq = rng.integers(0, 3, (m_eq, n)).astype(float)
-        A_ub = rng.integers(-1, 3, (m_ub, n)).astype(float)
-        c = rng.integers(-2, 4, n).astype(float)
-        got = _check_lp_against_linprog(A_eq, A_eq @ x0, A_ub, A_ub @ x0 + rng.integers(0, 2, m_ub), c,
-                                        float(n), "max" if seed % 2 else "min")
+        got = _check_lp_against_linprog(*degenerate_lp(seed))
         checked, kinks = checked + got[0], kinks + got[1]
     assert checked > 1700 and kinks > 400, (checked, kinks)  # degenerate: about a third of the rows at a kink
 
@@ -479,14 +484,7 @@ def test_degenerate_lps_still_solve_face_lps(monkeypatch):
     # a kink means the duals are not unique: every LP of the degenerate sample with one ran the face LPs
     kinked = 0
     for seed in range(40):
-        rng = np.random.default_rng(1000 + seed)
-        n, m_eq, m_ub = int(rng.integers(3, 7)), int(rng.integers(1, 3)), int(rng.integers(2, 6))
-        x0 = rng.integers(0, 2, n).astype(float)
-        A_eq = rng.integers(0, 3, (m_eq, n)).astype(float)
-        A_ub = rng.integers(-1, 3, (m_ub, n)).astype(float)
-        c = rng.integers(-2, 4, n).astype(float)
-        sol = _lp_model(A_eq, A_eq @ x0, A_ub, A_ub @ x0 + rng.integers(0, 2, m_ub), c, float(n),
-                        "max" if seed % 2 else "min").solve()
+        sol = _lp_model(*degenerate_lp(seed)).solve()
         for name in ("eq", "ub", "box"):
             before = len(calls)
             r = sol.price_ranges(name)

@@ -182,8 +182,8 @@ def test_degenerate_objective_path_exact():
     np.testing.assert_allclose(vf(GRID), np.maximum(1 - GRID, GRID), atol=1e-9)
 
 
-def test_infeasible_at_both_ends():
-    """max x over 0 <= x <= 1, 2 - 4t <= x <= 3 - 4t: feasible on [1/4, 3/4], V = min(1, 3 - 4t)."""
+def window_model() -> om.Model:
+    """max x over 0 <= x <= 1, lohi[0] <= x <= lohi[1] (lohi a parameter)."""
     m = om.Model("window")
     x = m.variable("x", 1, nonneg=True)
     lohi = m.parameter("lohi", [2.0, 3.0])
@@ -191,6 +191,12 @@ def test_infeasible_at_both_ends():
     m.constrain("ceiling", family(x, "<=", lohi[1:2]))
     m.constrain("cap", family(x, "<=", 1.0))
     m.maximize(cp.sum(x))
+    return m
+
+
+def test_infeasible_at_both_ends():
+    """max x over 0 <= x <= 1, 2 - 4t <= x <= 3 - 4t: feasible on [1/4, 3/4], V = min(1, 3 - 4t)."""
+    m = window_model()
     vf = m.value_function("lohi", [2, 3], [-2, -1], exact=True)
     assert np.allclose(vf.infeasible, [(0.0, 0.25), (0.75, 1.0)], atol=1e-9)
     assert vf.verified and vf.exact_breakpoints == [Fraction(1, 2)], vf.reason
@@ -345,13 +351,7 @@ def test_sandwich_with_infeasible_ends(monkeypatch):
     """The window LP above: no optimum at t = 0 or 1, so the solvable interval's LPs find [1/4, 3/4] and the
     sandwich runs there (no walk)."""
     _no_walk(monkeypatch)
-    m = om.Model("window")
-    x = m.variable("x", 1, nonneg=True)
-    lohi = m.parameter("lohi", [2.0, 3.0])
-    m.constrain("floor", family(x, ">=", lohi[0:1]))
-    m.constrain("ceiling", family(x, "<=", lohi[1:2]))
-    m.constrain("cap", family(x, "<=", 1.0))
-    m.maximize(cp.sum(x))
+    m = window_model()
     vf = m.value_function("lohi", [2, 3], [-2, -1])
     assert np.allclose(vf.infeasible, [(0.0, 0.25), (0.75, 1.0)], atol=1e-9)
     np.testing.assert_allclose(vf.breakpoints, [0.5], atol=1e-9)
