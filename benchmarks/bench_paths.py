@@ -5,13 +5,16 @@
 For each model and path p(t) = start + t (end - start):
 - path s: `om.value_function(model, parameter, start, end)` (k linear pieces after merging equal slopes;
   "solves" counts the warm HiGHS re-solves of the sandwich method, plus the bases walked should it fall back);
-- first solve s: the model's first solve at the start (cold: HiGHS from no basis), excluded from the next two;
+- first solve s: the model's first solve at the start (cold: HiGHS from no basis), excluded from the rest: the
+  path starts from its basis (`value_function.held_basis`), as the sweep's points start from the warm session's;
 - per-point s: one warm re-solve `model.bind(**{parameter: p(t)}).solve(warm_start=True)`, the mean over
-  max(k + 1, 8) points of the path (after one warm solve at the start);
+  max(k + 1, 8) points of the path;
 - ratio path / ((k + 1) point): goal <= 3;
-- sweep-to-1e-3 s: warm re-solves on a grid of 11 points, then bisection of every interval where V is not
-  linear (midpoint off the chord), until each such interval is at most 1e-3 wide; every breakpoint of the
-  path must lie in one of them (checked); ratio sweep / path: goal >= 10.
+- grid sweep to 1e-3 s: what `om.sweep` does, warm re-solves on a grid of spacing 1e-3 (1001 points, one run);
+  ratio grid / path: goal >= 10;
+- bisection sweep to 1e-3 s: a smarter sweep than `om.sweep` offers, warm re-solves on a grid of 11 points,
+  then bisection of every interval where V is not linear (midpoint off the chord), until each such interval
+  is at most 1e-3 wide; every breakpoint of the path must lie in one of them (checked); ratio bisection / path.
 CPU time (time.process_time), median of --repeat runs (P_q n = 100: one run, its warm solves take ~0.2 s).
 
 Models: P_q (Galperti-Liu-Perego, `bench_platform.economy`) at n = 25 and 100 over a random database path;
@@ -92,16 +95,20 @@ def time_path(model, parameter, start, end):
         vfr.sandwich, vfr.walk = counter._sandwich, counter._walk
 
 
-def time_points(model, parameter, start, end, count):
-    """(mean seconds of a warm re-solve, seconds of the first solve: cold on the first call, excluded)."""
+def first_solve(model, parameter, start):
+    """Seconds of the model's first solve at the start: cold (HiGHS from no basis), excluded from the rest."""
     t0 = time.process_time()
-    model.bind(**{parameter: start}).solve(warm_start=True)  # the compiled problem's first warm solve
-    first = time.process_time() - t0
+    model.bind(**{parameter: start}).solve(warm_start=True)
+    return time.process_time() - t0
+
+
+def time_points(model, parameter, start, end, count):
+    """Mean seconds of a warm re-solve at `count` points of the path."""
     ts = np.linspace(0.0, 1.0, count)
     t0 = time.process_time()
     for t in ts:
         model.bind(**{parameter: start + t * (end - start)}).solve(warm_start=True)
-    return (time.process_time() - t0) / count, first
+    return (time.process_time() - t0) / count
 
 
 def sweep_to_width(model, parameter, start, end):
@@ -134,6 +141,15 @@ def sweep_to_width(model, parameter, start, end):
     return time.process_time() - t0, sorted(brackets), len(cache)
 
 
+def grid_sweep(model, parameter, start, end):
+    """Seconds of a plain sweep (`om.sweep`'s way: a fixed grid) at spacing WIDTH: 1 / WIDTH + 1 warm solves."""
+    ts = np.linspace(0.0, 1.0, round(1 / WIDTH) + 1)
+    t0 = time.process_time()
+    for t in ts:
+        model.bind(**{parameter: start + t * (end - start)}).solve(warm_start=True)
+    return time.process_time() - t0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
@@ -143,35 +159,42 @@ def main() -> None:
     rows = []
     for name, size, model, parameter, start, end, cap in cases():
         repeat = min(args.repeat, cap or args.repeat)
+        cold_s = first_solve(model, parameter, start)
         runs = [time_path(model, parameter, start, end) for _ in range(repeat)]
         path_s = statistics.median(r[0] for r in runs)
         vf, bases = runs[0][1], runs[0][2]
         k = len(vf.pieces)
         points = [time_points(model, parameter, start, end, max(k + 1, 8)) for _ in range(repeat)]
-        point_s, cold_s = statistics.median(p[0] for p in points), points[0][1]
+        point_s = statistics.median(points)
         sweeps = [sweep_to_width(model, parameter, start, end) for _ in range(repeat)]
         sweep_s = statistics.median(s[0] for s in sweeps)
         brackets, solved = sweeps[0][1], sweeps[0][2]
+        grid_s = grid_sweep(model, parameter, start, end)
         found = all(any(a - 1e-12 <= b <= c + 1e-12 for a, c in brackets) for b in vf.breakpoints)
         row = dict(model=name, size=size, k=k, bases=bases, path=path_s, point=point_s, cold=cold_s,
                    ratio=path_s / ((k + 1) * point_s), sweep=sweep_s, points=solved,
-                   brackets=len(brackets), found=found, speedup=sweep_s / path_s, repeat=repeat)
+                   brackets=len(brackets), found=found, speedup=sweep_s / path_s, grid=grid_s,
+                   grid_speedup=grid_s / path_s, repeat=repeat)
         rows.append(row)
         print(row, flush=True)
-    lines = ["# Value-function paths vs warm sweeps (`python benchmarks/bench_paths.py`)", "",
+    lines = ["# Value-function paths vs sweeps (`python benchmarks/bench_paths.py`)", "",
              "CPU seconds (time.process_time), medians of the repeats shown. Goals: path / ((k + 1) point) <= 3; "
-             "sweep to 1e-3 / path >= 10. The path starts with one cold HiGHS solve (its own instance); per-point and "
-             "sweep times exclude the model's first solve, shown as first solve s (cold).", "",
+             "a sweep locating the breakpoints to 1e-3 / path >= 10 (a 1e-3 grid, as `om.sweep` gives; an adaptive "
+             "bisection, ~14 points per breakpoint, beside it). The model is solved once first (cold: first "
+             "solve s, excluded from the rest); the path starts from that solve's basis (its own HiGHS instance), "
+             "the sweeps from the warm session's.", "",
              "A CE's payoff parameter u_<player> also enters the obedience rows (value_function refuses it), so the "
              "game row walks the prior of a Bayes correlated equilibrium.", "",
              "| model | size | pieces k (HiGHS solves) | path s | per-point s (warm) | first solve s (cold) "
-             "| path / ((k+1) point) "
-             "| sweep to 1e-3 s (points; brackets; all breakpoints bracketed) | sweep / path | repeats |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| path / ((k+1) point) | grid sweep to 1e-3 s (1001 points) | grid / path "
+             "| bisection sweep to 1e-3 s (points; brackets; all breakpoints bracketed) | bisection / path | repeats |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
+        found = "yes" if r["found"] else "NO"
         lines.append(f"| {r['model']} | {r['size']} | {r['k']} ({r['bases']}) | {r['path']:.3g} | {r['point']:.3g} "
-                     f"| {r['cold']:.3g} | {r['ratio']:.3g} | {r['sweep']:.3g} ({r['points']}; {r['brackets']}; "
-                     f"{'yes' if r['found'] else 'NO'}) | {r['speedup']:.3g} | {r['repeat']} |")
+                     f"| {r['cold']:.3g} | {r['ratio']:.3g} | {r['grid']:.3g} | {r['grid_speedup']:.3g} "
+                     f"| {r['sweep']:.3g} ({r['points']}; {r['brackets']}; {found}) | {r['speedup']:.3g} "
+                     f"| {r['repeat']} |")
     Path(args.out).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

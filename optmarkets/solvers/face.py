@@ -264,21 +264,25 @@ class FaceSolver:
         return None, "; ".join(reasons)
 
 
-def face_extremes(lp: StandardForm, optimum: float, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def face_extremes(lp: StandardForm, optimum: float, rows: np.ndarray, want_min: np.ndarray | None = None,
+                  want_max: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """min and max of each row dual y_k over the optimal dual face (+-inf where unbounded), and per row
-    "" or why it could not be computed (then NaN)."""
+    "" or why it could not be computed (then NaN). `want_min`, `want_max` (per row, default all): the
+    extremes to compute; the others are left NaN."""
     lo, hi = np.full(rows.size, np.nan), np.full(rows.size, np.nan)
+    want_min = np.ones(rows.size, bool) if want_min is None else want_min
+    want_max = np.ones(rows.size, bool) if want_max is None else want_max
     solver, why = FaceSolver.of(lp, optimum)
     if solver is None:
         return lo, hi, [why] * rows.size
     reasons = []
     for i, k in enumerate(rows):
-        low, why_lo = solver.minimum(solver.face.cost(int(k), 1.0))
-        high, why_hi = solver.minimum(solver.face.cost(int(k), -1.0))  # max y_k = -min(-y_k)
+        low, why_lo = solver.minimum(solver.face.cost(int(k), 1.0)) if want_min[i] else (np.nan, "")
+        high, why_hi = solver.minimum(solver.face.cost(int(k), -1.0)) if want_max[i] else (np.nan, "")
         if low is not None:
             lo[i] = low
         if high is not None:
-            hi[i] = -high
+            hi[i] = -high  # max y_k = -min(-y_k)
         parts = [f"min: {why_lo}"] * (low is None) + [f"max: {why_hi}"] * (high is None)
         reasons.append("; ".join(parts))
     return lo, hi, reasons

@@ -13,9 +13,11 @@ d b / d rhs = sigma exactly.
   Each is one small LP over {dual feasible, dual objective >= optimum - eps}, maximising or
   minimising that multiplier (`solvers.face`: primal simplex from the face's feasible basis, other
   HiGHS runs where that fails, every answer checked); where the LP is unbounded the derivative is
-  infinite (the primal becomes infeasible on that side). Where HiGHS's optimal basis is primal
-  non-degenerate (`_duals_unique`) the optimal duals are unique, so no face LP is solved: left = right =
-  the vertex price for every row (issue 31 item 2). A per-row shortcut for degenerate bases is not taken.
+  infinite (the primal becomes infeasible on that side). No face LP is solved for a side on which the
+  optimal basis stays optimal (`row_steps`: every basic variable that moves with the row lies clear of the
+  bound it moves towards): V is linear there with the vertex price as slope. Where HiGHS's optimal basis is
+  primal non-degenerate (`_duals_unique`) that holds for every side of every row. On a degenerate basis only
+  the closed sides (a kink, or a degenerate basic variable in the way) cost a face LP (issue 31 item 2).
 - rhs_low, rhs_high: HiGHS's ranging of the optimal basis: the interval of rhs_k on which the
   basis, and so the vertex price, stays optimal (NaN where the given price is not that basis's).
 - reason: "" for a row computed; otherwise why not (every HiGHS run tried, with its status), and
@@ -34,7 +36,7 @@ import scipy.sparse as sp
 
 from ..core.errors import InputError, SolverFailedError
 from ..core.tolerances import RANGE_NONDEGENERATE_TOL, RANGE_PIVOT_TOL, RANGE_PRICE_TOL, RANGE_PROBE_TOL, RANGE_SNAP_TOL
-from . import cvxpy_internals as internals
+from .affine import highs_form
 from .face import face_extremes
 from .highs import RejectedLPError, StandardForm
 
@@ -71,17 +73,6 @@ class ModelForm:
         return -1.0 if self.sense == "max" else 1.0
 
 
-def _column_offsets(inverse: Any) -> dict[int, int]:
-    offsets = internals.column_offsets(inverse)
-    if offsets is None:
-        raise SolverFailedError("ranging", "HIGHS", "no_column_map", "cvxpy's inverse data holds no variable offsets")
-    return offsets
-
-
-def _objective_offset(inverse: Any) -> float:
-    return internals.objective_offset(inverse)
-
-
 def _write_parameters(model: Any, parameters: dict[str, Any] | None) -> None:
     if parameters is None:
         model.write_parameters()
@@ -96,9 +87,11 @@ def model_form(model: Any, parameters: dict[str, Any] | None = None) -> ModelFor
         raise InputError(f"model '{model.name}': ranges and exact optima need an LP (affine, no integers)")
     _write_parameters(model, parameters)
     problem = model.problem
-    data, _chain, inverse = internals.solver_data(problem, cp.HIGHS)
-    lp = StandardForm.of(data)
-    var_start = _column_offsets(inverse)
+    hf = highs_form(problem)  # the solve path's reader: its compiled program is reused, not cvxpy's compile
+    lp = StandardForm.of(hf.data)
+    var_start = hf.offsets(problem.variables())
+    if var_start is None:
+        raise SolverFailedError(model.name, "HIGHS", "no_column_map", "the standard form holds no variable offsets")
     columns = {n: (var_start[v.var.id], v.var.shape) for n, v in model.variables.items() if v.var.id in var_start}
     eq = [n for n, f in model.families.items() if f.sense == "=="]
     ineq = [n for n, f in model.families.items() if f.sense != "=="]
@@ -113,7 +106,7 @@ def model_form(model: Any, parameters: dict[str, Any] | None = None) -> ModelFor
         raise SolverFailedError(model.name, "HIGHS", "no_row_map",
                                 f"the standard form has {lp.A.shape[0]} rows, the families {start}")
     _probe(model, problem, lp, blocks, var_start)
-    return ModelForm(lp, blocks, columns, model.sense, _objective_offset(inverse))
+    return ModelForm(lp, blocks, columns, model.sense, hf.offset)
 
 
 def _probe(model: Any, problem: cp.Problem, lp: StandardForm, blocks: dict[str, RowBlock],
@@ -222,11 +215,21 @@ def price_ranges(model: Any, name: str, prices: Any, rows: Any = None,
     optimum = float(h.getInfo().objective_function_value)
     row_dual = np.asarray(h.getSolution().row_dual, float)
     vertex = form.sign * sigma * row_dual[std_rows]
+    steps = row_steps(h, form.lp, std_rows[keep])
     if _duals_unique(h, form.lp):  # the face is one point: every row's derivatives are its vertex price
-        lo_t = hi_t = row_dual[std_rows[keep]]
-        reason = [""] * keep.size
-    else:
-        lo_t, hi_t, reason = face_extremes(form.lp, optimum, std_rows[keep])
+        steps.open_dn[:], steps.open_up[:] = True, True
+    # V (HiGHS's min) is convex in a row's bound: left = min y_k over the face, right = max y_k; on an open
+    # side the basis stays optimal, so that extreme is the vertex dual, and only the closed sides need face LPs
+    lo_t, hi_t = row_dual[std_rows[keep]].copy(), row_dual[std_rows[keep]].copy()
+    reason = [""] * keep.size
+    need = np.flatnonzero(~(steps.open_dn & steps.open_up))
+    if need.size:
+        lo_f, hi_f, why = face_extremes(form.lp, optimum, std_rows[keep][need], ~steps.open_dn[need],
+                                        ~steps.open_up[need])
+        lo_t[need] = np.where(steps.open_dn[need], lo_t[need], lo_f)
+        hi_t[need] = np.where(steps.open_up[need], hi_t[need], hi_f)
+        for i, w in zip(need, why, strict=True):
+            reason[i] = w
     # t = sign * sigma * y: V = sign * m, so over the face t ranges over sign*sigma*[min y, max y]
     s = form.sign * sigma[keep]
     t_min = np.where(s > 0, s * lo_t, s * hi_t)
@@ -237,7 +240,7 @@ def price_ranges(model: Any, name: str, prices: Any, rows: Any = None,
     near = RANGE_SNAP_TOL * np.maximum(1.0, np.abs(vertex[keep]))
     left = np.where(np.abs(left - vertex[keep]) <= near, vertex[keep], left)
     right = np.where(np.abs(right - vertex[keep]) <= near, vertex[keep], right)
-    rhs_low, rhs_high = _rhs_ranges(h, form, model, name, block, std_rows[keep], sigma[keep])
+    rhs_low, rhs_high = _rhs_ranges(steps, form, model, name, block, std_rows[keep], sigma[keep])
     same = np.abs(vertex[keep] - price[keep]) <= RANGE_PRICE_TOL * np.maximum(1.0, np.abs(vertex[keep]))
     rhs_low, rhs_high = np.where(same, rhs_low, np.nan), np.where(same, rhs_high, np.nan)
     return pd.DataFrame({"price": price[keep], "left": left + 0.0, "right": right + 0.0,
@@ -271,39 +274,59 @@ def _duals_unique(h: Any, lp: StandardForm) -> bool:
     return bool(np.isfinite(val).all() and (gap_lo > need_lo).all() and (gap_hi > need_hi).all())
 
 
-def _rhs_ranges(h: Any, form: ModelForm, model: Any, name: str, block: RowBlock, std_rows: np.ndarray,
-                sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The rhs interval on which HiGHS's optimal basis stays primal feasible (so optimal, with the
-    same vertex price): a ratio test along B^-1 e_k for each row k, with B the basis matrix of
+@dataclass
+class RowSteps:
+    """How far each row's bound moves (in the standard form's units, t_lo <= 0 <= t_hi) while HiGHS's optimal
+    basis stays primal feasible, so optimal with the same vertex duals; and whether each side is open: no basic
+    variable that moves with the row sits within RANGE_NONDEGENERATE_TOL (relative) of the bound it moves to.
+    On an open side V is linear in the row's bound with slope the vertex dual: that one-sided derivative
+    needs no face LP. NaN and closed where the basis is not a full, nonsingular one."""
+
+    t_lo: np.ndarray
+    t_hi: np.ndarray
+    open_dn: np.ndarray
+    open_up: np.ndarray
+
+
+def _gaps(val: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each value lies clear of its lower and of its upper bound (RANGE_NONDEGENERATE_TOL, relative)."""
+    with np.errstate(invalid="ignore"):
+        gap_lo = np.where(np.isfinite(lo), val - lo, np.inf)
+        gap_hi = np.where(np.isfinite(hi), hi - val, np.inf)
+    need_lo = RANGE_NONDEGENERATE_TOL * np.maximum(1.0, np.abs(np.where(np.isfinite(lo), lo, 0.0)))
+    need_hi = RANGE_NONDEGENERATE_TOL * np.maximum(1.0, np.abs(np.where(np.isfinite(hi), hi, 0.0)))
+    return gap_lo > need_lo, gap_hi > need_hi
+
+
+def row_steps(h: Any, lp: StandardForm, std_rows: np.ndarray) -> RowSteps:
+    """`RowSteps` of rows `std_rows`: a ratio test along B^-1 e_k for each row k, with B the basis matrix of
     [A, -I] (x and the row activities s = A x as variables)."""
     import highspy
     from scipy.sparse.linalg import splu
 
-    lp = form.lp
     m = lp.A.shape[0]
     basis, sol = h.getBasis(), h.getSolution()
-    basic = highspy.HighsBasisStatus.kBasic
-    col_b = np.array([st == basic for st in basis.col_status], bool)
-    row_b = np.array([st == basic for st in basis.row_status], bool)
+    basic = int(highspy.HighsBasisStatus.kBasic)
+    col_b = np.array(basis.col_status, dtype=np.int8) == basic
+    row_b = np.array(basis.row_status, dtype=np.int8) == basic
     x, act = np.asarray(sol.col_value, float), np.asarray(sol.row_value, float)
-    fam = model.families[name]
-    rhs_now = np.asarray(fam.rhs.value if isinstance(fam.rhs, cp.Expression) else fam.rhs, float)
-    rhs_now = np.broadcast_to(rhs_now, fam.shape).reshape(-1) if fam.shape else rhs_now.reshape(1)
-    rhs_c = rhs_now[_c_positions(block, std_rows - block.start)]
     t_lo, t_hi = np.full(std_rows.size, np.nan), np.full(std_rows.size, np.nan)
+    closed = np.zeros(std_rows.size, dtype=bool)
     if col_b.sum() + row_b.sum() != m:
-        return t_lo, t_hi
+        return RowSteps(t_lo, t_hi, closed, closed.copy())
+    open_dn, open_up = closed.copy(), closed.copy()
     eye = sp.identity(m, format="csc")
     MB = sp.hstack([lp.A[:, np.flatnonzero(col_b)], -eye[:, np.flatnonzero(row_b)]]).tocsc()
     val = np.concatenate([x[col_b], act[row_b]])
     lo = np.concatenate([lp.col_lower[col_b], lp.row_lower[row_b]])
     hi = np.concatenate([lp.col_upper[col_b], lp.row_upper[row_b]])
+    clear_lo, clear_hi = _gaps(val, lo, hi)
     nonbasic = ~row_b[std_rows]
     if nonbasic.any():
         try:
             lu = splu(MB)
         except RuntimeError:  # a singular basis matrix: no ranges
-            return t_lo, t_hi
+            return RowSteps(t_lo, t_hi, closed, closed.copy())
         rhs = np.zeros((m, int(nonbasic.sum())))
         rhs[std_rows[nonbasic], np.arange(rhs.shape[1])] = 1.0
         D = lu.solve(rhs)  # moving row k's bound by t moves the basic variables by t * D[:, k]
@@ -315,14 +338,30 @@ def _rhs_ranges(h: Any, form: ModelForm, model: Any, name: str, block: RowBlock,
         room_dn = np.where(np.isnan(room_dn), -np.inf, room_dn)
         t_hi[nonbasic] = np.maximum(room_up.min(axis=0, initial=np.inf), 0.0)
         t_lo[nonbasic] = np.minimum(room_dn.max(axis=0, initial=-np.inf), 0.0)
+        rising, falling = D > RANGE_PIVOT_TOL, D < -RANGE_PIVOT_TOL
+        # up: a rising variable must be clear of its upper bound, a falling one of its lower; down: the reverse
+        open_up[nonbasic] = ~((rising & ~clear_hi[:, None]) | (falling & ~clear_lo[:, None])).any(axis=0)
+        open_dn[nonbasic] = ~((falling & ~clear_hi[:, None]) | (rising & ~clear_lo[:, None])).any(axis=0)
     basic_rows = std_rows[~nonbasic]
-    # a basic row keeps price 0 while its activity stays inside its bounds
+    # a basic row keeps dual 0 while its activity stays inside its moving bounds
     t_lo[~nonbasic] = np.where(np.isfinite(lp.row_upper[basic_rows]), act[basic_rows] - lp.row_upper[basic_rows],
                                -np.inf)
     t_hi[~nonbasic] = np.where(np.isfinite(lp.row_lower[basic_rows]), act[basic_rows] - lp.row_lower[basic_rows],
                                np.inf)
-    t_lo, t_hi = np.minimum(t_lo, 0.0), np.maximum(t_hi, 0.0)
-    a, b = rhs_c + sigma * t_lo, rhs_c + sigma * t_hi
+    row_clear_lo, row_clear_hi = _gaps(act[basic_rows], lp.row_lower[basic_rows], lp.row_upper[basic_rows])
+    open_up[~nonbasic], open_dn[~nonbasic] = row_clear_lo, row_clear_hi
+    return RowSteps(np.minimum(t_lo, 0.0), np.maximum(t_hi, 0.0), open_dn, open_up)
+
+
+def _rhs_ranges(steps: RowSteps, form: ModelForm, model: Any, name: str, block: RowBlock, std_rows: np.ndarray,
+                sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The interval of the family's rhs on which HiGHS's optimal basis stays primal feasible (so optimal, with
+    the same vertex price), from the standard form's steps."""
+    fam = model.families[name]
+    rhs_now = np.asarray(fam.rhs.value if isinstance(fam.rhs, cp.Expression) else fam.rhs, float)
+    rhs_now = np.broadcast_to(rhs_now, fam.shape).reshape(-1) if fam.shape else rhs_now.reshape(1)
+    rhs_c = rhs_now[_c_positions(block, std_rows - block.start)]
+    a, b = rhs_c + sigma * steps.t_lo, rhs_c + sigma * steps.t_hi
     return np.minimum(a, b), np.maximum(a, b)
 
 

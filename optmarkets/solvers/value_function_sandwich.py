@@ -61,7 +61,7 @@ def sandwich(path: Path, a: float, b: float, stats: dict[str, int] | None = None
     that of an optimal basis whose multipliers are optimal on the piece. `stats["solves"]` counts HiGHS runs."""
     stats = stats if stats is not None else {}
     stats["solves"] = 0
-    h = _highs(path.standard_form(a))
+    h = _highs(path.standard_form(a), path.seed)
     left = _solve(h, path, a, stats)
     if b - a <= VF_T_TOL:
         return [(a, b, left)]

@@ -354,9 +354,26 @@ def test_multiindex_rows_select_by_label():
     pd.testing.assert_frame_equal(r, full.loc[want])
 
 
+def _force_face_lps(monkeypatch) -> None:
+    """Every side of every row by face LPs (no shortcut): the reference the shortcuts are tested against, and
+    the machinery whose failures the next tests provoke."""
+    from optmarkets.solvers import ranging
+
+    real = ranging.row_steps
+
+    def closed(h, lp, rows):
+        steps = real(h, lp, rows)
+        steps.open_dn[:], steps.open_up[:] = False, False
+        return steps
+
+    monkeypatch.setattr(ranging, "row_steps", closed)
+    monkeypatch.setattr(ranging, "_duals_unique", lambda h, lp: False)
+
+
 def test_a_row_no_highs_run_settles_is_nan_with_reason(monkeypatch):
     from optmarkets.solvers import face
 
+    _force_face_lps(monkeypatch)
     monkeypatch.setattr(face, "_settle", lambda h, f, cost: (None, "kNotset"))
     sol = om.correlated_equilibrium(_random_game(3, 3, 0), objective="welfare").solve()
     r = sol.price_ranges("obedience")  # a frame, not an exception
@@ -381,7 +398,8 @@ def test_failed_runs_are_retried_to_the_same_ranges(monkeypatch, survivor):
     from optmarkets.solvers import face
 
     sol = om.correlated_equilibrium(_random_game(3, 4, 2), objective="welfare").solve()
-    expected = sol.price_ranges("obedience")
+    expected = sol.price_ranges("obedience")  # with the shortcuts: the forced face LPs must agree
+    _force_face_lps(monkeypatch)
     settle = face._settle
     seen: list[str] = []
 
@@ -407,6 +425,7 @@ def test_a_face_that_never_solves_is_nan_with_reason(monkeypatch):
         return f
 
     monkeypatch.setattr(face, "dual_face", impossible)
+    _force_face_lps(monkeypatch)
     sol = om.correlated_equilibrium(_random_game(3, 3, 0), objective="welfare").solve()
     r = sol.price_ranges("obedience")
     assert r[["left", "right"]].isna().all().all()
@@ -424,9 +443,9 @@ def _counting_face_extremes(monkeypatch) -> list[int]:
     calls: list[int] = []
     real = ranging.face_extremes
 
-    def counted(lp, optimum, rows):
+    def counted(lp, optimum, rows, *sides):
         calls.append(len(rows))
-        return real(lp, optimum, rows)
+        return real(lp, optimum, rows, *sides)
 
     monkeypatch.setattr(ranging, "face_extremes", counted)
     return calls
@@ -445,8 +464,6 @@ def _continuous_lp(seed: int) -> dict:
 
 @pytest.mark.parametrize("seed", range(12))
 def test_nondegenerate_lp_takes_the_shortcut_and_matches_face_lps_and_linprog(monkeypatch, seed):
-    from optmarkets.solvers import ranging
-
     data = _continuous_lp(seed)
     sol = _lp_model(**data).solve()
     calls = _counting_face_extremes(monkeypatch)
@@ -455,7 +472,7 @@ def test_nondegenerate_lp_takes_the_shortcut_and_matches_face_lps_and_linprog(mo
     for r in fast.values():
         assert (r["reason"] == "").all() and (r["left"] == r["price"]).all() and (r["right"] == r["price"]).all()
     # the same frames by the face LPs, forced
-    monkeypatch.setattr(ranging, "_duals_unique", lambda h, lp: False)
+    _force_face_lps(monkeypatch)
     for name, r in fast.items():
         slow = sol.price_ranges(name)
         pd.testing.assert_frame_equal(r, slow, atol=1e-9, rtol=0)
@@ -465,30 +482,37 @@ def test_nondegenerate_lp_takes_the_shortcut_and_matches_face_lps_and_linprog(mo
     assert checked == len(data["b_eq"]) + len(data["b_ub"]) + 1 and kinks == 0
 
 
-def test_degenerate_lps_still_solve_face_lps(monkeypatch):
+def test_degenerate_lps_solve_face_lps_only_for_closed_sides(monkeypatch):
+    """A degenerate basis: a row's side on which the basis stays optimal (no degenerate basic variable moving
+    with the row, `row_steps`) takes the vertex price; only the other sides go to face LPs. GLP's kink: both
+    consistency rows at the kink need them. On the degenerate sample every frame equals the all-face-LP one,
+    every row at a kink (left != right) went to a face LP, and most rows needed none."""
     from optmarkets.solvers import ranging
 
     calls = _counting_face_extremes(monkeypatch)
     e = om.PersonalDataEconomy([1, 2], [.4, .6], [.3, .3], gamma_u=1)
     r = e.platform_problem([.3, .3]).solve().price_ranges("consistency")
     assert calls == [2] and (r["left"] != r["right"]).all()  # the GLP kink: degenerate, face LPs
-    seen = []
-    real = ranging._duals_unique
-    monkeypatch.setattr(ranging, "_duals_unique", lambda h, lp: seen.append(real(h, lp)) or seen[-1])
-    A_eq = np.array([[2, 1, 2, 2, 2, 0], [0, 1, 1, 2, 0, 0]], float)
-    A_ub = np.array([[0, 1, 2, 0, 2, 0], [-1, 2, 2, 2, 2, 0], [-1, 1, 1, 0, 1, 0], [1, 2, -1, 0, 1, -1],
-                     [1, 2, 2, 1, 2, 0]], float)
-    _check_lp_against_linprog(A_eq, np.array([6.0, 1.0]), A_ub, np.array([1.0, 1, 3, 1, 3]),
-                              np.array([0.0, 3, -2, -2, 0, -2]), 10.0, "max")
-    assert seen == [False] * 3 and calls[1:] == [2, 5, 1]
-    # a kink means the duals are not unique: every LP of the degenerate sample with one ran the face LPs
-    kinked = 0
+    sides: list[tuple[np.ndarray, np.ndarray]] = []
+    real_steps = ranging.row_steps
+
+    def recorded(h, lp, rows):
+        steps = real_steps(h, lp, rows)
+        sides.append((steps.open_dn.copy(), steps.open_up.copy()))
+        return steps
+
+    rows = shortcut = kinked = 0
     for seed in range(40):
         sol = _lp_model(*degenerate_lp(seed)).solve()
         for name in ("eq", "ub", "box"):
-            before = len(calls)
-            r = sol.price_ranges(name)
-            if (r["left"] != r["right"]).any():
-                assert len(calls) == before + 1 and not seen[-1], (seed, name)
-                kinked += 1
-    assert kinked >= 10, kinked
+            monkeypatch.setattr(ranging, "row_steps", recorded)
+            fast = sol.price_ranges(name)
+            open_dn, open_up = sides[-1]
+            with monkeypatch.context() as forced:
+                _force_face_lps(forced)
+                slow = sol.price_ranges(name)
+            pd.testing.assert_frame_equal(fast, slow, atol=1e-9, rtol=0)
+            at_kink = (fast["left"] != fast["right"]).to_numpy()
+            assert not (at_kink & open_dn & open_up).any(), (seed, name)  # a kink never takes the shortcut
+            rows, shortcut, kinked = rows + len(fast), shortcut + int((open_dn & open_up).sum()), kinked + at_kink.sum()
+    assert kinked >= 10 and shortcut >= rows // 2, (rows, shortcut, kinked)
