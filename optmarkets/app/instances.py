@@ -32,6 +32,7 @@ Examples that need code (random instances, derived tables) live in each paper's 
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import math
 import os
@@ -415,9 +416,19 @@ def _numbers(value: object, where: str) -> None:
         elif isinstance(item, float) and not (math.isfinite(item) and abs(item) <= MAX_MAGNITUDE):
             raise InputError(f"{where}: {at}: {item!r} is " + ("not finite" if not math.isfinite(item) else
                              f"above {MAX_MAGNITUDE:g} in absolute value, the largest number a file may hold"))
+        elif isinstance(item, str) and _looks_numeric(item):  # gamma_u = "0.8": a label, not the number meant
+            raise InputError(f"{where}: {at}: {item!r} is a string; write the number without quotes")
         elif isinstance(item, int) and not isinstance(item, bool) and abs(item) > MAX_MAGNITUDE:
             raise InputError(f"{where}: {at}: {item} is above {MAX_MAGNITUDE:g} in absolute value, the largest "
                              "number a file may hold")
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _solver_options(opts: object, where: str) -> None:
@@ -445,6 +456,16 @@ def instance_dir() -> Path:
     raise InputError("models: no instance folder found; pass --models DIR or set OPTMARKETS_MODELS")
 
 
+def problem_model(file: str, solve: str | None = None, max_size: float | None = None) -> tuple[Instance, str, Any]:
+    """(the instance, KEY, the Model of its [solve.KEY] problem): KEY the file's first where None (`optmarkets
+    path` and `export` build it as a sweep does, `Instance.factory`)."""
+    inst = load(find(file), max_size=max_size or MAX_SIZE)
+    key = solve if solve is not None else next(iter(inst.solves), None)
+    if key is None:
+        raise InputError(f"solve: {inst.path.name} has no [solve.KEY] table")
+    return inst, key, inst.factory(key)()
+
+
 def find(name: str) -> Path:
     """An instance path from a file path or a bare name like 'glp-section-4-1'."""
     path = Path(name)
@@ -453,4 +474,8 @@ def find(name: str) -> Path:
     cand = instance_dir() / (path.name if path.suffix == ".toml" else f"{path.name}.toml")
     if cand.is_file():
         return cand
-    raise InputError(f"instance: no file '{name}' (looked in ./ and {instance_dir()})")
+    names = sorted(p.stem for p in instance_dir().glob("*.toml"))
+    close = difflib.get_close_matches(path.stem, names, n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise InputError(f"instance: no file '{name}' (looked in ./ and {instance_dir()}){hint} "
+                     "(`optmarkets list` shows them all)")

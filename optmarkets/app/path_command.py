@@ -73,11 +73,7 @@ def command(args: argparse.Namespace) -> int:
     from ..core.parametric import value_function
     from . import instances
 
-    inst = instances.load(instances.find(args.file), max_size=args.max_size or instances.MAX_SIZE)
-    key = args.solve if args.solve is not None else next(iter(inst.solves), None)
-    if key is None:
-        raise CliError(f"solve: {inst.path.name} has no [solve.KEY] table")
-    model = inst.factory(key)()
+    inst, key, model = instances.problem_model(args.file, args.solve, args.max_size)
     start, end = args.start, args.end
     if args.parameter in model.parameters:  # a vector or matrix parameter takes its numbers in C order
         shape = np.shape(model.value_of(args.parameter))

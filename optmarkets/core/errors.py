@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class OptmarketsError(Exception):
     """Base class of every error optmarkets raises on purpose."""
@@ -43,18 +45,55 @@ class InfeasibleError(SolveError):
 
     conflict: the names of the constraint families and variable domains ("chi >= 0") of an
         irreducible infeasible subset (empty when none was computed);
-    rows: for each name in `conflict`, the labels of its rows in the subset.
+    rows: for each name in `conflict`, the labels of its rows in the subset;
+    snapshot: the model's frozen copy (`Model.snapshot()`) that `farkas()` works on, or None.
     """
 
     def __init__(self, model: str, solver: str, status: str, hint: str = "",
-                 conflict: tuple[str, ...] = (), rows: dict | None = None):
+                 conflict: tuple[str, ...] = (), rows: dict | None = None, *, snapshot: Any = None):
         super().__init__(model, solver, status, hint)
         self.conflict = tuple(conflict)
         self.rows = dict(rows or {})
+        self.snapshot = snapshot
+        self._farkas: Any = None
+
+    def farkas(self) -> Any:
+        """The exact Farkas certificate of an infeasible LP (`optmarkets.solvers.farkas.FarkasCertificate`:
+        multipliers by family, verified, reason, explain()), computed on first call. CapabilityError
+        when the error holds no model (raised where infeasibility is an expected answer, or built by
+        hand), or the model is a MILP or not an LP."""
+        if self._farkas is None:
+            self._farkas = _certificate(self, "farkas")
+        return self._farkas
 
 
 class UnboundedError(SolveError):
-    """The objective is unbounded on the feasible set."""
+    """The objective is unbounded on the feasible set.
+
+    snapshot: the model's frozen copy (`Model.snapshot()`) that `ray()` works on, or None.
+    """
+
+    def __init__(self, model: str, solver: str, status: str, hint: str = "", *, snapshot: Any = None):
+        super().__init__(model, solver, status, hint)
+        self.snapshot = snapshot
+        self._ray: Any = None
+
+    def ray(self) -> Any:
+        """An exact ray of an unbounded LP (`optmarkets.solvers.farkas_ray.UnboundedRay`: direction by
+        variable, slope, verified, reason, explain()), computed on first call. CapabilityError as
+        `InfeasibleError.farkas`."""
+        if self._ray is None:
+            self._ray = _certificate(self, "unbounded_ray")
+        return self._ray
+
+
+def _certificate(error: InfeasibleError | UnboundedError, what: str) -> Any:
+    if error.snapshot is None:
+        raise CapabilityError(f"{what}: this error holds no model to prove it on (it was raised by a strategy's "
+                              "inner program or built by hand); solve the model itself to get one")
+    from .seam import solvers  # here: the seam imports this module
+
+    return getattr(solvers(), what)(error.snapshot)
 
 
 class SolverFailedError(SolveError):

@@ -14,14 +14,17 @@ reaches the solver through one path, `core.solve.run`.
 from __future__ import annotations
 
 import copy
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import cvxpy as cp
 import numpy as np
 
+from . import seam
 from .certificate import certify
 from .errors import InputError
 from .family import Family, Labels
@@ -375,6 +378,18 @@ class Model:
     def certify(self) -> Certificate:
         """The certificate of the current variable values and duals (see `core.certificate`)."""
         return certify(self)
+
+    def to_mps(self, path: str | os.PathLike) -> Path:
+        """Write the LP (or MILP) HiGHS receives, at the current parameter values, as an MPS file: rows
+        `family[i]` and columns `variable[j]` (C order of labels), the objective in the model's sense
+        with its constant as HiGHS's objective offset (`optmarkets.solvers.export`). Returns the path."""
+        with self.exclusive:
+            return seam.solvers().export(self, path, "mps")
+
+    def to_lp(self, path: str | os.PathLike) -> Path:
+        """As `to_mps`, in the CPLEX LP format (names `family(i)`, `variable(j)`: `[` is LP syntax)."""
+        with self.exclusive:
+            return seam.solvers().export(self, path, "lp")
 
     def __repr__(self) -> str:
         size = self.size()

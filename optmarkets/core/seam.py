@@ -28,6 +28,18 @@ class SolverLayer(Protocol):
 
     def explain_infeasible(self, model: Any) -> Any: ...
 
+    def farkas(self, model: Any) -> Any:
+        """An exact Farkas certificate of an infeasible LP (`solvers.farkas.FarkasCertificate`)."""
+        ...
+
+    def unbounded_ray(self, model: Any) -> Any:
+        """An exact ray of an unbounded LP (`solvers.farkas_ray.UnboundedRay`)."""
+        ...
+
+    def export(self, model: Any, path: Any, fmt: str | None = None) -> Any:
+        """Write the model's LP/MILP as an MPS or LP file (`solvers.export`); returns the path."""
+        ...
+
     def value_function(self, model: Any, parameter: str, start: Any, end: Any, *, exact: bool = False) -> Any:
         """The optimal value along p(t) = start + t (end - start) (`solvers.value_function_result`)."""
         ...

@@ -249,17 +249,21 @@ def check_accuracy(model: str, solver: str, sol: Solution, request: Request) -> 
 
 
 def raise_on_failure(model: str, solver: str, status: str, *, explain: Model | None = None) -> None:
+    """Raise the typed error of a non-optimal `status`. `explain`: the model solved, or None; when given,
+    an infeasible model's conflicting families are named (an IIS) and the error keeps its frozen copy
+    (`Model.snapshot()`) for `InfeasibleError.farkas()` / `UnboundedError.ray()`."""
     if status in _OPTIMAL:
         return
+    frozen = explain.snapshot() if explain is not None and status in _INFEASIBLE + _UNBOUNDED else None
     if status in _INFEASIBLE:
         conflict = solvers().explain_infeasible(explain) if explain is not None else None
         if conflict is None or not conflict.names:
-            raise InfeasibleError(model, solver, status, "no point satisfies every constraint family")
+            raise InfeasibleError(model, solver, status, "no point satisfies every constraint family", snapshot=frozen)
         raise InfeasibleError(model, solver, status,
                               f"no point satisfies every constraint family; these conflict: {conflict}",
-                              conflict=conflict.names, rows=conflict.rows)
+                              conflict=conflict.names, rows=conflict.rows, snapshot=frozen)
     if status in _UNBOUNDED:
-        raise UnboundedError(model, solver, status, "the objective is unbounded")
+        raise UnboundedError(model, solver, status, "the objective is unbounded", snapshot=frozen)
     raise SolverFailedError(model, solver, status, "try another solver or a looser tol")
 
 

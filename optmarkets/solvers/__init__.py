@@ -13,6 +13,9 @@ from .affine import cvxpy_compile
 from .chain import SelectionChain, selection_chain
 from .exact import ExactCertificate, exact, rational
 from .execute import Outcome, execute
+from .export import export
+from .farkas import FarkasCertificate, farkas, render
+from .farkas_ray import UnboundedRay, unbounded_ray
 from .highs import HighsSession, StandardForm, highs_option_values
 from .iis import Conflict, explain_infeasible
 from .ranging import price_ranges
@@ -42,6 +45,7 @@ __all__ = [
     "Backend",
     "Conflict",
     "ExactCertificate",
+    "FarkasCertificate",
     "HighsSession",
     "Outcome",
     "StandardForm",
@@ -49,7 +53,9 @@ __all__ = [
     "cvxpy_compile",
     "exact",
     "execute",
+    "export",
     "explain_infeasible",
+    "farkas",
     "get",
     "highs_option_values",
     "milp_solvers",
@@ -59,10 +65,13 @@ __all__ = [
     "selection_chain",
     "register",
     "registered",
+    "render",
     "RowSession",
     "row_generation",
     "silence_highs_banner",
     "warm_session",
+    "UnboundedRay",
+    "unbounded_ray",
     "ValueFunction",
     "value_function",
 ]

@@ -7,17 +7,37 @@
    floats of short decimals) are recovered exactly. (`Fraction(x).limit_denominator` is not this:
    it bounds the denominator, not the distance.)
 2. The basis. HiGHS's optimal basis of that standard form (x, and the row activities s = A x, each
-   basic or at a bound). With B its basis matrix in [A, -I]: x_B = -B^-1 N x_N and the multipliers
-   y solve B' y = c_B, both exactly (flint's fmpq_mat). The reduced costs are d = c - [A, -I]' y.
+   basic or at a bound), the simplex started from the basis of the model's last HiGHS solve (where that
+   basis is off in rationals, a basic variable 1e-15 outside its bound, a cold HiGHS solve's). With B its
+   basis matrix in M = [A, -I]: x_B = -B^-1 N x_N and the multipliers y solve B' y = c_B, both exactly.
+   A basic slack's column is a unit vector, so its row only defines that slack (and its y is 0): those
+   rows and columns are eliminated, leaving the K x K system of the basic structural columns on the other
+   rows, solved by Dixon's p-adic lifting with rational reconstruction (`exact_basis`; P_q at n = 100:
+   K = 689 of 10,000 rows). Nonbasic columns enter through sparse integer products only (right-hand side,
+   reduced costs d = c - M' y). LPs up to DENSE_ROWS rows (or method="dense") solve the full m x m B
+   instead (flint's fmpq_mat), the reference the reduced path is tested against.
 3. The check. Primal feasibility (every basic variable inside its bounds), dual feasibility (every
    nonbasic reduced cost of the right sign for the bound it sits at) and equal primal and dual
    objectives, all exact. If the float basis fails, exact simplex pivots (primal simplex from a
-   primal feasible basis, dual simplex from a dual feasible one, Bland's rule) run until it holds.
+   primal feasible basis, dual simplex from a dual feasible one, Bland's rule; `exact_pivot`) run until
+   it holds.
+
+Limits. Size guards, each a keyword of exact() (`Solution.exact(max_rows=...)` passes the first); above
+one, the certificate comes back unverified with value None and the reason:
+
+    MAX_EXACT_ROWS   20,000   standard-form rows: every row's bound, solution value and price are rational
+                              Python objects, and the data's nonzeros object arrays (P_q at 10,000 rows:
+                              1.3 s CPU against a 7.4 s float solve; benchmarks/results/exact.md)
+    MAX_EXACT_BASIS   2,000   structural columns K of the reduced basis, checked after the HiGHS solve: the
+                              K x K rational system is dense and its solution's size grows with K (Dixon on
+                              a sparse K = 1,400 system with 27-bit denominators on the right: ~20 s)
+    MAX_DENSE_ROWS    2,000   rows of the full m x m rational basis of method="dense" (memory ~ rows^2)
 """
 
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -26,7 +46,10 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import InputError
-from .ranging import ModelForm, flat_labels, model_form, solved_highs
+from ..core.tolerances import EXACT_HIGHS_TOL
+from .exact_basis import RationalMatrix, ReducedBasis, common
+from .exact_pivot import _pivot, _start
+from .ranging import ModelForm, flat_labels, held_basis, model_form, simplex_highs, solved_highs
 
 #: Coefficients whose half-ulp rational has a larger denominator are read within a few ulps instead.
 DENOMINATOR_LIMIT = 1 << 20
@@ -36,13 +59,24 @@ MAX_PIVOTS = 500
 
 
 def _simplest(lo: Fraction, hi: Fraction) -> Fraction:
-    """The rational with the smallest denominator in [lo, hi], 0 < lo <= hi."""
-    fl = math.floor(lo)
-    if fl == lo:
-        return Fraction(fl)
-    if fl + 1 <= hi:
-        return Fraction(fl + 1)
-    return fl + 1 / _simplest(1 / (hi - fl), 1 / (lo - fl))
+    """The rational with the smallest denominator in [lo, hi], 0 < lo <= hi: continued fractions, on the
+    integers a/b = lo, c/d = hi (the terms fl of lo and hi agree until one of the two stops)."""
+    a, b, c, d = lo.numerator, lo.denominator, hi.numerator, hi.denominator
+    terms: list[int] = []
+    while True:
+        fl = a // b
+        if fl * b == a:
+            last = fl
+            break
+        if (fl + 1) * d <= c:
+            last = fl + 1
+            break
+        terms.append(fl)  # fl + 1 / simplest(1 / (hi - fl), 1 / (lo - fl))
+        a, b, c, d = d, c - fl * d, b, a - fl * b
+    num, den = last, 1
+    for fl in reversed(terms):
+        num, den = fl * num + den, num
+    return Fraction(num, den)
 
 
 def rational(x: float, ulps: float = 0.5) -> Fraction:
@@ -79,7 +113,10 @@ class ExactCertificate:
     """The exact optimum of an LP: value (Fraction, the model's sense and units), verified, reason,
     primal (labelled Fractions per variable), prices (labelled Fractions per family, the price
     convention d value / d rhs), pivots (exact simplex pivots after the float basis), widened
-    (distinct coefficients read within a few ulps rather than half an ulp; see `read_rational`)."""
+    (distinct coefficients read within a few ulps rather than half an ulp; see `read_rational`), stats
+    (rows; reduced: the reduced basis's K; seconds: read_s, float_s (HiGHS), solve_s, check_s; cold_restart: 1
+    where the basis of the model's last solve was not optimal in rationals and HiGHS's cold one was taken, its
+    solve counted in solve_s)."""
 
     value: Fraction | None
     verified: bool
@@ -88,6 +125,7 @@ class ExactCertificate:
     prices: dict[str, Any] = field(default_factory=dict)
     pivots: int = 0
     widened: int = 0
+    stats: dict[str, float] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         state = "verified" if self.verified else f"NOT verified ({self.reason})"
@@ -95,9 +133,12 @@ class ExactCertificate:
 
 
 class _Exact:
-    """The rational standard form: variables v = (x, s), M v = 0 with M = [A, -I], lo <= v <= hi."""
+    """The rational standard form: variables v = (x, s), M v = 0 with M = [A, -I], lo <= v <= hi.
 
-    def __init__(self, form: ModelForm):
+    `method`: "sparse" solves each basis through its reduced system (`exact_basis`), "dense" as the full m x m
+    rational matrix, "auto" densely up to DENSE_ROWS rows."""
+
+    def __init__(self, form: ModelForm, method: str = "auto"):
         import flint
 
         self.flint = flint
@@ -114,21 +155,96 @@ class _Exact:
                 v = cache[x] = flint.fmpq(r.numerator, r.denominator)
             return v
 
-        A = lp.A.tocsc()
-        self.cols: list[list[tuple[int, Any]]] = [
-            [(int(i), q(float(a))) for i, a in zip(A.indices[A.indptr[j]:A.indptr[j + 1]],
-                                                     A.data[A.indptr[j]:A.indptr[j + 1]], strict=True) if a != 0]
-            for j in range(self.n)]
-        minus_one = flint.fmpq(-1)
-        self.cols += [[(i, minus_one)] for i in range(self.m)]
+        def exact_of(values: np.ndarray) -> np.ndarray:  # each distinct float read once
+            distinct, inverse = np.unique(values, return_inverse=True)
+            table = np.empty(distinct.size, dtype=object)
+            table[:] = [q(float(x)) for x in distinct]
+            return table[inverse.reshape(-1)]
+
+        self.matrix = RationalMatrix(lp.A, lambda distinct: [q(float(x)) for x in distinct])
         zero = flint.fmpq(0)
-        self.cost = [q(float(c)) for c in lp.c] + [zero] * self.m
-        self.lo = [None if not np.isfinite(b) else q(float(b)) for b in np.concatenate([lp.col_lower, lp.row_lower])]
-        self.hi = [None if not np.isfinite(b) else q(float(b)) for b in np.concatenate([lp.col_upper, lp.row_upper])]
+        self.cost = list(exact_of(np.asarray(lp.c, float))) + [zero] * self.m
+        self.lo = self._bounds(np.concatenate([lp.col_lower, lp.row_lower]), exact_of)
+        self.hi = self._bounds(np.concatenate([lp.col_upper, lp.row_upper]), exact_of)
         self.offset = q(form.offset)
+        self.dense = method == "dense" or (method == "auto" and self.m <= DENSE_ROWS)
+        self._cols: list[list[tuple[int, Any]]] | None = None
+        self._reduced: tuple[tuple[int, ...], ReducedBasis] | None = None
+
+    @staticmethod
+    def _bounds(values: np.ndarray, exact_of: Any) -> list[Any]:
+        finite = np.isfinite(values)
+        out: list[Any] = [None] * values.size
+        for j, b in zip(np.flatnonzero(finite).tolist(), exact_of(values[finite]), strict=True):
+            out[j] = b
+        return out
+
+    @property
+    def cols(self) -> list[list[tuple[int, Any]]]:
+        """The columns of M = [A, -I] as (row, fmpq) lists (built on first use: the dense path's)."""
+        if self._cols is None:
+            mat = self.matrix
+            self._cols = [list(zip(mat.column(j)[0].tolist(), mat.column(j)[1], strict=True)) for j in range(self.n)]
+            minus_one = self.flint.fmpq(-1)
+            self._cols += [[(i, minus_one)] for i in range(self.m)]
+        return self._cols
+
+    def reduced(self, basic: list[int]) -> ReducedBasis:
+        """The basis's reduced system (`exact_basis.ReducedBasis`), kept while the basis is the same."""
+        key = tuple(basic)
+        if self._reduced is None or self._reduced[0] != key:
+            self._reduced = (key, ReducedBasis(self.matrix, basic))
+        return self._reduced[1]
+
+    def nonbasic_values(self, basic: list[int], at: list[str]) -> list[Any]:
+        """v with every nonbasic variable at at[j] ('lo', 'hi' or 'zero') and the basic ones at 0."""
+        zero = self.flint.fmpq(0)
+        v = [zero] * (self.n + self.m)
+        is_basic = np.zeros(self.n + self.m, dtype=bool)
+        is_basic[basic] = True
+        for j in np.flatnonzero(~is_basic).tolist():
+            side = at[j]
+            val = self.lo[j] if side == "lo" else self.hi[j] if side == "hi" else None
+            if val is not None:
+                v[j] = val
+        return v
+
+    def transpose_times(self, w: list[Any]) -> list[Any]:
+        """M' w over the n + m variables (w over the rows): (A' w)_j, then -w_i for row i's slack."""
+        rows = [i for i, x in enumerate(w) if x != 0]
+        zero = self.flint.fmpq(0)
+        if rows:
+            numer, denom = common([w[i] for i in rows])
+            sums = self.matrix.transpose_times(np.asarray(rows, dtype=np.int64), numer, denom)
+        else:
+            sums = {}
+        return [sums.get(j, zero) for j in range(self.n)] + [-x for x in w]
 
     def solve(self, basic: list[int], at: list[str]) -> tuple[list[Any], list[Any], list[Any]]:
         """The basic solution of `basic` (nonbasic j at at[j]: 'lo', 'hi' or 'zero'): v, y, d."""
+        if self.dense:
+            return self.solve_dense(basic, at)
+        n, m = self.n, self.m
+        v = self.nonbasic_values(basic, at)
+        reduced = self.reduced(basic)
+        # r = -N v_N: the nonbasic slacks (rows R) at their values, less A x_N
+        rhs = [self.flint.fmpq(0)] * m
+        for i in reduced.R.tolist():
+            rhs[i] = v[n + i]
+        moved = [j for j in range(n) if v[j] != 0]
+        if moved:
+            numer, denom = common([v[j] for j in moved])
+            for i, t in self.matrix.times(np.asarray(moved, dtype=np.int64), numer, denom).items():
+                rhs[i] -= t
+        for j, z in zip(basic, reduced.solve(rhs), strict=True):
+            v[j] = z
+        y = reduced.solve_transposed([self.cost[j] for j in basic])
+        products = self.transpose_times(y)
+        d = [c - p for c, p in zip(self.cost, products, strict=True)]
+        return v, y, d
+
+    def solve_dense(self, basic: list[int], at: list[str]) -> tuple[list[Any], list[Any], list[Any]]:
+        """`solve` with the full m x m basis matrix (flint's fmpq_mat): the reference for small LPs."""
         flint, m = self.flint, self.m
         fmpq = flint.fmpq
         v = [fmpq(0)] * (self.n + self.m)
@@ -176,138 +292,127 @@ class _Exact:
     def column_solve(self, basic: list[int], j: int) -> list[Any]:
         """B^-1 M_j."""
         flint, m = self.flint, self.m
-        B = self.basis_matrix(basic)
         col = [flint.fmpq(0)] * m
-        for i, a in self.cols[j]:
-            col[i] = a
-        out = B.solve(flint.fmpq_mat(m, 1, col))
+        if j >= self.n:
+            col[j - self.n] = flint.fmpq(-1)
+        else:
+            for i, a in zip(*self.matrix.column(j), strict=True):
+                col[int(i)] = a
+        if not self.dense:
+            return self.reduced(basic).solve(col)
+        out = self.basis_matrix(basic).solve(flint.fmpq_mat(m, 1, col))
         return [out[k, 0] for k in range(m)]
 
     def row_of(self, basic: list[int], k: int) -> list[Any]:
         """Row k of B^-1 (as the solution rho of B' rho = e_k)."""
         flint, m = self.flint, self.m
-        B = self.basis_matrix(basic)
         e = [flint.fmpq(0)] * m
         e[k] = flint.fmpq(1)
-        out = B.transpose().solve(flint.fmpq_mat(m, 1, e))
+        if not self.dense:
+            return self.reduced(basic).solve_transposed(e)
+        out = self.basis_matrix(basic).transpose().solve(flint.fmpq_mat(m, 1, e))
         return [out[i, 0] for i in range(m)]
 
 
-def _start(h: Any, ex: _Exact) -> tuple[list[int], list[str]]:
-    import highspy
-
-    basis = h.getBasis()
-    status = list(basis.col_status) + list(basis.row_status)
-    basic = [j for j, s in enumerate(status) if s == highspy.HighsBasisStatus.kBasic]
-    at = []
-    for j, s in enumerate(status):
-        if s == highspy.HighsBasisStatus.kUpper and ex.hi[j] is not None:
-            at.append("hi")
-        elif ex.lo[j] is not None and s != highspy.HighsBasisStatus.kUpper:
-            at.append("lo")
-        elif ex.hi[j] is not None:
-            at.append("hi")
-        else:
-            at.append("zero")
-    return basic, at
+#: Size guards (see the module docstring, "Limits"): standard-form rows; structural columns of the reduced
+#: basis (its K x K rational system is dense); rows of the full m x m rational basis of method="dense".
+MAX_EXACT_ROWS = 20_000
+MAX_EXACT_BASIS = 2000
+MAX_DENSE_ROWS = 2000
+#: method="auto" solves LPs up to this many rows with the full m x m basis (no reduction to set up).
+DENSE_ROWS = 50
+METHODS = ("auto", "sparse", "dense")
 
 
-def _pivot(ex: _Exact, basic: list[int], at: list[str], v: list[Any], d: list[Any]) -> str:
-    """One exact simplex pivot (Bland's rule); returns "" or why none is possible."""
-    bset = set(basic)
-    leave_j = ex.primal_infeasible(basic, v)
-    if leave_j is None:  # primal simplex
-        j = ex.dual_infeasible(bset, at, d)
-        assert j is not None
-        direction = 1 if (at[j] == "lo" or (at[j] == "zero" and d[j] < 0)) else -1
-        col = ex.column_solve(basic, j)
-        best: Any = None
-        leave: int | None = None
-        leave_at = ""
-        lo_j, hi_j = ex.lo[j], ex.hi[j]
-        if lo_j is not None and hi_j is not None:
-            best = hi_j - lo_j
-        for k, b in enumerate(basic):
-            rate = -col[k] * direction  # d v_b / d t
-            if rate > 0 and ex.hi[b] is not None:
-                t, side = (ex.hi[b] - v[b]) / rate, "hi"
-            elif rate < 0 and ex.lo[b] is not None:
-                t, side = (ex.lo[b] - v[b]) / rate, "lo"
-            else:
-                continue
-            if best is None or t < best or (t == best and leave is not None and b < leave):
-                best, leave, leave_at = t, b, side
-        if best is None:
-            return "the LP is unbounded along an exact ray"
-        if leave is None:  # the entering variable moves to its other bound
-            at[j] = "hi" if at[j] == "lo" else "lo"
-            return ""
-        basic[basic.index(leave)] = j
-        at[leave] = leave_at
-        return ""
-    if ex.dual_infeasible(bset, at, d) is not None:
-        return "the basis is neither primal nor dual feasible in exact arithmetic"
-    k = basic.index(leave_j)
-    to = "lo" if ex.lo[leave_j] is not None and v[leave_j] < ex.lo[leave_j] else "hi"
-    rho = ex.row_of(basic, k)
-    best_j, best = None, None
-    for j in range(ex.n + ex.m):
-        if j in bset or (ex.lo[j] is not None and ex.lo[j] == ex.hi[j]):
-            continue
-        alpha = sum((a * rho[i] for i, a in ex.cols[j]), ex.flint.fmpq(0))
-        if alpha == 0:
-            continue
-        # x_leave = -sum alpha_j x_j + ...: to raise it (to 'lo'), move x_j against alpha_j
-        up = (to == "lo")
-        ok = (at[j] == "lo" and (alpha < 0) == up) or (at[j] == "hi" and (alpha > 0) == up) or at[j] == "zero"
-        if not ok:
-            continue
-        ratio = abs(d[j] / alpha)
-        if best is None or ratio < best:
-            best_j, best = j, ratio
-    if best_j is None:
-        return "the LP is infeasible (exact dual ray)"
-    basic[k] = best_j
-    at[leave_j] = to
+def _refused(why: str, stats: dict[str, float]) -> ExactCertificate:
+    return ExactCertificate(None, False, why, stats=stats)
+
+
+def _float_basis(model: Any, form: ModelForm, *, seed: bool) -> tuple[Any, bool]:
+    """HiGHS solved on the standard form (simplex, tolerances EXACT_HIGHS_TOL), started (`seed`) from the basis of
+    the model's last HiGHS solve where there is one (`ranging.held_basis`; ~0 iterations when the data are the
+    same); and whether it was."""
+    held = held_basis(model) if seed else None
+    m, n = form.lp.A.shape
+    seeded = held is not None and held.valid and len(held.col_status) == n and len(held.row_status) == m
+    h = simplex_highs(form.lp, EXACT_HIGHS_TOL, held if seeded else None)
+    h.run()
+    return h, seeded
+
+
+def _too_large(ex: _Exact, basic: list[int], max_basis: int, stats: dict[str, float]) -> str:
+    """Why the basis is not solved ("" when it is): its size against the rows and max_basis."""
+    if len(basic) != ex.m:
+        return f"the basis has {len(basic)} variables for {ex.m} rows"
+    reduced = sum(1 for j in basic if j < ex.n)
+    stats["reduced"] = reduced
+    if not ex.dense and reduced > max_basis:
+        return (f"the basis has {reduced} structural columns once its {ex.m - reduced} basic slacks are eliminated; "
+                f"exact() solves that system densely in rationals and stops at max_basis={max_basis} (pass a larger "
+                "max_basis to try)")
     return ""
 
 
-#: The basis systems are solved densely in rationals (flint's fmpq_mat): memory grows with rows^2
-#: times the size of the fractions, so larger LPs are refused with a reason instead of exhausting memory.
-MAX_EXACT_ROWS = 2000
-
-
 def exact(model: Any, parameters: dict[str, Any] | None = None, *, basis: Any = None,
-          max_rows: int = MAX_EXACT_ROWS) -> ExactCertificate:
+          max_rows: int = MAX_EXACT_ROWS, max_basis: int = MAX_EXACT_BASIS, method: str = "auto") -> ExactCertificate:
     """The exact certificate of an LP model's optimum (see the module docstring).
 
     `basis`: (basic, at) to start from instead of HiGHS's optimal basis (tests of the pivoting);
-    `max_rows`: the largest standard form solved exactly (a larger one is returned unverified)."""
+    `max_rows`: the most standard-form rows solved exactly, `max_basis`: the most structural columns of the
+    reduced basis (larger ones are returned unverified, with the reason); `method`: "auto", "sparse" (the
+    reduced basis) or "dense" (the full m x m rational basis, up to MAX_DENSE_ROWS rows)."""
     import highspy
 
+    if method not in METHODS:
+        raise InputError(f"method: must be one of {list(METHODS)}, got {method!r}")
+    clock = time.perf_counter()
     form = model_form(model, parameters)
     n_rows = int(form.lp.A.shape[0])
+    stats: dict[str, float] = {"rows": n_rows}
     if n_rows > max_rows:
-        return ExactCertificate(None, False, f"the LP has {n_rows} rows; exact() solves its basis densely in rationals "
-                                f"and stops at max_rows={max_rows} (pass a larger max_rows to try)")
-    ex = _Exact(form)
-    h = solved_highs(form.lp)
+        return _refused(f"the LP has {n_rows} rows; exact() stops at max_rows={max_rows} (each row's rational "
+                        "data and its solution's are held in Python objects; pass a larger max_rows to try)", stats)
+    if method == "dense" and n_rows > MAX_DENSE_ROWS:
+        return _refused(f"the LP has {n_rows} rows; method='dense' solves the full basis densely in rationals "
+                        f"(memory ~ rows^2) and stops at {MAX_DENSE_ROWS} rows; use method='sparse'", stats)
+    ex = _Exact(form, method)
+    stats["read_s"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    h, seeded = _float_basis(model, form, seed=basis is None)
+    stats["float_s"] = time.perf_counter() - clock
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return ExactCertificate(None, False, f"HiGHS status {h.getModelStatus().name} on the standard form")
-    basic, at = basis if basis is not None else _start(h, ex)
-    basic, at = list(basic), list(at)
-    if len(basic) != ex.m:
-        return ExactCertificate(None, False, f"the basis has {len(basic)} variables for {ex.m} rows")
+        return _refused(f"HiGHS status {h.getModelStatus().name} on the standard form", stats)
+    start = basis if basis is not None else _start(h, ex)
+    refusal = _too_large(ex, start[0], max_basis, stats)
+    if refusal:
+        return _refused(refusal, stats)
+    basic, at = list(start[0]), list(start[1])
+    fallbacks = [] if basis is not None else (
+        [lambda: _float_basis(model, form, seed=False)[0]] if seeded else []) + [lambda: solved_highs(form.lp)]
+    clock = time.perf_counter()
     pivots, reason = 0, ""
     while True:
         try:
             v, y, d = ex.solve(basic, at)
         except ZeroDivisionError:
-            return ExactCertificate(None, False, "the basis matrix is singular in exact arithmetic", pivots=pivots)
+            return ExactCertificate(None, False, "the basis matrix is singular in exact arithmetic", pivots=pivots,
+                                    stats=stats)
         primal_ok = ex.primal_infeasible(basic, v) is None
         dual_ok = ex.dual_infeasible(set(basic), at, d) is None
         if primal_ok and dual_ok:
             break
+        if not pivots and fallbacks:
+            # the float basis is off in rationals: other float bases next (HiGHS cold at tight tolerances, then at
+            # its default ones), a float solve being cheaper than exact pivots at scale (BBM segmentation at
+            # n = 100: 18 pivots of ~1.5 s each, or one 8 s solve); BDHN's revenue LP at n = 5: only the default
+            # tolerances' basis is one the pivots can start from
+            other = fallbacks.pop(0)()
+            if other.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                cold, trial = _start(other, ex), dict(stats)
+                if cold[0] != basic and not _too_large(ex, cold[0], max_basis, trial):
+                    basic, at = cold
+                    stats.update(trial, cold_restart=stats.get("cold_restart", 0) + 1)
+            continue
         if pivots >= MAX_PIVOTS:
             reason = f"not optimal after {MAX_PIVOTS} exact pivots"
             break
@@ -315,6 +420,8 @@ def exact(model: Any, parameters: dict[str, Any] | None = None, *, basis: Any = 
         if reason:
             break
         pivots += 1
+    stats["solve_s"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     fmpq = ex.flint.fmpq
     primal_obj = sum((c * x for c, x in zip(ex.cost, v, strict=True) if c != 0), fmpq(0))
     bset = set(basic)
@@ -335,7 +442,8 @@ def exact(model: Any, parameters: dict[str, Any] | None = None, *, basis: Any = 
         rows = block.rows_c_order()
         vals = np.array([_fraction(y[r] * int(sign * s)) for r, s in zip(rows, block.sigma, strict=True)], dtype=object)
         prices[name] = _labelled(vals.reshape(block.shape or (1,)), block.index, block.shape, flat_labels(block))
-    return ExactCertificate(value, verified, reason, primal, prices, pivots, ex.widened)
+    stats["check_s"] = time.perf_counter() - clock
+    return ExactCertificate(value, verified, reason, primal, prices, pivots, ex.widened, stats)
 
 
 def _fraction(v: Any) -> Fraction:

@@ -38,8 +38,7 @@ import scipy.sparse as sp
 from ..core.errors import CapabilityError, SolverFailedError
 from ..core.tolerances import RANGE_HIGHS_TOL, VF_AFFINE_TOL, VF_PROBE_STEP, VF_RATE_TOL, VF_SLOPE_TOL, VF_T_TOL
 from .highs import StandardForm
-from .ranging import ModelForm, model_form
-from .registry import silence_highs_banner
+from .ranging import ModelForm, held_basis, model_form, simplex_highs
 
 #: The walk stops with a SolverFailedError after this many linear pieces (or 20 times as many HiGHS runs).
 MAX_PIECES = 10_000
@@ -227,29 +226,7 @@ def basis_range(path: Path, line: BasisLine, t: float) -> tuple[float, float]:
 # --------------------------------------------------------------------------------------- HiGHS
 def _highs(lp: StandardForm, seed: Any = None) -> Any:
     """A HiGHS instance holding `lp` (simplex, tight tolerances), starting from the basis `seed` where it fits."""
-    import highspy
-
-    silence_highs_banner()  # the first Highs() of a process greets stdout
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("solver", "simplex")
-    for name in ("primal_feasibility_tolerance", "dual_feasibility_tolerance"):
-        h.setOptionValue(name, RANGE_HIGHS_TOL)
-    lp.load_into(h)
-    if seed is not None and seed.valid and len(seed.col_status) == lp.A.shape[1] and len(
-            seed.row_status) == lp.A.shape[0]:
-        h.setBasis(seed)  # HiGHS checks it: an inconsistent one is refused and the run starts cold
-    return h
-
-
-def held_basis(model: Any) -> Any:
-    """The optimal basis of the model's last HiGHS solve (kept by `execute` on its compiled program), or None:
-    a path starts there, warm, instead of from no basis (P_q at n = 100: 3.9 s cold, ~0.2 s warm). The
-    statuses hold on the unscaled form: the solve path scales rows and columns by positive factors only."""
-    from .affine import highs_form
-
-    program = highs_form(model.problem).program
-    return None if program is None else program.extra.get("basis")
+    return simplex_highs(lp, RANGE_HIGHS_TOL, seed)
 
 
 def _statuses(h: Any, path: Path, t: float) -> tuple[np.ndarray, np.ndarray]:

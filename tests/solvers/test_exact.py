@@ -133,9 +133,11 @@ def test_exact_rejects_non_lp():
 
 
 def test_an_lp_over_the_row_limit_comes_back_unverified_with_the_reason():
-    """The dense rational basis solve is refused, not run out of memory (Yang's Example 1 grid, 3190 rows)."""
+    """An LP over the row limit is refused with the reason, not run out of memory (Yang's Example 1 grid, 3190
+    rows, with max_rows=2000); at the default limit (20,000 since issue 25 item 4) it verifies."""
     sol = om.DataBroker.discretized_example1(10).mechanism_problem().solve()
-    cert = sol.exact()
+    cert = sol.exact(max_rows=2000)
     assert not cert.verified and cert.value is None and "max_rows=2000" in cert.reason
+    assert sol.exact().verified
     small = om.DataBroker([1, 2, 3], [1 / 3] * 3, [0.25, 1.25], [0.5, 0.5]).solve().exact(max_rows=5000)
     assert small.verified and small.value == F(37, 96)

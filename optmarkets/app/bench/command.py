@@ -26,6 +26,10 @@ def require(module: str, what: str, extra: str) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """`optmarkets bench ...`."""
+    from . import suite_command
+
+    if suite_command.wanted(args):  # `bench suite --out DIR --size S` or `bench --suite DIR`
+        return suite_command.main(args)
     import pandas as pd
 
     from ... import solvers as backends

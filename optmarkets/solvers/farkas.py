@@ -1,0 +1,429 @@
+"""Exact proofs of infeasibility: Farkas certificates of an LP, by constraint family.
+
+The standard form HiGHS receives (`solvers.ranging.model_form`) is min c.x subject to A_i x = b_i
+(equality rows) and A_i x <= b_i (inequality rows), l <= x <= u. A Farkas certificate is a vector g
+of row weights, g_i <= 0 on inequality rows and of any sign on equality rows, such that the sum
+g.(A x - b) + sum_j mu_j (domain rows) has no variable left and is a negative constant -delta:
+each term is >= 0 at a feasible point, so no point is feasible. With r = A'g, a column j with
+r_j < 0 is cancelled by its lower bound (weight -r_j on x_j - l_j >= 0), one with r_j > 0 by its
+upper bound (weight r_j on u_j - x_j >= 0); a column with no such bound must have r_j = 0. Then
+delta = g.b - sum_{r_j < 0} r_j l_j - sum_{r_j > 0} r_j u_j.
+
+How it is found (`farkas`):
+1. In floating point, an auxiliary LP over the weights: the conditions above with delta = 1,
+   minimising the sum of |weights| (an L1 norm, so a vertex: its support is an irreducible
+   infeasible subset of rows and bounds, as in Gleeson and Ryan's theorem on alternative polyhedra).
+2. Each weight is rationalised (`exact.rational`: the simplest rational within half an ulp) and the
+   certificate is checked in exact rational arithmetic on the rational data of the standard form
+   (`exact.read_rational`, as `exact()` reads it).
+3. Where rounding breaks it: the weights are solved exactly on their support (the columns the float
+   answer cancels set to cancel exactly, delta = 1; python-flint's fmpq_mat, reduced row echelon
+   form) and checked again; otherwise it is returned unverified with the reason.
+
+In the model's terms (`FarkasCertificate.multipliers`), each family row is read as its slack >= 0
+(rhs - lhs for <=, lhs - rhs for >= and ==, as `Family.slack`): the multiplier of an inequality row
+is >= 0, that of an equality row has either sign. Weights are scaled so the largest family
+multiplier is 1 in absolute value. A variable domain ("chi >= 0", "x bounds") enters with a signed
+weight: > 0 on x_j >= l_j, < 0 on x_j <= u_j (weight its absolute value).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ..core.errors import CapabilityError
+from ..core.tolerances import FARKAS_ZERO_TOL
+from .exact import rational, read_rational
+from .highs import RejectedLPError, StandardForm
+from .ranging import ModelForm, flat_labels, model_form
+
+#: Exact repairs solve a dense rational system over the certificate's support; larger ones are refused.
+MAX_EXACT_SUPPORT = 2000
+#: Terms of one family shown by `explain` before the rest are summarised.
+EXPLAIN_TERMS = 6
+
+
+@dataclass
+class FarkasCertificate:
+    """An exact proof that an LP model has no feasible point (see the module docstring).
+
+    multipliers: family or domain name -> Series of Fractions, labelled and ordered like the
+        family's prices (a MultiIndex for a 2-D family; a domain like the variable's entries, C
+        order); only names with a nonzero multiplier appear, with every row of each (zeros included).
+    delta: the positive number of the contradiction "0 >= delta" the weighted sum reads.
+    verified: the weighted sum was checked in exact rational arithmetic; reason: why not, if not.
+    method: how the weights were made exact ("rounded float" or "exact solve on the support").
+    """
+
+    model: str
+    multipliers: dict[str, pd.Series] = field(default_factory=dict)
+    delta: Fraction | None = None
+    verified: bool = False
+    reason: str = ""
+    method: str = ""
+    bounds: dict[str, pd.Series] = field(default_factory=dict, repr=False)  # domain name -> the bound used
+
+    def explain(self, terms: int = EXPLAIN_TERMS) -> str:
+        """The derivation by family: "1 x floor[0] + 1 x cap[0] => 0 >= 1" (at most `terms` rows of
+        each family written out, the rest summarised)."""
+        if not self.verified and self.delta is None:
+            return f"no Farkas certificate for model '{self.model}': {self.reason}"
+        lines = []
+        for name, series in self.multipliers.items():
+            nonzero = series[series != 0]
+            bound = self.bounds.get(name)
+            terms_ = [_term(weight, name, label, bound) for label, weight in nonzero.iloc[:terms].items()]
+            rest = nonzero.iloc[terms:]
+            if len(rest):
+                total = sum((abs(w) for w in rest), Fraction(0))
+                terms_.append((False, f"({total} in all on {len(rest)} more rows of {name})"))
+            lines.append("".join(f"{'- ' if negative else '+ '}{text} " for negative, text in terms_).rstrip())
+        state = "verified exactly" if self.verified else f"NOT verified: {self.reason}"
+        head = (f"model '{self.model}' is infeasible ({state}). Each row read as slack >= 0 (rhs - lhs for <=, "
+                "lhs - rhs for >= and ==), weighted and summed; every variable cancels:")
+        first = lines[0][2:] if lines and lines[0].startswith("+ ") else (lines[0] if lines else "")
+        return "\n  ".join([head, first, *lines[1:], f"=> 0 >= {self.delta}"])
+
+    def __repr__(self) -> str:
+        state = "verified" if self.verified else f"NOT verified ({self.reason})"
+        return f"<FarkasCertificate model={self.model!r} 0 >= {self.delta} {state}, families {list(self.multipliers)}>"
+
+
+def row_label(label: Any) -> str:
+    return ", ".join(str(p) for p in label) if isinstance(label, tuple) else str(label)
+
+
+def _term(weight: Fraction, name: str, label: Any, bound: pd.Series | None) -> tuple[bool, str]:
+    """(negative, "w x family[label]") for a family row; a domain row is always added: "w x (x[j] >= l)"."""
+    if bound is None:
+        return weight < 0, f"{abs(weight)} x {name}[{row_label(label)}]"
+    var = name.split(" ")[0]
+    side = ">=" if weight > 0 else "<="
+    return False, f"{abs(weight)} x ({var}[{row_label(label)}] {side} {bound[label]})"
+
+
+# --------------------------------------------------------------------------- the rational standard form
+class RationalForm:
+    """The standard form's data read as rationals on demand (`exact.read_rational`, cached per float)."""
+
+    def __init__(self, lp: StandardForm):
+        self.lp = lp
+        self.csr = lp.A.tocsr()
+        self.csc = lp.A.tocsc()
+        self._rationals: dict[float, Fraction] = {}
+
+    def q(self, x: float) -> Fraction:
+        value = self._rationals.get(x)
+        if value is None:
+            value = self._rationals[x] = read_rational(x)[0]
+        return value
+
+    def row(self, i: int) -> list[tuple[int, Fraction]]:
+        a = self.csr
+        lo, hi = a.indptr[i], a.indptr[i + 1]
+        return [(int(j), self.q(float(v))) for j, v in zip(a.indices[lo:hi], a.data[lo:hi], strict=True) if v != 0]
+
+    def col(self, j: int) -> list[tuple[int, Fraction]]:
+        a = self.csc
+        lo, hi = a.indptr[j], a.indptr[j + 1]
+        return [(int(i), self.q(float(v))) for i, v in zip(a.indices[lo:hi], a.data[lo:hi], strict=True) if v != 0]
+
+    def b(self, i: int) -> Fraction:
+        return self.q(float(self.lp.row_upper[i]))
+
+    def lower(self, j: int) -> Fraction | None:
+        v = float(self.lp.col_lower[j])
+        return self.q(v) if np.isfinite(v) else None
+
+    def upper(self, j: int) -> Fraction | None:
+        v = float(self.lp.col_upper[j])
+        return self.q(v) if np.isfinite(v) else None
+
+    def is_equality(self, i: int) -> bool:
+        return i < self.lp.n_eq
+
+
+def check_farkas(rf: RationalForm, g: dict[int, Fraction]) -> tuple[Fraction | None, dict[int, Fraction], str]:
+    """(delta, r = A'g, reason): the certificate `g` (row -> weight on A_i x - b_i) checked exactly;
+    delta is None when a condition fails (reason says which), else the contradiction's 0 >= delta."""
+    r: dict[int, Fraction] = {}
+    value = Fraction(0)
+    for i, w in g.items():
+        if w == 0:
+            continue
+        if not rf.is_equality(i) and w > 0:
+            return None, r, f"standard-form row {i} is an inequality with a weight of the wrong sign"
+        for j, a in rf.row(i):
+            r[j] = r.get(j, Fraction(0)) + w * a
+        value += w * rf.b(i)
+    for j, rj in r.items():
+        if rj == 0:
+            continue
+        bound = rf.lower(j) if rj < 0 else rf.upper(j)
+        if bound is None:
+            return None, r, f"standard-form column {j} keeps a coefficient {rj} that no bound cancels"
+        value -= rj * bound
+    if value <= 0:
+        return None, r, f"the weighted sum reads 0 >= {value}, no contradiction"
+    return value, r, ""
+
+
+# --------------------------------------------------------------------------- exact solve on a support
+def solve_exact(equations: list[dict[int, Fraction]], rhs: list[Fraction],
+                unknowns: list[int]) -> dict[int, Fraction] | None:
+    """A rational solution of equations[k] . z = rhs[k] in the `unknowns` (free ones set to 0), by
+    python-flint's reduced row echelon form; None when the system is inconsistent."""
+    import flint
+
+    position = {u: k for k, u in enumerate(unknowns)}
+    n = len(unknowns)
+    M = flint.fmpq_mat(len(equations), n + 1)
+    for k, (eq, value) in enumerate(zip(equations, rhs, strict=True)):
+        for u, a in eq.items():
+            if u in position:
+                M[k, position[u]] = flint.fmpq(a.numerator, a.denominator)
+        M[k, n] = flint.fmpq(value.numerator, value.denominator)
+    R, rank = M.rref()
+    solution = {u: Fraction(0) for u in unknowns}
+    for k in range(rank):
+        lead = next(c for c in range(n + 1) if R[k, c] != 0)
+        if lead == n:
+            return None  # a row 0 = nonzero
+        v = R[k, n]
+        solution[unknowns[lead]] = Fraction(int(v.p), int(v.q))
+    return solution
+
+
+# --------------------------------------------------------------------------- the float ray
+def highs_vertex(c: np.ndarray, A: sp.csc_matrix, row_lo: np.ndarray, row_hi: np.ndarray, col_lo: np.ndarray,
+                 col_hi: np.ndarray) -> np.ndarray | None:
+    """The optimal vertex of min c.z, row_lo <= A z <= row_hi, col_lo <= z <= col_hi (HiGHS simplex), or None."""
+    import highspy
+
+    form = StandardForm(c=c, A=A.tocsc(), n_eq=0, row_lower=row_lo, row_upper=row_hi, col_lower=col_lo,
+                        col_upper=col_hi, integer=[])
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("solver", "simplex")
+    form.load_into(h)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    return np.asarray(h.getSolution().col_value, float)
+
+
+def float_farkas(lp: StandardForm) -> np.ndarray | None:
+    """Row weights g (on A x - b) of a float Farkas certificate with delta = 1 and the least sum of
+    |weights|, from an auxiliary LP (the module docstring), or None when it has none (feasible)."""
+    m, n = lp.A.shape
+    has_lo, has_hi = np.isfinite(lp.col_lower), np.isfinite(lp.col_upper)
+    lo_cols, hi_cols = np.flatnonzero(has_lo), np.flatnonzero(has_hi)
+    eye = sp.identity(n, format="csc")
+    At = lp.A.T.tocsc()
+    # variables: g (m; <= 0 on inequality rows), mu_lo, mu_hi >= 0; objective: |g| + mu, with g = g+ - g-
+    eq = np.arange(m) < lp.n_eq
+    blocks = [At[:, np.flatnonzero(eq)], -At[:, np.flatnonzero(eq)], -At[:, np.flatnonzero(~eq)],
+              eye[:, lo_cols], -eye[:, hi_cols]]
+    b = lp.row_upper
+    norm = np.concatenate([b[eq], -b[eq], -b[~eq], lp.col_lower[lo_cols], -lp.col_upper[hi_cols]])  # delta
+    A = sp.vstack([sp.hstack(blocks), sp.csr_matrix(norm.reshape(1, -1))]).tocsc()
+    k = A.shape[1]
+    rhs = np.concatenate([np.zeros(n), [1.0]])
+    z = highs_vertex(np.ones(k), A, rhs, rhs, np.zeros(k), np.full(k, np.inf))
+    if z is None:
+        return None
+    n_eq, n_in = int(eq.sum()), int((~eq).sum())
+    g = np.zeros(m)
+    g[eq] = z[:n_eq] - z[n_eq:2 * n_eq]
+    g[~eq] = -z[2 * n_eq:2 * n_eq + n_in]
+    return g
+
+
+#: Each weight is rounded to the simplest rational within this many ulps of it, the narrowest first (a
+#: solver's vertex is a few ulps off its exact value; ~1e-7 relative at the widest).
+ROUND_ULPS = (0.5, 16.0, 1024.0, 65536.0, 1048576.0, 1073741824.0)
+
+
+def rounded(values: np.ndarray, ulps: float = 0.5) -> dict[int, Fraction]:
+    """The nonzero entries (above FARKAS_ZERO_TOL of the largest) as the simplest rationals within `ulps` ulps."""
+    big = float(np.abs(values).max(initial=0.0))
+    keep = np.flatnonzero(np.abs(values) > FARKAS_ZERO_TOL * big)
+    return {int(i): rational(float(values[i]), ulps) for i in keep}
+
+
+def first_rounding(values: np.ndarray, check: Any) -> tuple[dict[int, Fraction], Any, str]:
+    """The rounding of `values` (ROUND_ULPS, narrowest first) that `check` accepts: (rounded, its check's
+    answer, ""), or the narrowest's (rounded, None, the check's reason)."""
+    narrow: tuple[dict[int, Fraction], str] | None = None
+    for ulps in ROUND_ULPS:
+        exact = rounded(values, ulps)
+        answer, reason = check(exact)
+        if answer is not None:
+            return exact, answer, ""
+        narrow = narrow or (exact, reason)
+    assert narrow is not None
+    return narrow[0], None, narrow[1]
+
+
+def _repair(rf: RationalForm, g_float: np.ndarray, support: list[int]) -> dict[int, Fraction] | None:
+    """The weights on `support` solved exactly, delta = 1: every column the float certificate cancels (or
+    that no bound can cancel) cancels exactly, the others are cancelled by the bound their float sign
+    picks; a column whose exact sum comes out of another sign is made to cancel too, and it is solved
+    again (at most once per column)."""
+    lp = rf.lp
+    A = lp.A.tocsr()[support]
+    r_float = np.asarray(A.T @ g_float[support]).reshape(-1)
+    scale = np.asarray(abs(A).T @ np.abs(g_float[support])).reshape(-1)
+    cols = [int(j) for j in np.flatnonzero(scale > 0)]
+    by_col: dict[int, dict[int, Fraction]] = {j: {} for j in cols}
+    for i in support:
+        for j, a in rf.row(i):
+            by_col[j][i] = a
+    side = {j: 0 if abs(r_float[j]) <= FARKAS_ZERO_TOL * scale[j] else int(np.sign(r_float[j])) for j in cols}
+    side = {j: 0 if (s < 0 and rf.lower(j) is None) or (s > 0 and rf.upper(j) is None) else s
+            for j, s in side.items()}
+    for _ in range(len(cols) + 1):
+        delta_row: dict[int, Fraction] = {i: rf.b(i) for i in support}  # delta = g.b - sum r_j bound_j
+        for j, s in side.items():
+            bound = rf.lower(j) if s < 0 else rf.upper(j) if s > 0 else None
+            for i, a in by_col[j].items():
+                if bound is not None:
+                    delta_row[i] -= a * bound
+        equations = [by_col[j] for j, s in side.items() if s == 0] + [delta_row]
+        rhs = [Fraction(0)] * (len(equations) - 1) + [Fraction(1)]
+        g = solve_exact(equations, rhs, support)
+        if g is None:
+            return None
+        r = {j: sum((a * g[i] for i, a in by_col[j].items()), Fraction(0)) for j in cols}
+        wrong = [j for j, s in side.items() if s != 0 and (r[j] > 0) - (r[j] < 0) != s]
+        if not wrong:
+            return g
+        for j in wrong:
+            side[j] = 0
+    return None
+
+
+# --------------------------------------------------------------------------- in the model's terms
+@dataclass
+class ColumnGroup:
+    """A variable's standard-form columns in the C order of its labels."""
+
+    name: str
+    cols: np.ndarray
+    labels: pd.Index
+
+
+def column_groups(model: Any, form: ModelForm) -> list[ColumnGroup]:
+    out = []
+    for name, (offset, shape) in form.columns.items():
+        size = int(np.prod(shape)) if shape else 1
+        cols = offset + np.arange(size).reshape(shape or (1,), order="F").reshape(-1)
+        index = model.variables[name].index
+        if isinstance(index, tuple):
+            labels: pd.Index = pd.MultiIndex.from_product([index[0], index[1]], names=[index[0].name, index[1].name])
+        else:
+            labels = pd.Index(index) if index is not None else pd.RangeIndex(size)
+        out.append(ColumnGroup(name, cols, labels))
+    return out
+
+
+def _family_multipliers(model: Any, form: ModelForm, g: dict[int, Fraction]) -> dict[str, pd.Series]:
+    out = {}
+    for name, block in form.blocks.items():
+        rows = block.rows_c_order()
+        if not any(g.get(int(i), 0) for i in rows):
+            continue
+        reading = -1 if model.families[name].sense == "<=" else 1  # slack = reading * (lhs - rhs)
+        # g_i (A_i x - b_i) = g_i sigma_i (lhs - rhs) = (g_i sigma_i reading) * slack
+        vals = [g.get(int(i), Fraction(0)) * int(s) * reading for i, s in zip(rows, block.sigma, strict=True)]
+        out[name] = pd.Series(vals, index=flat_labels(block), dtype=object, name=name)
+    return out
+
+
+def _domain_multipliers(model: Any, form: ModelForm, rf: RationalForm,
+                        r: dict[int, Fraction]) -> tuple[dict[str, pd.Series], dict[str, pd.Series]]:
+    weights, bounds = {}, {}
+    lp = form.lp
+    for group in column_groups(model, form):
+        w = [-r.get(int(j), Fraction(0)) for j in group.cols]  # > 0: x_j >= l_j, < 0: x_j <= u_j
+        if not any(w):
+            continue
+        lower0 = np.all(lp.col_lower[group.cols] == 0.0) and not np.isfinite(lp.col_upper[group.cols]).any()
+        name = f"{group.name} >= 0" if lower0 else f"{group.name} bounds"
+        used = [(rf.lower(int(j)) if wj > 0 else rf.upper(int(j))) if wj else None
+                for j, wj in zip(group.cols, w, strict=True)]
+        weights[name] = pd.Series(w, index=group.labels, dtype=object, name=name)
+        bounds[name] = pd.Series(used, index=group.labels, dtype=object, name=name)
+    return weights, bounds
+
+
+def check_lp(model: Any, what: str) -> None:
+    """CapabilityError unless `model` is an LP (affine, no integers)."""
+    if model.has_integers:
+        raise CapabilityError(f"{what}: model '{model.name}' has integer variables; exact certificates are for LPs "
+                              "(a MILP's infeasibility or unboundedness has no Farkas certificate)")
+    if not model.is_lp:
+        raise CapabilityError(f"{what}: model '{model.name}' is not an LP (a conic or nonlinear family or "
+                              "objective); exact certificates are for LPs")
+
+
+def farkas(model: Any) -> FarkasCertificate:
+    """An exact Farkas certificate of the infeasible LP `model` (see the module docstring); unverified,
+    with the reason, where none is found or none survives exact arithmetic. CapabilityError on a MILP
+    or a non-LP."""
+    check_lp(model, "farkas")
+    with model.exclusive:  # the compiled problem and its parameters are shared with other copies
+        form = model_form(model)
+    rf = RationalForm(form.lp)
+    out = FarkasCertificate(model.name)
+    try:
+        g_float = float_farkas(form.lp)
+    except RejectedLPError:
+        out.reason = "HiGHS rejected the auxiliary LP (coefficients beyond its limits)"
+        return out
+    if g_float is None:
+        out.reason = "the auxiliary LP has no solution: the standard form looks feasible in floating point"
+        return out
+    g, delta, reason = first_rounding(g_float, lambda w: check_farkas(rf, w)[::2])
+    out.method = "rounded float"
+    if delta is None:
+        support = sorted(g)
+        if len(support) > MAX_EXACT_SUPPORT:
+            out.reason = f"rounding broke it ({reason}) and its support has {len(support)} rows (> {MAX_EXACT_SUPPORT})"
+            return out
+        repaired = _repair(rf, g_float, support)
+        if repaired is None:
+            out.reason = f"rounding broke it ({reason}) and the exact system on its support is inconsistent"
+            return out
+        g, out.method = {i: w for i, w in repaired.items() if w}, "exact solve on the support"
+        delta, _, reason2 = check_farkas(rf, g)
+        if delta is None:
+            out.reason = f"rounding broke it ({reason}); the exact solve on its support fails too ({reason2})"
+            return out
+    families = _family_multipliers(model, form, g)
+    largest = max((abs(w) for s in families.values() for w in s), default=Fraction(1)) or Fraction(1)
+    g = {i: w / largest for i, w in g.items()}
+    delta, r, reason = check_farkas(rf, g)  # the scaled certificate, checked as returned
+    out.multipliers = _family_multipliers(model, form, g)
+    domains, out.bounds = _domain_multipliers(model, form, rf, r)
+    out.multipliers.update(domains)
+    out.delta, out.verified, out.reason = delta, delta is not None, reason
+    return out
+
+
+def render(error: Any) -> str:
+    """The proof behind an InfeasibleError (its Farkas certificate) or an UnboundedError (its ray),
+    as text (for the CLI's `solve --farkas`); CapabilityError when it has none."""
+    from ..core.errors import InfeasibleError, UnboundedError
+
+    if isinstance(error, InfeasibleError):
+        return error.farkas().explain()
+    if isinstance(error, UnboundedError):
+        return error.ray().explain()
+    raise CapabilityError(f"farkas: only an infeasible or unbounded LP has a certificate, not {type(error).__name__}")
