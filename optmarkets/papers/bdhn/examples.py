@@ -272,3 +272,5 @@ def _outside_option(solver=None) -> list[Check]:
         add("the other ends are -inf and +inf (1 = yes)", 1.0,
             _yes(best.loc[top, "rhs_high"] == np.inf and best.loc[1 - top, "rhs_low"] == -np.inf))
     return rows
+
+from . import claims  # noqa: F401,E402  (registers the claims' rows)

@@ -300,9 +300,16 @@ class PersonalDataEconomy:
         p(w) = (q(w)/qbar(w)) (r(w) - E_x u(., w)) + (W° - R)/sum qbar (from the proof of Prop. 4)."""
         return programs.leader_program(self, "union", form)
 
-    #: the stable names of FB' and SB (no warning)
-    first_best = first_best_problem
-    second_best = second_best_problem
+    # the stable names of FB' and SB: methods (not aliases) so the API reference lists them
+    def first_best(self, social: bool = False) -> Model:
+        """FB' (the stable name of `first_best_problem`, same argument): W-dagger = max sum (v + u - r) chi + R
+        over obedient chi with sum_a chi <= qbar; prices `supply` (= `mu`), `lambda`, and `lindahl` for W."""
+        return self.first_best_problem(social)
+
+    def second_best(self, form: str = "disjunctive", social: bool = False, tight: bool = True) -> Model:
+        """SB (the stable name of `second_best_problem`, same arguments): W° = max sum (v + u - r) chi + R over
+        q <= qbar and chi optimal for P_q; form "disjunctive" (default), "disjunctive-milp" or "kkt"."""
+        return self.second_best_problem(form, social, tight)
 
     # ------------------------------------------------------------ equilibria (equilibria.py)
     def platform_optimal_prices(self, q, tol: float = PRICE_TIE) -> equilibria.PriceSet:

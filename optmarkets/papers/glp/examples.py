@@ -76,3 +76,5 @@ def _value_function(solver: str | None = None) -> list[Check]:
         rows.append(Check(name, f"V(t = {t}) = gamma_u min(q1, q2)", float(gamma) * min(q), float(vf(t)),
                           "paper-formula", WHERE_V))
     return rows
+
+from . import claims  # noqa: F401,E402  (registers the claims' rows)

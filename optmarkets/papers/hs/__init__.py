@@ -8,7 +8,9 @@ Modules:
   Proposition 2 for two types, Proposition 3 / Lemma 5 and Theorem 1 for any number of types);
 * `linear`: linear valuations (virtual values, virtual surplus, Corollary 2);
 * `results`: `ParetoCheck`, `Segmentation`, `ParetoSearch`;
-* `examples`: the Section 3 and §6.1.1 sellers and the reproduce checks `EXAMPLES`.
+* `examples`: the Section 3 and §6.1.1 sellers and the reproduce checks `EXAMPLES`;
+* `claims`, `claims_c1`: issue 27's claim checks (the payment polytope by brute force, Lemmas 2-4 and 6,
+  Figure 9, Corollaries 2 and 4), registered into `EXAMPLES`.
 
 Departures from the paper ([spec §B.2](hs.md#spec-b2), §B.6):
 * The paper leaves the selection rule open; the chain is ours ([spec §B.2](hs.md#spec-b2)). With it q = 1/4 in

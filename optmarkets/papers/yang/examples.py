@@ -196,3 +196,4 @@ def _cost_prior(solver: str | None = None) -> list[Check]:
         rows.append(Check(name, f"re-solved R(s = {s})", float(revenue(Fraction(s))),
                           model.bind(cost_prior=[1 - s, s]).solve(solver).value, "derived", WHERE_PRIOR, note=how))
     return rows
+from . import claims  # noqa: F401, E402  (registers the claims' rows)
