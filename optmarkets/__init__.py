@@ -34,7 +34,8 @@ _EXPORTS: dict[str, str] = {
         "FiniteGame", "InformationStructure", "correlated_equilibrium", "bayes_correlated_equilibrium",
         "persuasion", "segmentation")},
     # finite mechanism design
-    **{name: "optmarkets.mechanisms" for name in ("MechanismEnvironment", "mechanism_design", "audit_mechanism")},
+    **{name: "optmarkets.mechanisms" for name in ("MechanismEnvironment", "mechanism_design", "audit_mechanism",
+                                                   "interim")},
     # comparative statics (the application layer)
     "sweep": "optmarkets.app.sweep", "grid": "optmarkets.app.sweep",
     # size limits of the engines (core.limits): a with-block, or process-wide
@@ -84,7 +85,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
         persuasion,
         segmentation,
     )
-    from .mechanisms import MechanismEnvironment, audit_mechanism, mechanism_design
+    from .mechanisms import MechanismEnvironment, audit_mechanism, interim, mechanism_design
     from .papers.bdhn import InformationSeller
     from .papers.glp import PersonalDataEconomy
     from .papers.hs import MultiProductSeller, ParetoCheck, ParetoSearch, Segmentation
@@ -101,7 +102,7 @@ __all__ = [
     "FiniteGame", "InformationStructure", "correlated_equilibrium", "bayes_correlated_equilibrium", "persuasion",
     "segmentation",
     # finite mechanism design
-    "MechanismEnvironment", "mechanism_design", "audit_mechanism",
+    "MechanismEnvironment", "mechanism_design", "audit_mechanism", "interim",
     # the core
     "Model", "Solution", "Certificate", "Distribution", "sweep", "grid", "solvers", "builders", "theory",
     # errors

@@ -63,8 +63,11 @@ def _script(block: str) -> str:
 
 def test_readme_opens_with_the_two_commands():
     first = re.search(r"```bash\n(.*?)```", README, flags=re.S).group(1).strip().splitlines()
-    assert first[0].startswith("pip install . && optmarkets reproduce")
+    # a virtual environment first: a system Python refuses `pip install .` (externally-managed-environment)
+    assert first[0].startswith("python3 -m venv .venv && . .venv/bin/activate && pip install . && optmarkets reproduce")
     assert first[1].startswith('pip install ".[test]" && python -m pytest')
+    for extra in ("test", "dev", "docs", "notebooks", "bench", "plot", "distributed"):  # each extra is named
+        assert f"`{extra}` (" in README, extra
 
 
 def test_every_claimed_number_belongs_to_a_block():

@@ -25,8 +25,6 @@ from typing import Any, NoReturn
 
 #: grid points a `sweep --vary` may make unless --max-points raises it
 MAX_POINTS = 100_000
-#: rows of each table `solve` prints without --full
-SUMMARY_ROWS = 5
 
 
 class CliError(Exception):
@@ -153,72 +151,38 @@ class _ReproduceProgress:
 
 
 def _solve(args) -> int:
+    from ..core.errors import InfeasibleError, UnboundedError
     from . import instances
+    from .tables import SUMMARY_ROWS, ranges_and_exact, summary
 
     inst = instances.load(instances.find(args.file), max_size=args.max_size or instances.MAX_SIZE)
     print(f"{inst.title}\n{inst.source}\n")
     names = [args.problem] if args.problem else list(inst.solves)
     for name in names:
-        result = inst.run(name, args.solver)
+        try:
+            result = inst.run(name, args.solver)
+        except (InfeasibleError, UnboundedError) as exc:
+            if args.farkas:  # the exact proof on stdout; the one-line error still follows, exit 2
+                from ..solvers.farkas import render
+
+                print(f"=== {name}: {exc.status}\n{render(exc)}\n", flush=True)
+            raise
         print(f"=== {name}: {inst.solves[name]['method']}({_args(inst.solves[name])})")
         if args.full:
             print(result.summary() if hasattr(result, "summary") else result)
         else:
             print(summary(result))
         if args.ranges or args.exact:
-            print(_ranges_and_exact(result, ranges=args.ranges, exact=args.exact))
+            print(ranges_and_exact(result, ranges=args.ranges, exact=args.exact))
+        if args.save:  # one file per problem: OUT.nc, or OUT-NAME.nc where the file solves several
+            out = Path(args.save) if len(names) == 1 else Path(args.save).with_stem(f"{Path(args.save).stem}-{name}")
+            if not hasattr(result, "to_netcdf"):
+                raise CliError(f"save: [solve.{name}] returns no Solution (a {type(result).__name__}) to save")
+            print(f"saved to {result.to_netcdf(out)}")
         print()
     if not args.full:
         print(f"(first {SUMMARY_ROWS} rows of each table; --full prints everything)")
     return 0
-
-
-def _ranges_and_exact(result, *, ranges: bool, exact: bool) -> str:
-    """One-sided price ranges of every family and the exact rational optimum of an LP solution."""
-    from ..core.solution import Solution
-
-    if not isinstance(result, Solution):
-        return "(no LP solution: ranges and exact optima apply to solved models)"
-    parts = []
-    if ranges:
-        for name in result.prices:
-            if name in getattr(result._model, "families", {}):
-                parts.append(f"ranges {name}:\n{result.price_ranges(name).to_string()}")
-    if exact:
-        cert = result.exact()
-        verdict = "(verified)" if cert.verified else f"(NOT verified: {cert.reason})"
-        parts.append(f"exact value = {cert.value}  {verdict}")
-    return "\n".join(parts)
-
-
-def summary(result, rows: int = SUMMARY_ROWS) -> str:
-    """A short report: status, solver, value, the certificate's verdict, the first rows of each table."""
-    import numpy as np
-    import pandas as pd
-
-    from ..core.solution import Solution
-
-    def show(obj) -> str:
-        if isinstance(obj, pd.DataFrame | pd.Series):
-            text = obj.head(rows).to_string()
-            return text + (f"\n... ({len(obj)} rows)" if len(obj) > rows else "")
-        if isinstance(obj, float | np.floating):
-            return f"{obj:.10g}"
-        return str(obj)
-
-    if not isinstance(result, Solution):
-        return show(result)
-    cert = result.certificate
-    verdict = "ok" if cert.ok() else "NOT ok"
-    gap = "n/a" if cert.duality_gap is None else f"{cert.duality_gap:.2e}"
-    parts = [f"model {result.model}: {result.status} with {result.solver}",
-             f"value = {result.value:.10g} {result.units}".rstrip(),
-             f"certificate: {verdict} (max violation {cert.max_violation:.2e}, duality_gap {gap})"]
-    with pd.option_context("display.precision", 6, "display.width", 120):
-        for title, table in (("", result.outputs), ("", result.primal), ("price ", result.prices)):
-            for name, obj in table.items():
-                parts.append(f"{title}{name}:\n{show(obj)}")
-    return "\n".join(parts)
 
 
 def _args(spec: dict) -> str:
@@ -256,6 +220,11 @@ def _sweep(args) -> int:
     if unknown:
         raise CliError(f"vary: {sorted(unknown)} are neither [data] fields of {inst.path.name} nor arguments "
                        f"of [solve.{problem}]; those are {sorted(factory.keys())}")
+    families = getattr(factory(**{k: v[0] for k, v in axes.items()}), "families", None)  # built, not solved
+    wanted = _names(args.prices)
+    if isinstance(wanted, list) and families is not None and set(wanted) - set(families):
+        raise CliError(f"prices: {sorted(set(wanted) - set(families))} are not constraint families of "
+                       f"[solve.{problem}]; its families: {list(families)}")
     table = sweep(factory, grid(**axes), solver=args.solver, prices=_names(args.prices),
                   primal=_names(args.primal), n_jobs=args.n_jobs, executor=args.executor, address=args.address,
                   warm_start=not args.cold, progress=not args.no_progress and None, checkpoint=checkpoint,
@@ -351,6 +320,10 @@ def parser() -> argparse.ArgumentParser:
     sol.add_argument("--full", action="store_true", help="print every value, price and certificate entry")
     sol.add_argument("--ranges", action="store_true", help="one-sided prices and rhs ranges of every family (LPs)")
     sol.add_argument("--exact", action="store_true", help="the exact rational optimum, verified (LPs)")
+    sol.add_argument("--save", default=None, metavar="OUT.nc",
+                     help="write each solution (values, prices, certificate, provenance) as netCDF: om.Solution.load")
+    sol.add_argument("--farkas", action="store_true",
+                     help="on an infeasible (unbounded) LP, print its exact Farkas certificate (ray) by family")
     sol.add_argument("--max-size", type=_positive(float), default=None, metavar="N",
                      help="largest model-size estimate to build (default 1e7, ~215 types)")
     sol.set_defaults(fn=_solve)
@@ -384,6 +357,10 @@ def parser() -> argparse.ArgumentParser:
     pth = sub.add_parser("path", help="an LP's value along a parameter path", add_help=False, prefix_chars="\0")
     pth.add_argument("argv", nargs=argparse.REMAINDER)  # parsed by app.path_command: `optmarkets path --help`
     pth.set_defaults(fn=lambda args: __import__("optmarkets.app.path_command", fromlist=["_"]).main(args.argv))
+    exp = sub.add_parser("export", help="write an instance file's problem as an MPS or LP file", add_help=False,
+                         prefix_chars="\0")
+    exp.add_argument("argv", nargs=argparse.REMAINDER)  # parsed by app.export_command: `optmarkets export --help`
+    exp.set_defaults(fn=lambda args: __import__("optmarkets.app.export_command", fromlist=["_"]).main(args.argv))
     sub.add_parser("solvers", help="list solver backends").set_defaults(fn=_solvers)
     ben = sub.add_parser("bench", help="benchmark the solvers on seeded problem families (JSONL + report)")
     _bench_arguments(ben)
@@ -410,6 +387,8 @@ def _bench_arguments(ben: argparse.ArgumentParser) -> None:
     ben.add_argument("--summarize", default=None, metavar="JSONL", help="only report on an existing file")
     ben.add_argument("--list", action="store_true", help="list the problem families and solvers")
     ben.add_argument("--no-progress", action="store_true")
+    ben.add_argument("--size", default=None, help="bench suite --out DIR: small, medium or large (default small)")
+    ben.add_argument("--suite", default=None, metavar="DIR", help="benchmark --solvers on the suite in DIR")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -180,8 +180,9 @@ def tasks(folder: Path | None = None, match: str = "") -> list[tuple[str, object
     folder = Path(folder) if folder is not None else instance_dir()
     if not folder.is_dir():
         raise InputError(f"models: no folder '{folder}'")
-    out: list[tuple[str, object]] = [(p.stem, p) for p in sorted(folder.glob("*.toml")) if match in p.stem]
-    return out + [(name, fn) for name, fn in EXAMPLES.items() if match in name]
+    match = match.casefold()  # --only is case-insensitive: "GLP" finds glp-section-4-1
+    out: list[tuple[str, object]] = [(p.stem, p) for p in sorted(folder.glob("*.toml")) if match in p.stem.casefold()]
+    return out + [(name, fn) for name, fn in EXAMPLES.items() if match in name.casefold()]
 
 
 def accuracy(solver: str | None) -> str:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import math
 
+#: rows of each table `solve` prints without --full
+SUMMARY_ROWS = 5
+
 
 def shown(value, digits: int = 6) -> str:
     """A number for display: 6 significant digits, round-off below DISPLAY_ZERO shown as 0, never "-0"."""
@@ -40,3 +43,53 @@ def reproduce_table(table, *, exact: bool = False, width: int = 120) -> str:
                 line += f" {cut(row.exact, 13):<13}"
             lines.append(line.rstrip())
     return "\n".join(lines)
+
+
+def summary(result, rows: int = SUMMARY_ROWS) -> str:
+    """A short report: status, solver, value, the certificate's verdict, the first rows of each table."""
+    import numpy as np
+    import pandas as pd
+
+    from ..core.display import clean
+    from ..core.solution import Solution
+
+    def show(obj) -> str:
+        obj = clean(obj)
+        if isinstance(obj, pd.DataFrame | pd.Series):
+            text = obj.head(rows).to_string()
+            return text + (f"\n... ({len(obj)} rows)" if len(obj) > rows else "")
+        if isinstance(obj, float | np.floating):
+            return f"{obj:.10g}"
+        return str(obj)
+
+    if not isinstance(result, Solution):
+        return show(result)
+    cert = result.certificate
+    verdict = "ok" if cert.ok() else "NOT ok"
+    gap = "n/a" if cert.duality_gap is None else f"{cert.duality_gap:.2e}"
+    parts = [f"model {result.model}: {result.status} with {result.solver}",
+             f"value = {clean(result.value):.10g} {result.units}".rstrip(),
+             f"certificate: {verdict} (max violation {cert.max_violation:.2e}, duality_gap {gap})"]
+    with pd.option_context("display.precision", 6, "display.width", 120):
+        for title, table in (("", result.outputs), ("", result.primal), ("price ", result.prices)):
+            for name, obj in table.items():
+                parts.append(f"{title}{name}:\n{show(obj)}")
+    return "\n".join(parts)
+
+
+def ranges_and_exact(result, *, ranges: bool, exact: bool) -> str:
+    """One-sided price ranges of every family and the exact rational optimum of an LP solution."""
+    from ..core.solution import Solution
+
+    if not isinstance(result, Solution):
+        return "(no LP solution: ranges and exact optima apply to solved models)"
+    parts = []
+    if ranges:
+        for name in result.prices:
+            if name in getattr(result._model, "families", {}):
+                parts.append(f"ranges {name}:\n{result.price_ranges(name).to_string()}")
+    if exact:
+        cert = result.exact()
+        verdict = "(verified)" if cert.verified else f"(NOT verified: {cert.reason})"
+        parts.append(f"exact value = {cert.value}  {verdict}")
+    return "\n".join(parts)

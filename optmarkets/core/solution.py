@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from .display import clean
+from .errors import CapabilityError, InputError
 from .seam import solvers
 from .tolerances import CERT_TOL
 from .validate import positive_int
@@ -185,6 +186,8 @@ class Solution:
     #: a frozen copy of the solved Model (`Model.snapshot`, set by `Model.solve`) for price ranges and
     #: exact optima: it describes the program solved, whatever happens to the model later; not pickled
     _model: Any = field(default=None, repr=False, compare=False)
+    #: where a solution read by `Solution.load` came from: versions it was solved with, written_at, loaded_from
+    provenance: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __getstate__(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if k != "_model"}
@@ -192,9 +195,14 @@ class Solution:
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self.__dict__.setdefault("_model", None)
+        self.__dict__.setdefault("provenance", {})  # pickled before solutions had one
 
     def _solved_model(self, what: str) -> Any:
         if self._model is None:
+            if self.provenance.get("loaded_from"):
+                raise CapabilityError(f"{what}: this solution was loaded from the file "
+                                      f"'{self.provenance['loaded_from']}', which keeps no model; rebuild the model "
+                                      f"and solve it again to use {what}()")
             raise InputError(f"{what}: this solution keeps no model (it was unpickled, or not made by a solve)")
         return self._model
 
@@ -231,13 +239,28 @@ class Solution:
         and dual feasibility, equal objectives), pivoting exactly when the float basis is not
         optimal. Returns an object with `.value` (a Fraction, the model's sense and units),
         `.verified`, `.reason`, `.primal` and `.prices` (labelled Fractions, the price convention).
-        The basis is solved densely: LPs over `max_rows` rows (default 2000) come back unverified,
-        with the reason.
+        The basis is solved on its structural columns (basic slacks eliminated) by p-adic lifting: LPs over
+        `max_rows` rows (default 20,000), or whose reduced basis has over 2,000 structural columns, come back
+        unverified, with the reason.
         """
         model = self._solved_model("exact")
         limit = {} if max_rows is None else {"max_rows": positive_int("max_rows", max_rows)}
         with model.exclusive:
             return solvers().exact(model, dict(self.parameters), **limit)
+
+    def to_netcdf(self, path: Any, *, skip_unrepresentable: bool = False) -> Any:
+        """Write the solution to the netCDF-3 file `path` (values, labelled tables, certificate, provenance);
+        returns the path. See `optmarkets.core.persist` for what is kept and what is refused."""
+        from .persist import write_solution
+
+        return write_solution(self, path, skip_unrepresentable=skip_unrepresentable)
+
+    @classmethod
+    def load(cls, path: Any) -> Solution:
+        """The Solution written by `to_netcdf` to `path`; it keeps no model (`exact`, `price_ranges`: rebuild)."""
+        from .persist import load_solution
+
+        return load_solution(path)
 
     def __getitem__(self, name: str) -> Any:
         for source in (self.outputs, self.primal, self.parameters):
@@ -245,6 +268,16 @@ class Solution:
                 return source[name]
         raise KeyError(f"'{name}' is not a variable, output or parameter of model '{self.model}'; "
                        f"available: {', '.join(self.keys())}")
+
+    def interim(self, what: str) -> Any:
+        """The interim (reduced-form) table `what` of a model that registers one as the output
+        "interim_<what>": `mechanism_design`'s "allocation", "payment" and "utility", per (agent,
+        type) the expectation given the own type (see `optmarkets.mechanisms.interim`)."""
+        have = [k[len("interim_"):] for k in self.outputs if k.startswith("interim_")]
+        if not isinstance(what, str) or f"interim_{what}" not in self.outputs:
+            offer = f"one of {have}" if have else "none: this model registers no interim outputs"
+            raise InputError(f"what: {what!r} is not an interim output of model '{self.model}'; {offer}")
+        return self.outputs[f"interim_{what}"]
 
     def __contains__(self, name: str) -> bool:
         return name in self.outputs or name in self.primal or name in self.parameters
@@ -261,7 +294,7 @@ class Solution:
         with pd.option_context("display.precision", digits, "display.width", 120):
             parts = [
                 f"model {self.model}: {self.status} with {self.solver}",
-                f"value = {self.value:.{digits}g} {self.units}".rstrip(),
+                f"value = {clean(self.value):.{digits}g} {self.units}".rstrip(),
             ]
             for title, table in (("", self.outputs), ("", self.primal), ("price ", self.prices)):
                 for name, obj in table.items():
@@ -272,7 +305,7 @@ class Solution:
         return "\n".join(parts)
 
     def __repr__(self) -> str:
-        return f"<Solution {self.model}: {self.status}, value={self.value:.10g}, solver={self.solver}>"
+        return f"<Solution {self.model}: {self.status}, value={clean(self.value):.10g}, solver={self.solver}>"
 
     def to_record(self, outputs: Mapping[str, str] | None = None) -> dict:
         """A flat dict (status, value, solver, timings) for tabulating many solves."""
@@ -283,6 +316,7 @@ class Solution:
 
 
 def _show(obj: object) -> str:
+    obj = clean(obj)  # round-off shown as 0, never -0 (the arrays keep the solver's numbers)
     if isinstance(obj, pd.DataFrame | pd.Series):
         return obj.to_string()
     if isinstance(obj, float | np.floating):

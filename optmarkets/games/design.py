@@ -45,12 +45,13 @@ def persuasion(states, prior, actions, receiver_payoff, sender_payoff, *, parame
 
     states, actions: lists of labels; prior: one probability per state; receiver_payoff,
     sender_payoff: state x action tables (arrays with rows = states, or DataFrames aligned by label).
-    Outputs: sol["mu"] (state x action), sol["policy"] = P(a | w), sol["posteriors"] = P(w | a).
+    Outputs: sol["mu"] (state x action; its action dimension is named by the player, "receiver", as in every
+    game's decision rule), sol["policy"] = P(a | w) and sol["posteriors"] = P(w | a) (axes "state", "action").
     """
     states_ix = as_index("states", states, axis_name="state")
-    actions_ix = as_index("actions", actions, axis_name=RECEIVER)
+    actions_ix = as_index("actions", actions, axis_name="action")  # the axis of the receiver's actions
     bce_size([len(actions_ix)], len(states_ix), engine="persuasion").check()  # before the state x action tables
-    axes = {"state": states_ix, RECEIVER: actions_ix}
+    axes = {"state": states_ix, "action": actions_ix}
     receiver = outcome_array("receiver_payoff", _rename(receiver_payoff), axes)
     sender = outcome_array("sender_payoff", _rename(sender_payoff), axes)
     game = FiniteGame([RECEIVER], {RECEIVER: actions_ix}, {RECEIVER: receiver}, states=states_ix, prior=prior,
@@ -65,21 +66,25 @@ def persuasion(states, prior, actions, receiver_payoff, sender_payoff, *, parame
 
 
 def segmentation(values, market, objective: str = "consumer_surplus", profit_floor="uniform", *,
-                 name: str = "segmentation") -> Model:
+                 sense: str = "max", name: str = "segmentation") -> Model:
     """Bergemann-Brooks-Morris segmentation of a market of consumer values -> om.Model.
 
     values: increasing positive values (the seller's prices are the same grid); market: the mass of
     each value (length of values). objective: "consumer_surplus", "profit" or "total_surplus".
-    profit_floor: "uniform" (the profit of the best uniform price), a number, or None (no floor).
-    Outputs: consumer_surplus, profit, total_surplus, segments (price x value masses).
+    sense: "max" (default: the best segmentation for the objective) or "min" (the worst, e.g. the
+    bottom edge of the surplus triangle: consumer surplus 0). profit_floor: "uniform" (the profit of
+    the best uniform price), a number, or None (no floor).
+    Outputs: consumer_surplus, profit, total_surplus, segments (price x value masses: axes "price", "value").
     """
+    if not isinstance(sense, str) or sense not in ("max", "min"):
+        raise InputError(f"sense: must be 'max' or 'min', got {sense!r}")
     v = increasing("values", values, positive=True)
     bce_size([v.size], v.size, engine="segmentation").check()  # before the value x price tables
     vals = labels("value", v)
     q = nonnegative("market", market, length=v.size, index=vals)  # a labelled Series is read by value
     if q.sum() <= 0:
         raise InputError("market: has no mass")
-    prices = labels("seller", v)
+    prices = labels("price", v)  # the seller's action: a price on the value grid
     sale = v[:, None] >= v[None, :]  # sale[value, price]
     profit = v[None, :] * sale
     surplus = (v[:, None] - v[None, :]) * sale
@@ -87,7 +92,7 @@ def segmentation(values, market, objective: str = "consumer_surplus", profit_flo
     if not isinstance(objective, str) or objective not in goals:
         raise InputError(f"objective: must be one of {list(goals)}, got {objective!r}")
     game = FiniteGame(["seller"], {"seller": prices}, {"seller": profit}, states=vals, prior=q / q.sum(), name=name)
-    model = bayes_correlated_equilibrium(game, None, goals[objective], name=name)
+    model = bayes_correlated_equilibrium(game, None, goals[objective], sense=sense, name=name)
     model.units = objective.replace("_", " ")
     model.set(prior=q)
     mu = model.var("mu")

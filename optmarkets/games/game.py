@@ -120,6 +120,28 @@ class FiniteGame:
         axes = self.outcome_axes()
         return xr.DataArray(self.payoffs[player], coords=axes, dims=list(axes), name=player)
 
+    # ------------------------------------------------------------ matrix games
+    @classmethod
+    def bimatrix(cls, A, B, actions=None, players: Sequence[str] = ("row", "column"), *,
+                 name: str = "game") -> FiniteGame:
+        """The two-player game (A, B), both in the row player's orientation: A[i, j] is the row
+        player's payoff and B[i, j] the COLUMN player's payoff when the row player plays i and the
+        column player plays j (so B is not transposed). actions: None (0..m-1, 0..n-1, or a
+        DataFrame's labels), (row's labels, column's labels) or {player: labels}."""
+        from .matrix import bimatrix
+
+        return bimatrix(A, B, actions, players, name=name)
+
+    @classmethod
+    def symmetric(cls, A, n_players: int = 2, actions=None, players: Sequence[str] | None = None, *,
+                  name: str = "game") -> FiniteGame:
+        """The symmetric game where each player's payoff is A[own action, other's action] (two
+        players; for n players A has n axes: own action, then the others' in player order, and must
+        not depend on who among the others plays what). actions: the labels all players share."""
+        from .matrix import symmetric
+
+        return symmetric(A, n_players, actions, players, name=name)
+
     # ------------------------------------------------------------ Gambit
     @classmethod
     def from_nfg(cls, path) -> FiniteGame:

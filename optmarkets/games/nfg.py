@@ -202,7 +202,7 @@ def read_nfg(path) -> FiniteGame:
     if len(players) > MAX_PLAYERS:
         r.fail(f"{len(players)} players, above the limit {MAX_PLAYERS} (one array axis per player)", players_line)
     if lists is None:
-        actions = [[str(k + 1) for k in range(c)] for c in shape]
+        actions: list[list[int]] | list[list[str]] = [list(range(1, c + 1)) for c in shape]  # unnamed: 1, 2, ...
     else:
         for p, names, line in zip(players, lists, lines, strict=True):
             _unique(r, names, f"strategies of player {p!r}:", line)

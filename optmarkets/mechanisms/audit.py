@@ -161,4 +161,11 @@ def _others(env: MechanismEnvironment, p: int, others: list[int]) -> tuple:
     return out[0] if len(out) == 1 else out
 
 
-audit_mechanism = audit
+def audit_mechanism(env, allocation=None, payment=None, *, ic: str | None = "bayesian", ir: str | None = "interim",
+                    outside_option=0.0, budget: str | None = None, tol: float = ECON_TOL) -> MechanismAudit:
+    """Audit a direct mechanism by brute force (the public name of `audit`; same arguments):
+    `audit_mechanism(env, allocation, payment, ic=..., ir=..., outside_option=..., budget=..., tol=...)`, or
+    `audit_mechanism(model, sol)` for a model from `mechanism_design` and its solution. Every report of every
+    type is tried against truth: `.ok`, `.reasons` (each failed IC or IR row, named) and `.table` (interim
+    utility, best report, gain and IR slack per agent and type)."""
+    return audit(env, allocation, payment, ic=ic, ir=ir, outside_option=outside_option, budget=budget, tol=tol)

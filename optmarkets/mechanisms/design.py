@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from functools import partial
 
 import cvxpy as cp
 import numpy as np
@@ -31,6 +32,7 @@ from ..core.limits import mechanism_size
 from ..core.model import Model
 from ..core.validate import real_array
 from .environment import MechanismEnvironment
+from .interim import interim_table
 
 IC_MODES = ("bayesian", "dominant", "ex_post")
 IR_MODES = ("interim", "ex_post", "ex_ante", None)
@@ -163,7 +165,9 @@ def mechanism_design(env: MechanismEnvironment, objective="revenue", *, ic: str 
     outside_option: a number, or {agent: number or per-type values}; budget: None |
     "no_subsidies" | "balanced"; ic_margin: the right-hand side of the IC rows (truth must beat
     each report by this much; a number or one value per row). Outputs: sol["allocation"],
-    sol["payment"], sol["revenue"], sol["welfare"]; prices of the families "ic", "ir", "lottery" (and "budget").
+    sol["payment"], sol["revenue"], sol["welfare"], the interim (reduced-form) tables
+    `sol.interim("allocation" | "payment" | "utility")` per (agent, type) (see `mechanisms.interim`);
+    prices of the families "ic", "ir", "lottery" (and "budget").
 
     The outside option is the model's Parameter "outside_option" (every agent's types stacked in
     agent order; `bind`/`set` take any form `outside_option` takes), so a sweep over it re-solves
@@ -203,9 +207,15 @@ def mechanism_design(env: MechanismEnvironment, objective="revenue", *, ic: str 
         m.maximize(np.ravel(q[:, None] * C) @ _vec(x))
     m.output("revenue", lambda sol: float(q @ sol["payment"].to_numpy().sum(axis=1)))
     m.output("welfare", lambda sol: float(np.sum(q[:, None] * welfare_weights * sol["allocation"].to_numpy())))
+    for what in ("allocation", "payment", "utility"):  # sol.interim(what); lazy: a sweep never pays for them
+        m.output(f"interim_{what}", partial(_interim, env, what), lazy=True)
     m.environment = env
     m.requirements = {"ic": ic, "ir": ir, "budget": budget}
     return m
+
+
+def _interim(env: MechanismEnvironment, what: str, sol):
+    return interim_table(env, what, sol["allocation"].to_numpy(), sol["payment"].to_numpy())
 
 
 def _vec(x):

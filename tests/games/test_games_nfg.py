@@ -45,7 +45,10 @@ def test_read(tmp_path, text):
     path.write_text(text)
     g = FiniteGame.from_nfg(path)
     assert g.players == ("Player 1", "Player 2")
-    assert list(g.actions["Player 1"]) == ["1", "2", "3"]
+    # the payoff version names no strategy: numbered 1, 2, ... as integers (strings "1" were a trap);
+    # the outcome version's file names them "1", "2", "3" (strings, as written)
+    want = [1, 2, 3] if text is PAYOFF_VERSION else ["1", "2", "3"]
+    assert list(g.actions["Player 1"]) == want
     np.testing.assert_array_equal(g.payoffs["Player 1"], U1)
     np.testing.assert_array_equal(g.payoffs["Player 2"], U2)
 

@@ -1,0 +1,372 @@
+"""Solutions that persist: `Solution.to_netcdf(path)` writes a netCDF-3 file, `Solution.load(path)` reads it.
+
+The file is data: loading evaluates nothing from it (no pickle). Layout: the global attribute
+`optmarkets_schema` (JSON) describes every table (its kind, label names and dtypes, the variables that
+hold its numbers and labels); the numbers and labels themselves are netCDF variables (double, int,
+bool, UTF-8 text), so any netCDF reader sees them. A few global attributes (model, status, solver,
+value, written_at, version_<package>) repeat the provenance for such readers; `load` reads the schema.
+
+What is kept: value, status, solver, sense, units, timings; the tables `primal`, `duals`, `prices`,
+`outputs`, `parameters` (the model's parameter values); the certificate (residuals, notes); and the
+provenance: the versions of optmarkets, cvxpy, highspy, numpy, pandas, scipy, xarray and the time of
+writing (`Solution.provenance` of the loaded solution, with `loaded_from`, the path read).
+
+Labels round-trip exactly, with their dtypes and names: index levels of floats, ints, strs or bools; a
+MultiIndex is stored level by level (its names and each row's value per level); a RangeIndex as its
+range. What netCDF-3 cannot hold natively travels as JSON text, one string per item, and comes back
+with its type: ints beyond int32, object levels mixing types (1, "a", 2.5), strings holding NUL,
+missing labels. Refused, with an InputError naming the table: labels or values other than str, int,
+float, bool and None (dates, tuples inside a level, objects), and outputs other than numbers, strings,
+JSON data (lists and dicts of those), numpy arrays, pandas Series/DataFrames and xarray DataArrays
+without non-index coordinates (`skip_unrepresentable=True` leaves such outputs out instead, their names
+in `provenance["skipped_outputs"]`). Floats are stored as doubles: float16/float32 come back exactly,
+with their dtype; float128 is refused.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .solution import Certificate, Solution
+
+FORMAT = "optmarkets.solution"
+FORMAT_VERSION = 1
+SECTIONS = ("primal", "duals", "prices", "outputs", "parameters")
+VERSIONED = ("optmarkets", "cvxpy", "highspy", "numpy", "pandas", "scipy", "xarray")
+_CERT_SCALARS = ("dual_sign", "dual_infeasibility", "complementary_slackness", "duality_gap", "objective_scale",
+                 "column_dual_infeasibility")
+_INT32 = np.iinfo(np.int32)
+
+
+def versions() -> dict[str, str | None]:
+    """The installed versions of the packages a solution's numbers depend on (None where not installed)."""
+    found: dict[str, str | None] = {}
+    for package in VERSIONED:
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = None
+    return found
+
+
+def write_solution(solution: Solution, path: str | os.PathLike, *, skip_unrepresentable: bool = False) -> Path:
+    """Write `solution` to the netCDF-3 file `path` (replacing it); returns the path. An output that
+    cannot be stored is an InputError naming it (and `path` is left as it was), or left out with
+    `skip_unrepresentable=True`."""
+    import xarray as xr
+
+    target = _path(path)
+    writer = _Writer()
+    skipped: list[str] = []
+    sections: dict[str, dict[str, Any]] = {}
+    for section in SECTIONS:
+        sections[section] = {}
+        for name, obj in getattr(solution, section).items():
+            what = f"{section}[{name!r}]"
+            try:
+                sections[section][name] = writer.item(obj, name, what)
+            except _UnrepresentableError as refusal:
+                if not (skip_unrepresentable and section == "outputs"):
+                    raise InputError(f"{refusal} (pass skip_unrepresentable=True to leave the output out)"
+                                     if section == "outputs" else str(refusal)) from None
+                skipped.append(name)
+    cert = solution.certificate
+    try:
+        residuals = {name: writer.item(getattr(cert, name), name, f"certificate.{name}")
+                     for name in ("violations", "relative")}
+    except _UnrepresentableError as refusal:
+        raise InputError(str(refusal)) from None
+    certificate = {
+        **residuals, "notes": [str(note) for note in cert.notes], "computed": cert.computed,
+        **{name: _optional_float(getattr(cert, name, None)) for name in _CERT_SCALARS},
+    }
+    earlier = getattr(solution, "provenance", None) or {}
+    provenance: dict[str, Any] = {
+        # a solution read from a file and written again keeps the versions it was solved with
+        "versions": earlier.get("versions") or versions(),
+        "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "skipped_outputs": skipped,
+    }
+    schema = {
+        "model": solution.model, "status": solution.status, "value": _optional_float(solution.value),
+        "solver": solution.solver, "sense": solution.sense, "units": solution.units,
+        "timings": {str(k): float(v) for k, v in solution.timings.items()},
+        "sections": sections, "certificate": certificate, "provenance": provenance,
+    }
+    attrs: dict[str, Any] = {"optmarkets_format": FORMAT, "optmarkets_format_version": FORMAT_VERSION,
+                             "optmarkets_schema": json.dumps(schema)}
+    readable = {"model": solution.model, "status": solution.status, "solver": solution.solver,
+                "units": solution.units, "written_at": provenance["written_at"],
+                **{f"version_{k}": v for k, v in provenance["versions"].items()}}
+    attrs.update({k: v for k, v in readable.items() if isinstance(v, str) and v})  # netCDF-3 keeps no empty text
+    if schema["value"] is not None:
+        attrs["value"] = schema["value"]
+    data = xr.Dataset({var: (dims, raw) for var, (dims, raw) in writer.variables.items()},
+                      attrs=attrs).to_netcdf(engine="scipy")
+    _write_bytes(target, bytes(data))
+    return target
+
+
+def load_solution(path: str | os.PathLike) -> Solution:
+    """The Solution written to `path` by `write_solution`. It keeps no model: `exact()` and
+    `price_ranges()` raise a CapabilityError (rebuild the model and solve it again)."""
+    import xarray as xr
+
+    target = _path(path)
+    try:
+        data = target.read_bytes()
+    except OSError as error:
+        raise InputError(f"path: cannot read '{target}': {error.strerror or error}") from None
+    try:
+        with xr.open_dataset(io.BytesIO(data), engine="scipy", decode_times=False,
+                             decode_timedelta=False) as opened:
+            dataset = opened.load()
+    except Exception as error:  # a foreign or damaged file fails in whichever way the parser does
+        raise InputError(f"path: '{target}' is not a netCDF-3 file ({type(error).__name__}); "
+                         "an optmarkets solution is written by Solution.to_netcdf") from None
+    if not isinstance(dataset.attrs.get("optmarkets_format"), str) or dataset.attrs["optmarkets_format"] != FORMAT:
+        raise InputError(f"path: '{target}' is a netCDF file but not an optmarkets solution "
+                         "(no optmarkets_format attribute); it is written by Solution.to_netcdf")
+    version = dataset.attrs.get("optmarkets_format_version")
+    version = int(version) if isinstance(version, int | np.integer) else version
+    if not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
+        raise InputError(f"path: '{target}' is an optmarkets solution of format version {version!r}; this "
+                         f"optmarkets reads versions 1 to {FORMAT_VERSION} (upgrade optmarkets)")
+    try:
+        return _solution(json.loads(str(dataset.attrs["optmarkets_schema"])), dataset, target)
+    except Exception as error:  # damaged: whatever part of the schema or data is missing or inconsistent
+        raise InputError(f"path: '{target}' is a damaged optmarkets solution file "
+                         f"({type(error).__name__}: {error})") from None
+
+
+def _solution(schema: dict, dataset: Any, target: Path) -> Solution:
+    reader = _Reader(dataset)
+    tables = {section: {name: reader.item(meta) for name, meta in schema["sections"][section].items()}
+              for section in SECTIONS}
+    saved = schema["certificate"]
+    cert = Certificate(violations=reader.item(saved["violations"]), relative=reader.item(saved["relative"]),
+                       notes=[str(note) for note in saved["notes"]],
+                       **{name: saved[name] for name in _CERT_SCALARS if name != "column_dual_infeasibility"})
+    cert.column_dual_infeasibility = saved["column_dual_infeasibility"]
+    if cert.computed != saved["computed"]:
+        raise ValueError("the certificate's residuals do not match its computed flag")
+    provenance = {**schema["provenance"], "loaded_from": str(target)}
+    return Solution(model=schema["model"], status=schema["status"], value=schema["value"], solver=schema["solver"],
+                    certificate=cert, timings=dict(schema["timings"]), sense=schema["sense"], units=schema["units"],
+                    provenance=provenance, **tables)
+
+
+class _UnrepresentableError(Exception):
+    """An object the file cannot hold (the caller turns it into an InputError naming the table)."""
+
+
+class _Writer:
+    """Collects the netCDF variables (name -> (dims, array)) and returns each item's schema entry."""
+
+    def __init__(self) -> None:
+        self.variables: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
+        self.items = 0
+
+    def prefix(self, name: Any) -> str:
+        """A unique netCDF name for an item (the item's own name, sanitised, for other readers)."""
+        self.items += 1
+        return f"v{self.items}_{re.sub(r'[^A-Za-z0-9_]', '_', str(name))[:40]}"
+
+    def array(self, var: str, dims: tuple[str, ...], values: Any, what: str) -> dict:
+        raw, meta = _encode_array(values, what)
+        self.variables[var] = (dims, raw)
+        return {**meta, "var": var}
+
+    def index(self, index: pd.Index, dim: str, what: str) -> dict:
+        meta: dict[str, Any] = {"dim": dim, "names": [_label(n, what) for n in index.names],
+                                "multi": isinstance(index, pd.MultiIndex), "size": len(index)}
+        if isinstance(index, pd.RangeIndex):
+            meta["range"] = [index.start, index.stop, index.step]
+            return meta
+        meta["levels"] = [self.array(f"{dim}_L{i}", (dim,), index.get_level_values(i), f"{what} labels")
+                          for i in range(index.nlevels)]
+        return meta
+
+    def item(self, obj: Any, name: Any, what: str) -> dict:
+        p = self.prefix(name)
+        if isinstance(obj, pd.Series):
+            return {"kind": "series", "name": _label(obj.name, what), "index": self.index(obj.index, f"{p}_row", what),
+                    "values": self.array(p, (f"{p}_row",), obj, what)}
+        if isinstance(obj, pd.DataFrame):
+            rows, cols = f"{p}_row", f"{p}_col"
+            meta = {"kind": "frame", "index": self.index(obj.index, rows, what),
+                    "columns": self.index(obj.columns, cols, f"{what} columns")}
+            dtypes = set(obj.dtypes)
+            if len(dtypes) == 1 and all(isinstance(d, np.dtype) and d.kind in "fiub" for d in dtypes):
+                meta["values"] = self.array(p, (rows, cols), obj.to_numpy(), what)
+            else:  # columns of several dtypes: one variable each
+                meta["column_values"] = [self.array(f"{p}_c{j}", (rows,), obj.iloc[:, j], what)
+                                         for j in range(obj.shape[1])]
+            return meta
+        if _is_dataarray(obj):
+            extra = [c for c in obj.coords if c not in obj.dims]
+            if extra:
+                raise _UnrepresentableError(f"{what}: a DataArray with non-index coordinates {extra} cannot be stored")
+            dims = [f"{p}_d{i}" for i in range(obj.ndim)]
+            return {"kind": "dataarray", "name": _label(obj.name, what), "dims": [_label(d, what) for d in obj.dims],
+                    "coords": [self.index(obj.indexes[d], dims[i], what) if d in obj.indexes else None
+                               for i, d in enumerate(obj.dims)],
+                    "attrs": _json_data(dict(obj.attrs), f"{what}.attrs"),
+                    "values": self.array(p, tuple(dims), obj.values, what)}
+        if isinstance(obj, np.ndarray):
+            return {"kind": "array", "values": self.array(p, tuple(f"{p}_d{i}" for i in range(obj.ndim)), obj, what)}
+        if isinstance(obj, np.generic):
+            if obj.dtype.kind not in "fiub" or obj.dtype.itemsize > 8:
+                raise _UnrepresentableError(f"{what}: a numpy {obj.dtype} scalar cannot be stored")
+            return {"kind": "numpy_scalar", "dtype": str(obj.dtype), "value": obj.item()}
+        return {"kind": "json", "value": _json_data(obj, what)}
+
+
+class _Reader:
+    def __init__(self, dataset: Any) -> None:
+        self.dataset = dataset
+
+    def array(self, meta: dict) -> Any:
+        return _decode_array(self.dataset.variables[meta["var"]].values, meta)
+
+    def index(self, meta: dict) -> pd.Index:
+        names = [_unlabel(n) for n in meta["names"]]
+        if "range" in meta:
+            index: pd.Index = pd.RangeIndex(*meta["range"], name=names[0])
+        else:
+            levels = [pd.Index(self.array(level), dtype=level["dtype"]) for level in meta["levels"]]
+            index = pd.MultiIndex.from_arrays(levels, names=names) if meta["multi"] else levels[0].rename(names[0])
+        if len(index) != meta["size"]:
+            raise ValueError(f"labels of dimension {meta['dim']}: {len(index)} stored, {meta['size']} expected")
+        return index
+
+    def item(self, meta: dict) -> Any:
+        kind = meta["kind"]
+        if kind == "series":
+            return pd.Series(self.array(meta["values"]), index=self.index(meta["index"]), name=_unlabel(meta["name"]),
+                             copy=False)
+        if kind == "frame":
+            index, columns = self.index(meta["index"]), self.index(meta["columns"])
+            if "values" in meta:
+                return pd.DataFrame(self.array(meta["values"]), index=index, columns=columns, copy=False)
+            frame = pd.DataFrame({j: self.array(column) for j, column in enumerate(meta["column_values"])},
+                                 index=index)
+            frame.columns = columns
+            return frame
+        if kind == "dataarray":
+            import xarray as xr
+
+            dims = [_unlabel(d) for d in meta["dims"]]
+            coords = {d: self.index(c) for d, c in zip(dims, meta["coords"], strict=True) if c is not None}
+            return xr.DataArray(self.array(meta["values"]), dims=dims, coords=coords, name=_unlabel(meta["name"]),
+                                attrs=meta["attrs"])
+        if kind == "array":
+            return self.array(meta["values"])
+        if kind == "numpy_scalar":
+            return np.dtype(meta["dtype"]).type(meta["value"])
+        if kind == "json":
+            return meta["value"]
+        raise ValueError(f"unknown kind of table {kind!r}")
+
+
+def _encode_array(values: Any, what: str) -> tuple[np.ndarray, dict]:
+    """`values` (ndarray, Series, Index) as an array netCDF-3 stores exactly, and how to read it back:
+    {"dtype": the original dtype, "numpy": whether it is a numpy dtype, "as": native | int32 | json}."""
+    dtype = values.dtype
+    meta = {"dtype": str(dtype), "numpy": isinstance(dtype, np.dtype)}
+    if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
+        arr = np.asarray(values)
+        if dtype.kind == "f":
+            if dtype.itemsize > 8:
+                raise _UnrepresentableError(f"{what}: {dtype} values cannot be stored exactly (netCDF holds doubles)")
+            return arr.astype(np.float64), {**meta, "as": "native"}
+        if dtype.kind == "b":
+            return arr, {**meta, "as": "native"}
+        if arr.size == 0 or (int(arr.min()) >= _INT32.min and int(arr.max()) <= _INT32.max):
+            return arr.astype(np.int32), {**meta, "as": "int32"}
+    arr = np.asarray(values, dtype=object)
+    items = [None if x is pd.NA else x.item() if isinstance(x, np.generic) else x for x in arr.ravel()]
+    if all(isinstance(x, str) and "\x00" not in x for x in items):
+        return arr, {**meta, "as": "native"}
+    for x in items:
+        if not (x is None or isinstance(x, str | int | float)):  # bool is an int
+            raise _UnrepresentableError(f"{what}: the value {x!r} (a {type(x).__name__}) cannot be stored: "
+                                        "labels and values must be str, int, float, bool or None")
+    return np.array([json.dumps(x) for x in items], dtype=object).reshape(arr.shape), {**meta, "as": "json"}
+
+
+def _decode_array(raw: np.ndarray, meta: dict) -> Any:
+    if meta["as"] == "json":
+        items = [json.loads(str(s)) for s in raw.ravel()]
+        values = np.empty(len(items), dtype=object)
+        values[:] = items
+        raw = values.reshape(raw.shape)
+    elif meta["as"] not in ("native", "int32"):
+        raise ValueError(f"unknown array encoding {meta['as']!r}")
+    if meta["numpy"]:
+        return raw.astype(np.dtype(meta["dtype"]), copy=False)
+    return pd.array(raw.ravel(), dtype=meta["dtype"])
+
+
+def _label(name: Any, what: str) -> Any:
+    """An index/axis name as JSON: tuples tagged so that they come back as tuples."""
+    if isinstance(name, np.generic):
+        name = name.item()
+    if isinstance(name, tuple):
+        return {"tuple": [_label(n, what) for n in name]}
+    if name is None or isinstance(name, str | int | float):
+        return name
+    raise _UnrepresentableError(f"{what}: the name {name!r} (a {type(name).__name__}) cannot be stored")
+
+
+def _unlabel(name: Any) -> Any:
+    return tuple(_unlabel(n) for n in name["tuple"]) if isinstance(name, dict) else name
+
+
+def _json_data(obj: Any, what: str) -> Any:
+    """`obj` if it is JSON data (None, bool, int, float, str, lists and str-keyed dicts of those)."""
+    if obj is None or isinstance(obj, str | int | float):
+        return obj
+    if isinstance(obj, list):
+        return [_json_data(x, what) for x in obj]
+    if isinstance(obj, dict) and all(isinstance(k, str) for k in obj):
+        return {k: _json_data(v, what) for k, v in obj.items()}
+    raise _UnrepresentableError(f"{what}: a {type(obj).__name__} cannot be stored in a solution file; it holds "
+                                "numbers, strings, JSON data, numpy arrays, pandas Series/DataFrames and xarray "
+                                "DataArrays")
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _is_dataarray(obj: Any) -> bool:
+    return type(obj).__name__ == "DataArray" and type(obj).__module__.startswith("xarray")
+
+
+def _path(path: Any) -> Path:
+    if not isinstance(path, str | os.PathLike) or not str(os.fspath(path)).strip():
+        raise InputError(f"path: must be a file path (a str or os.PathLike), got {path!r}")
+    fspath = os.fspath(path)
+    if not isinstance(fspath, str):
+        raise InputError(f"path: must be a str path, got {fspath!r}")
+    return Path(fspath).expanduser()
+
+
+def _write_bytes(target: Path, data: bytes) -> None:
+    """The file is encoded whole before it is opened: a refusal leaves an existing `target` as it was."""
+    try:
+        target.write_bytes(data)
+    except OSError as error:
+        raise InputError(f"path: cannot write '{target}': {error.strerror or error}") from None
