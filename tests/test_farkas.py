@@ -303,3 +303,64 @@ def test_a_certificate_rounding_breaks_is_solved_exactly_on_its_support():
     exact = farkas_module._repair(rf, noisy, support)
     delta, _, why = farkas_module.check_farkas(rf, exact)
     assert delta == 1, why  # the repair solves for delta = 1 exactly
+
+
+def test_myerson_satterthwaite_certificate_holds_on_the_mps_file_read_back(tmp_path):
+    """The issue's second check: the LP written as MPS (`Model.to_mps`) and read back with highspy, the
+    certificate's weights applied to its named rows `family[i]` and columns `variable[j]` in Fractions, with
+    no optmarkets code in the check: every column cancels and the constant is -delta < 0. An inequality row's
+    slack is fixed by its one finite bound; an equality family's sign (lhs - rhs or rhs - lhs in the file) is
+    found by trying both."""
+    import itertools
+
+    import highspy
+
+    m = bilateral_trade("balanced")
+    cert = infeasibility(m).farkas()
+    assert cert.verified
+    path = m.to_mps(tmp_path / "ms.mps")
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.readModel(str(path))
+    lp = h.getLp()
+    rows = {h.getRowName(i)[1]: i for i in range(lp.num_row_)}
+    cols = {h.getColName(j)[1]: j for j in range(lp.num_col_)}
+    start, index, value = lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_
+    by_row: dict[int, dict[int, Fraction]] = {}
+    for j in range(lp.num_col_):
+        for k in range(start[j], start[j + 1]):
+            by_row.setdefault(index[k], {})[j] = Fraction(value[k]).limit_denominator(10_000)
+
+    def q(v: float) -> Fraction:
+        return Fraction(v).limit_denominator(10_000)
+
+    def combine(signs: dict[str, int]) -> tuple[dict[int, Fraction], Fraction]:
+        total: dict[int, Fraction] = {}
+        constant = Fraction(0)
+        for name, weights in cert.multipliers.items():
+            if name.endswith(">= 0"):  # a domain: w x_j >= 0
+                var = name.split()[0]
+                for pos, w in enumerate(weights):
+                    total[cols[f"{var}[{pos}]"]] = total.get(cols[f"{var}[{pos}]"], Fraction(0)) + w
+                continue
+            for pos, w in enumerate(weights):
+                i = rows[f"{name}[{pos}]"]
+                lo, up = lp.row_lower_[i], lp.row_upper_[i]
+                if lo == up:  # an equality: slack = signs[name] * (a x - b)
+                    s, b = signs[name], q(lo)
+                elif np.isfinite(up):  # a x <= up: slack = up - a x
+                    s, b = -1, q(up)
+                else:  # a x >= lo: slack = a x - lo
+                    s, b = 1, q(lo)
+                for j, a in by_row.get(i, {}).items():
+                    total[j] = total.get(j, Fraction(0)) + w * s * a
+                constant -= w * s * b
+        return total, constant
+
+    equalities = [n for n in cert.multipliers if not n.endswith(">= 0") and m.families[n].sense == "=="]
+    found = []
+    for choice in itertools.product((1, -1), repeat=len(equalities)):
+        total, constant = combine(dict(zip(equalities, choice, strict=True)))
+        if all(c == 0 for c in total.values()):
+            found.append(constant)
+    assert found and all(c == -cert.delta for c in found) and cert.delta == Fraction(2, 11)
