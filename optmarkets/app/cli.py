@@ -371,7 +371,8 @@ def parser() -> argparse.ArgumentParser:
 def _bench_arguments(ben: argparse.ArgumentParser) -> None:
     # kept here (not in app.bench) so that `optmarkets bench --help` imports nothing
     ben.add_argument("config", nargs="?", default=None,
-                     help="TOML config, or a preset name in ./benchmarks (e.g. smoke); default: smoke sizes")
+                     help="TOML config, or a preset name: smoke, overhead, full (./benchmarks/NAME.toml if present, "
+                          "else the packaged one); default: smoke sizes")
     ben.add_argument("--solvers", default=None,
                      help="comma-separated backends, or 'all' installed ones (default: the config's)")
     ben.add_argument("--families", default=None, help="comma-separated family[:size+size], e.g. glp_platform:25+50")
@@ -379,9 +380,9 @@ def _bench_arguments(ben: argparse.ArgumentParser) -> None:
     ben.add_argument("--seeds", default=None, help="comma-separated seeds")
     ben.add_argument("--time-limit", type=_positive(float), default=None, help="seconds per solve")
     ben.add_argument("--repeat", type=_positive(int), default=None, help="cold solves per record, fastest kept")
-    ben.add_argument("--out", default="bench-results.jsonl",
-                     help="JSONL output (default bench-results.jsonl); an existing file is resumed: "
-                          "records already there are kept and not run again")
+    ben.add_argument("--out", default="bench-results/bench-results.jsonl",
+                     help="JSONL output (default bench-results/bench-results.jsonl, its folder created); an "
+                          "existing file is resumed: records already there are kept and not run again")
     ben.add_argument("--report", default=None, help="folder for report.md, CSVs and the profile figure "
                                                     "(needs matplotlib: pip install \"optmarkets[bench]\")")
     ben.add_argument("--summarize", default=None, metavar="JSONL", help="only report on an existing file")

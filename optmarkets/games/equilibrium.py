@@ -9,8 +9,10 @@ each player's signal t_i, each player's recommended action a_i) with
                   signal, recommended, deviation)
     mu >= 0,
 
-maximising sum_{w,t,a} mu[w, t, a] * c[w, a] with c the welfare (sum of payoffs), a player's payoff
-or any outcome array. A correlated equilibrium is the case of one state and no signals.
+maximising sum_{w,t,a} mu[w, t, a] * c[w, a] with c the welfare (sum of payoffs), a player's payoff,
+any outcome array (an event's indicator `game.event(state=..., p1=...)`: the event's probability) or
+a list of (weight, selection) pairs (`games.events`). A correlated equilibrium is the case of one
+state and no signals.
 
 The model's Parameter `prior` enters the consistency rows (a sweep over the prior re-solves without
 recompiling); `parametric=True` also makes every payoff a Parameter `u_<player>` (flat over the
@@ -33,13 +35,18 @@ from ..core.errors import InputError
 from ..core.limits import bce_size
 from ..core.model import Model
 from ..core.validate import nonnegative, real_array
+from .events import objective_vector
 from .game import FiniteGame, InformationStructure
 
 
 def bayes_correlated_equilibrium(game: FiniteGame, info: InformationStructure | None = None,
                                  objective="welfare", *, sense: str = "max", parametric: bool = False,
                                  name: str | None = None) -> Model:
-    """The BCE linear program of `game` under `info` (None: players observe nothing) -> om.Model."""
+    """The BCE linear program of `game` under `info` (None: players observe nothing) -> om.Model.
+
+    objective: "welfare", a player's name, an outcome array (e.g. `game.event(state="G", p1="invest")`,
+    whose expectation is the event's probability) or [(weight, selection or name), ...]
+    (`games.events`)."""
     if not isinstance(game, FiniteGame):
         raise InputError(f"game: expected a FiniteGame, got {type(game).__name__}")
     if info is None:
@@ -77,7 +84,8 @@ def bayes_correlated_equilibrium(game: FiniteGame, info: InformationStructure | 
 
 def correlated_equilibrium(game: FiniteGame, objective="welfare", *, sense: str = "max", parametric: bool = False,
                            name: str | None = None) -> Model:
-    """The correlated-equilibrium LP of a game without states (Aumann 1974) -> om.Model."""
+    """The correlated-equilibrium LP of a game without states (Aumann 1974) -> om.Model; objective as in
+    `bayes_correlated_equilibrium` (e.g. `game.event(p1="C", p2="C")`: P(both play C))."""
     if isinstance(game, FiniteGame) and game.has_states:
         raise InputError("game: has states; a correlated equilibrium is for games without states — use "
                          "bayes_correlated_equilibrium(game, info) to say who observes what")
@@ -134,12 +142,7 @@ def _outcome_index(game: FiniteGame) -> pd.MultiIndex:
 
 
 def _objective(game: FiniteGame, objective, payoffs: list):
-    """The objective's outcome vector (flat over (state, actions)): welfare, a player's payoff or an array."""
-    if isinstance(objective, str):
-        if objective == "welfare":
-            return sum(payoffs[1:], payoffs[0])
-        if objective in game.players:
-            return payoffs[game.players.index(objective)]
-        raise InputError(f"objective: '{objective}' is neither 'welfare' nor a player ({list(game.players)})")
-    arr = game.outcome("objective", objective)
-    return arr.reshape(-1)
+    """The objective's outcome vector (flat over (state, actions)): "welfare", a player's name, an outcome
+    array (an event's indicator, `game.event(...)`, among them) or [(weight, selection or name), ...];
+    see `games.events`."""
+    return objective_vector(game, objective, payoffs)

@@ -90,6 +90,31 @@ class FiniteGame:
     def welfare(self) -> np.ndarray:
         return np.sum([self.payoffs[p] for p in self.players], axis=0)
 
+    def event(self, /, **selections) -> np.ndarray:
+        """The indicator (0/1 floats) of an event over the outcome axes (state if any, then each player's
+        action: a payoff's shape). Each keyword names a player or `state`; its value is one label or a
+        list of labels; a player not named may take any action. E.g.
+        `game.event(state="G", p1="invest", p2="invest")`: "both invest in state G". Its expectation
+        under a decision rule is the event's probability, so it is an objective as it stands:
+        `correlated_equilibrium(game, game.event(p1="C", p2="C"))` maximises P(both play C). An
+        unknown player or label is an InputError naming it and listing the valid ones."""
+        from .events import event
+
+        return event(self, selections)
+
+    def expectation(self, model, objective="welfare"):
+        """E_mu[objective] under the decision rule `mu` of `model` (built on this game by
+        `correlated_equilibrium` / `bayes_correlated_equilibrium`), an affine cvxpy expression for
+        `om.frontier(model, {"P(both invest)": game.expectation(model, game.event(...)), "welfare":
+        game.expectation(model)})`. objective: as for those engines ("welfare", a player, an outcome
+        array such as an event, or [(weight, selection), ...])."""
+        from .events import expectation
+
+        if getattr(model, "game", None) is not self:
+            raise InputError("model: was not built on this game (use the game passed to correlated_equilibrium "
+                             "or bayes_correlated_equilibrium)")
+        return expectation(model, objective)
+
     def measure_axes(self, signals: Mapping[str, pd.Index] | None = None) -> MeasureAxes:
         signals = signals or {}
         return MeasureAxes(self.players, tuple(self.actions[p] for p in self.players), self.states,

@@ -228,6 +228,15 @@ class MechanismEnvironment:
             raise InputError(f"type: unknown type {type_!r} of agent {agent!r}; types are {list(types)}")
         return int(types.get_loc(type_))
 
+    def value_table(self, agent) -> pd.DataFrame:
+        """`agent`'s values as a labelled table: one row per true type profile (`env.profiles`, a
+        MultiIndex named by the agents, in C order), one column per outcome (`env.outcomes`); entry
+        (profile, outcome) is the agent's value of that outcome when the types are that profile.
+        Private values repeat along the others' types. A copy of `env.value[agent]`, the bare
+        (profiles, outcomes) array the designer's LP uses."""
+        return pd.DataFrame(self.value[self.agents[self.agent_index(agent)]].copy(),
+                            index=self.profiles.copy(), columns=self.outcomes.copy())
+
     @property
     def private(self) -> dict:
         """{agent: whether its values do not depend on the others' types}."""

@@ -1,6 +1,6 @@
 """Solver benchmarks: seeded problem families x installed backends x accuracy tiers, as JSONL.
 
-    optmarkets bench benchmarks/smoke.toml --out results.jsonl --report report/
+    optmarkets bench smoke --out results.jsonl --report report/     # a preset: smoke, overhead, full
     optmarkets bench --summarize results.jsonl --report report/
     optmarkets bench --list
 

@@ -14,6 +14,7 @@ from ...core.errors import InputError
 from ..cli import _bench_arguments as add_arguments
 from ..cli import check_out
 from .config import TIERS, BenchConfig
+from .suite_command import DEFAULT_OUT
 
 __all__ = ["add_arguments", "main", "require"]
 
@@ -51,7 +52,7 @@ def main(args: argparse.Namespace) -> int:
     if args.summarize:
         print(report(load(args.summarize), args.report))
         return 0
-    out = check_out(args.out)
+    out = None if args.out == DEFAULT_OUT else check_out(args.out)  # the default's folder is made below
     cfg = BenchConfig.load(args.config)
     if args.solvers:
         cfg.solvers = args.solvers.split(",")
@@ -72,11 +73,23 @@ def main(args: argparse.Namespace) -> int:
     if args.repeat is not None:
         cfg.repeat = args.repeat
     cfg = BenchConfig.load(cfg)  # the command line's values are checked like a file's
+    if out is None:  # the default results folder (in .gitignore), made only once the run is set to go
+        out = _default_out()
     records = run(cfg, out=out, progress=False if args.no_progress else None)
     print(report(records, args.report))
     print(f"\n{len(records)} records in {out}" + (f" ({records.resumed} kept from an earlier run)"
                                                    if getattr(records, "resumed", 0) else ""))
     return 0
+
+
+def _default_out() -> Path:
+    folder = Path(DEFAULT_OUT).parent
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"out: cannot create the results folder '{folder}' ({exc.strerror}); "
+                         "name another file with --out") from None
+    return check_out(DEFAULT_OUT)
 
 
 def _integers(text: str, what: str, sep: str = ",") -> list[int]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import tomllib
 from dataclasses import dataclass, field
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from ... import solvers as backends
@@ -33,7 +36,7 @@ class BenchConfig:
 
     @classmethod
     def load(cls, source: str | Path | dict | BenchConfig | None) -> BenchConfig:
-        """From a TOML file, a preset name in ./benchmarks (e.g. "smoke"), a dict, or None (defaults).
+        """From a TOML file, a preset name (e.g. "smoke", see `presets`), a dict, or None (defaults).
 
         A config is data: every key and value is checked (an InputError naming the field), and none
         of them names a file.
@@ -45,15 +48,9 @@ class BenchConfig:
         elif isinstance(source, dict):
             data = dict(source)
         elif isinstance(source, str | Path):
-            path = Path(source)
-            if not path.is_file():
-                path = Path("benchmarks") / f"{source}.toml"
-            if not path.is_file():
-                presets = sorted(p.stem for p in Path("benchmarks").glob("*.toml"))
-                raise InputError(f"config: no file '{source}' and no preset benchmarks/{source}.toml; "
-                                 f"presets here: {presets}")
+            path = _config_file(source)
             try:
-                data = tomllib.loads(path.read_text())
+                data = tomllib.loads(path.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError) as exc:
                 raise InputError(f"config: cannot read {path}: {exc}") from None
             except tomllib.TOMLDecodeError as exc:
@@ -89,6 +86,36 @@ class BenchConfig:
             chosen = [s for s in (REFERENCE, "CLARABEL") if s in backends.available()]
         names = [backends.get(s).name for s in chosen]
         return sorted(dict.fromkeys(names), key=lambda s: s != REFERENCE)  # the reference first
+
+
+def presets() -> list[str]:
+    """The preset configs shipped with the package (optmarkets/app/bench/presets/*.toml): smoke, overhead, full."""
+    return sorted(p.name.removesuffix(".toml") for p in _PRESETS.iterdir() if p.name.endswith(".toml"))
+
+
+def preset(name: str) -> Traversable:
+    """The packaged preset config `name` (a file in the installed package, wheel or source tree)."""
+    if not _PRESET_NAME.fullmatch(name) or not (_PRESETS / f"{name}.toml").is_file():
+        raise InputError(f"config: no preset '{name}'; presets: {', '.join(presets())}")
+    return _PRESETS / f"{name}.toml"
+
+
+def _config_file(source: str | Path) -> Path | Traversable:
+    """A config given by name or path: the file itself, else ./benchmarks/NAME.toml (a local preset), else
+    the packaged preset NAME, so that `optmarkets bench smoke` runs from any folder on an installed wheel."""
+    path = Path(source)
+    if path.is_file():
+        return path
+    local = Path("benchmarks") / f"{source}.toml"
+    if local.is_file():
+        return local
+    if _PRESET_NAME.fullmatch(str(source)) and (_PRESETS / f"{source}.toml").is_file():
+        return _PRESETS / f"{source}.toml"
+    raise InputError(f"config: no file '{source}' and no preset '{source}'; presets: {', '.join(presets())}")
+
+
+_PRESETS = resources.files("optmarkets.app.bench") / "presets"
+_PRESET_NAME = re.compile(r"[A-Za-z0-9_-]+")  # a bare name: never a path into or out of the package
 
 
 def _checked(data: dict) -> dict:

@@ -12,7 +12,7 @@ from ...core.errors import InputError
 from ..cli import check_out
 
 #: argparse's default of `bench --out` (a JSONL file): `bench suite` needs a folder named explicitly
-DEFAULT_OUT = "bench-results.jsonl"
+DEFAULT_OUT = "bench-results/bench-results.jsonl"  # its folder is in .gitignore; `bench` creates it
 
 
 def add_arguments(ben: argparse.ArgumentParser) -> None:
