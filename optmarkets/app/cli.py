@@ -275,11 +275,14 @@ def _solvers(args) -> int:
     import pandas as pd
 
     from .. import solvers as backends
+    from ..solvers import registry
 
-    rows = [dict(name=b.name, installed=b.installed, duals=b.duals, integers=b.integers, accuracy=b.accuracy)
-            for b in backends.registered().values()]
-    print(pd.DataFrame(rows).to_string(index=False))
-    print(f"\ndefault: {backends.DEFAULT_SOLVER}")
+    print(pd.DataFrame(registry.cone_table()).to_string(index=False))
+    print("\ncones: yes = takes it, +int = with integer variables too; psd = positive semidefinite")
+    conic = next((n for n in registry.CONIC_DEFAULTS if registry.registered()[n].installed), "none installed")
+    psd = next((n for n in registry.PSD_DEFAULTS if registry.registered()[n].installed), "none installed")
+    print(f"default: {backends.DEFAULT_SOLVER} for LPs and MILPs; {conic} for QPs and conic models; "
+          f"{psd} for models with PSD cones")
     return 0
 
 

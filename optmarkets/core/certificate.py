@@ -102,7 +102,8 @@ def certify(model: Model, form: LinearForm | None = None) -> Certificate:
         cert = _certify_standard(model, form)
         if cert is not None:
             return cert
-    affine = model.is_lp
+    # a PSD (NSD) variable is a cone, not a sign: its dual residuals are not the LP's reduced costs
+    affine = model.is_lp and not any(_semidefinite(v.var.attributes) for v in model.variables.values())
     viol: dict[str, float] = {}
     rel: dict[str, float] = {}
     rows: dict[str, tuple[dict, np.ndarray]] = {}  # family -> (grads of lhs - rhs, row magnitudes)
@@ -220,10 +221,19 @@ def _domain(name: str, x: np.ndarray, attrs: dict, x_scale: float, viol: dict[st
         key = f"{name} >= 0"
         viol[key] = float(max(0.0, -x.min())) if x.size else 0.0
         rel[key] = _ratio(viol[key], max(float(np.max(np.abs(x), initial=0.0)), DOMAIN_FLOOR * x_scale))
+    if _semidefinite(attrs) and x.ndim == 2 and x.size:
+        key = f"{name} {'PSD' if attrs.get('PSD') else 'NSD'}"
+        sym = (x + x.T) / 2 * (1.0 if attrs.get("PSD") else -1.0)
+        viol[key] = float(max(0.0, -np.linalg.eigvalsh(sym).min()))
+        rel[key] = _ratio(viol[key], max(float(np.max(np.abs(x), initial=0.0)), DOMAIN_FLOOR * x_scale))
     if attrs["integer"] or attrs["boolean"]:
         key = f"{name} integral"
         viol[key] = float(np.abs(x - np.round(x)).max()) if x.size else 0.0
         rel[key] = viol[key]
+
+
+def _semidefinite(attrs: dict) -> bool:
+    return bool(attrs.get("PSD") or attrs.get("NSD"))
 
 
 def _record_duals(cert: Certificate, primal: dict[str, float], *, sign_viol: float, rel_sign: float,

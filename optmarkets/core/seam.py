@@ -16,6 +16,10 @@ from .errors import OptmarketsError
 class SolverLayer(Protocol):
     def get(self, name: str | None, *, integers: bool = False) -> Any: ...
 
+    def resolve(self, name: str | None, model: Any) -> Any:
+        """The backend for `model`: `name`'s, checked to take the model's cones, or by problem class."""
+        ...
+
     def execute(self, problem: Any, backend: Any, options: dict, *, model: str, verbose: bool = False,
                 warm: Any = None, rescale: bool = False) -> Any: ...
 

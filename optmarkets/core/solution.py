@@ -52,6 +52,15 @@ class _Residuals:
         setattr(cert, self.attr, values)
 
 
+def _need_lp(model: Any, what: str) -> None:
+    """exact() and price_ranges() read a basis of an LP: any other model raises CapabilityError saying so."""
+    if not model.is_lp:
+        kind = "integer variables" if model.has_integers else "a quadratic objective or cones (a conic model)"
+        raise CapabilityError(f"{what}: model '{model.name}' has {kind}; ranges and exact optima need an LP "
+                              f"(affine objective and families, no integers): {what}() is LP-only, its prices "
+                              "are the solver's duals")
+
+
 class Certificate:
     """Optimality evidence recomputed from the problem data and the returned point.
 
@@ -226,6 +235,7 @@ class Solution:
         if name not in model.families:
             raise InputError(f"name: '{name}' is not a constraint family of model '{self.model}'; "
                              f"families: {list(model.families)}")
+        _need_lp(model, "price_ranges")
         price = self.prices.get(name)
         with model.exclusive:
             return solvers().price_ranges(model, name, None if price is None else np.asarray(price, float), rows,
@@ -244,6 +254,7 @@ class Solution:
         unverified, with the reason.
         """
         model = self._solved_model("exact")
+        _need_lp(model, "exact")
         limit = {} if max_rows is None else {"max_rows": positive_int("max_rows", max_rows)}
         with model.exclusive:
             return solvers().exact(model, dict(self.parameters), **limit)

@@ -60,10 +60,10 @@ class Request:
 
 def backend_and_options(model: Model, request: Request, tighten: float = 1.0) -> tuple[Any, dict]:
     """The backend for the request and the options it gets: the model's defaults, then the caller's
-    (`tighten`: the tolerance multiplied by it, for a retry)."""
-    layer = solvers()
-    backend = layer.get(request.solver if request.solver is not None else model.default_solver,
-                        integers=model.has_integers)
+    (`tighten`: the tolerance multiplied by it, for a retry). No solver named (by the request or the
+    model's `default_solver`): HiGHS for LPs and MILPs, Clarabel for QPs and conic models; a named one
+    that cannot take the model's cones raises CapabilityError naming the cone (`solvers.registry.resolve`)."""
+    backend = solvers().resolve(request.solver if request.solver is not None else model.default_solver, model)
     defaults = dict(model.solver_defaults.get(backend.name, {}))
     tol = check_tol(request.tol) if request.tol is not None else defaults.pop("tol", SOLVE_TOL)
     defaults.pop("tol", None)

@@ -132,3 +132,15 @@ FARKAS_ZERO_TOL = 1e-9
 #: exact(): HiGHS's primal and dual feasibility tolerances for the basis it then proves in rationals (at the
 #: default 1e-7 a BBM segmentation at n = 60 ended 11 basic variables off their bounds: 26 exact pivots; 1e-9: 0).
 EXACT_HIGHS_TOL = 1e-10
+#: Conic (Clarabel) mechanisms of a continuum of qualities (`papers.hs.continuous`): qualities and consumer surpluses
+#: compared within this, relative (an interior point's optimum is accurate to about 1e-8; surpluses are differences).
+CONIC_CS_TOL = 1e-6
+#: Corollary 2 on a continuous cost: phi(t) lowered by this (relative to max v) must keep a(t) optimal, i.e. phi(t) -
+#: step >= C'_-(a(t)); far above the solver's error in phi and a, far below the gaps between a cost's slopes.
+CONTINUOUS_PHI_STEP = 1e-4
+#: ... where C'_-(a) is the difference quotient over this step (relative to the largest efficient quality), small
+#: against CONTINUOUS_PHI_STEP so that a strictly convex C (quotient a - step/2 for a^2/2) never passes the test.
+CONTINUOUS_DIFF_STEP = 1e-6
+#: Clarabel's tolerance on these programs: at a degenerate optimum (a quality on a bound with a zero multiplier, as
+#: a-bar = 1 for v = 1, C = a^2/2 on [0, 1]) the quality's error is about sqrt(tol): 1e-4 at 1e-8, 1e-6 at 1e-12.
+CONIC_SOLVE_TOL = 1e-12

@@ -33,6 +33,7 @@ from ..core.family import family
 from ..core.limits import bce_size
 from ..core.model import Model
 from ..core.validate import increasing, labels, nonnegative
+from .costly import add_entropy_cost, checked_cost
 from .equilibrium import bayes_correlated_equilibrium
 from .game import FiniteGame
 
@@ -40,6 +41,7 @@ RECEIVER = "receiver"
 
 
 def persuasion(states, prior, actions, receiver_payoff, sender_payoff, *, parametric: bool = False,
+               information_cost: str | None = None, cost_weight: float | None = None,
                name: str = "persuasion") -> Model:
     """Bayesian persuasion of one receiver -> om.Model (value: the sender's expected payoff).
 
@@ -47,7 +49,12 @@ def persuasion(states, prior, actions, receiver_payoff, sender_payoff, *, parame
     sender_payoff: state x action tables (arrays with rows = states, or DataFrames aligned by label).
     Outputs: sol["mu"] (state x action; its action dimension is named by the player, "receiver", as in every
     game's decision rule), sol["policy"] = P(a | w) and sol["posteriors"] = P(w | a) (axes "state", "action").
+    information_cost="entropy" with cost_weight=lam >= 0 (costly persuasion, `games.costly`): the value is
+    E[sender payoff] - lam I(w; a), I the mutual information in nats, obedience kept; an exponential-cone
+    program (solve(solver="CLARABEL")); extra outputs sol["mutual_information"], sol["sender_payoff"], and
+    the parameter `cost_weight` (model.set(cost_weight=...) re-solves without recompiling).
     """
+    lam = checked_cost(information_cost, cost_weight)
     states_ix = as_index("states", states, axis_name="state")
     actions_ix = as_index("actions", actions, axis_name="action")  # the axis of the receiver's actions
     bce_size([len(actions_ix)], len(states_ix), engine="persuasion").check()  # before the state x action tables
@@ -58,6 +65,9 @@ def persuasion(states, prior, actions, receiver_payoff, sender_payoff, *, parame
                       name=name)
     model = bayes_correlated_equilibrium(game, None, sender, parametric=parametric, name=name)
     model.units = "sender's expected payoff"
+    if lam is not None:
+        add_entropy_cost(model, states_ix, actions_ix, sender, lam)
+        model.default_solver = "CLARABEL"  # exponential cones: HiGHS cannot take them
     model.output("policy", lambda sol: _table(sol["mu"], states_ix, actions_ix).div(
         _table(sol["mu"], states_ix, actions_ix).sum(axis=1).replace(0.0, np.nan), axis=0))
     model.output("posteriors", lambda sol: _table(sol["mu"], states_ix, actions_ix).div(

@@ -27,6 +27,7 @@ from .registry import (
     milp_solvers,
     register,
     registered,
+    resolve,
     silence_highs_banner,
 )
 from .rowgen_highs import RowSession, row_generation
@@ -65,6 +66,7 @@ __all__ = [
     "selection_chain",
     "register",
     "registered",
+    "resolve",
     "render",
     "RowSession",
     "row_generation",

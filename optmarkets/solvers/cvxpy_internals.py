@@ -17,6 +17,7 @@ from typing import Any
 import cvxpy as cp
 import numpy as np
 import scipy.sparse as sp
+from cvxpy.atoms.atom import Atom
 from cvxpy.cvxcore.python import canonInterface
 from cvxpy.problems.problem import SolverStats
 from cvxpy.reductions.solution import Solution
@@ -331,3 +332,101 @@ def highs_status(model_status: str) -> str:
     from cvxpy.reductions.solvers.conic_solvers.highs_conif import HIGHS
 
     return str(HIGHS.STATUS_MAP.get(model_status, cp.settings.SOLVER_ERROR))
+
+
+# ------------------------------------------------------------------------------------------ cone reading
+#: cvxpy's canonical cone constraints, by the name optmarkets gives their family (`registry.CONES`)
+_CONE_OF = {"SOC": "second-order", "ExpCone": "exponential", "PowCone3D": "power", "PowConeND": "power",
+            "PSD": "psd", "SvecPSD": "psd"}
+#: atoms cvxpy builds from others, named as a user writes them
+_ATOM_SAID = {"quad_over_lin": "sum_squares/quad_over_lin", "QuadForm": "quad_form"}
+_CONES_READ: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _nonaffine_atoms(expr: Any) -> list[str]:
+    """The names of the non-affine atoms in `expr` (cp.log -> 'log'), each once, outermost first."""
+    found: list[str] = []
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Atom) and not (node.is_atom_convex() and node.is_atom_concave()):
+            name = type(node).__name__.removesuffix("Approx")  # cvxpy 1.9: pnorm -> PnormApprox
+            name = _ATOM_SAID.get(name, name)
+            if name not in found:
+                found.append(name)
+        stack.extend(reversed(getattr(node, "args", [])))
+    return found
+
+
+def _canonical_cones(objective: Any, constraints: list) -> set[str]:
+    """The cone families cvxpy's conic canonicalization (Dcp2Cone) makes of `objective` and `constraints`."""
+    from cvxpy.reductions.dcp2cone.dcp2cone import Dcp2Cone
+
+    expr = objective.args[0]
+    problem = cp.Problem(cp.Minimize(-expr if isinstance(objective, cp.Maximize) else expr), constraints)
+    if not problem.is_dcp():  # the solve itself reports a non-convex model (InputError)
+        return set()
+    canonical, _ = Dcp2Cone(quad_obj=False).apply(problem)
+    return {_CONE_OF[type(c).__name__] for c in canonical.constraints if type(c).__name__ in _CONE_OF}
+
+
+def model_cones(problem: cp.Problem, names: dict[int, str]) -> dict[str, list[str]]:
+    """What `problem` needs beyond linear rows: {cone family: where it comes from}, empty for an LP or a MILP.
+
+    Families: "quadratic" (a quadratic objective on linear constraints: a QP), "second-order",
+    "exponential", "power", "psd" (`registry.CONES`); each origin reads "cp.log in the objective" or
+    "family 'budget'" (`names`: id of a constraint -> its family's name), or "variable 'X' (PSD=True)".
+    Read from cvxpy's own conic canonicalization of the objective and of each constraint on its own, so
+    the cones are the ones a conic solver would receive; cached per problem (parameters never change them).
+    """
+    cached = _CONES_READ.get(problem)
+    if cached is not None:
+        return cached
+    found: dict[str, list[str]] = {}
+
+    def add(cones: set[str], origin: str) -> None:
+        for cone in sorted(cones):
+            found.setdefault(cone, []).append(origin)
+
+    objective = problem.objective
+    expr = objective.args[0]
+    atoms = ", ".join(f"cp.{a.lower()}" for a in _nonaffine_atoms(expr))
+    where = f"{atoms} in the objective" if atoms else "the objective"
+    if not expr.is_affine():
+        if expr.is_quadratic() and problem.is_dcp() and all(_linear(c) for c in problem.constraints):
+            add({"quadratic"}, where)
+        else:
+            add(_canonical_cones(objective, []), where)
+    for constraint in problem.constraints:
+        if _linear(constraint):
+            continue
+        label = names.get(id(constraint))
+        atoms = ", ".join(f"cp.{a.lower()}" for a in _nonaffine_atoms(constraint))
+        origin = (f"family '{label}'" if label else "a constraint") + (f" ({atoms})" if atoms else "")
+        add(_canonical_cones(cp.Minimize(0), [constraint]), origin)
+    for variable in problem.variables():
+        if variable.attributes.get("PSD") or variable.attributes.get("NSD"):
+            add({"psd"}, f"variable '{variable.name()}' (PSD=True)")
+    _CONES_READ[problem] = found
+    return found
+
+
+def _linear(constraint: Any) -> bool:
+    """An equality or inequality of affine expressions (a row of an LP)."""
+    from cvxpy.constraints import Equality, Inequality, NonNeg, NonPos, Zero
+
+    return isinstance(constraint, Equality | Inequality | NonNeg | NonPos | Zero) and all(
+        a.is_affine() for a in constraint.args)
+
+
+def cvxpy_cones(solver: str) -> frozenset[str]:
+    """The cone families cvxpy's interface to `solver` accepts (its SUPPORTED_CONSTRAINTS), for checking
+    `registry.Backend.cones` against the installed cvxpy; "quadratic" where cvxpy has a QP interface
+    for it or the cones to write a quadratic objective (second-order)."""
+    from cvxpy.reductions.solvers.defines import QP_SOLVERS, SOLVER_MAP_CONIC
+
+    cls = SOLVER_MAP_CONIC.get(solver)
+    cones = {_CONE_OF[c.__name__] for c in getattr(cls, "SUPPORTED_CONSTRAINTS", []) if c.__name__ in _CONE_OF}
+    if solver in QP_SOLVERS or "second-order" in cones:
+        cones.add("quadratic")
+    return frozenset(cones)

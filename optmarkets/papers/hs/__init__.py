@@ -9,8 +9,9 @@ Modules:
 * `linear`: linear valuations (virtual values, virtual surplus, Corollary 2);
 * `results`: `ParetoCheck`, `Segmentation`, `ParetoSearch`;
 * `examples`: the Section 3 and §6.1.1 sellers and the reproduce checks `EXAMPLES`;
-* `claims`, `claims_c1`: issue 27's claim checks (the payment polytope by brute force, Lemmas 2-4 and 6,
-  Figure 9, Corollaries 2 and 4), registered into `EXAMPLES`.
+* `continuous`: a continuum of qualities with a convex cost (Appendix C; `MultiProductSeller.continuous`);
+* `claims`, `claims_c1`, `claims_continuous`: issue 27's claim checks (the payment polytope by brute force,
+  Lemmas 2-4 and 6, Figure 9, Corollaries 2 and 4, Appendix C), registered into `EXAMPLES`.
 
 Departures from the paper ([spec §B.2](hs.md#spec-b2), §B.6):
 * The paper leaves the selection rule open; the chain is ours ([spec §B.2](hs.md#spec-b2)). With it q = 1/4 in

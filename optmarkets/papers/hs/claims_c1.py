@@ -1,7 +1,7 @@
 """Issue 27, item 5, linear valuations ([HS] Appendix C.1 with finitely many qualities or a piecewise-linear cost):
 Figure 9's ironed-interval perturbation, the "only if" of Corollary 2 by brute force over grid segmentations, and
-Corollary 4. The rest of Appendix C (a continuum of qualities with a strictly convex cost: Figures 6-7, Corollary 3,
-Appendix C.2) is a convex, non-LP model and out of scope here.
+Corollary 4. A continuum of qualities with a strictly convex cost (Figures 6-7, Corollary 3) is a convex model:
+`claims_continuous.py` (`MultiProductSeller.continuous`); Appendix C.2 is out of scope.
 
 `grid_segmentation_weight(seller, f, grid)` is the brute force: with CS(t, g) of the selected mechanism of every grid
 market g, f has a Pareto-improving segmentation into grid markets iff the LP max sum_{g strictly dominating} w_g

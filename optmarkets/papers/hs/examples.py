@@ -171,4 +171,4 @@ def _figure1(solver: str | None = None) -> list[Check]:
                           float(sol["consumer_surplus"]["t2"]), "derived", "Sec. 4, Fig. 1 (b) (constant on each "
                           "interval, lower on higher ones)", note=CS_BY_HAND))
     return rows
-from . import claims, claims_c1  # noqa: F401,E402  (registers the claims rows)
+from . import claims, claims_c1, claims_continuous  # noqa: F401,E402  (registers the claims rows)

@@ -37,6 +37,7 @@ from ...core.solve import Request
 from ...core.strategies import Lexicographic, face_ranges
 from ...core.tolerances import PAY_TOL, SELECT_TOL
 from . import linear, segmentation
+from .continuous import ContinuousQualitySeller
 from .results import ParetoCheck, ParetoSearch, Segmentation
 from .tolerances import CS_TOL, DET_TOL, VALUE_TIE
 
@@ -127,6 +128,13 @@ class MultiProductSeller:
         seller = cls(pd.DataFrame(np.outer(v, a), index=labels, columns=pr.labels("a", a)), costs)
         seller.linear_values, seller.qualities = v, np.concatenate([[0.0], a])
         return seller
+
+    @classmethod
+    def continuous(cls, values, cost, *, quality_max=None, types=None) -> ContinuousQualitySeller:
+        """A continuum of qualities a in [0, quality_max] (or [0, inf)) with linear values v_t a and a convex cost
+        `cost` (a callable on a cvxpy expression, e.g. `lambda a: cp.square(a) / 2`): [HS] Appendix C. The seller
+        is a `continuous.ContinuousQualitySeller` (a convex mechanism program, solved with Clarabel)."""
+        return ContinuousQualitySeller(values, cost, quality_max=quality_max, types=types)
 
     def __repr__(self) -> str:
         return f"MultiProductSeller({len(self.type_index)} types x {len(self.alternative_index) - 1} alternatives)"
