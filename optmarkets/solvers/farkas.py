@@ -271,6 +271,29 @@ def first_rounding(values: np.ndarray, check: Any) -> tuple[dict[int, Fraction],
     return narrow[0], None, narrow[1]
 
 
+def exact_from_float(floats: np.ndarray, check: Any, repair: Any) -> tuple[dict[int, Fraction], Any, str, str]:
+    """A float certificate made exact: rounded (`first_rounding`), else solved exactly on its support by
+    `repair(support)` (at most MAX_EXACT_SUPPORT entries) and checked again. Returns (the exact vector, the
+    check's answer or None, why not, the method)."""
+    exact, answer, reason = first_rounding(floats, check)
+    if answer is not None:
+        return exact, answer, "", "rounded float"
+    support = sorted(exact)
+    if len(support) > MAX_EXACT_SUPPORT:
+        return exact, None, (f"rounding broke it ({reason}) and its support has {len(support)} entries "
+                             f"(> {MAX_EXACT_SUPPORT})"), "rounded float"
+    repaired = repair(support)
+    if repaired is None:
+        return exact, None, f"rounding broke it ({reason}) and the exact system on its support has no solution", \
+            "rounded float"
+    exact = {k: w for k, w in repaired.items() if w}
+    answer, again = check(exact)
+    if answer is None:
+        return exact, None, f"rounding broke it ({reason}); the exact solve on its support fails too ({again})", \
+            "exact solve on the support"
+    return exact, answer, "", "exact solve on the support"
+
+
 def _repair(rf: RationalForm, g_float: np.ndarray, support: list[int]) -> dict[int, Fraction] | None:
     """The weights on `support` solved exactly, delta = 1: every column the float certificate cancels (or
     that no bound can cancel) cancels exactly, the others are cancelled by the bound their float sign
@@ -390,22 +413,10 @@ def farkas(model: Any) -> FarkasCertificate:
     if g_float is None:
         out.reason = "the auxiliary LP has no solution: the standard form looks feasible in floating point"
         return out
-    g, delta, reason = first_rounding(g_float, lambda w: check_farkas(rf, w)[::2])
-    out.method = "rounded float"
+    g, delta, out.reason, out.method = exact_from_float(g_float, lambda w: check_farkas(rf, w)[::2],
+                                                        lambda support: _repair(rf, g_float, support))
     if delta is None:
-        support = sorted(g)
-        if len(support) > MAX_EXACT_SUPPORT:
-            out.reason = f"rounding broke it ({reason}) and its support has {len(support)} rows (> {MAX_EXACT_SUPPORT})"
-            return out
-        repaired = _repair(rf, g_float, support)
-        if repaired is None:
-            out.reason = f"rounding broke it ({reason}) and the exact system on its support is inconsistent"
-            return out
-        g, out.method = {i: w for i, w in repaired.items() if w}, "exact solve on the support"
-        delta, _, reason2 = check_farkas(rf, g)
-        if delta is None:
-            out.reason = f"rounding broke it ({reason}); the exact solve on its support fails too ({reason2})"
-            return out
+        return out
     families = _family_multipliers(model, form, g)
     largest = max((abs(w) for s in families.values() for w in s), default=Fraction(1)) or Fraction(1)
     g = {i: w / largest for i, w in g.items()}

@@ -27,11 +27,10 @@ import scipy.sparse as sp
 from ..core.tolerances import FARKAS_ZERO_TOL
 from .farkas import (
     EXPLAIN_TERMS,
-    MAX_EXACT_SUPPORT,
     RationalForm,
     check_lp,
     column_groups,
-    first_rounding,
+    exact_from_float,
     highs_vertex,
     row_label,
     solve_exact,
@@ -152,19 +151,10 @@ def unbounded_ray(model: Any) -> UnboundedRay:
     if d_float is None:
         out.reason = "the auxiliary LP has no solution: the standard form has no ray in floating point"
         return out
-    d, cost, reason = first_rounding(d_float, lambda v: check_ray(rf, v))
-    out.method = "rounded float"
+    d, cost, out.reason, out.method = exact_from_float(d_float, lambda v: check_ray(rf, v),
+                                                       lambda support: _repair(rf, d_float, support))
     if cost is None:
-        support = sorted(d)
-        repaired = _repair(rf, d_float, support) if len(support) <= MAX_EXACT_SUPPORT else None
-        if repaired is None:
-            out.reason = f"rounding broke it ({reason}) and no exact ray was found on its support"
-            return out
-        d, out.method = {j: v for j, v in repaired.items() if v}, "exact solve on the support"
-        cost, reason2 = check_ray(rf, d)
-        if cost is None:
-            out.reason = f"rounding broke it ({reason}); the exact solve on its support fails too ({reason2})"
-            return out
+        return out
     largest = max(abs(v) for v in d.values())
     d = {j: v / largest for j, v in d.items()}
     cost, out.reason = check_ray(rf, d)
