@@ -3,12 +3,15 @@
     python benchmarks/bench_ranges.py [--repeat 3] [--out benchmarks/results/ranges.md]
 
 Per model: one solve s (a re-solve of the compiled model, HiGHS from no basis: what `price_ranges` explains),
-ranges s (all rows of the family), their ratio (goal <= 5, <= 10 at 5,000 rows), how many one-sided
-derivatives took a face LP (`solvers.face`) and how many rows sit at a kink (left != right), and that every
-row was computed (no NaN). CPU seconds (time.process_time), medians of --repeat runs.
+ranges s (all rows of the family), their ratio (goal <= 5, <= 10 at 5,000 rows), how many one-sided derivatives
+went past the shortcuts to the parametric step (`solvers.ranging_step`), how many of those it settled and with
+how many pivots, how many fell back to a face LP (`solvers.face`), how many rows sit at a kink (left != right),
+and that every row was computed (no NaN). CPU seconds (time.process_time), medians of --repeat runs (the
+5,000-row case: one run). For that case also wall seconds serial and with n_jobs=2 (threads), and the largest
+difference between the two frames.
 Models: P_q (GLP, `bench_platform.economy(50)`), consistency; the welfare correlated equilibrium of a random
 3-player, 6-action game (issue 31's), obedience; the DSIC, ex-post IR revenue mechanism for 2 bidders x 10
-values (`bench_mechanisms.environment(2, 10)`), ic.
+values (`bench_mechanisms.environment(2, 10)`), ic; the same for 3 bidders x 7 values (6,174 ic rows).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 import optmarkets as om
-from optmarkets.solvers import face, ranging
+from optmarkets.solvers import face, ranging, ranging_step
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_mechanisms import environment
@@ -30,14 +33,32 @@ from bench_platform import economy
 
 
 def cases():
+    """(name, model, family, big): `big` cases run once, and once more with n_jobs=2."""
     econ = economy(50)
-    yield "P_q (GLP), n = 50", econ.platform_problem(econ.mass * np.full(50, 0.6)), "consistency"
+    yield "P_q (GLP), n = 50", econ.platform_problem(econ.mass * np.full(50, 0.6)), "consistency", False
     rng = np.random.default_rng(0)
     players = ["p1", "p2", "p3"]
     game = om.FiniteGame(players, {p: 6 for p in players}, {p: rng.uniform(0, 1, (6, 6, 6)) for p in players})
-    yield "CE welfare, 3 players x 6 actions", om.correlated_equilibrium(game, objective="welfare"), "obedience"
+    yield "CE welfare, 3 players x 6 actions", om.correlated_equilibrium(game, objective="welfare"), "obedience", False
     yield "DSIC mechanism, 2 bidders x 10 values", om.mechanism_design(environment(2, 10), ic="dominant",
-                                                                       ir="ex_post"), "ic"
+                                                                       ir="ex_post"), "ic", False
+    yield "DSIC mechanism, 3 bidders x 7 values", om.mechanism_design(environment(3, 7), ic="dominant",
+                                                                      ir="ex_post"), "ic", True
+
+
+def counted_steps() -> list[tuple[int, int, int]]:
+    """Counts the sides `parametric_sides` is asked for, settles, and their pivots."""
+    calls: list[tuple[int, int, int]] = []
+    real = ranging_step.parametric_sides
+
+    def counting(lp, point, rows, want_min, want_max):
+        lo, hi, pivots = real(lp, point, rows, want_min, want_max)
+        settled = int((~np.isnan(lo[want_min])).sum() + (~np.isnan(hi[want_max])).sum())
+        calls.append((int(want_min.sum() + want_max.sum()), settled, int(pivots.sum())))
+        return lo, hi, pivots
+
+    ranging.parametric_sides = counting
+    return calls
 
 
 def counted_face_lps() -> list[int]:
@@ -60,36 +81,51 @@ def main() -> None:
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "ranges.md"))
     args = parser.parse_args()
     om.solvers.silence_highs_banner()
-    calls = counted_face_lps()
+    calls, steps = counted_face_lps(), counted_steps()
     rows = []
-    for name, model, family in cases():
+    for name, model, family, big in cases():
         model.solve()  # compiled once: the timings below are of re-solves
         solves, ranges = [], []
-        for _ in range(args.repeat):
+        for _ in range(1 if big else args.repeat):
             t0 = time.process_time()
             sol = model.solve()
             solves.append(time.process_time() - t0)
             calls.clear()
-            t0 = time.process_time()
+            steps.clear()
+            t0, wall = time.process_time(), time.perf_counter()
             frame = sol.price_ranges(family)
             ranges.append(time.process_time() - t0)
+            wall = time.perf_counter() - wall
         solve_s, ranges_s = statistics.median(solves), statistics.median(ranges)
         row = dict(model=name, family=family, rows=len(frame), solve=solve_s, ranges=ranges_s,
                    ratio=ranges_s / solve_s, face=sum(calls), sides=2 * len(frame),
+                   asked=sum(c[0] for c in steps), settled=sum(c[1] for c in steps), pivots=sum(c[2] for c in steps),
                    kinks=int((frame["left"] != frame["right"]).sum()),
-                   computed=not frame[["left", "right"]].isna().any().any())
+                   computed=not frame[["left", "right"]].isna().any().any(), jobs="")
+        if big:
+            t0 = time.perf_counter()
+            parallel = sol.price_ranges(family, n_jobs=2)
+            both = np.hstack([frame[["left", "right"]].to_numpy(), parallel[["left", "right"]].to_numpy()])
+            finite = np.isfinite(both[:, :2])
+            same_inf = bool((finite == np.isfinite(both[:, 2:])).all())
+            diff = float(np.abs(both[:, :2][finite] - both[:, 2:][finite]).max(initial=0.0))
+            row["jobs"] = (f"wall {wall:.3g} s serial, {time.perf_counter() - t0:.3g} s n_jobs=2; max difference "
+                           f"{diff:.1e}{'' if same_inf else ', infinities DIFFER'}")
         rows.append(row)
         print(row, flush=True)
     lines = ["# Price ranges vs one solve (`python benchmarks/bench_ranges.py`)", "",
-             f"CPU seconds (time.process_time), medians of {args.repeat}. Goal: ranges / solve <= 5 "
-             "(<= 10 at 5,000 rows). A one-sided derivative costs a face LP only where the optimal basis does not "
-             "stay optimal on that side (`ranging.row_steps`).", "",
-             "| model | family | rows | one solve s | all ranges s | ranges / solve | face LPs (of sides) "
-             "| rows at a kink | every row computed |", "|---|---|---|---|---|---|---|---|---|"]
+             f"CPU seconds (time.process_time), medians of {args.repeat} (the 6,174-row case: one run). Goal: "
+             "ranges / solve <= 5 (<= 10 at 5,000 rows). A one-sided derivative needs work only where the optimal "
+             "basis does not stay optimal on that side (`ranging.row_steps`); that side goes to the parametric step "
+             "(`ranging_step`: a dual simplex on the tangent LP from the optimal basis, all sides in lockstep), and "
+             "to a face LP where the step stops before settling it (its path is longer than the work model allows).",
+             "", "| model | family | rows | one solve s | all ranges s | ranges / solve | parametric sides: settled "
+             "(asked), pivots | face LPs (of sides) | rows at a kink | every row computed | n_jobs |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['model']} | {r['family']} | {r['rows']} | {r['solve']:.3g} | {r['ranges']:.3g} "
-                     f"| {r['ratio']:.3g} | {r['face']} ({r['sides']}) | {r['kinks']} | "
-                     f"{'yes' if r['computed'] else 'NO'} |")
+                     f"| {r['ratio']:.3g} | {r['settled']} ({r['asked']}), {r['pivots']} | {r['face']} ({r['sides']}) "
+                     f"| {r['kinks']} | {'yes' if r['computed'] else 'NO'} | {r['jobs']} |")
     Path(args.out).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -8,7 +8,8 @@ data per argument (vectors / matrices / numbers with NaN, inf, negatives, huge a
 wrong lengths), and counts per entry point: inputs tried, named errors (an OptmarketsError naming a
 field), accepted (certified, and right where a closed form exists), bare errors (goal 0) and wrong
 answers certified ok (goal 0). Part 2 solves the scale grid of tests/fuzz/test_scale.py (every model
-x s in 1e-8 .. 1e8 x every installed solver): scaled value certified ok, typed error, or wrong.
+x s in 1e-8 .. 1e8 x every installed solver) and of tests/fuzz/test_conic_scale.py (conic models, no
+solver named and every conic solver): scaled value certified ok, typed error, or wrong.
 Part 3 (issue 23, tests/fuzz/fuzz_surfaces.py) does part 1 for games with labelled payoffs and information
 structures, mechanisms with labelled priors and ic_margin, audit tol, Solution.price_ranges / exact, TOML
 instance files and Gambit .nfg files; part 4 solves bound copies of a few models from 4 threads and compares
@@ -94,15 +95,20 @@ def corpus(n_random: int, seed: int = 0, entries=ENTRIES):
 
 
 def scale_grid():
+    """The LP models of tests/fuzz/test_scale.py with every installed solver, then the conic models of
+    tests/fuzz/test_conic_scale.py with no solver named (Clarabel, scaled) and every conic solver."""
+    import test_conic_scale as cs
     import test_scale as ts
 
     rows, examples = [], []
-    for name in ts.MODELS:
+    grids = [(ts, name, om.solvers.available()) for name in ts.MODELS] + \
+        [(cs, name, [None, *cs.CONIC_SOLVERS]) for name in cs.MODELS]
+    for module, name, solvers in grids:
         c: collections.Counter = collections.Counter()
-        for solver in om.solvers.available():
-            for s in ts.SCALES:
+        for solver in solvers:
+            for s in module.SCALES:
                 try:
-                    c[ts.check_scaled(name, s, solver)] += 1
+                    c[module.check_scaled(name, s, solver)] += 1
                 except AssertionError as exc:
                     c["wrong"] += 1
                     examples.append(str(exc).splitlines()[0])
@@ -174,7 +180,8 @@ def main() -> None:
              f"{sum(r[1] != 'named' for r in grows)} of {len(grows)} size guards not firing, largest peak "
              f"{max(r[2] for r in grows):.1f} MB (goal < {PEAK_GOAL_MB:g} MB).", "",
              "## Bad inputs at every public entry point", "", *table]
-    lines += ["", "## Scale grid: money data x s, s in 1e-8, 1e-4, 1, 1e4, 1e8, every installed solver", "",
+    lines += ["", "## Scale grid: money data x s, s in 1e-8 .. 1e8; LPs with every installed solver, conic models "
+              "(eisenberg_gale, inattention, hs_quality) with no solver named and every conic solver", "",
               "| model | solves | scaled value, certified ok | typed error | bare errors | wrong certified ok |",
               "|---|---:|---:|---:|---:|---:|"]
     stot = np.zeros(5, int)

@@ -44,6 +44,53 @@ def assert_certified(sol, tol: float = CERT_TOL) -> None:
     assert cert.dual_infeasibility <= tol and cert.dual_sign <= tol, cert
 
 
+def every_side_closed(monkeypatch) -> None:
+    """Price ranges with every side of every row past the shortcuts (`ranging.row_steps` and
+    `ranging._duals_unique`) to the closed-side work (the parametric step, then face LPs)."""
+    from optmarkets.solvers import ranging
+
+    real = ranging.row_steps
+
+    def closed(h, lp, rows):
+        steps = real(h, lp, rows)
+        steps.open_dn[:], steps.open_up[:] = False, False
+        return steps
+
+    monkeypatch.setattr(ranging, "row_steps", closed)
+    monkeypatch.setattr(ranging, "_duals_unique", lambda h, lp: False)
+
+
+def ce_welfare_lp(g, rhs: dict) -> float:
+    """The welfare-maximising CE of a FiniteGame without states, written directly over mu (C order of the
+    action profile) for scipy's linprog: obedience row (player, "none", recommended a, deviation b) >=
+    rhs.get(row, 0); -inf where that is infeasible. The reference price ranges are tested against."""
+    from scipy.optimize import linprog
+
+    shape = tuple(len(g.actions[p]) for p in g.players)
+    welfare = sum(np.asarray(g.payoffs[p], float).reshape(shape) for p in g.players)
+    rows, b = [], []
+    for i, p in enumerate(g.players):
+        u = np.asarray(g.payoffs[p], float).reshape(shape)
+        for a in range(shape[i]):
+            for d in range(shape[i]):
+                if a == d:
+                    continue
+                gain = np.zeros(shape)
+                here = [slice(None)] * len(shape)
+                here[i] = a
+                gain[tuple(here)] = np.take(u, a, axis=i) - np.take(u, d, axis=i)
+                rows.append(-gain.reshape(-1))
+                b.append(-rhs.get((p, "none", a, d), 0.0))
+    size = int(np.prod(shape))
+    res = linprog(-welfare.reshape(-1), A_ub=np.array(rows), b_ub=np.array(b), A_eq=np.ones((1, size)), b_eq=[1.0],
+                  bounds=(0, None), method="highs",
+                  options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10})
+    if res.status == 2:
+        return -np.inf
+    assert res.status == 0, res.message
+    return -res.fun
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(20231)

@@ -85,3 +85,37 @@ def test_solve_save_writes_a_solution_that_loads(tmp_path, capsys):
     assert main(["solve", "glp-section-4-1", "--problem", "P_q_sb", "--save", str(tmp_path / "no" / "x.nc")]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "path: cannot write" in err
+
+
+class _Ranged:
+    """max x + y s.t. x + y <= 2 ("cap"), x <= 1 ("side"), x, y >= 0: V = the cap's rhs, so its price is 1 on
+    both sides; side's is 0 on both (y makes up whatever x loses)."""
+
+    title, source = "toy", "by hand"
+    solves = {"toy": {"method": "solve", "args": {}}}
+
+    def run(self, name, solver):
+        m = om.Model("ranged")
+        x = m.variable("x", 2, nonneg=True)
+        m.constrain("cap", family(cp.sum(x), "<=", 2.0))
+        m.constrain("side", family(x[0], "<=", 1.0))
+        m.maximize(cp.sum(x))
+        return m.solve()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ranges_flag_prints_one_sided_prices_with_any_number_of_threads(monkeypatch, capsys, tmp_path, jobs):
+    path = tmp_path / "toy.toml"
+    path.write_text("")
+    monkeypatch.setattr(instances, "load", lambda *a, **k: _Ranged())
+    assert main(["solve", str(path), "--ranges", "--ranges-jobs", jobs]) == 0
+    out = capsys.readouterr().out
+    assert "ranges cap:" in out and "ranges side:" in out, out
+    cap = out.split("ranges cap:")[1].split("ranges side:")[0].split()
+    side = out.split("ranges side:")[1].split()
+    # price, left, right: V(b) = b for the cap (slope 1 on both sides), V does not move with side's rhs
+    assert cap[cap.index("reason") + 2: cap.index("reason") + 5] == ["1.0", "1.0", "1.0"], out
+    assert side[side.index("reason") + 2: side.index("reason") + 5] == ["0.0", "0.0", "0.0"], out
+    assert main(["solve", str(path), "--ranges", "--ranges-jobs", "0"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "n_jobs" in err, err

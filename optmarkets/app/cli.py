@@ -173,7 +173,7 @@ def _solve(args) -> int:
         else:
             print(summary(result))
         if args.ranges or args.exact:
-            print(ranges_and_exact(result, ranges=args.ranges, exact=args.exact))
+            print(ranges_and_exact(result, ranges=args.ranges, exact=args.exact, n_jobs=args.ranges_jobs))
         if args.save:  # one file per problem: OUT.nc, or OUT-NAME.nc where the file solves several
             out = Path(args.save) if len(names) == 1 else Path(args.save).with_stem(f"{Path(args.save).stem}-{name}")
             if not hasattr(result, "to_netcdf"):
@@ -322,6 +322,7 @@ def parser() -> argparse.ArgumentParser:
     sol.add_argument("--problem", default=None, help="one [solve.NAME] of the file (default: all)")
     sol.add_argument("--full", action="store_true", help="print every value, price and certificate entry")
     sol.add_argument("--ranges", action="store_true", help="one-sided prices and rhs ranges of every family (LPs)")
+    sol.add_argument("--ranges-jobs", type=int, default=1, metavar="N", help="threads for --ranges (large families)")
     sol.add_argument("--exact", action="store_true", help="the exact rational optimum, verified (LPs)")
     sol.add_argument("--save", default=None, metavar="OUT.nc",
                      help="write each solution (values, prices, certificate, provenance) as netCDF: om.Solution.load")

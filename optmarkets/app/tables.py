@@ -77,7 +77,7 @@ def summary(result, rows: int = SUMMARY_ROWS) -> str:
     return "\n".join(parts)
 
 
-def ranges_and_exact(result, *, ranges: bool, exact: bool) -> str:
+def ranges_and_exact(result, *, ranges: bool, exact: bool, n_jobs: int = 1) -> str:
     """One-sided price ranges of every family and the exact rational optimum of an LP solution."""
     from ..core.solution import Solution
 
@@ -87,7 +87,7 @@ def ranges_and_exact(result, *, ranges: bool, exact: bool) -> str:
     if ranges:
         for name in result.prices:
             if name in getattr(result._model, "families", {}):
-                parts.append(f"ranges {name}:\n{result.price_ranges(name).to_string()}")
+                parts.append(f"ranges {name}:\n{result.price_ranges(name, n_jobs=n_jobs).to_string()}")
     if exact:
         cert = result.exact()
         verdict = "(verified)" if cert.verified else f"(NOT verified: {cert.reason})"

@@ -1,9 +1,16 @@
 """The certificate: optimality evidence recomputed from the data at the returned point and duals.
 
-Primal: every family's largest violation and every variable's domain (sign, integrality).
-Dual (LPs): with prices y = dV/d(rhs), the Lagrangian L(x) = f(x) + sum y (rhs - lhs) is affine;
-its gradient r (reduced costs) must vanish on free variables and be <= 0 (max) or >= 0 (min) on
-non-negative ones; then the dual objective is L(x) - r.x, and the gap is |sum y*slack - r.x|.
+Primal: every family's largest violation and every variable's domain (sign, integrality, PSD).
+Dual (LPs and convex models): with prices y = dV/d(rhs), the Lagrangian L(x) = f(x) + sum y (rhs - lhs)
+has gradient r at the point (the reduced costs; for a convex model from cvxpy's gradients of the
+objective and of each family's rows there). r must vanish on free variables, be <= 0 (max) or >= 0
+(min) on non-negative ones and lie in the dual cone of a PSD (NSD) variable's domain (its most
+negative eigenvalue is the residual); the gap is |sum y*slack - r.x| (for an LP the duality gap, for a
+concave objective of a max an upper bound on it). A model with a piecewise-linear atom (abs, maximum,
+norm1: cvxpy's gradient picks a side at a kink) or a gradient that does not exist at the point (a log
+at 0) gets primal residuals only, and a note saying why. An objective whose value and gradient both
+vanish at the optimum (min |x|^2 at x = 0 with slack rows) has no magnitude for an interior point's
+gap ~ mu to be small against: its certificate fails (solve with HiGHS where the model is an LP).
 
 Every residual is also given relative to the magnitude of the data it is computed from, so that a
 certificate means the same at any scale of the data (`Certificate.relative`, what `ok()` decides on):
@@ -32,6 +39,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .family import PRICE_SIGN, Family
+from .kkt import cone_residual, kink, matrix, objective_terms
 from .solution import Certificate
 from .tolerances import COLUMN_FLOOR, DIVISION_FLOOR, DOMAIN_FLOOR
 
@@ -102,15 +110,14 @@ def certify(model: Model, form: LinearForm | None = None) -> Certificate:
         cert = _certify_standard(model, form)
         if cert is not None:
             return cert
-    # a PSD (NSD) variable is a cone, not a sign: its dual residuals are not the LP's reduced costs
-    affine = model.is_lp and not any(_semidefinite(v.var.attributes) for v in model.variables.values())
     viol: dict[str, float] = {}
     rel: dict[str, float] = {}
     rows: dict[str, tuple[dict, np.ndarray]] = {}  # family -> (grads of lhs - rhs, row magnitudes)
+    unsmooth = kink(model.objective, "the objective")
     for name, fam in model.families.items():
         viol[name] = fam.violation()
-        linear = fam.lhs.is_affine() and (not isinstance(fam.rhs, cp.Expression) or fam.rhs.is_affine())
-        grads, magnitude, floor = _rows(fam, linear)  # affine families of a MILP too
+        grads, magnitude, floor, smooth = _rows(fam)  # affine families of a MILP too
+        unsmooth = unsmooth or (None if smooth else f"family {name!r}")
         rows[name] = (grads, magnitude)
         # a family whose rows are all ~0 at this point (a zero allocation, a zero rhs) is measured by
         # its coefficients times its variables' magnitude: max |a_ij| * max |x_j|
@@ -122,23 +129,26 @@ def certify(model: Model, form: LinearForm | None = None) -> Certificate:
     cert = Certificate(viol)
     primal = {f"violation[{k}]": r for k, r in rel.items()}
     duals = {n: f.constraint.dual_value for n, f in model.families.items()}
-    if not affine or any(d is None for d in duals.values()):
+    why = ("integer variables" if model.has_integers else "no duals" if any(d is None for d in duals.values())
+           else f"{unsmooth}: no gradient at the point, or one cvxpy picks at a kink" if unsmooth else None)
+    if why is not None:
         cert.relative = primal
-        cert.notes.append("dual residuals not computed (integer variables, non-LP, or no duals)")
+        cert.notes.append(f"dual residuals not computed ({why})")
         return cert
     _dual_residuals(model, cert, rows, primal)
     return cert
 
 
-def _rows(fam: Family, affine: bool) -> tuple[dict, np.ndarray, float]:
-    """The gradients of lhs - rhs (affine families), each row's magnitude sum |a_ij x_j| + |b_i|, and
-    the family's coefficient floor max |a_ij| * max |x_j|."""
+def _rows(fam: Family) -> tuple[dict, np.ndarray, float, bool]:
+    """The gradients of lhs - rhs at the point (a convex family's Jacobian), each row's magnitude
+    sum |a_ij x_j| + |b_i| (a_ij the gradient's entries, b_i the rest of lhs - rhs), the family's
+    coefficient floor max |a_ij| * max |x_j|, and whether every gradient exists there."""
     lhs = np.asarray(fam.lhs.value, float).ravel(order="F")
     rhs = _flat(_value(fam.rhs), fam.lhs.shape)
-    if not affine:
-        return {}, np.maximum(np.abs(lhs), np.abs(rhs)), 0.0
     expr = fam.lhs - fam.rhs
-    grads = {var: _matrix(g) for var, g in (expr.grad or {}).items() if g is not None}
+    if kink(expr, "its rows") is not None:
+        return {}, np.maximum(np.abs(lhs), np.abs(rhs)), 0.0, False
+    grads = {var: matrix(g) for var, g in (expr.grad or {}).items()}
     linear = np.zeros(lhs.size)
     terms = np.zeros(lhs.size)
     floor = 0.0
@@ -149,7 +159,7 @@ def _rows(fam: Family, affine: bool) -> tuple[dict, np.ndarray, float]:
         if g.nnz and x.size:
             floor = max(floor, float(abs(g).max()) * float(np.abs(x).max()))
     constant = (lhs - rhs) - linear  # the data part of lhs - rhs (rhs and constants in lhs)
-    return grads, terms + np.maximum(np.abs(constant), np.abs(rhs)), floor
+    return grads, terms + np.maximum(np.abs(constant), np.abs(rhs)), floor, True
 
 
 def _reduced_cost_residual(reduced: np.ndarray, magnitude: np.ndarray, sense: str,
@@ -176,7 +186,7 @@ def _dual_residuals(model: Model, cert: Certificate, rows: dict[str, tuple[dict,
     magnitude: dict[Any, np.ndarray] = {}  # variable -> |grad f| + sum_f |G_f| |y_f|
     for v in model.variables.values():
         g = fgrad.get(v.var)
-        r = np.zeros(v.var.size) if g is None else _matrix(g).toarray().ravel()
+        r = np.zeros(v.var.size) if g is None else matrix(g).toarray().ravel()
         reduced[v.var], magnitude[v.var] = r.copy(), np.abs(r)
     for name, fam in model.families.items():
         grads, row_mag = rows[name]
@@ -197,15 +207,16 @@ def _dual_residuals(model: Model, cert: Certificate, rows: dict[str, tuple[dict,
             if var in reduced:
                 reduced[var] = reduced[var] - np.asarray(g @ y).ravel()
                 magnitude[var] = magnitude[var] + np.asarray(abs(g) @ np.abs(y)).ravel()
-    dual_inf, rel_inf, col_inf, rx, primal_terms = 0.0, 0.0, 0.0, 0.0, 0.0
+    dual_inf, rel_inf, col_inf, rx = 0.0, 0.0, 0.0, 0.0
+    primal_terms = objective_terms(objective)
     for v in model.variables.values():
         r, mag = reduced[v.var], magnitude[v.var]
         x = np.asarray(v.var.value, float).ravel(order="F")
         rx += float(r @ x)
-        g = fgrad.get(v.var)
-        if g is not None:
-            primal_terms += float(np.abs(_matrix(g).toarray().ravel()) @ np.abs(x))
-        worst, relative, own = _reduced_cost_residual(r, mag, model.sense, bool(v.var.attributes["nonneg"]))
+        if _semidefinite(v.var.attributes):
+            worst, relative, own = cone_residual(r, mag, v.var, model.sense)
+        else:
+            worst, relative, own = _reduced_cost_residual(r, mag, model.sense, bool(v.var.attributes["nonneg"]))
         dual_inf, rel_inf, col_inf = max(dual_inf, worst), max(rel_inf, relative), max(col_inf, own)
     value = float(np.asarray(_value(objective), float)) if objective is not None else 0.0
     _record_duals(cert, primal, sign_viol=sign_viol, rel_sign=rel_sign, dual_inf=dual_inf, rel_inf=rel_inf,
@@ -256,14 +267,6 @@ def _ratio(residual: float, magnitude: float) -> float:
     return residual / max(magnitude, _TINY)
 
 
-def _matrix(g: Any) -> sp.csc_matrix:
-    """A cvxpy gradient (variable entries x expression entries) as a sparse matrix."""
-    if sp.issparse(g):
-        return sp.csc_matrix(g)
-    arr = np.asarray(g, float)
-    return sp.csc_matrix(arr.reshape(-1, 1) if arr.ndim < 2 else arr)
-
-
 def _value(expr: Any) -> Any:
     return expr.value if isinstance(expr, cp.Expression) else expr
 
@@ -281,7 +284,7 @@ def objective_magnitude(model: Model) -> float:
     for var, g in (objective.grad or {}).items():
         if g is None or var.value is None:
             continue
-        coef = _matrix(g).toarray().ravel()
+        coef = matrix(g).toarray().ravel()
         x = np.asarray(var.value, float).ravel(order="F")
         terms += float(np.abs(coef) @ np.abs(x))
         linear += float(coef @ x)
@@ -398,7 +401,7 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     duals = [fam.constraint.dual_value for _n, fam, *_ in blocks]
     if model.has_integers or any(dv is None for dv in duals):
         cert.relative = primal
-        cert.notes.append("dual residuals not computed (integer variables, non-LP, or no duals)")
+        cert.notes.append(f"dual residuals not computed ({'integer variables' if model.has_integers else 'no duals'})")
         return cert
 
     # prices y = dV/d(rhs); a max problem's <= rows and a min problem's >= rows need y >= 0

@@ -215,7 +215,7 @@ class Solution:
             raise InputError(f"{what}: this solution keeps no model (it was unpickled, or not made by a solve)")
         return self._model
 
-    def price_ranges(self, name: str, rows: Any = None) -> pd.DataFrame:
+    def price_ranges(self, name: str, rows: Any = None, n_jobs: int = 1) -> pd.DataFrame:
         """One-sided prices and price ranges of family `name`'s rows (LPs), one row per family row
         (labels as `prices[name]`, a MultiIndex for a 2-D family):
 
@@ -224,7 +224,9 @@ class Solution:
         side); rhs_low, rhs_high: the interval of that rhs on which the optimal basis, hence the
         vertex price, stays valid (NaN where `price` is not HiGHS's vertex price); reason: "" where the
         row was computed, else why not (its left/right NaN). Same sign convention as `prices`:
-        d(optimal value)/d(rhs). `rows` restricts to some row labels (a list).
+        d(optimal value)/d(rhs). `rows` restricts to some row labels (a list). `n_jobs` (a positive int):
+        threads sharing the rows that need work (a parametric step from the optimal basis, else a face LP);
+        the answers agree with n_jobs=1 to round-off (worth it only for families of thousands of rows at kinks).
         """
         model = self._solved_model("price_ranges")
         if not isinstance(name, str):
@@ -239,7 +241,7 @@ class Solution:
         price = self.prices.get(name)
         with model.exclusive:
             return solvers().price_ranges(model, name, None if price is None else np.asarray(price, float), rows,
-                                          dict(self.parameters))
+                                          dict(self.parameters), n_jobs=n_jobs)
 
     def exact(self, max_rows: int | None = None) -> Any:
         """An exact certificate of optimality in rational arithmetic (LPs).

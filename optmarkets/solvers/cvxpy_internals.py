@@ -430,3 +430,17 @@ def cvxpy_cones(solver: str) -> frozenset[str]:
     if solver in QP_SOLVERS or "second-order" in cones:
         cones.add("quadratic")
     return frozenset(cones)
+
+
+def clarabel_settings(verbose: bool, options: dict) -> Any:
+    """Clarabel's settings object for `options`, as cvxpy's Clarabel interface builds it."""
+    from cvxpy.reductions.solvers.conic_solvers.clarabel_conif import CLARABEL
+
+    return CLARABEL.parse_solver_opts(verbose, dict(options))
+
+
+def clarabel_cones(data: dict) -> list:
+    """Clarabel's cone list for cvxpy's conic `data` (its `dims`)."""
+    from cvxpy.reductions.solvers.conic_solvers.clarabel_conif import dims_to_solver_cones
+
+    return list(dims_to_solver_cones(data["dims"]))

@@ -9,6 +9,7 @@ certificate and the strategies.
 from __future__ import annotations
 
 import time
+import weakref
 from dataclasses import dataclass
 
 import cvxpy as cp
@@ -16,10 +17,13 @@ import numpy as np
 
 from ..core.certificate import LinearForm
 from ..core.errors import InputError, OptmarketsError, SolverFailedError
-from . import affine
+from . import affine, conic_scaling
 from . import cvxpy_internals as internals
 from .highs import HighsSession, solve_cold
 from .registry import Backend, silence_highs_banner
+
+#: Clarabel's last answer (canonical columns) per problem: a rescaled retry scales its columns by it.
+_LAST_X: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 @dataclass
@@ -39,12 +43,14 @@ class Outcome:
 def execute(problem: cp.Problem, backend: Backend, options: dict, *, model: str, verbose: bool = False,
             warm: HighsSession | None = None, rescale: bool = False) -> Outcome:
     """Solve `problem` with `backend`; `warm`, a HiGHS session, re-solves an LP from its anchor basis;
-    `rescale` solves a HiGHS LP cold with `scaling.geometric_factors` (after a certificate failed).
+    `rescale` solves a HiGHS LP cold with `scaling.geometric_factors`, a Clarabel program with its columns
+    scaled by its last answer (`conic_scaling`), after a certificate failed.
 
     A HiGHS LP's standard form is read from its expressions (`solvers.affine`), its answer written
     back directly (`cvxpy_internals.write_highs`); other problems go through cvxpy's compile (DPP:
     no recompilation) and unpacking. HiGHS LPs are solved scaled to magnitude one where their data
-    call for it and unscaled exactly (`solvers.scaling`); the other solvers get their absolute
+    call for it and unscaled exactly (`solvers.scaling`), Clarabel's conic programs too
+    (`solvers.conic_scaling`); the other solvers get their absolute
     tolerances relative to the data's magnitude (`Backend.absolute`).
     No exception of cvxpy, numpy or a solver leaves: each becomes a typed error.
     """
@@ -76,8 +82,14 @@ def execute(problem: cp.Problem, backend: Backend, options: dict, *, model: str,
         else:
             data, chain, generic = internals.solver_data(problem, backend.cvxpy_name, options)
             compile_seconds = time.perf_counter() - start
-            results = internals.solve_via_data(chain, problem, data, relative_tolerances(backend, options, data),
-                                               verbose)
+            if backend.cvxpy_name == cp.CLARABEL:  # scaled to magnitude one, unscaled exactly
+                scaled = conic_scaling.solve(data, options, verbose, _LAST_X.get(problem) if rescale else None)
+                if scaled.x is not None:
+                    _LAST_X[problem] = scaled.x
+                results = scaled  # type: ignore[assignment]  # the attributes cvxpy's Clarabel invert reads
+            else:
+                results = internals.solve_via_data(chain, problem, data,
+                                                   relative_tolerances(backend, options, data), verbose)
             internals.unpack(problem, results, chain, generic, compile_seconds)
     except OptmarketsError:
         raise

@@ -25,6 +25,7 @@ attempts settles comes back NaN with the reason; it never aborts the other rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -48,6 +49,11 @@ class FaceLP:
     @property
     def n(self) -> int:
         return int(self.M.shape[1])
+
+    @cached_property
+    def M_abs(self) -> sp.csc_matrix:
+        """|M| entrywise, for the checks' scales (built once: every row's answer is checked)."""
+        return abs(self.M)
 
     def cost(self, k: int, sign: float) -> np.ndarray:
         """sign * y_k as a cost on w."""
@@ -134,7 +140,7 @@ def _feasible(face: FaceLP, w: np.ndarray) -> bool:
     if w.shape != (face.n,) or not np.isfinite(w).all():
         return False
     r = face.M @ w
-    scale = 1.0 + abs(face.M) @ np.abs(w)
+    scale = 1.0 + face.M_abs @ np.abs(w)
     with np.errstate(invalid="ignore"):  # inf - inf on an unbounded side is no violation
         rows = np.nan_to_num(np.maximum(face.r_lo - r, r - face.r_hi), nan=0.0)
         cols = np.nan_to_num(np.maximum(face.w_lo - w, w - face.w_hi), nan=0.0)
@@ -147,7 +153,7 @@ def _recession_direction(face: FaceLP, cost: np.ndarray, d: np.ndarray) -> bool:
         return False
     d = d / np.abs(d).max()
     r = face.M @ d
-    tol = RANGE_CHECK_TOL * (1.0 + abs(face.M) @ np.abs(d))
+    tol = RANGE_CHECK_TOL * (1.0 + face.M_abs @ np.abs(d))
     ok_rows = ((~np.isfinite(face.r_lo)) | (r >= -tol)) & ((~np.isfinite(face.r_hi)) | (r <= tol))
     tol_c = RANGE_CHECK_TOL
     ok_cols = ((~np.isfinite(face.w_lo)) | (d >= -tol_c)) & ((~np.isfinite(face.w_hi)) | (d <= tol_c))

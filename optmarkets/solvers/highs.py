@@ -75,7 +75,7 @@ class HighsSession:
 
         h = self.highs
         start = time.perf_counter()
-        h.run()
+        run(h, options)
         seconds = time.perf_counter() - start
         status = h.getModelStatus()
         results = {"solution": h.getSolution(), "basis": h.getBasis(), "info": h.getInfo(),
@@ -107,6 +107,17 @@ def set_options(h: Any, options: dict) -> None:
             raise InputError(f"{name}: HiGHS rejected the value {value!r} (unknown option, wrong type or out of range)")
 
 
+def run(h: Any, options: dict) -> None:
+    """`h.run()`; after HiGHS's first-order PDLP (`solver="pdlp"`, the HIGHS_PDLP backend) a crossover from
+    its primal-dual point to an optimal basis: fast and approximate, then a vertex with exact-looking duals
+    that the certificate (and `exact()`) can check. A point PDLP did not finish keeps its status."""
+    import highspy
+
+    h.run()
+    if options.get("solver") == "pdlp" and h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+        h.crossover(h.getSolution())
+
+
 def solve_cold(data: dict, options: dict, *, verbose: bool = False, cache: dict | None = None,
                geometric: bool = False) -> dict:
     """Solve cvxpy's HiGHS data once, scaled to magnitude one (`solvers.scaling`) and unscaled exactly;
@@ -126,7 +137,7 @@ def solve_cold(data: dict, options: dict, *, verbose: bool = False, cache: dict 
         original.load_into(h)
         h.writeModel(str(write_model))
     lp.load_into(h)
-    h.run()
+    run(h, options)
     status = h.getModelStatus()
     results = {"solution": h.getSolution(), "basis": h.getBasis(), "info": h.getInfo(),
                "model_status": status.name, "run_time": h.getRunTime()}

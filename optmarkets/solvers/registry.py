@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.errors import CapabilityError, InputError, UnknownSolverError
+from ..core.tolerances import PDLP_TOL
 
 DEFAULT_SOLVER = "HIGHS"
 #: What a model may need beyond linear rows, in the words of errors and `optmarkets solvers`.
@@ -104,6 +105,12 @@ def _highs_ipm_tol(tol: float) -> dict:
     their column's magnitude (BDHN's full-rule LP, m = 60: the certificate fails at 6e-7; at tol / 100
     it passes at 1e-14, in the same time). HiGHS takes no dual tolerance below 1e-10."""
     return {**_highs_tol(tol), "dual_feasibility_tolerance": max(tol / 100, _HIGHS_MIN_DUAL_TOL)}
+
+
+def _highs_pdlp_tol(tol: float) -> dict:
+    """PDLP stops at PDLP_TOL (a first-order method's tolerance, at least `tol`); the crossover's simplex
+    then holds the basis to `tol`, as `_highs_ipm_tol` does for the interior point."""
+    return {**_highs_ipm_tol(tol), "pdlp_optimality_tolerance": max(tol, PDLP_TOL)}
 
 
 # ---------------------------------------------------------------------------------------------- options
@@ -260,6 +267,9 @@ for _backend in (
     # HiGHS's interior point with crossover: vertex duals still, often faster on large dense LPs
     Backend("HIGHS_IPM", "HIGHS", duals=True, integers=False, accuracy="vertex", tolerance_options=_highs_ipm_tol,
             defaults={"highs_options": {"solver": "ipm", "run_crossover": "on"}}, **_HIGHS_OPTIONS),
+    # HiGHS's first-order PDLP to PDLP_TOL, then a crossover to an optimal basis (`highs.run`): vertex duals
+    Backend("HIGHS_PDLP", "HIGHS", duals=True, integers=False, accuracy="vertex", tolerance_options=_highs_pdlp_tol,
+            defaults={"highs_options": {"solver": "pdlp"}}, **_HIGHS_OPTIONS),
     Backend(
         "CLARABEL", "CLARABEL", duals=True, integers=False, accuracy="interior",
         tolerance_options=lambda tol: {"tol_gap_abs": tol, "tol_gap_rel": tol, "tol_feas": tol},

@@ -11,6 +11,7 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ce_welfare_lp, every_side_closed
 from scipy.optimize import linprog
 
 import optmarkets as om
@@ -284,33 +285,6 @@ def _random_game(n_players: int, n_actions: int, seed: int) -> om.FiniteGame:
     return om.FiniteGame(players, {p: n_actions for p in players}, {p: rng.uniform(0, 1, shape) for p in players})
 
 
-def _ce_value(g: om.FiniteGame, rhs: dict) -> float:
-    """The welfare-maximising CE written directly over mu (C order of the action profile), the
-    obedience row (player, recommended a, deviation b) >= rhs.get(row, 0)."""
-    shape = tuple(len(g.actions[p]) for p in g.players)
-    welfare = sum(np.asarray(g.payoffs[p], float).reshape(shape) for p in g.players)
-    rows, b = [], []
-    for i, p in enumerate(g.players):
-        u = np.asarray(g.payoffs[p], float).reshape(shape)
-        for a in range(shape[i]):
-            for d in range(shape[i]):
-                if a == d:
-                    continue
-                gain = np.zeros(shape)
-                here = [slice(None)] * len(shape)
-                here[i] = a
-                gain[tuple(here)] = np.take(u, a, axis=i) - np.take(u, d, axis=i)
-                rows.append(-gain.reshape(-1))
-                b.append(-rhs.get((p, "none", a, d), 0.0))
-    size = int(np.prod(shape))
-    res = linprog(-welfare.reshape(-1), A_ub=np.array(rows), b_ub=np.array(b), A_eq=np.ones((1, size)), b_eq=[1.0],
-                  bounds=(0, None), method="highs", options=TIGHT)
-    if res.status == 2:
-        return -np.inf
-    assert res.status == 0, res.message
-    return -res.fun
-
-
 @pytest.mark.parametrize(("n_players", "n_actions", "seed", "sample"),
                          [(3, 6, 0, None), (3, 6, 1, 30), (4, 3, 0, None), (4, 3, 1, None)])
 def test_random_game_obedience_ranges_all_computed(n_players, n_actions, seed, sample):
@@ -325,12 +299,12 @@ def test_random_game_obedience_ranges_all_computed(n_players, n_actions, seed, s
     lo = np.minimum(r["left"], r["right"]) - 1e-7
     assert ((lo <= r["price"]) & (r["price"] <= np.maximum(r["left"], r["right"]) + 1e-7)).all()
     # every row (or a sample) against one-sided finite differences of the CE written directly
-    v0 = _ce_value(g, {})
+    v0 = ce_welfare_lp(g, {})
     assert sol.value == pytest.approx(v0, abs=1e-8)
     labels = r.index if sample is None else r.index[np.random.default_rng(seed).choice(len(r), sample, replace=False)]
     for label in labels:
         for side in ("left", "right"):
-            fd, tol = _converged_difference(lambda step, label=label: _ce_value(g, {label: step}), v0, side)
+            fd, tol = _converged_difference(lambda step, label=label: ce_welfare_lp(g, {label: step}), v0, side)
             if np.isinf(fd):
                 assert r.loc[label, side] == fd, (label, side)
             else:
@@ -359,15 +333,13 @@ def _force_face_lps(monkeypatch) -> None:
     the machinery whose failures the next tests provoke."""
     from optmarkets.solvers import ranging
 
-    real = ranging.row_steps
+    every_side_closed(monkeypatch)
+    # no parametric step either (issue 31 item 3): every closed side goes to its face LP
+    monkeypatch.setattr(ranging, "parametric_sides", _no_parametric_step)
 
-    def closed(h, lp, rows):
-        steps = real(h, lp, rows)
-        steps.open_dn[:], steps.open_up[:] = False, False
-        return steps
 
-    monkeypatch.setattr(ranging, "row_steps", closed)
-    monkeypatch.setattr(ranging, "_duals_unique", lambda h, lp: False)
+def _no_parametric_step(lp, point, rows, want_min, want_max):
+    return np.full(rows.size, np.nan), np.full(rows.size, np.nan), np.zeros((rows.size, 2), dtype=np.int64)
 
 
 def test_a_row_no_highs_run_settles_is_nan_with_reason(monkeypatch):
@@ -486,13 +458,14 @@ def test_degenerate_lps_solve_face_lps_only_for_closed_sides(monkeypatch):
     """A degenerate basis: a row's side on which the basis stays optimal (no degenerate basic variable moving
     with the row, `row_steps`) takes the vertex price; only the other sides go to face LPs. GLP's kink: both
     consistency rows at the kink need them. On the degenerate sample every frame equals the all-face-LP one,
-    every row at a kink (left != right) went to a face LP, and most rows needed none."""
+    every row at a kink (left != right) went to a parametric step or a face LP, and most rows needed neither."""
     from optmarkets.solvers import ranging
 
     calls = _counting_face_extremes(monkeypatch)
     e = om.PersonalDataEconomy([1, 2], [.4, .6], [.3, .3], gamma_u=1)
     r = e.platform_problem([.3, .3]).solve().price_ranges("consistency")
-    assert calls == [2] and (r["left"] != r["right"]).all()  # the GLP kink: degenerate, face LPs
+    # the GLP kink: degenerate, both rows' closed sides settled by the parametric step (issue 31 item 3), no face LP
+    assert calls == [] and (r["left"] != r["right"]).all()
     sides: list[tuple[np.ndarray, np.ndarray]] = []
     real_steps = ranging.row_steps
 

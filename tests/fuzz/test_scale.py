@@ -68,17 +68,24 @@ def base_value(name: str) -> float:
     return _BASE[name]
 
 
-def check_scaled(name: str, s: float, solver: str) -> str:
-    """'ok' (scaled value, certified) or 'typed' (a typed error); fails on a wrong answer."""
+def scaled_outcome(name: str, model: om.Model, s: float, solver: str | None, base: float) -> str:
+    """'ok' (value s * base, certified) or 'typed' (a typed error other than a false "infeasible" or
+    "unbounded": every model of the grid has an optimum); fails on a wrong answer."""
     try:
-        sol = MODELS[name](s).solve(solver)
+        sol = model.solve(solver)
+    except (om.InfeasibleError, om.UnboundedError) as exc:
+        raise AssertionError(f"{name} x{s:g} {solver}: false {type(exc).__name__}") from None
     except (om.SolveError, om.InputError):
         return "typed"
     assert sol.certificate.ok(), f"{name} x{s:g} {solver}: solve returned a certificate that is not ok"
-    want = s * base_value(name)
+    want = s * base
     assert math.isclose(sol.value, want, rel_tol=1e-6, abs_tol=1e-9 * abs(s)), \
         f"{name} x{s:g} {solver}: value {sol.value!r}, expected {want!r}"
     return "ok"
+
+
+def check_scaled(name: str, s: float, solver: str) -> str:
+    return scaled_outcome(name, MODELS[name](s), s, solver, base_value(name))
 
 
 @pytest.mark.parametrize("s", SCALES)

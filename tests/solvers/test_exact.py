@@ -127,7 +127,7 @@ def test_exact_rejects_non_lp():
     m = om.Model("q")
     x = m.variable("x", 1)
     m.constrain("c", family(x, "<=", 1.0))
-    m.maximize(-cp.sum_squares(x))
+    m.maximize(-cp.sum_squares(x - 2))  # x = 1, price 2
     with pytest.raises(om.InputError, match="need an LP"):
         m.solve("CLARABEL").exact()
 

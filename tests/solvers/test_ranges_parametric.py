@@ -1,0 +1,213 @@
+"""Issue 31 items 3 and 4: one-sided derivatives of the optimal value by a parametric step from the optimal basis
+(`solvers.ranging_step`), and `price_ranges(..., n_jobs=)`.
+
+The references lie outside the code under test: the face LPs (`solvers.face`: max / min of the row dual over the
+optimal dual face, a different LP solved by HiGHS), and one-sided finite differences of re-solves written directly
+with scipy.optimize.linprog (the LP's rows shifted, or the correlated equilibrium written over mu here).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from conftest import ce_welfare_lp, every_side_closed
+from scipy.optimize import linprog
+
+import optmarkets as om
+from optmarkets.solvers import ranging
+from optmarkets.solvers.face import face_extremes
+from optmarkets.solvers.highs import StandardForm
+from optmarkets.solvers.ranging_step import BasisPoint, parametric_sides
+
+TIGHT = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
+INF = np.inf
+
+
+def degenerate_form(seed: int) -> StandardForm:
+    """min c.x, L <= A x <= U, l <= x <= u with small integer data around an integer point x0: equality, <=, >= and
+    boxed rows, most tight at x0 (so degenerate optima and kinks are common); columns boxed, fixed or [0, inf) with
+    a cost >= 0 (so the LP is bounded)."""
+    rng = np.random.default_rng(31_000 + seed)
+    n, m = int(rng.integers(3, 8)), int(rng.integers(2, 7))
+    x0 = rng.integers(0, 3, n).astype(float)
+    A = rng.integers(-2, 3, (m, n)).astype(float)
+    act = A @ x0
+    kind = rng.integers(0, 4, m)  # 0: ==, 1: <=, 2: >=, 3: boxed
+    below, above = rng.integers(0, 2, m), rng.integers(0, 2, m)  # 0: tight at x0
+    L = np.where(kind == 1, -INF, np.where(kind == 0, act, act - below))
+    U = np.where(kind == 2, INF, np.where(kind == 0, act, act + above))
+    upper = np.where(rng.random(n) < 0.7, x0 + rng.integers(0, 2, n), INF)
+    lower = np.zeros(n)
+    fixed = rng.random(n) < 0.1
+    lower[fixed], upper[fixed] = x0[fixed], x0[fixed]
+    c = rng.integers(-2, 4, n).astype(float)
+    c = np.where(np.isinf(upper), np.abs(c), c)
+    return StandardForm(c=c, A=sp.csc_matrix(A), n_eq=0, row_lower=L, row_upper=U, col_lower=lower, col_upper=upper,
+                        integer=[])
+
+
+def linprog_value(lp: StandardForm, row: int, shift: float) -> float:
+    """min c.x with row `row`'s bounds moved by `shift`, by scipy's linprog (inf where infeasible)."""
+    L, U = lp.row_lower.copy(), lp.row_upper.copy()
+    L[row] += shift
+    U[row] += shift
+    A = lp.A.toarray()
+    eq = np.isfinite(L) & (L == U)
+    ub, lb = ~eq & np.isfinite(U), ~eq & np.isfinite(L)
+    bounds = [(lo, None if np.isinf(hi) else hi) for lo, hi in zip(lp.col_lower, lp.col_upper, strict=True)]
+    res = linprog(lp.c, A_ub=np.vstack([A[ub], -A[lb]]), b_ub=np.concatenate([U[ub], -L[lb]]),
+                  A_eq=A[eq] if eq.any() else None, b_eq=L[eq] if eq.any() else None, bounds=bounds,
+                  method="highs", options=TIGHT)
+    if res.status == 2:
+        return INF
+    assert res.status == 0, res.message
+    return float(res.fun)
+
+
+def solved(lp: StandardForm):
+    h = ranging.solved_highs(lp)
+    assert h.getModelStatus().name == "kOptimal"
+    return h, float(h.getInfo().objective_function_value)
+
+
+def all_sides(lp: StandardForm, h) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rows = np.arange(lp.A.shape[0])
+    every = np.ones(rows.size, dtype=bool)
+    return parametric_sides(lp, BasisPoint.of(h), rows, every, every)
+
+
+def same(a: np.ndarray, b: np.ndarray, rel: float) -> np.ndarray:
+    """Equal infinities, or finite values within rel * max(1, |b|)."""
+    with np.errstate(invalid="ignore"):
+        close = np.abs(a - b) <= rel * np.maximum(1.0, np.abs(b))
+    return (np.isinf(a) & (a == b)) | close
+
+
+def test_random_degenerate_lps_300_parametric_equals_face_lps():
+    """Every side of every row of 300 degenerate LPs: the parametric step settles it and equals the face LP's
+    extreme (min y_k on the left, max y_k on the right); many sides took pivots, many rows sit at kinks."""
+    sides = pivoted = kinks = infinite = 0
+    for seed in range(300):
+        lp = degenerate_form(seed)
+        h, optimum = solved(lp)
+        lo, hi, pivots = all_sides(lp, h)
+        face_lo, face_hi, why = face_extremes(lp, optimum, np.arange(lp.A.shape[0]))
+        assert not np.isnan(lo).any() and not np.isnan(hi).any(), (seed, lo, hi)
+        assert all(w == "" for w in why), (seed, why)
+        assert same(lo, face_lo, 1e-7).all() and same(hi, face_hi, 1e-7).all(), (seed, lo, face_lo, hi, face_hi)
+        sides, pivoted = sides + 2 * lo.size, pivoted + int((pivots > 0).sum())
+        kinks, infinite = kinks + int((lo != hi).sum()), infinite + int(np.isinf(lo).sum() + np.isinf(hi).sum())
+    assert sides > 2200 and pivoted > 500 and kinks > 400 and infinite > 250, (sides, pivoted, kinks, infinite)
+
+
+def test_random_degenerate_lps_parametric_equals_one_sided_differences():
+    """The same LPs (the first 70): left = (V(b) - V(b - h e_k)) / h and right = (V(b + h e_k) - V(b)) / h by
+    linprog re-solves (h = 1e-6: integer data puts the next kink much farther), infinite where a side is
+    infeasible."""
+    step = 1e-6
+    checked = 0
+    for seed in range(70):
+        lp = degenerate_form(seed)
+        h, optimum = solved(lp)
+        lo, hi, _ = all_sides(lp, h)
+        v0 = linprog_value(lp, 0, 0.0)
+        assert v0 == pytest.approx(optimum, abs=1e-9)
+        for k in range(lp.A.shape[0]):
+            up, down = linprog_value(lp, k, step), linprog_value(lp, k, -step)
+            right = (up - v0) / step if np.isfinite(up) else INF
+            left = (v0 - down) / step if np.isfinite(down) else -INF
+            assert same(np.array([hi[k], lo[k]]), np.array([right, left]), 1e-5).all(), (seed, k, lo[k], hi[k],
+                                                                                         left, right)
+            checked += 1
+    assert checked > 250
+
+
+def game(n_players: int, n_actions: int, seed: int) -> om.FiniteGame:
+    """Issue 31's games: players p1, p2, ... in that order, payoffs uniform on [0, 1] from default_rng(seed)."""
+    rng = np.random.default_rng(seed)
+    players = [f"p{i + 1}" for i in range(n_players)]
+    shape = (n_actions,) * n_players
+    return om.FiniteGame(players, {p: n_actions for p in players}, {p: rng.uniform(0, 1, shape) for p in players})
+
+
+def ce_value(g: om.FiniteGame, row: tuple, shift: float) -> float:
+    """The welfare-maximising CE by linprog with obedience row `row` = (player, "none", recommended, deviation)
+    shifted to >= shift (`conftest.ce_welfare_lp`)."""
+    return ce_welfare_lp(g, {row: shift})
+
+
+def difference(g: om.FiniteGame, row: tuple, v0: float, side: str) -> tuple[float, float]:
+    """The one-sided difference quotient at the largest of 1e-5, 1e-6, 1e-7 that agrees with the next smaller one
+    (random payoffs put kinks close to b), and the tolerance for it (linprog's round-off over the step)."""
+    sign = 1.0 if side == "right" else -1.0
+    steps = (1e-5, 1e-6, 1e-7)
+    quotients = []
+    for h in steps:
+        value = ce_value(g, row, sign * h)
+        quotients.append((value - v0) / (sign * h) if np.isfinite(value) else -sign * value)
+    noise = 5e-11
+    for big, small, h in zip(quotients, quotients[1:], steps, strict=False):
+        if big == small or abs(big - small) <= 40 * noise / h:
+            return big, 1e-5 + 4 * noise / h
+    return quotients[-1], 1e-5 + 4 * noise / steps[-1]
+
+
+def _no_parametric_step(lp, point, rows, want_min, want_max):
+    return np.full(rows.size, np.nan), np.full(rows.size, np.nan), np.zeros((rows.size, 2), dtype=np.int64)
+
+
+@pytest.mark.parametrize(("n_players", "n_actions", "seed"), [(3, 6, 0), (3, 6, 1), (4, 3, 0), (4, 3, 1)])
+def test_game_obedience_ranges_by_parametric_steps(monkeypatch, n_players, n_actions, seed):
+    """Issue 31's games, obedience rows: every range computed; every side by the parametric step equals every side
+    by the face LP (relative 1e-5: the CE's duals reach 1e7, and the face LP's eps moves its extremes by ~1e-6),
+    and the kinks' sides equal one-sided differences of the CE re-solved over mu."""
+    g = game(n_players, n_actions, seed)
+    sol = om.correlated_equilibrium(g, objective="welfare").solve()
+    r = sol.price_ranges("obedience")
+    assert (r["reason"] == "").all() and not r[["left", "right"]].isna().any().any()
+    settled: list[float] = []
+    real = ranging.parametric_sides
+
+    def recorded(lp, point, rows, want_min, want_max):
+        lo, hi, pivots = real(lp, point, rows, want_min, want_max)
+        settled.append(float(np.mean(np.concatenate([~np.isnan(lo[want_min]), ~np.isnan(hi[want_max])]))))
+        return lo, hi, pivots
+
+    with monkeypatch.context() as patch:
+        every_side_closed(patch)
+        patch.setattr(ranging, "parametric_sides", recorded)
+        by_steps = sol.price_ranges("obedience")
+        patch.setattr(ranging, "parametric_sides", _no_parametric_step)
+        by_faces = sol.price_ranges("obedience")
+    assert settled[0] >= 0.9, settled  # the parametric step, not its face-LP fallback, did (nearly) all sides
+    assert (by_steps["reason"] == "").all() and (by_faces["reason"] == "").all()
+    for side in ("left", "right"):
+        assert same(by_steps[side].to_numpy(), by_faces[side].to_numpy(), 1e-5).all(), side
+        assert same(r[side].to_numpy(), by_steps[side].to_numpy(), 1e-9).all(), side
+    v0 = ce_value(g, ("", "", -1, -1), 0.0)
+    assert sol.value == pytest.approx(v0, abs=1e-8)
+    kinks = r.index[(r["left"] != r["right"]).to_numpy()]
+    assert len(kinks) > 0
+    for label in kinks[:12]:
+        for side in ("left", "right"):
+            fd, tol = difference(g, label, v0, side)
+            assert same(np.array([r.loc[label, side]]), np.array([fd]), tol).all(), (label, side, fd, tol)
+
+
+def test_n_jobs_gives_the_serial_ranges(monkeypatch):
+    """Two threads share the rows (every side sent to the closed-side work so both have some): the same frame."""
+    sol = om.correlated_equilibrium(game(3, 6, 0), objective="welfare").solve()
+    every_side_closed(monkeypatch)
+    serial = sol.price_ranges("obedience")
+    parallel = sol.price_ranges("obedience", n_jobs=2)
+    pd.testing.assert_frame_equal(parallel, serial, atol=1e-9, rtol=0)
+    assert (serial["left"] != serial["right"]).sum() > 0
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2", None])
+def test_invalid_n_jobs_is_an_input_error_naming_it(bad):
+    sol = om.correlated_equilibrium(game(3, 3, 0), objective="welfare").solve()
+    with pytest.raises(om.InputError, match=r"n_jobs: must be a positive int"):
+        sol.price_ranges("obedience", n_jobs=bad)
