@@ -1,7 +1,8 @@
 """How large the model an instance file builds is, estimated from the file's data before anything is built.
 
 A FiniteGame file is counted by the engines' own estimators (`core.limits`: the game's payoffs, the
-(Bayes) correlated-equilibrium LP's nonzeros), so a 2 KB file of three players with 100 signals each
+(Bayes) correlated-equilibrium LP's nonzeros over the cells with mass, prior x likelihoods > 0, the
+only cells the engine builds), so a 2 KB file of three players with 100 signals each
 is refused at load with the same estimate the engine would give; a paper's file by `size_estimate`
 (~n^3 nonzeros). Above `max_size` (default `MAX_SIZE`) `check_size` refuses it with the estimate and
 the override (`instances.load(path, max_size=...)`, `optmarkets solve --max-size`); `engine_limits`
@@ -84,8 +85,34 @@ def _game_estimate(data: dict, spec: dict | None) -> limits.Estimate:
     if method == "bayes_correlated_equilibrium_problem":
         signals = args.get("signals") if isinstance(args.get("signals"), dict) else {}
         tables = [signals.get(p) for p in players]  # a table: one row per state, one column per signal
-        return limits.bce_size(counts, n_states, [_count(t[0]) if isinstance(t, list) and t else 1 for t in tables])
+        return limits.bce_size(counts, n_states, [_count(t[0]) if isinstance(t, list) and t else 1 for t in tables],
+                               cells=_cells_with_mass(data.get("prior"), tables, n_states))
     return limits.game_size(counts, n_states)
+
+
+def _cells_with_mass(prior: object, tables: list, n_states: int) -> int | None:
+    """How many (state, signal profile) cells have mass, prior[w] * prod_i P(t_i | w) > 0: the cells the
+    engine builds. Counted from the file's lists without building them; None (every cell) where the
+    data is not yet well formed (the engine then names what is wrong)."""
+    weights = prior if isinstance(prior, list) and len(prior) == n_states else [1.0] * n_states
+    total = 0
+    for w, mass in enumerate(weights):
+        if not isinstance(mass, int | float) or isinstance(mass, bool):
+            return None
+        if mass <= 0:
+            continue
+        count = 1
+        for table in tables:
+            if table is None:
+                continue
+            if not isinstance(table, list) or len(table) != n_states or not isinstance(table[w], list):
+                return None
+            row = table[w]
+            if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in row):
+                return None
+            count *= sum(1 for x in row if x > 0)
+        total += count
+    return total
 
 
 def check_size(model: str, data: dict, spec: dict | None, max_size: float, where: str) -> None:

@@ -24,6 +24,14 @@ one family for all players, rows labelled (player, signal, recommended, deviatio
 
 rows labelled (state, informed players' signals); its price is the value of prior mass.
 
+Only cells with mass: `MeasureAxes(..., support=cells)` keeps the measure on the listed (state,
+signal profile) cells alone (flat positions in C order over (states, signals of each player)),
+typically those where prior x likelihoods can be positive (`support_cells`). The flat measure is
+then those cells' entries in the same C order, `size`, `coords`, `selection`, `marginal`,
+`cell_index` and `flat_index` describe the kept entries only, and `expand` writes a kept-entry
+vector back into the full array (zeros off the support). Obedience rows are unchanged (a row of a
+signal with no mass is empty: 0 >= 0).
+
 Both are one sparse matrix times the measure (Kronecker and selection structure, no loop over rows).
 Payoffs given as cvxpy expressions of Parameters stay parametric (DPP): the row is then
 R @ (multiply(L @ vec(u_i), E @ mu)) with sparse R, L, E, so a sweep over payoffs does not recompile.
@@ -31,6 +39,7 @@ R @ (multiply(L @ vec(u_i), E @ mu)) with sparse R, L, E, so a sweep over payoff
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -45,7 +54,7 @@ from ..core.family import Family, family
 from .game_labels import as_index
 from .obedience import game_obedience
 
-__all__ = ["NO_SIGNAL", "MeasureAxes", "game_consistency", "game_obedience"]
+__all__ = ["NO_SIGNAL", "MeasureAxes", "game_consistency", "game_obedience", "support_cells", "support_count"]
 
 NO_SIGNAL = "none"
 
@@ -58,6 +67,7 @@ class MeasureAxes:
     actions: tuple[pd.Index, ...]
     states: pd.Index | None = None
     signals: tuple[pd.Index | None, ...] = ()
+    support: np.ndarray | None = None
 
     def __post_init__(self):
         players = self.players
@@ -91,6 +101,8 @@ class MeasureAxes:
         if self.states is not None:
             object.__setattr__(self, "states", as_index("states", self.states,
                                                         axis_name=getattr(self.states, "name", None) or "state"))
+        if self.support is not None:
+            object.__setattr__(self, "support", _support("support", self.support, self.n_all_cells))
 
     # ------------------------------------------------------------ shapes
     @property
@@ -116,13 +128,52 @@ class MeasureAxes:
         return (self.n_states, *self.action_sizes)
 
     @property
-    def size(self) -> int:
+    def n_profiles(self) -> int:
+        """Number of action profiles (entries per cell)."""
+        return int(np.prod(self.action_sizes))
+
+    @property
+    def full_size(self) -> int:
+        """Entries of the full measure (every cell, with mass or not)."""
         return int(np.prod(self.shape))
 
     @property
-    def n_cells(self) -> int:
-        """Number of (state, signal profile) cells: the rows of the consistency family."""
+    def size(self) -> int:
+        """Entries of the flat measure: the kept cells' action profiles."""
+        return self.n_cells * self.n_profiles
+
+    @property
+    def n_all_cells(self) -> int:
+        """Number of (state, signal profile) cells of the full product."""
         return self.n_states * int(np.prod(self.signal_sizes))
+
+    @property
+    def cells(self) -> np.ndarray:
+        """Flat positions (C order over (states, signals)) of the kept cells, increasing."""
+        return np.arange(self.n_all_cells) if self.support is None else self.support
+
+    @property
+    def n_cells(self) -> int:
+        """Number of kept (state, signal profile) cells: the rows of the consistency family."""
+        return self.n_all_cells if self.support is None else len(self.support)
+
+    @property
+    def pruned(self) -> bool:
+        return self.n_cells < self.n_all_cells
+
+    def entries(self) -> np.ndarray:
+        """Flat positions in the full measure of the kept entries, in the flat measure's order."""
+        per = self.n_profiles
+        return (self.cells[:, None] * per + np.arange(per)[None, :]).reshape(-1)
+
+    def expand(self, values) -> np.ndarray:
+        """A kept-entry vector written into the full measure (`shape`), zeros off the support."""
+        arr = np.asarray(values, dtype=float).reshape(-1)
+        if not self.pruned:
+            return arr.reshape(self.shape)
+        out = np.zeros(self.full_size)
+        out[self.entries()] = arr
+        return out.reshape(self.shape)
 
     def outcome_axes(self) -> dict[str, pd.Index]:
         """Labelled axes of an outcome array (state only if the game has states)."""
@@ -141,7 +192,13 @@ class MeasureAxes:
     @cached_property
     def coords(self) -> np.ndarray:
         """coords[d, k]: the position on axis d of the k-th entry of the flat (C-order) measure."""
-        return np.indices(self.shape, dtype=np.int64).reshape(len(self.shape), -1)
+        if not self.pruned:
+            return np.indices(self.shape, dtype=np.int64).reshape(len(self.shape), -1)
+        per = self.n_profiles
+        cell = np.unravel_index(self.cells, (self.n_states, *self.signal_sizes))
+        action = np.indices(self.action_sizes, dtype=np.int64).reshape(len(self.players), -1)
+        return np.vstack([np.repeat(np.asarray(c, dtype=np.int64), per) for c in cell]
+                         + [np.tile(a, self.n_cells) for a in action])
 
     @cached_property
     def outcome_of(self) -> np.ndarray:
@@ -158,12 +215,12 @@ class MeasureAxes:
     def marginal(self) -> sp.csr_matrix:
         """S (cells x size): sums the measure over the action profile (kron(I_cells, 1^T))."""
         return sp.kron(sp.identity(self.n_cells, format="csr"),
-                       np.ones((1, int(np.prod(self.action_sizes)))), format="csr")
+                       np.ones((1, self.n_profiles)), format="csr")
 
     def cell_index(self) -> pd.Index:
-        """Labels of the (state, signal profile) cells: state and the informed players' signals."""
+        """Labels of the kept (state, signal profile) cells: state and the informed players' signals."""
         arrays, names = [], []
-        grid = np.indices((self.n_states, *self.signal_sizes)).reshape(1 + len(self.players), -1)
+        grid = np.vstack(np.unravel_index(self.cells, (self.n_states, *self.signal_sizes)))
         if self.states is not None:
             arrays.append(np.asarray(self.states, dtype=object)[grid[0]])
             names.append("state")
@@ -193,10 +250,12 @@ class MeasureAxes:
             raise InputError(f"{name}: expected a cvxpy expression, got {type(mu).__name__}")
         if tuple(mu.shape) == (self.size,):
             return mu
-        if tuple(mu.shape) == self.shape:
+        if tuple(mu.shape) == self.shape and not self.pruned:
             return cp.reshape(mu, (self.size,), order="C")
-        raise InputError(f"{name}: has shape {tuple(mu.shape)}, expected ({self.size},) or {self.shape} "
-                         f"(axes state, signals, actions of {list(self.players)})")
+        full = "" if self.pruned else f" or {self.shape}"
+        raise InputError(f"{name}: has shape {tuple(mu.shape)}, expected ({self.size},){full} "
+                         f"(axes state, signals, actions of {list(self.players)}"
+                         f"{'; the kept cells only' if self.pruned else ''})")
 
     def obedience_index(self, i: int) -> pd.MultiIndex:
         """Rows of player i's obedience: (player, signal, recommended, deviation), signal outermost."""
@@ -209,6 +268,42 @@ class MeasureAxes:
             [np.full(len(t), self.players[i], dtype=object), np.asarray(sig, dtype=object)[t],
              act[np.tile(rec, len(sig))], act[np.tile(dev, len(sig))]],
             names=["player", "signal", "recommended", "deviation"])
+
+
+def _support(name: str, cells, n_all: int) -> np.ndarray:
+    """Kept cell positions as increasing distinct int64 codes in 0..n_all-1."""
+    arr = np.asarray(cells)
+    if arr.ndim != 1 or (arr.size and not np.issubdtype(arr.dtype, np.integer)):
+        raise InputError(f"{name}: expected a 1-D array of cell positions (integers), got shape {arr.shape}")
+    arr = arr.astype(np.int64)
+    if arr.size and (arr[0] < 0 or arr[-1] >= n_all or (np.diff(arr) <= 0).any()):
+        raise InputError(f"{name}: expected increasing distinct cell positions in 0..{n_all - 1}")
+    return arr
+
+
+def support_cells(prior, likelihoods: Sequence[np.ndarray | None]) -> np.ndarray:
+    """Flat positions (C order over (states, signals of each player)) of the cells where
+    prior[w] * prod_i P(t_i | w) > 0; likelihoods: per player a states x signals table, or None
+    (observes nothing). Built state by state from each player's own support (no product array
+    over the uninformed cells)."""
+    prior = np.asarray(prior, dtype=float).reshape(-1)
+    tables = [np.ones((prior.size, 1)) if lik is None else np.asarray(lik, dtype=float) for lik in likelihoods]
+    sizes = [t.shape[1] for t in tables]
+    found = []
+    for w in np.flatnonzero(prior > 0):
+        own = [np.flatnonzero(t[w] > 0) for t in tables]
+        if any(o.size == 0 for o in own):
+            continue
+        grid = np.meshgrid(*own, indexing="ij")
+        found.append(w * int(np.prod(sizes)) + np.ravel_multi_index([g.reshape(-1) for g in grid], sizes))
+    return np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+
+
+def support_count(prior, likelihoods: Sequence[np.ndarray | None]) -> int:
+    """How many cells `support_cells` keeps, counted without listing them."""
+    prior = np.asarray(prior, dtype=float).reshape(-1)
+    return sum(math.prod(1 if lik is None else int(np.count_nonzero(np.asarray(lik)[w] > 0)) for lik in likelihoods)
+               for w in np.flatnonzero(prior > 0))
 
 
 def game_consistency(mu: cp.Expression, axes: MeasureAxes, mass, *,

@@ -33,6 +33,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..core.errors import InputError
+from ..core.exact_values import exact_parameter, floats
 from ..core.family import Family, family
 
 # ---------------------------------------------------------------- the two inequalities
@@ -46,11 +47,23 @@ def _weighted(u: cp.Expression, cells: list[np.ndarray], signs: list[float], row
             out = out + s * u[c]
         return out
     row = np.asarray(row, dtype=np.int64).ravel()
+    if isinstance(weight, np.ndarray) and weight.dtype == object:
+        # weights in rationals (beliefs, prior masses): a Parameter that keeps them, for exact()
+        w_exact = exact_parameter(weight.ravel())
+        terms = sum(s * (_selection(c, row.size, u.shape[0]) @ u) for c, s in zip(cells, signs))
+        rows = sp.csr_matrix((np.ones(row.size), (row, np.arange(row.size))), shape=(n_rows, row.size))
+        return rows @ cp.multiply(w_exact, terms)
     w = np.broadcast_to(np.asarray(1.0 if weight is None else weight, dtype=float).ravel(), row.shape)
     data = np.concatenate([s * w for s in signs])
     cols = np.concatenate([np.asarray(c, dtype=np.int64).ravel() for c in cells])
     D = sp.csr_matrix((data, (np.tile(row, len(cells)), cols)), shape=(n_rows, u.shape[0]))
     return D @ u
+
+
+def _selection(cells: np.ndarray, n_terms: int, n_cells: int) -> sp.csr_matrix:
+    """The 0/1 matrix picking u[cells[k]] into term k."""
+    cells = np.asarray(cells, dtype=np.int64).ravel()
+    return sp.csr_matrix((np.ones(n_terms), (np.arange(n_terms), cells)), shape=(n_terms, n_cells))
 
 
 def truthful_rows(u: cp.Expression, truth, report, index: pd.Index | None = None, *, row=None, weight=None,
@@ -146,14 +159,20 @@ def others_labels(types: list[pd.Index], agent: int) -> list:
 def profile_utility(values, x: cp.Expression, t: cp.Expression, agent, true, report) -> cp.Expression:
     """u[c] = values[agent_c][true_c] . x[report_c] - t[report_c, agent_c], one entry per cell c (the
     many-agent `report_utility`); one sparse product on vec(x) and vec(t)."""
+    Ax, At = _utility_matrices(values, int(t.shape[1]), agent, true, report)
+    return Ax @ cp.vec(x, order="C") + At @ cp.vec(t, order="C")
+
+
+def _utility_matrices(values, n: int, agent, true, report) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """(Ax, At) with u = Ax @ vec(x) + At @ vec(t) the cells' utilities (`profile_utility`)."""
     agent, true, report = (np.asarray(a, dtype=np.int64).ravel() for a in (agent, true, report))
     P, O = values[0].shape
-    n, m = t.shape[1], agent.size
+    m = agent.size
     V = np.stack(values)  # (n, P, O)
     Ax = sp.csr_matrix((V[agent, true, :].ravel(), (np.repeat(np.arange(m), O),
                                                     (report[:, None] * O + np.arange(O)).ravel())), shape=(m, P * O))
     At = sp.csr_matrix((-np.ones(m), (np.arange(m), report * n + agent)), shape=(m, P * n))
-    return Ax @ cp.vec(x, order="C") + At @ cp.vec(t, order="C")
+    return Ax, At
 
 
 def _cells(values, x, t, agent, true, report) -> tuple[cp.Expression, np.ndarray]:
@@ -178,12 +197,24 @@ def _check(values, x, t, types) -> tuple[int, ...]:
 
 def _ic(values, x, t, terms: list[tuple], n_rows: int, labels: list, names: list[str], floor,
         description: str) -> Family:
-    """terms: per agent (agent, row, weight, true, truthful report, lying report) arrays."""
+    """terms: per agent (agent, row, weight, true, truthful report, lying report) arrays. The rows are
+    `truthful_rows`' inequality, sum_c w_c (u[truth_c] - u[report_c]) >= floor, with its coefficients
+    on vec(x) and vec(t) multiplied out here in scipy (cvxpy then compiles two constant matrices, not a
+    product of expressions: less time and memory at many profiles)."""
     agent, row, weight, true, honest, lie = (np.concatenate(c) for c in zip(*terms))
-    u, cell = _cells(values, x, t, np.r_[agent, agent], np.r_[true, true], np.r_[honest, lie])
+    n = int(t.shape[1])
+    hx, ht = _utility_matrices(values, n, agent, true, honest)
+    lx, lt = _utility_matrices(values, n, agent, true, lie)
+    if weight.dtype == object:  # weights in rationals: a Parameter that keeps them, for exact()
+        rows = sp.csr_matrix((np.ones(agent.size), (row, np.arange(agent.size))), shape=(n_rows, agent.size))
+        gains = (hx - lx) @ cp.vec(x, order="C") + (ht - lt) @ cp.vec(t, order="C")
+        lhs = rows @ cp.multiply(exact_parameter(weight), gains)
+    else:
+        rows = sp.csr_matrix((np.asarray(weight, dtype=float), (row, np.arange(agent.size))),
+                             shape=(n_rows, agent.size))
+        lhs = (rows @ (hx - lx)) @ cp.vec(x, order="C") + (rows @ (ht - lt)) @ cp.vec(t, order="C")
     index = pd.MultiIndex.from_tuples(labels, names=names) if labels else None
-    return truthful_rows(u, cell[:agent.size], cell[agent.size:], index, row=row, weight=weight, n_rows=n_rows,
-                         floor=floor, description=description)
+    return family(lhs, ">=", floor, index, description)
 
 
 def _ir(values, x, t, agent, row, weight, true, n_rows: int, index, outside, select: sp.spmatrix,
@@ -211,13 +242,13 @@ def bayesian_ic(values, x, t, agents: list[str], types: list[pd.Index], beliefs:
     sizes = _check(values, x, t, types)
     terms, labels, n_rows = [], [], 0
     for i, k in enumerate(sizes):
-        pm, belief = profile_map(sizes, i), np.asarray(beliefs[i], dtype=float)
+        pm, (belief, weights) = profile_map(sizes, i), _weights(beliefs[i])
         A, B = np.nonzero(~np.eye(k, dtype=bool))
         keep = np.isfinite(belief[A]).all(axis=1)
         A, B = A[keep], B[keep]
         m, s = np.nonzero(belief[A] > 0)
         tr = pm[A[m], s]
-        terms.append((np.full(m.size, i), n_rows + m, belief[A[m], s], tr, tr, pm[B[m], s]))
+        terms.append((np.full(m.size, i), n_rows + m, weights[A[m], s], tr, tr, pm[B[m], s]))
         labels += [(agents[i], types[i][a], types[i][b]) for a, b in zip(A, B)]
         n_rows += A.size
     return _ic(values, x, t, terms, n_rows, labels, ["agent", "type", "report"], floor, description)
@@ -275,11 +306,11 @@ def interim_ir(values, x, t, agents: list[str], types: list[pd.Index], beliefs: 
     labels: list[tuple] = []
     n_rows = 0
     for i in range(len(sizes)):
-        pm, belief = profile_map(sizes, i), np.asarray(beliefs[i], dtype=float)
+        pm, (belief, weights) = profile_map(sizes, i), _weights(beliefs[i])
         A = np.flatnonzero(np.isfinite(belief).all(axis=1))
         m, s = np.nonzero(belief[A] > 0)
         tr = pm[A[m], s]
-        parts.append((np.full(m.size, i), n_rows + m, belief[A[m], s], tr))
+        parts.append((np.full(m.size, i), n_rows + m, weights[A[m], s], tr))
         labels += [(agents[i], types[i][a]) for a in A]
         cols.append(start[i] + A)
         n_rows += A.size
@@ -307,10 +338,22 @@ def ex_ante_ir(values, x, t, agents: list[str], types: list[pd.Index], prior: np
                description: str = "ex-ante participation (ex-ante IR)") -> Family:
     """Rows (agent): E[u_i] >= E[outside_i(type)] under the prior (flat over the P profiles)."""
     sizes = _check(values, x, t, types)
-    n, prior = len(sizes), np.asarray(prior, dtype=float).ravel()
+    prior, weights = (a.ravel() for a in _weights(prior))
+    n = len(sizes)
     p, i = (g.ravel() for g in np.meshgrid(np.flatnonzero(prior > 0), np.arange(n), indexing="ij"))
     marginals = np.concatenate([prior[profile_map(sizes, j)].sum(axis=1) for j in range(n)])
     rows = np.repeat(np.arange(n), sizes)
     select = sp.csr_matrix((marginals, (rows, np.arange(sum(sizes)))), shape=(n, sum(sizes)))
     index = pd.MultiIndex.from_tuples([(a,) for a in agents], names=["agent"])
-    return _ir(values, x, t, i, i, prior[p], p, n, index, outside, select, description)
+    return _ir(values, x, t, i, i, weights[p], p, n, index, outside, select, description)
+
+
+def _weights(given) -> tuple[np.ndarray, np.ndarray]:
+    """(floats, weights): beliefs or prior masses as floats (NaN where undefined), and as the rows' weights:
+    the same floats, or the rationals given (an object array, None where undefined: `core.exact_values`),
+    which `exact()` then reads the rows from."""
+    raw = np.asarray(given)
+    if raw.dtype == object:
+        return floats(raw), raw
+    as_float = raw.astype(float)
+    return as_float, as_float

@@ -162,17 +162,30 @@ def game_obedience(mu: cp.Expression, axes: MeasureAxes, payoffs: Mapping[str, o
                          f"got {type(payoffs).__name__}")
     if len(payoffs) != len(axes.players):
         raise InputError(f"payoffs: {len(payoffs)} payoffs for {len(axes.players)} players")
-    n, c = len(axes.players), axes.coords
-    obeyers = [Obeyer(signal=c[1 + i], action=c[1 + n + i], outcome=axes.outcome_of,
-                      stride=int(np.prod(axes.outcome_shape[2 + i:])), n_signals=axes.signal_sizes[i],
-                      n_actions=axes.action_sizes[i], payoff=payoff_data(f"payoffs['{p}']", payoffs[i], axes),
-                      index=axes.obedience_index(i))
-               for i, p in enumerate(axes.players)]
+    obeyers = _game_obeyers(axes, payoffs)
     parts = [ob.index for ob in obeyers if ob.index is not None and len(ob.index)]
     index = pd.MultiIndex.from_arrays(
         [np.concatenate([np.asarray(ix.get_level_values(lv), dtype=object) for ix in parts]) for lv in range(4)],
         names=ROW_NAMES) if parts else pd.MultiIndex.from_tuples([], names=ROW_NAMES)
     return obedience_family(x, obeyers, index, description)
+
+
+def _game_obeyers(axes: MeasureAxes, payoffs: Sequence) -> list[Obeyer]:
+    """One Obeyer per player over the kept entries of `axes` (payoffs in player order)."""
+    n, c = len(axes.players), axes.coords
+    return [Obeyer(signal=c[1 + i], action=c[1 + n + i], outcome=axes.outcome_of,
+                   stride=int(np.prod(axes.outcome_shape[2 + i:])), n_signals=axes.signal_sizes[i],
+                   n_actions=axes.action_sizes[i], payoff=payoff_data(f"payoffs['{p}']", payoffs[i], axes),
+                   index=axes.obedience_index(i))
+            for i, p in enumerate(axes.players)]
+
+
+def game_gain_matrix(axes: MeasureAxes, payoffs: Sequence) -> sp.csc_matrix:
+    """D (obedience rows x kept entries of `axes`): (D @ mu)[row] = the row's obedience slack, rows in
+    `game_obedience`'s order; payoffs numeric, one flat outcome vector per player in player order.
+    Built column-wise from each entry's own deviations: no array over the full product."""
+    blocks = [ob.gain_matrix() for ob in _game_obeyers(axes, payoffs)]
+    return blocks[0] if len(blocks) == 1 else sp.vstack(blocks, format="csc")
 
 
 # ---------------------------------------------------------------- one agent: M[a, s]

@@ -164,22 +164,28 @@ def information_size(n_states: int, signal_counts: Sequence[int], *,
 
 
 def bce_size(action_counts: Sequence[int], n_states: int = 1, signal_counts: Sequence[int] | None = None, *,
-             engine: str = "bayes_correlated_equilibrium") -> Estimate:
+             cells: int | None = None, engine: str = "bayes_correlated_equilibrium") -> Estimate:
     """The (Bayes) correlated-equilibrium LP over mu[state, signal profile, action profile]
-    (`games.equilibrium`): one variable per cell; consistency rows (state, signal profile), one
-    nonzero per cell; obedience rows (player i, its signal, recommended, deviation), each cell in
-    m_i - 1 of player i's rows. signal_counts: per player (None or 1: observes nothing)."""
+    (`games.equilibrium`): one variable per action profile of each (state, signal profile) cell with
+    mass; consistency rows: those cells, one nonzero per variable; obedience rows (player i, its
+    signal, recommended, deviation), each variable in m_i - 1 of player i's rows. signal_counts: per
+    player (None or 1: observes nothing). cells: how many (state, signal profile) cells have mass
+    (prior x likelihoods > 0: the engine builds only those); None: every cell of the product."""
     m = _counts("actions", action_counts)
     t = _counts("signals", signal_counts or [1] * len(m))
     if len(t) != len(m):  # the engine names the mismatch; count the informed players' signals
         t = (t + [1] * len(m))[:len(m)]
     profiles, signals = math.prod(m), math.prod(t)
-    cells = n_states * signals * profiles
-    rows = n_states * signals + sum(ti * mi * (mi - 1) for ti, mi in zip(t, m, strict=True))
-    nonzeros = cells * (1 + sum(mi - 1 for mi in m))
+    every = n_states * signals
+    kept = every if cells is None else min(max(int(cells), 0), every)
+    variables = kept * profiles
+    rows = kept + sum(ti * mi * (mi - 1) for ti, mi in zip(t, m, strict=True))
+    nonzeros = variables * (1 + sum(mi - 1 for mi in m))
     factors = [(n_states, "states"), (signals, "signal profiles"), (profiles, "action profiles")]
     detail = " x ".join(f"{c:,} {what}" for c, what in factors if c != 1 or what == "action profiles")
-    return Estimate(engine, cells, detail, variables=cells, rows=rows, nonzeros=nonzeros)
+    if kept != every:
+        detail = f"{kept:,} of the {every:,} (state, signal profile) cells have mass x {profiles:,} action profiles"
+    return Estimate(engine, variables, detail, variables=variables, rows=rows, nonzeros=nonzeros)
 
 
 def environment_size(type_counts: Sequence[int], n_outcomes: int, *,

@@ -27,6 +27,7 @@ import numpy as np
 from . import seam
 from .certificate import certify
 from .errors import InputError
+from .exact_values import register, rounded
 from .family import Family, Labels
 from .solve import Request, check_request
 from .strategies import PLAIN
@@ -151,14 +152,23 @@ class Model:
         return var
 
     def parameter(self, name: str, value: Any, *, index: Labels = None,
-                  validate: Callable[[Any], Any] | None = None, **attributes: Any) -> cp.Parameter:
-        """Add a parameter with its current value; `validate(value) -> array` checks new values."""
+                  validate: Callable[[Any], Any] | None = None, exact: Any = None, **attributes: Any) -> cp.Parameter:
+        """Add a parameter with its current value; `validate(value) -> array` checks new values.
+
+        `exact`: the value as exact rationals (an array of Fractions of the value's shape) where it is derived
+        from data (a joint prior as the product of exactly normalised marginals): `Solution.exact()` then reads
+        the LP's coefficients from them, consistent with one another, instead of from their floats. When
+        given, the value is their rounding to floats."""
         self._mutating()
+        if exact is not None:
+            value = rounded(np.asarray(exact, dtype=object))
         value = np.asarray(validate(value) if validate else value, dtype=float)
         param = cp.Parameter(value.shape, name=name, **attributes)
         _check_domain(name, param, value)
         self.parameters[name] = _Param(param, index, validate)
         self._values[name] = value
+        if exact is not None:
+            register(param, exact)
         return param
 
     def derived_parameter(self, name: str, sources: tuple[str, ...], rule: Callable[..., Any], *,

@@ -156,3 +156,6 @@ COLUMN_SCALE_FLOOR = 1e-6
 #: HIGHS_PDLP: HiGHS's first-order PDLP stops at this relative optimality (or the solve's tol, if looser);
 #: its crossover then finds an optimal basis (a random LP, 300 x 600: 0.26 s of PDLP, 2 ms of crossover).
 PDLP_TOL = 1e-6
+#: exact() through exact parameters (`solvers.exact_data`): a coefficient's probe ratio must be within this of its
+#: entry's factor r_k (factors ~1/K apart), and its exact value's rounding within this of its float, relative.
+EXACT_DATA_FIT = 1e-9

@@ -18,6 +18,13 @@ consumers recommended one price. Its extra family
     profit_floor  sum_{v,p} mu[v, p] p 1{v >= p} >= floor    (one row; "uniform": the uniform-price profit)
 
 keeps the seller at least as well off as without segmentation.
+
+Only states with mass are built (`bayes_correlated_equilibrium`): a persuasion state of prior 0 or a
+segmentation value of market mass 0 has no cells in the LP; `sol["mu"]` still lists it (zeros), its
+consistency row is absent, and `sol.prices["prior"]` completes its price from the optimal dual
+(d value / d prior of the full LP). `model.set(prior=...)` with mass on such a state is an
+InputError naming `prior` (rebuild the model instead). Costly persuasion keeps every state (its
+mutual-information term is written over the full state x action table).
 """
 
 from __future__ import annotations
@@ -57,13 +64,15 @@ def persuasion(states, prior, actions, receiver_payoff, sender_payoff, *, parame
     lam = checked_cost(information_cost, cost_weight)
     states_ix = as_index("states", states, axis_name="state")
     actions_ix = as_index("actions", actions, axis_name="action")  # the axis of the receiver's actions
-    bce_size([len(actions_ix)], len(states_ix), engine="persuasion").check()  # before the state x action tables
+    bce_size([len(actions_ix)], len(states_ix), cells=_positive(prior, len(states_ix)),
+             engine="persuasion").check()  # before the state x action tables
     axes = {"state": states_ix, "action": actions_ix}
     receiver = outcome_array("receiver_payoff", _rename(receiver_payoff), axes)
     sender = outcome_array("sender_payoff", _rename(sender_payoff), axes)
     game = FiniteGame([RECEIVER], {RECEIVER: actions_ix}, {RECEIVER: receiver}, states=states_ix, prior=prior,
                       name=name)
-    model = bayes_correlated_equilibrium(game, None, sender, parametric=parametric, name=name)
+    model = bayes_correlated_equilibrium(game, None, sender, parametric=parametric, name=name,
+                                         keep_zero_prior=lam is not None)
     model.units = "sender's expected payoff"
     if lam is not None:
         add_entropy_cost(model, states_ix, actions_ix, sender, lam)
@@ -89,7 +98,8 @@ def segmentation(values, market, objective: str = "consumer_surplus", profit_flo
     if not isinstance(sense, str) or sense not in ("max", "min"):
         raise InputError(f"sense: must be 'max' or 'min', got {sense!r}")
     v = increasing("values", values, positive=True)
-    bce_size([v.size], v.size, engine="segmentation").check()  # before the value x price tables
+    bce_size([v.size], v.size, cells=_positive(market, v.size),
+             engine="segmentation").check()  # before the value x price tables
     vals = labels("value", v)
     q = nonnegative("market", market, length=v.size, index=vals)  # a labelled Series is read by value
     if q.sum() <= 0:
@@ -123,6 +133,15 @@ def segmentation(values, market, objective: str = "consumer_surplus", profit_flo
         model.output(key, _expectation(weights[key], mu))
     model.output("segments", lambda sol: _table(sol["mu"], vals, prices).T)
     return model
+
+
+def _positive(masses, n: int) -> int:
+    """How many of the n masses are positive (n when they are not numbers yet: validated later)."""
+    try:
+        arr = np.asarray(getattr(masses, "values", masses), dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        return n
+    return int(np.count_nonzero(arr > 0)) if arr.size == n else n
 
 
 def _uniform_profit(values: np.ndarray, market: np.ndarray) -> float:

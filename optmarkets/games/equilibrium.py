@@ -21,16 +21,33 @@ recompiling. `sol["mu"]` is the measure as an xarray.DataArray with dims state (
 states), signal_<player> (informed players), then one dim per player (its action);
 `sol.prices["consistency"]` = d value / d mass[w, t], `sol.prices["prior"]` = d value / d prior[w]
 (the likelihoods held fixed), `sol["payoffs"]` each player's expected payoff.
+
+Only cells with mass are built: mu, its consistency rows and its obedience sums cover the (state,
+signal profile) cells where prior[w] * prod_i P(t_i | w) > 0 (a private-values auction keeps 1/n^2
+of the product). The likelihoods are fixed data, so a cell with likelihood 0 is never built. States
+with prior 0 are left out too (`keep_zero_prior=True` keeps them, e.g. to sweep the prior onto
+them): `model.set(prior=...)` putting mass on a state left out is an InputError naming `prior`.
+`sol["mu"]` is still the full labelled array (zeros off the support); `sol.prices["consistency"]`
+has one row per cell built (a cell with likelihood 0 can never receive mass, so it has no row);
+`sol.prices["prior"]` has every state: at a state left out it is the full LP's price of prior[w],
+from the optimal dual completed on that state's cells, y[w, t] = max_a (c[w, a] - prices of
+obedience . gains[w, t, a]) (min in a minimisation): with mu = 0 there, that y keeps the full dual
+feasible and complementary, so it is an optimal dual of the full LP. Like every price at a kink it
+is a supergradient (subgradient in a minimisation): here at least the right derivative, the value
+of the first mass put on that state, and equal to it where the obedience prices are unique.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 import cvxpy as cp
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..builders.games import MeasureAxes, game_consistency, game_obedience
+from ..builders.games import MeasureAxes, game_consistency, game_obedience, support_cells, support_count
+from ..builders.obedience import game_gain_matrix
 from ..core.errors import InputError
 from ..core.limits import bce_size
 from ..core.model import Model
@@ -41,30 +58,39 @@ from .game import FiniteGame, InformationStructure
 
 def bayes_correlated_equilibrium(game: FiniteGame, info: InformationStructure | None = None,
                                  objective="welfare", *, sense: str = "max", parametric: bool = False,
-                                 name: str | None = None) -> Model:
+                                 keep_zero_prior: bool = False, name: str | None = None) -> Model:
     """The BCE linear program of `game` under `info` (None: players observe nothing) -> om.Model.
 
     objective: "welfare", a player's name, an outcome array (e.g. `game.event(state="G", p1="invest")`,
     whose expectation is the event's probability) or [(weight, selection or name), ...]
-    (`games.events`)."""
+    (`games.events`). Built on the cells with mass only (module docstring); keep_zero_prior=True
+    also builds the cells of states whose prior is 0 now."""
     if not isinstance(game, FiniteGame):
         raise InputError(f"game: expected a FiniteGame, got {type(game).__name__}")
     if info is None:
         info = InformationStructure(game)
     elif not isinstance(info, InformationStructure) or info.game is not game:
         raise InputError("info: expected an InformationStructure built on this game")
-    _size(game, info).check()
-    axes = info.measure_axes()
+    _size(game, info, keep_zero_prior=keep_zero_prior).check()
+    n_states = len(game.prior)
+    tables = [info.likelihoods.get(p) for p in game.players]
+    alive = np.ones(n_states) if keep_zero_prior else np.asarray(game.prior, float)
+    lik = info.likelihood_matrix()  # (states, signal profiles)
+    support = support_cells(alive, tables)
+    axes = info.measure_axes(support=support if len(support) < lik.size else None)
     model = Model(name or f"BCE of {game.name}", sense=sense, units="expected payoff",
                   description="Bayes correlated equilibrium (Bergemann-Morris 2016)")
     model.game, model.info, model.axes = game, info, axes  # type: ignore[attr-defined]
     states = game.states if game.states is not None else pd.Index(["all"], name="state")
-    n_states = len(game.prior)
+    left_out = np.flatnonzero(alive <= 0)
     prior = model.parameter("prior", game.prior, index=states, nonneg=True,
-                            validate=lambda v: nonnegative("prior", v, length=n_states))
+                            validate=lambda v: _checked_prior(v, states, left_out))
     mu = model.variable("mu", axes.size, index=axes.flat_index(), show=False, nonneg=True)
-    lik = info.likelihood_matrix()  # (states, signal profiles)
-    spread = sp.diags(lik.reshape(-1)) @ sp.kron(sp.identity(n_states), np.ones((lik.shape[1], 1)), format="csr")
+    if axes.pruned:  # mass[c] = P(t_c | w_c) prior[w_c] on the kept cells only (no matrix over every cell)
+        spread = sp.csr_matrix((lik.reshape(-1)[axes.cells], (np.arange(axes.n_cells), axes.cells // lik.shape[1])),
+                               shape=(axes.n_cells, n_states))
+    else:
+        spread = sp.diags(lik.reshape(-1)) @ sp.kron(sp.identity(n_states), np.ones((lik.shape[1], 1)), format="csr")
     model.constrain("consistency", game_consistency(mu, axes, spread @ prior))
     payoffs = _payoffs(model, game, axes, parametric)
     model.constrain("obedience", game_obedience(mu, axes, payoffs))
@@ -72,13 +98,14 @@ def bayes_correlated_equilibrium(game: FiniteGame, info: InformationStructure | 
     select = axes.selection()
     goal = (select @ c) @ mu
     (model.maximize if sense == "max" else model.minimize)(goal)
-    model.output("mu", lambda sol: measure(axes, mu.value))
+    # sol["mu"] is the full labelled array: built when first read from a copy of the kept entries (a
+    # solve of a pruned model never allocates the full product unless it is read)
+    model.bundle("mu", lambda sol: _defer_measure(sol, axes, mu))
     model.output("payoffs", lambda sol: pd.Series(
         {p: float(select @ np.asarray(_value(payoffs[i]), float).reshape(-1) @ mu.value)
          for i, p in enumerate(game.players)}, name="expected payoff"))
     model.price("prior", lambda sol: pd.Series(
-        (np.asarray(sol.prices["consistency"], float).reshape(lik.shape) * lik).sum(axis=1) + 0.0,
-        index=states, name="prior"))
+        _prior_prices(sol, axes, lik, left_out, tables, payoffs, c, sense), index=states, name="prior"))
     return model
 
 
@@ -95,22 +122,65 @@ def correlated_equilibrium(game: FiniteGame, objective="welfare", *, sense: str 
                                         name=name or f"CE of {getattr(game, 'name', 'game')}")
 
 
-def _size(game: FiniteGame, info: InformationStructure | None, *, engine: str = "bayes_correlated_equilibrium"):
-    """The LP's size from the counts alone (`core.limits.bce_size`), before any array over its cells."""
+def _size(game: FiniteGame, info: InformationStructure | None, *, engine: str = "bayes_correlated_equilibrium",
+          keep_zero_prior: bool = False):
+    """The LP's size from the counts alone (`core.limits.bce_size`: the cells with mass), before any
+    array over its cells."""
     signals = [len(info.signals[p]) if info is not None and p in info.signals else 1 for p in game.players]
-    return bce_size([len(game.actions[p]) for p in game.players], len(game.prior), signals, engine=engine)
+    tables = [info.likelihoods.get(p) if info is not None else None for p in game.players]
+    alive = np.ones(len(game.prior)) if keep_zero_prior else game.prior
+    return bce_size([len(game.actions[p]) for p in game.players], len(game.prior), signals,
+                    cells=support_count(alive, tables), engine=engine)
+
+
+def _checked_prior(value, states: pd.Index, left_out: np.ndarray) -> np.ndarray:
+    """A non-negative prior that puts no mass on the states the model was built without."""
+    arr = nonnegative("prior", value, length=len(states))
+    if left_out.size and (arr[left_out] > 0).any():
+        names = list(states[left_out[arr[left_out] > 0]])
+        raise InputError(f"prior: puts mass on states {names}, whose prior was 0 when the model was built, so "
+                         "their cells were left out of the LP (only cells with mass are built); rebuild the "
+                         "model with this prior, or build it with keep_zero_prior=True")
+    return arr
+
+
+def _prior_prices(sol, axes: MeasureAxes, lik: np.ndarray, left_out: np.ndarray, tables: list, payoffs: list,
+                  objective, sense: str) -> np.ndarray:
+    """d value / d prior[w] = sum_t price of mass[w, t] * P(t | w): the consistency prices of the cells
+    built, completed on the states left out by the optimal dual y (module docstring); cells of
+    likelihood 0 weigh 0."""
+    cell_price = np.zeros(lik.size)
+    cell_price[axes.cells] = np.asarray(sol.prices["consistency"], float).reshape(-1)
+    if left_out.size:
+        indicator = np.zeros(lik.shape[0])
+        indicator[left_out] = 1.0
+        aux = MeasureAxes(axes.players, axes.actions, axes.states, axes.signals,
+                          support=support_cells(indicator, tables))
+        gains = game_gain_matrix(aux, [np.asarray(_value(u), float).reshape(-1) for u in payoffs])
+        obedience_price = np.asarray(sol.prices["obedience"], float).reshape(-1)
+        reduced = aux.selection() @ np.asarray(_value(objective), float).reshape(-1) - gains.T @ obedience_price
+        per_cell = reduced.reshape(aux.n_cells, aux.n_profiles)
+        cell_price[aux.cells] = per_cell.max(axis=1) if sense == "max" else per_cell.min(axis=1)
+    return (cell_price.reshape(lik.shape) * lik).sum(axis=1) + 0.0
+
+
+def _defer_measure(sol, axes: MeasureAxes, mu: cp.Variable) -> dict:
+    """Keep a copy of the solved kept entries; sol["mu"] expands them when first read."""
+    sol.outputs.defer_call("mu", partial(measure, axes, np.array(mu.value, dtype=float)))
+    return {}
 
 
 def measure(axes: MeasureAxes, values):
     """The flat measure labelled: an xarray.DataArray over axes.labelled_axes() (a Series without xarray)."""
-    arr = np.asarray(values, dtype=float).reshape(axes.shape)
+    arr = axes.expand(values)
     keep = ([] if axes.states is not None else [0]) + [1 + i for i, s in enumerate(axes.signals) if s is None]
     arr = arr.reshape([d for j, d in enumerate(arr.shape) if j not in keep])
     labelled = axes.labelled_axes()
     try:
         import xarray as xr
     except ImportError:  # pragma: no cover - xarray is optional
-        return pd.Series(arr.reshape(-1), index=axes.flat_index(), name="mu")
+        full = MeasureAxes(axes.players, axes.actions, axes.states, axes.signals)
+        return pd.Series(arr.reshape(-1), index=full.flat_index(), name="mu")
     return xr.DataArray(arr, coords=labelled, dims=list(labelled), name="mu")
 
 

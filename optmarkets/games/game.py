@@ -115,10 +115,12 @@ class FiniteGame:
                              "or bayes_correlated_equilibrium)")
         return expectation(model, objective)
 
-    def measure_axes(self, signals: Mapping[str, pd.Index] | None = None) -> MeasureAxes:
+    def measure_axes(self, signals: Mapping[str, pd.Index] | None = None, *,
+                     support: np.ndarray | None = None) -> MeasureAxes:
+        """The decision rule's axes; support: the kept (state, signal profile) cells (None: all)."""
         signals = signals or {}
         return MeasureAxes(self.players, tuple(self.actions[p] for p in self.players), self.states,
-                           tuple(signals.get(p) for p in self.players))
+                           tuple(signals.get(p) for p in self.players), support)
 
     # ------------------------------------------------------------ problems (instance files call these)
     def correlated_equilibrium_problem(self, objective="welfare", sense: str = "max"):
@@ -228,8 +230,9 @@ class InformationStructure:
             self.signals[p], self.likelihoods[p] = labels, arr
         information_size(len(states), [len(s) for s in self.signals.values()]).check()  # likelihood_matrix's size
 
-    def measure_axes(self) -> MeasureAxes:
-        return self.game.measure_axes(self.signals)
+    def measure_axes(self, *, support: np.ndarray | None = None) -> MeasureAxes:
+        """The decision rule's axes under these signals; support: the kept cells (None: all)."""
+        return self.game.measure_axes(self.signals, support=support)
 
     def cell_mass(self, prior=None) -> np.ndarray:
         """prior[w] * prod_i P(t_i | w), flat over (state, signal of each player) in C order."""

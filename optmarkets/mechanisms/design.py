@@ -28,6 +28,7 @@ import pandas as pd
 from ..builders import incentives as inc
 from ..builders import mechanisms as mb
 from ..core.errors import InputError
+from ..core.exact_values import exact_parameter
 from ..core.limits import mechanism_size
 from ..core.model import Model
 from ..core.validate import real_array
@@ -96,7 +97,7 @@ def requirement_families(env: MechanismEnvironment, x, t, *, ic: str | None, ir:
     agents = list(env.agents)
     types = [env.types[a] for a in agents]
     values = [env.value[a] for a in agents]
-    beliefs = [env.beliefs[a] for a in agents]
+    beliefs = [env.beliefs_exact[a] for a in agents]  # rationals: the rows' weights keep them for exact()
     fams = {"lottery": mb.lottery(x, env.profiles)}
     margin = ic_floor if isinstance(ic_floor, cp.Expression) else _ic_margin(ic_floor)
     per_row = not isinstance(margin, cp.Expression) and np.size(np.asarray(margin)) > 1
@@ -118,7 +119,7 @@ def requirement_families(env: MechanismEnvironment, x, t, *, ic: str | None, ir:
         elif ir == "ex_post":
             fams["ir"] = inc.ex_post_ir(values, x, t, agents, types, outside)
         else:
-            fams["ir"] = inc.ex_ante_ir(values, x, t, agents, types, env.prior_flat, outside)
+            fams["ir"] = inc.ex_ante_ir(values, x, t, agents, types, env.prior_exact, outside)
     if budget is not None:
         fams["budget"] = mb.budget(t, budget, env.profiles)
     return fams
@@ -194,17 +195,18 @@ def mechanism_design(env: MechanismEnvironment, objective="revenue", *, ic: str 
     m.constrain_all(requirement_families(env, x, t, ic=ic, ir=ir, outside_option=outside, budget=budget,
                                           ic_floor=ic_margin))
     q = env.prior_flat
+    prior = exact_parameter(env.prior_exact.ravel(), nonneg=True)  # q in rationals, for exact()
     welfare_weights = sum(env.value[a] for a in env.agents)
     if isinstance(objective, str):
         if objective == "revenue":
-            m.maximize(q @ (t @ np.ones(n)))
+            m.maximize(prior @ (t @ np.ones(n)))
         elif objective == "welfare":
-            m.maximize(np.ravel(q[:, None] * welfare_weights) @ _vec(x))
+            m.maximize(cp.sum(cp.multiply(cp.multiply(cp.reshape(prior, (P, 1), order="C"), welfare_weights), x)))
         else:
             raise InputError(f"objective: must be 'revenue', 'welfare' or an array, got {objective!r}")
     else:
         C = _objective_weights(env, objective)
-        m.maximize(np.ravel(q[:, None] * C) @ _vec(x))
+        m.maximize(cp.sum(cp.multiply(cp.multiply(cp.reshape(prior, (P, 1), order="C"), C), x)))
     m.output("revenue", lambda sol: float(q @ sol["payment"].to_numpy().sum(axis=1)))
     m.output("welfare", lambda sol: float(np.sum(q[:, None] * welfare_weights * sol["allocation"].to_numpy())))
     for what in ("allocation", "payment", "utility"):  # sol.interim(what); lazy: a sweep never pays for them

@@ -4,6 +4,13 @@ Type profiles are flattened in C order over the agents' type axes (agent order):
 `env.profiles` (a pandas MultiIndex named by the agents). `env.value[agent]` is the (P, O) array of
 that agent's value of each outcome at each true profile; `env.prior_flat` the prior over profiles.
 
+Exact data. The prior is read once in rationals (`env.prior_exact`, python-flint fmpq): each marginal
+(or the joint prior) as the simplest rationals of its floats, normalised exactly, the joint as their
+product; `env.prior` is its rounding, and `env.beliefs_exact` the interim beliefs in rationals. The
+mechanism LP keeps them in Parameters (`core.exact_values`), so `Solution.exact()` reads its objective
+and interim rows from the same rationals (consistent: the revenue is the interim rows' weights summed)
+rather than from floats that are products rounded one by one (issue 32).
+
 Zero-probability types. A type with zero marginal probability gets no weight in any objective.
 Its interim beliefs about the others are those of the prior when they are defined: with an
 independent prior (given as {agent: marginal}) they are the product of the others' marginals, so
@@ -23,6 +30,7 @@ import pandas as pd
 
 from ..builders.incentives import profile_map
 from ..core.errors import InputError
+from ..core.exact_values import floats, read_rational, rounded
 from ..core.limits import environment_size
 from ..core.tolerances import PROB_TOL
 from ..core.validate import as_vector, axis_order, label_sequence, probabilities, real_array
@@ -80,12 +88,19 @@ class MechanismEnvironment:
         self.n_profiles = int(np.prod(self.sizes))
         names = [str(a) for a in self.agents]
         self.profiles = pd.MultiIndex.from_product([self.types[a] for a in self.agents], names=names)
-        self.independent, self.prior = self._prior(prior)
+        self.independent, prior_float = self._prior(prior)
+        #: the prior in rationals (python-flint fmpq): the marginals (or the joint prior) read as the simplest
+        #: rationals of their floats and normalised exactly, the joint their product; `prior` is its rounding,
+        #: so that exact() reads the LP from the same data as the solve (`core.exact_values`)
+        self.prior_exact = self._exact_prior(prior_float)
+        self.prior = rounded(self.prior_exact)
         self.prior_flat = self.prior.ravel()
         self.marginals = {a: self.prior_flat[profile_map(self.sizes, i)].sum(axis=1)
                           for i, a in enumerate(self.agents)}
         self.value = self._values(values)
-        self.beliefs = {a: self._belief(i) for i, a in enumerate(self.agents)}
+        #: each agent's interim beliefs in rationals (None where undefined) and their rounding (NaN there)
+        self.beliefs_exact = {a: self._belief(i) for i, a in enumerate(self.agents)}
+        self.beliefs = {a: floats(b) for a, b in self.beliefs_exact.items()}
 
     # ------------------------------------------------------------ constructors
     @classmethod
@@ -134,9 +149,11 @@ class MechanismEnvironment:
         if isinstance(prior, Mapping):
             self._every_agent("prior", prior, "no marginal for agent")
             joint = np.ones(())
+            self._given_marginals = []
             for a in self.agents:
                 vec = _by_label(f"prior[{a!r}]", prior[a], self.types[a], "type")
                 m = probabilities(f"prior[{a!r}]", vec, length=len(self.types[a]))
+                self._given_marginals.append(np.asarray(m, dtype=float))
                 joint = np.multiply.outer(joint, m)
             return True, np.asarray(joint, dtype=float).reshape(self.sizes)
         if isinstance(prior, pd.Series):
@@ -188,20 +205,43 @@ class MechanismEnvironment:
             out[a] = np.ascontiguousarray(V.reshape(self.n_profiles, O))
         return out
 
+    def _exact_prior(self, prior_float: np.ndarray) -> np.ndarray:
+        """The prior in rationals: each marginal's (independent) or the joint's entries read as the simplest
+        rationals of their floats, normalised exactly; an independent joint is the product of the marginals."""
+        import flint
+
+        def normalised(values: np.ndarray) -> np.ndarray:
+            read = [read_rational(float(v))[0] for v in values.ravel()]
+            exact = np.array([flint.fmpq(q.numerator, q.denominator) for q in read], dtype=object)
+            return (exact / sum(exact, flint.fmpq(0))).reshape(values.shape)
+
+        if not self.independent:
+            return normalised(prior_float)
+        self._exact_marginals = [normalised(marginal) for marginal in self._given_marginals]
+        joint = np.array(flint.fmpq(1), dtype=object)
+        for marginal in self._exact_marginals:
+            joint = np.multiply.outer(joint, marginal)
+        return joint.reshape(self.sizes)
+
     def _belief(self, i: int) -> np.ndarray:
-        """(k_i, P_-i): the distribution of the others' profile given agent i's type (NaN: undefined)."""
+        """(k_i, P_-i): the distribution of the others' profile given agent i's type, in rationals: the product
+        of the others' marginals for an independent prior, else the joint's conditional (None where undefined: a
+        type of marginal 0)."""
         pm = profile_map(self.sizes, i)
-        joint = self.prior_flat[pm]
-        if self.independent:
-            others = [self.prior.sum(axis=tuple(a for a in range(len(self.sizes)) if a != j))
-                      for j in range(len(self.sizes)) if j != i]
-            prod = np.ones(())
-            for m in others:
-                prod = np.multiply.outer(prod, m)
-            return np.broadcast_to(np.asarray(prod, dtype=float).ravel(), joint.shape).copy()
-        marg = joint.sum(axis=1, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(marg > 0, joint / np.where(marg > 0, marg, 1.0), np.nan)
+        joint = self.prior_exact.ravel()[pm]
+        if self.independent:  # the others' marginals, whatever agent i's type (one of mass 0 too)
+            import flint
+
+            others = np.array(flint.fmpq(1), dtype=object)
+            for j, marginal in enumerate(self._exact_marginals):
+                if j != i:
+                    others = np.multiply.outer(others, marginal)
+            return np.broadcast_to(others.reshape(1, -1), joint.shape).copy()
+        marg = joint.sum(axis=1)
+        out = np.full(joint.shape, None, dtype=object)
+        for a in np.flatnonzero(marg != 0):
+            out[a] = joint[a] / marg[a]
+        return out
 
     # ------------------------------------------------------------ helpers
     def profile_labels(self, name: str, index: pd.Index) -> pd.Index:

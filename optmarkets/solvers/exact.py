@@ -36,7 +36,6 @@ one, the certificate comes back unverified with value None and the reason:
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -46,66 +45,15 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import InputError
+from ..core.exact_values import DENOMINATOR_LIMIT, WIDEN_ULPS, rational, read_rational  # noqa: F401 (its API)
 from ..core.tolerances import EXACT_HIGHS_TOL
 from .exact_basis import RationalMatrix, ReducedBasis, common
+from .exact_data import ExactData, exact_data
 from .exact_pivot import _pivot, _start
 from .ranging import ModelForm, flat_labels, held_basis, model_form, simplex_highs, solved_highs
 
-#: Coefficients whose half-ulp rational has a larger denominator are read within a few ulps instead.
-DENOMINATOR_LIMIT = 1 << 20
-WIDEN_ULPS = (1.0, 2.0, 4.0, 8.0, 16.0)
 #: Exact pivots tried before giving up (the float basis is almost always optimal already).
 MAX_PIVOTS = 500
-
-
-def _simplest(lo: Fraction, hi: Fraction) -> Fraction:
-    """The rational with the smallest denominator in [lo, hi], 0 < lo <= hi: continued fractions, on the
-    integers a/b = lo, c/d = hi (the terms fl of lo and hi agree until one of the two stops)."""
-    a, b, c, d = lo.numerator, lo.denominator, hi.numerator, hi.denominator
-    terms: list[int] = []
-    while True:
-        fl = a // b
-        if fl * b == a:
-            last = fl
-            break
-        if (fl + 1) * d <= c:
-            last = fl + 1
-            break
-        terms.append(fl)  # fl + 1 / simplest(1 / (hi - fl), 1 / (lo - fl))
-        a, b, c, d = d, c - fl * d, b, a - fl * b
-    num, den = last, 1
-    for fl in reversed(terms):
-        num, den = fl * num + den, num
-    return Fraction(num, den)
-
-
-def rational(x: float, ulps: float = 0.5) -> Fraction:
-    """The simplest rational within `ulps` ulps of the float `x` (half an ulp by default:
-    0.08333333333333333 -> 1/12)."""
-    x = float(x)
-    if not math.isfinite(x):
-        raise InputError(f"rational: {x} is not finite")
-    if x == int(x):
-        return Fraction(int(x))
-    half = Fraction(math.ulp(x)) * Fraction(ulps)
-    a = Fraction(abs(x))
-    r = _simplest(a - half, a + half)
-    return r if x > 0 else -r
-
-
-def read_rational(x: float) -> tuple[Fraction, bool]:
-    """How exact() reads a coefficient: the simplest rational within half an ulp; where that has a
-    denominator above DENOMINATOR_LIMIT (a coefficient computed in floating point, 7/6 one ulp off),
-    the simplest within WIDEN_ULPS ulps if its denominator is below the limit. Returns (rational,
-    widened)."""
-    r = rational(x)
-    if r.denominator <= DENOMINATOR_LIMIT:
-        return r, False
-    for ulps in WIDEN_ULPS:
-        w = rational(x, ulps)
-        if w.denominator <= DENOMINATOR_LIMIT:
-            return w, True
-    return r, False
 
 
 @dataclass
@@ -138,7 +86,9 @@ class _Exact:
     `method`: "sparse" solves each basis through its reduced system (`exact_basis`), "dense" as the full m x m
     rational matrix, "auto" densely up to DENSE_ROWS rows."""
 
-    def __init__(self, form: ModelForm, method: str = "auto"):
+    def __init__(self, form: ModelForm, method: str = "auto", data: ExactData | None = None):
+        """`data`: the rational data read through the model's exact parameters (`exact_data`), else each
+        coefficient is read from its float."""
         import flint
 
         self.flint = flint
@@ -161,11 +111,21 @@ class _Exact:
             table[:] = [q(float(x)) for x in distinct]
             return table[inverse.reshape(-1)]
 
-        self.matrix = RationalMatrix(lp.A, lambda distinct: [q(float(x)) for x in distinct])
         zero = flint.fmpq(0)
-        self.cost = list(exact_of(np.asarray(lp.c, float))) + [zero] * self.m
-        self.lo = self._bounds(np.concatenate([lp.col_lower, lp.row_lower]), exact_of)
-        self.hi = self._bounds(np.concatenate([lp.col_upper, lp.row_upper]), exact_of)
+        if data is None:
+            self.matrix = RationalMatrix(lp.A, lambda distinct: [q(float(x)) for x in distinct])
+            self.cost = list(exact_of(np.asarray(lp.c, float))) + [zero] * self.m
+            self.lo = self._bounds(np.concatenate([lp.col_lower, lp.row_lower]), exact_of)
+            self.hi = self._bounds(np.concatenate([lp.col_upper, lp.row_upper]), exact_of)
+        else:
+            def fm(x: Fraction | None) -> Any:
+                return None if x is None else flint.fmpq(x.numerator, x.denominator)
+
+            self.matrix = RationalMatrix(lp.A, lambda distinct: [q(float(x)) for x in distinct],
+                                         exact=lambda keys: [fm(data.A[k]) for k in keys.tolist()])
+            self.cost = [fm(x) for x in data.c] + [zero] * self.m
+            self.lo = [fm(x) for x in data.col_lower + data.row_lower]
+            self.hi = [fm(x) for x in data.col_upper + data.row_upper]
         self.offset = q(form.offset)
         self.dense = method == "dense" or (method == "auto" and self.m <= DENSE_ROWS)
         self._cols: list[list[tuple[int, Any]]] | None = None
@@ -375,7 +335,11 @@ def exact(model: Any, parameters: dict[str, Any] | None = None, *, basis: Any = 
     if method == "dense" and n_rows > MAX_DENSE_ROWS:
         return _refused(f"the LP has {n_rows} rows; method='dense' solves the full basis densely in rationals "
                         f"(memory ~ rows^2) and stops at {MAX_DENSE_ROWS} rows; use method='sparse'", stats)
-    ex = _Exact(form, method)
+    data = exact_data(model, form, lambda x: read_rational(x)[0])
+    if data is not None:
+        stats["exact_parameters"] = 1
+        stats["unfitted"] = data.unfitted
+    ex = _Exact(form, method, data)
     stats["read_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
     h, seeded = _float_basis(model, form, seed=basis is None)

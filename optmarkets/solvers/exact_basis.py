@@ -66,8 +66,11 @@ class RationalMatrix:
     entries as fmpq (`col_values`), and scaled to integers by row (`col_rowscaled`, CSC order: A x) and by
     column (`row_colscaled`, CSR order: A' y), with the scales `row_scale`, `col_scale` (fmpz)."""
 
-    def __init__(self, A: sp.spmatrix, read: Callable[[np.ndarray], list[Any]]):
-        """`read`: distinct floats -> their rationals (fmpq), as exact() reads every coefficient."""
+    def __init__(self, A: sp.spmatrix, read: Callable[[np.ndarray], list[Any]],
+                 exact: Callable[[np.ndarray], list[Any]] | None = None):
+        """`read`: distinct floats -> their rationals (fmpq), as exact() reads every coefficient; `exact`, where
+        the model's data carry exact values (`solvers.exact_data`): the entries' keys (column * rows + row,
+        CSC order) -> their rationals, one per entry (equal floats may be different rationals)."""
         csc = sp.csc_matrix(A, copy=True)
         csc.eliminate_zeros()
         csc.sort_indices()
@@ -79,10 +82,16 @@ class RationalMatrix:
         where.sort_indices()
         self.csr_indptr, self.csr_indices = where.indptr, where.indices
         to_csc = where.data.astype(np.int64) - 1  # CSR position -> CSC position
-        distinct, inverse = np.unique(csc.data, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        table = np.empty(distinct.size, dtype=object)
-        table[:] = read(distinct)
+        if exact is None:
+            distinct, inverse = np.unique(csc.data, return_inverse=True)
+            inverse = inverse.reshape(-1)
+            table = np.empty(distinct.size, dtype=object)
+            table[:] = read(distinct)
+        else:
+            keys = np.repeat(np.arange(csc.shape[1], dtype=np.int64), np.diff(csc.indptr)) * csc.shape[0] + csc.indices
+            table = np.empty(csc.nnz, dtype=object)
+            table[:] = exact(keys)
+            inverse = np.arange(csc.nnz)
         self.col_values = table[inverse]  # fmpq, CSC order
         self.row_values = self.col_values[to_csc]  # fmpq, CSR order
         numer = _ints([q.p for q in table])[inverse]

@@ -109,13 +109,21 @@ def set_options(h: Any, options: dict) -> None:
 
 def run(h: Any, options: dict) -> None:
     """`h.run()`; after HiGHS's first-order PDLP (`solver="pdlp"`, the HIGHS_PDLP backend) a crossover from
-    its primal-dual point to an optimal basis: fast and approximate, then a vertex with exact-looking duals
-    that the certificate (and `exact()`) can check. A point PDLP did not finish keeps its status."""
+    its primal-dual point to an optimal basis: fast and approximate, then a vertex that the certificate (and
+    `exact()`) checks. PDLP stopped by its iteration or time limit (it can stall: BDHN's revenue LP at data
+    x1e8 makes no progress in 6.6e7 iterations) hands over its point all the same; where the crossover does
+    not end optimal, HiGHS's dual simplex solves the LP from where it stopped."""
     import highspy
 
     h.run()
-    if options.get("solver") == "pdlp" and h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+    stopped = (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kIterationLimit,
+               highspy.HighsModelStatus.kTimeLimit)
+    if options.get("solver") == "pdlp" and h.getModelStatus() in stopped:
         h.crossover(h.getSolution())
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:  # a point too far off: the simplex
+            h.setOptionValue("solver", "simplex")
+            h.run()
+            h.setOptionValue("solver", "pdlp")
 
 
 def solve_cold(data: dict, options: dict, *, verbose: bool = False, cache: dict | None = None,

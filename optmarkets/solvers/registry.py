@@ -21,6 +21,9 @@ from typing import Any
 from ..core.errors import CapabilityError, InputError, UnknownSolverError
 from ..core.tolerances import PDLP_TOL
 
+#: HIGHS_PDLP's default cap on PDLP's iterations, after which its point goes to the crossover as it is
+PDLP_ITERATIONS = 100_000
+
 DEFAULT_SOLVER = "HIGHS"
 #: What a model may need beyond linear rows, in the words of errors and `optmarkets solvers`.
 CONES = ("quadratic", "second-order", "exponential", "power", "psd")
@@ -269,7 +272,7 @@ for _backend in (
             defaults={"highs_options": {"solver": "ipm", "run_crossover": "on"}}, **_HIGHS_OPTIONS),
     # HiGHS's first-order PDLP to PDLP_TOL, then a crossover to an optimal basis (`highs.run`): vertex duals
     Backend("HIGHS_PDLP", "HIGHS", duals=True, integers=False, accuracy="vertex", tolerance_options=_highs_pdlp_tol,
-            defaults={"highs_options": {"solver": "pdlp"}}, **_HIGHS_OPTIONS),
+            defaults={"highs_options": {"solver": "pdlp", "pdlp_iteration_limit": PDLP_ITERATIONS}}, **_HIGHS_OPTIONS),
     Backend(
         "CLARABEL", "CLARABEL", duals=True, integers=False, accuracy="interior",
         tolerance_options=lambda tol: {"tol_gap_abs": tol, "tol_gap_rel": tol, "tol_feas": tol},

@@ -175,8 +175,8 @@ def test_limits_must_be_positive_numbers(value):
 
 
 def _bce_file(tmp_path, signals: int):
-    row = "[" + ",".join(["1"] + ["0"] * (signals - 1)) + "]"
-    table = f"[{row}, {row}]"  # P(signal | state): the first signal, whatever the state
+    row = "[" + ",".join([repr(1 / signals)] * signals) + "]"
+    table = f"[{row}, {row}]"  # P(signal | state): uniform, so every (state, signal profile) cell has mass
     zeros = "[[[[0, 0], [0, 0]], [[0, 0], [0, 0]]], [[[0, 0], [0, 0]], [[0, 0], [0, 0]]]]"
     path = tmp_path / "bce.toml"
     path.write_text('model = "FiniteGame"\n[data]\nplayers = ["a", "b", "c"]\nactions = { a = 2, b = 2, c = 2 }\n'
@@ -186,9 +186,9 @@ def _bce_file(tmp_path, signals: int):
     return path
 
 
-def test_a_2kb_bce_file_is_refused_at_load_with_the_engines_estimate(tmp_path):
+def test_a_4kb_bce_file_is_refused_at_load_with_the_engines_estimate(tmp_path):
     path = _bce_file(tmp_path, 100)
-    assert path.stat().st_size < 2048
+    assert path.stat().st_size < 4096  # the uniform tables' 0.01s: every cell has mass, so all are built
     assert instances.size_estimate([[1] * 100])[1] < instances.MAX_SIZE  # what the file check saw before
     with pytest.raises(InputError) as err:
         instances.load(path)

@@ -36,6 +36,18 @@ def test_a_paper_lp_with_pdlp_matches_its_closed_form():
     assert sol.certificate.ok()
 
 
-def test_pdlp_stopped_early_is_a_typed_error_not_a_vertex():
-    with pytest.raises(om.SolverFailedError):
-        random_ce(0, actions=5).solve("HIGHS_PDLP", pdlp_iteration_limit=3)
+@pytest.mark.parametrize("iterations", [3, 100])
+def test_pdlp_stopped_early_hands_its_point_to_the_crossover(iterations):
+    """Stopped by its iteration limit, PDLP's point still goes to the crossover, whose simplex finishes."""
+    reference = random_ce(0, actions=5).solve("HIGHS")
+    sol = random_ce(0, actions=5).solve("HIGHS_PDLP", pdlp_iteration_limit=iterations)
+    assert sol.value == pytest.approx(reference.value, rel=1e-9) and sol.certificate.ok()
+
+
+def test_a_stalling_pdlp_is_capped_and_the_lp_still_solved():
+    """BDHN's revenue LP at data x1e8: PDLP makes no progress (6.6e7 iterations seen); capped at PDLP_ITERATIONS,
+    then the crossover, then (its point too far off) the dual simplex: the simplex's optimum, certified."""
+    seller = om.InformationSeller([1e8, 2e8, 3e8], [0.2, 0.3, 0.5], [0.4, 0.6], alpha=0.5)  # tests/fuzz's
+    reference = seller.revenue_optimal().solve("HIGHS")
+    sol = seller.revenue_optimal().solve("HIGHS_PDLP")
+    assert sol.value == pytest.approx(reference.value, rel=1e-6) and sol.certificate.ok()

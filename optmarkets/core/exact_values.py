@@ -1,0 +1,123 @@
+"""Exact values of derived data: a cvxpy Parameter may carry the rationals its float value rounds.
+
+A builder that derives coefficients from inputs (a joint prior as the product of exactly normalised
+marginals, an agent's interim belief as the product of the others' marginals) puts them in a Parameter
+made by `exact_parameter`, or gives `Model.parameter(..., exact=)`. The solve path sees floats as ever;
+`Solution.exact()` reads the LP through the rationals (`solvers.exact_data`), so that coefficients that
+are products and conditionals of the same data are consistent in exact arithmetic, as in the model they
+describe. A parameter set to another value since is read from its floats again (`shadows`).
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from fractions import Fraction
+from typing import Any
+
+import cvxpy as cp
+import numpy as np
+
+from .errors import InputError
+
+#: Coefficients whose half-ulp rational has a larger denominator are read within a few ulps instead.
+DENOMINATOR_LIMIT = 1 << 20
+WIDEN_ULPS = (1.0, 2.0, 4.0, 8.0, 16.0)
+
+#: id(parameter) -> (a weak reference to it, its rationals); by id: cvxpy's == builds a constraint
+_SHADOWS: dict[int, tuple[weakref.ref, np.ndarray]] = {}
+
+
+def rounded(exact: np.ndarray) -> np.ndarray:
+    """The floats of an array of rationals (each correctly rounded)."""
+    return np.array([float(q) for q in exact.ravel()], dtype=float).reshape(exact.shape)
+
+
+def floats(exact: np.ndarray) -> np.ndarray:
+    """The rounding of an array of rationals, NaN where an entry is None (undefined)."""
+    return np.array([np.nan if q is None else float(q) for q in exact.ravel()], dtype=float).reshape(exact.shape)
+
+
+def as_fraction(q: Any) -> Fraction:
+    """A rational (Fraction, int, or python-flint's fmpq) as a Fraction."""
+    return Fraction(int(q.p), int(q.q)) if hasattr(q, "p") else Fraction(q)
+
+
+def register(param: cp.Parameter, exact: Any) -> None:
+    """Keep `exact` (rationals of the parameter's shape: Fractions or fmpq) as the exact value of `param`."""
+    key = id(param)
+    _SHADOWS[key] = (weakref.ref(param, lambda _ref: _SHADOWS.pop(key, None)), np.asarray(exact, dtype=object)
+                     .reshape(param.shape))
+
+
+def exact_parameter(exact: Any, **attributes: Any) -> cp.Parameter:
+    """A Parameter whose value is the rounding of `exact` (an array of rationals), which it keeps."""
+    exact = np.asarray(exact, dtype=object)
+    param = cp.Parameter(exact.shape, value=rounded(exact), **attributes)
+    register(param, exact)
+    return param
+
+
+def shadows(problem: cp.Problem) -> list[tuple[cp.Parameter, np.ndarray]]:
+    """The problem's parameters with exact values whose rounding is still their value."""
+    out: list[tuple[cp.Parameter, np.ndarray]] = []
+    param: cp.Parameter
+    for param in problem.parameters():
+        held = _SHADOWS.get(id(param))
+        if held is None or held[0]() is not param:
+            continue
+        exact = held[1]
+        if param.value is not None and np.array_equal(rounded(exact), param.value):
+            out.append((param, exact))
+    return out
+
+
+# ------------------------------------------------------------ reading a float as a rational
+def _simplest(lo: Fraction, hi: Fraction) -> Fraction:
+    """The rational with the smallest denominator in [lo, hi], 0 < lo <= hi: continued fractions, on the
+    integers a/b = lo, c/d = hi (the terms fl of lo and hi agree until one of the two stops)."""
+    a, b, c, d = lo.numerator, lo.denominator, hi.numerator, hi.denominator
+    terms: list[int] = []
+    while True:
+        fl = a // b
+        if fl * b == a:
+            last = fl
+            break
+        if (fl + 1) * d <= c:
+            last = fl + 1
+            break
+        terms.append(fl)  # fl + 1 / simplest(1 / (hi - fl), 1 / (lo - fl))
+        a, b, c, d = d, c - fl * d, b, a - fl * b
+    num, den = last, 1
+    for fl in reversed(terms):
+        num, den = fl * num + den, num
+    return Fraction(num, den)
+
+
+def rational(x: float, ulps: float = 0.5) -> Fraction:
+    """The simplest rational within `ulps` ulps of the float `x` (half an ulp by default:
+    0.08333333333333333 -> 1/12)."""
+    x = float(x)
+    if not math.isfinite(x):
+        raise InputError(f"rational: {x} is not finite")
+    if x == int(x):
+        return Fraction(int(x))
+    half = Fraction(math.ulp(x)) * Fraction(ulps)
+    a = Fraction(abs(x))
+    r = _simplest(a - half, a + half)
+    return r if x > 0 else -r
+
+
+def read_rational(x: float) -> tuple[Fraction, bool]:
+    """How exact() reads a coefficient: the simplest rational within half an ulp; where that has a
+    denominator above DENOMINATOR_LIMIT (a coefficient computed in floating point, 7/6 one ulp off),
+    the simplest within WIDEN_ULPS ulps if its denominator is below the limit. Returns (rational,
+    widened)."""
+    r = rational(x)
+    if r.denominator <= DENOMINATOR_LIMIT:
+        return r, False
+    for ulps in WIDEN_ULPS:
+        w = rational(x, ulps)
+        if w.denominator <= DENOMINATOR_LIMIT:
+            return w, True
+    return r, False
