@@ -136,6 +136,20 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("retries-emptied", "optmarkets/core/solve.py",
              'RETRIES = ("geometric", "tight")', "RETRIES = ()",
              "a HiGHS LP whose certificate fails is never re-solved (geometric scaling, tighter tolerances)"),
+    Mutation("conic-duals-never-checked", "optmarkets/core/kkt.py",
+             "    if any(g is None or not np.isfinite(matrix(g).data).all() for g in expr.grad.values()):",
+             "    if True:",
+             "a convex model's certificate never computes its dual residuals (prices unchecked, as before issue 26)"),
+    Mutation("conic-duals-not-unscaled", "optmarkets/solvers/conic_scaling.py",
+             "z = None if out.z is None else gamma * (E.T @ np.asarray(out.z, float))",
+             "z = None if out.z is None else np.asarray(out.z, float)",
+             "Clarabel's duals are read on the scaled program (prices off by the row and objective factors)"),
+    Mutation("interior-retries-emptied", "optmarkets/core/solve.py",
+             'INTERIOR_RETRIES = ("tighter", "rescaled", "rescaled")', "INTERIOR_RETRIES = ()",
+             "an interior point's failed certificate is not retried tighter or rescaled (prices ~sqrt(gap) off)"),
+    Mutation("exact-data-ignored", "optmarkets/solvers/exact.py",
+             "data = exact_data(model, form, lambda x: read_rational(x)[0])", "data = None",
+             "exact() reads every coefficient from its float again (issue 32's auction: unbounded ray)"),
 )
 
 
