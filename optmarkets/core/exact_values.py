@@ -28,13 +28,8 @@ WIDEN_ULPS = (1.0, 2.0, 4.0, 8.0, 16.0)
 _SHADOWS: dict[int, tuple[weakref.ref, np.ndarray]] = {}
 
 
-def rounded(exact: np.ndarray) -> np.ndarray:
-    """The floats of an array of rationals (each correctly rounded)."""
-    return np.array([float(q) for q in exact.ravel()], dtype=float).reshape(exact.shape)
-
-
 def floats(exact: np.ndarray) -> np.ndarray:
-    """The rounding of an array of rationals, NaN where an entry is None (undefined)."""
+    """The floats of an array of rationals (each correctly rounded), NaN where an entry is None (undefined)."""
     return np.array([np.nan if q is None else float(q) for q in exact.ravel()], dtype=float).reshape(exact.shape)
 
 
@@ -53,7 +48,7 @@ def register(param: cp.Parameter, exact: Any) -> None:
 def exact_parameter(exact: Any, **attributes: Any) -> cp.Parameter:
     """A Parameter whose value is the rounding of `exact` (an array of rationals), which it keeps."""
     exact = np.asarray(exact, dtype=object)
-    param = cp.Parameter(exact.shape, value=rounded(exact), **attributes)
+    param = cp.Parameter(exact.shape, value=floats(exact), **attributes)
     register(param, exact)
     return param
 
@@ -67,7 +62,7 @@ def shadows(problem: cp.Problem) -> list[tuple[cp.Parameter, np.ndarray]]:
         if held is None or held[0]() is not param:
             continue
         exact = held[1]
-        if param.value is not None and np.array_equal(rounded(exact), param.value):
+        if param.value is not None and np.array_equal(floats(exact), param.value):
             out.append((param, exact))
     return out
 

@@ -27,7 +27,7 @@ import numpy as np
 from . import seam
 from .certificate import certify
 from .errors import InputError
-from .exact_values import register, rounded
+from .exact_values import floats, register
 from .family import Family, Labels
 from .solve import Request, check_request
 from .strategies import PLAIN
@@ -161,7 +161,7 @@ class Model:
         given, the value is their rounding to floats."""
         self._mutating()
         if exact is not None:
-            value = rounded(np.asarray(exact, dtype=object))
+            value = floats(np.asarray(exact, dtype=object))
         value = np.asarray(validate(value) if validate else value, dtype=float)
         param = cp.Parameter(value.shape, name=name, **attributes)
         _check_domain(name, param, value)

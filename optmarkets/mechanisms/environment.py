@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..builders.incentives import profile_map
 from ..core.errors import InputError
-from ..core.exact_values import floats, read_rational, rounded
+from ..core.exact_values import floats, read_rational
 from ..core.limits import environment_size
 from ..core.tolerances import PROB_TOL
 from ..core.validate import as_vector, axis_order, label_sequence, probabilities, real_array
@@ -93,7 +93,7 @@ class MechanismEnvironment:
         #: rationals of their floats and normalised exactly, the joint their product; `prior` is its rounding,
         #: so that exact() reads the LP from the same data as the solve (`core.exact_values`)
         self.prior_exact = self._exact_prior(prior_float)
-        self.prior = rounded(self.prior_exact)
+        self.prior = floats(self.prior_exact)
         self.prior_flat = self.prior.ravel()
         self.marginals = {a: self.prior_flat[profile_map(self.sizes, i)].sum(axis=1)
                           for i, a in enumerate(self.agents)}
