@@ -159,3 +159,6 @@ PDLP_TOL = 1e-6
 #: exact() through exact parameters (`solvers.exact_data`): a coefficient's probe ratio must be within this of its
 #: entry's factor r_k (factors ~1/K apart), and its exact value's rounding within this of its float, relative.
 EXACT_DATA_FIT = 1e-9
+#: Symmetry of a game (`games.symmetry`): two players are exchangeable when the data of each state, with their
+#: payoffs, signals and actions swapped, equals another state's within this, relative to the data's largest entry.
+SYMMETRY_TOL = 1e-9

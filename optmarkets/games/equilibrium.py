@@ -48,23 +48,28 @@ import scipy.sparse as sp
 
 from ..builders.games import MeasureAxes, game_consistency, game_obedience, support_cells, support_count
 from ..builders.obedience import game_gain_matrix
+from ..builders.symmetry import constrain_on_orbits
 from ..core.errors import InputError
 from ..core.limits import bce_size
 from ..core.model import Model
 from ..core.validate import nonnegative, real_array
 from .events import objective_vector
 from .game import FiniteGame, InformationStructure
+from .symmetry import GameSymmetry, game_symmetry, player_swaps
 
 
 def bayes_correlated_equilibrium(game: FiniteGame, info: InformationStructure | None = None,
                                  objective="welfare", *, sense: str = "max", parametric: bool = False,
-                                 keep_zero_prior: bool = False, name: str | None = None) -> Model:
+                                 keep_zero_prior: bool = False, symmetric: bool | str = False,
+                                 name: str | None = None) -> Model:
     """The BCE linear program of `game` under `info` (None: players observe nothing) -> om.Model.
 
     objective: "welfare", a player's name, an outcome array (e.g. `game.event(state="G", p1="invest")`,
     whose expectation is the event's probability) or [(weight, selection or name), ...]
     (`games.events`). Built on the cells with mass only (module docstring); keep_zero_prior=True
-    also builds the cells of states whose prior is 0 now."""
+    also builds the cells of states whose prior is 0 now. symmetric=True solves the LP on the orbits of
+    the players' symmetry (an InputError where no two players are exchangeable), "auto" where there is
+    one (module docstring)."""
     if not isinstance(game, FiniteGame):
         raise InputError(f"game: expected a FiniteGame, got {type(game).__name__}")
     if info is None:
@@ -83,18 +88,31 @@ def bayes_correlated_equilibrium(game: FiniteGame, info: InformationStructure | 
     model.game, model.info, model.axes = game, info, axes  # type: ignore[attr-defined]
     states = game.states if game.states is not None else pd.Index(["all"], name="state")
     left_out = np.flatnonzero(alive <= 0)
+    payoffs = _payoffs(model, game, axes, parametric)
+    c = _objective(game, objective, payoffs)
+    symmetry = _symmetry(symmetric, game, info, axes, c, parametric)
     prior = model.parameter("prior", game.prior, index=states, nonneg=True,
-                            validate=lambda v: _checked_prior(v, states, left_out))
-    mu = model.variable("mu", axes.size, index=axes.flat_index(), show=False, nonneg=True)
+                            validate=lambda v: _checked_prior(v, states, left_out, symmetry))
+    if symmetry is None:
+        mu = model.variable("mu", axes.size, index=axes.flat_index(), show=False, nonneg=True)
+    else:  # mu = P z, z one entry per orbit
+        z = model.variable("mu_sym", symmetry.entries.count,
+                           index=axes.flat_index()[symmetry.entries.representative], show=False, nonneg=True)
+        mu = symmetry.entries.spread() @ z
+    model.symmetry, model.measure = symmetry, mu  # type: ignore[attr-defined]
     if axes.pruned:  # mass[c] = P(t_c | w_c) prior[w_c] on the kept cells only (no matrix over every cell)
         spread = sp.csr_matrix((lik.reshape(-1)[axes.cells], (np.arange(axes.n_cells), axes.cells // lik.shape[1])),
                                shape=(axes.n_cells, n_states))
     else:
         spread = sp.diags(lik.reshape(-1)) @ sp.kron(sp.identity(n_states), np.ones((lik.shape[1], 1)), format="csr")
-    model.constrain("consistency", game_consistency(mu, axes, spread @ prior))
-    payoffs = _payoffs(model, game, axes, parametric)
-    model.constrain("obedience", game_obedience(mu, axes, payoffs))
-    c = _objective(game, objective, payoffs)
+    consistency = game_consistency(mu, axes, spread @ prior)
+    obedience = game_obedience(mu, axes, payoffs)
+    if symmetry is None:
+        model.constrain("consistency", consistency)
+        model.constrain("obedience", obedience)
+    else:  # one row per orbit; the full rows' prices are the orbit prices shared (builders.symmetry)
+        constrain_on_orbits(model, "consistency", consistency, symmetry.cells, ["consistency"], consistency.index)
+        constrain_on_orbits(model, "obedience", obedience, symmetry.rows, ["obedience"], obedience.index)
     select = axes.selection()
     goal = (select @ c) @ mu
     (model.maximize if sense == "max" else model.minimize)(goal)
@@ -110,7 +128,7 @@ def bayes_correlated_equilibrium(game: FiniteGame, info: InformationStructure | 
 
 
 def correlated_equilibrium(game: FiniteGame, objective="welfare", *, sense: str = "max", parametric: bool = False,
-                           name: str | None = None) -> Model:
+                           symmetric: bool | str = False, name: str | None = None) -> Model:
     """The correlated-equilibrium LP of a game without states (Aumann 1974) -> om.Model; objective as in
     `bayes_correlated_equilibrium` (e.g. `game.event(p1="C", p2="C")`: P(both play C))."""
     if isinstance(game, FiniteGame) and game.has_states:
@@ -119,7 +137,7 @@ def correlated_equilibrium(game: FiniteGame, objective="welfare", *, sense: str 
     if isinstance(game, FiniteGame):
         _size(game, None, engine="correlated_equilibrium").check()
     return bayes_correlated_equilibrium(game, None, objective, sense=sense, parametric=parametric,
-                                        name=name or f"CE of {getattr(game, 'name', 'game')}")
+                                        symmetric=symmetric, name=name or f"CE of {getattr(game, 'name', 'game')}")
 
 
 def _size(game: FiniteGame, info: InformationStructure | None, *, engine: str = "bayes_correlated_equilibrium",
@@ -133,9 +151,31 @@ def _size(game: FiniteGame, info: InformationStructure | None, *, engine: str = 
                     cells=support_count(alive, tables), engine=engine)
 
 
-def _checked_prior(value, states: pd.Index, left_out: np.ndarray) -> np.ndarray:
-    """A non-negative prior that puts no mass on the states the model was built without."""
+def _symmetry(symmetric, game: FiniteGame, info: InformationStructure, axes: MeasureAxes, objective,
+              parametric: bool) -> GameSymmetry | None:
+    """The players' symmetry the LP is reduced by (`games.symmetry`), or None for the full LP."""
+    if symmetric is False:
+        return None
+    if symmetric is not True and symmetric != "auto":
+        raise InputError(f"symmetric: expected True, False or 'auto', got {symmetric!r}")
+    if parametric:
+        raise InputError("symmetric: a parametric model's payoffs can be set to asymmetric ones; build it with "
+                         "parametric=False to solve it on the players' symmetry")
+    swaps = player_swaps(game, info, np.asarray(objective, float))
+    if not swaps:
+        if symmetric == "auto":
+            return None
+        raise InputError("symmetric: no two players are exchangeable (same number of actions and signals, and "
+                         "payoffs, likelihoods, prior and objective unchanged when they swap)")
+    return game_symmetry(game, info, axes, np.asarray(objective, float), swaps)
+
+
+def _checked_prior(value, states: pd.Index, left_out: np.ndarray, symmetry: GameSymmetry | None = None) -> np.ndarray:
+    """A non-negative prior that puts no mass on the states the model was built without (and is symmetric where
+    the model was built on the players' symmetry)."""
     arr = nonnegative("prior", value, length=len(states))
+    if symmetry is not None:
+        symmetry.invariant("prior", arr)
     if left_out.size and (arr[left_out] > 0).any():
         names = list(states[left_out[arr[left_out] > 0]])
         raise InputError(f"prior: puts mass on states {names}, whose prior was 0 when the model was built, so "
@@ -164,7 +204,7 @@ def _prior_prices(sol, axes: MeasureAxes, lik: np.ndarray, left_out: np.ndarray,
     return (cell_price.reshape(lik.shape) * lik).sum(axis=1) + 0.0
 
 
-def _defer_measure(sol, axes: MeasureAxes, mu: cp.Variable) -> dict:
+def _defer_measure(sol, axes: MeasureAxes, mu: cp.Expression) -> dict:
     """Keep a copy of the solved kept entries; sol["mu"] expands them when first read."""
     sol.outputs.defer_call("mu", partial(measure, axes, np.array(mu.value, dtype=float)))
     return {}

@@ -144,9 +144,12 @@ def expectation(model: Model, objective: Any = "welfare") -> cp.Expression:
     from .game import FiniteGame
 
     game, axes = getattr(model, "game", None), getattr(model, "axes", None)
-    if not isinstance(game, FiniteGame) or axes is None or "mu" not in getattr(model, "variables", {}):
+    measure = getattr(model, "measure", None)  # mu, or P z on a symmetric model
+    if measure is None and "mu" in getattr(model, "variables", {}):
+        measure = model.var("mu")
+    if not isinstance(game, FiniteGame) or axes is None or measure is None:
         raise InputError(f"model: expected a model built by correlated_equilibrium or "
                          f"bayes_correlated_equilibrium, got {type(model).__name__}")
     payoffs = [model.param(f"u_{p}") if f"u_{p}" in model.parameters
                else game.payoff(p, with_state=True).reshape(-1) for p in game.players]
-    return (axes.selection() @ objective_vector(game, objective, payoffs)) @ model.var("mu")
+    return (axes.selection() @ objective_vector(game, objective, payoffs)) @ measure

@@ -123,22 +123,25 @@ class FiniteGame:
                            tuple(signals.get(p) for p in self.players), support)
 
     # ------------------------------------------------------------ problems (instance files call these)
-    def correlated_equilibrium_problem(self, objective="welfare", sense: str = "max"):
-        """The correlated-equilibrium LP of this game (no states) -> om.Model; see `correlated_equilibrium`."""
+    def correlated_equilibrium_problem(self, objective="welfare", sense: str = "max", symmetric: bool | str = False):
+        """The correlated-equilibrium LP of this game (no states) -> om.Model; see `correlated_equilibrium`
+        (symmetric: solved on the orbits of the players' symmetry)."""
         from .equilibrium import correlated_equilibrium
 
-        return correlated_equilibrium(self, objective, sense=sense)
+        return correlated_equilibrium(self, objective, sense=sense, symmetric=symmetric)
 
-    def bayes_correlated_equilibrium_problem(self, objective="welfare", signals=None, sense: str = "max"):
+    def bayes_correlated_equilibrium_problem(self, objective="welfare", signals=None, sense: str = "max",
+                                             symmetric: bool | str = False):
         """The BCE LP under private signals {player: states x signals table} -> om.Model.
 
         objective: "welfare", a player's name, or an outcome array (state, actions), e.g. a
-        persuader's payoff when the game has one player (the receiver).
+        persuader's payoff when the game has one player (the receiver). symmetric: as in
+        `bayes_correlated_equilibrium`.
         """
         from .equilibrium import bayes_correlated_equilibrium
 
         info = InformationStructure(self, signals) if signals else None
-        return bayes_correlated_equilibrium(self, info, objective, sense=sense)
+        return bayes_correlated_equilibrium(self, info, objective, sense=sense, symmetric=symmetric)
 
     def to_xarray(self, player: str):
         """u_player as a labelled xarray.DataArray."""

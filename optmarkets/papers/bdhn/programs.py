@@ -33,7 +33,6 @@ methods call; nothing here imports the seller module.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING
 
 import cvxpy as cp
@@ -51,13 +50,14 @@ from ...builders import (
     truthful,
 )
 from ...builders.algebra import conditional_expectation, report_utility
+from ...builders.symmetry import constrain_on_orbits
 from ...core import validate as pr
-from ...core.family import Family, Labels, labelled
+from ...core.family import Family
 from ...core.model import Model
 from ...core.tolerances import ECON_TOL
 from . import lazy
 from .exact import product_rule
-from .symmetry import Orbits, Symmetry
+from .symmetry import Symmetry
 
 if TYPE_CHECKING:
     from .seller import InformationSeller
@@ -214,28 +214,8 @@ def _constrain(model: Model, sym: Symmetry | None, name: str, fam: Family, *, re
         return
     index = fam.index
     assert isinstance(index, pd.Index)
-    _constrain_orbits(model, name[:-2], fam, sym.buyer_rows(index.size, recommended=recommended),
+    constrain_on_orbits(model, name[:-2], fam, sym.buyer_rows(index.size, recommended=recommended),
                       [name, name[:-1] + "2"], index)
-
-
-def _constrain_orbits(model: Model, name: str, fam: Family, orbits: Orbits, full_names: list[str],
-                      full_index: Labels) -> None:
-    """Family `<name>_sym`: the rows of `fam` that represent an orbit (fam holds the first elements of
-    `orbits`, or already one row per orbit). Each full family (consecutive blocks of the orbits'
-    elements, rows `full_index`) gets the symmetric dual's price: its orbit's price spread evenly."""
-    if fam.lhs.size > orbits.n:
-        keep, index = orbits.reps, fam.index
-        assert isinstance(index, pd.Index) and keep.max() < fam.lhs.size
-        fam = Family(fam.lhs[keep], fam.sense, fam.rhs[keep], index[keep], fam.description)
-    model.constrain(f"{name}_sym", fam)
-    n = orbits.ids.size // len(full_names)
-
-    def spread(sol, block: int) -> object:
-        reduced = np.asarray(sol.prices[f"{name}_sym"], float).ravel()
-        return labelled(orbits.spread(reduced)[block * n:(block + 1) * n] + 0.0, full_index)
-
-    for block, full_name in enumerate(full_names):
-        model.price(full_name, partial(spread, block=block))
 
 
 def _rule_measures(seller: InformationSeller, model: Model, sym: Symmetry | None):
@@ -252,14 +232,14 @@ def _rule_measures(seller: InformationSeller, model: Model, sym: Symmetry | None
     else:
         orbits, rows = sym.rule(m), sym.cells(m)
         labels = [np.asarray(STATE_INDEX)[theta], seller.types[k1], seller.types[k2], a1, a2]
-        x = model.variable("sigma_sym", (orbits.n,), index=pd.MultiIndex.from_arrays(
-            [level[orbits.reps] for level in labels], names=["theta", "v1", "v2", "a1", "a2"]), nonneg=True)
-        expand = orbits.expand()
+        x = model.variable("sigma_sym", (orbits.count,), index=pd.MultiIndex.from_arrays(
+            [level[orbits.representative] for level in labels], names=["theta", "v1", "v2", "a1", "a2"]), nonneg=True)
+        expand = orbits.spread()
         model.output("sigma", lambda sol: _sigma_frame(seller, expand @ np.asarray(sol["sigma_sym"], float)))
-        at = (rows.reps[:, None] * 4 + np.arange(4)).ravel()  # the representative cells' (a1, a2)
-        fam = consistency(cp.reshape(expand[at] @ x, (rows.n, 4), order="C"), np.ones(rows.n), cells[rows.reps],
-                          axis=1, description=simplex)
-        _constrain_orbits(model, "simplex", fam, rows, ["simplex"], cells)
+        at = (rows.representative[:, None] * 4 + np.arange(4)).ravel()  # the representative cells' (a1, a2)
+        fam = consistency(cp.reshape(expand[at] @ x, (rows.count, 4), order="C"), np.ones(rows.count),
+                          cells[rows.representative], axis=1, description=simplex)
+        constrain_on_orbits(model, "simplex", fam, rows, ["simplex"], cells)
     out = []
     for k_i, a_i, k_j, a_j in ((k1, a1, k2, a2), (k2, a2, k1, a1))[:1 if sym else 2]:
         n_s = 4 * m * m  # unobserved s = (k_i, theta, k_j, a_j), k_i being the group
@@ -286,12 +266,12 @@ def _reduced_measures(seller: InformationSeller, model: Model, sym: Symmetry | N
     else:
         orbits = sym.reduced_form(m)
         entries = pd.MultiIndex.from_product([cells, PLAYER_INDEX])
-        x = model.variable("h_sym", (orbits.n,), index=entries[orbits.reps], nonneg=True)
-        expand = orbits.expand()
+        x = model.variable("h_sym", (orbits.count,), index=entries[orbits.representative], nonneg=True)
+        expand = orbits.spread()
         model.output("h", lambda sol: pd.DataFrame((expand @ np.asarray(sol["h_sym"], float)).reshape(m * m, 2),
                                                    index=cells, columns=PLAYER_INDEX))
-        fam = family(x, "<=", 1.0, entries[orbits.reps], probability)
-        _constrain_orbits(model, "probability", fam, orbits, ["probability"], (cells, PLAYER_INDEX))
+        fam = family(x, "<=", 1.0, entries[orbits.representative], probability)
+        constrain_on_orbits(model, "probability", fam, orbits, ["probability"], (cells, PLAYER_INDEX))
     k1, k2, q = np.unravel_index(np.arange(2 * m * m), (m, m, 2))
     out = []
     for i, (k_i, k_j) in enumerate(((k1, k2), (k2, k1))[:1 if sym else 2]):
