@@ -176,3 +176,16 @@ def test_instance_file_solves_on_orbits():
     sol = load(find("game-chicken")).run("welfare_symmetric")
     assert sol.value == pytest.approx(10.5, abs=1e-9)
     assert set(sol.prices["obedience"].index.get_level_values("player")) == {"row", "col"}
+
+
+@pytest.mark.parametrize("scale", [1e-12, 1e12])
+def test_symmetry_is_found_and_refused_at_any_scale(scale):
+    rng = np.random.default_rng(3)
+    players = ["p1", "p2"]
+    asymmetric = om.FiniteGame(players, {p: 3 for p in players},
+                               {p: scale * rng.uniform(0, 1, (3, 3)) for p in players})
+    assert om.correlated_equilibrium(asymmetric, symmetric="auto").symmetry is None
+    U = rng.uniform(0, 1, (3, 3))
+    game = om.FiniteGame.symmetric(scale * U)
+    sol = om.correlated_equilibrium(game, symmetric=True).solve()
+    assert sol.value == pytest.approx(ce_welfare_lp(om.FiniteGame.symmetric(U), {}) * scale, rel=1e-8)

@@ -14,8 +14,11 @@ for j in the column orbit Q, by invariance), the symmetric one; where the full L
 dual. So the prices of the full rows are the orbit prices shared equally, and the decision rule is z spread
 over its orbits.
 
-G is given by generators: each an index map of the variables and of each family's rows (`Orbits.of`); the
-orbits are the connected components of the graph joining i to g(i) (scipy), without listing G.
+G is given by generators: each an index map of the variables and of each family's rows (`Orbits.of_maps`); the
+orbits are the connected components of the graph joining i to g(i) (scipy), without listing G. Where only the
+variables' map is known, `row_map` finds a family's: the row each row goes to, by matching the rows of
+[A Q, b] (A's columns moved by the map) to those of [A, b]; None where some row has no match, so the map is no
+symmetry of that family.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import scipy.sparse as sp
 
 from ..core.errors import InputError
 from ..core.family import Family, Labels, labelled
+from ..core.tolerances import SYMMETRY_ROW_TOL
 from ..core.validate import resolved
 
 
@@ -114,3 +118,49 @@ def constrain_on_orbits(model: Any, name: str, fam: Family, orbits: Orbits, full
 
     for part, full_name in enumerate(full_names):
         model.price(full_name, partial(shared, part=part))
+
+
+def row_map(M: sp.spmatrix, k: np.ndarray, columns: np.ndarray) -> np.ndarray | None:
+    """The permutation r of a family's rows M x + k (>=, <= or == 0) that the column map `columns` (x_j to
+    x_columns[j]) induces: row i of the moved family, sum_j M[i, j] x[columns[j]] + k[i], is row r[i] of the
+    family; None where some moved row is no row of it. Each column is compared relative to its largest entry,
+    k relative to its own (SYMMETRY_ROW_TOL): data of 1e-12 next to data of 1 are told apart. Rows are matched by
+    two random projections, rounded (on two grids, for a projection on a rounding boundary), then checked."""
+    M = sp.csr_matrix(M, dtype=float)
+    m, n = M.shape
+    k = np.asarray(k, float).reshape(-1)
+    if m == 0:
+        return np.zeros(0, dtype=np.int64)
+    size = abs(M).max(axis=0).toarray().reshape(-1)
+    if np.abs(size[columns] - size).max(initial=0.0) > SYMMETRY_ROW_TOL * size.max(initial=0.0):
+        return None  # a column and its image differ in magnitude
+    unit = sp.diags(1.0 / np.where(size > 0, size, 1.0))
+    M = (M @ unit).tocsr()
+    moved = (M @ sp.csr_matrix((np.ones(n), (np.arange(n), columns)), shape=(n, n))).tocsr()
+    k = k / (float(np.abs(k).max(initial=0.0)) or 1.0)
+    rng = np.random.default_rng(0)
+    R, r0 = rng.uniform(0.5, 1.5, (n, 2)), rng.uniform(0.5, 1.5, 2)
+    quantum = SYMMETRY_ROW_TOL * 10.0
+    for shift in (0.0, 0.5):
+        own = np.round((M @ R + k[:, None] * r0) / quantum + shift)
+        new = np.round((moved @ R + k[:, None] * r0) / quantum + shift)
+        a, b = np.lexsort(own.T[::-1]), np.lexsort(new.T[::-1])
+        if not np.array_equal(own[a], new[b]):
+            continue
+        target = np.empty(m, dtype=np.int64)
+        target[b] = a
+        if abs(moved - M[target]).max() <= SYMMETRY_ROW_TOL and np.abs(k - k[target]).max() <= SYMMETRY_ROW_TOL:
+            return target
+    return None
+
+
+def exchangeable_classes(names: Sequence[Any], pairs: Sequence[tuple[int, int]]) -> tuple[tuple[Any, ...], ...]:
+    """The classes of `names` that the transpositions `pairs` (positions) join, in order of first member."""
+    orbits = Orbits.of_maps(len(names), [_transposition(len(names), i, j) for i, j in pairs])
+    return tuple(tuple(names[k] for k in np.flatnonzero(orbits.of == q)) for q in range(orbits.count))
+
+
+def _transposition(n: int, i: int, j: int) -> np.ndarray:
+    g = np.arange(n)
+    g[[i, j]] = [j, i]
+    return g

@@ -162,3 +162,6 @@ EXACT_DATA_FIT = 1e-9
 #: Symmetry of a game (`games.symmetry`): two players are exchangeable when the data of each state, with their
 #: payoffs, signals and actions swapped, equals another state's within this, relative to the data's largest entry.
 SYMMETRY_TOL = 1e-9
+#: Rows of a family matched under a symmetry (`builders.symmetry.row_map`): their coefficients and right-hand
+#: sides must agree within this, relative to the family's largest entry.
+SYMMETRY_ROW_TOL = 1e-9

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..builders.games import MeasureAxes
-from ..builders.symmetry import Orbits
+from ..builders.symmetry import Orbits, exchangeable_classes
 from ..core.errors import InputError
 from ..core.tolerances import SYMMETRY_TOL
 from .game import FiniteGame, InformationStructure
@@ -54,7 +54,7 @@ class GameSymmetry:
 
     def invariant(self, name: str, prior: np.ndarray) -> None:
         """InputError naming `name` unless the prior is unchanged by every swap's state permutation."""
-        scale = SYMMETRY_TOL * max(1.0, float(np.abs(prior).max(initial=0.0)))
+        scale = SYMMETRY_TOL * (float(np.abs(prior).max(initial=0.0)) or 1.0)
         for s in self.swaps:
             if np.abs(prior[s.states] - prior).max(initial=0.0) > scale:
                 raise InputError(f"{name}: is not symmetric under the swap of players {s.i} and {s.j} that the "
@@ -63,18 +63,19 @@ class GameSymmetry:
 
 def _state_data(game: FiniteGame, tables: list[np.ndarray], objective: np.ndarray, order: list[int],
                 swap: tuple[int, int] | None) -> np.ndarray:
-    """Per state, its prior, payoffs, likelihoods and objective as one row: players in `order`, each payoff and
-    the objective with the action axes of `swap` exchanged."""
+    """Per state, its prior, payoffs, objective and likelihoods as one row: players in `order`, each payoff and
+    the objective with the action axes of `swap` exchanged; each kind relative to its own scale (payoffs of
+    1e-12 next to a prior of 1/2 are told apart)."""
     n_states = len(game.prior)
-    parts = [np.asarray(game.prior, float).reshape(n_states, 1)]
     outcome = (n_states, *[len(game.actions[p]) for p in game.players])
-    arrays = [game.payoff(game.players[k], with_state=True) for k in order] + [objective.reshape(outcome)]
-    for u in arrays:
-        if swap is not None:
-            u = np.swapaxes(u, 1 + swap[0], 1 + swap[1])
-        parts.append(u.reshape(n_states, -1))
-    parts += [tables[k] for k in order]
-    return np.hstack(parts)
+
+    def row(u: np.ndarray) -> np.ndarray:
+        return (u if swap is None else np.swapaxes(u, 1 + swap[0], 1 + swap[1])).reshape(n_states, -1)
+
+    kinds = [np.asarray(game.prior, float).reshape(n_states, 1),
+             np.hstack([row(game.payoff(game.players[k], with_state=True)) for k in order]),
+             row(objective.reshape(outcome)), np.hstack([tables[k] for k in order])]
+    return np.hstack([d / (float(np.abs(d).max(initial=0.0)) or 1.0) for d in kinds])
 
 
 def _swap(game: FiniteGame, info: InformationStructure, objective: np.ndarray, i: int, j: int) -> PlayerSwap | None:
@@ -91,18 +92,17 @@ def _swap(game: FiniteGame, info: InformationStructure, objective: np.ndarray, i
     own = _state_data(game, tables, objective, order, None)
     order[i], order[j] = j, i
     moved = _state_data(game, tables, objective, order, (i, j))
-    scale = max(1.0, float(np.abs(own).max(initial=0.0)))
-    digits = int(-np.log10(SYMMETRY_TOL))
+    digits = int(-np.log10(SYMMETRY_TOL))  # the data are relative to their scales: entries at most 1
     keys: dict[bytes, list[int]] = {}
     for w in range(n_states):
-        keys.setdefault(np.round(own[w] / scale, digits).tobytes(), []).append(w)
+        keys.setdefault(np.round(own[w], digits).tobytes(), []).append(w)
     states = np.empty(n_states, dtype=np.int64)
     for w in range(n_states):
-        match = keys.get(np.round(moved[w] / scale, digits).tobytes())
+        match = keys.get(np.round(moved[w], digits).tobytes())
         if not match:
             return None
         states[w] = match.pop()
-    if np.abs(own[states] - moved).max(initial=0.0) > SYMMETRY_TOL * scale:
+    if np.abs(own[states] - moved).max(initial=0.0) > SYMMETRY_TOL:
         return None
     return PlayerSwap(i, j, states)
 
@@ -139,22 +139,10 @@ def game_symmetry(game: FiniteGame, info: InformationStructure, axes: MeasureAxe
         rows[starts[s.i]:starts[s.i + 1]] = np.arange(starts[s.j], starts[s.j + 1])
         rows[starts[s.j]:starts[s.j + 1]] = np.arange(starts[s.i], starts[s.i + 1])
         on_rows.append(rows)
-    parent = list(range(n))
-    for s in swaps:  # the classes of exchangeable players: transpositions join them
-        a, b = _root(parent, s.i), _root(parent, s.j)
-        parent[max(a, b)] = min(a, b)
-    classes: dict[int, list[str]] = {}
-    for k in range(n):
-        classes.setdefault(_root(parent, k), []).append(game.players[k])
-    return GameSymmetry(tuple(swaps), tuple(tuple(v) for v in classes.values()),
+    classes = exchangeable_classes(game.players, [(s.i, s.j) for s in swaps])
+    return GameSymmetry(tuple(swaps), classes,
                         Orbits.of_maps(axes.size, on_entries, "mu"), Orbits.of_maps(axes.n_cells, on_cells, "cells"),
                         Orbits.of_maps(int(starts[-1]), on_rows, "obedience"))
-
-
-def _root(parent: list[int], k: int) -> int:
-    while parent[k] != k:
-        k = parent[k]
-    return k
 
 
 def _positions(kept: np.ndarray, full: np.ndarray, what: str) -> np.ndarray:

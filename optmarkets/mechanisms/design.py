@@ -27,6 +27,7 @@ import pandas as pd
 
 from ..builders import incentives as inc
 from ..builders import mechanisms as mb
+from ..builders.symmetry import constrain_on_orbits
 from ..core.errors import InputError
 from ..core.exact_values import exact_parameter
 from ..core.limits import mechanism_size
@@ -34,6 +35,7 @@ from ..core.model import Model
 from ..core.validate import real_array
 from .environment import MechanismEnvironment
 from .interim import interim_table
+from .symmetry import MechanismSymmetry, agent_symmetry, symmetric_variables
 
 IC_MODES = ("bayesian", "dominant", "ex_post")
 IR_MODES = ("interim", "ex_post", "ex_ante", None)
@@ -145,6 +147,7 @@ class MechanismModel(Model):
 
     environment: MechanismEnvironment
     requirements: dict
+    symmetry: MechanismSymmetry | None
 
     def outside_option(self) -> dict:
         """{agent: its types' outside options} as this (possibly bound) model holds them now."""
@@ -156,7 +159,7 @@ class MechanismModel(Model):
 
 def mechanism_design(env: MechanismEnvironment, objective="revenue", *, ic: str = "bayesian",
                      ir: str | None = "interim", outside_option=0.0, budget: str | None = None,
-                     ic_margin=0.0, name: str = "mechanism_design") -> MechanismModel:
+                     ic_margin=0.0, symmetric: bool | str = False, name: str = "mechanism_design") -> MechanismModel:
     """The designer's LP over direct mechanisms in `env`, an om.Model (maximise).
 
     objective: "revenue" (expected payments), "welfare" (expected sum of the agents' values of the
@@ -173,6 +176,12 @@ def mechanism_design(env: MechanismEnvironment, objective="revenue", *, ic: str 
     The outside option is the model's Parameter "outside_option" (every agent's types stacked in
     agent order; `bind`/`set` take any form `outside_option` takes), so a sweep over it re-solves
     the one compiled problem: `[m.bind(outside_option=v).solve() for v in grid]`.
+
+    symmetric=True solves the LP on the orbits of the agents' symmetry (`mechanisms.symmetry`: agents with
+    as many types, prior, values, objective, outside options and every family unchanged when they swap; an
+    InputError where no two agents are), "auto" where there is one: variables "allocation_sym" and
+    "payment_sym" (one per orbit), families "<family>_sym" (one row per orbit); sol["allocation"],
+    sol["payment"] and the prices of the full families are mapped back (`builders.symmetry`).
     """
     if not isinstance(env, MechanismEnvironment):
         raise InputError(f"env: expected a MechanismEnvironment, got {type(env).__name__}")
@@ -180,23 +189,38 @@ def mechanism_design(env: MechanismEnvironment, objective="revenue", *, ic: str 
                    interdependent=ic == "dominant" and not all(env.private.values())).check()
     P, O, n = env.n_profiles, len(env.outcomes), len(env.agents)
     m = MechanismModel(name, sense="max", description=f"finite mechanism design: ic={ic}, ir={ir}, budget={budget}")
-    x = m.variable("allocation", (P, O), index=(env.profiles, env.outcomes), nonneg=True)
     agent_index = pd.Index(env.agents, name="agent")
-    t = m.variable("payment", (P, n), index=(env.profiles, agent_index))
+    welfare_weights = sum(env.value[a] for a in env.agents)
+    if isinstance(objective, str):
+        weights = welfare_weights if objective == "welfare" else None
+    else:
+        weights = _objective_weights(env, objective)
+    requirements = {"ic": ic, "ir": ir, "budget": budget, "ic_floor": ic_margin}
+    symmetry = agent_symmetry(symmetric, env, weights, lambda x, t: requirement_families(
+        env, x, t, outside_option=cp.Constant(_stacked_options(env, outside_option)), **requirements))
+    if symmetry is None:
+        x = m.variable("allocation", (P, O), index=(env.profiles, env.outcomes), nonneg=True)
+        t = m.variable("payment", (P, n), index=(env.profiles, agent_index))
+    else:
+        x, t = symmetric_variables(m, env, symmetry, agent_index)
+    m.symmetry = symmetry
     type_index = pd.MultiIndex.from_tuples([(a, k) for a in env.agents for k in env.types[a]], names=["agent", "type"])
 
     def stacked(value) -> np.ndarray:
-        if not isinstance(value, Mapping | cp.Expression) and np.ndim(value) == 1 and n > 1 \
-                and np.size(value) == sum(env.sizes):  # already stacked (as `value_of` returns it)
-            value = dict(zip(env.agents, np.split(np.asarray(value, dtype=float), np.cumsum(env.sizes)[:-1])))
-        return np.concatenate(outside_options(env, value))
+        arr = _stacked_options(env, value)
+        if symmetry is not None:
+            symmetry.invariant("outside_option", arr, env.sizes)
+        return arr
 
     outside = m.parameter("outside_option", outside_option, index=type_index, validate=stacked)
-    m.constrain_all(requirement_families(env, x, t, ic=ic, ir=ir, outside_option=outside, budget=budget,
-                                          ic_floor=ic_margin))
+    families = requirement_families(env, x, t, ic=ic, ir=ir, outside_option=outside, budget=budget, ic_floor=ic_margin)
+    if symmetry is None:
+        m.constrain_all(families)
+    else:  # one row per orbit; the full families' prices are the orbit prices shared
+        for fam_name, fam in families.items():
+            constrain_on_orbits(m, fam_name, fam, symmetry.rows[fam_name], [fam_name], fam.index)
     q = env.prior_flat
     prior = exact_parameter(env.prior_exact.ravel(), nonneg=True)  # q in rationals, for exact()
-    welfare_weights = sum(env.value[a] for a in env.agents)
     if isinstance(objective, str):
         if objective == "revenue":
             m.maximize(prior @ (t @ np.ones(n)))
@@ -214,6 +238,14 @@ def mechanism_design(env: MechanismEnvironment, objective="revenue", *, ic: str 
     m.environment = env
     m.requirements = {"ic": ic, "ir": ir, "budget": budget}
     return m
+
+
+def _stacked_options(env: MechanismEnvironment, value) -> np.ndarray:
+    """Every agent's types' outside options stacked in agent order, from any form `outside_option` takes."""
+    if not isinstance(value, Mapping | cp.Expression) and np.ndim(value) == 1 and len(env.agents) > 1 \
+            and np.size(value) == sum(env.sizes):  # already stacked (as `value_of` returns it)
+        value = dict(zip(env.agents, np.split(np.asarray(value, dtype=float), np.cumsum(env.sizes)[:-1])))
+    return np.concatenate(outside_options(env, value))
 
 
 def _interim(env: MechanismEnvironment, what: str, sol):
