@@ -157,7 +157,7 @@ def row_map(M: sp.spmatrix, k: np.ndarray, columns: np.ndarray) -> np.ndarray | 
 def exchangeable_classes(names: Sequence[Any], pairs: Sequence[tuple[int, int]]) -> tuple[tuple[Any, ...], ...]:
     """The classes of `names` that the transpositions `pairs` (positions) join, in order of first member."""
     orbits = Orbits.of_maps(len(names), [_transposition(len(names), i, j) for i, j in pairs])
-    return tuple(tuple(names[k] for k in np.flatnonzero(orbits.of == q)) for q in range(orbits.count))
+    return tuple(tuple(names[int(k)] for k in np.flatnonzero(orbits.of == q)) for q in range(orbits.count))
 
 
 def _transposition(n: int, i: int, j: int) -> np.ndarray:

@@ -198,6 +198,8 @@ def mechanism_design(env: MechanismEnvironment, objective="revenue", *, ic: str 
     requirements = {"ic": ic, "ir": ir, "budget": budget, "ic_floor": ic_margin}
     symmetry = agent_symmetry(symmetric, env, weights, lambda x, t: requirement_families(
         env, x, t, outside_option=cp.Constant(_stacked_options(env, outside_option)), **requirements))
+    x: cp.Expression
+    t: cp.Expression
     if symmetry is None:
         x = m.variable("allocation", (P, O), index=(env.profiles, env.outcomes), nonneg=True)
         t = m.variable("payment", (P, n), index=(env.profiles, agent_index))

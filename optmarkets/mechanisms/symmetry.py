@@ -127,7 +127,8 @@ def mechanism_symmetry(env: MechanismEnvironment, swaps: list[AgentSwap], famili
     size = P * O + P * n
     lins = {name: as_lin(linear_map(fam.lhs - fam.rhs, {x.id: 0, t.id: P * O}, size), size)
             for name, fam in families.items()}
-    kept, column_maps, row_maps = [], [], {name: [] for name in families}
+    kept, column_maps = [], []
+    row_maps: dict[str, list[np.ndarray]] = {name: [] for name in families}
     p, o = np.divmod(np.arange(P * O), O)  # C order of (p, o); column-major position p + P o
     q, k = np.divmod(np.arange(P * n), n)
     for s in swaps:
