@@ -138,11 +138,12 @@ def mechanism_symmetry(env: MechanismEnvironment, swaps: list[AgentSwap], famili
         columns[p + P * o] = s.profiles[p] + P * s.outcomes[o]
         columns[P * O + q + P * k] = P * O + s.profiles[q] + P * agents[k]
         maps = {name: row_map(lin.M, lin.k, columns) for name, lin in lins.items()}
-        if any(m is None for m in maps.values()):
+        found = {name: m for name, m in maps.items() if m is not None}
+        if len(found) < len(maps):
             continue
         kept.append(s)
         column_maps.append(columns)
-        for name, m in maps.items():
+        for name, m in found.items():
             row_maps[name].append(m)
     if not kept:
         return None
