@@ -1,0 +1,112 @@
+"""Benchmark: the equilibrium and mechanism LPs on the orbits of the players' (agents') symmetry against the full LP.
+
+    taskset -c 0,1 python benchmarks/bench_symmetry.py [--out benchmarks/results/symmetry.md] [--repeat 1]
+
+Instances (`bench_engines`'s where they are symmetric): fpa n x m, the first-price auction with private values
+(two bidders, each observing its own value), min revenue; cv n x m, BCESolve's common-value auction, min
+revenue; ce-sym n x m, a random symmetric n-player game with m actions (own action first, the others' symmetrised),
+max welfare; mechanism-bic / -dsic n x k, a single item, n bidders with values 1..k, independent uniform values
+(a symmetric prior; `bench_engines` uses a random correlated one, which is not), max revenue.
+Per instance: build + solve seconds (wall, median of --repeat) of the full model and of `symmetric=True`, their
+ratio, the LP's variables and rows each way, and the relative difference of the optimal values (the reduced
+optimum equals the full one: a difference above 1e-9 is reported as a failure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from _common import markdown
+
+import optmarkets as om
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import bench_engines as be  # noqa: E402
+
+CASES = [("fpa", "10x11"), ("fpa", "15x16"), ("fpa", "20x21"), ("cv", "30x31"), ("cv", "50x51"),
+         ("ce-sym", "3x20"), ("ce-sym", "4x10"), ("ce-sym", "5x7"), ("mechanism-bic", "3x20"), ("mechanism-bic", "4x10"),
+         ("mechanism-dsic", "3x10"), ("mechanism-dsic", "4x8")]
+
+
+def model(engine: str, size: str, symmetric: bool):
+    d = be._dims(size)
+    if engine in ("fpa", "cv"):
+        payoffs, prior, signal_of, revenue, _ = (be.fpa_data if engine == "fpa" else be.cv_data)(*d)
+        game = om.FiniteGame(["b1", "b2"], {"b1": d[1], "b2": d[1]}, {"b1": payoffs[0], "b2": payoffs[1]},
+                             states=len(prior), prior=prior)
+        info = None
+        if engine == "fpa":
+            own = [(s[:, None] == np.arange(d[0])[None, :]).astype(float) for s in signal_of]
+            info = om.InformationStructure(game, {"b1": own[0], "b2": own[1]})
+        return om.bayes_correlated_equilibrium(game, info, revenue, sense="min", symmetric=symmetric)
+    if engine == "ce-sym":
+        n, m = d
+        U = np.random.default_rng(0).uniform(0, 1, (m,) * n)
+        others = list(range(1, n))
+        U = sum(np.transpose(U, [0, *perm]) for perm in _permutations(others)) / _factorial(n - 1)
+        return om.correlated_equilibrium(om.FiniteGame.symmetric(U, n), symmetric=symmetric)
+    n, k = d
+    ic, ir = be.modes(engine)
+    env = om.MechanismEnvironment.single_item([list(range(1, k + 1))] * n)
+    return om.mechanism_design(env, ic=ic, ir=ir, symmetric=symmetric)
+
+
+def _permutations(items):
+    from itertools import permutations
+
+    return list(permutations(items))
+
+
+def _factorial(n: int) -> int:
+    from math import factorial
+
+    return factorial(n)
+
+
+def one(engine: str, size: str, symmetric: bool, repeat: int) -> dict:
+    times, value, counts = [], None, (0, 0)
+    for _ in range(repeat):
+        start = time.perf_counter()
+        m = model(engine, size, symmetric)
+        sol = m.solve(certify=False)
+        times.append(time.perf_counter() - start)
+        value = sol.value
+        problem = m.problem
+        counts = (sum(v.size for v in problem.variables()), sum(c.size for c in problem.constraints))
+    return {"seconds": statistics.median(times), "value": value, "variables": counts[0], "rows": counts[1]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", default=str(HERE / "results" / "symmetry.md"))
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    rows = []
+    for engine, size in CASES:
+        full, sym = one(engine, size, False, args.repeat), one(engine, size, True, args.repeat)
+        diff = abs(full["value"] - sym["value"]) / (abs(full["value"]) or 1.0)
+        speedup = full["seconds"] / sym["seconds"]
+        rows.append({"engine": engine, "size": size, "full s": round(full["seconds"], 2),
+                     "symmetric s": round(sym["seconds"], 2), "full / symmetric": round(speedup, 2),
+                     "variables full / symmetric": f"{full['variables']:,} / {sym['variables']:,}",
+                     "rows full / symmetric": f"{full['rows']:,} / {sym['rows']:,}",
+                     "value": f"{full['value']:.6f}", "relative value diff": f"{diff:.1e}",
+                     "same optimum": "yes" if diff <= 1e-9 else "NO"})
+        print(rows[-1], flush=True)
+    table = pd.DataFrame(rows)
+    text = ("# The LPs on orbits of the players' symmetry (`python benchmarks/bench_symmetry.py`)\n\n"
+            "Wall seconds of build + solve (`certify=False`), the full model against `symmetric=True`, 2 cores. "
+            "Variables and rows: cvxpy's, before HiGHS's presolve.\n\n" + markdown(table) + "\n")
+    Path(args.out).write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
