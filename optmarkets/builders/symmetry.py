@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import cvxpy as cp
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -164,3 +165,23 @@ def _transposition(n: int, i: int, j: int) -> np.ndarray:
     g = np.arange(n)
     g[[i, j]] = [j, i]
     return g
+
+
+def substituted(fam: Family, replace: dict[int, Any]) -> Family:
+    """The family with each variable whose id is a key of `replace` replaced by its expression (the reduced
+    LP's x = P z in a family built once on the full variables; cvxpy's `copy(args)` rebuilds each atom)."""
+    seen: dict[int, Any] = {}
+
+    def walk(expr: Any) -> Any:
+        key = id(expr)
+        if key not in seen:
+            if isinstance(expr, cp.Variable):
+                seen[key] = replace.get(expr.id, expr)
+            elif not expr.args:
+                seen[key] = expr
+            else:
+                args = [walk(a) for a in expr.args]
+                seen[key] = expr if all(a is b for a, b in zip(args, expr.args, strict=True)) else expr.copy(args)
+        return seen[key]
+
+    return Family(walk(fam.lhs), fam.sense, walk(fam.rhs), fam.labels, fam.description)

@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..builders import incentives as inc
 from ..builders import mechanisms as mb
-from ..builders.symmetry import constrain_on_orbits
+from ..builders.symmetry import constrain_on_orbits, substituted
 from ..core.errors import InputError
 from ..core.exact_values import exact_parameter
 from ..core.limits import mechanism_size
@@ -195,17 +195,7 @@ def mechanism_design(env: MechanismEnvironment, objective="revenue", *, ic: str 
         weights = welfare_weights if objective == "welfare" else None
     else:
         weights = _objective_weights(env, objective)
-    requirements = {"ic": ic, "ir": ir, "budget": budget, "ic_floor": ic_margin}
-    symmetry = agent_symmetry(symmetric, env, weights, lambda x, t: requirement_families(
-        env, x, t, outside_option=cp.Constant(_stacked_options(env, outside_option)), **requirements))
-    x: cp.Expression
-    t: cp.Expression
-    if symmetry is None:
-        x = m.variable("allocation", (P, O), index=(env.profiles, env.outcomes), nonneg=True)
-        t = m.variable("payment", (P, n), index=(env.profiles, agent_index))
-    else:
-        x, t = symmetric_variables(m, env, symmetry, agent_index)
-    m.symmetry = symmetry
+    symmetry: MechanismSymmetry | None = None
     type_index = pd.MultiIndex.from_tuples([(a, k) for a in env.agents for k in env.types[a]], names=["agent", "type"])
 
     def stacked(value) -> np.ndarray:
@@ -215,11 +205,25 @@ def mechanism_design(env: MechanismEnvironment, objective="revenue", *, ic: str 
         return arr
 
     outside = m.parameter("outside_option", outside_option, index=type_index, validate=stacked)
-    families = requirement_families(env, x, t, ic=ic, ir=ir, outside_option=outside, budget=budget, ic_floor=ic_margin)
+    # built once on full variables; on the LP's variables, or on x = P z for the LP on orbits
+    x_full, t_full = cp.Variable((P, O)), cp.Variable((P, n))
+    families = requirement_families(env, x_full, t_full, ic=ic, ir=ir, outside_option=outside, budget=budget,
+                                    ic_floor=ic_margin)
+    m.write_parameters()  # the outside options' values, which the families' rows are matched with
+    symmetry = agent_symmetry(symmetric, env, weights, families, x_full, t_full)
+    x: cp.Expression
+    t: cp.Expression
     if symmetry is None:
-        m.constrain_all(families)
-    else:  # one row per orbit; the full families' prices are the orbit prices shared
-        for fam_name, fam in families.items():
+        x = m.variable("allocation", (P, O), index=(env.profiles, env.outcomes), nonneg=True)
+        t = m.variable("payment", (P, n), index=(env.profiles, agent_index))
+    else:
+        x, t = symmetric_variables(m, env, symmetry, agent_index)
+    m.symmetry = symmetry
+    for fam_name, fam in families.items():
+        fam = substituted(fam, {x_full.id: x, t_full.id: t})
+        if symmetry is None:
+            m.constrain(fam_name, fam)
+        else:  # one row per orbit; the full families' prices are the orbit prices shared
             constrain_on_orbits(m, fam_name, fam, symmetry.rows[fam_name], [fam_name], fam.index)
     q = env.prior_flat
     prior = exact_parameter(env.prior_exact.ravel(), nonneg=True)  # q in rationals, for exact()

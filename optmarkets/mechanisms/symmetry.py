@@ -18,7 +18,6 @@ dropped. The LP on orbits is `builders.symmetry`'s.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,21 +155,17 @@ def mechanism_symmetry(env: MechanismEnvironment, swaps: list[AgentSwap], famili
 
 
 
-def agent_symmetry(symmetric: Any, env: MechanismEnvironment, objective: np.ndarray | None,
-                   families: Callable[[cp.Variable, cp.Variable], dict]) -> MechanismSymmetry | None:
+def agent_symmetry(symmetric: Any, env: MechanismEnvironment, objective: np.ndarray | None, families: dict[str, Any],
+                   x: cp.Variable, t: cp.Variable) -> MechanismSymmetry | None:
     """The symmetry `mechanism_design(symmetric=...)` reduces by, or None for the full LP: the swaps of
-    `agent_swaps` under which every family `families(x, t, outside_option)` builds on full variables is
-    permuted (outside options at their values now)."""
+    `agent_swaps` that permute every family of `families` (built on the full variables x, t; its Parameters at
+    their values now)."""
     if symmetric is False:
         return None
     if symmetric is not True and symmetric != "auto":
         raise InputError(f"symmetric: expected True, False or 'auto', got {symmetric!r}")
     swaps = agent_swaps(env, objective)
-    P, O, n = env.n_profiles, len(env.outcomes), len(env.agents)
-    found = None
-    if swaps:
-        x, t = cp.Variable((P, O)), cp.Variable((P, n))
-        found = mechanism_symmetry(env, swaps, families(x, t), x, t)
+    found = mechanism_symmetry(env, swaps, families, x, t) if swaps else None
     if found is None and symmetric is True:
         raise InputError("symmetric: no two agents are exchangeable (as many types, and prior, values, objective, "
                          "outside options and every requirement unchanged when they swap)")
