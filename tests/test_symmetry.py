@@ -62,6 +62,11 @@ def test_chicken_on_orbits_matches_aumann_and_its_prices():
     assert sol.prices["obedience_sym"][("row", "none", "C", "D")] == pytest.approx(-1.5, abs=1e-9)
     exact = sol.exact()
     assert exact.verified and str(exact.value) == "21/2"
+    # ranges of the reduced LP's rows: moving both players' rows together, the orbit's price on both sides
+    ranges = sol.price_ranges("obedience_sym")
+    assert ranges.loc[("row", "none", "C", "D"), ["left", "right"]].tolist() == pytest.approx([-1.5, -1.5], abs=1e-9)
+    with pytest.raises(InputError, match="on the orbits of its symmetry: 'obedience_sym'"):
+        sol.price_ranges("obedience")
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

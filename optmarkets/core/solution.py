@@ -235,7 +235,8 @@ class Solution:
         if rows is not None and (isinstance(rows, str | bytes) or not isinstance(rows, Iterable)):
             raise InputError(f"rows: must be a list of row labels of family '{name}', got {rows!r}")
         if name not in model.families:
-            raise InputError(f"name: '{name}' is not a constraint family of model '{self.model}'; "
+            hint = f" (on the orbits of its symmetry: '{name}_sym')" if f"{name}_sym" in model.families else ""
+            raise InputError(f"name: '{name}' is not a constraint family of model '{self.model}'{hint}; "
                              f"families: {list(model.families)}")
         _need_lp(model, "price_ranges")
         price = self.prices.get(name)
