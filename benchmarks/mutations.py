@@ -150,6 +150,24 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("exact-data-ignored", "optmarkets/solvers/exact.py",
              "data = exact_data(model, form, lambda x: read_rational(x)[0])", "data = None",
              "exact() reads every coefficient from its float again (issue 32's auction: unbounded ray)"),
+    # the LPs on orbits of a symmetry (issue 29 item 2)
+    Mutation("orbit-price-not-shared", "optmarkets/builders/symmetry.py",
+             "return (np.asarray(totals, float).reshape(-1) / self.size)[self.of]",
+             "return np.asarray(totals, float).reshape(-1)[self.of]",
+             "a full row's price is its orbit's total, not its share (chicken's obedience: -3/2 for -3/4)"),
+    Mutation("orbit-rows-not-representatives", "optmarkets/builders/symmetry.py",
+             "        keep = orbits.representative\n", "        keep = np.arange(orbits.count)\n",
+             "the reduced LP keeps the first rows instead of one row per orbit (some orbits twice, some not at all)"),
+    Mutation("row-map-absolute", "optmarkets/builders/symmetry.py",
+             "unit = sp.diags(1.0 / np.where(size > 0, size, 1.0))", "unit = sp.identity(n)",
+             "rows are matched on absolute entries: a family of 1e-12 data matches any permutation"),
+    Mutation("game-data-one-scale", "optmarkets/games/symmetry.py",
+             "return np.hstack([d / (float(np.abs(d).max(initial=0.0)) or 1.0) for d in kinds])",
+             "return np.hstack(kinds)",
+             "payoffs of 1e-12 are compared on the prior's scale: an asymmetric game is taken as symmetric"),
+    Mutation("symmetric-prior-unchecked", "optmarkets/games/equilibrium.py",
+             "        symmetry.invariant(\"prior\", arr)\n", "",
+             "set(prior=...) accepts an asymmetric prior on a model reduced by the players' symmetry"),
 )
 
 

@@ -27,7 +27,7 @@ from .mechanisms import budget, lottery
 from .obedience import game_obedience, obedience
 from .segmentation import consistency, supply_limit
 from .sequential import sequential_rationality, value_cut
-from .symmetry import Orbits, constrain_on_orbits, row_map
+from .symmetry import Orbits
 
 __all__ = [
     "Family", "family",
@@ -39,8 +39,8 @@ __all__ = [
     "bayesian_ic", "ex_post_ic", "interim_ir", "ex_post_ir", "ex_ante_ir", "lottery", "budget",
     # a follower's optimality (bilevel programs)
     "sequential_rationality", "value_cut",
-    # an LP on the orbits of a symmetry group
-    "Orbits", "constrain_on_orbits", "row_map",
+    # an LP on the orbits of a symmetry group (its helpers: optmarkets.builders.symmetry)
+    "Orbits",
 ]
 
 _MOVED = {"obedience_matrix", "expectation_matrix", "conditional_expectation", "report_utility", "profile_utility",
