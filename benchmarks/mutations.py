@@ -166,7 +166,7 @@ MUTATIONS: tuple[Mutation, ...] = (
              "return np.hstack(kinds)",
              "payoffs of 1e-12 are compared on the prior's scale: an asymmetric game is taken as symmetric"),
     Mutation("symmetric-prior-unchecked", "optmarkets/games/equilibrium.py",
-             "        symmetry.invariant(\"prior\", arr)\n", "",
+             "        symmetry.invariant(\"prior\", arr)\n", "        pass  # no check\n",
              "set(prior=...) accepts an asymmetric prior on a model reduced by the players' symmetry"),
 )
 
