@@ -35,6 +35,12 @@ obedience . gains[w, t, a]) (min in a minimisation): with mu = 0 there, that y k
 feasible and complementary, so it is an optimal dual of the full LP. Like every price at a kink it
 is a supergradient (subgradient in a minimisation): here at least the right derivative, the value
 of the first mass put on that state, and equal to it where the obedience prices are unique.
+
+symmetric=True ("auto": where there is one) solves the LP on the orbits of the players' symmetry
+(`games.symmetry`: the swaps of exchangeable players, each with its permutation of the states): variable
+mu_sym and families consistency_sym, obedience_sym, one per orbit (`builders.symmetry`); sol["mu"] is the
+full rule, sol.prices["consistency"] and ["obedience"] the full families' prices (each orbit's price
+shared equally: a symmetric optimal dual of the full LP), and the prior stays settable, symmetric only.
 """
 
 from __future__ import annotations

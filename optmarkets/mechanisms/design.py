@@ -12,7 +12,8 @@ Variables: `allocation` (profile x outcome, a lottery per reported profile, >= 0
 
 IC rows are in utility units (Bayesian rows: expected utility conditional on the type), so
 `sol.prices["ic"]` is d(value)/d(required margin of truth-telling). `sol.prices["ir"]` is
-d(value)/d(outside option) of that row.
+d(value)/d(outside option) of that row. `symmetric=True`: the LP on the orbits of the agents' symmetry
+(`mechanisms.symmetry`), every family built once on full variables, then on x = P z.
 """
 
 from __future__ import annotations

@@ -14,10 +14,8 @@ so the average of an optimum over the group is a symmetric optimum: the LP restr
 points, x = E z (E the 0/1 map from orbits to entries), has the same value. On symmetric points the
 rows of one orbit coincide, so one row per orbit is kept. Fewer columns, not added equalities.
 
-Prices. The restricted LP's rows are R A E z (R picks each row orbit's representative); y_r =
-y_orbit / |orbit| on each row of the orbit is a symmetric dual of the full LP with the same value:
-its reduced costs are invariant and sum over a column orbit to the restricted LP's, and sum_r b_r y_r
-keeps its value. So a reduced row's price is spread evenly over the identical rows it stands for.
+Prices: each reduced row's price shared equally by the rows of its orbit, a symmetric optimal dual of the
+full LP (`builders.symmetry`, the same machinery as the games' and mechanisms' `symmetric=True`).
 """
 
 from __future__ import annotations
