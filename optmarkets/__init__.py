@@ -32,7 +32,7 @@ _EXPORTS: dict[str, str] = {
     # games and information design
     **{name: "optmarkets.games" for name in (
         "FiniteGame", "InformationStructure", "correlated_equilibrium", "bayes_correlated_equilibrium",
-        "persuasion", "segmentation")},
+        "persuasion", "segmentation", "first_price_auction")},
     # finite mechanism design
     **{name: "optmarkets.mechanisms" for name in ("MechanismEnvironment", "mechanism_design", "audit_mechanism",
                                                    "interim")},
@@ -82,6 +82,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
         InformationStructure,
         bayes_correlated_equilibrium,
         correlated_equilibrium,
+        first_price_auction,
         persuasion,
         segmentation,
     )
@@ -100,7 +101,7 @@ __all__ = [
     "InformationSeller",
     # games and information design
     "FiniteGame", "InformationStructure", "correlated_equilibrium", "bayes_correlated_equilibrium", "persuasion",
-    "segmentation",
+    "segmentation", "first_price_auction",
     # finite mechanism design
     "MechanismEnvironment", "mechanism_design", "audit_mechanism", "interim",
     # the core
