@@ -20,6 +20,7 @@ import math
 import cvxpy as cp
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from ..core.errors import InputError
 from ..core.family import Family, family
@@ -84,3 +85,42 @@ def supply_limit(quantity: cp.Expression, cap, index=None, *,
     shape = tuple(int(d) for d in quantity.shape)
     rhs = rhs_data("cap", cap, shape, nonneg=False)
     return family(quantity, "<=", rhs, row_labels("index", index, shape), description)
+
+
+
+
+def price_obedience(mu: cp.Expression, suffix: cp.Expression, kept: np.ndarray, prices: pd.Index, index, *,
+                    description: str = "the segment's price is the seller's best price") -> dict[str, Family]:
+    """A seller's obedience when price p earns p on every value v >= p (values and prices one increasing grid
+    of n points), on suffix masses S[j, p] = sum_{i >= j} mu[kept_i, p], the mass of segment p at the kept
+    values from the j-th on (`kept`: increasing grid positions of the values with mass, m of them):
+
+        suffix     S[j, p] - S[j + 1, p] - mu[kept_j, p] == 0      rows (value, price), S[m, p] = 0
+        obedience  p S[j(p), p] - p' S[j(p'), p] >= 0              rows (price p, deviation p' != p)
+
+    with j(q) the first kept value >= q (a price above every kept value earns nothing): the same rows as the
+    game obedience sum_v mu[v, p] (p 1[v >= p] - p' 1[v >= p']) >= 0, two nonzeros each instead of up to n
+    (about 3 m n + 2 n^2 nonzeros in all instead of m n^2). mu: the flat measure, kept values x prices in C
+    order; suffix: m n entries in the same order; index: the obedience rows' labels (p, p' in
+    `np.nonzero(~eye(n))` order)."""
+    n, m = len(prices), int(np.asarray(kept).size)
+    if mu.shape != (m * n,) or suffix.shape != (m * n,):
+        raise InputError(f"mu, suffix: have shapes {mu.shape}, {suffix.shape}, expected ({m * n},) each "
+                         "(kept values x prices)")
+    r = np.arange(m * n)
+    below = r < n * (m - 1)  # S[j + 1, p] exists
+    step = sp.csr_matrix((np.r_[np.ones(m * n), -np.ones(int(below.sum()))],
+                          (np.r_[r, r[below]], np.r_[r, r[below] + n])), shape=(m * n, m * n))
+    price = np.asarray(prices, dtype=float)
+    first = np.searchsorted(np.asarray(kept), np.arange(n))  # the first kept position >= each price's
+    p, d = np.nonzero(~np.eye(n, dtype=bool))
+    at = np.arange(p.size)
+    own, other = first[p] < m, first[d] < m
+    gain = sp.csr_matrix((np.r_[price[p][own], -price[d][other]],
+                          (np.r_[at[own], at[other]], np.r_[(first[p] * n + p)[own], (first[d] * n + p)[other]])),
+                         shape=(p.size, m * n))
+    grid = np.asarray(prices, dtype=object)
+    cells = LazyLabels(m * n, lambda: pd.MultiIndex.from_product([pd.Index(grid[kept], name="value"), prices],
+                                                                   names=["value", "price"]), unique=True)
+    return {"suffix": family(step @ suffix - mu, "==", 0.0, cells, "S[j, p]: segment p's mass at values >= the j-th"),
+            "obedience": family(gain @ suffix, ">=", 0.0, index, description)}

@@ -41,7 +41,7 @@ import scipy.sparse as sp
 from .family import PRICE_SIGN, Family
 from .kkt import cone_residual, kink, matrix, objective_terms
 from .solution import Certificate
-from .tolerances import COLUMN_FLOOR, DIVISION_FLOOR, DOMAIN_FLOOR
+from .tolerances import COLUMN_FLOOR, DIVISION_FLOOR, DOMAIN_FLOOR, DUAL_DATA_FLOOR
 
 if TYPE_CHECKING:
     from .model import Model
@@ -163,12 +163,15 @@ def _rows(fam: Family) -> tuple[dict, np.ndarray, float, bool]:
 
 
 def _reduced_cost_residual(reduced: np.ndarray, magnitude: np.ndarray, sense: str,
-                           nonneg: bool) -> tuple[float, float, float]:
+                           nonneg: bool, data_floor: np.ndarray | None = None) -> tuple[float, float, float]:
     """A variable's dual infeasibility: the largest wrong-signed reduced cost (absolute); relative to the
     largest of its columns' terms |grad f_j| + sum_i |y_i a_ij| (what `ok` decides on); and relative to
     each column's own terms (at least COLUMN_FLOOR times the largest): a vertex's reduced costs are exact
     up to round-off in their own column, so a large one there, even on a column of values 1e-6 beside
-    columns of 1e6, says the basis is not optimal (`Certificate.column_dual_infeasibility`)."""
+    columns of 1e6, says the basis is not optimal (`Certificate.column_dual_infeasibility`). Each column's
+    terms count at least `data_floor` (DUAL_DATA_FLOOR x its largest coefficient x the largest price)."""
+    if data_floor is not None:
+        magnitude = np.maximum(magnitude, data_floor)
     bad = np.maximum((reduced if sense == "max" else -reduced) if nonneg else np.abs(reduced), 0.0)
     worst, largest = float(np.max(bad, initial=0.0)), float(np.max(magnitude, initial=0.0))
     own = bad / np.maximum(np.maximum(magnitude, COLUMN_FLOOR * largest), _TINY)
@@ -184,10 +187,13 @@ def _dual_residuals(model: Model, cert: Certificate, rows: dict[str, tuple[dict,
     fgrad = objective.grad if isinstance(objective, cp.Expression) else {}
     reduced: dict[Any, np.ndarray] = {}  # variable -> grad f - sum_f G_f y_f
     magnitude: dict[Any, np.ndarray] = {}  # variable -> |grad f| + sum_f |G_f| |y_f|
+    coefficient: dict[Any, np.ndarray] = {}  # variable -> max_i |a_ij| per column
+    y_max = 0.0
     for v in model.variables.values():
         g = fgrad.get(v.var)
         r = np.zeros(v.var.size) if g is None else matrix(g).toarray().ravel()
         reduced[v.var], magnitude[v.var] = r.copy(), np.abs(r)
+        coefficient[v.var] = np.zeros(v.var.size)
     for name, fam in model.families.items():
         grads, row_mag = rows[name]
         y = PRICE_SIGN[(model.sense, fam.sense)] * np.asarray(fam.constraint.dual_value, float)
@@ -203,10 +209,12 @@ def _dual_residuals(model: Model, cert: Certificate, rows: dict[str, tuple[dict,
         # y = dV/d(rhs) is the multiplier of (rhs - lhs) for every sense
         diff = np.asarray(_value(fam.rhs), float) - np.asarray(fam.lhs.value, float)
         slack_term += float(np.sum(y * _flat(diff, fam.lhs.shape)))
+        y_max = max(y_max, float(np.max(np.abs(y), initial=0.0)))
         for var, g in grads.items():
             if var in reduced:
                 reduced[var] = reduced[var] - np.asarray(g @ y).ravel()
                 magnitude[var] = magnitude[var] + np.asarray(abs(g) @ np.abs(y)).ravel()
+                coefficient[var] = np.maximum(coefficient[var], _entry_max(g))
     dual_inf, rel_inf, col_inf, rx = 0.0, 0.0, 0.0, 0.0
     primal_terms = objective_terms(objective)
     for v in model.variables.values():
@@ -216,12 +224,21 @@ def _dual_residuals(model: Model, cert: Certificate, rows: dict[str, tuple[dict,
         if _semidefinite(v.var.attributes):
             worst, relative, own = cone_residual(r, mag, v.var, model.sense)
         else:
-            worst, relative, own = _reduced_cost_residual(r, mag, model.sense, bool(v.var.attributes["nonneg"]))
+            worst, relative, own = _reduced_cost_residual(r, mag, model.sense, bool(v.var.attributes["nonneg"]),
+                                                          DUAL_DATA_FLOOR * y_max * coefficient[v.var])
         dual_inf, rel_inf, col_inf = max(dual_inf, worst), max(rel_inf, relative), max(col_inf, own)
     value = float(np.asarray(_value(objective), float)) if objective is not None else 0.0
     _record_duals(cert, primal, sign_viol=sign_viol, rel_sign=rel_sign, dual_inf=dual_inf, rel_inf=rel_inf,
                   col_inf=col_inf, cs=cs,
                   gap=abs(slack_term - rx), value=value, terms=max(primal_terms, dual_terms))
+
+
+def _entry_max(g: Any) -> np.ndarray:
+    """max_i |g_ji| per variable entry j of a family's gradient (the variable's entries x the family's rows)."""
+    if sp.issparse(g):
+        return abs(g).max(axis=1).toarray().ravel() if g.shape[1] else np.zeros(g.shape[0])
+    dense = np.asarray(g, float).reshape(g.shape[0], -1) if np.ndim(g) else np.abs(np.atleast_2d(g))
+    return np.abs(dense).max(axis=1, initial=0.0).ravel()
 
 
 def _domain(name: str, x: np.ndarray, attrs: dict, x_scale: float, viol: dict[str, float],
@@ -422,10 +439,14 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     at *= A.data
     reduced = grad - np.bincount(cols, weights=at, minlength=n)
     col_mag = np.abs(grad) + np.bincount(cols, weights=absd, minlength=n)
+    coefficient = np.zeros(n)  # max_i |a_ij| per column
+    np.maximum.at(coefficient, cols, np.abs(A.data))
+    data_floor = DUAL_DATA_FLOOR * float(np.max(np.abs(y), initial=0.0)) * coefficient
     dual_inf, rel_inf, col_inf = 0.0, 0.0, 0.0
     for _name, var, start, size in spans:
         worst, relative, own = _reduced_cost_residual(reduced[start:start + size], col_mag[start:start + size],
-                                                      model.sense, var.attributes["nonneg"])
+                                                      model.sense, var.attributes["nonneg"],
+                                                      data_floor[start:start + size])
         dual_inf, rel_inf, col_inf = max(dual_inf, worst), max(rel_inf, relative), max(col_inf, own)
     rx = float(reduced @ x)
     primal_terms = float(np.abs(grad) @ np.abs(x))

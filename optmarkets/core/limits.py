@@ -188,6 +188,19 @@ def bce_size(action_counts: Sequence[int], n_states: int = 1, signal_counts: Seq
     return Estimate(engine, variables, detail, variables=variables, rows=rows, nonzeros=nonzeros)
 
 
+def segmentation_size(n_values: int, kept: int, *, engine: str = "segmentation") -> Estimate:
+    """The segmentation LP (`games.design.segmentation`): mu over the `kept` values with mass x n prices and as
+    many suffix masses S (`builders.segmentation.price_obedience`); rows consistency (kept), suffix (kept x n),
+    obedience (n (n - 1)) and the profit floor; nonzeros 3 per mu entry (consistency, suffix, floor), 2 per S
+    entry, 2 per obedience row."""
+    n, k = int(n_values), min(max(int(kept), 0), int(n_values))
+    variables = 2 * k * n
+    rows = k + k * n + n * (n - 1) + 1
+    nonzeros = 5 * k * n + 2 * n * (n - 1)
+    return Estimate(engine, variables, f"{k:,} values with mass x {n:,} prices, with their suffix masses",
+                    variables=variables, rows=rows, nonzeros=nonzeros)
+
+
 def environment_size(type_counts: Sequence[int], n_outcomes: int, *,
                      engine: str = "MechanismEnvironment") -> Estimate:
     """A mechanism environment's values: per agent, its value of each outcome at each type profile."""

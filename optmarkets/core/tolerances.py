@@ -165,3 +165,8 @@ SYMMETRY_TOL = 1e-9
 #: Rows of a family matched under a symmetry (`builders.symmetry.row_map`): their coefficients and right-hand
 #: sides must agree within this, relative to the family's largest entry.
 SYMMETRY_ROW_TOL = 1e-9
+#: Certificate: a column's reduced cost is also measured against its data at the model's price scale, this
+#: fraction of max_i |a_ij| x max |y|: a column whose rows are all priced ~0 (a segmentation's suffix masses at a
+#: vertex that prices no obedience row) has only round-off in its own terms, and its reduced cost (round-off of
+#: the model's prices, 2e-12 at n = 60) is no dual infeasibility. A column of small data keeps a small floor.
+DUAL_DATA_FLOOR = 1e-5

@@ -35,13 +35,14 @@ import numpy as np
 import pandas as pd
 
 from ..builders.game_labels import as_index, outcome_array
+from ..builders.segmentation import price_obedience
 from ..core.errors import InputError
 from ..core.family import family
-from ..core.limits import bce_size
+from ..core.limits import bce_size, segmentation_size
 from ..core.model import Model
 from ..core.validate import increasing, labels, nonnegative
 from .costly import add_entropy_cost, checked_cost
-from .equilibrium import bayes_correlated_equilibrium
+from .equilibrium import bayes_correlated_equilibrium, bce_model
 from .game import FiniteGame
 
 RECEIVER = "receiver"
@@ -98,8 +99,7 @@ def segmentation(values, market, objective: str = "consumer_surplus", profit_flo
     if not isinstance(sense, str) or sense not in ("max", "min"):
         raise InputError(f"sense: must be 'max' or 'min', got {sense!r}")
     v = increasing("values", values, positive=True)
-    bce_size([v.size], v.size, cells=_positive(market, v.size),
-             engine="segmentation").check()  # before the value x price tables
+    size = segmentation_size(v.size, _positive(market, v.size)).check()  # before the value x price tables
     vals = labels("value", v)
     q = nonnegative("market", market, length=v.size, index=vals)  # a labelled Series is read by value
     if q.sum() <= 0:
@@ -112,10 +112,11 @@ def segmentation(values, market, objective: str = "consumer_surplus", profit_flo
     if not isinstance(objective, str) or objective not in goals:
         raise InputError(f"objective: must be one of {list(goals)}, got {objective!r}")
     game = FiniteGame(["seller"], {"seller": prices}, {"seller": profit}, states=vals, prior=q / q.sum(), name=name)
-    model = bayes_correlated_equilibrium(game, None, goals[objective], sense=sense, name=name)
+    model = bce_model(game, None, goals[objective], sense=sense, name=name, size=size,
+                      measure=partial(_suffix_measure, prices=prices))
     model.units = objective.replace("_", " ")
     model.set(prior=q)
-    mu = model.var("mu")
+    mu = model.measure  # type: ignore[attr-defined]
     select = axes_of(model).selection()
     if profit_floor is not None:
         if isinstance(profit_floor, str):
@@ -133,6 +134,16 @@ def segmentation(values, market, objective: str = "consumer_surplus", profit_flo
         model.output(key, _expectation(weights[key], mu))
     model.output("segments", lambda sol: _table(sol["mu"], vals, prices).T)
     return model
+
+
+def _suffix_measure(model: Model, axes, *, prices: pd.Index) -> tuple:
+    """mu (the variable "mu", kept values x prices) with the suffix masses S (the variable "suffix") and the
+    families "suffix" and "obedience" (`builders.segmentation.price_obedience`: about 3 m n + 2 n^2 nonzeros
+    instead of m n^2)."""
+    size = axes.n_cells * len(prices)
+    mu = model.variable("mu", size, index=axes.flat_index(), show=False, nonneg=True)
+    suffix = model.variable("suffix", size, show=False, nonneg=True)
+    return mu, price_obedience(mu, suffix, axes.cells, prices, axes.obedience_index(0))
 
 
 def _positive(masses, n: int) -> int:

@@ -45,6 +45,7 @@ shared equally: a symmetric optimal dual of the full LP), and the prior stays se
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 import cvxpy as cp
@@ -56,7 +57,8 @@ from ..builders.games import MeasureAxes, game_consistency, game_obedience, supp
 from ..builders.obedience import game_gain_matrix
 from ..builders.symmetry import constrain_on_orbits
 from ..core.errors import InputError
-from ..core.limits import bce_size
+from ..core.family import Family
+from ..core.limits import Estimate, bce_size
 from ..core.model import Model
 from ..core.validate import nonnegative, real_array
 from .events import objective_vector
@@ -76,13 +78,26 @@ def bayes_correlated_equilibrium(game: FiniteGame, info: InformationStructure | 
     also builds the cells of states whose prior is 0 now. symmetric=True solves the LP on the orbits of
     the players' symmetry (an InputError where no two players are exchangeable), "auto" where there is
     one (module docstring)."""
+    return bce_model(game, info, objective, sense=sense, parametric=parametric, keep_zero_prior=keep_zero_prior,
+                     symmetric=symmetric, name=name)
+
+
+def bce_model(game: FiniteGame, info: InformationStructure | None, objective, *, sense: str = "max",
+              parametric: bool = False, keep_zero_prior: bool = False, symmetric: bool | str = False,
+              name: str | None = None,
+              measure: Callable[[Model, MeasureAxes], tuple[cp.Expression, dict[str, Family]]] | None = None,
+              size: Estimate | None = None) -> Model:
+    """`bayes_correlated_equilibrium`, with the measure and its obedience from `measure(model, axes)` where
+    given: mu as an expression of the hook's own variables, and families holding "obedience" (the game
+    obedience's rows, in its order) and mu >= 0 (the segmentation's suffix masses, `price_obedience`); and the
+    size guard `size` instead of the generic one."""
     if not isinstance(game, FiniteGame):
         raise InputError(f"game: expected a FiniteGame, got {type(game).__name__}")
     if info is None:
         info = InformationStructure(game)
     elif not isinstance(info, InformationStructure) or info.game is not game:
         raise InputError("info: expected an InformationStructure built on this game")
-    _size(game, info, keep_zero_prior=keep_zero_prior).check()
+    (size or _size(game, info, keep_zero_prior=keep_zero_prior)).check()
     n_states = len(game.prior)
     tables = [info.likelihoods.get(p) for p in game.players]
     alive = np.ones(n_states) if keep_zero_prior else np.asarray(game.prior, float)
@@ -99,7 +114,10 @@ def bayes_correlated_equilibrium(game: FiniteGame, info: InformationStructure | 
     symmetry = _symmetry(symmetric, game, info, axes, c, parametric)
     prior = model.parameter("prior", game.prior, index=states, nonneg=True,
                             validate=lambda v: _checked_prior(v, states, left_out, symmetry))
-    if symmetry is None:
+    special: dict[str, Family] = {}
+    if measure is not None:  # a special form of the measure and its obedience (one player: no symmetry)
+        mu, special = measure(model, axes)
+    elif symmetry is None:
         mu = model.variable("mu", axes.size, index=axes.flat_index(), show=False, nonneg=True)
     else:  # mu = P z, z one entry per orbit
         z = model.variable("mu_sym", symmetry.entries.count,
@@ -112,13 +130,16 @@ def bayes_correlated_equilibrium(game: FiniteGame, info: InformationStructure | 
     else:
         spread = sp.diags(lik.reshape(-1)) @ sp.kron(sp.identity(n_states), np.ones((lik.shape[1], 1)), format="csr")
     consistency = game_consistency(mu, axes, spread @ prior)
-    obedience = game_obedience(mu, axes, payoffs)
-    if symmetry is None:
+    if special:
         model.constrain("consistency", consistency)
-        model.constrain("obedience", obedience)
+        model.constrain_all(special)
+    elif symmetry is None:
+        model.constrain("consistency", consistency)
+        model.constrain("obedience", game_obedience(mu, axes, payoffs))
     else:  # one row per orbit; the full rows' prices are the orbit prices shared (builders.symmetry)
+        obedience_rows = game_obedience(mu, axes, payoffs)
         constrain_on_orbits(model, "consistency", consistency, symmetry.cells, ["consistency"], consistency.index)
-        constrain_on_orbits(model, "obedience", obedience, symmetry.rows, ["obedience"], obedience.index)
+        constrain_on_orbits(model, "obedience", obedience_rows, symmetry.rows, ["obedience"], obedience_rows.index)
     select = axes.selection()
     goal = (select @ c) @ mu
     (model.maximize if sense == "max" else model.minimize)(goal)

@@ -296,3 +296,30 @@ def test_instance_file_estimate_counts_the_cells_with_mass(tmp_path):
     with pytest.raises(om.InputError, match="size"):
         sizes.check_size("FiniteGame", data, spec(uniform), sizes.MAX_SIZE, "bce.toml")
     sizes.check_size("FiniteGame", data, spec(own), sizes.MAX_SIZE, "bce.toml")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_segmentation_on_suffix_masses_is_the_full_lp(seed):
+    """The segmentation's obedience on suffix masses (`builders.segmentation.price_obedience`: two nonzeros a
+    row) is the game obedience written out here (n per row): the same optimum on random markets, with values
+    of no mass; its certificate (dual feasibility included) holds."""
+    rng = np.random.default_rng(seed)
+    n = 12
+    values = np.sort(rng.choice(np.arange(1, 40), n, replace=False)).astype(float)
+    market = rng.dirichlet(np.ones(n)) * (rng.uniform(size=n) > 0.25)
+    model = om.segmentation(values, market)
+    assert set(model.families) == {"consistency", "suffix", "obedience", "profit_floor"}
+    sol = model.solve()
+    assert sol.certificate.ok()
+    sale = values[:, None] >= values[None, :]
+    profit, surplus = values[None, :] * sale, (values[:, None] - values[None, :]) * sale
+    floor = np.max(values * market[::-1].cumsum()[::-1])
+    c, S, mass, G, _ = full_bce([profit], market / market.sum(), [None], surplus, "max")
+    G = sp.vstack([G, sp.csr_matrix(profit.reshape(1, -1))], format="csr")
+    res = linprog(-c, A_ub=-G, b_ub=np.r_[np.zeros(G.shape[0] - 1), -floor], A_eq=S, b_eq=mass * market.sum(),
+                  bounds=(0, None), method="highs")
+    assert sol.value == pytest.approx(-res.fun, rel=1e-9)
+    # the obedience rows are the game's: their slack at the solution, recomputed from mu here, is >= 0
+    mu = np.asarray(sol["segments"], float).T  # (value, price)
+    gain = np.einsum("vp,vp->p", mu, profit)[:, None] - mu.T @ profit
+    assert gain.min() >= -1e-9
