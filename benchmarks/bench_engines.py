@@ -11,7 +11,8 @@ bidder observing its own value through an `InformationStructure`), min revenue
 bidders observe nothing, each bidder's payoff (v - b) x its winning share), min revenue;
 persuasion k: k states x k actions (random prior, a receiver who matches the state, u = -((w - a)/k)^2,
 a sender who wants high actions, v = a/k); segmentation n: values 1..n (random market), BBM's
-consumer-surplus-maximising segmentation with the uniform-price profit floor; mechanism n x k: a single
+consumer-surplus-maximising segmentation with the uniform-price profit floor (both sides on suffix masses,
+`builders.segmentation.price_obedience`: 6 n^2 nonzeros); mechanism n x k: a single
 item, n bidders with values 1..k, a random correlated prior (Dirichlet); max revenue, BIC + interim IR
 (mechanism-bic) and DSIC + ex-post IR (mechanism-dsic).
 Each side runs in its own process (`--one`), after its imports and a tiny warm-up solve:
@@ -50,7 +51,7 @@ SIZES = {
     "fpa": ["5x6", "8x9", "10x11", "15x16", "20x21"],
     "cv": ["10x11", "20x21", "30x31", "50x51"],
     "persuasion": ["30", "100", "200"],
-    "segmentation": ["50", "100", "150", "200"],
+    "segmentation": ["100", "150", "200", "300", "400"],
     "mechanism-bic": ["2x10", "2x20", "3x10", "4x6", "3x20", "4x10"],
     "mechanism-dsic": ["2x10", "2x20", "3x10", "4x6", "4x10", "3x20"],
 }
@@ -152,6 +153,33 @@ def direct_bce(payoffs, prior, signal_of, objective, sense, floor_row=None):
                 col_lower=np.zeros(size), col_upper=np.full(size, np.inf)), sign
 
 
+def direct_segmentation(values, market, floor):
+    """BBM's consumer-surplus-maximising segmentation on suffix masses, as the engine builds it (every value has
+    mass here): x[v, p] and S[v, p] = sum_{w >= v} x[w, p] (C order, x first); consistency sum_p x[v, p] =
+    market[v]; suffix S[v, p] - S[v + 1, p] - x[v, p] = 0; obedience (p, p' != p) v_p S[p, p] - v_p' S[p', p]
+    >= 0; the profit floor sum_v x[v, p] v_p 1[v >= p] >= floor. Max consumer surplus."""
+    n = values.size
+    N = n * n
+    v, p = np.divmod(np.arange(N), n)
+    c = np.r_[-np.where(v >= p, values[v] - values[p], 0.0), np.zeros(N)]
+    below = v < n - 1
+    blocks = [sp.csr_matrix((np.ones(N), (v, np.arange(N))), shape=(n, 2 * N)),
+              sp.csr_matrix((np.r_[np.ones(N), -np.ones(int(below.sum())), -np.ones(N)],
+                             (np.r_[np.arange(N), np.flatnonzero(below), np.arange(N)],
+                              np.r_[N + np.arange(N), N + np.flatnonzero(below) + n, np.arange(N)])), shape=(N, 2 * N))]
+    own, dev = np.nonzero(~np.eye(n, dtype=bool))
+    at = np.arange(own.size)
+    blocks.append(sp.csr_matrix((np.r_[values[own], -values[dev]], (np.r_[at, at], np.r_[N + own * n + own,
+                                                                                       N + dev * n + own])),
+                                shape=(own.size, 2 * N)))
+    blocks.append(sp.csr_matrix(np.r_[np.where(v >= p, values[p], 0.0), np.zeros(N)].reshape(1, -1)))
+    M = sp.vstack(blocks, format="csc")
+    lower = np.r_[market, np.zeros(N), np.zeros(own.size), floor]
+    upper = np.r_[market, np.zeros(N), np.full(own.size, np.inf), np.inf]
+    return dict(c=c, indptr=M.indptr, indices=M.indices, data=M.data, shape=np.array(M.shape), row_lower=lower,
+                row_upper=upper, col_lower=np.zeros(2 * N), col_upper=np.full(2 * N, np.inf)), -1.0
+
+
 def direct_mechanism(values, prior, ic: str, ir: str):
     from bench_mechanisms import direct_lp
 
@@ -182,8 +210,8 @@ def data_of(engine: str, size: str):
 def raw_lp(engine: str, size: str, data=None):
     d = _dims(size)
     if engine == "segmentation":
-        payoffs, prior, sig, objective, sense, _, floor = segmentation_data(*d)
-        return direct_bce(payoffs, prior, sig, objective, sense, floor_row=(payoffs[0], floor))
+        _, market, _, _, _, values, floor = segmentation_data(*d)
+        return direct_segmentation(values, market, floor)
     if engine.startswith("mechanism"):
         return direct_mechanism(*data, *modes(engine))
     instance = {"ce": ce_data, "fpa": fpa_data, "cv": cv_data, "persuasion": persuasion_data}[engine](*d)

@@ -310,7 +310,9 @@ def test_segmentation_on_suffix_masses_is_the_full_lp(seed):
     model = om.segmentation(values, market)
     assert set(model.families) == {"consistency", "suffix", "obedience", "profit_floor"}
     sol = model.solve()
-    assert sol.certificate.ok()
+    # certified at the first solve: the suffix columns, whose rows the vertex may price all at 0, are measured
+    # against their data at the model's price scale (DUAL_DATA_FLOOR), not against their own round-off
+    assert sol.certificate.ok() and sol.certificate.notes == []
     sale = values[:, None] >= values[None, :]
     profit, surplus = values[None, :] * sale, (values[:, None] - values[None, :]) * sale
     floor = np.max(values * market[::-1].cumsum()[::-1])
