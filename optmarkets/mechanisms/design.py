@@ -206,26 +206,30 @@ def mechanism_design(env: MechanismEnvironment, objective="revenue", *, ic: str 
         return arr
 
     outside = m.parameter("outside_option", outside_option, index=type_index, validate=stacked)
-    # built once on full variables; on the LP's variables, or on x = P z for the LP on orbits
-    x_full, t_full = cp.Variable((P, O)), cp.Variable((P, n))
-    families = requirement_families(env, x_full, t_full, ic=ic, ir=ir, outside_option=outside, budget=budget,
-                                    ic_floor=ic_margin)
-    m.write_parameters()  # the outside options' values, which the families' rows are matched with
-    symmetry = agent_symmetry(symmetric, env, weights, families, x_full, t_full)
     x: cp.Expression
     t: cp.Expression
-    if symmetry is None:
+    requirements = dict(ic=ic, ir=ir, outside_option=outside, budget=budget, ic_floor=ic_margin)
+    if symmetric is False:
         x = m.variable("allocation", (P, O), index=(env.profiles, env.outcomes), nonneg=True)
         t = m.variable("payment", (P, n), index=(env.profiles, agent_index))
-    else:
-        x, t = symmetric_variables(m, env, symmetry, agent_index)
-    m.symmetry = symmetry
-    for fam_name, fam in families.items():
-        fam = substituted(fam, {x_full.id: x, t_full.id: t})
+        m.constrain_all(requirement_families(env, x, t, **requirements))
+    else:  # built once on full variables, matched under the swaps, then put on x = P z (or on the LP's own)
+        x_full, t_full = cp.Variable((P, O)), cp.Variable((P, n))
+        families = requirement_families(env, x_full, t_full, **requirements)
+        m.write_parameters()  # the outside options' values, which the families' rows are matched with
+        symmetry = agent_symmetry(symmetric, env, weights, families, x_full, t_full)
         if symmetry is None:
-            m.constrain(fam_name, fam)
-        else:  # one row per orbit; the full families' prices are the orbit prices shared
-            constrain_on_orbits(m, fam_name, fam, symmetry.rows[fam_name], [fam_name], fam.index)
+            x = m.variable("allocation", (P, O), index=(env.profiles, env.outcomes), nonneg=True)
+            t = m.variable("payment", (P, n), index=(env.profiles, agent_index))
+        else:
+            x, t = symmetric_variables(m, env, symmetry, agent_index)
+        for fam_name, fam in families.items():
+            fam = substituted(fam, {x_full.id: x, t_full.id: t})
+            if symmetry is None:
+                m.constrain(fam_name, fam)
+            else:  # one row per orbit; the full families' prices are the orbit prices shared
+                constrain_on_orbits(m, fam_name, fam, symmetry.rows[fam_name], [fam_name], fam.index)
+    m.symmetry = symmetry
     q = env.prior_flat
     prior = exact_parameter(env.prior_exact.ravel(), nonneg=True)  # q in rationals, for exact()
     if isinstance(objective, str):
