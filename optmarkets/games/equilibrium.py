@@ -181,6 +181,8 @@ def _size(game: FiniteGame, info: InformationStructure | None, *, engine: str = 
 def _symmetry(symmetric, game: FiniteGame, info: InformationStructure, axes: MeasureAxes, objective,
               parametric: bool) -> GameSymmetry | None:
     """The players' symmetry the LP is reduced by (`games.symmetry`), or None for the full LP."""
+    if isinstance(symmetric, np.bool_):
+        symmetric = bool(symmetric)
     if symmetric is False:
         return None
     if symmetric is not True and symmetric != "auto":

@@ -160,6 +160,8 @@ def agent_symmetry(symmetric: Any, env: MechanismEnvironment, objective: np.ndar
     """The symmetry `mechanism_design(symmetric=...)` reduces by, or None for the full LP: the swaps of
     `agent_swaps` that permute every family of `families` (built on the full variables x, t; its Parameters at
     their values now)."""
+    if isinstance(symmetric, np.bool_):
+        symmetric = bool(symmetric)
     if symmetric is False:
         return None
     if symmetric is not True and symmetric != "auto":

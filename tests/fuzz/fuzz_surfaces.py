@@ -545,6 +545,31 @@ def _nfg_extra():
     ]]
 
 
+def _fpa(values, bids, prior, common, reserve):
+    return om.first_price_auction(values, bids, prior=prior, common=common, reserve=reserve).revenue_model(
+        symmetric="auto").solve()
+
+
+def _fpa_extra():
+    return [("common", "not a bool", "yes"), ("reserve", "a string", "0.1"), ("bids", "one bid of 0", [0.0]),
+            ("values", "2-D", [[0.25, 0.5]]), ("prior", "no mass", [0.0, 0.0, 0.0])]
+
+
+def _symmetric_ce(symmetric, objective):
+    game = om.FiniteGame.symmetric(np.array([[6.0, 2.0], [7.0, 0.0]]))
+    return om.correlated_equilibrium(game, objective, symmetric=symmetric).solve()
+
+
+def _symmetric_ce_closed(symmetric, objective):
+    return 10.5 if objective == "welfare" and symmetric in (True, False, "auto") else None
+
+
+def _symmetric_extra():
+    return [("symmetric", what, bad) for what, bad in [
+        ("an int", 1), ("a string", "yes"), ("None", None), ("a list", [True]), ("numpy True", np.True_)]] + [
+        ("objective", "a player's payoff (breaks the symmetry)", "row")]
+
+
 # ====================================================================== the entries
 
 SURFACES: list[Entry] = [
@@ -572,6 +597,10 @@ SURFACES: list[Entry] = [
     Entry("instances.load (TOML file)", dict(text=GOOD_TOML), _instance, _instance_closed, frozen=("text",),
           extra=_toml_extra),
     Entry("read_nfg (.nfg file)", dict(text=GOOD_NFG), _nfg, _nfg_closed, frozen=("text",), extra=_nfg_extra),
+    Entry("first_price_auction", dict(values=[0.25, 0.5, 1.0], bids=[0.0, 0.25, 0.5], prior=None, common=False,
+                                      reserve=0.0), _fpa, extra=_fpa_extra),
+    Entry("correlated_equilibrium(symmetric=...)", dict(symmetric=True, objective="welfare"), _symmetric_ce,
+          _symmetric_ce_closed, extra=_symmetric_extra),
 ]
 SURFACE_BY_NAME = {e.name: e for e in SURFACES}
 
