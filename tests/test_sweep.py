@@ -368,7 +368,11 @@ def test_an_interrupted_parallel_sweep_keeps_its_rows_and_stops_its_workers(econ
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert b"KeyboardInterrupt" in err
+    # interrupted, not finished; under load the interrupt can land while joblib aborts its workers, and the
+    # process then dies of the signal before Python prints the KeyboardInterrupt (seen on 2 busy cores)
+    assert proc.returncode != 0
+    assert b"KeyboardInterrupt" in err or (err == b"" and proc.returncode in (-signal.SIGINT, 128 + signal.SIGINT)), \
+        (proc.returncode, err[-2000:])
     _, alive = psutil.wait_procs(workers, timeout=10)
     alive = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert alive == [], [p.cmdline() for p in alive]  # no worker (or helper) of the run survives it

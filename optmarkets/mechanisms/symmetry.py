@@ -83,12 +83,12 @@ def _swap(env: MechanismEnvironment, objective: np.ndarray | None, i: int, j: in
         return None
     profiles = _profile_swap(sizes, i, j)
     prior = env.prior_flat
-    if np.abs(prior[profiles] - prior).max(initial=0.0) > SYMMETRY_TOL * float(prior.max(initial=1.0)):
+    if np.abs(prior[profiles] - prior).max(initial=0.0) > SYMMETRY_TOL * float(prior.max(initial=0.0)):
         return None
     agents = np.arange(len(env.agents))
     agents[[i, j]] = [j, i]
-    # D[o] = (value_k[p, o] over k, p; objective[p, o]); the swapped data of o must be some outcome's own
-    # values and objective each relative to their own scale (values of 1e-12 are told apart)
+    # D[o] = (value_k[p, o] over k, p; objective[p, o]), values and objective each relative to their own scale
+    # (values of 1e-12 are told apart); the swapped data of o must be some outcome's own
     values = np.stack([env.value[a] for a in env.agents])
     kinds = [values] + ([objective[None]] if objective is not None else [])
     own = np.concatenate([d / (float(np.abs(d).max(initial=0.0)) or 1.0) for d in kinds])
