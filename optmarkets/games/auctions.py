@@ -75,7 +75,7 @@ def first_price_auction(values, bids, *, prior=None, common: bool = False, reser
     i1, i2 = (g.reshape(-1) for g in np.meshgrid(np.arange(v.size), np.arange(v.size), indexing="ij"))
     u1 = (v[i1][:, None, None] - b[None, :, None]) * share[None]
     u2 = (v[i2][:, None, None] - b[None, None, :]) * share.T[None]
-    states = [f"{v[a]:g},{v[c]:g}" for a, c in zip(i1, i2, strict=True)]
+    states = [f"{float(v[a])!r},{float(v[c])!r}" for a, c in zip(i1, i2, strict=True)]  # distinct, as the values
     game = FiniteGame(bidders, {p: b.size for p in bidders}, {"b1": u1, "b2": u2}, states=states,
                       prior=q[i1] * q[i2], name="private-values first-price auction")
     own = {p: (s[:, None] == np.arange(v.size)[None, :]).astype(float) for p, s in (("b1", i1), ("b2", i2))}

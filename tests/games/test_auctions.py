@@ -71,6 +71,9 @@ def test_private_values_auction():
     full, sym = auction.revenue_model().solve(), auction.revenue_model(symmetric=True).solve()
     assert full.value == pytest.approx(0.203125, abs=1e-9) and sym.value == pytest.approx(full.value, abs=1e-12)
     assert sym.exact().verified
+    # values that agree to 7 digits are still distinct states
+    close = om.first_price_auction([1.0000001, 1.0000002], [0.0, 0.5])
+    assert len(set(close.game.states)) == 4
     # revenue is at most the expected highest value (efficient sale, full extraction): 25/32 here
     values = np.arange(1, 5) / 4
     assert full.value <= np.maximum(values[:, None], values[None, :]).mean()
