@@ -2,9 +2,9 @@
 
     taskset -c 0,1 python benchmarks/bench_symmetry.py [--out benchmarks/results/symmetry.md] [--repeat 1]
 
-Instances (`bench_engines`'s where they are symmetric): fpa n x m, the first-price auction with private values
-(two bidders, each observing its own value), min revenue; cv n x m, BCESolve's common-value auction, min
-revenue; ce-sym n x m, a random symmetric n-player game with m actions (own action first, the others' symmetrised),
+Instances (`bench_engines`'s where they are symmetric; the auctions by `om.first_price_auction`): fpa n x m,
+the first-price auction with private values (two bidders, each observing its own value), min revenue; cv n x m,
+BCESolve's common-value auction, min revenue; ce-sym n x m, a random symmetric n-player game with m actions (own action first, the others' symmetrised),
 max welfare; mechanism-bic / -dsic n x k, a single item, n bidders with values 1..k, independent uniform values
 (a symmetric prior; `bench_engines` uses a random correlated one, which is not), max revenue.
 Per instance: build + solve seconds (wall, median of --repeat) of the full model and of `symmetric=True`, their
@@ -37,15 +37,10 @@ CASES = [("fpa", "10x11"), ("fpa", "15x16"), ("fpa", "20x21"), ("cv", "30x31"), 
 
 def model(engine: str, size: str, symmetric: bool):
     d = be._dims(size)
-    if engine in ("fpa", "cv"):
-        payoffs, prior, signal_of, revenue, _ = (be.fpa_data if engine == "fpa" else be.cv_data)(*d)
-        game = om.FiniteGame(["b1", "b2"], {"b1": d[1], "b2": d[1]}, {"b1": payoffs[0], "b2": payoffs[1]},
-                             states=len(prior), prior=prior)
-        info = None
-        if engine == "fpa":
-            own = [(s[:, None] == np.arange(d[0])[None, :]).astype(float) for s in signal_of]
-            info = om.InformationStructure(game, {"b1": own[0], "b2": own[1]})
-        return om.bayes_correlated_equilibrium(game, info, revenue, sense="min", symmetric=symmetric)
+    if engine in ("fpa", "cv"):  # bench_engines' fpa_data / cv_data: values k/n, bids on an m-grid of [0, 1]
+        n, m = d
+        auction = om.first_price_auction(np.arange(1, n + 1) / n, np.linspace(0, 1, m), common=engine == "cv")
+        return auction.revenue_model(symmetric=symmetric)
     if engine == "ce-sym":
         n, m = d
         U = np.random.default_rng(0).uniform(0, 1, (m,) * n)

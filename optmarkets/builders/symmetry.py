@@ -185,3 +185,13 @@ def substituted(fam: Family, replace: dict[int, Any]) -> Family:
         return seen[key]
 
     return Family(walk(fam.lhs), fam.sense, walk(fam.rhs), fam.labels, fam.description)
+
+
+def symmetric_mode(symmetric: Any) -> bool | str:
+    """An engine's `symmetric=` argument as False, True or "auto" (numpy bools read as bools); an InputError
+    naming `symmetric` otherwise."""
+    if isinstance(symmetric, np.bool_):
+        symmetric = bool(symmetric)
+    if symmetric is not True and symmetric is not False and symmetric != "auto":
+        raise InputError(f"symmetric: expected True, False or 'auto', got {symmetric!r}")
+    return symmetric

@@ -55,7 +55,7 @@ import scipy.sparse as sp
 
 from ..builders.games import MeasureAxes, game_consistency, game_obedience, support_cells, support_count
 from ..builders.obedience import game_gain_matrix
-from ..builders.symmetry import constrain_on_orbits
+from ..builders.symmetry import constrain_on_orbits, symmetric_mode
 from ..core.errors import InputError
 from ..core.family import Family
 from ..core.limits import Estimate, bce_size
@@ -181,12 +181,9 @@ def _size(game: FiniteGame, info: InformationStructure | None, *, engine: str = 
 def _symmetry(symmetric, game: FiniteGame, info: InformationStructure, axes: MeasureAxes, objective,
               parametric: bool) -> GameSymmetry | None:
     """The players' symmetry the LP is reduced by (`games.symmetry`), or None for the full LP."""
-    if isinstance(symmetric, np.bool_):
-        symmetric = bool(symmetric)
+    symmetric = symmetric_mode(symmetric)
     if symmetric is False:
         return None
-    if symmetric is not True and symmetric != "auto":
-        raise InputError(f"symmetric: expected True, False or 'auto', got {symmetric!r}")
     if parametric:
         raise InputError("symmetric: a parametric model's payoffs can be set to asymmetric ones; build it with "
                          "parametric=False to solve it on the players' symmetry")

@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..builders import incentives as inc
 from ..builders import mechanisms as mb
-from ..builders.symmetry import constrain_on_orbits, substituted
+from ..builders.symmetry import constrain_on_orbits, substituted, symmetric_mode
 from ..core.errors import InputError
 from ..core.exact_values import exact_parameter
 from ..core.limits import mechanism_size
@@ -209,7 +209,7 @@ def mechanism_design(env: MechanismEnvironment, objective="revenue", *, ic: str 
     x: cp.Expression
     t: cp.Expression
     requirements = dict(ic=ic, ir=ir, outside_option=outside, budget=budget, ic_floor=ic_margin)
-    if symmetric is False:
+    if symmetric_mode(symmetric) is False:
         x = m.variable("allocation", (P, O), index=(env.profiles, env.outcomes), nonneg=True)
         t = m.variable("payment", (P, n), index=(env.profiles, agent_index))
         m.constrain_all(requirement_families(env, x, t, **requirements))

@@ -25,7 +25,7 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-from ..builders.symmetry import Orbits, exchangeable_classes, row_map
+from ..builders.symmetry import Orbits, exchangeable_classes, row_map, symmetric_mode
 from ..core.errors import InputError
 from ..core.family import labelled
 from ..core.tolerances import SYMMETRY_TOL
@@ -160,12 +160,9 @@ def agent_symmetry(symmetric: Any, env: MechanismEnvironment, objective: np.ndar
     """The symmetry `mechanism_design(symmetric=...)` reduces by, or None for the full LP: the swaps of
     `agent_swaps` that permute every family of `families` (built on the full variables x, t; its Parameters at
     their values now)."""
-    if isinstance(symmetric, np.bool_):
-        symmetric = bool(symmetric)
+    symmetric = symmetric_mode(symmetric)
     if symmetric is False:
         return None
-    if symmetric is not True and symmetric != "auto":
-        raise InputError(f"symmetric: expected True, False or 'auto', got {symmetric!r}")
     swaps = agent_swaps(env, objective)
     found = mechanism_symmetry(env, swaps, families, x, t) if swaps else None
     if found is None and symmetric is True:
