@@ -2,11 +2,12 @@
 
     taskset -c 0,1 python benchmarks/bench_symmetry.py [--out benchmarks/results/symmetry.md] [--repeat 1]
 
-Instances (`bench_engines`'s where they are symmetric; the auctions by `om.first_price_auction`): fpa n x m,
-the first-price auction with private values (two bidders, each observing its own value), min revenue; cv n x m,
-BCESolve's common-value auction, min revenue; ce-sym n x m, a random symmetric n-player game with m actions (own action first, the others' symmetrised),
-max welfare; mechanism-bic / -dsic n x k, a single item, n bidders with values 1..k, independent uniform values
-(a symmetric prior; `bench_engines` uses a random correlated one, which is not), max revenue.
+Instances (`bench_engines`'s where they are symmetric; the auctions by `om.first_price_auction`): fpa n x m, the
+first-price auction with private values (two bidders, each observing its own value), min revenue; cv n x m,
+BCESolve's common-value auction, min revenue; ce-sym n x m, a random symmetric n-player game with m actions (own
+action first, the others' symmetrised), max welfare; mechanism-bic / -dsic n x k, a single item, n bidders with
+values 1..k, independent uniform values (a symmetric prior; `bench_engines` uses a random correlated one, which is
+not), max revenue.
 Per instance: build + solve seconds (wall, median of --repeat) of the full model and of `symmetric=True`, their
 ratio, the LP's variables and rows each way, and the relative difference of the optimal values (the reduced
 optimum equals the full one: a difference above 1e-9 is reported as a failure).
