@@ -23,14 +23,22 @@ from .errors import InputError
 #: Coefficients whose half-ulp rational has a larger denominator are read within a few ulps instead.
 DENOMINATOR_LIMIT = 1 << 20
 WIDEN_ULPS = (1.0, 2.0, 4.0, 8.0, 16.0)
+#: A distribution whose entries' rationals need a longer common denominator is read from its floats' binary
+#: values (`distribution`): 1,296 random entries' simplest rationals, normalised, have 35,000-bit denominators.
+COMMON_DENOMINATOR_BITS = 256
 
 #: id(parameter) -> (a weak reference to it, its rationals); by id: cvxpy's == builds a constraint
 _SHADOWS: dict[int, tuple[weakref.ref, np.ndarray]] = {}
 
 
 def floats(exact: np.ndarray) -> np.ndarray:
-    """The floats of an array of rationals (each correctly rounded), NaN where an entry is None (undefined)."""
-    return np.array([np.nan if q is None else float(q) for q in exact.ravel()], dtype=float).reshape(exact.shape)
+    """The floats of an array of rationals (each correctly rounded), NaN where an entry is None (undefined).
+    Each distinct object is rounded once: the rows' weights repeat a belief once per report."""
+    flat = np.asarray(exact, dtype=object).ravel()
+    ids = np.fromiter(map(id, flat), dtype=np.int64, count=flat.size)
+    _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    rounded = np.array([np.nan if q is None else float(q) for q in flat[first]], dtype=float)
+    return rounded[inverse].reshape(np.shape(exact))
 
 
 def as_fraction(q: Any) -> Fraction:
@@ -116,3 +124,27 @@ def read_rational(x: float) -> tuple[Fraction, bool]:
         if w.denominator <= DENOMINATOR_LIMIT:
             return w, True
     return r, False
+
+
+def distribution(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Nonnegative floats as an exact distribution: integer numerators N (an object array of `values`' shape)
+    and their total M, so that entry k of the distribution is N[k] / M. The entries are read as their
+    rationals (`read_rational`: 0.1 is 1/10) when these share a denominator of at most
+    COMMON_DENOMINATOR_BITS bits, else as their floats' exact binary values, which share a power of two:
+    either way the normalised entries keep short denominators, and beliefs (N[k] / a row's sum) too."""
+    flat = [float(v) for v in np.asarray(values, dtype=float).ravel()]
+    read: list[Fraction] = []
+    common = 1
+    for v in flat:
+        q = read_rational(v)[0]
+        common = math.lcm(common, q.denominator)
+        if common.bit_length() > COMMON_DENOMINATOR_BITS:
+            break
+        read.append(q)
+    else:
+        nums = [q.numerator * (common // q.denominator) for q in read]
+        return np.array(nums, dtype=object).reshape(np.shape(values)), sum(nums)
+    ratios = [v.as_integer_ratio() for v in flat]  # denominators: powers of two
+    common = max(d for _, d in ratios)
+    nums = [n * (common // d) for n, d in ratios]
+    return np.array(nums, dtype=object).reshape(np.shape(values)), sum(nums)

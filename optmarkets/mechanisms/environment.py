@@ -5,10 +5,12 @@ Type profiles are flattened in C order over the agents' type axes (agent order):
 that agent's value of each outcome at each true profile; `env.prior_flat` the prior over profiles.
 
 Exact data. The prior is read once in rationals (`env.prior_exact`, python-flint fmpq): each marginal
-(or the joint prior) as the simplest rationals of its floats, normalised exactly, the joint as their
-product; `env.prior` is its rounding, and `env.beliefs_exact` the interim beliefs in rationals. The
-mechanism LP keeps them in Parameters (`core.exact_values`), so `Solution.exact()` reads its objective
-and interim rows from the same rationals (consistent: the revenue is the interim rows' weights summed)
+(or the joint prior) as the simplest rationals of its floats (0.1 is 1/10) where these share a denominator
+of at most 256 bits, else as its floats' binary values (random priors: their simplest rationals would
+need 35,000-bit denominators at 1,296 profiles), normalised exactly, the joint as their product;
+`env.prior` is its rounding, and `env.beliefs_exact` the interim beliefs in rationals. The mechanism LP
+keeps them in Parameters (`core.exact_values`), so `Solution.exact()` reads its objective and interim
+rows from the same rationals (consistent: the revenue is the interim rows' weights summed)
 rather than from floats that are products rounded one by one (issue 32).
 
 Zero-probability types. A type with zero marginal probability gets no weight in any objective.
@@ -30,7 +32,7 @@ import pandas as pd
 
 from ..builders.incentives import profile_map
 from ..core.errors import InputError
-from ..core.exact_values import floats, read_rational
+from ..core.exact_values import distribution, floats
 from ..core.limits import environment_size
 from ..core.tolerances import PROB_TOL
 from ..core.validate import as_vector, axis_order, label_sequence, probabilities, real_array
@@ -206,18 +208,19 @@ class MechanismEnvironment:
         return out
 
     def _exact_prior(self, prior_float: np.ndarray) -> np.ndarray:
-        """The prior in rationals: each marginal's (independent) or the joint's entries read as the simplest
-        rationals of their floats, normalised exactly; an independent joint is the product of the marginals."""
+        """The prior in rationals: each marginal's (independent) or the joint's entries read as an exact
+        distribution (`core.exact_values.distribution`); an independent joint is the product of the marginals."""
         import flint
 
-        def normalised(values: np.ndarray) -> np.ndarray:
-            read = [read_rational(float(v))[0] for v in values.ravel()]
-            exact = np.array([flint.fmpq(q.numerator, q.denominator) for q in read], dtype=object)
-            return (exact / sum(exact, flint.fmpq(0))).reshape(values.shape)
+        def exact(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            numerators, total = distribution(values)
+            return numerators, np.array([flint.fmpq(int(n), total) for n in numerators.ravel()],
+                                        dtype=object).reshape(values.shape)
 
         if not self.independent:
-            return normalised(prior_float)
-        self._exact_marginals = [normalised(marginal) for marginal in self._given_marginals]
+            self._joint_numerators, joint = exact(prior_float)
+            return joint
+        self._exact_marginals = [exact(marginal)[1] for marginal in self._given_marginals]
         joint = np.array(flint.fmpq(1), dtype=object)
         for marginal in self._exact_marginals:
             joint = np.multiply.outer(joint, marginal)
@@ -227,20 +230,21 @@ class MechanismEnvironment:
         """(k_i, P_-i): the distribution of the others' profile given agent i's type, in rationals: the product
         of the others' marginals for an independent prior, else the joint's conditional (None where undefined: a
         type of marginal 0)."""
-        pm = profile_map(self.sizes, i)
-        joint = self.prior_exact.ravel()[pm]
-        if self.independent:  # the others' marginals, whatever agent i's type (one of mass 0 too)
-            import flint
+        import flint
 
+        pm = profile_map(self.sizes, i)
+        if self.independent:  # the others' marginals, whatever agent i's type (one of mass 0 too)
             others = np.array(flint.fmpq(1), dtype=object)
             for j, marginal in enumerate(self._exact_marginals):
                 if j != i:
                     others = np.multiply.outer(others, marginal)
-            return np.broadcast_to(others.reshape(1, -1), joint.shape).copy()
-        marg = joint.sum(axis=1)
-        out = np.full(joint.shape, None, dtype=object)
-        for a in np.flatnonzero(marg != 0):
-            out[a] = joint[a] / marg[a]
+            return np.broadcast_to(others.reshape(1, -1), pm.shape).copy()
+        numerators = self._joint_numerators.ravel()[pm]  # joint = numerators / total: the total cancels
+        out = np.full(pm.shape, None, dtype=object)
+        for a, row in enumerate(numerators):
+            marginal = sum(row)
+            if marginal:
+                out[a] = [flint.fmpq(int(n), marginal) for n in row]
         return out
 
     # ------------------------------------------------------------ helpers

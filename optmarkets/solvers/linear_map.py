@@ -235,10 +235,10 @@ def _apply(op: tuple[np.ndarray, np.ndarray, np.ndarray], out: int, x: Affine, n
     k = np.bincount(row, weights=val * x.k[col], minlength=out) if row.size and x.k.any() else np.zeros(out)
     if isinstance(x, Sel):  # each column of op lands on one standard-form column
         return Lin(row, x.cols[col], val * x.coef[col], k, n)
-    indptr, xcol, xval = x.rows_view()
-    lengths = np.diff(indptr)[col]
-    at = _ranges(indptr[:-1][col], lengths)
-    return Lin(np.repeat(row, lengths), xcol[at], np.repeat(val, lengths) * xval[at], k, n)
+    # op @ M: scipy's sparse product (compiled; it sums the repeated coordinates as it goes)
+    product = (sp.csr_matrix((val, (row, col)), shape=(out, x.k.size)) @ x.M).tocsr()
+    counts = np.diff(product.indptr)
+    return Lin(np.repeat(np.arange(out), counts), product.indices.astype(np.int64), product.data, k, n)
 
 
 # ----------------------------------------------------------------------------------------- atoms

@@ -134,15 +134,22 @@ def matrix_factors(A: sp.csc_matrix) -> tuple[np.ndarray, np.ndarray]:
     rows = A.indices
     counts = np.diff(A.indptr)
     cols = np.repeat(np.arange(n), counts)
-    by_row = np.argsort(rows, kind="stable")  # the entries row by row: maxima by reduceat, not maximum.at
+    # the entries row by row (maxima by reduceat, not maximum.at): scipy's linear-time transpose of the positions
+    by_row = sp.csc_matrix((np.arange(A.nnz, dtype=np.float64), rows, A.indptr), shape=A.shape).tocsr().data
+    by_row = by_row.astype(np.int64)
     row_counts = np.bincount(rows, minlength=m)
     col_used, row_used = counts > 0, row_counts > 0
     col_starts = A.indptr[:-1][col_used]
     row_starts = (np.cumsum(row_counts) - row_counts)[row_used]
     row_max, col_max = np.ones(m), np.ones(n)
+    s, gathered = np.empty_like(absd), np.empty_like(absd)  # reused: no new pages per pass
     for _ in range(_ITERATIONS):
-        s = absd * r[rows] * t[cols]
-        row_max[row_used] = np.maximum.reduceat(s[by_row], row_starts)
+        np.take(r, rows, out=s)
+        np.multiply(s, absd, out=s)
+        np.take(t, cols, out=gathered)
+        np.multiply(s, gathered, out=s)
+        np.take(s, by_row, out=gathered)
+        row_max[row_used] = np.maximum.reduceat(gathered, row_starts)
         col_max[col_used] = np.maximum.reduceat(s, col_starts)
         row_max[row_max <= 0] = 1.0  # rows and columns of stored zeros keep their factor
         col_max[col_max <= 0] = 1.0

@@ -122,3 +122,47 @@ def test_every_random_family_of_the_benchmark_verifies(family, seed):
     exact = sol.exact()
     assert exact.verified, exact.reason
     assert float(exact.value) == pytest.approx(sol.value, rel=1e-9)
+
+
+# ---------------------------------------------------------------- how a distribution is read (`distribution`)
+
+
+def test_a_typed_prior_is_read_as_its_rationals():
+    from optmarkets.core.exact_values import distribution
+
+    numerators, total = distribution(np.array([0.1, 0.2, 0.7]))
+    assert [Fraction(int(n), total) for n in numerators] == [Fraction(1, 10), Fraction(1, 5), Fraction(7, 10)]
+    env = om.MechanismEnvironment.single_item([[1, 2], [1, 2, 3]], prior=np.full((2, 3), 1 / 6))
+    assert all(as_fraction(q) == Fraction(1, 6) for q in env.prior_exact.ravel())
+
+
+def test_a_computed_prior_is_read_from_its_binary_floats_with_short_denominators():
+    """A random 4-bidder joint prior (1,296 profiles): its simplest rationals would share a ~35,000-bit
+    denominator (seconds to build, megabytes per belief row); read from its binary floats instead, every
+    rational keeps a short denominator, the prior sums to exactly 1, each belief is the exact conditional of
+    the joint (N / row sum), and every float is the rounding of its rational."""
+    rng = np.random.default_rng(0)
+    joint = rng.dirichlet(np.ones(6 ** 4)).reshape(6, 6, 6, 6)
+    env = om.MechanismEnvironment.single_item([list(range(1, 7))] * 4, prior=joint)
+    prior = [as_fraction(q) for q in env.prior_exact.ravel()]
+    assert sum(prior) == 1
+    assert max(q.denominator.bit_length() for q in prior) < 100
+    for q, f in zip(prior, joint.ravel()):  # the binary value of each float, over the exact total
+        assert q * sum(Fraction(v) for v in joint.ravel()) == Fraction(float(f))
+    np.testing.assert_array_equal(env.prior.ravel(), [float(q) for q in prior])
+    agent = env.agents[2]
+    beliefs = env.beliefs_exact[agent]
+    conditional = np.moveaxis(np.array(prior, dtype=object).reshape(6, 6, 6, 6), 2, 0).reshape(6, -1)
+    for a in range(6):
+        row = [as_fraction(q) for q in beliefs[a]]
+        assert sum(row) == 1 and row == [q / sum(conditional[a]) for q in conditional[a]]
+        assert max(q.denominator.bit_length() for q in row) < 100
+
+
+def test_a_large_random_prior_still_verifies_exactly():
+    rng = np.random.default_rng(5)
+    env = om.MechanismEnvironment.single_item([[1, 2, 3, 4]] * 3, prior=rng.dirichlet(np.ones(64)).reshape(4, 4, 4))
+    sol = om.mechanism_design(env, "revenue").solve()
+    exact = sol.exact()
+    assert exact.verified, exact.reason
+    assert float(exact.value) == pytest.approx(sol.value, rel=1e-12)
