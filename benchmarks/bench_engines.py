@@ -12,7 +12,7 @@ bidders observe nothing, each bidder's payoff (v - b) x its winning share), min 
 persuasion k: k states x k actions (random prior, a receiver who matches the state, u = -((w - a)/k)^2,
 a sender who wants high actions, v = a/k); segmentation n: values 1..n (random market), BBM's
 consumer-surplus-maximising segmentation with the uniform-price profit floor (both sides on suffix masses,
-`builders.segmentation.price_obedience`: 6 n^2 nonzeros); mechanism n x k: a single
+`builders.segmentation.price_obedience`: about 6.5 n^2 nonzeros); mechanism n x k: a single
 item, n bidders with values 1..k, a random correlated prior (Dirichlet); max revenue, BIC + interim IR
 (mechanism-bic) and DSIC + ex-post IR (mechanism-dsic).
 Each side runs in its own process (`--one`), after its imports and a tiny warm-up solve:
