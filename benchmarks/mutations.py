@@ -176,6 +176,20 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("symmetric-prior-unchecked", "optmarkets/games/equilibrium.py",
              "        symmetry.invariant(\"prior\", arr)\n", "        pass  # no check\n",
              "set(prior=...) accepts an asymmetric prior on a model reduced by the players' symmetry"),
+    # exact distributions with short denominators and round-off residues in scaling
+    Mutation("distribution-always-simplest", "optmarkets/core/exact_values.py",
+             "        if common.bit_length() > COMMON_DENOMINATOR_BITS:\n", "        if False:\n",
+             "a random prior is read as simplest rationals whatever their common denominator (seconds per build)"),
+    Mutation("distribution-always-binary", "optmarkets/core/exact_values.py",
+             "COMMON_DENOMINATOR_BITS = 256\n", "COMMON_DENOMINATOR_BITS = 0\n",
+             "a typed prior (0.1, 1/6) is read from its binary floats, not as the rationals meant"),
+    Mutation("belief-not-conditional", "optmarkets/mechanisms/environment.py",
+             "                out[a] = [flint.fmpq(int(n), marginal) for n in row]\n",
+             "                out[a] = [flint.fmpq(int(n), marginal + 1) for n in row]\n",
+             "an interim belief is not the joint prior's conditional (exact rows inconsistent with the objective)"),
+    Mutation("small-data-taken-for-residues", "optmarkets/solvers/scaling.py",
+             "    return bool(np.all(absd[small] < bound))\n", "    return True\n",
+             "entries that are the data (a column in other units) are taken for round-off: the LP is not scaled"),
 )
 
 
