@@ -336,13 +336,15 @@ def run_side(engine: str, size: str, side: str, timeout: float) -> dict | None:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-# the raw side runs HiGHS at the tolerances ours asks for by default (SOLVE_TOL, 1e-8; HiGHS's own are 1e-7),
-# so that both sides solve the same LP to the same accuracy
 def same_tolerances() -> dict:
+    """The HiGHS options of ours' default tolerance (SOLVE_TOL, 1e-8; HiGHS's own are 1e-7), which the raw
+    side runs at: both sides solve the same LP to the same accuracy."""
     from optmarkets.core.tolerances import SOLVE_TOL
 
     return {name: SOLVE_TOL for name in ("primal_feasibility_tolerance", "dual_feasibility_tolerance",
                                          "ipm_optimality_tolerance", "mip_feasibility_tolerance")}
+
+
 #: an instance whose raw side takes less (build + solve, seconds) runs REPEATS times a side; the run of
 #: median time is shown (this machine's timings of one run vary by 20-50% below a second)
 REPEAT_BELOW, REPEATS = 10.0, 3
@@ -396,7 +398,7 @@ def shown(table: pd.DataFrame) -> pd.DataFrame:
            "raw MiB": "{:.0f}", "memory ratio": "{:.2f}", "value diff": "{:.1e}", "warm ours s": "{:.2f}",
            "warm raw s": "{:.2f}", "warm ratio": "{:.2f}"}
     out = table.copy()
-    for col in ("variables", "raw variables", "nonzeros"):
+    for col in ("variables", "raw variables", "nonzeros", "runs"):
         if col in out:
             out[col] = out[col].map(lambda x: "" if pd.isna(x) else f"{int(x):,}")
     for col, f in fmt.items():
