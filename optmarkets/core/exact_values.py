@@ -132,10 +132,10 @@ def distribution(values: np.ndarray) -> tuple[np.ndarray, int]:
     rationals (`read_rational`: 0.1 is 1/10) when these share a denominator of at most
     COMMON_DENOMINATOR_BITS bits, else as their floats' exact binary values, which share a power of two:
     either way the normalised entries keep short denominators, and beliefs (N[k] / a row's sum) too."""
-    flat = [float(v) for v in np.asarray(values, dtype=float).ravel()]
+    distinct, inverse = np.unique(np.asarray(values, dtype=float).ravel(), return_inverse=True)  # each read once
     read: list[Fraction] = []
     common = 1
-    for v in flat:
+    for v in distinct.tolist():
         q = read_rational(v)[0]
         common = math.lcm(common, q.denominator)
         if common.bit_length() > COMMON_DENOMINATOR_BITS:
@@ -143,8 +143,13 @@ def distribution(values: np.ndarray) -> tuple[np.ndarray, int]:
         read.append(q)
     else:
         nums = [q.numerator * (common // q.denominator) for q in read]
-        return np.array(nums, dtype=object).reshape(np.shape(values)), sum(nums)
-    ratios = [v.as_integer_ratio() for v in flat]  # denominators: powers of two
+        return _numerators(nums, inverse, values)
+    ratios = [v.as_integer_ratio() for v in distinct.tolist()]  # denominators: powers of two
     common = max(d for _, d in ratios)
-    nums = [n * (common // d) for n, d in ratios]
-    return np.array(nums, dtype=object).reshape(np.shape(values)), sum(nums)
+    return _numerators([n * (common // d) for n, d in ratios], inverse, values)
+
+
+def _numerators(distinct: list[int], inverse: np.ndarray, values: Any) -> tuple[np.ndarray, int]:
+    """The distinct values' integer numerators put back in `values`' places, and their total there."""
+    numerators = np.array(distinct, dtype=object)[inverse].reshape(np.shape(values))
+    return numerators, sum(numerators.ravel().tolist())
