@@ -176,6 +176,9 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("symmetric-prior-unchecked", "optmarkets/games/equilibrium.py",
              "        symmetry.invariant(\"prior\", arr)\n", "        pass  # no check\n",
              "set(prior=...) accepts an asymmetric prior on a model reduced by the players' symmetry"),
+    Mutation("player-map-inverted", "optmarkets/games/symmetry.py",
+             "            moved[d + np.arange(n)] = c[d + pi]\n", "            moved[d + pi] = c[d + np.arange(n)]\n",
+             "a rotation of the players is paired with the wrong rotation of the states: the orbits are no symmetry"),
     # exact distributions with short denominators and round-off residues in scaling
     Mutation("distribution-always-simplest", "optmarkets/core/exact_values.py",
              "        if common.bit_length() > COMMON_DENOMINATOR_BITS:\n", "        if False:\n",

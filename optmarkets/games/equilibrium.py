@@ -37,7 +37,8 @@ is a supergradient (subgradient in a minimisation): here at least the right deri
 of the first mass put on that state, and equal to it where the obedience prices are unique.
 
 symmetric=True ("auto": where there is one) solves the LP on the orbits of the players' symmetry
-(`games.symmetry`: the swaps of exchangeable players, each with its permutation of the states): variable
+(`games.symmetry`: the permutations of the players that leave the game unchanged, each with its
+permutation of the states; swaps of exchangeable players, and rotations such as a ring's): variable
 mu_sym and families consistency_sym, obedience_sym, one per orbit (`builders.symmetry`); sol["mu"] is the
 full rule, sol.prices["consistency"] and ["obedience"] the full families' prices (each orbit's price
 shared equally: a symmetric optimal dual of the full LP), and the prior stays settable, symmetric only.
@@ -63,7 +64,7 @@ from ..core.model import Model
 from ..core.validate import nonnegative, real_array
 from .events import objective_vector
 from .game import FiniteGame, InformationStructure
-from .symmetry import GameSymmetry, game_symmetry, player_swaps
+from .symmetry import GameSymmetry, game_symmetry, player_maps
 
 
 def bayes_correlated_equilibrium(game: FiniteGame, info: InformationStructure | None = None,
@@ -76,8 +77,8 @@ def bayes_correlated_equilibrium(game: FiniteGame, info: InformationStructure | 
     whose expectation is the event's probability) or [(weight, selection or name), ...]
     (`games.events`). Built on the cells with mass only (module docstring); keep_zero_prior=True
     also builds the cells of states whose prior is 0 now. symmetric=True solves the LP on the orbits of
-    the players' symmetry (an InputError where no two players are exchangeable), "auto" where there is
-    one (module docstring)."""
+    the players' symmetry (an InputError where no permutation of the players is one), "auto" where
+    there is one (module docstring)."""
     return bce_model(game, info, objective, sense=sense, parametric=parametric, keep_zero_prior=keep_zero_prior,
                      symmetric=symmetric, name=name)
 
@@ -187,13 +188,13 @@ def _symmetry(symmetric, game: FiniteGame, info: InformationStructure, axes: Mea
     if parametric:
         raise InputError("symmetric: a parametric model's payoffs can be set to asymmetric ones; build it with "
                          "parametric=False to solve it on the players' symmetry")
-    swaps = player_swaps(game, info, np.asarray(objective, float))
-    if not swaps:
+    maps = player_maps(game, info, np.asarray(objective, float))
+    if not maps:
         if symmetric == "auto":
             return None
-        raise InputError("symmetric: no two players are exchangeable (same number of actions and signals, and "
-                         "payoffs, likelihoods, prior and objective unchanged when they swap)")
-    return game_symmetry(game, info, axes, np.asarray(objective, float), swaps)
+        raise InputError("symmetric: no permutation of the players leaves the game unchanged (same numbers of "
+                         "actions and signals, and payoffs, likelihoods, prior and objective unchanged)")
+    return game_symmetry(game, info, axes, np.asarray(objective, float), maps)
 
 
 def _checked_prior(value, states: pd.Index, left_out: np.ndarray, symmetry: GameSymmetry | None = None) -> np.ndarray:

@@ -1,47 +1,58 @@
-"""The players' symmetry of a game: which swaps of two players leave the equilibrium LP unchanged.
+"""The players' symmetry of a game: which permutations of the players leave the equilibrium LP unchanged.
 
-Players i and j are exchangeable (`player_swaps`) when they have as many actions (and, if informed, signals),
-and some permutation s of the states carries every state's data onto the swapped data of another:
+A permutation pi of the players (player pi(l) takes the role of player l) is a symmetry (`player_maps`) when
+every player has as many actions (and, if informed, signals) as the one whose role it takes, and some
+permutation s of the states carries every state's data onto the permuted data of another:
 
-    u_l[s(w), b] = u_{pi(l)}[w, swap(b)],  P_l(. | s(w)) = P_{pi(l)}(. | w),  prior[s(w)] = prior[w],
-    objective[s(w), b] = objective[w, swap(b)]      for every player l, state w, action profile b,
+    u_l[s(w), b] = u_{pi(l)}[w, pi.b],  P_l(. | s(w)) = P_{pi(l)}(. | w),  prior[s(w)] = prior[w],
+    objective[s(w), b] = objective[w, pi.b]      for every player l, state w, action profile b,
 
-with pi the transposition (i j) and swap(b) the profile with b_i and b_j exchanged (actions and signals matched
-by position). A private-values auction is symmetric with s swapping the bidders' values in the state. The state
-permutation is found by matching each state's swapped data to a state's own (rounded to SYMMETRY_TOL of the
-data's scale, then checked). The group is the one these transpositions generate (all permutations within each
-class of exchangeable players); its orbits on the decision rule's entries, the consistency cells and the
-obedience rows (`GameSymmetry`) give the reduced LP (`builders.symmetry`).
+with (pi.b)_{pi(k)} = b_k (actions and signals matched by position). A private-values auction is symmetric
+with s swapping the bidders' values in the state. The state permutation is found by matching each state's
+permuted data to a state's own (rounded to SYMMETRY_TOL of the data's scale, then checked). Every transposition
+is tried; then, for at most MAX_PERMUTED_PLAYERS players, every permutation that moves a player out of the
+classes found so far (a ring of players whose payoffs depend on their neighbour is symmetric under rotation
+only). The group is the one these generate; its orbits on the decision rule's entries, the consistency cells
+and the obedience rows (`GameSymmetry`) give the reduced LP (`builders.symmetry`): an entry (w, t, b) goes to
+(s(w), t', b') with b'_k = b_{pi(k)}.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..builders.games import MeasureAxes
-from ..builders.symmetry import Orbits, exchangeable_classes
+from ..builders.symmetry import Orbits
 from ..core.errors import InputError
 from ..core.tolerances import SYMMETRY_TOL
 from .game import FiniteGame, InformationStructure
 
+#: Permutations beyond transpositions are searched (n! of them) only up to this many players.
+MAX_PERMUTED_PLAYERS = 5
+
 
 @dataclass(frozen=True)
-class PlayerSwap:
-    """Players i and j exchangeable, with `states[w]` the state that state w's data goes to."""
+class PlayerMap:
+    """A symmetry: player `players[l]` takes the role of player l, with `states[w]` the state that state w's
+    data goes to."""
 
-    i: int
-    j: int
+    players: np.ndarray
     states: np.ndarray
+
+    def describe(self) -> str:
+        moved = [f"{l}->{int(p)}" for l, p in enumerate(self.players) if p != l]
+        return "the permutation of players " + ", ".join(moved)
 
 
 @dataclass(frozen=True)
 class GameSymmetry:
     """The orbits of the BCE LP under the players' symmetry: entries of the (kept) decision rule, consistency
-    cells, obedience rows; `swaps` its generators, `classes` the exchangeable players."""
+    cells, obedience rows; `maps` its generators, `classes` the players' orbits."""
 
-    swaps: tuple[PlayerSwap, ...]
+    maps: tuple[PlayerMap, ...]
     classes: tuple[tuple[str, ...], ...]
     entries: Orbits
     cells: Orbits
@@ -55,22 +66,24 @@ class GameSymmetry:
     def invariant(self, name: str, prior: np.ndarray) -> None:
         """InputError naming `name` unless the prior is unchanged by every swap's state permutation."""
         scale = SYMMETRY_TOL * (float(np.abs(prior).max(initial=0.0)) or 1.0)
-        for s in self.swaps:
+        for s in self.maps:
             if np.abs(prior[s.states] - prior).max(initial=0.0) > scale:
-                raise InputError(f"{name}: is not symmetric under the swap of players {s.i} and {s.j} that the "
-                                 "model was built on (symmetric=True); rebuild it with symmetric=False")
+                raise InputError(f"{name}: is not symmetric under {s.describe()} that the model was built on "
+                                 "(symmetric=True); rebuild it with symmetric=False")
 
 
 def _state_data(game: FiniteGame, tables: list[np.ndarray], objective: np.ndarray, order: list[int],
-                swap: tuple[int, int] | None) -> np.ndarray:
-    """Per state, its prior, payoffs, objective and likelihoods as one row: players in `order`, each payoff and
-    the objective with the action axes of `swap` exchanged; each kind relative to its own scale (payoffs of
-    1e-12 next to a prior of 1/2 are told apart)."""
+                permuted: bool) -> np.ndarray:
+    """Per state, its prior, payoffs, objective and likelihoods as one row: players in `order` (slot l holds
+    player order[l]), each payoff and the objective with its action axes permuted by `order` when `permuted`
+    (entry b reads profile pi.b); each kind relative to its own scale (payoffs of 1e-12 next to a prior of 1/2
+    are told apart)."""
     n_states = len(game.prior)
     outcome = (n_states, *[len(game.actions[p]) for p in game.players])
+    axes = (0, *[1 + k for k in order])
 
     def row(u: np.ndarray) -> np.ndarray:
-        return (u if swap is None else np.swapaxes(u, 1 + swap[0], 1 + swap[1])).reshape(n_states, -1)
+        return (np.transpose(u, axes) if permuted else u).reshape(n_states, -1)
 
     kinds = [np.asarray(game.prior, float).reshape(n_states, 1),
              np.hstack([row(game.payoff(game.players[k], with_state=True)) for k in order]),
@@ -78,20 +91,19 @@ def _state_data(game: FiniteGame, tables: list[np.ndarray], objective: np.ndarra
     return np.hstack([d / (float(np.abs(d).max(initial=0.0)) or 1.0) for d in kinds])
 
 
-def _swap(game: FiniteGame, info: InformationStructure, objective: np.ndarray, i: int, j: int) -> PlayerSwap | None:
-    """The swap of players i and j if it leaves the game unchanged (module docstring), else None."""
-    p, q = game.players[i], game.players[j]
-    if len(game.actions[p]) != len(game.actions[q]):
-        return None
-    si, sj = info.signals.get(p), info.signals.get(q)
-    if (si is None) != (sj is None) or (si is not None and sj is not None and len(si) != len(sj)):
-        return None
+def _map(game: FiniteGame, info: InformationStructure, objective: np.ndarray, pi: list[int],
+         own: np.ndarray) -> PlayerMap | None:
+    """The permutation `pi` of the players as a symmetry if it leaves the game unchanged (module docstring);
+    `own`: the states' data unpermuted."""
+    for l, k in enumerate(pi):
+        p, q = game.players[l], game.players[k]
+        if len(game.actions[p]) != len(game.actions[q]):
+            return None
+        si, sj = info.signals.get(p), info.signals.get(q)
+        if (si is None) != (sj is None) or (si is not None and sj is not None and len(si) != len(sj)):
+            return None
     n_states = len(game.prior)
-    tables = [info.likelihoods.get(r, np.ones((n_states, 1))) for r in game.players]
-    order = list(range(game.n_players))
-    own = _state_data(game, tables, objective, order, None)
-    order[i], order[j] = j, i
-    moved = _state_data(game, tables, objective, order, (i, j))
+    moved = _state_data(game, _tables(game, info), objective, list(pi), True)
     digits = int(-np.log10(SYMMETRY_TOL))  # the data are relative to their scales: entries at most 1
     keys: dict[bytes, list[int]] = {}
     for w in range(n_states):
@@ -104,18 +116,40 @@ def _swap(game: FiniteGame, info: InformationStructure, objective: np.ndarray, i
         states[w] = match.pop()
     if np.abs(own[states] - moved).max(initial=0.0) > SYMMETRY_TOL:
         return None
-    return PlayerSwap(i, j, states)
+    return PlayerMap(np.asarray(pi, dtype=np.int64), states)
 
 
-def player_swaps(game: FiniteGame, info: InformationStructure, objective: np.ndarray) -> list[PlayerSwap]:
-    """Every transposition of two players that leaves game, information and objective unchanged."""
+def _tables(game: FiniteGame, info: InformationStructure) -> list[np.ndarray]:
+    return [info.likelihoods.get(r, np.ones((len(game.prior), 1))) for r in game.players]
+
+
+def player_maps(game: FiniteGame, info: InformationStructure, objective: np.ndarray) -> list[PlayerMap]:
+    """Generators of the players' symmetry: every transposition that leaves game, information and objective
+    unchanged, then (up to MAX_PERMUTED_PLAYERS players) each permutation that does and moves a player out of
+    the orbits found so far."""
     n = game.n_players
-    return [s for i in range(n) for j in range(i + 1, n) if (s := _swap(game, info, objective, i, j)) is not None]
+    own = _state_data(game, _tables(game, info), objective, list(range(n)), False)
+    found = []
+    for i, j in itertools.combinations(range(n), 2):
+        swap = list(range(n))
+        swap[i], swap[j] = j, i
+        if (m := _map(game, info, objective, swap, own)) is not None:
+            found.append(m)
+    if n > MAX_PERMUTED_PLAYERS:
+        return found
+    orbit = Orbits.of_maps(n, [m.players for m in found]).of
+    for pi in itertools.permutations(range(n)):
+        if all(orbit[k] == orbit[l] for l, k in enumerate(pi)):
+            continue  # within the orbits found: nothing new to join
+        if (m := _map(game, info, objective, list(pi), own)) is not None:
+            found.append(m)
+            orbit = Orbits.of_maps(n, [m.players for m in found]).of
+    return found
 
 
 def game_symmetry(game: FiniteGame, info: InformationStructure, axes: MeasureAxes, objective: np.ndarray,
-                  swaps: list[PlayerSwap]) -> GameSymmetry:
-    """The orbits of the LP on `axes` (its kept cells) under the group the `swaps` generate."""
+                  maps: list[PlayerMap]) -> GameSymmetry:
+    """The orbits of the LP on `axes` (its kept cells) under the group the `maps` generate."""
     n = game.n_players
     c = axes.coords
     entries, cells = axes.entries(), axes.cells
@@ -125,22 +159,24 @@ def game_symmetry(game: FiniteGame, info: InformationStructure, axes: MeasureAxe
                                                                            strict=True)]
     starts = np.concatenate([[0], np.cumsum(sizes)])
     on_entries, on_cells, on_rows = [], [], []
-    for s in swaps:
+    for s in maps:
+        pi = s.players
         moved = c.copy()
         moved[0] = s.states[c[0]]
-        for d in (1, 1 + n):
-            moved[[d + s.i, d + s.j]] = moved[[d + s.j, d + s.i]]
+        for d in (1, 1 + n):  # b'_k = b_{pi(k)}, signals alike
+            moved[d + np.arange(n)] = c[d + pi]
         on_entries.append(_positions(entries, np.ravel_multi_index(tuple(moved), axes.shape), "entries"))
         moved_cells = cell_coords.copy()
         moved_cells[0] = s.states[cell_coords[0]]
-        moved_cells[[1 + s.i, 1 + s.j]] = moved_cells[[1 + s.j, 1 + s.i]]
+        moved_cells[1 + np.arange(n)] = cell_coords[1 + pi]
         on_cells.append(_positions(cells, np.ravel_multi_index(tuple(moved_cells), cell_shape), "cells"))
         rows = np.arange(starts[-1])
-        rows[starts[s.i]:starts[s.i + 1]] = np.arange(starts[s.j], starts[s.j + 1])
-        rows[starts[s.j]:starts[s.j + 1]] = np.arange(starts[s.i], starts[s.i + 1])
+        for l in range(n):  # player pi(l)'s rows play player l's
+            rows[starts[l]:starts[l + 1]] = np.arange(starts[pi[l]], starts[pi[l] + 1])
         on_rows.append(rows)
-    classes = exchangeable_classes(game.players, [(s.i, s.j) for s in swaps])
-    return GameSymmetry(tuple(swaps), classes,
+    players = Orbits.of_maps(n, [s.players for s in maps])
+    classes = tuple(tuple(game.players[int(k)] for k in np.flatnonzero(players.of == q)) for q in range(players.count))
+    return GameSymmetry(tuple(maps), classes,
                         Orbits.of_maps(axes.size, on_entries, "mu"), Orbits.of_maps(axes.n_cells, on_cells, "cells"),
                         Orbits.of_maps(int(starts[-1]), on_rows, "obedience"))
 
