@@ -215,6 +215,7 @@ def test_a_ring_is_reduced_by_its_rotation(seed):
     model = om.correlated_equilibrium(game, symmetric=True)
     assert [list(m.players) for m in model.symmetry.maps] in ([[1, 2, 0]], [[2, 0, 1]])  # a 3-cycle, no swap
     assert model.symmetry.classes == (("p1", "p2", "p3"),)
+    assert model.symmetry.describe().startswith("players permuted into each other: p1, p2, p3;")
     assert model.symmetry.rows.count == 6 and model.symmetry.rows.n == 18  # each row with its two rotations
     sol = model.solve()
     reference = ce_welfare_lp(game, {})  # the full LP, written in conftest, solved by scipy

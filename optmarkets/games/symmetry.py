@@ -60,7 +60,9 @@ class GameSymmetry:
 
     def describe(self) -> str:
         groups = "; ".join(", ".join(c) for c in self.classes if len(c) > 1)
-        return (f"players exchangeable: {groups}; the LP on orbits: {self.entries.count} of {self.entries.n} "
+        swaps_only = all(int((m.players != np.arange(m.players.size)).sum()) == 2 for m in self.maps)
+        kind = "players exchangeable" if swaps_only else "players permuted into each other"
+        return (f"{kind}: {groups}; the LP on orbits: {self.entries.count} of {self.entries.n} "
                 f"variables, {self.rows.count} of {self.rows.n} obedience rows")
 
     def invariant(self, name: str, prior: np.ndarray) -> None:
