@@ -66,7 +66,7 @@ class GameSymmetry:
                 f"variables, {self.rows.count} of {self.rows.n} obedience rows")
 
     def invariant(self, name: str, prior: np.ndarray) -> None:
-        """InputError naming `name` unless the prior is unchanged by every swap's state permutation."""
+        """InputError naming `name` unless the prior is unchanged by every map's state permutation."""
         scale = SYMMETRY_TOL * (float(np.abs(prior).max(initial=0.0)) or 1.0)
         for s in self.maps:
             if np.abs(prior[s.states] - prior).max(initial=0.0) > scale:
