@@ -179,6 +179,10 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("player-map-inverted", "optmarkets/games/symmetry.py",
              "            moved[d + np.arange(n)] = c[d + pi]\n", "            moved[d + pi] = c[d + np.arange(n)]\n",
              "a rotation of the players is paired with the wrong rotation of the states: the orbits are no symmetry"),
+    Mutation("outcome-map-inverted", "optmarkets/mechanisms/symmetry.py",
+             "    outcomes[found] = np.arange(found.size)  # s: value_k[p, o] = value_{pi k}[pi.p, s(o)]\n",
+             "    outcomes[:] = found\n",
+             "a rotation of the agents moves the outcomes the other way round: the maps are no symmetry"),
     # exact distributions with short denominators and round-off residues in scaling
     Mutation("distribution-always-simplest", "optmarkets/core/exact_values.py",
              "        if common.bit_length() > COMMON_DENOMINATOR_BITS:\n", "        if False:\n",

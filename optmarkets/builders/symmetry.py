@@ -155,16 +155,10 @@ def row_map(M: sp.spmatrix, k: np.ndarray, columns: np.ndarray) -> np.ndarray | 
     return None
 
 
-def exchangeable_classes(names: Sequence[Any], pairs: Sequence[tuple[int, int]]) -> tuple[tuple[Any, ...], ...]:
-    """The classes of `names` that the transpositions `pairs` (positions) join, in order of first member."""
-    orbits = Orbits.of_maps(len(names), [_transposition(len(names), i, j) for i, j in pairs])
+def orbit_classes(names: Sequence[Any], maps: Sequence[np.ndarray]) -> tuple[tuple[Any, ...], ...]:
+    """The classes of `names` that the permutations `maps` (of positions) join, in order of first member."""
+    orbits = Orbits.of_maps(len(names), list(maps))
     return tuple(tuple(names[int(k)] for k in np.flatnonzero(orbits.of == q)) for q in range(orbits.count))
-
-
-def _transposition(n: int, i: int, j: int) -> np.ndarray:
-    g = np.arange(n)
-    g[[i, j]] = [j, i]
-    return g
 
 
 def substituted(fam: Family, replace: dict[int, Any]) -> Family:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..builders.games import MeasureAxes
-from ..builders.symmetry import Orbits
+from ..builders.symmetry import Orbits, orbit_classes
 from ..core.errors import InputError
 from ..core.tolerances import SYMMETRY_TOL
 from .game import FiniteGame, InformationStructure
@@ -176,8 +176,7 @@ def game_symmetry(game: FiniteGame, info: InformationStructure, axes: MeasureAxe
         for l in range(n):  # player pi(l)'s rows play player l's
             rows[starts[l]:starts[l + 1]] = np.arange(starts[pi[l]], starts[pi[l] + 1])
         on_rows.append(rows)
-    players = Orbits.of_maps(n, [s.players for s in maps])
-    classes = tuple(tuple(game.players[int(k)] for k in np.flatnonzero(players.of == q)) for q in range(players.count))
+    classes = orbit_classes(game.players, [s.players for s in maps])
     return GameSymmetry(tuple(maps), classes,
                         Orbits.of_maps(axes.size, on_entries, "mu"), Orbits.of_maps(axes.n_cells, on_cells, "cells"),
                         Orbits.of_maps(int(starts[-1]), on_rows, "obedience"))

@@ -1,23 +1,27 @@
-"""The agents' symmetry of a mechanism-design LP: which swaps of two agents leave it unchanged.
+"""The agents' symmetry of a mechanism-design LP: which permutations of the agents leave it unchanged.
 
-Agents i and j are exchangeable (`agent_swaps`) when they have as many types (matched by position), the
-prior is unchanged when their types swap in the profile (prior[pi p] = prior[p]), and some permutation s of
-the outcomes carries every agent's values, and the objective, onto the swapped ones:
+A permutation pi of the agents (agent pi(k) takes the role of agent k) is a symmetry (`agent_maps`) when each
+agent has as many types as the one whose role it takes (matched by position), the prior is unchanged when the
+types move with the agents (prior[pi.p] = prior[p], (pi.p)_{pi(k)} = p_k), and some permutation s of the
+outcomes carries every agent's values, and the objective, onto the permuted ones:
 
-    value_{pi(k)}[pi p, s(o)] = value_k[p, o],   objective[pi p, s(o)] = objective[p, o]
+    value_{pi(k)}[pi.p, s(o)] = value_k[p, o],   objective[pi.p, s(o)] = objective[p, o]
 
-for every agent k, profile p and outcome o (pi the transposition (i j), on agents and on profiles). A single
-item: s swaps the outcomes "i gets it" and "j gets it". The outcome permutation is found by matching each
-outcome's swapped values to an outcome's own (rounded to SYMMETRY_TOL of their scale, then checked).
+for every agent k, profile p and outcome o. A single item: s moves "k gets it" to "pi(k) gets it". The outcome
+permutation is found by matching each outcome's permuted values to an outcome's own (rounded to SYMMETRY_TOL
+of their scale, then checked). Every transposition is tried; then, up to MAX_PERMUTED_AGENTS agents, every
+permutation that moves an agent out of the orbits found so far (agents in a ring, whose prior links each
+agent's type to the next one's, are symmetric under rotation only).
 
-On the LP the swap moves allocation[p, o] to allocation[pi p, s(o)] and payment[p, k] to payment[pi p, pi(k)];
+On the LP the map moves allocation[p, o] to allocation[pi.p, s(o)] and payment[p, k] to payment[pi.p, pi(k)];
 each family's rows are then matched numerically (`builders.symmetry.row_map` on the family's coefficients, its
-outside options and margins included): a family that this does not permute is no symmetry, and the swap is
+outside options and margins included): a family that this does not permute is no symmetry, and the map is
 dropped. The LP on orbits is `builders.symmetry`'s.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,30 +29,36 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-from ..builders.symmetry import Orbits, exchangeable_classes, row_map, symmetric_mode
+from ..builders.symmetry import Orbits, orbit_classes, row_map, symmetric_mode
 from ..core.errors import InputError
 from ..core.family import labelled
 from ..core.tolerances import SYMMETRY_TOL
 from ..solvers.linear_map import as_lin, linear_map
 from .environment import MechanismEnvironment
 
+#: Permutations beyond transpositions are searched (n! of them) only up to this many agents.
+MAX_PERMUTED_AGENTS = 5
+
 
 @dataclass(frozen=True)
-class AgentSwap:
-    """Agents i and j exchangeable: profile p goes to `profiles[p]`, outcome o to `outcomes[o]`."""
+class AgentMap:
+    """A symmetry: agent `agents[k]` takes the role of agent k, profile p goes to `profiles[p]`, outcome o to
+    `outcomes[o]`."""
 
-    i: int
-    j: int
+    agents: np.ndarray
     profiles: np.ndarray
     outcomes: np.ndarray
+
+    def describe(self) -> str:
+        return "the permutation of agents " + ", ".join(f"{k}->{int(a)}" for k, a in enumerate(self.agents) if a != k)
 
 
 @dataclass(frozen=True)
 class MechanismSymmetry:
     """The orbits of the mechanism LP: allocation entries and payment entries (flat in column-major order, as
-    cvxpy stores them), and each family's rows; `classes` the exchangeable agents."""
+    cvxpy stores them), and each family's rows; `maps` its generators, `classes` the agents' orbits."""
 
-    swaps: tuple[AgentSwap, ...]
+    maps: tuple[AgentMap, ...]
     classes: tuple[tuple[str, ...], ...]
     allocation: Orbits
     payment: Orbits
@@ -59,69 +69,93 @@ class MechanismSymmetry:
         n = self.allocation.n + self.payment.n
         k = self.allocation.count + self.payment.count
         rows = ", ".join(f"{name} {o.count} of {o.n}" for name, o in self.rows.items())
-        return f"agents exchangeable: {groups}; the LP on orbits: {k} of {n} variables; rows {rows}"
+        swaps_only = all(int((m.agents != np.arange(m.agents.size)).sum()) == 2 for m in self.maps)
+        kind = "agents exchangeable" if swaps_only else "agents permuted into each other"
+        return f"{kind}: {groups}; the LP on orbits: {k} of {n} variables; rows {rows}"
 
     def invariant(self, name: str, stacked: np.ndarray, sizes: tuple[int, ...]) -> None:
-        """InputError naming `name` unless the per-type values `stacked` (agents in order) agree across swaps."""
+        """InputError naming `name` unless the per-type values `stacked` (agents in order) agree across maps."""
         start = np.concatenate([[0], np.cumsum(sizes)])
-        for s in self.swaps:
-            a, b = stacked[start[s.i]:start[s.i + 1]], stacked[start[s.j]:start[s.j + 1]]
-            if np.abs(a - b).max(initial=0.0) > SYMMETRY_TOL * (float(np.abs(stacked).max(initial=0.0)) or 1.0):
-                raise InputError(f"{name}: differs between agents {s.i} and {s.j}, which the model was built to "
-                                 "treat alike (symmetric=True); rebuild it with symmetric=False")
+        scale = SYMMETRY_TOL * (float(np.abs(stacked).max(initial=0.0)) or 1.0)
+        for s in self.maps:
+            for k, j in enumerate(s.agents):
+                a, b = stacked[start[k]:start[k + 1]], stacked[start[j]:start[j + 1]]
+                if np.abs(a - b).max(initial=0.0) > scale:
+                    raise InputError(f"{name}: differs between agents {k} and {int(j)}, which the model was built to "
+                                     "treat alike (symmetric=True); rebuild it with symmetric=False")
 
 
-def _profile_swap(sizes: tuple[int, ...], i: int, j: int) -> np.ndarray:
+def _profile_map(sizes: tuple[int, ...], pi: np.ndarray) -> np.ndarray:
+    """Profile p to pi.p: agent pi(k) gets agent k's type."""
     coords = np.array(np.unravel_index(np.arange(int(np.prod(sizes))), sizes))
-    coords[[i, j]] = coords[[j, i]]
-    return np.ravel_multi_index(tuple(coords), sizes)
+    moved = np.empty_like(coords)
+    moved[pi] = coords
+    return np.ravel_multi_index(tuple(moved), sizes)
 
 
-def _swap(env: MechanismEnvironment, objective: np.ndarray | None, i: int, j: int) -> AgentSwap | None:
+def _map(env: MechanismEnvironment, objective: np.ndarray | None, pi: np.ndarray, own: np.ndarray) -> AgentMap | None:
+    """The permutation `pi` of the agents as a symmetry (module docstring), else None; `own[k, p, o]`: agent k's
+    values (then the objective) relative to their scales."""
     sizes = env.sizes
-    if sizes[i] != sizes[j]:
+    if any(sizes[k] != sizes[j] for k, j in enumerate(pi)):
         return None
-    profiles = _profile_swap(sizes, i, j)
+    profiles = _profile_map(sizes, pi)
     prior = env.prior_flat
     if np.abs(prior[profiles] - prior).max(initial=0.0) > SYMMETRY_TOL * float(prior.max(initial=0.0)):
         return None
-    agents = np.arange(len(env.agents))
-    agents[[i, j]] = [j, i]
-    # D[o] = (value_k[p, o] over k, p; objective[p, o]), values and objective each relative to their own scale
-    # (values of 1e-12 are told apart); the swapped data of o must be some outcome's own
-    values = np.stack([env.value[a] for a in env.agents])
-    kinds = [values] + ([objective[None]] if objective is not None else [])
-    own = np.concatenate([d / (float(np.abs(d).max(initial=0.0)) or 1.0) for d in kinds])
-    order = np.concatenate([agents, [len(agents)]]) if objective is not None else agents
-    moved = own[order][:, profiles]  # moved[k, p, o] = own[pi k, pi p, o]: outcome o's data after the swap
+    order = np.concatenate([pi, [len(pi)]]) if objective is not None else pi
+    moved = own[order][:, profiles]  # moved[k, p, o] = own[pi k, pi.p, o]: outcome o's data after the map
     own_rows, moved_rows = own.transpose(2, 0, 1).reshape(own.shape[2], -1), moved.transpose(2, 0, 1).reshape(
         own.shape[2], -1)
     digits = int(-np.log10(SYMMETRY_TOL))  # entries at most 1
     keys: dict[bytes, list[int]] = {}
     for o, row in enumerate(own_rows):
         keys.setdefault(np.round(row, digits).tobytes(), []).append(o)
-    outcomes = np.empty(own_rows.shape[0], dtype=np.int64)
+    found = np.empty(own_rows.shape[0], dtype=np.int64)  # own_rows[found[o]] = moved_rows[o]
     for o, row in enumerate(moved_rows):
         match = keys.get(np.round(row, digits).tobytes())
         if not match:
             return None
-        outcomes[o] = match.pop()
-    if np.abs(own_rows[outcomes] - moved_rows).max(initial=0.0) > SYMMETRY_TOL:
+        found[o] = match.pop()
+    if np.abs(own_rows[found] - moved_rows).max(initial=0.0) > SYMMETRY_TOL:
         return None
-    return AgentSwap(i, j, profiles, outcomes)
+    outcomes = np.empty_like(found)
+    outcomes[found] = np.arange(found.size)  # s: value_k[p, o] = value_{pi k}[pi.p, s(o)]
+    return AgentMap(np.asarray(pi, dtype=np.int64), profiles, outcomes)
 
 
-def agent_swaps(env: MechanismEnvironment, objective: np.ndarray | None) -> list[AgentSwap]:
-    """Every transposition of two agents that leaves prior, values and the objective weights (a (P, O) array, or
-    None for revenue) unchanged, with its outcome permutation."""
+def agent_maps(env: MechanismEnvironment, objective: np.ndarray | None) -> list[AgentMap]:
+    """Generators of the agents' symmetry: every transposition that leaves prior, values and the objective
+    weights (a (P, O) array, or None for revenue) unchanged, with its outcome permutation; then (up to
+    MAX_PERMUTED_AGENTS agents) each permutation that does and moves an agent out of the orbits found so far."""
     n = len(env.agents)
-    return [s for i in range(n) for j in range(i + 1, n) if (s := _swap(env, objective, i, j)) is not None]
+    # D[k, p, o] = value_k[p, o] (then objective[p, o]), each kind relative to its own scale (values of 1e-12
+    # are told apart)
+    values = np.stack([env.value[a] for a in env.agents])
+    kinds = [values] + ([objective[None]] if objective is not None else [])
+    own = np.concatenate([d / (float(np.abs(d).max(initial=0.0)) or 1.0) for d in kinds])
+    found = []
+    for i, j in itertools.combinations(range(n), 2):
+        swap = np.arange(n)
+        swap[[i, j]] = [j, i]
+        if (m := _map(env, objective, swap, own)) is not None:
+            found.append(m)
+    if n > MAX_PERMUTED_AGENTS:
+        return found
+    orbit = Orbits.of_maps(n, [m.agents for m in found]).of
+    for pi in itertools.permutations(range(n)):
+        if all(orbit[k] == orbit[j] for k, j in enumerate(pi)):
+            continue  # within the orbits found: nothing new to join
+        if (m := _map(env, objective, np.array(pi), own)) is not None:
+            found.append(m)
+            orbit = Orbits.of_maps(n, [m.agents for m in found]).of
+    return found
 
 
-def mechanism_symmetry(env: MechanismEnvironment, swaps: list[AgentSwap], families: dict[str, Any],
+def mechanism_symmetry(env: MechanismEnvironment, maps: list[AgentMap], families: dict[str, Any],
                        x: cp.Variable, t: cp.Variable) -> MechanismSymmetry | None:
-    """The orbits under the swaps that permute every family built on the full variables x (P, O), t (P, n)
-    (`row_map`); None where no swap does."""
+    """The orbits under the maps that permute every family built on the full variables x (P, O), t (P, n)
+    (`row_map`); None where no map does."""
     P, O, n = env.n_profiles, len(env.outcomes), len(env.agents)
     size = P * O + P * n
     lins = {name: as_lin(linear_map(fam.lhs - fam.rhs, {x.id: 0, t.id: P * O}, size), size)
@@ -130,15 +164,13 @@ def mechanism_symmetry(env: MechanismEnvironment, swaps: list[AgentSwap], famili
     row_maps: dict[str, list[np.ndarray]] = {name: [] for name in families}
     p, o = np.divmod(np.arange(P * O), O)  # C order of (p, o); column-major position p + P o
     q, k = np.divmod(np.arange(P * n), n)
-    for s in swaps:
-        agents = np.arange(n)
-        agents[[s.i, s.j]] = [s.j, s.i]
+    for s in maps:
         columns = np.empty(size, dtype=np.int64)
         columns[p + P * o] = s.profiles[p] + P * s.outcomes[o]
-        columns[P * O + q + P * k] = P * O + s.profiles[q] + P * agents[k]
-        maps = {name: row_map(lin.M, lin.k, columns) for name, lin in lins.items()}
-        found = {name: m for name, m in maps.items() if m is not None}
-        if len(found) < len(maps):
+        columns[P * O + q + P * k] = P * O + s.profiles[q] + P * s.agents[k]
+        matched = {name: row_map(lin.M, lin.k, columns) for name, lin in lins.items()}
+        found = {name: m for name, m in matched.items() if m is not None}
+        if len(found) < len(matched):
             continue
         kept.append(s)
         column_maps.append(columns)
@@ -146,28 +178,27 @@ def mechanism_symmetry(env: MechanismEnvironment, swaps: list[AgentSwap], famili
             row_maps[name].append(m)
     if not kept:
         return None
-    # a swap moves allocation entries among themselves, and payment entries
+    # a map moves allocation entries among themselves, and payment entries
     allocation = Orbits.of_maps(P * O, [c[:P * O] for c in column_maps], "allocation")
     payment = Orbits.of_maps(P * n, [c[P * O:] - P * O for c in column_maps], "payment")
-    classes = exchangeable_classes(env.agents, [(s.i, s.j) for s in kept])
-    rows = {name: Orbits.of_maps(lins[name].k.size, maps, name) for name, maps in row_maps.items()}
+    classes = orbit_classes(env.agents, [s.agents for s in kept])
+    rows = {name: Orbits.of_maps(lins[name].k.size, found_maps, name) for name, found_maps in row_maps.items()}
     return MechanismSymmetry(tuple(kept), classes, allocation, payment, rows)
-
 
 
 def agent_symmetry(symmetric: Any, env: MechanismEnvironment, objective: np.ndarray | None, families: dict[str, Any],
                    x: cp.Variable, t: cp.Variable) -> MechanismSymmetry | None:
-    """The symmetry `mechanism_design(symmetric=...)` reduces by, or None for the full LP: the swaps of
-    `agent_swaps` that permute every family of `families` (built on the full variables x, t; its Parameters at
+    """The symmetry `mechanism_design(symmetric=...)` reduces by, or None for the full LP: the maps of
+    `agent_maps` that permute every family of `families` (built on the full variables x, t; its Parameters at
     their values now)."""
     symmetric = symmetric_mode(symmetric)
     if symmetric is False:
         return None
-    swaps = agent_swaps(env, objective)
-    found = mechanism_symmetry(env, swaps, families, x, t) if swaps else None
+    maps = agent_maps(env, objective)
+    found = mechanism_symmetry(env, maps, families, x, t) if maps else None
     if found is None and symmetric is True:
-        raise InputError("symmetric: no two agents are exchangeable (as many types, and prior, values, objective, "
-                         "outside options and every requirement unchanged when they swap)")
+        raise InputError("symmetric: no permutation of the agents leaves the LP unchanged (as many types, and prior, "
+                         "values, objective, outside options and every requirement unchanged)")
     return found
 
 
