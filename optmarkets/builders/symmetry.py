@@ -23,7 +23,8 @@ symmetry of that family.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -153,6 +154,34 @@ def row_map(M: sp.spmatrix, k: np.ndarray, columns: np.ndarray) -> np.ndarray | 
         if abs(moved - M[target]).max() <= SYMMETRY_ROW_TOL and np.abs(k - k[target]).max() <= SYMMETRY_ROW_TOL:
             return target
     return None
+
+
+#: Permutations beyond transpositions are searched (n! of them) only up to this many players or agents.
+MAX_PERMUTED = 5
+
+
+def permutation_generators(n: int, accept: Callable[[np.ndarray], Any]) -> list[Any]:
+    """Generators of the symmetry of n players or agents: `accept(pi)` is the symmetry that the permutation pi
+    (of positions) is, or None. Every transposition is tried; then, up to MAX_PERMUTED elements, each
+    permutation that moves one out of the orbits found so far (a ring's rotation, where no two can swap)."""
+    found, perms = [], []
+
+    def tried(pi: np.ndarray) -> None:
+        if (m := accept(pi)) is not None:
+            found.append(m)
+            perms.append(pi)
+
+    for i, j in itertools.combinations(range(n), 2):
+        swap = np.arange(n)
+        swap[[i, j]] = [j, i]
+        tried(swap)
+    if n > MAX_PERMUTED:
+        return found
+    for pi in itertools.permutations(range(n)):
+        orbit = Orbits.of_maps(n, perms).of
+        if any(orbit[k] != orbit[j] for k, j in enumerate(pi)):  # else nothing new to join
+            tried(np.array(pi))
+    return found
 
 
 def orbit_classes(names: Sequence[Any], maps: Sequence[np.ndarray]) -> tuple[tuple[Any, ...], ...]:

@@ -9,29 +9,25 @@ permutation s of the states carries every state's data onto the permuted data of
 
 with (pi.b)_{pi(k)} = b_k (actions and signals matched by position). A private-values auction is symmetric
 with s swapping the bidders' values in the state. The state permutation is found by matching each state's
-permuted data to a state's own (rounded to SYMMETRY_TOL of the data's scale, then checked). Every transposition
-is tried; then, for at most MAX_PERMUTED_PLAYERS players, every permutation that moves a player out of the
-classes found so far (a ring of players whose payoffs depend on their neighbour is symmetric under rotation
-only). The group is the one these generate; its orbits on the decision rule's entries, the consistency cells
-and the obedience rows (`GameSymmetry`) give the reduced LP (`builders.symmetry`): an entry (w, t, b) goes to
-(s(w), t', b') with b'_k = b_{pi(k)}.
+permuted data to a state's own (rounded to SYMMETRY_TOL of the data's scale, then checked). Every
+transposition is tried; then, for at most 5 players (`builders.symmetry.permutation_generators`), every
+permutation that moves a player out of the classes found so far (a ring of players whose payoffs depend on
+their neighbour is symmetric under rotation only). The group is the one these generate; its orbits on the
+decision rule's entries, the consistency cells and the obedience rows (`GameSymmetry`) give the reduced LP
+(`builders.symmetry`): an entry (w, t, b) goes to (s(w), t', b') with b'_k = b_{pi(k)}.
 """
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..builders.games import MeasureAxes
-from ..builders.symmetry import Orbits, orbit_classes
+from ..builders.symmetry import Orbits, orbit_classes, permutation_generators
 from ..core.errors import InputError
 from ..core.tolerances import SYMMETRY_TOL
 from .game import FiniteGame, InformationStructure
-
-#: Permutations beyond transpositions are searched (n! of them) only up to this many players.
-MAX_PERMUTED_PLAYERS = 5
 
 
 @dataclass(frozen=True)
@@ -126,27 +122,10 @@ def _tables(game: FiniteGame, info: InformationStructure) -> list[np.ndarray]:
 
 
 def player_maps(game: FiniteGame, info: InformationStructure, objective: np.ndarray) -> list[PlayerMap]:
-    """Generators of the players' symmetry: every transposition that leaves game, information and objective
-    unchanged, then (up to MAX_PERMUTED_PLAYERS players) each permutation that does and moves a player out of
-    the orbits found so far."""
-    n = game.n_players
-    own = _state_data(game, _tables(game, info), objective, list(range(n)), False)
-    found = []
-    for i, j in itertools.combinations(range(n), 2):
-        swap = list(range(n))
-        swap[i], swap[j] = j, i
-        if (m := _map(game, info, objective, swap, own)) is not None:
-            found.append(m)
-    if n > MAX_PERMUTED_PLAYERS:
-        return found
-    orbit = Orbits.of_maps(n, [m.players for m in found]).of
-    for pi in itertools.permutations(range(n)):
-        if all(orbit[k] == orbit[l] for l, k in enumerate(pi)):
-            continue  # within the orbits found: nothing new to join
-        if (m := _map(game, info, objective, list(pi), own)) is not None:
-            found.append(m)
-            orbit = Orbits.of_maps(n, [m.players for m in found]).of
-    return found
+    """Generators of the players' symmetry (`builders.symmetry.permutation_generators`): the permutations that
+    leave game, information and objective unchanged."""
+    own = _state_data(game, _tables(game, info), objective, list(range(game.n_players)), False)
+    return permutation_generators(game.n_players, lambda pi: _map(game, info, objective, list(pi), own))
 
 
 def game_symmetry(game: FiniteGame, info: InformationStructure, axes: MeasureAxes, objective: np.ndarray,

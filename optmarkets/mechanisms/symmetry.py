@@ -9,9 +9,10 @@ outcomes carries every agent's values, and the objective, onto the permuted ones
 
 for every agent k, profile p and outcome o. A single item: s moves "k gets it" to "pi(k) gets it". The outcome
 permutation is found by matching each outcome's permuted values to an outcome's own (rounded to SYMMETRY_TOL
-of their scale, then checked). Every transposition is tried; then, up to MAX_PERMUTED_AGENTS agents, every
-permutation that moves an agent out of the orbits found so far (agents in a ring, whose prior links each
-agent's type to the next one's, are symmetric under rotation only).
+of their scale, then checked). Every transposition is tried; then, up to 5 agents
+(`builders.symmetry.permutation_generators`), every permutation that moves an agent out of the orbits found
+so far (agents in a ring, whose prior links each agent's type to the next one's, are symmetric under
+rotation only).
 
 On the LP the map moves allocation[p, o] to allocation[pi.p, s(o)] and payment[p, k] to payment[pi.p, pi(k)];
 each family's rows are then matched numerically (`builders.symmetry.row_map` on the family's coefficients, its
@@ -21,7 +22,6 @@ dropped. The LP on orbits is `builders.symmetry`'s.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,15 +29,12 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-from ..builders.symmetry import Orbits, orbit_classes, row_map, symmetric_mode
+from ..builders.symmetry import Orbits, orbit_classes, permutation_generators, row_map, symmetric_mode
 from ..core.errors import InputError
 from ..core.family import labelled
 from ..core.tolerances import SYMMETRY_TOL
 from ..solvers.linear_map import as_lin, linear_map
 from .environment import MechanismEnvironment
-
-#: Permutations beyond transpositions are searched (n! of them) only up to this many agents.
-MAX_PERMUTED_AGENTS = 5
 
 
 @dataclass(frozen=True)
@@ -125,31 +122,15 @@ def _map(env: MechanismEnvironment, objective: np.ndarray | None, pi: np.ndarray
 
 
 def agent_maps(env: MechanismEnvironment, objective: np.ndarray | None) -> list[AgentMap]:
-    """Generators of the agents' symmetry: every transposition that leaves prior, values and the objective
-    weights (a (P, O) array, or None for revenue) unchanged, with its outcome permutation; then (up to
-    MAX_PERMUTED_AGENTS agents) each permutation that does and moves an agent out of the orbits found so far."""
-    n = len(env.agents)
+    """Generators of the agents' symmetry (`builders.symmetry.permutation_generators`): the permutations that
+    leave prior, values and the objective weights (a (P, O) array, or None for revenue) unchanged, each with
+    its outcome permutation."""
     # D[k, p, o] = value_k[p, o] (then objective[p, o]), each kind relative to its own scale (values of 1e-12
     # are told apart)
     values = np.stack([env.value[a] for a in env.agents])
     kinds = [values] + ([objective[None]] if objective is not None else [])
     own = np.concatenate([d / (float(np.abs(d).max(initial=0.0)) or 1.0) for d in kinds])
-    found = []
-    for i, j in itertools.combinations(range(n), 2):
-        swap = np.arange(n)
-        swap[[i, j]] = [j, i]
-        if (m := _map(env, objective, swap, own)) is not None:
-            found.append(m)
-    if n > MAX_PERMUTED_AGENTS:
-        return found
-    orbit = Orbits.of_maps(n, [m.agents for m in found]).of
-    for pi in itertools.permutations(range(n)):
-        if all(orbit[k] == orbit[j] for k, j in enumerate(pi)):
-            continue  # within the orbits found: nothing new to join
-        if (m := _map(env, objective, np.array(pi), own)) is not None:
-            found.append(m)
-            orbit = Orbits.of_maps(n, [m.agents for m in found]).of
-    return found
+    return permutation_generators(len(env.agents), lambda pi: _map(env, objective, pi, own))
 
 
 def mechanism_symmetry(env: MechanismEnvironment, maps: list[AgentMap], families: dict[str, Any],
