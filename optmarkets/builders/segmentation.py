@@ -87,8 +87,6 @@ def supply_limit(quantity: cp.Expression, cap, index=None, *,
     return family(quantity, "<=", rhs, row_labels("index", index, shape), description)
 
 
-
-
 def price_obedience(mu: cp.Expression, suffix: cp.Expression, kept: np.ndarray, prices: pd.Index, index, *,
                     description: str = "the segment's price is the seller's best price") -> dict[str, Family]:
     """A seller's obedience when price p earns p on every value v >= p (values and prices one increasing grid

@@ -66,18 +66,20 @@ def first_price_auction(values, bids, *, prior=None, common: bool = False, reser
     top = np.maximum(b[:, None], b[None, :])
     pays = np.where(top >= rp, top, 0.0)
     bidders = ["b1", "b2"]
+    if common:  # the state is the common value
+        v1 = v2 = v
+    else:  # the state is the pair of values
+        i1, i2 = (g.reshape(-1) for g in np.meshgrid(np.arange(v.size), np.arange(v.size), indexing="ij"))
+        v1, v2 = v[i1], v[i2]
+    u1 = (v1[:, None, None] - b[None, :, None]) * share[None]
+    u2 = (v2[:, None, None] - b[None, None, :]) * share.T[None]
+    revenue = np.broadcast_to(pays, (v1.size, b.size, b.size)).copy()
     if common:
-        u1 = (v[:, None, None] - b[None, :, None]) * share[None]
-        u2 = (v[:, None, None] - b[None, None, :]) * share.T[None]
         game = FiniteGame(bidders, {p: b.size for p in bidders}, {"b1": u1, "b2": u2}, states=list(v), prior=q,
                           name="common-value first-price auction")
-        return Auction(game, None, np.broadcast_to(pays, (v.size, b.size, b.size)).copy())
-    i1, i2 = (g.reshape(-1) for g in np.meshgrid(np.arange(v.size), np.arange(v.size), indexing="ij"))
-    u1 = (v[i1][:, None, None] - b[None, :, None]) * share[None]
-    u2 = (v[i2][:, None, None] - b[None, None, :]) * share.T[None]
+        return Auction(game, None, revenue)
     states = [f"{float(v[a])!r},{float(v[c])!r}" for a, c in zip(i1, i2, strict=True)]  # distinct, as the values
     game = FiniteGame(bidders, {p: b.size for p in bidders}, {"b1": u1, "b2": u2}, states=states,
                       prior=q[i1] * q[i2], name="private-values first-price auction")
     own = {p: (s[:, None] == np.arange(v.size)[None, :]).astype(float) for p, s in (("b1", i1), ("b2", i2))}
-    info = InformationStructure(game, own)
-    return Auction(game, info, np.broadcast_to(pays, (v.size * v.size, b.size, b.size)).copy())
+    return Auction(game, InformationStructure(game, own), revenue)

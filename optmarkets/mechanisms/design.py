@@ -210,20 +210,20 @@ def mechanism_design(env: MechanismEnvironment, objective="revenue", *, ic: str 
     x: cp.Expression
     t: cp.Expression
     requirements = dict(ic=ic, ir=ir, outside_option=outside, budget=budget, ic_floor=ic_margin)
-    if symmetric_mode(symmetric) is False:
-        x = m.variable("allocation", (P, O), index=(env.profiles, env.outcomes), nonneg=True)
-        t = m.variable("payment", (P, n), index=(env.profiles, agent_index))
-        m.constrain_all(requirement_families(env, x, t, **requirements))
-    else:  # built once on full variables, matched under the swaps, then put on x = P z (or on the LP's own)
+    families = None  # the default path builds its families on the LP's own variables
+    if symmetric_mode(symmetric) is not False:  # built once on full variables, matched under the maps
         x_full, t_full = cp.Variable((P, O)), cp.Variable((P, n))
         families = requirement_families(env, x_full, t_full, **requirements)
         m.write_parameters()  # the outside options' values, which the families' rows are matched with
         symmetry = agent_symmetry(symmetric, env, weights, families, x_full, t_full)
-        if symmetry is None:
-            x = m.variable("allocation", (P, O), index=(env.profiles, env.outcomes), nonneg=True)
-            t = m.variable("payment", (P, n), index=(env.profiles, agent_index))
-        else:
-            x, t = symmetric_variables(m, env, symmetry, agent_index)
+    if symmetry is None:
+        x = m.variable("allocation", (P, O), index=(env.profiles, env.outcomes), nonneg=True)
+        t = m.variable("payment", (P, n), index=(env.profiles, agent_index))
+    else:
+        x, t = symmetric_variables(m, env, symmetry, agent_index)
+    if families is None:
+        m.constrain_all(requirement_families(env, x, t, **requirements))
+    else:  # put on the LP's variables, or on x = P z
         for fam_name, fam in families.items():
             fam = substituted(fam, {x_full.id: x, t_full.id: t})
             if symmetry is None:
