@@ -183,6 +183,15 @@ MUTATIONS: tuple[Mutation, ...] = (
              "    outcomes[found] = np.arange(found.size)  # s: value_k[p, o] = value_{pi k}[pi.p, s(o)]\n",
              "    outcomes[:] = found\n",
              "a rotation of the agents moves the outcomes the other way round: the maps are no symmetry"),
+    Mutation("search-pair-transposed", "optmarkets/builders/symmetry.py",
+             "            ok &= close[k, i, pi[k], :] & close[i, k, :, pi[k]]\n",
+             "            ok &= close[i, k, pi[k], :] & close[k, i, :, pi[k]]\n",
+             "the search compares the pair (k, i) with the images in the wrong order: a ring's rotation is pruned"),
+    Mutation("signature-pair-unmoved", "optmarkets/mechanisms/symmetry.py",
+             "                S[1, i, j] = a @ (pair if i < j else pair.T) @ b ** 2\n",
+             "                S[1, i, j] = a @ pair @ b ** 2\n",
+             "the joint law of (t_i, t_j) is read with its axes in the wrong order for i > j: a ring of bidders is "
+             "pruned"),
     # exact distributions with short denominators and round-off residues in scaling
     Mutation("distribution-always-simplest", "optmarkets/core/exact_values.py",
              "        if common.bit_length() > COMMON_DENOMINATOR_BITS:\n", "        if False:\n",

@@ -156,32 +156,85 @@ def row_map(M: sp.spmatrix, k: np.ndarray, columns: np.ndarray) -> np.ndarray | 
     return None
 
 
-#: Permutations beyond transpositions are searched (n! of them) only up to this many players or agents.
-MAX_PERMUTED = 5
+#: Players or agents up to which permutations other than transpositions are searched (`permutation_generators`).
+MAX_PERMUTED = 12
+#: Partial assignments one search for a permutation taking one class to another visits at most: a search that
+#: runs out finds fewer symmetries (a larger LP, never a wrong one).
+SEARCH_NODES = 20_000
 
 
-def permutation_generators(n: int, accept: Callable[[np.ndarray], Any]) -> list[Any]:
+def permutation_generators(n: int, accept: Callable[[np.ndarray], Any], signature: np.ndarray | None = None,
+                           tol: Any = 0.0) -> list[Any]:
     """Generators of the symmetry of n players or agents: `accept(pi)` is the symmetry that the permutation pi
-    (of positions) is, or None. Every transposition is tried; then, up to MAX_PERMUTED elements, each
-    permutation that moves one out of the orbits found so far (a ring's rotation, where no two can swap)."""
+    (of positions) is, or None. Every transposition is tried; then, up to MAX_PERMUTED elements, for each two
+    classes of the symmetries found so far, a permutation taking the first's representative into the second
+    (a ring's rotation, where no two can swap): a depth-first search over pi(0), pi(1), ... of the permutations
+    that respect `signature`, tried by `accept` as they complete.
+
+    signature: (kinds, n, n) invariants of the data, entry [:, i, j] how element i's data depend on element j's
+    ([:, i, i] its own), unchanged by every symmetry within `tol` (per kind): S[:, pi(i), pi(j)] = S[:, i, j].
+    None: every permutation is a candidate (searched while SEARCH_NODES allow)."""
+    S = np.zeros((1, n, n)) if signature is None else np.asarray(signature, float)
+    tol = np.broadcast_to(np.asarray(tol, float), (S.shape[0],))[:, None, None]
     found, perms = [], []
 
-    def tried(pi: np.ndarray) -> None:
-        if (m := accept(pi)) is not None:
-            found.append(m)
-            perms.append(pi)
+    def tried(pi: np.ndarray) -> bool:
+        if (m := accept(pi)) is None:
+            return False
+        found.append(m)
+        perms.append(pi)
+        return True
 
     for i, j in itertools.combinations(range(n), 2):
         swap = np.arange(n)
         swap[[i, j]] = [j, i]
-        tried(swap)
+        if (np.abs(S[:, swap][:, :, swap] - S) <= tol).all():
+            tried(swap)
     if n > MAX_PERMUTED:
         return found
-    for pi in itertools.permutations(range(n)):
-        orbit = Orbits.of_maps(n, perms).of
-        if any(orbit[k] != orbit[j] for k, j in enumerate(pi)):  # else nothing new to join
-            tried(np.array(pi))
+    # close[i, j, a, b]: pi(i) = a and pi(j) = b respect the signature
+    close = (np.abs(S[:, :, :, None, None] - S[:, None, None, :, :]) <= tol[..., None, None]).all(axis=0)
+    joined = True
+    while joined:  # a new generator joins classes: search again between the classes left
+        joined = False
+        for a, b in itertools.combinations(Orbits.of_maps(n, perms).representative, 2):
+            if close[a, a, b, b] and _search(close, int(a), int(b), tried):
+                joined = True
+                break
     return found
+
+
+def _search(close: np.ndarray, a: int, b: int, tried: Callable[[np.ndarray], bool]) -> bool:
+    """Whether some permutation with pi(a) = b that respects `close` is accepted by `tried` (depth first, at most
+    SEARCH_NODES partial assignments)."""
+    n = close.shape[0]
+    order = [a] + [i for i in range(n) if i != a]
+    pi = np.full(n, -1, dtype=np.int64)
+    used = np.zeros(n, dtype=bool)
+    nodes = 0
+
+    def options(depth: int) -> np.ndarray:
+        i, done = order[depth], order[:depth]
+        ok = ~used & np.diagonal(close[i, i])  # close[i, i, c, c]
+        for k in done:
+            ok &= close[k, i, pi[k], :] & close[i, k, :, pi[k]]
+        return np.flatnonzero(ok) if depth else np.array([b] if ok[b] else [], dtype=np.int64)
+
+    def extend(depth: int) -> bool:
+        nonlocal nodes
+        if depth == n:
+            return tried(pi.copy())
+        for c in options(depth):
+            nodes += 1
+            if nodes > SEARCH_NODES:
+                return False
+            pi[order[depth]], used[c] = c, True
+            if extend(depth + 1):
+                return True
+            pi[order[depth]], used[c] = -1, False
+        return False
+
+    return extend(0)
 
 
 def orbit_classes(names: Sequence[Any], maps: Sequence[np.ndarray]) -> tuple[tuple[Any, ...], ...]:

@@ -10,10 +10,12 @@ permutation s of the states carries every state's data onto the permuted data of
 with (pi.b)_{pi(k)} = b_k (actions and signals matched by position). A private-values auction is symmetric
 with s swapping the bidders' values in the state. The state permutation is found by matching each state's
 permuted data to a state's own (rounded to SYMMETRY_TOL of the data's scale, then checked). Every
-transposition is tried; then, for at most 5 players (`builders.symmetry.permutation_generators`), every
-permutation that moves a player out of the classes found so far (a ring of players whose payoffs depend on
-their neighbour is symmetric under rotation only). The group is the one these generate; its orbits on the
-decision rule's entries, the consistency cells and the obedience rows (`GameSymmetry`) give the reduced LP
+transposition is tried; then, for at most 12 players (`builders.symmetry.permutation_generators`), for each two
+classes found so far a permutation taking one into the other, searched among the permutations that keep
+invariants of the data (`_signature`: how each player's payoff depends on each player's action, ...): a ring of
+players whose payoffs depend on their neighbour, symmetric under rotation only, is found without trying 12!
+orders. The group is the one these generate; its orbits on the decision rule's entries, the consistency cells
+and the obedience rows (`GameSymmetry`) give the reduced LP
 (`builders.symmetry`): an entry (w, t, b) goes to (s(w), t', b') with b'_k = b_{pi(k)}.
 """
 
@@ -125,7 +127,37 @@ def player_maps(game: FiniteGame, info: InformationStructure, objective: np.ndar
     """Generators of the players' symmetry (`builders.symmetry.permutation_generators`): the permutations that
     leave game, information and objective unchanged."""
     own = _state_data(game, _tables(game, info), objective, list(range(game.n_players)), False)
-    return permutation_generators(game.n_players, lambda pi: _map(game, info, objective, list(pi), own))
+    signature, tol = _signature(game, info, objective)
+    return permutation_generators(game.n_players, lambda pi: _map(game, info, objective, list(pi), own),
+                                  signature, tol)
+
+
+def _signature(game: FiniteGame, info: InformationStructure, objective: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Invariants that prune the search for symmetries (`permutation_generators`), with their tolerances: S[:, i, j]
+    how player i's data depend on player j's, unchanged by a symmetry pi (S[:, pi(i), pi(j)] = S[:, i, j]):
+    counts of actions and signals, the mean of payoffs and likelihoods squared (each kind relative to its scale,
+    as `_map` compares them), and the mean change of player i's payoff, and of the objective, when player j's
+    action moves one place (cyclically: actions are matched by position). `_map` admits entries within
+    SYMMETRY_TOL, so means move by at most twice that."""
+    n, n_states = game.n_players, len(game.prior)
+    outcome = (n_states, *[len(game.actions[p]) for p in game.players])
+    payoffs = [np.asarray(game.payoff(p, with_state=True), float).reshape(outcome) for p in game.players]
+    tables = _tables(game, info)
+    goal = np.asarray(objective, float).reshape(outcome)
+    u_scale = max(float(np.abs(u).max(initial=0.0)) for u in payoffs) or 1.0
+    t_scale = max(float(np.abs(t).max(initial=0.0)) for t in tables) or 1.0
+    g_scale = float(np.abs(goal).max(initial=0.0)) or 1.0
+    S = np.zeros((6, n, n))
+    for i, p in enumerate(game.players):
+        S[0, i, i] = outcome[1 + i]
+        S[1, i, i] = len(info.signals[p]) if info.signals.get(p) is not None else -1
+        S[2, i, i] = payoffs[i].mean() / u_scale
+        S[3, i, i] = np.square(tables[i] / t_scale).mean()
+        S[4, i, i] = np.abs(goal - np.roll(goal, 1, axis=1 + i)).mean() / g_scale
+        for j in range(n):
+            S[5, i, j] = np.abs(payoffs[i] - np.roll(payoffs[i], 1, axis=1 + j)).mean() / u_scale
+    moved = 4.0 * SYMMETRY_TOL + 1e-12  # and the means' round-off
+    return S, np.array([0.5, 0.5, moved, moved, moved, moved])
 
 
 def game_symmetry(game: FiniteGame, info: InformationStructure, axes: MeasureAxes, objective: np.ndarray,

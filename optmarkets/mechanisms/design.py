@@ -180,7 +180,7 @@ def mechanism_design(env: MechanismEnvironment, objective="revenue", *, ic: str 
 
     symmetric=True solves the LP on the orbits of the agents' symmetry (`mechanisms.symmetry`: permutations
     of agents with as many types that leave prior, values, objective, outside options and every family
-    unchanged, swaps and, up to 5 agents, others such as a ring's rotation; an InputError where there is
+    unchanged, swaps and, up to 12 agents, others such as a ring's rotation; an InputError where there is
     none), "auto" where there is one: variables "allocation_sym" and
     "payment_sym" (one per orbit), families "<family>_sym" (one row per orbit); sol["allocation"],
     sol["payment"] and the prices of the full families are mapped back (`builders.symmetry`).

@@ -9,10 +9,11 @@ outcomes carries every agent's values, and the objective, onto the permuted ones
 
 for every agent k, profile p and outcome o. A single item: s moves "k gets it" to "pi(k) gets it". The outcome
 permutation is found by matching each outcome's permuted values to an outcome's own (rounded to SYMMETRY_TOL
-of their scale, then checked). Every transposition is tried; then, up to 5 agents
-(`builders.symmetry.permutation_generators`), every permutation that moves an agent out of the orbits found
-so far (agents in a ring, whose prior links each agent's type to the next one's, are symmetric under
-rotation only).
+of their scale, then checked). Every transposition is tried; then, up to 12 agents
+(`builders.symmetry.permutation_generators`), for each two classes found so far a permutation taking one into
+the other, searched among the permutations that keep invariants of the data (`_signature`: the joint law of
+each two agents' types, ...): agents in a ring, whose prior links each agent's type to the next one's, are
+symmetric under rotation only, and are found without trying 12! orders.
 
 On the LP the map moves allocation[p, o] to allocation[pi.p, s(o)] and payment[p, k] to payment[pi.p, pi(k)];
 each family's rows are then matched numerically (`builders.symmetry.row_map` on the family's coefficients, its
@@ -130,7 +131,41 @@ def agent_maps(env: MechanismEnvironment, objective: np.ndarray | None) -> list[
     values = np.stack([env.value[a] for a in env.agents])
     kinds = [values] + ([objective[None]] if objective is not None else [])
     own = np.concatenate([d / (float(np.abs(d).max(initial=0.0)) or 1.0) for d in kinds])
-    return permutation_generators(len(env.agents), lambda pi: _map(env, objective, pi, own))
+    signature, tol = _signature(env, objective)
+    return permutation_generators(len(env.agents), lambda pi: _map(env, objective, pi, own), signature, tol)
+
+
+def _signature(env: MechanismEnvironment, objective: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Invariants that prune the search for symmetries (`permutation_generators`), with their tolerances: S[:, i, j]
+    how agent i's data depend on agent j's, unchanged by a symmetry pi (S[:, pi(i), pi(j)] = S[:, i, j]): counts
+    of types; the joint law of (t_i, t_j) weighted by their positions (a / k_i) (b / k_j)^2 (t_i's alone on the
+    diagonal); the mean of agent i's values and their mean change when t_j moves one place (cyclically: types
+    are matched by position), and the objective's (each relative to its scale, as `_map` compares them). `_map`
+    admits each profile's prior within SYMMETRY_TOL of the largest, and values within SYMMETRY_TOL."""
+    n, sizes = len(env.agents), env.sizes
+    prior = env.prior_flat.reshape(sizes)
+    values = [env.value[a].reshape(*sizes, -1) for a in env.agents]
+    v_scale = max(float(np.abs(v).max(initial=0.0)) for v in values) or 1.0
+    goal = None if objective is None else np.asarray(objective, float).reshape(*sizes, -1)
+    g_scale = 1.0 if goal is None else float(np.abs(goal).max(initial=0.0)) or 1.0
+    S = np.zeros((5, n, n))
+    for i in range(n):
+        S[0, i, i] = sizes[i]
+        S[2, i, i] = values[i].mean() / v_scale
+        if goal is not None:
+            S[4, i, i] = np.abs(goal - np.roll(goal, 1, axis=i)).mean() / g_scale
+        a = (np.arange(sizes[i]) + 1.0) / sizes[i]
+        for j in range(n):
+            b = (np.arange(sizes[j]) + 1.0) / sizes[j]
+            if i == j:
+                S[1, i, i] = prior.sum(axis=tuple(k for k in range(n) if k != i)) @ a
+            else:
+                pair = prior.sum(axis=tuple(k for k in range(n) if k not in (i, j)))  # axes in order (min, max)
+                S[1, i, j] = a @ (pair if i < j else pair.T) @ b ** 2
+            S[3, i, j] = np.abs(values[i] - np.roll(values[i], 1, axis=j)).mean() / v_scale
+    moved = 4.0 * SYMMETRY_TOL + 1e-12  # and the means' round-off
+    law = 2.0 * SYMMETRY_TOL * float(prior.max(initial=0.0)) * prior.size + 1e-12
+    return S, np.array([0.5, law, moved, moved, moved])
 
 
 def mechanism_symmetry(env: MechanismEnvironment, maps: list[AgentMap], families: dict[str, Any],

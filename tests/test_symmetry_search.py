@@ -1,0 +1,125 @@
+"""The search for symmetries that are not swaps, beyond five players or agents (issue 29 item 2): rings of 6 to 12
+players and of 6 agents, found among n! orders by the search that keeps the data's invariants
+(`builders.symmetry.permutation_generators`), reduce to the full optimum; a search that runs out of nodes finds
+fewer symmetries, never a wrong one."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from conftest import ce_welfare_lp
+
+import optmarkets as om
+from optmarkets.builders import symmetry
+from optmarkets.games import symmetry as game_symmetry
+
+
+def ring_game(n: int, seed: int) -> om.FiniteGame:
+    """n players with two actions in a ring: u_l = F(a_l, a_{l+1}), F not symmetric, so that the rotations are
+    the only symmetries (a reflection reverses who is whose neighbour)."""
+    F = np.random.default_rng(seed).uniform(0, 1, (2, 2))
+    grid = np.indices((2,) * n)
+    players = [f"p{l}" for l in range(n)]
+    return om.FiniteGame(players, {p: 2 for p in players},
+                         {p: F[grid[l], grid[(l + 1) % n]] for l, p in enumerate(players)})
+
+
+def necklaces(n: int) -> int:
+    """Binary words of length n up to rotation: (1/n) sum over d | n of phi(d) 2^(n/d)."""
+    phi = [sum(math.gcd(k, d) == 1 for k in range(1, d + 1)) for d in range(n + 1)]
+    return sum(phi[d] * 2 ** (n // d) for d in range(1, n + 1) if n % d == 0) // n
+
+
+@pytest.mark.parametrize(("n", "seed"), [(6, 0), (7, 1), (8, 2)])
+def test_a_ring_of_n_players_is_reduced_by_its_rotations(n, seed):
+    game = ring_game(n, seed)
+    model = om.correlated_equilibrium(game, symmetric=True)
+    assert model.symmetry.classes == (tuple(game.players),)
+    assert model.symmetry.entries.count == necklaces(n)  # 14, 20, 36 orbits of the 2^n action profiles
+    assert model.symmetry.rows.count == 2 and model.symmetry.rows.n == 2 * n  # each player's two rows, rotated
+    sol = model.solve()
+    assert sol.value == pytest.approx(ce_welfare_lp(game, {}), rel=1e-9)  # the full LP, by scipy
+    mu = np.asarray(sol["mu"], float)
+    for i, p in enumerate(game.players):  # obedience of the returned rule, re-checked here
+        u = np.asarray(game.payoffs[p], float)
+        for a, d in ((0, 1), (1, 0)):
+            assert (np.take(mu, a, axis=i) * (np.take(u, a, axis=i) - np.take(u, d, axis=i))).sum() >= -1e-9
+
+
+def test_twelve_players_in_a_ring_are_found_without_trying_their_orders():
+    game = ring_game(12, 3)
+    model = om.correlated_equilibrium(game, symmetric=True)
+    assert model.symmetry.classes == (tuple(game.players),)
+    assert model.symmetry.entries.count == necklaces(12)  # 352 of 4,096
+    assert model.solve().value == pytest.approx(om.correlated_equilibrium(game).solve().value, rel=1e-9)
+
+
+def test_the_search_tries_only_permutations_that_keep_the_invariants():
+    """A ring of 10 described by its neighbour relation: no swap keeps it, and one rotation, found by trying a
+    handful of permutations (of 10! = 3.6 million), joins all ten into one class."""
+    n, tried = 10, []
+    S = np.zeros((1, n, n))
+    S[0, np.arange(n), (np.arange(n) + 1) % n] = 1.0  # i's data depend on i + 1's
+
+    def accept(pi):
+        tried.append(pi)
+        return pi if all(pi[(i + 1) % n] == (pi[i] + 1) % n for i in range(n)) else None
+
+    found = symmetry.permutation_generators(n, accept, S, 0.0)
+    assert len(found) == 1 and symmetry.Orbits.of_maps(n, found).count == 1
+    assert len(tried) == 1  # the first permutation that keeps the relation is the rotation
+
+
+def test_a_search_out_of_nodes_finds_less_and_solves_the_full_lp(monkeypatch):
+    game = ring_game(6, 0)
+    monkeypatch.setattr(symmetry, "SEARCH_NODES", 0)
+    assert om.correlated_equilibrium(game, symmetric="auto").symmetry is None
+    with pytest.raises(om.InputError, match="symmetric"):
+        om.correlated_equilibrium(game, symmetric=True)
+    sol = om.correlated_equilibrium(game, symmetric="auto").solve()
+    assert sol.value == pytest.approx(ce_welfare_lp(game, {}), rel=1e-9)
+
+
+def test_a_game_with_no_symmetry_costs_no_search(monkeypatch):
+    """Random payoffs: the invariants differ between any two players, so no permutation reaches `accept`."""
+    rng = np.random.default_rng(5)
+    players = [f"p{l}" for l in range(8)]
+    game = om.FiniteGame(players, {p: 2 for p in players}, {p: rng.uniform(0, 1, (2,) * 8) for p in players})
+    calls = []
+    real = symmetry.permutation_generators
+
+    def counting(n, accept, signature=None, tol=0.0):
+        return real(n, lambda pi: calls.append(pi) or accept(pi), signature, tol)
+
+    monkeypatch.setattr(game_symmetry, "permutation_generators", counting)
+    assert om.correlated_equilibrium(game, symmetric="auto").symmetry is None
+    assert calls == []
+
+
+def ring_of_bidders(n: int, seed: int) -> om.MechanismEnvironment:
+    """n bidders with values 1, 2 in a ring: prior proportional to prod_l f(t_l, t_{l+1}), f not symmetric. Around
+    a cycle of two types there are as many steps 1 -> 2 as 2 -> 1, so the prior is unchanged by reflecting the
+    ring too: its symmetry is the dihedral group (no swap of two, with six)."""
+    f = np.random.default_rng(seed).uniform(0.2, 1.0, (2, 2))
+    t = np.indices((2,) * n)
+    prior = np.prod([f[t[l], t[(l + 1) % n]] for l in range(n)], axis=0)
+    return om.MechanismEnvironment.single_item([[1, 2]] * n, prior / prior.sum())
+
+
+@pytest.mark.parametrize(("ic", "ir"), [("bayesian", "interim"), ("dominant", "ex_post")])
+def test_a_ring_of_six_bidders_is_reduced_by_its_rotations(ic, ir):
+    env = ring_of_bidders(6, 0)
+    model = om.mechanism_design(env, "revenue", ic=ic, ir=ir, symmetric=True)
+    assert model.symmetry.classes == (tuple(env.agents),)
+    # Burnside over the 12 elements of the dihedral group acting on (profile, outcome): fixed pairs of the six
+    # rotations (2^gcd(r, 6) profiles, one outcome: nobody gets it, except the identity's 7), of the three
+    # reflections through two bidders (2^4 profiles, 3 outcomes), of the three between bidders (2^3, 1)
+    rotations = 64 * 7 + sum(2 ** math.gcd(r, 6) for r in range(1, 6))
+    assert model.symmetry.allocation.count == (rotations + 3 * 16 * 3 + 3 * 8) // 12 == 53
+    full = om.mechanism_design(env, "revenue", ic=ic, ir=ir)
+    sol = model.solve()
+    assert sol.value == pytest.approx(full.solve().value, rel=1e-9)
+    assert om.audit_mechanism(model, sol).ok  # every report of every type tried against the truth, by brute force
+    assert model.size()["variables"] * 4 < full.size()["variables"]
