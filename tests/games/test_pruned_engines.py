@@ -23,6 +23,7 @@ from scipy.optimize import linprog
 
 import optmarkets as om
 from optmarkets.core import limits
+from optmarkets.games import design
 from optmarkets.games.equilibrium import _size
 
 FEAS = 1e-8  # the test's feasibility slack for HiGHS's float optimum
@@ -298,18 +299,22 @@ def test_instance_file_estimate_counts_the_cells_with_mass(tmp_path):
     sizes.check_size("FiniteGame", data, spec(own), sizes.MAX_SIZE, "bce.toml")
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_segmentation_on_suffix_masses_is_the_full_lp(seed):
+@pytest.mark.parametrize(("seed", "interior"), [(0, False), (1, False), (2, False), (3, False), (0, True), (1, True)])
+def test_segmentation_on_suffix_masses_is_the_full_lp(seed, interior, monkeypatch):
     """The segmentation's obedience on suffix masses (`builders.segmentation.price_obedience`: two nonzeros a
     row) is the game obedience written out here (n per row): the same optimum on random markets, with values
-    of no mass; its certificate (dual feasibility included) holds."""
+    of no mass; its certificate (dual feasibility included) holds. `interior`: the model's default solver is
+    HiGHS's interior point with crossover, as from IPM_FROM_VALUES values (lowered here to this model's 12)."""
     rng = np.random.default_rng(seed)
     n = 12
     values = np.sort(rng.choice(np.arange(1, 40), n, replace=False)).astype(float)
     market = rng.dirichlet(np.ones(n)) * (rng.uniform(size=n) > 0.25)
+    if interior:
+        monkeypatch.setattr(design, "IPM_FROM_VALUES", n)
     model = om.segmentation(values, market)
     assert set(model.families) == {"consistency", "suffix", "obedience", "profit_floor"}
     sol = model.solve()
+    assert sol.solver == ("HIGHS_IPM" if interior else "HIGHS")
     # certified at the first solve: the suffix columns, whose rows the vertex may price all at 0, are measured
     # against their data at the model's price scale (DUAL_DATA_FLOOR), not against their own round-off
     assert sol.certificate.ok() and sol.certificate.notes == []
@@ -325,3 +330,11 @@ def test_segmentation_on_suffix_masses_is_the_full_lp(seed):
     mu = np.asarray(sol["segments"], float).T  # (value, price)
     gain = np.einsum("vp,vp->p", mu, profit)[:, None] - mu.T @ profit
     assert gain.min() >= -1e-9
+
+
+def test_segmentations_from_150_values_default_to_the_interior_point():
+    """Measured (`IPM_FROM_VALUES`): from 150 values the interior point with crossover is faster; a solver named
+    in solve() still wins."""
+    market = np.random.default_rng(0).dirichlet(np.ones(150))
+    assert om.segmentation(np.arange(1, 151), market).default_solver == "HIGHS_IPM"
+    assert om.segmentation(np.arange(1, 150), market[:149]).default_solver is None
