@@ -135,26 +135,25 @@ def matrix_factors(A: sp.csc_matrix) -> tuple[np.ndarray, np.ndarray]:
     if not A.nnz:
         return r, t
     absd = np.abs(A.data)
-    rows = A.indices
-    counts = np.diff(A.indptr)
-    cols = np.repeat(np.arange(n), counts)
-    # the entries row by row (maxima by reduceat, not maximum.at): scipy's linear-time transpose of the positions
-    by_row = sp.csc_matrix((np.arange(A.nnz, dtype=np.float64), rows, A.indptr), shape=A.shape).tocsr().data
-    by_row = by_row.astype(np.int64)
-    row_counts = np.bincount(rows, minlength=m)
+    rows, counts = A.indices, np.diff(A.indptr)
+    # the entries row by row too (scipy's linear-time transpose). The largest entry of row i of R |A| T is
+    # r_i max_j |a_ij| t_j: each pass gathers the factors of the other side from a short vector only
+    by_row = A.tocsr()
+    abs_r, cols_r, row_counts = np.abs(by_row.data), by_row.indices, np.diff(by_row.indptr)
     col_used, row_used = counts > 0, row_counts > 0
-    col_starts = A.indptr[:-1][col_used]
-    row_starts = (np.cumsum(row_counts) - row_counts)[row_used]
+    col_starts, row_starts = A.indptr[:-1][col_used], by_row.indptr[:-1][row_used]
+    del by_row
     row_max, col_max = np.ones(m), np.ones(n)
-    s, gathered = np.empty_like(absd), np.empty_like(absd)  # reused: no new pages per pass
+    s, s_r = np.empty_like(absd), np.empty_like(abs_r)  # reused: no new pages per pass
     for _ in range(_ITERATIONS):
         np.take(r, rows, out=s)
         np.multiply(s, absd, out=s)
-        np.take(t, cols, out=gathered)
-        np.multiply(s, gathered, out=s)
-        np.take(s, by_row, out=gathered)
-        row_max[row_used] = np.maximum.reduceat(gathered, row_starts)
+        np.take(t, cols_r, out=s_r)
+        np.multiply(s_r, abs_r, out=s_r)
+        row_max[row_used] = np.maximum.reduceat(s_r, row_starts)
+        row_max *= r
         col_max[col_used] = np.maximum.reduceat(s, col_starts)
+        col_max *= t
         row_max[row_max <= 0] = 1.0  # rows and columns of stored zeros keep their factor
         col_max[col_max <= 0] = 1.0
         spread = max(float(row_max.max()), 1.0 / float(row_max.min()), float(col_max.max()),
