@@ -1,7 +1,7 @@
 """Benchmark: the general engines at the literature's sizes, against the same LP built directly for highspy.
 
     taskset -c 0,1 python benchmarks/bench_engines.py [--out benchmarks/results/engines.md] [--budget 840]
-                                                     [--timeout 180] [--only ENGINE ...]
+                                                     [--timeout 180] [--only ENGINE ...] [--sizes SIZE ...]
 
 Instances (seed 0): ce n x m: n players with m actions, payoffs uniform on [0, 1), max welfare
 (`om.correlated_equilibrium`); fpa n x m: the first-price auction with private values (two bidders,
@@ -12,7 +12,9 @@ bidders observe nothing, each bidder's payoff (v - b) x its winning share), min 
 persuasion k: k states x k actions (random prior, a receiver who matches the state, u = -((w - a)/k)^2,
 a sender who wants high actions, v = a/k); segmentation n: values 1..n (random market), BBM's
 consumer-surplus-maximising segmentation with the uniform-price profit floor (both sides on suffix masses,
-`builders.segmentation.price_obedience`: about 6.5 n^2 nonzeros); mechanism n x k: a single
+`builders.segmentation.price_obedience`: about 6.5 n^2 nonzeros), by HiGHS's dual simplex on both sides;
+segmentation-ipm n: the same LP by HiGHS's interior point with crossover on both sides (the model's default
+solver from 150 values, `games.design.IPM_FROM_VALUES`); mechanism n x k: a single
 item, n bidders with values 1..k, a random correlated prior (Dirichlet); max revenue, BIC + interim IR
 (mechanism-bic) and DSIC + ex-post IR (mechanism-dsic).
 Each side runs in its own process (`--one`), after its imports and a tiny warm-up solve:
@@ -60,12 +62,17 @@ SIZES = {
     "cv": ["10x11", "20x21", "30x31", "50x51"],
     "persuasion": ["30", "100", "200"],
     "segmentation": ["100", "150", "200", "300", "400"],
+    "segmentation-ipm": ["200", "400", "500", "600"],
     "mechanism-bic": ["2x10", "2x20", "3x10", "4x6", "3x20", "4x10"],
     "mechanism-dsic": ["2x10", "2x20", "3x10", "4x6", "4x10", "3x20"],
 }
+#: engine -> the solver both sides run (default: the model's, HiGHS's dual simplex): segmentation is the LP by the
+#: dual simplex, segmentation-ipm by HiGHS's interior point with crossover (`solver="HIGHS_IPM"`, the segmentation
+#: model's default from 150 values: `games.design.IPM_FROM_VALUES`)
+SOLVER = {"segmentation": "HIGHS", "segmentation-ipm": "HIGHS_IPM"}
 #: engine -> a tiny instance each side builds and solves before its clock (the engine's lazy imports:
 #: xarray's first labelled array imports dask where it is installed, 0.5 s)
-WARM_UP = {"ce": "2x2", "fpa": "3x4", "cv": "3x4", "persuasion": "5", "segmentation": "10",
+WARM_UP = {"ce": "2x2", "fpa": "3x4", "cv": "3x4", "persuasion": "5", "segmentation": "10", "segmentation-ipm": "10",
            "mechanism-bic": "2x3", "mechanism-dsic": "2x3"}
 
 
@@ -221,7 +228,7 @@ def data_of(engine: str, size: str):
 
 def raw_lp(engine: str, size: str, data=None):
     d = _dims(size)
-    if engine == "segmentation":
+    if engine.startswith("segmentation"):
         _, market, _, _, _, values, floor = segmentation_data(*d)
         return direct_segmentation(values, market, floor)
     if engine.startswith("mechanism"):
@@ -254,7 +261,7 @@ def our_model(engine: str, size: str, data=None):
     if engine == "persuasion":
         payoffs, prior, _, sender, _ = persuasion_data(*d)
         return om.persuasion(range(d[0]), prior, range(d[0]), payoffs[0], sender)
-    if engine == "segmentation":
+    if engine.startswith("segmentation"):
         _, market, _, _, _, values, _ = segmentation_data(*d)
         return om.segmentation(values, market)
     ic, ir = modes(engine)
@@ -279,19 +286,20 @@ def one(engine: str, size: str, side: str) -> dict:
             t0 = time.perf_counter()
             model = our_model(engine, size, data)
             t1 = time.perf_counter()
-            sol = model.solve(certify=False)
+            sol = model.solve(certify=False, solver=SOLVER.get(engine))
             t2 = time.perf_counter()
             return t1 - t0, t2 - t1, sol.value, dict(variables=model.size()["variables"],
                                                      rows=model.size()["constraints"],
                                                      highs=sol.timings["solver"])
 
         with om.limits(max_nonzeros=10 ** 9, max_entries=10 ** 9):
-            our_model(engine, WARM_UP[engine], data_of(engine, WARM_UP[engine])).solve(certify=False)
+            our_model(engine, WARM_UP[engine], data_of(engine, WARM_UP[engine])).solve(certify=False,
+                                                                                   solver=SOLVER.get(engine))
             return _timed(attempt, raw)
     if engine.startswith("mechanism"):
         import bench_mechanisms  # noqa: F401  (its direct_lp; the import, which loads optmarkets, is off the clock)
 
-    tolerances = same_tolerances()
+    tolerances = same_tolerances(SOLVER.get(engine))
 
     def attempt() -> tuple[float, float, float, dict]:
         t0 = time.perf_counter()
@@ -308,7 +316,7 @@ def one(engine: str, size: str, side: str) -> dict:
 
     raw.warm_up()
     tiny, _ = raw_lp(engine, WARM_UP[engine], data_of(engine, WARM_UP[engine]))
-    h = raw.new_highs()
+    h = raw.new_highs(tolerances)
     raw.pass_model(h, tiny)
     h.run()
     return _timed(attempt, raw)
@@ -336,11 +344,16 @@ def run_side(engine: str, size: str, side: str, timeout: float) -> dict | None:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def same_tolerances() -> dict:
+def same_tolerances(solver: str | None = None) -> dict:
     """The HiGHS options of ours' default tolerance (SOLVE_TOL, 1e-8; HiGHS's own are 1e-7), which the raw
-    side runs at: both sides solve the same LP to the same accuracy."""
+    side runs at: both sides solve the same LP to the same accuracy. solver "HIGHS_IPM": the interior point
+    with crossover, at the options ours' HIGHS_IPM backend sets (its crossover's dual tolerance is tighter)."""
     from optmarkets.core.tolerances import SOLVE_TOL
 
+    if solver == "HIGHS_IPM":
+        from optmarkets.solvers.registry import _highs_ipm_tol
+
+        return {**_highs_ipm_tol(SOLVE_TOL), "solver": "ipm", "run_crossover": "on"}
     return {name: SOLVE_TOL for name in ("primal_feasibility_tolerance", "dual_feasibility_tolerance",
                                          "ipm_optimality_tolerance", "mip_feasibility_tolerance")}
 
@@ -356,10 +369,10 @@ def _median_run(runs: list[dict]) -> dict:
     return done[len(done) // 2]
 
 
-def bench(engines, timeout: float, budget: float) -> pd.DataFrame:
+def bench(engines, timeout: float, budget: float, sizes: list[str] | None = None) -> pd.DataFrame:
     start, out = time.perf_counter(), []
     for engine in engines:
-        for size in SIZES[engine]:
+        for size in sizes or SIZES[engine]:
             left = budget - (time.perf_counter() - start)
             if left < 10:
                 print(f"budget spent: {engine} {size} and later not run", flush=True)
@@ -413,13 +426,14 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=840.0, help="seconds for the whole run")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per side of one instance")
     parser.add_argument("--only", nargs="*", default=list(SIZES), choices=list(SIZES))
+    parser.add_argument("--sizes", nargs="*", help="these instances of each engine instead of its SIZES")
     parser.add_argument("--one", nargs=3, metavar=("ENGINE", "SIZE", "SIDE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one(*args.one)))
         return
     start = time.perf_counter()
-    table = bench(args.only, args.timeout, args.budget)
+    table = bench(args.only, args.timeout, args.budget, args.sizes)
     doc = __doc__ or ""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     text = ("# The general engines against the same LP built directly for highspy\n\n"
