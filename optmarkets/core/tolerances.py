@@ -165,6 +165,9 @@ SYMMETRY_TOL = 1e-9
 #: Rows of a family matched under a symmetry (`builders.symmetry.row_map`): their coefficients and right-hand
 #: sides must agree within this, relative to the family's largest entry.
 SYMMETRY_ROW_TOL = 1e-9
+#: The symmetry search's invariants (`permutation_generators`' signature: means over a game's or a mechanism's
+#: data) are compared within a few SYMMETRY_TOL plus this, their own round-off (means of up to millions of terms).
+SYMMETRY_SIGNATURE_ROUNDOFF = 1e-12
 #: Certificate: a column's reduced cost is also measured against its data at the model's price scale, this
 #: fraction of max_i |a_ij| x max |y|: a column whose rows are all priced ~0 (a segmentation's suffix masses at a
 #: vertex that prices no obedience row) has only round-off in its own terms, and its reduced cost (round-off of

@@ -28,7 +28,7 @@ import numpy as np
 from ..builders.games import MeasureAxes
 from ..builders.symmetry import Orbits, orbit_classes, permutation_generators
 from ..core.errors import InputError
-from ..core.tolerances import SYMMETRY_TOL
+from ..core.tolerances import SYMMETRY_SIGNATURE_ROUNDOFF, SYMMETRY_TOL
 from .game import FiniteGame, InformationStructure
 
 
@@ -156,7 +156,7 @@ def _signature(game: FiniteGame, info: InformationStructure, objective: np.ndarr
         S[4, i, i] = np.abs(goal - np.roll(goal, 1, axis=1 + i)).mean() / g_scale
         for j in range(n):
             S[5, i, j] = np.abs(payoffs[i] - np.roll(payoffs[i], 1, axis=1 + j)).mean() / u_scale
-    moved = 4.0 * SYMMETRY_TOL + 1e-12  # and the means' round-off
+    moved = 4.0 * SYMMETRY_TOL + SYMMETRY_SIGNATURE_ROUNDOFF  # and the means' round-off
     return S, np.array([0.5, 0.5, moved, moved, moved, moved])
 
 

@@ -33,7 +33,7 @@ import pandas as pd
 from ..builders.symmetry import Orbits, orbit_classes, permutation_generators, row_map, symmetric_mode
 from ..core.errors import InputError
 from ..core.family import labelled
-from ..core.tolerances import SYMMETRY_TOL
+from ..core.tolerances import SYMMETRY_SIGNATURE_ROUNDOFF, SYMMETRY_TOL
 from ..solvers.linear_map import as_lin, linear_map
 from .environment import MechanismEnvironment
 
@@ -163,8 +163,8 @@ def _signature(env: MechanismEnvironment, objective: np.ndarray | None) -> tuple
                 pair = prior.sum(axis=tuple(k for k in range(n) if k not in (i, j)))  # axes in order (min, max)
                 S[1, i, j] = a @ (pair if i < j else pair.T) @ b ** 2
             S[3, i, j] = np.abs(values[i] - np.roll(values[i], 1, axis=j)).mean() / v_scale
-    moved = 4.0 * SYMMETRY_TOL + 1e-12  # and the means' round-off
-    law = 2.0 * SYMMETRY_TOL * float(prior.max(initial=0.0)) * prior.size + 1e-12
+    moved = 4.0 * SYMMETRY_TOL + SYMMETRY_SIGNATURE_ROUNDOFF  # and the means' round-off
+    law = 2.0 * SYMMETRY_TOL * float(prior.max(initial=0.0)) * prior.size + SYMMETRY_SIGNATURE_ROUNDOFF
     return S, np.array([0.5, law, moved, moved, moved])
 
 
