@@ -210,6 +210,13 @@ def permutation_generators(n: int, accept: Callable[[np.ndarray], Any], signatur
     return found
 
 
+def mean_change(data: np.ndarray, axis: int, scale: float) -> float:
+    """The mean change of `data` when its index on `axis` moves one place (cyclically: a player's actions, an
+    agent's types, are matched by position), relative to `scale`: a signature entry (`permutation_generators`)
+    that a symmetry moving this axis onto another keeps."""
+    return float(np.abs(data - np.roll(data, 1, axis=axis)).mean()) / scale
+
+
 def _search(close: np.ndarray, a: int, b: int, tried: Callable[[np.ndarray], bool], budget: list[int]) -> bool:
     """Whether some permutation with pi(a) = b that respects `close` is accepted by `tried` (depth first, while
     budget[0], the partial assignments left, lasts)."""

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..builders.games import MeasureAxes
-from ..builders.symmetry import Orbits, orbit_classes, permutation_generators
+from ..builders.symmetry import Orbits, mean_change, orbit_classes, permutation_generators
 from ..core.errors import InputError
 from ..core.tolerances import SYMMETRY_SIGNATURE_ROUNDOFF, SYMMETRY_TOL
 from .game import FiniteGame, InformationStructure
@@ -153,9 +153,9 @@ def _signature(game: FiniteGame, info: InformationStructure, objective: np.ndarr
         S[1, i, i] = len(info.signals[p]) if info.signals.get(p) is not None else -1
         S[2, i, i] = payoffs[i].mean() / u_scale
         S[3, i, i] = np.square(tables[i] / t_scale).mean()
-        S[4, i, i] = np.abs(goal - np.roll(goal, 1, axis=1 + i)).mean() / g_scale
+        S[4, i, i] = mean_change(goal, 1 + i, g_scale)
         for j in range(n):
-            S[5, i, j] = np.abs(payoffs[i] - np.roll(payoffs[i], 1, axis=1 + j)).mean() / u_scale
+            S[5, i, j] = mean_change(payoffs[i], 1 + j, u_scale)
     moved = 4.0 * SYMMETRY_TOL + SYMMETRY_SIGNATURE_ROUNDOFF  # and the means' round-off
     return S, np.array([0.5, 0.5, moved, moved, moved, moved])
 

@@ -30,7 +30,7 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-from ..builders.symmetry import Orbits, orbit_classes, permutation_generators, row_map, symmetric_mode
+from ..builders.symmetry import Orbits, mean_change, orbit_classes, permutation_generators, row_map, symmetric_mode
 from ..core.errors import InputError
 from ..core.family import labelled
 from ..core.tolerances import SYMMETRY_SIGNATURE_ROUNDOFF, SYMMETRY_TOL
@@ -153,7 +153,7 @@ def _signature(env: MechanismEnvironment, objective: np.ndarray | None) -> tuple
         S[0, i, i] = sizes[i]
         S[2, i, i] = values[i].mean() / v_scale
         if goal is not None:
-            S[4, i, i] = np.abs(goal - np.roll(goal, 1, axis=i)).mean() / g_scale
+            S[4, i, i] = mean_change(goal, i, g_scale)
         a = (np.arange(sizes[i]) + 1.0) / sizes[i]
         for j in range(n):
             b = (np.arange(sizes[j]) + 1.0) / sizes[j]
@@ -162,7 +162,7 @@ def _signature(env: MechanismEnvironment, objective: np.ndarray | None) -> tuple
             else:
                 pair = prior.sum(axis=tuple(k for k in range(n) if k not in (i, j)))  # axes in order (min, max)
                 S[1, i, j] = a @ (pair if i < j else pair.T) @ b ** 2
-            S[3, i, j] = np.abs(values[i] - np.roll(values[i], 1, axis=j)).mean() / v_scale
+            S[3, i, j] = mean_change(values[i], j, v_scale)
     moved = 4.0 * SYMMETRY_TOL + SYMMETRY_SIGNATURE_ROUNDOFF  # and the means' round-off
     law = 2.0 * SYMMETRY_TOL * float(prior.max(initial=0.0)) * prior.size + SYMMETRY_SIGNATURE_ROUNDOFF
     return S, np.array([0.5, law, moved, moved, moved])
