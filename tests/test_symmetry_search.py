@@ -123,3 +123,80 @@ def test_a_ring_of_six_bidders_is_reduced_by_its_rotations(ic, ir):
     assert sol.value == pytest.approx(full.solve().value, rel=1e-9)
     assert om.audit_mechanism(model, sol).ok  # every report of every type tried against the truth, by brute force
     assert model.size()["variables"] * 4 < full.size()["variables"]
+
+
+def planted_game(n: int, sigma: np.ndarray, seed: int) -> om.FiniteGame:
+    """n players with two actions whose payoffs are random but unchanged by the permutation sigma of the players
+    (u_{sigma(l)}[sigma.b] = u_l[b], (sigma.b)_{sigma(k)} = b_k): one random number per orbit of (player,
+    profile) under the cyclic group sigma generates."""
+    rng = np.random.default_rng(seed)
+    profiles = list(np.ndindex(*(2,) * n))
+    u = np.full((n, *(2,) * n), np.nan)
+    for l in range(n):
+        for b in profiles:
+            if not np.isnan(u[(l, *b)]):
+                continue
+            value, player, prof = rng.uniform(), l, np.array(b)
+            for _ in range(math.factorial(n)):  # walk the orbit: (l, b) -> (sigma(l), sigma.b)
+                u[(player, *prof)] = value
+                moved = np.empty_like(prof)
+                moved[sigma] = prof
+                player, prof = int(sigma[player]), moved
+                if player == l and tuple(prof) == b:
+                    break
+    players = [f"p{l}" for l in range(n)]
+    return om.FiniteGame(players, {p: 2 for p in players}, {p: u[l] for l, p in enumerate(players)})
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_planted_symmetry_is_found_and_the_reduced_lp_is_the_full_one(seed):
+    """A random permutation of 4 to 7 players, planted in random payoffs: the classes found join at least its
+    cycles, and the LP on orbits has the full LP's value (scipy)."""
+    rng = np.random.default_rng(100 + seed)
+    n = int(rng.integers(4, 8))
+    sigma = rng.permutation(n)
+    game = planted_game(n, sigma, seed)
+    model = om.correlated_equilibrium(game, symmetric="auto")
+    cycles = symmetry.Orbits.of_maps(n, [sigma]).of
+    if (sigma != np.arange(n)).any():
+        found = symmetry.Orbits.of_maps(n, [m.players for m in model.symmetry.maps]).of
+        assert all(found[i] == found[j] for i in range(n) for j in range(n) if cycles[i] == cycles[j])
+    assert model.solve().value == pytest.approx(ce_welfare_lp(game, {}), rel=1e-9)
+
+
+def planted_prior(n: int, sigma: np.ndarray, seed: int) -> np.ndarray:
+    """A random prior over n agents' two types, unchanged when the types move with the agents under sigma
+    (prior[sigma.p] = prior[p], (sigma.p)_{sigma(k)} = p_k): one random mass per orbit of profiles."""
+    rng = np.random.default_rng(seed)
+    prior = np.full((2,) * n, np.nan)
+    for p in np.ndindex(*prior.shape):
+        if np.isnan(prior[p]):
+            mass, prof = rng.uniform(0.2, 1.0), np.array(p)
+            for _ in range(math.factorial(n)):
+                prior[tuple(prof)] = mass
+                moved = np.empty_like(prof)
+                moved[sigma] = prof
+                prof = moved
+                if tuple(prof) == p:
+                    break
+    return prior / prior.sum()
+
+
+@pytest.mark.parametrize(("seed", "ic", "ir"), [(0, "bayesian", "interim"), (1, "dominant", "ex_post"),
+                                                (2, "bayesian", "interim"), (3, "dominant", "ex_post")])
+def test_a_planted_symmetry_of_bidders_is_found_and_the_reduced_lp_is_the_full_one(seed, ic, ir):
+    """A random permutation of 4 to 6 bidders planted in a random prior: the classes found join at least its
+    cycles; the LP on orbits has the full LP's value and its mechanism passes the brute-force audit."""
+    rng = np.random.default_rng(200 + seed)
+    n = int(rng.integers(4, 7))
+    sigma = rng.permutation(n)
+    while (sigma == np.arange(n)).all():
+        sigma = rng.permutation(n)
+    env = om.MechanismEnvironment.single_item([[1, 2]] * n, planted_prior(n, sigma, seed))
+    model = om.mechanism_design(env, "revenue", ic=ic, ir=ir, symmetric=True)
+    cycles = symmetry.Orbits.of_maps(n, [sigma]).of
+    found = symmetry.Orbits.of_maps(n, [m.agents for m in model.symmetry.maps]).of
+    assert all(found[i] == found[j] for i in range(n) for j in range(n) if cycles[i] == cycles[j])
+    sol = model.solve()
+    assert sol.value == pytest.approx(om.mechanism_design(env, "revenue", ic=ic, ir=ir).solve().value, rel=1e-9)
+    assert om.audit_mechanism(model, sol).ok
