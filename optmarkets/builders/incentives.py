@@ -286,7 +286,7 @@ def ex_post_ic(values, x, t, agents: list[str], types: list[pd.Index], *, domina
                             for i in range(len(sizes)))
     columns: list[list[np.ndarray]] = [[] for _ in range(5 if wide else 4)]  # agent, type, report, others(, true)
     for i, k in enumerate(sizes):
-        pm, names = profile_map(sizes, i), _objects(others_labels(types, i))
+        pm, others = profile_map(sizes, i), _objects(others_labels(types, i))
         Pm = pm.shape[1]
         A, B = np.nonzero(~np.eye(k, dtype=bool))
         own = _objects(types[i])
@@ -295,20 +295,20 @@ def ex_post_ic(values, x, t, agents: list[str], types: list[pd.Index], *, domina
             terms.append((np.full(m.size, i), n_rows + (m * Pm + r) * Pm + s, np.ones(m.size), pm[A[m], s],
                           pm[A[m], r], pm[B[m], r]))
             n_rows += A.size * Pm * Pm
-            levels = [np.full(m.size, agents[i], dtype=object), own[A[m]], own[B[m]], names[r], names[s]]
+            levels = [np.full(m.size, agents[i], dtype=object), own[A[m]], own[B[m]], others[r], others[s]]
         else:
             m, s = (g.ravel() for g in np.meshgrid(np.arange(A.size), np.arange(Pm), indexing="ij"))
             tr = pm[A[m], s]
             terms.append((np.full(m.size, i), n_rows + m * Pm + s, np.ones(m.size), tr, tr, pm[B[m], s]))
             n_rows += A.size * Pm
-            levels = [np.full(m.size, agents[i], dtype=object), own[A[m]], own[B[m]], names[s]]
-        for column, level in zip(columns, levels, strict=True):
-            column.append(level)
-    level = ["agent", "type", "report", "others"] + (["others_true"] if wide else [])
+            levels = [np.full(m.size, agents[i], dtype=object), own[A[m]], own[B[m]], others[s]]
+        for column, entries in zip(columns, levels, strict=True):
+            column.append(entries)
+    level_names = ["agent", "type", "report", "others"] + (["others_true"] if wide else [])
     desc = description or ("truthful reporting is dominant (DSIC)" if dominant
                            else "truthful reporting is an ex-post equilibrium (EPIC)")
-    return _ic(values, x, t, terms, n_rows, _row_labels(n_rows, columns, level) if n_rows else [], level, floor,
-               desc)
+    labels = _row_labels(n_rows, columns, level_names) if n_rows else []
+    return _ic(values, x, t, terms, n_rows, labels, level_names, floor, desc)
 
 
 # ---------------------------------------------------------------- many agents: IR
