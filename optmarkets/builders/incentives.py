@@ -307,7 +307,7 @@ def ex_post_ic(values, x, t, agents: list[str], types: list[pd.Index], *, domina
     level_names = ["agent", "type", "report", "others"] + (["others_true"] if wide else [])
     desc = description or ("truthful reporting is dominant (DSIC)" if dominant
                            else "truthful reporting is an ex-post equilibrium (EPIC)")
-    labels = _row_labels(n_rows, columns, level_names) if n_rows else []
+    labels: list | LazyLabels = _row_labels(n_rows, columns, level_names) if n_rows else []
     return _ic(values, x, t, terms, n_rows, labels, level_names, floor, desc)
 
 
