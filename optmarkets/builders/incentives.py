@@ -191,6 +191,24 @@ def _utility_matrices(values, n: int, agent, true, report) -> tuple[sp.csr_matri
     return Ax, At
 
 
+def _gain_matrices(values, n: int, agent, true, honest, lie) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """(Gx, Gt) with u[true, honest] - u[true, lie] = Gx @ vec(x) + Gt @ vec(t) for each term (`_utility_matrices`
+    of the two reports, subtracted), written row by row: term c's row holds the agent's values at the honest
+    report's outcomes and minus them at the lie's (nonzeros only), and -1 and +1 at the two reports' payments."""
+    agent, true, honest, lie = (np.asarray(a, dtype=np.int64).ravel() for a in (agent, true, honest, lie))
+    P, O = values[0].shape
+    m = agent.size
+    v = np.stack(values)[agent, true, :]  # (m, O)
+    data = np.stack([v, -v], axis=1)  # (m, 2, O): honest, then lie
+    cols = np.stack([honest[:, None] * O, lie[:, None] * O], axis=1) + np.arange(O)
+    keep = data != 0
+    indptr = np.concatenate([[0], np.cumsum(keep.reshape(m, -1).sum(axis=1))])
+    Gx = sp.csr_matrix((data[keep], cols[keep], indptr), shape=(m, P * O))
+    Gt = sp.csr_matrix((np.tile([-1.0, 1.0], m), np.stack([honest * n + agent, lie * n + agent], axis=1).ravel(),
+                        np.arange(0, 2 * m + 1, 2)), shape=(m, P * n))
+    return Gx, Gt
+
+
 def _cells(values, x, t, agent, true, report) -> tuple[cp.Expression, np.ndarray]:
     """The utility vector of the distinct cells among the terms, and each term's cell index."""
     P = values[0].shape[0]
@@ -219,16 +237,15 @@ def _ic(values, x, t, terms: list[tuple], n_rows: int, labels: list | LazyLabels
     product of expressions: less time and memory at many profiles)."""
     agent, row, weight, true, honest, lie = (np.concatenate(c) for c in zip(*terms))
     n = int(t.shape[1])
-    hx, ht = _utility_matrices(values, n, agent, true, honest)
-    lx, lt = _utility_matrices(values, n, agent, true, lie)
+    gx, gt = _gain_matrices(values, n, agent, true, honest, lie)
     if weight.dtype == object:  # weights in rationals: a Parameter that keeps them, for exact()
         rows = sp.csr_matrix((np.ones(agent.size), (row, np.arange(agent.size))), shape=(n_rows, agent.size))
-        gains = (hx - lx) @ cp.vec(x, order="C") + (ht - lt) @ cp.vec(t, order="C")
+        gains = gx @ cp.vec(x, order="C") + gt @ cp.vec(t, order="C")
         lhs = rows @ cp.multiply(exact_parameter(weight), gains)
     else:
         rows = sp.csr_matrix((np.asarray(weight, dtype=float), (row, np.arange(agent.size))),
                              shape=(n_rows, agent.size))
-        lhs = (rows @ (hx - lx)) @ cp.vec(x, order="C") + (rows @ (ht - lt)) @ cp.vec(t, order="C")
+        lhs = (rows @ gx) @ cp.vec(x, order="C") + (rows @ gt) @ cp.vec(t, order="C")
     index = labels if isinstance(labels, LazyLabels) else (pd.MultiIndex.from_tuples(labels, names=names)
                                                            if labels else None)
     return family(lhs, ">=", floor, index, description)
