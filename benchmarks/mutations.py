@@ -192,6 +192,9 @@ MUTATIONS: tuple[Mutation, ...] = (
              "                S[1, i, j] = a @ pair @ b ** 2\n",
              "the joint law of (t_i, t_j) is read with its axes in the wrong order for i > j: a ring of bidders is "
              "pruned"),
+    Mutation("gain-payments-swapped", "optmarkets/builders/incentives.py",
+             "    Gt = sp.csr_matrix((np.tile([-1.0, 1.0], m),", "    Gt = sp.csr_matrix((np.tile([1.0, -1.0], m),",
+             "an IC row charges the lie's payment and refunds the truthful one: truth-telling is mis-stated"),
     # exact distributions with short denominators and round-off residues in scaling
     Mutation("distribution-always-simplest", "optmarkets/core/exact_values.py",
              "        if common.bit_length() > COMMON_DENOMINATOR_BITS:\n", "        if False:\n",
