@@ -41,10 +41,18 @@ class LazyLabels:
         return self.size
 
     def resolve(self) -> pd.Index:
-        if self._index is None:
-            assert self._make is not None
-            self._index, self._make = self._make(), None
-        return self._index
+        """The Index, built on the first call. Safe from several threads: each reads the maker once, and a thread
+        that finds it gone finds the Index another thread stored first (two may both build it: equal Indexes)."""
+        index = self._index
+        if index is None:
+            make = self._make
+            if make is None:  # another thread built it between the two reads
+                index = self._index
+                assert index is not None
+                return index
+            index = make()
+            self._index, self._make = index, None
+        return index
 
     def __reduce__(self) -> tuple:  # pickled built (its maker may be a closure), still LazyLabels
         return (_built, (self.resolve(), self.unique))

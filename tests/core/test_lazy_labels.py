@@ -72,3 +72,27 @@ def test_lazy_labels_pickle_as_the_index_they_stand_for():
                                    sol.prices["consistency"])
     assert resolved((econ.fee_labels, None))[0] is econ.fee_index
 
+
+
+def test_labels_resolved_from_several_threads_at_once_are_one_index():
+    """Eight threads resolve the same labels at once (a solve per thread reading prices): each gets the labels,
+    none an error; `resolve` reads its maker once per call, so a thread that finds it gone reads the Index."""
+    import threading
+
+    for _ in range(50):
+        labels = LazyLabels(50_000, lambda: pd.MultiIndex.from_arrays([np.arange(50_000) % 7, np.arange(50_000)]))
+        got, errors = [], []
+
+        def read(labels=labels, got=got, errors=errors):
+            try:
+                got.append(labels.resolve())
+            except BaseException as error:  # any failure in a thread is the finding
+                errors.append(error)
+
+        threads = [threading.Thread(target=read) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == [] and len(got) == 8 and all(g.equals(got[0]) for g in got)
+        assert labels.resolve() is labels.resolve()  # built once it is stored
