@@ -195,6 +195,10 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("gain-payments-swapped", "optmarkets/builders/incentives.py",
              "    Gt = sp.csr_matrix((np.tile([-1.0, 1.0], m),", "    Gt = sp.csr_matrix((np.tile([1.0, -1.0], m),",
              "an IC row charges the lie's payment and refunds the truthful one: truth-telling is mis-stated"),
+    Mutation("row-stack-order-unchecked", "optmarkets/solvers/linear_map.py",
+             "        if keys and all(bool((k[1:] >= k[:-1]).all()) for k in keys):\n",
+             "        if keys:\n",
+             "blocks out of column-major order are stacked as if sorted: a non-canonical constraint matrix"),
     # exact distributions with short denominators and round-off residues in scaling
     Mutation("distribution-always-simplest", "optmarkets/core/exact_values.py",
              "        if common.bit_length() > COMMON_DENOMINATOR_BITS:\n", "        if False:\n",

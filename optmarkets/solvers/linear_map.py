@@ -93,6 +93,7 @@ class RowStack:
         self.dtype = np.dtype(np.int32 if rows * n < 2**31 else np.int64)
         self._keys: list[np.ndarray] = []
         self._vals: list[np.ndarray] = []
+        self._starts: list[int] = []  # each block's first row
         self._next = 0  # the first row of the next block
 
     def add(self, block: Lin) -> None:
@@ -102,32 +103,71 @@ class RowStack:
         key += self._next
         self._keys.append(key)
         self._vals.append(block.val)
+        self._starts.append(self._next)
         self._next += block.k.size
 
     def matrix(self) -> sp.csc_matrix:
+        keys, vals, starts = self._keys, self._vals, self._starts
+        self._keys, self._vals, self._starts = [], [], []
+        if keys and all(bool((k[1:] >= k[:-1]).all()) for k in keys):
+            return self._stacked(keys, vals, starts)
+        return self._sorted(keys, vals)
+
+    def _stacked(self, keys: list[np.ndarray], vals: list[np.ndarray], starts: list[int]) -> sp.csc_matrix:
+        """Blocks whose entries come in column-major order already (a family's coefficients mostly do): each
+        block's canonical CSC as it is, then scipy's linear-time stacking; no sort, and no entry gathered into
+        new memory (on a VM that charges each page it first maps, the sort path's temporaries cost more than
+        the sort: a fresh 10 MB gather, 55 ms against 1.4 ms into mapped memory)."""
         m, n = self.rows, self.n
-        key = np.concatenate([np.zeros(0, self.dtype), *self._keys])
-        val = np.concatenate([np.zeros(0), *self._vals])
-        self._keys, self._vals = [], []
+        index = _index_dtype(sum(k.size for k in keys), m)
+        parts = []
+        ends = [*starts[1:], self._next]
+        for key, given, start, end in zip(keys, vals, starts, ends, strict=True):
+            key, val = _summed(key, given)
+            col = key // max(m, 1)
+            key -= col * m
+            key -= start  # the block's own rows
+            indptr = np.zeros(n + 1, dtype=index)
+            np.cumsum(np.bincount(col, minlength=n), out=indptr[1:])
+            if len(keys) == 1 and val is given:  # the matrix owns its entries (the block's are the caller's)
+                val = val.copy()
+            parts.append(sp.csc_matrix((val, key.astype(index, copy=False), indptr), shape=(end - start, n)))
+        return parts[0] if len(parts) == 1 else sp.vstack(parts, format="csc")
+
+    def _sorted(self, keys: list[np.ndarray], vals: list[np.ndarray]) -> sp.csc_matrix:
+        m, n = self.rows, self.n
+        key = np.concatenate([np.zeros(0, self.dtype), *keys])
+        val = np.concatenate([np.zeros(0), *vals])
+        del keys, vals
         order = np.argsort(key, kind="stable")
         val = val[order]
         key = key[order]
         del order
-        if key.size > 1:
-            first = np.empty(key.size, dtype=bool)
-            first[0] = True
-            np.not_equal(key[1:], key[:-1], out=first[1:])
-            if not first.all():
-                val = np.add.reduceat(val, np.flatnonzero(first))
-                key = key[first]
-        keep = val != 0.0
-        if not keep.all():
-            key, val = key[keep], val[keep]
+        key, val = _summed(key, val)
         cols = key // max(m, 1)
-        indptr = np.zeros(n + 1, dtype=np.int32 if key.size < 2**31 and m < 2**31 else np.int64)
+        indptr = np.zeros(n + 1, dtype=_index_dtype(key.size, m))
         np.cumsum(np.bincount(cols, minlength=n), out=indptr[1:])
         key -= cols * m  # each entry's row
         return sp.csc_matrix((val, key.astype(indptr.dtype, copy=False), indptr), shape=(m, n))
+
+
+def _index_dtype(nnz: int, rows: int) -> np.dtype:
+    return np.dtype(np.int32 if nnz < 2**31 and rows < 2**31 else np.int64)
+
+
+def _summed(key: np.ndarray, val: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted keys with their values: repeated keys summed, zero values dropped."""
+    if key.size > 1:
+        first = np.empty(key.size, dtype=bool)
+        first[0] = True
+        np.not_equal(key[1:], key[:-1], out=first[1:])
+        if not first.all():
+            val = np.add.reduceat(val, np.flatnonzero(first))
+            key = key[first]
+    keep = val != 0.0
+    if not keep.all():
+        key, val = key[keep], val[keep]
+    return key, val
 
 
 def canonical_csc(row: np.ndarray, col: np.ndarray, val: np.ndarray, shape: tuple[int, int]) -> sp.csc_matrix:
