@@ -199,6 +199,10 @@ MUTATIONS: tuple[Mutation, ...] = (
              "        if keys and all(bool((k[1:] >= k[:-1]).all()) for k in keys):\n",
              "        if keys:\n",
              "blocks out of column-major order are stacked as if sorted: a non-canonical constraint matrix"),
+    Mutation("ruiz-bound-without-rowmax", "optmarkets/solvers/scaling.py",
+             "            hi = np.where(has, half - np.log2(np.where(has, top, 1.0)), 0.0)\n",
+             "            hi = np.where(has, half, 0.0)\n",
+             "Ruiz is 'shown' to be the identity without the rows' and columns' own maxima: badly scaled LPs unscaled"),
     # exact distributions with short denominators and round-off residues in scaling
     Mutation("distribution-always-simplest", "optmarkets/core/exact_values.py",
              "        if common.bit_length() > COMMON_DENOMINATOR_BITS:\n", "        if False:\n",

@@ -198,6 +198,54 @@ def geometric_factors(A: sp.csc_matrix, passes: int = 8) -> tuple[np.ndarray, np
             np.exp2(np.clip(np.round(t + np.log2(t2)), -limit, limit)))
 
 
+def _ruiz_is_identity(lp: StandardForm, cache: dict | None = None) -> bool:
+    """Whether Ruiz's factors would be the identity (`_decide`), shown from bounds without computing them. From
+    its first pass on, every entry of R |A| T is at most 1 and the factors only grow, so with M the largest
+    entry, r_i in [M^-1/2, M^1/2 / rowmax_i] and t_j in [M^-1/2, M^1/2 / colmax_j] whenever Ruiz stops; rho and
+    sigma follow from the rounded bounds. Where every exponent `_decide` reads stays under _THRESHOLD, the
+    identity is proven (random games whose gains of 1e-4 beside 1 fail `_near_one`: 0.05 s of Ruiz saved at
+    430,000 nonzeros); otherwise Ruiz runs."""
+    held = None if cache is None else cache.get("ruiz bounds")
+    if held is not None and held[0] is lp.A:
+        r_lo, r_hi, t_lo, t_hi = held[1]
+    else:
+        A = sp.csc_matrix(lp.A)
+        data = np.abs(A.data)
+        half = 0.5 * float(np.log2(data.max())) if (data > 0).any() else 0.0  # no entry: factors stay one
+        row_max, col_max = np.zeros(A.shape[0]), np.zeros(A.shape[1])
+        np.maximum.at(row_max, A.indices, data)
+        used = np.diff(A.indptr) > 0
+        col_max[used] = np.maximum.reduceat(data, A.indptr[:-1][used])
+
+        def bounds(top: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # rounded log2 factors, [lo, hi]
+            has = top > 0
+            lo = np.where(has, -half, 0.0)
+            hi = np.where(has, half - np.log2(np.where(has, top, 1.0)), 0.0)
+            return np.round(lo), np.round(hi)
+
+        r_lo, r_hi = bounds(row_max)
+        t_lo, t_hi = bounds(col_max)
+        if cache is not None:
+            cache["ruiz bounds"] = (lp.A, (r_lo, r_hi, t_lo, t_hi))
+
+    def scale(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[float, float]:  # log2 of rho or sigma
+        values = np.where(np.isfinite(values), values, 0.0)
+        if not (values > 0).any():
+            return 0.0, 0.0
+        big = values > 0
+        top_lo = float(np.max(np.log2(values[big]) + lo[big]))
+        top_hi = float(np.max(np.log2(values[big]) + hi[big]))
+        return float(np.round(-top_hi)), float(np.round(-top_lo))
+
+    rho = scale(_rhs_magnitude(lp), r_lo, r_hi)
+    sigma = scale(np.abs(lp.c), t_lo, t_hi)
+    widest = max(np.abs(r_lo).max(initial=0.0), np.abs(r_hi).max(initial=0.0),
+                 np.abs(t_lo - rho[1]).max(initial=0.0), np.abs(t_hi - rho[0]).max(initial=0.0),
+                 abs(rho[0]), abs(rho[1]), abs(sigma[0]), abs(sigma[1]),
+                 abs(sigma[0] + rho[0]), abs(sigma[1] + rho[1]))
+    return bool(widest < _THRESHOLD)
+
+
 def _rhs_magnitude(lp: StandardForm) -> np.ndarray:
     b = np.where(np.isfinite(lp.row_upper), np.abs(lp.row_upper), 0.0)
     return np.maximum(b, np.where(np.isfinite(lp.row_lower), np.abs(lp.row_lower), 0.0))
@@ -262,7 +310,7 @@ def equilibrate(lp: StandardForm, cache: dict | None = None, *, geometric: bool 
     """
     if lp.integer:
         return _equilibrate_augmented(lp)
-    if not geometric and _near_one(lp, cache):
+    if not geometric and (_near_one(lp, cache) or _ruiz_is_identity(lp, cache)):
         return _identity(*lp.A.shape)
     key = "geometric factors" if geometric else "factors"
     held = None if cache is None else cache.get(key)
