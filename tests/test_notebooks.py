@@ -49,18 +49,38 @@ def _rounded(match: re.Match) -> str:
 
 
 def _text(cell) -> str:
-    """A code cell's printed text (streams and plain-text results), numbers to 6 significant digits, round-off
-    below 1e-9 as 0, runs of spaces as one, timing lines dropped; images are not compared (their data are the
-    numbers above)."""
-    parts = []
+    """A code cell's printed text (streams, consecutive pieces of one stream joined, and plain-text results),
+    numbers to 6 significant digits, round-off below 1e-9 as 0, runs of spaces as one, timing lines dropped;
+    images are not compared (their data are the numbers above)."""
+    parts: list[str] = []
+    previous = None
     for out in cell.get("outputs", []):
-        if out.output_type == "stream":
+        if out.output_type == "stream" and previous == ("stream", out.name):
+            parts[-1] += out.text  # the kernel may flush one print in pieces; Jupyter shows them as one text
+        elif out.output_type == "stream":
             parts.append(out.text)
         elif out.output_type in ("execute_result", "display_data"):
             data = out.get("data", {})
             parts.append(data.get("text/plain", "") if "image/png" not in data else "")
         elif out.output_type == "error":
             parts.append(f"{out.ename}: {out.evalue}")
+        previous = (out.output_type, out.get("name"))
     lines = [" ".join(NUMBER.sub(_rounded, line).split()) for line in "\n".join(parts).splitlines()
              if not TIMING.search(line)]  # column widths follow the numbers' widths: spacing not compared
     return "\n".join(line for line in lines if line)
+
+
+def test_one_print_flushed_in_pieces_reads_as_one_line():
+    """The kernel may send one print as several stream outputs (CI saw "3/7" and " = 3/2 ..." apart):
+    pieces of one stream join as Jupyter shows them; a result between two prints still starts a line."""
+    nbformat = pytest.importorskip("nbformat")
+    out = nbformat.v4.new_output
+    pieces = {"outputs": [out("stream", name="stdout", text="3/7"), out("stream", name="stdout", text=" = 3/7\n")]}
+    whole = {"outputs": [out("stream", name="stdout", text="3/7 = 3/7\n")]}
+    assert _text(pieces) == _text(whole) == "3/7 = 3/7"
+    apart = {"outputs": [out("stream", name="stdout", text="a"),
+                         out("execute_result", data={"text/plain": "b"}, execution_count=1),
+                         out("stream", name="stdout", text="c")]}
+    assert _text(apart) == "a\nb\nc"
+    two_streams = {"outputs": [out("stream", name="stdout", text="a"), out("stream", name="stderr", text="b")]}
+    assert _text(two_streams) == "a\nb"
