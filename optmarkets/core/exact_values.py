@@ -31,9 +31,35 @@ COMMON_DENOMINATOR_BITS = 256
 _SHADOWS: dict[int, tuple[weakref.ref, np.ndarray]] = {}
 
 
+#: id(array) -> (a weak reference to it, its floats): the floats of read-only arrays of rationals that own their
+#: data (an environment's prior and beliefs, which every IC and IR family reads again), kept while they live
+_FLOATS: dict[int, tuple[weakref.ref, np.ndarray]] = {}
+
+
 def floats(exact: np.ndarray) -> np.ndarray:
     """The floats of an array of rationals (each correctly rounded), NaN where an entry is None (undefined).
-    Each distinct object is rounded once: the rows' weights repeat a belief once per report."""
+    Each distinct object is rounded once: the rows' weights repeat a belief once per report. An array that can
+    no longer change (read-only, owning its data: `frozen`) is rounded once while it lives."""
+    if isinstance(exact, np.ndarray) and not exact.flags.writeable and exact.base is None:
+        held = _FLOATS.get(id(exact))
+        if held is None or held[0]() is not exact:
+            key = id(exact)
+            held = (weakref.ref(exact, lambda _ref: _FLOATS.pop(key, None)), _rounded(exact))
+            _FLOATS[key] = held
+        return held[1].copy()
+    return _rounded(exact)
+
+
+def frozen(exact: np.ndarray) -> np.ndarray:
+    """`exact` (an object array of rationals owning its data) made read-only: `floats` then rounds it once."""
+    exact = np.asarray(exact, dtype=object)
+    if exact.base is not None:
+        exact = exact.copy()
+    exact.flags.writeable = False
+    return exact
+
+
+def _rounded(exact: Any) -> np.ndarray:
     flat = np.asarray(exact, dtype=object).ravel()
     ids = np.fromiter(map(id, flat), dtype=np.int64, count=flat.size)
     _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
@@ -53,10 +79,12 @@ def register(param: cp.Parameter, exact: Any) -> None:
                      .reshape(param.shape))
 
 
-def exact_parameter(exact: Any, **attributes: Any) -> cp.Parameter:
-    """A Parameter whose value is the rounding of `exact` (an array of rationals), which it keeps."""
+def exact_parameter(exact: Any, rounded: np.ndarray | None = None, **attributes: Any) -> cp.Parameter:
+    """A Parameter whose value is the rounding of `exact` (an array of rationals), which it keeps. `rounded`: that
+    rounding where the caller has it (gathered from a `floats` array by the same indices as `exact`)."""
     exact = np.asarray(exact, dtype=object)
-    param = cp.Parameter(exact.shape, value=floats(exact), **attributes)
+    value = floats(exact) if rounded is None else np.asarray(rounded, dtype=float).reshape(exact.shape)
+    param = cp.Parameter(exact.shape, value=value, **attributes)
     register(param, exact)
     return param
 

@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..builders.incentives import profile_map
 from ..core.errors import InputError
-from ..core.exact_values import distribution, floats
+from ..core.exact_values import distribution, floats, frozen
 from ..core.limits import environment_size
 from ..core.tolerances import PROB_TOL
 from ..core.validate import as_vector, axis_order, label_sequence, probabilities, real_array
@@ -94,14 +94,14 @@ class MechanismEnvironment:
         #: the prior in rationals (python-flint fmpq): the marginals (or the joint prior) read as the simplest
         #: rationals of their floats and normalised exactly, the joint their product; `prior` is its rounding,
         #: so that exact() reads the LP from the same data as the solve (`core.exact_values`)
-        self.prior_exact = self._exact_prior(prior_float)
+        self.prior_exact = frozen(self._exact_prior(prior_float))
         self.prior = floats(self.prior_exact)
         self.prior_flat = self.prior.ravel()
         self.marginals = {a: self.prior_flat[profile_map(self.sizes, i)].sum(axis=1)
                           for i, a in enumerate(self.agents)}
         self.value = self._values(values)
         #: each agent's interim beliefs in rationals (None where undefined) and their rounding (NaN there)
-        self.beliefs_exact = {a: self._belief(i) for i, a in enumerate(self.agents)}
+        self.beliefs_exact = {a: frozen(self._belief(i)) for i, a in enumerate(self.agents)}
         self.beliefs = {a: floats(b) for a, b in self.beliefs_exact.items()}
 
     # ------------------------------------------------------------ constructors

@@ -239,7 +239,7 @@ def _well_scaled(program: Any, base: StandardForm, appended: sp.spmatrix) -> boo
     """Whether the model's matrix (its Ruiz factors, kept by the model's solve, else computed) and the
     appended rows (their row maxima over those column factors) lie within 2^_WELL_SCALED of one."""
     held = None if program is None else program.extra.get("factors")
-    r, t = (held[1], held[2]) if held is not None and held[0] is base.A else matrix_factors(base.A)
+    r, t = held[1] if held is not None and held[0] is base.A and held[1] is not None else matrix_factors(base.A)
     scaled = abs(sp.csr_matrix(appended) @ sp.diags(t))
     rows = scaled.max(axis=1).toarray().ravel()
     exponents = np.abs(np.log2(np.concatenate([r, t, rows[rows > 0]])))

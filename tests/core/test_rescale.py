@@ -86,8 +86,8 @@ def test_small_entries_that_are_the_data_are_still_scaled(tiny):
 def test_a_first_price_auction_with_residues_is_solved_unscaled_and_certified(monkeypatch):
     """Its 2,680 residues (of 180,980 entries) no longer cost a Ruiz equilibration (0.13 s at 1.2M nonzeros)."""
     ruiz = []
-    monkeypatch.setattr(scaling, "matrix_factors",
-                        lambda A: ruiz.append(A) or (np.ones(A.shape[0]), np.ones(A.shape[1])))
+    monkeypatch.setattr(scaling, "_ruiz",
+                        lambda A, proof=None: ruiz.append(A) or (np.ones(A.shape[0]), np.ones(A.shape[1])))
     values = np.arange(1, 11) / 10  # k/10, beside bids from linspace: residues in v - b
     auction = om.first_price_auction(values, np.linspace(0, 1, 11))
     sol = auction.revenue_model(sense="min").solve()
@@ -123,3 +123,36 @@ def test_ruiz_shown_to_be_the_identity_is_the_identity():
         sigma = float(scaling._pow2(np.array(1.0 / cost))) if cost > 0 else 1.0
         assert scaling._decide(r, t, rho, sigma).identity
     assert proven > 300
+
+
+def test_ruiz_stopped_by_its_running_bounds_only_where_its_factors_are_the_identity():
+    """`scaling._ruiz` with a proof: from the second pass on, the current factors and the current factors over
+    the current row and column maxima bound the final ones; where `_identity_within` holds for those bounds Ruiz
+    stops. On 3,000 random LPs (as above), wherever it stopped, the full Ruiz with `_decide` is the identity;
+    wherever it did not, its factors are the full Ruiz's; and it stops on many that the static bounds of
+    `_ruiz_is_identity` leave to Ruiz."""
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(11)
+    stopped = beyond_static = 0
+    for _ in range(3000):
+        m, n = int(rng.integers(1, 30)), int(rng.integers(1, 30))
+        A = sp.random(m, n, density=rng.uniform(0.0, 1.0), random_state=rng, format="csc")
+        spread = rng.uniform(0, 16)
+        A.data = (A.data * 2.0 ** rng.uniform(-spread, spread, A.nnz) * 2.0 ** rng.uniform(-6, 6)
+                  * rng.choice([-1, 1], A.nnz))
+        b = rng.uniform(0, 1, m) * 2.0 ** rng.uniform(-8, 8) * (rng.uniform(size=m) > 0.3)
+        c = rng.uniform(-1, 1, n) * 2.0 ** rng.uniform(-8, 8) * (rng.uniform(size=n) > 0.3)
+        lp = SimpleNamespace(A=A, row_lower=np.full(m, -np.inf), row_upper=b, c=c)
+        r, t = scaling.matrix_factors(A)
+        rhs, cost = float(np.max(np.abs(b) * r, initial=0.0)), float(np.max(np.abs(c) * t, initial=0.0))
+        rho = float(scaling._pow2(np.array(1.0 / rhs))) if rhs > 0 else 1.0
+        sigma = float(scaling._pow2(np.array(1.0 / cost))) if cost > 0 else 1.0
+        early = scaling._ruiz(A, lambda *bounds, lp=lp: scaling._identity_within(lp, *bounds))
+        if early is None:
+            stopped += 1
+            beyond_static += not scaling._ruiz_is_identity(lp)
+            assert scaling._decide(r, t, rho, sigma).identity
+        else:
+            assert np.array_equal(early[0], r) and np.array_equal(early[1], t)
+    assert stopped > 300 and beyond_static > 100, (stopped, beyond_static)

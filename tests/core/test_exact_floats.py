@@ -1,0 +1,73 @@
+"""The floats of rationals (`core.exact_values.floats`): a read-only array that owns its data is rounded once and
+its floats kept while it lives; any other array is rounded each time (a change shows); a Parameter given the
+rounding its caller gathered (`exact_parameter(..., rounded=)`) still counts as exact data. The BIC rows' weights
+take that path: their Parameter must be the correct rounding of its rationals, or exact() would read it from the
+floats alone."""
+
+from __future__ import annotations
+
+import gc
+from fractions import Fraction
+
+import numpy as np
+
+import optmarkets as om
+from optmarkets.core import exact_values
+from optmarkets.core.exact_values import exact_parameter, floats, frozen, shadows
+
+
+def _thirds(n: int) -> np.ndarray:
+    out = np.empty(n, dtype=object)
+    out[:] = [Fraction(k, 3) for k in range(n)]
+    return out
+
+
+def test_a_frozen_array_is_rounded_once_and_forgotten_when_it_dies(monkeypatch):
+    calls = []
+    rounded = exact_values._rounded
+    monkeypatch.setattr(exact_values, "_rounded", lambda a: calls.append(1) or rounded(a))
+    exact = frozen(_thirds(5))
+    assert not exact.flags.writeable
+    first, second = floats(exact), floats(exact)
+    assert len(calls) == 1 and np.array_equal(first, [k / 3 for k in range(5)]) and np.array_equal(first, second)
+    first[0] = 99.0  # the caller's copy: the kept floats do not change
+    assert floats(exact)[0] == 0.0
+    key = id(exact)
+    del exact
+    gc.collect()
+    assert key not in exact_values._FLOATS
+
+
+def test_a_writable_array_or_a_view_is_rounded_each_time():
+    exact = _thirds(4)
+    assert floats(exact)[1] == 1 / 3
+    exact[1] = Fraction(1, 7)  # writable: the change shows
+    assert floats(exact)[1] == 1 / 7
+    base = _thirds(4)
+    view = base[:2]
+    view.flags.writeable = False  # read-only, but its base can still change
+    assert floats(view)[1] == 1 / 3
+    base[1] = Fraction(2, 7)
+    assert floats(view)[1] == 2 / 7
+    assert frozen(view).base is None  # frozen copies a view
+
+
+def test_a_parameter_with_the_callers_rounding_is_exact_data():
+    exact = _thirds(6)
+    param = exact_parameter(exact, rounded=floats(exact))
+    assert np.array_equal(param.value, [k / 3 for k in range(6)])
+
+
+def test_the_bic_weights_are_exact_data_and_exact_agrees():
+    """A correlated 2 x 3 prior: the IC rows' weights (gathered beliefs, given their gathered floats) are among
+    the problem's exact parameters, and exact() confirms the float optimum."""
+    prior = np.array([[3, 1, 2], [1, 4, 1], [2, 1, 5]], float) / 20
+    env = om.MechanismEnvironment.single_item([[1, 2, 4], [1, 3, 4]], prior)
+    model = om.mechanism_design(env, ic="bayesian", ir="interim")
+    sizes = sorted(int(p.size) for p, _ in shadows(model.problem))
+    n_terms = 2 * (3 * 2) * 3  # agents x (type, report) pairs x the other's types (all of positive belief)
+    assert n_terms in sizes
+    sol = model.solve()
+    exact = sol.exact()
+    assert abs(float(exact.value) - sol.value) <= 1e-9 * max(1.0, abs(sol.value))
+    assert exact.stats.get("exact_parameters") == 1
