@@ -48,7 +48,10 @@ def environment(n: int, k: int, seed: int = 0) -> om.MechanismEnvironment:
 def direct_lp(values: list[np.ndarray], prior: np.ndarray, ic: str, ir: str):
     """min -E[sum_i t_i] over z = (vec x (P*O), vec t (P*n)), x >= 0, t free; single item, outside 0.
 
-    values[i]: agent i's k_i values; outcome 0 = nobody, outcome i + 1 = agent i gets the item.
+    values[i]: agent i's k_i values; outcome 0 = nobody, outcome i + 1 = agent i gets the item. The BIC and
+    interim IR rows of agent i's type a are weighted by the interim belief q(a, s) / q_i(a), as the model writes
+    them (weighted by q(a, s) instead, the LP is the same up to a row scaling, which changes HiGHS's path: BIC
+    4 x 10 took 17,720 simplex iterations that way, against 19,559 on the model's rows and 19,569 here).
     Returns (c, A_ub, b_ub, A_eq, b_eq, bounds) for linprog (A_ub z <= b_ub)."""
     sizes = prior.shape
     n, P, O = len(sizes), prior.size, len(sizes) + 1
@@ -71,11 +74,13 @@ def direct_lp(values: list[np.ndarray], prior: np.ndarray, ic: str, ir: str):
         Pm = P // k
         pm = np.empty((k, Pm), dtype=np.int64)  # pm[a, s]: the profile with i of type a, others s
         pm[own[:, i], rest] = np.arange(P)
+        marginal = q[pm].sum(axis=1)
+        belief = np.divide(q, marginal[own[:, i]], out=np.zeros(P), where=marginal[own[:, i]] > 0)  # q(s | a)
         a, b = np.nonzero(~np.eye(k, dtype=bool))
-        if ic == "bayesian":  # row (a, b): sum_s q(a, s) [u(a, a, s) - u(a, b, s)] >= 0 (weights q, not q|a)
+        if ic == "bayesian":  # row (a, b): sum_s q(s | a) [u(a, a, s) - u(a, b, s)] >= 0
             s = np.tile(np.arange(Pm), a.size)
             row = np.repeat(np.arange(a.size), Pm)
-            w = q[pm[a[row], s]]
+            w = belief[pm[a[row], s]]
             tr, lr = pm[a[row], s], pm[b[row], s]
         else:  # row (a, b, s): u(a, a, s) - u(a, b, s) >= 0
             row = np.arange(a.size * Pm)
@@ -93,10 +98,10 @@ def direct_lp(values: list[np.ndarray], prior: np.ndarray, ic: str, ir: str):
         blocks.append(-G)  # G z >= 0  ->  -G z <= 0
         rhs.append(np.zeros(G.shape[0]))
         # IR
-        if ir == "interim":  # row a: sum_s q(a, s) u(a, a, s) >= 0
+        if ir == "interim":  # row a: sum_s q(s | a) u(a, a, s) >= 0
             aa = own[:, i]
             r, c, d = utility(i, aa, np.arange(P))
-            H = sp.csr_matrix((np.tile(q, 2) * d, (np.tile(aa, 2), c)), shape=(k, NX + P * n))
+            H = sp.csr_matrix((np.tile(belief, 2) * d, (np.tile(aa, 2), c)), shape=(k, NX + P * n))
         else:  # row p: u(p) >= 0
             r, c, d = utility(i, own[:, i], np.arange(P))
             H = sp.csr_matrix((d, (r, c)), shape=(P, NX + P * n))

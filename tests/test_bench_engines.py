@@ -39,3 +39,19 @@ def test_both_sides_solve_the_same_lp(engine):
     assert ours.shape == tuple(int(d) for d in lp["shape"]) and ours.nnz == lp["data"].size
     assert sol.value == pytest.approx(raw_value, rel=1e-9, abs=1e-12)
     assert abs(raw_value) > 1e-6  # a case whose value is not trivially zero
+
+
+@pytest.mark.parametrize("engine", sorted(SMALL))
+def test_both_sides_write_the_same_coefficients(engine):
+    """Not only the same optimum: the same coefficients (their magnitudes as a sorted list, to round-off), so that
+    rows are not scaled differently (a row scaling changes HiGHS's path: the raw BIC rows weighted by q(a, s)
+    instead of the beliefs q(s | a) took 17,720 simplex iterations at 4 x 10 against our 19,559)."""
+    import numpy as np
+
+    size = SMALL[engine]
+    data = be.data_of(engine, size)
+    lp, _ = be.raw_lp(engine, size, data)
+    ours = np.sort(np.abs(model_form(be.our_model(engine, size, data)).lp.A.data))
+    theirs = np.sort(np.abs(np.asarray(lp["data"], float)))
+    assert ours.shape == theirs.shape
+    assert np.allclose(ours, theirs, rtol=1e-12, atol=0.0)
