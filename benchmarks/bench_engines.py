@@ -24,7 +24,9 @@ Each side runs in its own process (`--one`), after its imports and a tiny warm-u
               one variable per (state, action profile) with mass) + highspy passModel, run, getSolution,
               at ours' default tolerances (1e-8: optmarkets' SOLVE_TOL; HiGHS's defaults are 1e-7, which
               change the simplex path by up to 20% either way)
-    nonzeros  of the raw LP's constraint matrix (the same LP ours hands HiGHS)
+    nonzeros  of the raw LP's constraint matrix (the same LP ours hands HiGHS: the same coefficients, rows
+              not rescaled -- a BIC row weighted by q(a, s) instead of the belief q(s | a) is the same
+              constraint, but HiGHS's path on it differs: tests/test_bench_engines.py compares them)
     seconds   wall clock of build + solve; ratio = ours / raw
     peak MiB  the process's peak resident set size above its baseline after the imports (Linux VmHWM,
               reset at the baseline: Python, numpy, cvxpy and HiGHS's C++ memory all count); ratio = ours / raw
