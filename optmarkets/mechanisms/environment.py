@@ -8,7 +8,8 @@ Exact data. The prior is read once in rationals (`env.prior_exact`, python-flint
 (or the joint prior) as the simplest rationals of its floats (0.1 is 1/10) where these share a denominator
 of at most 256 bits, else as its floats' binary values (random priors: their simplest rationals would
 need 35,000-bit denominators at 1,296 profiles), normalised exactly, the joint as their product;
-`env.prior` is its rounding, and `env.beliefs_exact` the interim beliefs in rationals. The mechanism LP
+`env.prior` is its rounding, and `env.beliefs_exact` the interim beliefs in rationals (both read-only arrays:
+their floats are computed once, `core.exact_values.frozen`). The mechanism LP
 keeps them in Parameters (`core.exact_values`), so `Solution.exact()` reads its objective and interim
 rows from the same rationals (consistent: the revenue is the interim rows' weights summed)
 rather than from floats that are products rounded one by one (issue 32).
