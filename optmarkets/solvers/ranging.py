@@ -302,8 +302,9 @@ def closed_sides(lp: StandardForm, optimum: float, point: BasisPoint | None, row
     """min and max of each row dual y_k over the optimal dual face, on the sides asked for (the others NaN), and
     per row "" or why not: by the parametric step from the optimal basis `point` (`ranging_step`), by a face LP
     (`face_extremes`) on the sides it leaves unsettled. `n_jobs` > 1: the rows are split into that many parts, run
-    on as many threads (HiGHS's runs and numpy's array work release the GIL; DSIC 2 x 10, 1,113 rows with closed
-    sides on 2 busy cores: 3.4 s serial, 3.0 s on 2 threads, 7.4 s on 2 spawned processes, which first import the
+    on as many threads (HiGHS's runs and numpy's array work release the GIL; DSIC 3 x 7, 4,559 rows with closed
+    sides on 2 cores, BLAS held to one thread: 27.8 s serial, 16.3 s on 2 threads; DSIC 2 x 10 before that limit,
+    on 2 busy cores: 3.4 s serial, 3.0 s on 2 threads, 7.4 s on 2 spawned processes, which first import the
     package); the answers agree with the serial ones to round-off (which sides the lockstep blocks settle differs)."""
     if n_jobs > 1 and rows.size > 1:
         from concurrent.futures import ThreadPoolExecutor
