@@ -31,9 +31,11 @@ import optmarkets as om
 
 
 def uniform_price_revenue(values, probs) -> float:
-    """max_p p P[v >= p] over the value grid: one buyer's optimal revenue (posted price)."""
+    """max_p p P[v >= p] over the value grid, or 0 by selling nothing (a price above every value): one buyer's
+    optimal revenue (posted price). Without the 0, values all negative had a "closed form" below the revenue of
+    not selling, and a right answer (0) was reported wrong."""
     v, f = np.asarray(values, float), np.asarray(probs, float)
-    return float(max(p * f[v >= p].sum() for p in v))
+    return float(max(0.0, *(p * f[v >= p].sum() for p in v)))
 
 
 def bbm_consumer_surplus(values, market) -> float:

@@ -74,6 +74,16 @@ def test_bad_inputs_raise_named_errors(name):
     run()
 
 
+@pytest.mark.parametrize("values, revenue", [([[-2.0, -1.0]], 0.0), ([[-2.0, 1.0]], 0.75)])
+def test_a_buyer_of_negative_values_is_sold_nothing(values, revenue):
+    """A case CI's random draw found: every value negative, the best mechanism sells nothing (revenue 0); the
+    closed form once posted the best price on the value grid only (-0.75) and called the right answer wrong."""
+    entry = ENTRY_BY_NAME["mechanism_design(single_item)"]
+    assert entry.closed(**{**entry.args, "values": values}) == revenue
+    _check(entry, "values", values)
+    assert outcome(entry, {**entry.args, "values": values})[0] == "ok"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", [e.name for e in ENTRIES])
 def test_bad_inputs_raise_named_errors_large(name):
