@@ -96,63 +96,62 @@ def test_a_first_price_auction_with_residues_is_solved_unscaled_and_certified(mo
     assert sol.value == pytest.approx(0.213369, abs=1e-6)  # bench_engines' 10 x 11 value, both sides
 
 
+def _random_lp(rng, spread: float, shift: float, rhs: float):
+    """A random LP's data: entries spread over up to 2^(2 spread) and shifted by up to 2^+-shift, right-hand sides
+    and costs over 2^+-rhs, empty rows and columns."""
+    from types import SimpleNamespace
+
+    m, n = int(rng.integers(1, 30)), int(rng.integers(1, 30))
+    A = sp.random(m, n, density=rng.uniform(0.0, 1.0), random_state=rng, format="csc")
+    spread = rng.uniform(0, spread)
+    A.data = (A.data * 2.0 ** rng.uniform(-spread, spread, A.nnz) * 2.0 ** rng.uniform(-shift, shift)
+              * rng.choice([-1, 1], A.nnz))
+    b = rng.uniform(0, 1, m) * 2.0 ** rng.uniform(-rhs, rhs) * (rng.uniform(size=m) > 0.3)
+    c = rng.uniform(-1, 1, n) * 2.0 ** rng.uniform(-rhs, rhs) * (rng.uniform(size=n) > 0.3)
+    return SimpleNamespace(A=A, row_lower=np.full(m, -np.inf), row_upper=b, c=c)
+
+
+def _full_ruiz(lp) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Ruiz's factors run to the end, and whether `_decide` makes them the identity."""
+    r, t = scaling.matrix_factors(lp.A)
+    rhs, cost = float(np.max(np.abs(lp.row_upper) * r, initial=0.0)), float(np.max(np.abs(lp.c) * t, initial=0.0))
+    rho = float(scaling._pow2(np.array(1.0 / rhs))) if rhs > 0 else 1.0
+    sigma = float(scaling._pow2(np.array(1.0 / cost))) if cost > 0 else 1.0
+    return r, t, scaling._decide(r, t, rho, sigma).identity
+
+
 def test_ruiz_shown_to_be_the_identity_is_the_identity():
     """`scaling._ruiz_is_identity` proves from bounds that Ruiz's factors would be the identity: on 4,000 random
     LPs (entries spread over up to 2^28 and shifted by up to 2^+-20, right-hand sides and costs over 2^+-12,
     empty rows and columns), wherever it says so, Ruiz's factors with `_decide` are the identity, and it says so
     often enough to matter."""
-    from types import SimpleNamespace
-
     rng = np.random.default_rng(7)
     proven = 0
     for _ in range(4000):
-        m, n = int(rng.integers(1, 30)), int(rng.integers(1, 30))
-        A = sp.random(m, n, density=rng.uniform(0.0, 1.0), random_state=rng, format="csc")
-        spread = rng.uniform(0, 14)
-        A.data = (A.data * 2.0 ** rng.uniform(-spread, spread, A.nnz) * 2.0 ** rng.uniform(-20, 20)
-                  * rng.choice([-1, 1], A.nnz))
-        b = rng.uniform(0, 1, m) * 2.0 ** rng.uniform(-12, 12) * (rng.uniform(size=m) > 0.3)
-        c = rng.uniform(-1, 1, n) * 2.0 ** rng.uniform(-12, 12) * (rng.uniform(size=n) > 0.3)
-        lp = SimpleNamespace(A=A, row_lower=np.full(m, -np.inf), row_upper=b, c=c)
+        lp = _random_lp(rng, 14, 20, 12)
         if not scaling._ruiz_is_identity(lp):
             continue
         proven += 1
-        r, t = scaling.matrix_factors(A)
-        rhs, cost = float(np.max(np.abs(b) * r, initial=0.0)), float(np.max(np.abs(c) * t, initial=0.0))
-        rho = float(scaling._pow2(np.array(1.0 / rhs))) if rhs > 0 else 1.0
-        sigma = float(scaling._pow2(np.array(1.0 / cost))) if cost > 0 else 1.0
-        assert scaling._decide(r, t, rho, sigma).identity
+        assert _full_ruiz(lp)[2]
     assert proven > 300
 
 
 def test_ruiz_stopped_by_its_running_bounds_only_where_its_factors_are_the_identity():
     """`scaling._ruiz` with a proof: from the second pass on, the current factors and the current factors over
     the current row and column maxima bound the final ones; where `_identity_within` holds for those bounds Ruiz
-    stops. On 3,000 random LPs (as above), wherever it stopped, the full Ruiz with `_decide` is the identity;
-    wherever it did not, its factors are the full Ruiz's; and it stops on many that the static bounds of
-    `_ruiz_is_identity` leave to Ruiz."""
-    from types import SimpleNamespace
-
+    stops. On 3,000 random LPs (as above, spread up to 2^32, shifts 2^+-6, right-hand sides and costs 2^+-8),
+    wherever it stopped, the full Ruiz with `_decide` is the identity; wherever it did not, its factors are the
+    full Ruiz's; and it stops on many that the static bounds of `_ruiz_is_identity` leave to Ruiz."""
     rng = np.random.default_rng(11)
     stopped = beyond_static = 0
     for _ in range(3000):
-        m, n = int(rng.integers(1, 30)), int(rng.integers(1, 30))
-        A = sp.random(m, n, density=rng.uniform(0.0, 1.0), random_state=rng, format="csc")
-        spread = rng.uniform(0, 16)
-        A.data = (A.data * 2.0 ** rng.uniform(-spread, spread, A.nnz) * 2.0 ** rng.uniform(-6, 6)
-                  * rng.choice([-1, 1], A.nnz))
-        b = rng.uniform(0, 1, m) * 2.0 ** rng.uniform(-8, 8) * (rng.uniform(size=m) > 0.3)
-        c = rng.uniform(-1, 1, n) * 2.0 ** rng.uniform(-8, 8) * (rng.uniform(size=n) > 0.3)
-        lp = SimpleNamespace(A=A, row_lower=np.full(m, -np.inf), row_upper=b, c=c)
-        r, t = scaling.matrix_factors(A)
-        rhs, cost = float(np.max(np.abs(b) * r, initial=0.0)), float(np.max(np.abs(c) * t, initial=0.0))
-        rho = float(scaling._pow2(np.array(1.0 / rhs))) if rhs > 0 else 1.0
-        sigma = float(scaling._pow2(np.array(1.0 / cost))) if cost > 0 else 1.0
-        early = scaling._ruiz(A, lambda *bounds, lp=lp: scaling._identity_within(lp, *bounds))
+        lp = _random_lp(rng, 16, 6, 8)
+        r, t, identity = _full_ruiz(lp)
+        early = scaling._ruiz(lp.A, lambda *bounds, lp=lp: scaling._identity_within(lp, *bounds))
         if early is None:
             stopped += 1
             beyond_static += not scaling._ruiz_is_identity(lp)
-            assert scaling._decide(r, t, rho, sigma).identity
+            assert identity
         else:
             assert np.array_equal(early[0], r) and np.array_equal(early[1], t)
     assert stopped > 300 and beyond_static > 100, (stopped, beyond_static)
