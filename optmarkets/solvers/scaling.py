@@ -143,7 +143,7 @@ def _ruiz(A: sp.csc_matrix, proof: Callable[..., bool] | None = None) -> tuple[n
     is returned. The bounds: after a pass every entry of R |A| T is at most 1, so later passes only grow the
     factors (the current ones are lower bounds) and, at the stop as now, r_i |a_ij| t_j <= 1 with t_j at least
     its current value: r_i <= r_i / (the current row maximum), and t_j likewise (BIC 4 x 10: the identity shown
-    after 3 passes of the 8 Ruiz takes)."""
+    in the second pass, 0.04 s; the full Ruiz's rounded factors settle after 9 passes, 0.12 s)."""
     A = sp.csc_matrix(A)
     m, n = A.shape
     r, t = np.ones(m), np.ones(n)
@@ -342,12 +342,16 @@ def equilibrate(lp: StandardForm, cache: dict | None = None, *, geometric: bool 
         return _identity(*lp.A.shape)
     key = "geometric factors" if geometric else "factors"
     held = None if cache is None else cache.get(key)
-    if held is not None and held[0] is lp.A:
+    # Ruiz's factors depend on A alone; a stop on the way (None) also on the |b| and |c| it was shown with
+    magnitudes = (_rhs_magnitude(lp), np.abs(lp.c))
+    if held is not None and held[0] is lp.A and (held[1] is not None or all(
+            np.array_equal(a, b) for a, b in zip(held[2], magnitudes, strict=True))):
         factors = held[1]
     else:
-        factors = geometric_factors(lp.A) if geometric else _ruiz(lp.A, lambda *bounds: _identity_within(lp, *bounds))
+        factors = geometric_factors(lp.A) if geometric else _ruiz(
+            lp.A, None if held is not None and held[0] is lp.A else lambda *bounds: _identity_within(lp, *bounds))
         if cache is not None:
-            cache[key] = (lp.A, factors)
+            cache[key] = (lp.A, factors, magnitudes)
     if factors is None:  # Ruiz stopped where its factors were shown to be the identity
         return _identity(*lp.A.shape)
     r, t = factors

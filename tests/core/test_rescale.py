@@ -155,3 +155,29 @@ def test_ruiz_stopped_by_its_running_bounds_only_where_its_factors_are_the_ident
         else:
             assert np.array_equal(early[0], r) and np.array_equal(early[1], t)
     assert stopped > 300 and beyond_static > 100, (stopped, beyond_static)
+
+
+def test_a_stop_kept_in_the_cache_is_reused_only_for_the_same_magnitudes():
+    """Ruiz's factors are kept per A, whatever b and c; a stop on the way also depends on |b| and |c|. An LP
+    whose identity was shown on the way, solved again with the same A and b or c moved by 2^+-20, gets the
+    scaling it gets without a cache (the stop is not reused), and with the same b and c the stop is reused."""
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(11)
+    checked = moved_off_identity = 0
+    for _ in range(600):
+        base = _random_lp(rng, 16, 6, 8)
+        lp = SimpleNamespace(**vars(base), integer=None)
+        cache: dict = {}
+        if not scaling.equilibrate(lp, cache).identity or cache.get("factors", (None, 0))[1] is not None:
+            continue  # not a stop on the way
+        checked += 1
+        assert scaling.equilibrate(lp, cache).identity and cache["factors"][1] is None  # reused
+        shift = 2.0 ** rng.choice([-20, 20])
+        moved = SimpleNamespace(**{**vars(lp), "row_upper": lp.row_upper * shift} if rng.uniform() < 0.5
+                                else {**vars(lp), "c": lp.c * shift})
+        fresh, cached = scaling.equilibrate(moved, None), scaling.equilibrate(moved, cache)
+        moved_off_identity += not fresh.identity
+        assert (fresh.identity == cached.identity and np.array_equal(fresh.row, cached.row)
+                and np.array_equal(fresh.col, cached.col) and (fresh.rho, fresh.sigma) == (cached.rho, cached.sigma))
+    assert checked > 50 and moved_off_identity > 20, (checked, moved_off_identity)
