@@ -51,7 +51,7 @@ def direct_lp(values: list[np.ndarray], prior: np.ndarray, ic: str, ir: str):
     values[i]: agent i's k_i values; outcome 0 = nobody, outcome i + 1 = agent i gets the item. The BIC and
     interim IR rows of agent i's type a are weighted by the interim belief q(a, s) / q_i(a), as the model writes
     them (weighted by q(a, s) instead, the LP is the same up to a row scaling, which changes HiGHS's path: BIC
-    4 x 10 took 17,720 simplex iterations that way, against 19,559 on the model's rows and 19,569 here).
+    4 x 10 took 17,720 simplex iterations that way, against 19,559 on the model's rows and 19,576 here).
     Returns (c, A_ub, b_ub, A_eq, b_eq, bounds) for linprog (A_ub z <= b_ub)."""
     sizes = prior.shape
     n, P, O = len(sizes), prior.size, len(sizes) + 1
