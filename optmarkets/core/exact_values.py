@@ -27,13 +27,31 @@ WIDEN_ULPS = (1.0, 2.0, 4.0, 8.0, 16.0)
 #: values (`distribution`): 1,296 random entries' simplest rationals, normalised, have 35,000-bit denominators.
 COMMON_DENOMINATOR_BITS = 256
 
-#: id(parameter) -> (a weak reference to it, its rationals); by id: cvxpy's == builds a constraint
-_SHADOWS: dict[int, tuple[weakref.ref, np.ndarray]] = {}
+class _KeptWhileAlive:
+    """A value kept per object while the object lives, found by its id (cvxpy's == builds a constraint, and
+    numpy arrays do not hash): a weak reference drops the entry when the object dies, and is checked on reading,
+    so a reused id never returns another object's value. `id(obj) in kept`: whether one is held."""
+
+    def __init__(self) -> None:
+        self._held: dict[int, tuple[weakref.ref, Any]] = {}
+
+    def __contains__(self, key: int) -> bool:
+        return key in self._held
+
+    def get(self, obj: Any) -> Any:
+        held = self._held.get(id(obj))
+        return None if held is None or held[0]() is not obj else held[1]
+
+    def put(self, obj: Any, value: Any) -> None:
+        key = id(obj)
+        self._held[key] = (weakref.ref(obj, lambda _ref: self._held.pop(key, None)), value)
 
 
-#: id(array) -> (a weak reference to it, its floats): the floats of read-only arrays of rationals that own their
-#: data (an environment's prior and beliefs, which every IC and IR family reads again), kept while they live
-_FLOATS: dict[int, tuple[weakref.ref, np.ndarray]] = {}
+#: parameter -> its rationals
+_SHADOWS = _KeptWhileAlive()
+#: read-only array of rationals owning its data -> its floats (an environment's prior and beliefs, which every IC
+#: and IR family reads again)
+_FLOATS = _KeptWhileAlive()
 
 
 def floats(exact: np.ndarray) -> np.ndarray:
@@ -41,12 +59,11 @@ def floats(exact: np.ndarray) -> np.ndarray:
     Each distinct object is rounded once: the rows' weights repeat a belief once per report. An array that can
     no longer change (read-only, owning its data: `frozen`) is rounded once while it lives."""
     if isinstance(exact, np.ndarray) and not exact.flags.writeable and exact.base is None:
-        held = _FLOATS.get(id(exact))
-        if held is None or held[0]() is not exact:
-            key = id(exact)
-            held = (weakref.ref(exact, lambda _ref: _FLOATS.pop(key, None)), _rounded(exact))
-            _FLOATS[key] = held
-        return held[1].copy()
+        rounded = _FLOATS.get(exact)
+        if rounded is None:
+            rounded = _rounded(exact)
+            _FLOATS.put(exact, rounded)
+        return rounded.copy()
     return _rounded(exact)
 
 
@@ -74,9 +91,7 @@ def as_fraction(q: Any) -> Fraction:
 
 def register(param: cp.Parameter, exact: Any) -> None:
     """Keep `exact` (rationals of the parameter's shape: Fractions or fmpq) as the exact value of `param`."""
-    key = id(param)
-    _SHADOWS[key] = (weakref.ref(param, lambda _ref: _SHADOWS.pop(key, None)), np.asarray(exact, dtype=object)
-                     .reshape(param.shape))
+    _SHADOWS.put(param, np.asarray(exact, dtype=object).reshape(param.shape))
 
 
 def exact_parameter(exact: Any, rounded: np.ndarray | None = None, **attributes: Any) -> cp.Parameter:
@@ -94,10 +109,9 @@ def shadows(problem: cp.Problem) -> list[tuple[cp.Parameter, np.ndarray]]:
     out: list[tuple[cp.Parameter, np.ndarray]] = []
     param: cp.Parameter
     for param in problem.parameters():
-        held = _SHADOWS.get(id(param))
-        if held is None or held[0]() is not param:
+        exact = _SHADOWS.get(param)
+        if exact is None:
             continue
-        exact = held[1]
         if param.value is not None and np.array_equal(floats(exact), param.value):
             out.append((param, exact))
     return out

@@ -342,22 +342,23 @@ def equilibrate(lp: StandardForm, cache: dict | None = None, *, geometric: bool 
         return _identity(*lp.A.shape)
     key = "geometric factors" if geometric else "factors"
     held = None if cache is None else cache.get(key)
+    same_a = held if held is not None and held[0] is lp.A else None
     # Ruiz's factors depend on A alone; a stop on the way (None) also on the |b| and |c| it was shown with
-    magnitudes = (_rhs_magnitude(lp), np.abs(lp.c))
-    if held is not None and held[0] is lp.A and (held[1] is not None or all(
-            np.array_equal(a, b) for a, b in zip(held[2], magnitudes, strict=True))):
-        factors = held[1]
+    b_mag, c_mag = magnitudes = (_rhs_magnitude(lp), np.abs(lp.c))
+    if same_a is not None and (same_a[1] is not None or all(
+            np.array_equal(a, b) for a, b in zip(same_a[2], magnitudes, strict=True))):
+        factors = same_a[1]
     else:
         factors = geometric_factors(lp.A) if geometric else _ruiz(
-            lp.A, None if held is not None and held[0] is lp.A else lambda *bounds: _identity_within(lp, *bounds))
+            lp.A, None if same_a is not None else lambda *bounds: _identity_within(lp, *bounds))
         if cache is not None:
             cache[key] = (lp.A, factors, magnitudes)
     if factors is None:  # Ruiz stopped where its factors were shown to be the identity
         return _identity(*lp.A.shape)
     r, t = factors
-    rhs = float(np.max(_rhs_magnitude(lp) * r, initial=0.0))
+    rhs = float(np.max(b_mag * r, initial=0.0))
     rho = float(_pow2(np.array(1.0 / rhs))) if rhs > 0 and np.isfinite(rhs) else 1.0
-    cost = float(np.max(np.abs(lp.c) * t, initial=0.0))
+    cost = float(np.max(c_mag * t, initial=0.0))
     sigma = float(_pow2(np.array(1.0 / cost))) if cost > 0 and np.isfinite(cost) else 1.0
     return Scaling(r, t, rho, sigma) if geometric else _decide(r, t, rho, sigma)
 
