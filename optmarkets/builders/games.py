@@ -51,6 +51,7 @@ import scipy.sparse as sp
 
 from ..core.errors import InputError
 from ..core.family import Family, family
+from ..core.validate import LazyLabels
 from .game_labels import as_index
 from .obedience import game_obedience
 
@@ -243,6 +244,17 @@ class MeasureAxes:
         arrays = [np.asarray(ix, dtype=object)[c[d]] for d, (_, ix) in zip(keep, axes, strict=True)]
         return pd.MultiIndex.from_arrays(arrays, names=[name for name, _ in axes])
 
+    # Labels built when first read (`core.validate.LazyLabels`): a solve read for values and prices never builds them
+    def flat_labels(self) -> LazyLabels:
+        return LazyLabels(self.size, self.flat_index)
+
+    def cell_labels(self) -> LazyLabels:
+        return LazyLabels(self.n_cells, self.cell_index)
+
+    def obedience_labels(self, i: int) -> LazyLabels:
+        m, s = self.action_sizes[i], self.signals[i]
+        return LazyLabels((1 if s is None else len(s)) * m * (m - 1), lambda: self.obedience_index(i))
+
     # ------------------------------------------------------------ obedience rows
     def flat_measure(self, name: str, mu) -> cp.Expression:
         """mu as the flat (C-order) measure; an InputError naming `name` unless its shape is ours."""
@@ -322,4 +334,4 @@ def game_consistency(mu: cp.Expression, axes: MeasureAxes, mass, *,
             raise InputError(f"mass: has {mass.size} entries, expected {axes.n_cells} (states x signal profiles)")
         if not np.isfinite(mass).all() or (mass < 0).any():
             raise InputError("mass: must be finite and non-negative")
-    return family(axes.marginal() @ x, "==", mass, axes.cell_index(), description)
+    return family(axes.marginal() @ x, "==", mass, axes.cell_labels(), description)

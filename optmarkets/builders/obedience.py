@@ -56,7 +56,7 @@ class Obeyer:
     signal, action: its own signal code t(k) and recommended action code a(k) at each entry k;
     outcome: o(k), the entry's position in the flat payoff; stride: how far the outcome moves when
     the agent's action moves by one; payoff: u (flat numpy vector or cvxpy expression over outcomes);
-    index: the labels of its n_signals * n_actions * (n_actions - 1) rows, (t, a, b) in that order.
+    Its n_signals * n_actions * (n_actions - 1) rows are (t, a, b) in that order.
     """
 
     signal: np.ndarray
@@ -66,7 +66,6 @@ class Obeyer:
     n_signals: int
     n_actions: int
     payoff: Any
-    index: pd.Index | None
 
     @property
     def n_rows(self) -> int:
@@ -163,11 +162,18 @@ def game_obedience(mu: cp.Expression, axes: MeasureAxes, payoffs: Mapping[str, o
     if len(payoffs) != len(axes.players):
         raise InputError(f"payoffs: {len(payoffs)} payoffs for {len(axes.players)} players")
     obeyers = _game_obeyers(axes, payoffs)
-    parts = [ob.index for ob in obeyers if ob.index is not None and len(ob.index)]
-    index = pd.MultiIndex.from_arrays(
+    rows = LazyLabels(sum(ob.n_rows for ob in obeyers), lambda: _game_rows(axes))
+    return obedience_family(x, obeyers, rows, description)
+
+
+def _game_rows(axes: MeasureAxes) -> pd.MultiIndex:
+    """The labels of `game_obedience`'s rows: each player's (`axes.obedience_index`), in player order."""
+    parts = [ix for ix in map(axes.obedience_index, range(len(axes.players))) if len(ix)]
+    if not parts:
+        return pd.MultiIndex.from_tuples([], names=ROW_NAMES)
+    return pd.MultiIndex.from_arrays(
         [np.concatenate([np.asarray(ix.get_level_values(lv), dtype=object) for ix in parts]) for lv in range(4)],
-        names=ROW_NAMES) if parts else pd.MultiIndex.from_tuples([], names=ROW_NAMES)
-    return obedience_family(x, obeyers, index, description)
+        names=ROW_NAMES)
 
 
 def _game_obeyers(axes: MeasureAxes, payoffs: Sequence) -> list[Obeyer]:
@@ -175,8 +181,7 @@ def _game_obeyers(axes: MeasureAxes, payoffs: Sequence) -> list[Obeyer]:
     n, c = len(axes.players), axes.coords
     return [Obeyer(signal=c[1 + i], action=c[1 + n + i], outcome=axes.outcome_of,
                    stride=int(np.prod(axes.outcome_shape[2 + i:])), n_signals=axes.signal_sizes[i],
-                   n_actions=axes.action_sizes[i], payoff=payoff_data(f"payoffs['{p}']", payoffs[i], axes),
-                   index=axes.obedience_index(i))
+                   n_actions=axes.action_sizes[i], payoff=payoff_data(f"payoffs['{p}']", payoffs[i], axes))
             for i, p in enumerate(axes.players)]
 
 
@@ -262,7 +267,7 @@ def _single(M, pay, actions, groups, group_index) -> tuple[Obeyer, np.ndarray, p
     if group_index is not None:
         group_index = _labels("group_index", group_index)
     ob = Obeyer(signal=np.tile(g, n_act), action=np.repeat(np.arange(n_act), n_s), outcome=np.arange(n_act * n_s),
-                stride=n_s, n_signals=n_g, n_actions=n_act, payoff=u, index=None)  # `obedience` labels the rows
+                stride=n_s, n_signals=n_g, n_actions=n_act, payoff=u)  # `obedience` labels the rows
     return ob, g, actions, group_index
 
 

@@ -150,9 +150,9 @@ def _suffix_measure(model: Model, axes, *, prices: pd.Index) -> tuple:
     families "suffix" and "obedience" (`builders.segmentation.price_obedience`: about 3 m n + 2 n^2 nonzeros
     instead of m n^2)."""
     size = axes.n_cells * len(prices)
-    mu = model.variable("mu", size, index=axes.flat_index(), show=False, nonneg=True)
+    mu = model.variable("mu", size, index=axes.flat_labels(), show=False, nonneg=True)
     suffix = model.variable("suffix", size, show=False, nonneg=True)
-    return mu, price_obedience(mu, suffix, axes.cells, prices, axes.obedience_index(0))
+    return mu, price_obedience(mu, suffix, axes.cells, prices, axes.obedience_labels(0))
 
 
 def _positive(masses, n: int) -> int:

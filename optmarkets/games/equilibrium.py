@@ -61,7 +61,7 @@ from ..core.errors import InputError
 from ..core.family import Family
 from ..core.limits import Estimate, bce_size
 from ..core.model import Model
-from ..core.validate import nonnegative, real_array
+from ..core.validate import LazyLabels, nonnegative, real_array
 from .events import objective_vector
 from .game import FiniteGame, InformationStructure
 from .symmetry import GameSymmetry, game_symmetry, player_maps
@@ -119,10 +119,12 @@ def bce_model(game: FiniteGame, info: InformationStructure | None, objective, *,
     if measure is not None:  # a special form of the measure and its obedience (one player: no symmetry)
         mu, special = measure(model, axes)
     elif symmetry is None:
-        mu = model.variable("mu", axes.size, index=axes.flat_index(), show=False, nonneg=True)
+        mu = model.variable("mu", axes.size, index=axes.flat_labels(), show=False, nonneg=True)
     else:  # mu = P z, z one entry per orbit
         z = model.variable("mu_sym", symmetry.entries.count,
-                           index=axes.flat_index()[symmetry.entries.representative], show=False, nonneg=True)
+                           index=LazyLabels(symmetry.entries.count,
+                                            lambda: axes.flat_index()[symmetry.entries.representative]),
+                           show=False, nonneg=True)
         mu = symmetry.entries.spread() @ z
     model.symmetry, model.measure = symmetry, mu  # type: ignore[attr-defined]
     if axes.pruned:  # mass[c] = P(t_c | w_c) prior[w_c] on the kept cells only (no matrix over every cell)
