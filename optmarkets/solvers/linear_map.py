@@ -107,48 +107,41 @@ class RowStack:
         self._next += block.k.size
 
     def matrix(self) -> sp.csc_matrix:
+        """Each block put in column-major order on its own (its rows are its own: no coordinate repeats across
+        blocks), where it is not already, then stacked: a block's sort is shorter than the whole matrix's, and
+        its temporaries are the block's size."""
         keys, vals, starts = self._keys, self._vals, self._starts
         self._keys, self._vals, self._starts = [], [], []
-        if keys and all(bool((k[1:] >= k[:-1]).all()) for k in keys):
-            return self._stacked(keys, vals, starts)
-        return self._sorted(keys, vals)
+        if not keys:
+            return sp.csc_matrix((self.rows, self.n))
+        given = list(vals)  # the caller's values (a sorted block's are gathered: its own)
+        for b, key in enumerate(keys):
+            if not bool((key[1:] >= key[:-1]).all()):
+                order = np.argsort(key, kind="stable")
+                keys[b], vals[b] = key[order], vals[b][order]
+        return self._stacked(keys, vals, starts, given)
 
-    def _stacked(self, keys: list[np.ndarray], vals: list[np.ndarray], starts: list[int]) -> sp.csc_matrix:
-        """Blocks whose entries come in column-major order already (a family's coefficients mostly do): each
-        block's canonical CSC as it is, then scipy's linear-time stacking; no sort, and no entry gathered into
-        new memory (on a VM that charges each page it first maps, the sort path's temporaries cost more than
-        the sort: a fresh 10 MB gather, 55 ms against 1.4 ms into mapped memory)."""
+    def _stacked(self, keys: list[np.ndarray], vals: list[np.ndarray], starts: list[int],
+                 given: list[np.ndarray]) -> sp.csc_matrix:
+        """Blocks in column-major order (a family's coefficients mostly come so): each block's canonical CSC,
+        then scipy's linear-time stacking; no entry of a block in order is gathered into new memory (on a VM
+        that charges each page it first maps, a whole-matrix sort's temporaries cost more than the sort: a
+        fresh 10 MB gather, 55 ms against 1.4 ms into mapped memory)."""
         m, n = self.rows, self.n
         index = _index_dtype(sum(k.size for k in keys), m)
         parts = []
         ends = [*starts[1:], self._next]
-        for key, given, start, end in zip(keys, vals, starts, ends, strict=True):
-            key, val = _summed(key, given)
+        for key, val, start, end, caller in zip(keys, vals, starts, ends, given, strict=True):
+            key, val = _summed(key, val)
             col = key // max(m, 1)
             key -= col * m
             key -= start  # the block's own rows
             indptr = np.zeros(n + 1, dtype=index)
             np.cumsum(np.bincount(col, minlength=n), out=indptr[1:])
-            if len(keys) == 1 and val is given:  # the matrix owns its entries (the block's are the caller's)
+            if len(keys) == 1 and val is caller:  # the matrix owns its entries (the block's are the caller's)
                 val = val.copy()
             parts.append(sp.csc_matrix((val, key.astype(index, copy=False), indptr), shape=(end - start, n)))
         return parts[0] if len(parts) == 1 else sp.vstack(parts, format="csc")
-
-    def _sorted(self, keys: list[np.ndarray], vals: list[np.ndarray]) -> sp.csc_matrix:
-        m, n = self.rows, self.n
-        key = np.concatenate([np.zeros(0, self.dtype), *keys])
-        val = np.concatenate([np.zeros(0), *vals])
-        del keys, vals
-        order = np.argsort(key, kind="stable")
-        val = val[order]
-        key = key[order]
-        del order
-        key, val = _summed(key, val)
-        cols = key // max(m, 1)
-        indptr = np.zeros(n + 1, dtype=_index_dtype(key.size, m))
-        np.cumsum(np.bincount(cols, minlength=n), out=indptr[1:])
-        key -= cols * m  # each entry's row
-        return sp.csc_matrix((val, key.astype(indptr.dtype, copy=False), indptr), shape=(m, n))
 
 
 def _index_dtype(nnz: int, rows: int) -> np.dtype:
@@ -275,10 +268,12 @@ def _apply(op: tuple[np.ndarray, np.ndarray, np.ndarray], out: int, x: Affine, n
     k = np.bincount(row, weights=val * x.k[col], minlength=out) if row.size and x.k.any() else np.zeros(out)
     if isinstance(x, Sel):  # each column of op lands on one standard-form column
         return Lin(row, x.cols[col], val * x.coef[col], k, n)
-    # op @ M: scipy's sparse product (compiled; it sums the repeated coordinates as it goes)
-    product = (sp.csr_matrix((val, (row, col)), shape=(out, x.k.size)) @ x.M).tocsr()
+    # op @ M: scipy's sparse product (compiled; it sums the repeated coordinates as it goes), read column by
+    # column, the order `RowStack` stacks without a sort (a CSC transpose is linear; a sort of the entries is not)
+    product = (sp.csr_matrix((val, (row, col)), shape=(out, x.k.size)) @ x.M).tocsc()
+    product.sort_indices()
     counts = np.diff(product.indptr)
-    return Lin(np.repeat(np.arange(out), counts), product.indices.astype(np.int64), product.data, k, n)
+    return Lin(product.indices.astype(np.int64), np.repeat(np.arange(n), counts), product.data, k, n)
 
 
 # ----------------------------------------------------------------------------------------- atoms

@@ -1,7 +1,8 @@
 """`linear_map.RowStack` stacks blocks of rows into canonical CSC. Blocks whose entries come in column-major order
 (most families' coefficients) are stacked as they are (`_stacked`: no sort, nothing gathered into new memory);
-others are sorted (`_sorted`). Both must give the matrix written here entry by entry with scipy (repeats summed,
-zeros dropped), on random blocks with repeated coordinates and zero values, sorted or not."""
+others are sorted first, each block on its own. Either way the result must be the matrix written here entry by
+entry with scipy (repeats summed, zeros dropped), on random blocks with repeated coordinates and zero values,
+sorted or not."""
 
 from __future__ import annotations
 
