@@ -67,12 +67,15 @@ def floats(exact: np.ndarray) -> np.ndarray:
     return _rounded(exact)
 
 
-def frozen(exact: np.ndarray) -> np.ndarray:
-    """`exact` (an object array of rationals owning its data) made read-only: `floats` then rounds it once."""
+def frozen(exact: np.ndarray, rounded: np.ndarray | None = None) -> np.ndarray:
+    """`exact` (an object array of rationals owning its data) made read-only: `floats` then rounds it once.
+    `rounded`: its floats where the caller computed them, each correctly rounded (NaN for None)."""
     exact = np.asarray(exact, dtype=object)
     if exact.base is not None:
         exact = exact.copy()
     exact.flags.writeable = False
+    if rounded is not None:
+        _FLOATS.put(exact, np.asarray(rounded, dtype=float).reshape(exact.shape))
     return exact
 
 

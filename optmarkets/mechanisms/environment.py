@@ -102,7 +102,7 @@ class MechanismEnvironment:
                           for i, a in enumerate(self.agents)}
         self.value = self._values(values)
         #: each agent's interim beliefs in rationals (None where undefined) and their rounding (NaN there)
-        self.beliefs_exact = {a: frozen(self._belief(i)) for i, a in enumerate(self.agents)}
+        self.beliefs_exact = {a: frozen(*self._belief(i)) for i, a in enumerate(self.agents)}
         self.beliefs = {a: floats(b) for a, b in self.beliefs_exact.items()}
 
     # ------------------------------------------------------------ constructors
@@ -227,10 +227,11 @@ class MechanismEnvironment:
             joint = np.multiply.outer(joint, marginal)
         return joint.reshape(self.sizes)
 
-    def _belief(self, i: int) -> np.ndarray:
+    def _belief(self, i: int) -> tuple[np.ndarray, np.ndarray | None]:
         """(k_i, P_-i): the distribution of the others' profile given agent i's type, in rationals: the product
         of the others' marginals for an independent prior, else the joint's conditional (None where undefined: a
-        type of marginal 0)."""
+        type of marginal 0); and, for a joint prior, its floats (NaN where undefined), each n / marginal in
+        Python's integer division, which rounds correctly as float(fmpq) does (tested), at a tenth of the cost."""
         import flint
 
         pm = profile_map(self.sizes, i)
@@ -239,14 +240,16 @@ class MechanismEnvironment:
             for j, marginal in enumerate(self._exact_marginals):
                 if j != i:
                     others = np.multiply.outer(others, marginal)
-            return np.broadcast_to(others.reshape(1, -1), pm.shape).copy()
+            return np.broadcast_to(others.reshape(1, -1), pm.shape).copy(), None
         numerators = self._joint_numerators.ravel()[pm]  # joint = numerators / total: the total cancels
         out = np.full(pm.shape, None, dtype=object)
-        for a, row in enumerate(numerators):
+        rounded = np.full(pm.shape, np.nan)
+        for a, row in enumerate(numerators.tolist()):
             marginal = sum(row)
             if marginal:
-                out[a] = [flint.fmpq(int(n), marginal) for n in row]
-        return out
+                out[a] = [flint.fmpq(n, marginal) for n in row]
+                rounded[a] = [n / marginal for n in row]
+        return out, rounded
 
     # ------------------------------------------------------------ helpers
     def profile_labels(self, name: str, index: pd.Index) -> pd.Index:

@@ -71,3 +71,18 @@ def test_the_bic_weights_are_exact_data_and_exact_agrees():
     exact = sol.exact()
     assert abs(float(exact.value) - sol.value) <= 1e-9 * max(1.0, abs(sol.value))
     assert exact.stats.get("exact_parameters") == 1
+
+
+def test_a_joint_priors_beliefs_are_their_rationals_correctly_rounded():
+    """An environment computes a joint prior's beliefs' floats as n / marginal on Python's integers and keeps them
+    as the frozen rationals' floats: they must be the rationals' own rounding, bit for bit, with NaN on a type of
+    marginal 0, for random priors read both ways (short rationals, and floats' binary values)."""
+    rng = np.random.default_rng(7)
+    for prior in (rng.dirichlet(np.ones(64)).reshape(4, 4, 4), rng.integers(0, 7, (3, 5)) / 7.0):
+        prior[0] = 0.0  # agent 1's first type has marginal 0: its beliefs are undefined
+        prior /= prior.sum()
+        env = om.MechanismEnvironment.single_item([list(range(1, k + 1)) for k in prior.shape], prior)
+        for agent in env.agents:
+            own = exact_values._rounded(env.beliefs_exact[agent])
+            assert np.array_equal(env.beliefs[agent], own, equal_nan=True)
+        assert np.isnan(env.beliefs[env.agents[0]][0]).all()
