@@ -40,8 +40,10 @@ from ..core.validate import LazyLabels
 # ---------------------------------------------------------------- the two inequalities
 
 
-def _weighted(u: cp.Expression, cells: list[np.ndarray], signs: list[float], row, weight, n_rows: int):
-    """sum over terms of sign * weight * u[cell] into rows `row` (u[cells] - ... when row is None)."""
+def _weighted(u: cp.Expression, cells: list[np.ndarray], signs: list[float], row, weight, n_rows: int,
+              rounded: np.ndarray | None = None):
+    """sum over terms of sign * weight * u[cell] into rows `row` (u[cells] - ... when row is None); rounded: the
+    floats of `weight` where it holds rationals and the caller has them (gathered with them)."""
     if row is None:
         out = u[cells[0]]
         for c, s in zip(cells[1:], signs[1:]):
@@ -50,7 +52,7 @@ def _weighted(u: cp.Expression, cells: list[np.ndarray], signs: list[float], row
     row = np.asarray(row, dtype=np.int64).ravel()
     if isinstance(weight, np.ndarray) and weight.dtype == object:
         # weights in rationals (beliefs, prior masses): a Parameter that keeps them, for exact()
-        w_exact = exact_parameter(weight.ravel())
+        w_exact = exact_parameter(weight.ravel(), rounded)
         terms = sum(s * (_selection(c, row.size, u.shape[0]) @ u) for c, s in zip(cells, signs))
         rows = sp.csr_matrix((np.ones(row.size), (row, np.arange(row.size))), shape=(n_rows, row.size))
         return rows @ cp.multiply(w_exact, terms)
@@ -82,13 +84,13 @@ def truthful_rows(u: cp.Expression, truth, report, index: pd.Index | None = None
 
 
 def participation_rows(u: cp.Expression, truth, outside, index: pd.Index | None = None, *, row=None,
-                       weight=None, n_rows: int | None = None,
+                       weight=None, n_rows: int | None = None, rounded: np.ndarray | None = None,
                        description: str = "participation beats the outside option (IR)") -> Family:
     """The IR inequality: row r, sum over its terms c of w_c u[truth_c] >= outside_r (a number, one
-    per row, or an expression such as a Parameter)."""
+    per row, or an expression such as a Parameter). rounded: the floats of weights given in rationals."""
     truth = np.asarray(truth, dtype=np.int64)
     n = truth.size if row is None else int(n_rows if n_rows is not None else np.max(row, initial=-1) + 1)
-    return family(_weighted(u, [truth], [1.0], row, weight, n), ">=", outside, index, description)
+    return family(_weighted(u, [truth], [1.0], row, weight, n, rounded), ">=", outside, index, description)
 
 
 # ---------------------------------------------------------------- one agent reporting its type
@@ -265,14 +267,15 @@ def _ic(values, x, t, terms: list[tuple], n_rows: int, labels: list | LazyLabels
 
 
 def _ir(values, x, t, agent, row, weight, true, n_rows: int, index, outside, select: sp.spmatrix,
-        description: str) -> Family:
+        description: str, rounded: np.ndarray | None = None) -> Family:
     """IR rows with right-hand side select @ outside (outside: stacked per agent's types, an array or
-    an expression such as a Parameter; or a list of per-agent arrays)."""
+    an expression such as a Parameter; or a list of per-agent arrays); rounded: the floats of rational weights."""
     if isinstance(outside, list | tuple):
         outside = np.concatenate([np.asarray(o, dtype=float).ravel() for o in outside])
     rhs = select @ outside
     u, cell = _cells(values, x, t, agent, true, true)
-    return participation_rows(u, cell, rhs, index, row=row, weight=weight, n_rows=n_rows, description=description)
+    return participation_rows(u, cell, rhs, index, row=row, weight=weight, n_rows=n_rows, rounded=rounded,
+                              description=description)
 
 
 def _offsets(sizes) -> np.ndarray:
@@ -361,14 +364,14 @@ def interim_ir(values, x, t, agents: list[str], types: list[pd.Index], beliefs: 
         A = np.flatnonzero(np.isfinite(belief).all(axis=1))
         m, s = np.nonzero(belief[A] > 0)
         tr = pm[A[m], s]
-        parts.append((np.full(m.size, i), n_rows + m, weights[A[m], s], tr))
+        parts.append((np.full(m.size, i), n_rows + m, weights[A[m], s], tr, belief[A[m], s]))
         labels += [(agents[i], types[i][a]) for a in A]
         cols.append(start[i] + A)
         n_rows += A.size
-    agent, row, weight, true = (np.concatenate(c) for c in zip(*parts))
+    agent, row, weight, true, rounded = (np.concatenate(c) for c in zip(*parts))
     select = sp.csr_matrix((np.ones(n_rows), (np.arange(n_rows), np.concatenate(cols))), shape=(n_rows, sum(sizes)))
     index = pd.MultiIndex.from_tuples(labels, names=["agent", "type"]) if labels else None
-    return _ir(values, x, t, agent, row, weight, true, n_rows, index, outside, select, description)
+    return _ir(values, x, t, agent, row, weight, true, n_rows, index, outside, select, description, rounded)
 
 
 def ex_post_ir(values, x, t, agents: list[str], types: list[pd.Index], outside, *,
@@ -396,7 +399,7 @@ def ex_ante_ir(values, x, t, agents: list[str], types: list[pd.Index], prior: np
     rows = np.repeat(np.arange(n), sizes)
     select = sp.csr_matrix((marginals, (rows, np.arange(sum(sizes)))), shape=(n, sum(sizes)))
     index = pd.MultiIndex.from_tuples([(a,) for a in agents], names=["agent"])
-    return _ir(values, x, t, i, i, weights[p], p, n, index, outside, select, description)
+    return _ir(values, x, t, i, i, weights[p], p, n, index, outside, select, description, prior[p])
 
 
 def _weights(given) -> tuple[np.ndarray, np.ndarray]:

@@ -232,7 +232,7 @@ def mechanism_design(env: MechanismEnvironment, objective="revenue", *, ic: str 
                 constrain_on_orbits(m, fam_name, fam, symmetry.rows[fam_name], [fam_name], fam.index)
     m.symmetry = symmetry
     q = env.prior_flat
-    prior = exact_parameter(env.prior_exact.ravel(), nonneg=True)  # q in rationals, for exact()
+    prior = exact_parameter(env.prior_exact.ravel(), env.prior.ravel(), nonneg=True)  # q in rationals, for exact()
     if isinstance(objective, str):
         if objective == "revenue":
             m.maximize(prior @ (t @ np.ones(n)))

@@ -213,14 +213,16 @@ class MechanismEnvironment:
         distribution (`core.exact_values.distribution`); an independent joint is the product of the marginals."""
         import flint
 
-        def exact(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        def exact(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            """(numerators, rationals, floats): the floats n / total on Python's integers, correctly rounded."""
             numerators, total = distribution(values)
-            return numerators, np.array([flint.fmpq(int(n), total) for n in numerators.ravel()],
-                                        dtype=object).reshape(values.shape)
+            flat = numerators.ravel().tolist()
+            return (numerators, np.array([flint.fmpq(n, total) for n in flat], dtype=object).reshape(values.shape),
+                    np.array([n / total for n in flat]).reshape(values.shape))
 
         if not self.independent:
-            self._joint_numerators, joint = exact(prior_float)
-            return joint
+            self._joint_numerators, joint, rounded = exact(prior_float)
+            return frozen(joint, rounded)
         self._exact_marginals = [exact(marginal)[1] for marginal in self._given_marginals]
         joint = np.array(flint.fmpq(1), dtype=object)
         for marginal in self._exact_marginals:

@@ -66,7 +66,8 @@ def test_the_bic_weights_are_exact_data_and_exact_agrees():
     model = om.mechanism_design(env, ic="bayesian", ir="interim")
     sizes = sorted(int(p.size) for p, _ in shadows(model.problem))
     n_terms = 2 * (3 * 2) * 3  # agents x (type, report) pairs x the other's types (all of positive belief)
-    assert n_terms in sizes
+    # the IC weights, the interim IR weights (agents x types x the other's types), the objective's prior
+    assert sizes == [9, 2 * 3 * 3, n_terms]
     sol = model.solve()
     exact = sol.exact()
     assert abs(float(exact.value) - sol.value) <= 1e-9 * max(1.0, abs(sol.value))
@@ -74,14 +75,17 @@ def test_the_bic_weights_are_exact_data_and_exact_agrees():
 
 
 def test_a_joint_priors_beliefs_are_their_rationals_correctly_rounded():
-    """An environment computes a joint prior's beliefs' floats as n / marginal on Python's integers and keeps them
-    as the frozen rationals' floats: they must be the rationals' own rounding, bit for bit, with NaN on a type of
-    marginal 0, for random priors read both ways (short rationals, and floats' binary values)."""
+    """An environment computes a joint prior's floats (n / total) and its beliefs' (n / marginal) on Python's
+    integers and keeps them as the frozen rationals' floats: they must be the rationals' own rounding, bit for bit,
+    with NaN on a type of marginal 0, for random priors read both ways (short rationals, floats' binary values)."""
     rng = np.random.default_rng(7)
-    for prior in (rng.dirichlet(np.ones(64)).reshape(4, 4, 4), rng.integers(0, 7, (3, 5)) / 7.0):
+    priors = [rng.dirichlet(np.ones(64)).reshape(4, 4, 4)] + [rng.dirichlet(np.ones(60)).reshape(3, 4, 5)
+                                                              for _ in range(3)]
+    for prior in (*priors, rng.integers(0, 7, (3, 5)) / 7.0):
         prior[0] = 0.0  # agent 1's first type has marginal 0: its beliefs are undefined
         prior /= prior.sum()
         env = om.MechanismEnvironment.single_item([list(range(1, k + 1)) for k in prior.shape], prior)
+        assert np.array_equal(env.prior, exact_values._rounded(env.prior_exact))
         for agent in env.agents:
             own = exact_values._rounded(env.beliefs_exact[agent])
             assert np.array_equal(env.beliefs[agent], own, equal_nan=True)
