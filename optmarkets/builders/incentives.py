@@ -208,15 +208,23 @@ def _gain_matrices(values, n: int, agent, true, honest, lie) -> tuple[sp.csr_mat
     first = np.cumsum(count) - count
     key = agent * P + true
     k = count[key]  # the nonzeros of each term's values
+    start = first[key]
+    del key
     indptr = np.concatenate([[0], np.cumsum(2 * k)])
+    # (the largest arrays a BIC build makes, one entry per gathered value: each dropped once used)
     within = np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k)  # each gathered value's place in its term
-    src = np.repeat(first[key], k) + within
+    src = np.repeat(start, k) + within
     honest_at = np.repeat(indptr[:-1], k) + within  # term c's row: its honest block, then its lie block
-    lie_at = honest_at + np.repeat(k, k)
+    del within, start
     data, cols = np.empty(int(indptr[-1])), np.empty(int(indptr[-1]), dtype=np.int64)
-    data[honest_at], data[lie_at] = nz_value[src], -nz_value[src]
-    cols[honest_at] = np.repeat(honest, k) * O + nz_outcome[src]
-    cols[lie_at] = np.repeat(lie, k) * O + nz_outcome[src]
+    value, outcome = nz_value[src], nz_outcome[src]
+    del src
+    data[honest_at] = value
+    cols[honest_at] = np.repeat(honest, k) * O + outcome
+    honest_at += np.repeat(k, k)  # now each value's place in the lie's block
+    data[honest_at] = -value
+    cols[honest_at] = np.repeat(lie, k) * O + outcome
+    del honest_at, value, outcome
     Gx = sp.csr_matrix((data, cols, indptr), shape=(agent.size, P * O))
     Gt = sp.csr_matrix((np.tile([-1.0, 1.0], agent.size), np.stack([honest * n + agent, lie * n + agent], axis=1)
                         .ravel(), np.arange(0, 2 * agent.size + 1, 2)), shape=(agent.size, P * n))
