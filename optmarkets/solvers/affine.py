@@ -88,7 +88,6 @@ class AffineProgram:
     objective_parametric: bool
     objective_coefficients_parametric: bool
     constants: list[np.ndarray]  # each constraint's k in args[0] - args[1] = M x + k (b = -k)
-    coefficients: dict[int, sp.csc_matrix]  # the M of the coefficient-parametric ones (A's rows of them)
     A: sp.csc_matrix
     c: np.ndarray
     offset: float
@@ -118,13 +117,13 @@ class AffineProgram:
         self.read_at = values
         n = self.A.shape[1]
         moved: dict[int, Lin] = {}
+        rows = self.A.tocsr() if self.coefficient_parametric else None  # A's rows, compared with them read again
         for i in self.parametric:
-            con = self.constraints[i][0]
-            if i in self.coefficient_parametric:
+            con, start, size, _shape = self.constraints[i]
+            if rows is not None and i in self.coefficient_parametric:
                 block = as_lin(linear_map(con.expr, self.columns, n), n)
                 matrix = canonical_csc(block.row, block.col, block.val, (block.k.size, n))
-                if not _same_matrix(self.coefficients[i], matrix):
-                    self.coefficients[i] = matrix
+                if not _same_matrix(rows[start:start + size].tocsc(), matrix):
                     moved[i] = block
                 self.constants[i] = block.k
             else:
@@ -200,18 +199,18 @@ def build(problem: cp.Problem) -> AffineProgram:
         raise UnsupportedError("a constraint that is neither == nor <=")
     ordered: list[Any] = [*equalities, *inequalities]
     layout, parametric, constants, row = [], [], [], 0
-    coefficients: dict[int, sp.csc_matrix] = {}
+    coefficient_parametric: set[int] = set()
     stack = RowStack(sum(int(con.size) for con in ordered), n)
     for i, con in enumerate(ordered):
         block = as_lin(linear_map(con.expr, columns, n), n)
-        stack.add(block)  # each block's matrix is kept only where it can move (coefficients)
+        stack.add(block)  # A alone holds the blocks' matrices (a refresh compares a moved one with A's rows)
         constants.append(block.k)
         layout.append((con, row, int(con.size), con.shape))
         row += int(con.size)
         if con.parameters():
             parametric.append(i)
             if coefficients_hold_parameters(con.expr):
-                coefficients[i] = canonical_csc(block.row, block.col, block.val, (block.k.size, n))
+                coefficient_parametric.add(i)
     sign = -1.0 if isinstance(problem.objective, cp.Maximize) else 1.0
     c, offset = _objective(problem, columns, n, sign)
     parameters = problem.parameters()
@@ -219,9 +218,9 @@ def build(problem: cp.Problem) -> AffineProgram:
     return AffineProgram(
         columns=columns, variables=[(v, columns[v.id], int(v.size), v.shape) for v in variables],
         constraints=layout, sign=sign, n_eq=n_eq, lower=lower, upper=upper, parametric=parametric,
-        coefficient_parametric=set(coefficients), objective_parametric=bool(problem.objective.parameters()),
+        coefficient_parametric=coefficient_parametric, objective_parametric=bool(problem.objective.parameters()),
         objective_coefficients_parametric=coefficients_hold_parameters(problem.objective.args[0]),
-        constants=constants, A=stack.matrix(), coefficients=coefficients,
+        constants=constants, A=stack.matrix(),
         c=c, offset=offset, parameters=parameters, read_at=[np.array(p.value, dtype=float) for p in parameters])
 
 

@@ -309,3 +309,30 @@ def test_re_solves_at_new_parameters_match_cvxpys_compile(point):
         np.testing.assert_allclose(np.asarray(sol.prices[name], float), np.asarray(ref.prices[name], float),
                                    atol=1e-10)
     assert model.compilations == 1
+
+
+def _weighted_caps() -> om.Model:
+    """A Parameter multiplies the variables inside a constraint (as the BIC rows' beliefs do)."""
+    m = om.Model("weighted caps", sense="max")
+    x = m.variable("x", 3, nonneg=True)
+    a = m.parameter("a", [1.0, 2.0, 4.0], nonneg=True)
+    m.constrain("budget", family(cp.sum(cp.multiply(a, x)), "<=", 4.0))
+    m.constrain("each", family(x, "<=", 3.0))
+    m.maximize(cp.sum(cp.multiply([1.0, 3.0, 2.0], x)))
+    return m
+
+
+@pytest.mark.parametrize("a", [[1.0, 2.0, 4.0], [2.0, 1.0, 4.0], [4.0, 4.0, 0.5]])
+def test_a_re_solve_reads_moved_coefficients_from_the_family_again(a):
+    """The coefficients of a constraint that holds a Parameter are compared with A's rows on a re-solve, and
+    replaced where they moved (A keeps no second copy of them): the values and prices of cvxpy's compile."""
+    model = _weighted_caps()
+    assert model.solve().value == pytest.approx(6.0)  # x = (0, 2, 0): 3 per unit of x2, which costs 2
+    sol = model.bind(a=a).solve()
+    with affine.cvxpy_compile():
+        ref = _weighted_caps().bind(a=a).solve()
+    assert sol.value == pytest.approx(ref.value, rel=1e-12, abs=1e-12)
+    for name in ("budget", "each"):
+        np.testing.assert_allclose(np.asarray(sol.prices[name], float), np.asarray(ref.prices[name], float),
+                                   atol=1e-10)
+    assert model.solve().value == pytest.approx(6.0)  # `bind` left the model's own values as they were
