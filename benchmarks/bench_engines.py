@@ -28,6 +28,10 @@ Each side runs in its own process (`--one`), after its imports and a tiny warm-u
               not rescaled -- a BIC row weighted by q(a, s) instead of the belief q(s | a) is the same
               constraint, but HiGHS's path on it differs: tests/test_bench_engines.py compares them)
     seconds   wall clock of build + solve; ratio = ours / raw
+    HiGHS s   each side's HiGHS run (its own clock); iterations: each side's, ours / raw
+    ratio, same run  ours / raw with our HiGHS run's time replaced by raw's, where both took the same iterations
+              (the same LP and options: the same computation, whose time on this VM varies by up to half from
+              one run to the next): the ratio of what our own code costs
     peak MiB  the process's peak resident set size above its baseline after the imports (Linux VmHWM,
               reset at the baseline: Python, numpy, cvxpy and HiGHS's C++ memory all count); ratio = ours / raw
     value diff  |ours - raw| of the optimal values
@@ -292,7 +296,8 @@ def one(engine: str, size: str, side: str) -> dict:
             t2 = time.perf_counter()
             return t1 - t0, t2 - t1, sol.value, dict(variables=model.size()["variables"],
                                                      rows=model.size()["constraints"],
-                                                     highs=sol.timings["solver"])
+                                                     highs=sol.timings["solver"],
+                                                     iterations=int(model.problem.solver_stats.num_iters))
 
         with om.limits(max_nonzeros=10 ** 9, max_entries=10 ** 9):
             our_model(engine, WARM_UP[engine], data_of(engine, WARM_UP[engine])).solve(certify=False,
@@ -314,7 +319,7 @@ def one(engine: str, size: str, side: str) -> dict:
         t2 = time.perf_counter()
         return t1 - t0, t2 - t1, sign * float(h.getInfo().objective_function_value), dict(
             nonzeros=int(lp["data"].size), variables=int(lp["shape"][1]), rows=int(lp["shape"][0]),
-            status=h.modelStatusToString(h.getModelStatus()), highs=h.getRunTime())
+            status=h.modelStatusToString(h.getModelStatus()), highs=h.getRunTime(), iterations=_iterations(h))
 
     raw.warm_up()
     tiny, _ = raw_lp(engine, WARM_UP[engine], data_of(engine, WARM_UP[engine]))
@@ -322,6 +327,13 @@ def one(engine: str, size: str, side: str) -> dict:
     raw.pass_model(h, tiny)
     h.run()
     return _timed(attempt, raw)
+
+
+def _iterations(h) -> int:
+    """HiGHS's iterations of every kind, as optmarkets counts them (`cvxpy_internals.write_highs`)."""
+    info = h.getInfo()
+    return int(info.ipm_iteration_count + info.crossover_iteration_count + info.pdlp_iteration_count
+               + info.qp_iteration_count + info.simplex_iteration_count)
 
 
 def _timed(attempt, raw) -> dict:
@@ -398,7 +410,11 @@ def bench(engines, timeout: float, budget: float, sizes: list[str] | None = None
                         "raw variables": raw["variables"], "nonzeros": raw["nonzeros"],
                         "ours build": ours["build"], "ours solve": ours["solve"], "ours s": t_ours,
                         "raw build": raw["build"], "raw solve": raw["solve"], "raw s": t_raw,
-                        "time ratio": t_ours / t_raw, "ours MiB": ours["peak_mib"], "raw MiB": raw["peak_mib"],
+                        "time ratio": t_ours / t_raw,
+                        "ours HiGHS s": ours["highs"], "raw HiGHS s": raw["highs"],
+                        "iterations": f"{ours['iterations']:,} / {raw['iterations']:,}",
+                        "ratio, same run": _same_run_ratio(ours, raw),
+                        "ours MiB": ours["peak_mib"], "raw MiB": raw["peak_mib"],
                         "memory ratio": ours["peak_mib"] / max(raw["peak_mib"], 1.0),
                         "warm ours s": ours.get("warm"), "warm raw s": raw.get("warm"),
                         "warm ratio": ours["warm"] / raw["warm"] if "warm" in ours and "warm" in raw else None,
@@ -407,9 +423,19 @@ def bench(engines, timeout: float, budget: float, sizes: list[str] | None = None
     return pd.DataFrame(out)
 
 
+def _same_run_ratio(ours: dict, raw: dict) -> float | None:
+    """ours / raw with ours' HiGHS run replaced by raw's, where both took the same iterations on the same LP (the
+    same computation: its time on this VM varies by up to half between runs): what our own code costs."""
+    if ours["iterations"] != raw["iterations"]:
+        return None
+    t_raw = raw["build"] + raw["solve"]
+    return (ours["build"] + ours["solve"] - ours["highs"] + raw["highs"]) / t_raw
+
+
 def shown(table: pd.DataFrame) -> pd.DataFrame:
     fmt = {"ours build": "{:.2f}", "ours solve": "{:.2f}", "ours s": "{:.2f}", "raw build": "{:.2f}",
-           "raw solve": "{:.2f}", "raw s": "{:.2f}", "time ratio": "{:.2f}", "ours MiB": "{:.0f}",
+           "raw solve": "{:.2f}", "raw s": "{:.2f}", "time ratio": "{:.2f}", "ours HiGHS s": "{:.3f}",
+           "raw HiGHS s": "{:.3f}", "ratio, same run": "{:.2f}", "ours MiB": "{:.0f}",
            "raw MiB": "{:.0f}", "memory ratio": "{:.2f}", "value diff": "{:.1e}", "warm ours s": "{:.2f}",
            "warm raw s": "{:.2f}", "warm ratio": "{:.2f}"}
     out = table.copy()
