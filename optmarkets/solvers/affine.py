@@ -128,11 +128,10 @@ class AffineProgram:
                 self.constants[i] = block.k
             else:
                 self.constants[i] = at_zero(con.expr)
-        if moved:  # the moved families' rows of A replaced, the others kept
-            A = self.A.tocsr()
+        if moved and rows is not None:  # the moved families' rows of A replaced, the others kept
             parts = []
             for i, (_con, start, size, _shape) in enumerate(self.constraints):
-                kept = A[start:start + size].tocoo()
+                kept = rows[start:start + size].tocoo()
                 parts.append(moved[i] if i in moved else Lin(kept.row, kept.col, kept.data, np.zeros(size), n))
             self.A = _stack_rows(parts, n)
         if self.objective_parametric:
