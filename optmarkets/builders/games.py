@@ -252,8 +252,8 @@ class MeasureAxes:
         return LazyLabels(self.n_cells, self.cell_index)
 
     def obedience_labels(self, i: int) -> LazyLabels:
-        m, s = self.action_sizes[i], self.signals[i]
-        return LazyLabels((1 if s is None else len(s)) * m * (m - 1), lambda: self.obedience_index(i))
+        m = self.action_sizes[i]
+        return LazyLabels(self.signal_sizes[i] * m * (m - 1), lambda: self.obedience_index(i))
 
     # ------------------------------------------------------------ obedience rows
     def flat_measure(self, name: str, mu) -> cp.Expression:
