@@ -7,7 +7,10 @@ first-price auction with private values (two bidders, each observing its own val
 BCESolve's common-value auction, min revenue; ce-sym n x m, a random symmetric n-player game with m actions (own
 action first, the others' symmetrised), max welfare; mechanism-bic / -dsic n x k, a single item, n bidders with
 values 1..k, independent uniform values (a symmetric prior; `bench_engines` uses a random correlated one, which is
-not), max revenue.
+not), max revenue; ce-rings k+l: k + l players with two actions in two rings, u_i = F(a_i, a_next(i)) (rotations
+only: no two players can swap), max welfare; mechanism-bic-ring n: n bidders with values 1, 2 whose prior links
+each bidder's type to the next one's, prod_i f(t_i, t_i+1) (the dihedral group: no two bidders can swap), BIC
+and interim IR, max revenue.
 Per instance: build + solve seconds (wall, median of --repeat) of the full model and of `symmetric=True`, their
 ratio, the LP's variables and rows each way, and the relative difference of the optimal values (the reduced
 optimum equals the full one: a difference above 1e-9 is reported as a failure).
@@ -33,10 +36,15 @@ import bench_engines as be  # noqa: E402
 
 CASES = [("fpa", "10x11"), ("fpa", "15x16"), ("fpa", "20x21"), ("cv", "30x31"), ("cv", "50x51"),
          ("ce-sym", "3x20"), ("ce-sym", "4x10"), ("ce-sym", "5x7"), ("mechanism-bic", "3x20"),
-         ("mechanism-bic", "4x10"), ("mechanism-dsic", "3x10"), ("mechanism-dsic", "4x8")]
+         ("mechanism-bic", "4x10"), ("mechanism-dsic", "3x10"), ("mechanism-dsic", "4x8"), ("ce-rings", "7+9"),
+         ("ce-rings", "8+10"), ("mechanism-bic-ring", "13")]
 
 
 def model(engine: str, size: str, symmetric: bool):
+    if engine == "ce-rings":
+        return om.correlated_equilibrium(_rings([int(k) for k in size.split("+")]), symmetric=symmetric)
+    if engine == "mechanism-bic-ring":
+        return om.mechanism_design(_ring_of_bidders(int(size)), ic="bayesian", ir="interim", symmetric=symmetric)
     d = be._dims(size)
     if engine in ("fpa", "cv"):  # bench_engines' fpa_data / cv_data: values k/n, bids on an m-grid of [0, 1]
         n, m = d
@@ -52,6 +60,24 @@ def model(engine: str, size: str, symmetric: bool):
     ic, ir = be.modes(engine)
     env = om.MechanismEnvironment.single_item([list(range(1, k + 1))] * n)
     return om.mechanism_design(env, ic=ic, ir=ir, symmetric=symmetric)
+
+
+def _rings(lengths: list[int]) -> om.FiniteGame:
+    n = sum(lengths)
+    first = np.repeat(np.cumsum([0, *lengths[:-1]]), lengths)
+    size = np.repeat(lengths, lengths)
+    neighbour = first + (np.arange(n) - first + 1) % size
+    F = np.random.default_rng(0).uniform(0, 1, (2, 2))
+    a = np.indices((2,) * n)
+    names = [f"p{i}" for i in range(n)]
+    return om.FiniteGame(names, dict.fromkeys(names, 2), {p: F[a[i], a[neighbour[i]]] for i, p in enumerate(names)})
+
+
+def _ring_of_bidders(n: int) -> om.MechanismEnvironment:
+    f = np.random.default_rng(0).uniform(0.2, 1.0, (2, 2))
+    t = np.indices((2,) * n)
+    prior = np.prod([f[t[i], t[(i + 1) % n]] for i in range(n)], axis=0)
+    return om.MechanismEnvironment.single_item([[1, 2]] * n, prior / prior.sum())
 
 
 def _permutations(items):

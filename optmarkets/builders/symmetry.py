@@ -156,27 +156,29 @@ def row_map(M: sp.spmatrix, k: np.ndarray, columns: np.ndarray) -> np.ndarray | 
     return None
 
 
-#: Players or agents up to which permutations other than transpositions are searched (`permutation_generators`).
-MAX_PERMUTED = 12
 #: Partial assignments the searches for permutations taking one class to another visit at most, all together,
-#: a complete one counting n (where invariants tell nothing apart, 12 players: ~800 permutations tried, about a
-#: second): searches that run out find fewer symmetries (a larger LP, never a wrong one).
+#: a complete one counting n, or one per ENTRIES_PER_NODE entries of the data that `accept` reads where that is
+#: more (where invariants tell nothing apart, 12 players with two actions: ~400 permutations tried, about a
+#: second; 18 players, 4.7M entries: 4): searches that run out find fewer symmetries (a larger LP, never a
+#: wrong one).
 SEARCH_NODES = 20_000
+ENTRIES_PER_NODE = 1_000
 
 
 def permutation_generators(n: int, accept: Callable[[np.ndarray], Any], signature: np.ndarray | None = None,
-                           tol: Any = 0.0) -> list[Any]:
+                           tol: Any = 0.0, entries: int = 0) -> list[Any]:
     """Generators of the symmetry of n players or agents: `accept(pi)` is the symmetry that the permutation pi
-    (of positions) is, or None. Every transposition is tried; then, up to MAX_PERMUTED elements, for each two
-    classes of the symmetries found so far, a permutation taking the first's representative into the second
-    (a ring's rotation, where no two can swap): a depth-first search over pi(0), pi(1), ... of the permutations
-    that respect `signature`, tried by `accept` as they complete.
+    (of positions) is, or None. Every transposition is tried; then, for each two classes of the symmetries found
+    so far, a permutation taking the first's representative into the second (a ring's rotation, where no two
+    can swap): a depth-first search over pi(0), pi(1), ... of the permutations that respect `signature`, tried
+    by `accept` as they complete, within SEARCH_NODES partial assignments in all.
 
     signature: (kinds, n, n) invariants of the data, entry [:, i, j] how element i's data depend on element j's
     ([:, i, i] its own), unchanged by every symmetry within `tol` (per kind): S[:, pi(i), pi(j)] = S[:, i, j].
-    None: every permutation is a candidate (searched while SEARCH_NODES allow)."""
+    None: every permutation is a candidate (searched while SEARCH_NODES allow). entries: how many data entries
+    one `accept` reads (its cost in the search's budget)."""
     S = np.zeros((1, n, n)) if signature is None else np.asarray(signature, float)
-    tol = np.broadcast_to(np.asarray(tol, float), (S.shape[0],))[:, None, None]
+    tol = np.broadcast_to(np.asarray(tol, float), (S.shape[0],))
     found, perms = [], []
 
     def tried(pi: np.ndarray) -> bool:
@@ -189,22 +191,19 @@ def permutation_generators(n: int, accept: Callable[[np.ndarray], Any], signatur
     for i, j in itertools.combinations(range(n), 2):
         swap = np.arange(n)
         swap[[i, j]] = [j, i]
-        if (np.abs(S[:, swap][:, :, swap] - S) <= tol).all():
+        if (np.abs(S[:, swap][:, :, swap] - S) <= tol[:, None, None]).all():
             tried(swap)
-    if n > MAX_PERMUTED:
-        return found
-    # close[i, j, a, b]: pi(i) = a and pi(j) = b respect the signature
-    close = (np.abs(S[:, :, :, None, None] - S[:, None, None, :, :]) <= tol[..., None, None]).all(axis=0)
     # a symmetry takes a into b's class if and only if one takes a to b (compose it with one of the class's): one
     # search per two classes, none repeated (a search that found nothing has nothing to find later)
+    own = S[:, np.arange(n), np.arange(n)]
     budget, searched, joined = [SEARCH_NODES], set(), True
     while joined:  # a new generator joins classes: search again between the classes left
         joined = False
         for a, b in itertools.combinations(Orbits.of_maps(n, perms).representative, 2):
-            if (a, b) in searched or not close[a, a, b, b]:
+            if (a, b) in searched or not (np.abs(own[:, a] - own[:, b]) <= tol).all():
                 continue
             searched.add((a, b))
-            if _search(close, int(a), int(b), tried, budget):
+            if _search(S, tol, int(a), int(b), tried, budget, max(n, entries // ENTRIES_PER_NODE)):
                 joined = True
                 break
     return found
@@ -217,24 +216,31 @@ def mean_change(data: np.ndarray, axis: int, scale: float) -> float:
     return float(np.abs(data - np.roll(data, 1, axis=axis)).mean()) / scale
 
 
-def _search(close: np.ndarray, a: int, b: int, tried: Callable[[np.ndarray], bool], budget: list[int]) -> bool:
-    """Whether some permutation with pi(a) = b that respects `close` is accepted by `tried` (depth first, while
-    budget[0], the partial assignments left, lasts)."""
-    n = close.shape[0]
+def _search(S: np.ndarray, tol: np.ndarray, a: int, b: int, tried: Callable[[np.ndarray], bool],
+            budget: list[int], complete: int) -> bool:
+    """Whether some permutation with pi(a) = b that respects the signature S (within `tol` per kind) is accepted
+    by `tried` (depth first, while budget[0], the partial assignments left, lasts; a complete one costs
+    `complete`: `tried` reads all the data). Each candidate image is checked against the signature where it is
+    assigned (memory n^2 per kind, not the n^4 of every pair of assignments)."""
+    n = S.shape[1]
     order = [a] + [i for i in range(n) if i != a]
     pi = np.full(n, -1, dtype=np.int64)
     used = np.zeros(n, dtype=bool)
+    own = S[:, np.arange(n), np.arange(n)]
+    kind_tol = tol[:, None, None]
 
     def options(depth: int) -> np.ndarray:
         i, done = order[depth], order[:depth]
-        ok = ~used & np.diagonal(close[i, i])  # close[i, i, c, c]
-        for k in done:
-            ok &= close[k, i, pi[k], :] & close[i, k, :, pi[k]]
+        ok = ~used & (np.abs(own - own[:, [i]]) <= tol[:, None]).all(axis=0)  # S[:, c, c] = S[:, i, i]
+        if depth:  # S[:, pi(k), c] = S[:, k, i] and S[:, c, pi(k)] = S[:, i, k] for every k assigned
+            images = pi[done]
+            ok &= (np.abs(S[:, images, :] - S[:, done, i][:, :, None]) <= kind_tol).all(axis=(0, 1))
+            ok &= (np.abs(S[:, :, images] - S[:, i, done][:, None, :]) <= kind_tol).all(axis=(0, 2))
         return np.flatnonzero(ok) if depth else np.array([b] if ok[b] else [], dtype=np.int64)
 
     def extend(depth: int) -> bool:
-        if depth == n:  # a complete permutation costs n: `tried` reads all the data
-            budget[0] -= n
+        if depth == n:
+            budget[0] -= complete
             return budget[0] >= 0 and tried(pi.copy())
         for c in options(depth):
             budget[0] -= 1

@@ -10,12 +10,12 @@ permutation s of the states carries every state's data onto the permuted data of
 with (pi.b)_{pi(k)} = b_k (actions and signals matched by position). A private-values auction is symmetric
 with s swapping the bidders' values in the state. The state permutation is found by matching each state's
 permuted data to a state's own (rounded to SYMMETRY_TOL of the data's scale, then checked). Every
-transposition is tried; then, for at most 12 players (`builders.symmetry.permutation_generators`), for each two
-classes found so far a permutation taking one into the other, searched among the permutations that keep
-invariants of the data (`_signature`: how each player's payoff depends on each player's action, ...): a ring of
-players whose payoffs depend on their neighbour, symmetric under rotation only, is found without trying 12!
-orders. The group is the one these generate; its orbits on the decision rule's entries, the consistency cells
-and the obedience rows (`GameSymmetry`) give the reduced LP
+transposition is tried; then (`builders.symmetry.permutation_generators`), for each two classes found so far a
+permutation taking one into the other, searched among the permutations that keep invariants of the data
+(`_signature`: how each player's payoff depends on each player's action, ...): a ring of players whose payoffs
+depend on their neighbour, symmetric under rotation only, is found without trying n! orders (two rings of 7
+and 9 players: 1,200 orbits of 65,536 profiles). The group is the one these generate; its orbits on the
+decision rule's entries, the consistency cells and the obedience rows (`GameSymmetry`) give the reduced LP
 (`builders.symmetry`): an entry (w, t, b) goes to (s(w), t', b') with b'_k = b_{pi(k)}.
 """
 
@@ -129,7 +129,7 @@ def player_maps(game: FiniteGame, info: InformationStructure, objective: np.ndar
     own = _state_data(game, _tables(game, info), objective, list(range(game.n_players)), False)
     signature, tol = _signature(game, info, objective)
     return permutation_generators(game.n_players, lambda pi: _map(game, info, objective, list(pi), own),
-                                  signature, tol)
+                                  signature, tol, own.size)
 
 
 def _signature(game: FiniteGame, info: InformationStructure, objective: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -9,11 +9,11 @@ outcomes carries every agent's values, and the objective, onto the permuted ones
 
 for every agent k, profile p and outcome o. A single item: s moves "k gets it" to "pi(k) gets it". The outcome
 permutation is found by matching each outcome's permuted values to an outcome's own (rounded to SYMMETRY_TOL
-of their scale, then checked). Every transposition is tried; then, up to 12 agents
-(`builders.symmetry.permutation_generators`), for each two classes found so far a permutation taking one into
-the other, searched among the permutations that keep invariants of the data (`_signature`: the joint law of
-each two agents' types, ...): agents in a ring, whose prior links each agent's type to the next one's, are
-symmetric under rotation only, and are found without trying 12! orders.
+of their scale, then checked). Every transposition is tried; then (`builders.symmetry.permutation_generators`),
+for each two classes found so far a permutation taking one into the other, searched among the permutations
+that keep invariants of the data (`_signature`: the joint law of each two agents' types, ...): agents in a
+ring, whose prior links each agent's type to the next one's, are symmetric under rotation and reflection
+only, and are found without trying n! orders (13 agents: two reflections, in 0.1 s).
 
 On the LP the map moves allocation[p, o] to allocation[pi.p, s(o)] and payment[p, k] to payment[pi.p, pi(k)];
 each family's rows are then matched numerically (`builders.symmetry.row_map` on the family's coefficients, its
@@ -132,7 +132,8 @@ def agent_maps(env: MechanismEnvironment, objective: np.ndarray | None) -> list[
     kinds = [values] + ([objective[None]] if objective is not None else [])
     own = np.concatenate([d / (float(np.abs(d).max(initial=0.0)) or 1.0) for d in kinds])
     signature, tol = _signature(env, objective)
-    return permutation_generators(len(env.agents), lambda pi: _map(env, objective, pi, own), signature, tol)
+    return permutation_generators(len(env.agents), lambda pi: _map(env, objective, pi, own), signature, tol,
+                                  own.size)
 
 
 def _signature(env: MechanismEnvironment, objective: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
