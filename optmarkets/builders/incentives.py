@@ -26,6 +26,8 @@ interim rows, prior masses for ex-ante rows). Everything else here says which ce
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
+from typing import Any
 
 import cvxpy as cp
 import numpy as np
@@ -33,26 +35,23 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..core.errors import InputError
-from ..core.exact_values import exact_parameter, floats
+from ..core.exact_values import Rationals, exact_parameter, floats
 from ..core.family import Family, family
 from ..core.validate import LazyLabels
 
 # ---------------------------------------------------------------- the two inequalities
 
 
-def _weighted(u: cp.Expression, cells: list[np.ndarray], signs: list[float], row, weight, n_rows: int,
-              rounded: np.ndarray | None = None):
-    """sum over terms of sign * weight * u[cell] into rows `row` (u[cells] - ... when row is None); rounded: the
-    floats of `weight` where it holds rationals and the caller has them (gathered with them)."""
+def _weighted(u: cp.Expression, cells: list[np.ndarray], signs: list[float], row, weight, n_rows: int):
+    """sum over terms of sign * weight * u[cell] into rows `row` (u[cells] - ... when row is None)."""
     if row is None:
         out = u[cells[0]]
         for c, s in zip(cells[1:], signs[1:]):
             out = out + s * u[c]
         return out
     row = np.asarray(row, dtype=np.int64).ravel()
-    if isinstance(weight, np.ndarray) and weight.dtype == object:
-        # weights in rationals (beliefs, prior masses): a Parameter that keeps them, for exact()
-        w_exact = exact_parameter(weight.ravel(), rounded)
+    if _rational(weight):  # weights in rationals (beliefs, prior masses): a Parameter that keeps them, for exact()
+        w_exact = exact_parameter(weight.ravel())
         terms = sum(s * (_selection(c, row.size, u.shape[0]) @ u) for c, s in zip(cells, signs))
         rows = sp.csr_matrix((np.ones(row.size), (row, np.arange(row.size))), shape=(n_rows, row.size))
         return rows @ cp.multiply(w_exact, terms)
@@ -84,13 +83,13 @@ def truthful_rows(u: cp.Expression, truth, report, index: pd.Index | None = None
 
 
 def participation_rows(u: cp.Expression, truth, outside, index: pd.Index | None = None, *, row=None,
-                       weight=None, n_rows: int | None = None, rounded: np.ndarray | None = None,
+                       weight=None, n_rows: int | None = None,
                        description: str = "participation beats the outside option (IR)") -> Family:
     """The IR inequality: row r, sum over its terms c of w_c u[truth_c] >= outside_r (a number, one
-    per row, or an expression such as a Parameter). rounded: the floats of weights given in rationals."""
+    per row, or an expression such as a Parameter). Weights: floats, or rationals (`core.exact_values`)."""
     truth = np.asarray(truth, dtype=np.int64)
     n = truth.size if row is None else int(n_rows if n_rows is not None else np.max(row, initial=-1) + 1)
-    return family(_weighted(u, [truth], [1.0], row, weight, n, rounded), ">=", outside, index, description)
+    return family(_weighted(u, [truth], [1.0], row, weight, n), ">=", outside, index, description)
 
 
 # ---------------------------------------------------------------- one agent reporting its type
@@ -252,19 +251,21 @@ def _check(values, x, t, types) -> tuple[int, ...]:
 
 
 def _ic(values, x, t, terms: list[tuple], n_rows: int, labels: list | LazyLabels, names: list[str], floor,
-        description: str, rounded: list[np.ndarray] | None = None) -> Family:
-    """terms: per agent (agent, row, weight, true, truthful report, lying report) arrays. The rows are
+        description: str) -> Family:
+    """terms: per agent (agent, row, weight, true, truthful report, lying report) arrays, the weights floats or
+    `Rationals` (gathered from beliefs: their floats now, the rationals when exact() reads them). The rows are
     `truthful_rows`' inequality, sum_c w_c (u[truth_c] - u[report_c]) >= floor, with its coefficients
     on vec(x) and vec(t) multiplied out here in scipy (cvxpy then compiles two constant matrices, not a
-    product of expressions: less time and memory at many profiles). rounded: per agent the floats of its
-    weights where these are rationals (gathered by the caller: not rounded again, 360,000 terms at 4 x 10)."""
-    agent, row, weight, true, honest, lie = (np.concatenate(c) for c in zip(*terms))
+    product of expressions: less time and memory at many profiles)."""
+    columns = list(zip(*terms))
+    agent, row, true, honest, lie = (np.concatenate(columns[k]) for k in (0, 1, 3, 4, 5))
+    weight = _concatenated(columns[2])
     n = int(t.shape[1])
     gx, gt = _gain_matrices(values, n, agent, true, honest, lie)
-    if weight.dtype == object:  # weights in rationals: a Parameter that keeps them, for exact()
+    if _rational(weight):  # weights in rationals: a Parameter that keeps them, for exact()
         rows = sp.csr_matrix((np.ones(agent.size), (row, np.arange(agent.size))), shape=(n_rows, agent.size))
         gains = gx @ cp.vec(x, order="C") + gt @ cp.vec(t, order="C")
-        lhs = rows @ cp.multiply(exact_parameter(weight, None if rounded is None else np.concatenate(rounded)), gains)
+        lhs = rows @ cp.multiply(exact_parameter(weight), gains)
     else:
         rows = sp.csr_matrix((np.asarray(weight, dtype=float), (row, np.arange(agent.size))),
                              shape=(n_rows, agent.size))
@@ -275,15 +276,27 @@ def _ic(values, x, t, terms: list[tuple], n_rows: int, labels: list | LazyLabels
 
 
 def _ir(values, x, t, agent, row, weight, true, n_rows: int, index, outside, select: sp.spmatrix,
-        description: str, rounded: np.ndarray | None = None) -> Family:
+        description: str) -> Family:
     """IR rows with right-hand side select @ outside (outside: stacked per agent's types, an array or
-    an expression such as a Parameter; or a list of per-agent arrays); rounded: the floats of rational weights."""
+    an expression such as a Parameter; or a list of per-agent arrays)."""
     if isinstance(outside, list | tuple):
         outside = np.concatenate([np.asarray(o, dtype=float).ravel() for o in outside])
     rhs = select @ outside
     u, cell = _cells(values, x, t, agent, true, true)
-    return participation_rows(u, cell, rhs, index, row=row, weight=weight, n_rows=n_rows, rounded=rounded,
+    return participation_rows(u, cell, rhs, index, row=row, weight=weight, n_rows=n_rows,
                               description=description)
+
+
+def _rational(weight: Any) -> bool:
+    """Whether row weights are rationals (`Rationals`, or an object array of fmpq or Fractions)."""
+    return isinstance(weight, Rationals) or (isinstance(weight, np.ndarray) and weight.dtype == object)
+
+
+def _concatenated(parts: Sequence[Any]) -> Any:
+    """Per-agent weights joined: `Rationals` stay lazy, arrays are concatenated."""
+    if all(isinstance(p, Rationals) for p in parts):
+        return Rationals.concatenate(parts)
+    return np.concatenate([p.exact() if isinstance(p, Rationals) else p for p in parts])
 
 
 def _offsets(sizes) -> np.ndarray:
@@ -293,12 +306,12 @@ def _offsets(sizes) -> np.ndarray:
 # ---------------------------------------------------------------- many agents: IC
 
 
-def bayesian_ic(values, x, t, agents: list[str], types: list[pd.Index], beliefs: list[np.ndarray], *,
+def bayesian_ic(values, x, t, agents: list[str], types: list[pd.Index], beliefs: Sequence[np.ndarray | Rationals], *,
                 floor=0.0, description: str = "truthful reporting is an interim best reply (BIC)") -> Family:
     """Rows (agent, type, report): E[u_i(a, a) - u_i(a, b) | a] >= floor under beliefs[i][a] (a
     distribution over the others' profiles, NaN where undefined: such types get no rows)."""
     sizes = _check(values, x, t, types)
-    terms, labels, n_rows, rounded = [], [], 0, []
+    terms, labels, n_rows = [], [], 0
     for i, k in enumerate(sizes):
         pm, (belief, weights) = profile_map(sizes, i), _weights(beliefs[i])
         A, B = np.nonzero(~np.eye(k, dtype=bool))
@@ -307,10 +320,9 @@ def bayesian_ic(values, x, t, agents: list[str], types: list[pd.Index], beliefs:
         m, s = np.nonzero(belief[A] > 0)
         tr = pm[A[m], s]
         terms.append((np.full(m.size, i), n_rows + m, weights[A[m], s], tr, tr, pm[B[m], s]))
-        rounded.append(belief[A[m], s])
         labels += [(agents[i], types[i][a], types[i][b]) for a, b in zip(A, B)]
         n_rows += A.size
-    return _ic(values, x, t, terms, n_rows, labels, ["agent", "type", "report"], floor, description, rounded)
+    return _ic(values, x, t, terms, n_rows, labels, ["agent", "type", "report"], floor, description)
 
 
 def ex_post_ic(values, x, t, agents: list[str], types: list[pd.Index], *, dominant: bool = False,
@@ -356,8 +368,8 @@ def ex_post_ic(values, x, t, agents: list[str], types: list[pd.Index], *, domina
 # ---------------------------------------------------------------- many agents: IR
 
 
-def interim_ir(values, x, t, agents: list[str], types: list[pd.Index], beliefs: list[np.ndarray], outside, *,
-               description: str = "interim participation (interim IR)") -> Family:
+def interim_ir(values, x, t, agents: list[str], types: list[pd.Index], beliefs: Sequence[np.ndarray | Rationals],
+               outside, *, description: str = "interim participation (interim IR)") -> Family:
     """Rows (agent, type): E[u_i(a, a) | a] >= outside_i(a) (types with undefined beliefs: no row).
 
     outside: per agent its types' outside options (a list of arrays), or one vector (an array or a
@@ -372,14 +384,16 @@ def interim_ir(values, x, t, agents: list[str], types: list[pd.Index], beliefs: 
         A = np.flatnonzero(np.isfinite(belief).all(axis=1))
         m, s = np.nonzero(belief[A] > 0)
         tr = pm[A[m], s]
-        parts.append((np.full(m.size, i), n_rows + m, weights[A[m], s], tr, belief[A[m], s]))
+        parts.append((np.full(m.size, i), n_rows + m, weights[A[m], s], tr))
         labels += [(agents[i], types[i][a]) for a in A]
         cols.append(start[i] + A)
         n_rows += A.size
-    agent, row, weight, true, rounded = (np.concatenate(c) for c in zip(*parts))
+    columns = list(zip(*parts))
+    agent, row, true = (np.concatenate(columns[k]) for k in (0, 1, 3))
+    weight = _concatenated(columns[2])
     select = sp.csr_matrix((np.ones(n_rows), (np.arange(n_rows), np.concatenate(cols))), shape=(n_rows, sum(sizes)))
     index = pd.MultiIndex.from_tuples(labels, names=["agent", "type"]) if labels else None
-    return _ir(values, x, t, agent, row, weight, true, n_rows, index, outside, select, description, rounded)
+    return _ir(values, x, t, agent, row, weight, true, n_rows, index, outside, select, description)
 
 
 def ex_post_ir(values, x, t, agents: list[str], types: list[pd.Index], outside, *,
@@ -396,7 +410,7 @@ def ex_post_ir(values, x, t, agents: list[str], types: list[pd.Index], outside, 
     return _ir(values, x, t, i, None, None, p, P * n, index, outside, select, description)
 
 
-def ex_ante_ir(values, x, t, agents: list[str], types: list[pd.Index], prior: np.ndarray, outside, *,
+def ex_ante_ir(values, x, t, agents: list[str], types: list[pd.Index], prior: np.ndarray | Rationals, outside, *,
                description: str = "ex-ante participation (ex-ante IR)") -> Family:
     """Rows (agent): E[u_i] >= E[outside_i(type)] under the prior (flat over the P profiles)."""
     sizes = _check(values, x, t, types)
@@ -407,13 +421,15 @@ def ex_ante_ir(values, x, t, agents: list[str], types: list[pd.Index], prior: np
     rows = np.repeat(np.arange(n), sizes)
     select = sp.csr_matrix((marginals, (rows, np.arange(sum(sizes)))), shape=(n, sum(sizes)))
     index = pd.MultiIndex.from_tuples([(a,) for a in agents], names=["agent"])
-    return _ir(values, x, t, i, i, weights[p], p, n, index, outside, select, description, prior[p])
+    return _ir(values, x, t, i, i, weights[p], p, n, index, outside, select, description)
 
 
-def _weights(given) -> tuple[np.ndarray, np.ndarray]:
+def _weights(given) -> tuple[np.ndarray, Any]:
     """(floats, weights): beliefs or prior masses as floats (NaN where undefined), and as the rows' weights:
-    the same floats, or the rationals given (an object array, None where undefined: `core.exact_values`),
-    which `exact()` then reads the rows from."""
+    the same floats, or the rationals given (`Rationals`, or an object array, None where undefined:
+    `core.exact_values`), which `exact()` then reads the rows from."""
+    if isinstance(given, Rationals):
+        return given.floats, given
     raw = np.asarray(given)
     if raw.dtype == object:
         return floats(raw), raw

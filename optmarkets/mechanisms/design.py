@@ -100,7 +100,7 @@ def requirement_families(env: MechanismEnvironment, x, t, *, ic: str | None, ir:
     agents = list(env.agents)
     types = [env.types[a] for a in agents]
     values = [env.value[a] for a in agents]
-    beliefs = [env.beliefs_exact[a] for a in agents]  # rationals: the rows' weights keep them for exact()
+    beliefs = [env.beliefs_rationals[a] for a in agents]  # rationals: the rows' weights keep them for exact()
     fams = {"lottery": mb.lottery(x, env.profiles)}
     margin = ic_floor if isinstance(ic_floor, cp.Expression) else _ic_margin(ic_floor)
     per_row = not isinstance(margin, cp.Expression) and np.size(np.asarray(margin)) > 1
@@ -122,7 +122,7 @@ def requirement_families(env: MechanismEnvironment, x, t, *, ic: str | None, ir:
         elif ir == "ex_post":
             fams["ir"] = inc.ex_post_ir(values, x, t, agents, types, outside)
         else:
-            fams["ir"] = inc.ex_ante_ir(values, x, t, agents, types, env.prior_exact, outside)
+            fams["ir"] = inc.ex_ante_ir(values, x, t, agents, types, env.prior_rationals, outside)
     if budget is not None:
         fams["budget"] = mb.budget(t, budget, env.profiles)
     return fams
@@ -232,7 +232,7 @@ def mechanism_design(env: MechanismEnvironment, objective="revenue", *, ic: str 
                 constrain_on_orbits(m, fam_name, fam, symmetry.rows[fam_name], [fam_name], fam.index)
     m.symmetry = symmetry
     q = env.prior_flat
-    prior = exact_parameter(env.prior_exact.ravel(), env.prior.ravel(), nonneg=True)  # q in rationals, for exact()
+    prior = exact_parameter(env.prior_rationals.ravel(), nonneg=True)  # q in rationals, for exact()
     if isinstance(objective, str):
         if objective == "revenue":
             m.maximize(prior @ (t @ np.ones(n)))

@@ -8,8 +8,9 @@ Exact data. The prior is read once in rationals (`env.prior_exact`, python-flint
 (or the joint prior) as the simplest rationals of its floats (0.1 is 1/10) where these share a denominator
 of at most 256 bits, else as its floats' binary values (random priors: their simplest rationals would
 need 35,000-bit denominators at 1,296 profiles), normalised exactly, the joint as their product;
-`env.prior` is its rounding, and `env.beliefs_exact` the interim beliefs in rationals (both read-only arrays:
-their floats are computed once, `core.exact_values.frozen`). The mechanism LP
+`env.prior` is its rounding, and `env.beliefs_exact` the interim beliefs in rationals. Both are built when
+first read (`env.prior_rationals`, `env.beliefs_rationals`: `core.exact_values.Rationals`): the floats are
+n / total on Python's integers, correctly rounded, and only exact() needs the fmpq. The mechanism LP
 keeps them in Parameters (`core.exact_values`), so `Solution.exact()` reads its objective and interim
 rows from the same rationals (consistent: the revenue is the interim rows' weights summed)
 rather than from floats that are products rounded one by one (issue 32).
@@ -26,6 +27,7 @@ their IC rows.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -33,7 +35,7 @@ import pandas as pd
 
 from ..builders.incentives import profile_map
 from ..core.errors import InputError
-from ..core.exact_values import distribution, floats, frozen
+from ..core.exact_values import Rationals, distribution, frozen
 from ..core.limits import environment_size
 from ..core.tolerances import PROB_TOL
 from ..core.validate import as_vector, axis_order, label_sequence, probabilities, real_array
@@ -57,6 +59,23 @@ def _by_label(name: str, data, labels: pd.Index, what: str) -> np.ndarray:
             raise InputError(f"{name}: unknown {what} {unknown[0]!r}; {what}s are {list(labels)}")
         data = [data.get(k, 0.0) for k in labels]
     return real_array(name, data)
+
+
+def _quotients(numerators: np.ndarray, denominators: np.ndarray) -> Rationals:
+    """numerators / denominators entrywise (Python ints; a denominator of 0: undefined, NaN and None): the floats
+    by Python's int division, which rounds correctly as float(fmpq) does (tested), and the fmpq when exact() reads
+    them (a read-only array, its floats kept: `core.exact_values.frozen`)."""
+    pairs = list(zip(numerators.ravel().tolist(), np.asarray(denominators).ravel().tolist(), strict=True))
+    rounded = np.array([n / d if d else np.nan for n, d in pairs], dtype=float).reshape(numerators.shape)
+
+    def build() -> np.ndarray:
+        import flint
+
+        exact = np.empty(len(pairs), dtype=object)
+        exact[:] = [flint.fmpq(n, d) if d else None for n, d in pairs]
+        return frozen(exact.reshape(numerators.shape), rounded)
+
+    return Rationals(rounded, build)
 
 
 def _value_list(name: str, v) -> np.ndarray:
@@ -92,18 +111,30 @@ class MechanismEnvironment:
         names = [str(a) for a in self.agents]
         self.profiles = pd.MultiIndex.from_product([self.types[a] for a in self.agents], names=names)
         self.independent, prior_float = self._prior(prior)
-        #: the prior in rationals (python-flint fmpq): the marginals (or the joint prior) read as the simplest
-        #: rationals of their floats and normalised exactly, the joint their product; `prior` is its rounding,
-        #: so that exact() reads the LP from the same data as the solve (`core.exact_values`)
-        self.prior_exact = frozen(self._exact_prior(prior_float))
-        self.prior = floats(self.prior_exact)
+        #: the prior in rationals: the marginals (or the joint prior) read as the simplest rationals of their floats
+        #: and normalised exactly, the joint their product; `prior` is its rounding, so that exact() reads the LP
+        #: from the same data as the solve (`core.exact_values`; the fmpq are built when exact() reads them)
+        self.prior_rationals = self._exact_prior(prior_float)
+        self.prior = self.prior_rationals.floats.copy()
         self.prior_flat = self.prior.ravel()
         self.marginals = {a: self.prior_flat[profile_map(self.sizes, i)].sum(axis=1)
                           for i, a in enumerate(self.agents)}
         self.value = self._values(values)
-        #: each agent's interim beliefs in rationals (None where undefined) and their rounding (NaN there)
-        self.beliefs_exact = {a: frozen(*self._belief(i)) for i, a in enumerate(self.agents)}
-        self.beliefs = {a: floats(b) for a, b in self.beliefs_exact.items()}
+        #: each agent's interim beliefs in rationals (undefined where the type's marginal is 0)
+        self.beliefs_rationals = {a: self._belief(i) for i, a in enumerate(self.agents)}
+        self.beliefs = {a: b.floats.copy() for a, b in self.beliefs_rationals.items()}  # NaN where undefined
+
+    @property
+    def prior_exact(self) -> np.ndarray:
+        """The prior in rationals (python-flint fmpq, a read-only array over the type profile), built when first
+        read; `prior` is its rounding."""
+        return self.prior_rationals.exact()
+
+    @property
+    def beliefs_exact(self) -> dict:
+        """{agent: its interim beliefs in rationals} (read-only (types, others' profiles) arrays of fmpq, None
+        where undefined), built when first read; `beliefs` are their rounding."""
+        return {a: b.exact() for a, b in self.beliefs_rationals.items()}
 
     # ------------------------------------------------------------ constructors
     @classmethod
@@ -208,50 +239,40 @@ class MechanismEnvironment:
             out[a] = np.ascontiguousarray(V.reshape(self.n_profiles, O))
         return out
 
-    def _exact_prior(self, prior_float: np.ndarray) -> np.ndarray:
+    def _exact_prior(self, prior_float: np.ndarray) -> Rationals:
         """The prior in rationals: each marginal's (independent) or the joint's entries read as an exact
-        distribution (`core.exact_values.distribution`); an independent joint is the product of the marginals."""
-        import flint
+        distribution (`core.exact_values.distribution`: integer numerators over a total), the joint numerators
+        the product of the marginals' over the product of their totals."""
+        if self.independent:
+            read = [distribution(marginal) for marginal in self._given_marginals]
+            self._marginal_numerators = read
+            numerators = np.array(1, dtype=object)
+            for n, _total in read:
+                numerators = np.multiply.outer(numerators, n)
+            total = math.prod(t for _n, t in read)
+        else:
+            numerators, total = distribution(prior_float)
+        self._joint_numerators = numerators.reshape(self.sizes)
+        return _quotients(self._joint_numerators, np.full(self.sizes, total, dtype=object))
 
-        def exact(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            """(numerators, rationals, floats): the floats n / total on Python's integers, correctly rounded."""
-            numerators, total = distribution(values)
-            flat = numerators.ravel().tolist()
-            return (numerators, np.array([flint.fmpq(n, total) for n in flat], dtype=object).reshape(values.shape),
-                    np.array([n / total for n in flat]).reshape(values.shape))
-
-        if not self.independent:
-            self._joint_numerators, joint, rounded = exact(prior_float)
-            return frozen(joint, rounded)
-        self._exact_marginals = [exact(marginal)[1] for marginal in self._given_marginals]
-        joint = np.array(flint.fmpq(1), dtype=object)
-        for marginal in self._exact_marginals:
-            joint = np.multiply.outer(joint, marginal)
-        return joint.reshape(self.sizes)
-
-    def _belief(self, i: int) -> tuple[np.ndarray, np.ndarray | None]:
-        """(k_i, P_-i): the distribution of the others' profile given agent i's type, in rationals: the product
-        of the others' marginals for an independent prior, else the joint's conditional (None where undefined: a
-        type of marginal 0); and, for a joint prior, its floats (NaN where undefined), each n / marginal in
-        Python's integer division, which rounds correctly as float(fmpq) does (tested), at a tenth of the cost."""
-        import flint
-
+    def _belief(self, i: int) -> Rationals:
+        """k_i(. | a), the distribution of the others' profile given agent i's type a, in rationals over
+        (types of i, the others' profiles in C order): the product of the others' marginals for an independent
+        prior (whatever i's type, one of mass 0 too), else the joint's conditional (undefined where i's type has
+        marginal 0)."""
         pm = profile_map(self.sizes, i)
-        if self.independent:  # the others' marginals, whatever agent i's type (one of mass 0 too)
-            others = np.array(flint.fmpq(1), dtype=object)
-            for j, marginal in enumerate(self._exact_marginals):
+        if self.independent:
+            numerators = np.array(1, dtype=object)
+            for j, (n, _total) in enumerate(self._marginal_numerators):
                 if j != i:
-                    others = np.multiply.outer(others, marginal)
-            return np.broadcast_to(others.reshape(1, -1), pm.shape).copy(), None
+                    numerators = np.multiply.outer(numerators, n)
+            total = math.prod(t for j, (_n, t) in enumerate(self._marginal_numerators) if j != i)
+            others = _quotients(numerators.reshape(1, -1), np.full((1, pm.shape[1]), total, dtype=object))
+            rounded = np.broadcast_to(others.floats, pm.shape).copy()
+            return Rationals(rounded, lambda: frozen(np.broadcast_to(others.exact(), pm.shape), rounded))
         numerators = self._joint_numerators.ravel()[pm]  # joint = numerators / total: the total cancels
-        out = np.full(pm.shape, None, dtype=object)
-        rounded = np.full(pm.shape, np.nan)
-        for a, row in enumerate(numerators.tolist()):
-            marginal = sum(row)
-            if marginal:
-                out[a] = [flint.fmpq(n, marginal) for n in row]
-                rounded[a] = [n / marginal for n in row]
-        return out, rounded
+        marginals = np.array([sum(row) for row in numerators.tolist()], dtype=object)
+        return _quotients(numerators, np.broadcast_to(marginals[:, None], pm.shape))
 
     # ------------------------------------------------------------ helpers
     def profile_labels(self, name: str, index: pd.Index) -> pd.Index:

@@ -1,14 +1,15 @@
 """The floats of rationals (`core.exact_values.floats`): a read-only array that owns its data is rounded once and
-its floats kept while it lives; any other array is rounded each time (a change shows); a Parameter given the
-rounding its caller gathered (`exact_parameter(..., rounded=)`) still counts as exact data. The BIC rows' weights
-take that path: their Parameter must be the correct rounding of its rationals, or exact() would read it from the
-floats alone."""
+its floats kept while it lives; any other array is rounded each time (a change shows). Rationals known by their
+floats and built when exact() reads them (`Rationals`: an environment's prior and beliefs, gathered into the BIC
+and IR rows' weights) are exact data: their Parameter must be the correct rounding of its rationals, or exact()
+would read it from the floats alone, and a solve must not build them."""
 
 from __future__ import annotations
 
 import gc
 from fractions import Fraction
 
+import cvxpy as cp
 import numpy as np
 
 import optmarkets as om
@@ -52,10 +53,35 @@ def test_a_writable_array_or_a_view_is_rounded_each_time():
     assert frozen(view).base is None  # frozen copies a view
 
 
-def test_a_parameter_with_the_callers_rounding_is_exact_data():
-    exact = _thirds(6)
-    param = exact_parameter(exact, rounded=floats(exact))
-    assert np.array_equal(param.value, [k / 3 for k in range(6)])
+def test_rationals_are_built_once_when_exact_reads_them_and_gather_like_arrays():
+    builds = []
+    thirds = exact_values.Rationals(np.array([k / 3 for k in range(6)]).reshape(2, 3),
+                                    lambda: builds.append(1) or _thirds(6).reshape(2, 3))
+    picked = thirds[np.array([1, 0, 1]), np.array([2, 1, 0])]  # entries 5, 1, 3
+    joined = exact_values.Rationals.concatenate([picked, thirds.ravel()[:2]])
+    param = exact_parameter(joined)
+    assert np.array_equal(param.value, [5 / 3, 1 / 3, 1.0, 0.0, 1 / 3]) and builds == []
+    problem = cp.Problem(cp.Minimize(cp.sum(param)))
+    [(held, exact)] = shadows(problem)
+    assert held is param and list(exact) == [Fraction(5, 3), Fraction(1, 3), Fraction(1), Fraction(0), Fraction(1, 3)]
+    shadows(problem)
+    assert builds == [1]  # the base is built once, whatever reads it
+    param.value = np.zeros(5)  # another value: no longer exact data
+    assert shadows(problem) == []
+
+
+def test_an_environment_and_its_model_build_no_rational_until_exact_reads_them():
+    prior = np.array([[3, 1, 2], [1, 4, 1], [2, 1, 5]], float) / 20
+    env = om.MechanismEnvironment.single_item([[1, 2, 4], [1, 3, 4]], prior)
+    model = om.mechanism_design(env, ic="bayesian", ir="interim")
+    sol = model.solve()
+    lazy = [env.prior_rationals, *env.beliefs_rationals.values()]
+    assert all(r._exact is None for r in lazy)
+    assert sol.exact().verified
+    assert all(r._exact is not None for r in lazy)
+    first_belief = env.beliefs_exact[env.agents[0]][0, 0]  # P(the other's first type | the first type) = 3 / 6
+    assert exact_values.as_fraction(env.prior_exact[0, 0]) == Fraction(3, 20)
+    assert exact_values.as_fraction(first_belief) == Fraction(1, 2)
 
 
 def test_the_bic_weights_are_exact_data_and_exact_agrees():
