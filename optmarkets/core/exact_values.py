@@ -11,6 +11,7 @@ describe. A parameter set to another value since is read from its floats again (
 from __future__ import annotations
 
 import math
+import threading
 import weakref
 from collections.abc import Callable, Sequence
 from fractions import Fraction
@@ -91,6 +92,7 @@ class Rationals:
         self.floats = np.asarray(floats, dtype=float)
         self._build: Callable[[], np.ndarray] | None = build
         self._exact: np.ndarray | None = None
+        self._lock = threading.Lock()
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -101,14 +103,14 @@ class Rationals:
         return int(self.floats.size)
 
     def exact(self) -> np.ndarray:
-        """The rationals, an object array of `floats`' shape (two threads may both build it: equal arrays)."""
-        held = self._exact
-        if held is None:
-            build = self._build
-            assert build is not None
-            held = np.asarray(build(), dtype=object).reshape(self.floats.shape)
-            self._exact, self._build = held, None  # the build's references go
-        return held
+        """The rationals, an object array of `floats`' shape, built by the first reader (others wait for it)."""
+        if self._exact is None:
+            with self._lock:
+                if self._exact is None:
+                    assert self._build is not None
+                    self._exact = np.asarray(self._build(), dtype=object).reshape(self.floats.shape)
+                    self._build = None  # the build's references go
+        return self._exact
 
     def __getitem__(self, key: Any) -> Rationals:
         return Rationals(self.floats[key], lambda: self.exact()[key])

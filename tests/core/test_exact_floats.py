@@ -7,6 +7,8 @@ would read it from the floats alone, and a solve must not build them."""
 from __future__ import annotations
 
 import gc
+import time
+from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 
 import cvxpy as cp
@@ -68,6 +70,20 @@ def test_rationals_are_built_once_when_exact_reads_them_and_gather_like_arrays()
     assert builds == [1]  # the base is built once, whatever reads it
     param.value = np.zeros(5)  # another value: no longer exact data
     assert shadows(problem) == []
+
+
+def test_threads_reading_rationals_at_once_build_them_once():
+    builds = []
+
+    def slow() -> np.ndarray:
+        builds.append(1)
+        time.sleep(0.05)  # every thread arrives while the first builds
+        return _thirds(4)
+
+    lazy = exact_values.Rationals(np.array([k / 3 for k in range(4)]), slow)
+    with ThreadPoolExecutor(8) as pool:
+        read = list(pool.map(lambda _: lazy.exact(), range(8)))
+    assert builds == [1] and all(r is read[0] for r in read) and read[0][3] == Fraction(1)
 
 
 def test_an_environment_and_its_model_build_no_rational_until_exact_reads_them():
