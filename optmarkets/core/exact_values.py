@@ -112,6 +112,10 @@ class Rationals:
                     self._build = None  # the build's references go
         return self._exact
 
+    def __reduce__(self) -> tuple:
+        """Pickled with its rationals built (a lock and a build do not travel: a process sweep's factory does)."""
+        return _built_rationals, (self.floats, self.exact())
+
     def __getitem__(self, key: Any) -> Rationals:
         return Rationals(self.floats[key], lambda: self.exact()[key])
 
@@ -122,6 +126,10 @@ class Rationals:
     def concatenate(parts: Sequence[Rationals]) -> Rationals:
         parts = list(parts)
         return Rationals(np.concatenate([p.floats for p in parts]), lambda: np.concatenate([p.exact() for p in parts]))
+
+
+def _built_rationals(floats: np.ndarray, exact: np.ndarray) -> Rationals:
+    return Rationals(floats, lambda: exact)
 
 
 def _rounded(exact: Any) -> np.ndarray:

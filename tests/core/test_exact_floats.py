@@ -7,14 +7,17 @@ would read it from the floats alone, and a solve must not build them."""
 from __future__ import annotations
 
 import gc
+import pickle
 import time
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 
 import cvxpy as cp
 import numpy as np
+import pytest
 
 import optmarkets as om
+from optmarkets.app.sweep import _cloudpickle
 from optmarkets.core import exact_values
 from optmarkets.core.exact_values import exact_parameter, floats, frozen, shadows
 
@@ -132,3 +135,31 @@ def test_a_joint_priors_beliefs_are_their_rationals_correctly_rounded():
             own = exact_values._rounded(env.beliefs_exact[agent])
             assert np.array_equal(env.beliefs[agent], own, equal_nan=True)
         assert np.isnan(env.beliefs[env.agents[0]][0]).all()
+
+
+def test_an_independent_priors_product_and_beliefs_are_their_rationals_correctly_rounded():
+    """Independent marginals (one with a type of mass 0, whose beliefs are still the others' product): the joint's
+    floats and every belief's are the rationals' own rounding, bit for bit, and the rationals are the products
+    of the marginals read exactly (0.1 is 1/10)."""
+    marginals = {"b1": [0.1, 0.0, 0.9], "b2": [0.3, 0.3, 0.4], "b3": [1 / 3, 2 / 3]}
+    env = om.MechanismEnvironment.single_item([[1, 2, 3], [1, 2, 3], [1, 2]], marginals)
+    assert np.array_equal(env.prior, exact_values._rounded(env.prior_exact))
+    assert exact_values.as_fraction(env.prior_exact[2, 1, 1]) == Fraction(9, 10) * Fraction(3, 10) * Fraction(2, 3)
+    for agent in env.agents:
+        own = exact_values._rounded(env.beliefs_exact[agent])
+        assert np.array_equal(env.beliefs[agent], own) and not np.isnan(own).any()
+    # b1's type of mass 0 believes what its other types believe: b2 x b3's product
+    assert (env.beliefs_exact["b1"][1] == env.beliefs_exact["b1"][0]).all()
+    assert exact_values.as_fraction(env.beliefs_exact["b1"][1, 5]) == Fraction(4, 10) * Fraction(2, 3)
+
+
+def test_an_environment_and_its_model_pickle_with_their_rationals():
+    """A process sweep pickles its factory with the environment it closes over: the lazy rationals travel built."""
+    prior = np.array([[3, 1, 2], [1, 4, 1], [2, 1, 5]], float) / 20
+    env = om.MechanismEnvironment.single_item([[1, 2, 4], [1, 3, 4]], prior)
+    model = om.mechanism_design(env, ic="bayesian", ir="interim")
+    back = pickle.loads(pickle.dumps(env))
+    assert np.array_equal(back.prior, env.prior) and list(back.prior_exact.ravel()) == list(env.prior_exact.ravel())
+    assert exact_values.as_fraction(back.beliefs_exact[env.agents[1]][2, 2]) == Fraction(5, 8)
+    again = _cloudpickle().loads(_cloudpickle().dumps(model))
+    assert again.solve().value == pytest.approx(model.solve().value, rel=1e-12)
