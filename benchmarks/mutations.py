@@ -210,7 +210,7 @@ MUTATIONS: tuple[Mutation, ...] = (
              "    rounded = np.array([float(n) / float(d) if d else np.nan for n, d in pairs], dtype=float)",
              "a prior's or a belief's floats rounded twice: not the rationals' rounding, so exact() reads the floats"),
     Mutation("rationals-parameter-rounded-off", "optmarkets/core/exact_values.py",
-             "        param = cp.Parameter(exact.shape, value=exact.floats, **attributes)\n",
+             "        param = cp.Parameter(exact.shape, value=exact.floats.copy(), **attributes)\n",
              "        param = cp.Parameter(exact.shape, value=np.nextafter(exact.floats, 1), **attributes)\n",
              "the BIC and IR weights' floats are one ulp off their rationals: exact() reads the floats alone"),
     Mutation("quotient-not-conditional", "optmarkets/mechanisms/environment.py",

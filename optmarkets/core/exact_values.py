@@ -154,8 +154,8 @@ def register(param: cp.Parameter, exact: Any) -> None:
 def exact_parameter(exact: Any, **attributes: Any) -> cp.Parameter:
     """A Parameter whose value is the rounding of `exact` (an array of rationals, or `Rationals`: their floats,
     the rationals built when exact() reads them), which it keeps."""
-    if isinstance(exact, Rationals):
-        param = cp.Parameter(exact.shape, value=exact.floats, **attributes)
+    if isinstance(exact, Rationals):  # a copy: cvxpy keeps the array it is given, and the floats may be a view
+        param = cp.Parameter(exact.shape, value=exact.floats.copy(), **attributes)
     else:
         exact = np.asarray(exact, dtype=object)
         param = cp.Parameter(exact.shape, value=floats(exact), **attributes)

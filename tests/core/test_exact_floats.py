@@ -163,3 +163,15 @@ def test_an_environment_and_its_model_pickle_with_their_rationals():
     assert exact_values.as_fraction(back.beliefs_exact[env.agents[1]][2, 2]) == Fraction(5, 8)
     again = _cloudpickle().loads(_cloudpickle().dumps(model))
     assert again.solve().value == pytest.approx(model.solve().value, rel=1e-12)
+
+
+def test_a_parameter_changed_in_place_is_read_from_its_floats_and_the_environment_keeps_its_own():
+    """cvxpy keeps the array a Parameter is given: the prior's Parameter gets a copy, so a value changed in place
+    leaves the environment's floats alone, and exact() no longer takes that Parameter's rationals."""
+    prior = np.array([[3, 1, 2], [1, 4, 1], [2, 1, 5]], float) / 20
+    env = om.MechanismEnvironment.single_item([[1, 2, 4], [1, 3, 4]], prior)
+    model = om.mechanism_design(env, ic="bayesian", ir="interim")
+    [q] = [p for p, exact in shadows(model.problem) if p.size == 9]
+    q.value[0] = 0.2  # in place
+    assert env.prior_rationals.floats[0, 0] == 0.15 and env.prior[0, 0] == 0.15
+    assert all(p is not q for p, _ in shadows(model.problem))
