@@ -78,6 +78,15 @@ def _quotients(numerators: np.ndarray, denominators: np.ndarray) -> Rationals:
     return Rationals(rounded, build)
 
 
+def _product(marginals: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, int]:
+    """Independent marginals, each (integer numerators, total), as their joint: the numerators' outer product in
+    C order over the marginals, and the product of the totals."""
+    numerators = np.array(1, dtype=object)
+    for n, _total in marginals:
+        numerators = np.multiply.outer(numerators, n)
+    return numerators, math.prod(total for _n, total in marginals)
+
+
 def _value_list(name: str, v) -> np.ndarray:
     """One agent's possible values (its type labels): a non-empty sequence of finite numbers."""
     if isinstance(v, str | Mapping | pd.DataFrame):
@@ -244,12 +253,8 @@ class MechanismEnvironment:
         distribution (`core.exact_values.distribution`: integer numerators over a total), the joint numerators
         the product of the marginals' over the product of their totals."""
         if self.independent:
-            read = [distribution(marginal) for marginal in self._given_marginals]
-            self._marginal_numerators = read
-            numerators = np.array(1, dtype=object)
-            for n, _total in read:
-                numerators = np.multiply.outer(numerators, n)
-            total = math.prod(t for _n, t in read)
+            self._marginal_numerators = [distribution(marginal) for marginal in self._given_marginals]
+            numerators, total = _product(self._marginal_numerators)
         else:
             numerators, total = distribution(prior_float)
         self._joint_numerators = numerators.reshape(self.sizes)
@@ -262,11 +267,7 @@ class MechanismEnvironment:
         marginal 0)."""
         pm = profile_map(self.sizes, i)
         if self.independent:
-            numerators = np.array(1, dtype=object)
-            for j, (n, _total) in enumerate(self._marginal_numerators):
-                if j != i:
-                    numerators = np.multiply.outer(numerators, n)
-            total = math.prod(t for j, (_n, t) in enumerate(self._marginal_numerators) if j != i)
+            numerators, total = _product([m for j, m in enumerate(self._marginal_numerators) if j != i])
             others = _quotients(numerators.reshape(1, -1), np.full((1, pm.shape[1]), total, dtype=object))
             rounded = np.broadcast_to(others.floats, pm.shape).copy()
             return Rationals(rounded, lambda: frozen(np.broadcast_to(others.exact(), pm.shape), rounded))
