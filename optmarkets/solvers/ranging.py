@@ -137,7 +137,9 @@ def _probe(model: Any, problem: cp.Problem, lp: StandardForm, blocks: dict[str, 
             diff = np.asarray(np.asarray(fam.lhs.value, float) - np.asarray(rhs, float)).reshape(-1)
             got = row[block.rows_c_order()]
             scale = max(1.0, float(np.abs(diff).max(initial=0.0)))
-            for sigma in (1.0, -1.0):
+            # cvxpy writes lhs >= rhs as rhs - lhs <= 0: that orientation first, so that a family whose rows read
+            # 0 at every point (lhs identically 0, rhs 0) keeps its sense's orientation
+            for sigma in ((-1.0, 1.0) if fam.sense == ">=" else (1.0, -1.0)):
                 if np.abs(got - sigma * diff).max(initial=0.0) <= RANGE_PROBE_TOL * scale:
                     block.sigma = np.full(block.size, sigma)
                     break

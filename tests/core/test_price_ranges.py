@@ -519,3 +519,27 @@ def test_closed_sides_run_on_one_blas_thread_and_the_setting_is_restored(monkeyp
     assert seen and all(threads == [1] * len(before) for threads in seen), seen
     assert blas_threads() == before
     assert (r["left"] != r["right"]).all() and (r["reason"] == "").all()
+
+
+@pytest.mark.parametrize("sense", ["max", "min"])
+def test_a_ge_family_whose_rows_read_zero_keeps_its_orientation(sense):
+    """0 x >= b at b = 0 (a receiver indifferent between its actions gives persuasion such obedience rows): the
+    probe cannot tell the row's orientation from its values, which are 0 everywhere; the family's sense does. Raising
+    b makes the LP infeasible, lowering it changes nothing (re-solved here at b = +-1e-6): max: left 0, right -inf;
+    min: left 0, right +inf. Before the fix both sides were mirrored."""
+
+    def build(b):
+        m = om.Model("zero_row", sense=sense)
+        x = m.variable("x", 1, nonneg=True)
+        m.constrain("cap", family(x, "<=", 1.0))
+        m.constrain("zero", family(0 * x, ">=", m.parameter("b", np.array([b]))))
+        (m.maximize if sense == "max" else m.minimize)(cp.sum(x) if sense == "max" else -cp.sum(x))
+        return m
+
+    m = build(0.0)
+    v0 = m.solve().value
+    with pytest.raises(om.InfeasibleError):
+        build(1e-6).solve()
+    assert (v0 - build(-1e-6).solve().value) / 1e-6 == pytest.approx(0.0, abs=1e-9)
+    r = m.solve().price_ranges("zero").iloc[0]
+    assert r["left"] == 0.0 and r["right"] == (-np.inf if sense == "max" else np.inf)
