@@ -92,6 +92,14 @@ class _Structure:
         return (_Structure, ())
 
 
+def _owned(value: Any) -> np.ndarray:
+    """A parameter value as the model keeps it: its own read-only float copy, so that a caller writing into the
+    array it passed changes neither the model nor a Solution made from it."""
+    arr = np.array(value, dtype=float)
+    arr.flags.writeable = False
+    return arr
+
+
 def _check_domain(name: str, param: cp.Parameter, value: np.ndarray) -> None:
     """cvxpy's check of a Parameter value against its attributes, once, when the value is set (an
     InputError naming it): non-negative and non-positive values with cvxpy's own tolerance, any
@@ -162,7 +170,7 @@ class Model:
         self._mutating()
         if exact is not None:
             value = floats(np.asarray(exact, dtype=object))
-        value = np.asarray(validate(value) if validate else value, dtype=float)
+        value = _owned(validate(value) if validate else value)
         param = cp.Parameter(value.shape, name=name, **attributes)
         _check_domain(name, param, value)
         self.parameters[name] = _Param(param, index, validate)
@@ -262,7 +270,7 @@ class Model:
 
     def _checked(self, name: str, value: Any) -> np.ndarray:
         spec = self.parameters[name]
-        arr = np.asarray(spec.validate(value) if spec.validate else value, dtype=float)
+        arr = _owned(spec.validate(value) if spec.validate else value)
         if arr.shape != spec.param.shape:
             raise InputError(f"{name}: has shape {arr.shape}, expected {spec.param.shape}")
         _check_domain(name, spec.param, arr)

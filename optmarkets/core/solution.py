@@ -195,15 +195,19 @@ class Solution:
     #: a frozen copy of the solved Model (`Model.snapshot`, set by `Model.solve`) for price ranges and
     #: exact optima: it describes the program solved, whatever happens to the model later; not pickled
     _model: Any = field(default=None, repr=False, compare=False)
+    #: HiGHS's optimal basis of the solve that made this Solution (None for other solvers): exact() starts there,
+    #: not from the model's last solve, which may be another program's (a later solve, another thread's copy)
+    _basis: Any = field(default=None, repr=False, compare=False)
     #: where a solution read by `Solution.load` came from: versions it was solved with, written_at, loaded_from
     provenance: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_model"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_model", "_basis")}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self.__dict__.setdefault("_model", None)
+        self.__dict__.setdefault("_basis", None)
         self.__dict__.setdefault("provenance", {})  # pickled before solutions had one
 
     def _solved_model(self, what: str) -> Any:
@@ -260,7 +264,7 @@ class Solution:
         _need_lp(model, "exact")
         limit = {} if max_rows is None else {"max_rows": positive_int("max_rows", max_rows)}
         with model.exclusive:
-            return solvers().exact(model, dict(self.parameters), **limit)
+            return solvers().exact(model, dict(self.parameters), seed=self._basis, **limit)
 
     def to_netcdf(self, path: Any, *, skip_unrepresentable: bool = False) -> Any:
         """Write the solution to the netCDF-3 file `path` (values, labelled tables, certificate, provenance);

@@ -223,7 +223,7 @@ def _attempt(model: Model, request: Request, backend: Any, options: dict, warm: 
         model=model.name, status=outcome.status, value=outcome.value, solver=backend.name,
         primal=primal_values(model), duals=LabelledValues(), prices=LabelledValues(),
         certificate=Certificate(), parameters=parameter_values(model),
-        sense=model.sense, units=model.units, _model=model,
+        sense=model.sense, units=model.units, _model=model, _basis=outcome.basis,
     )
     if not model.has_integers and backend.duals:
         sol.duals, sol.prices = duals_and_prices(model)

@@ -288,11 +288,9 @@ def _refused(why: str, stats: dict[str, float]) -> ExactCertificate:
     return ExactCertificate(None, False, why, stats=stats)
 
 
-def _float_basis(model: Any, form: ModelForm, *, seed: bool) -> tuple[Any, bool]:
-    """HiGHS solved on the standard form (simplex, tolerances EXACT_HIGHS_TOL), started (`seed`) from the basis of
-    the model's last HiGHS solve where there is one (`ranging.held_basis`; ~0 iterations when the data are the
-    same); and whether it was."""
-    held = held_basis(model) if seed else None
+def _float_basis(form: ModelForm, held: Any) -> tuple[Any, bool]:
+    """HiGHS solved on the standard form (simplex, tolerances EXACT_HIGHS_TOL), started from the basis `held` where
+    it fits (~0 iterations when it is this program's optimal basis); and whether it was."""
     m, n = form.lp.A.shape
     seeded = held is not None and held.valid and len(held.col_status) == n and len(held.row_status) == m
     h = simplex_highs(form.lp, EXACT_HIGHS_TOL, held if seeded else None)
@@ -313,11 +311,13 @@ def _too_large(ex: _Exact, basic: list[int], max_basis: int, stats: dict[str, fl
     return ""
 
 
-def exact(model: Any, parameters: dict[str, Any] | None = None, *, basis: Any = None,
+def exact(model: Any, parameters: dict[str, Any] | None = None, *, basis: Any = None, seed: Any = None,
           max_rows: int = MAX_EXACT_ROWS, max_basis: int = MAX_EXACT_BASIS, method: str = "auto") -> ExactCertificate:
     """The exact certificate of an LP model's optimum (see the module docstring).
 
-    `basis`: (basic, at) to start from instead of HiGHS's optimal basis (tests of the pivoting);
+    `seed`: a HiGHS basis the float solve starts from (`Solution.exact` passes its own solve's: the exact optimum is
+    then the vertex the Solution reports; None: the model's last HiGHS solve, `ranging.held_basis`);
+    `basis`: (basic, at) to start the exact pivoting from instead of HiGHS's optimal basis (tests of the pivoting);
     `max_rows`: the most standard-form rows solved exactly, `max_basis`: the most structural columns of the
     reduced basis (larger ones are returned unverified, with the reason); `method`: "auto", "sparse" (the
     reduced basis) or "dense" (the full m x m rational basis, up to MAX_DENSE_ROWS rows)."""
@@ -342,7 +342,7 @@ def exact(model: Any, parameters: dict[str, Any] | None = None, *, basis: Any = 
     ex = _Exact(form, method, data)
     stats["read_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    h, seeded = _float_basis(model, form, seed=basis is None)
+    h, seeded = _float_basis(form, None if basis is not None else seed if seed is not None else held_basis(model))
     stats["float_s"] = time.perf_counter() - clock
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return _refused(f"HiGHS status {h.getModelStatus().name} on the standard form", stats)
@@ -352,7 +352,7 @@ def exact(model: Any, parameters: dict[str, Any] | None = None, *, basis: Any = 
         return _refused(refusal, stats)
     basic, at = list(start[0]), list(start[1])
     fallbacks = [] if basis is not None else (
-        [lambda: _float_basis(model, form, seed=False)[0]] if seeded else []) + [lambda: solved_highs(form.lp)]
+        [lambda: _float_basis(form, None)[0]] if seeded else []) + [lambda: solved_highs(form.lp)]
     clock = time.perf_counter()
     pivots, reason = 0, ""
     while True:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 import weakref
 from dataclasses import dataclass
+from typing import Any
 
 import cvxpy as cp
 import numpy as np
@@ -38,6 +39,8 @@ class Outcome:
     program: object | None  # cvxpy's compiled program: a new object means a recompilation
     #: the standard form HiGHS received (the certificate is computed on it); None for other solvers
     form: LinearForm | None = None
+    #: HiGHS's optimal basis of this call (on the unscaled form: the scaling is by positive factors), or None
+    basis: Any = None
 
 
 def execute(problem: cp.Problem, backend: Backend, options: dict, *, model: str, verbose: bool = False,
@@ -57,7 +60,7 @@ def execute(problem: cp.Problem, backend: Backend, options: dict, *, model: str,
     if not verbose:
         silence_highs_banner()
     start = time.perf_counter()
-    form = None
+    form, basis = None, None
     try:
         highs = backend.cvxpy_name == cp.HIGHS
         hf = affine.highs_form(problem) if highs else None
@@ -67,8 +70,9 @@ def execute(problem: cp.Problem, backend: Backend, options: dict, *, model: str,
                 cache = hf.program.extra if hf.program is not None else None
                 results = (warm.solve(hf.data, options, cache) if warm is not None and not rescale
                            else solve_cold(hf.data, options, verbose=verbose, cache=cache, geometric=rescale))
+                basis = results.get("basis")
                 if hf.program is not None:
-                    hf.program.extra["basis"] = results.get("basis")  # seeds a selection chain's stage 1
+                    hf.program.extra["basis"] = basis  # seeds a selection chain's stage 1
                     form = hf.linear_form()
                 if hf.direct is not None:
                     internals.write_highs(problem, results, hf.direct.layout, compile_seconds, hf.offset)
@@ -109,7 +113,8 @@ def execute(problem: cp.Problem, backend: Backend, options: dict, *, model: str,
         status=problem.status, value=float(value) if value is not None else float("nan"),
         compile_seconds=float(problem.compilation_time or 0.0),
         solver_seconds=float(stats.solve_time) if stats and stats.solve_time is not None else float("nan"),
-        wall_seconds=wall, program=direct if direct is not None else internals.compiled_program(problem), form=form)
+        wall_seconds=wall, program=direct if direct is not None else internals.compiled_program(problem), form=form,
+        basis=basis)
 
 
 def data_magnitude(data: dict) -> float:

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import optmarkets as om
@@ -94,6 +95,60 @@ def test_solution_keeps_its_families_after_one_is_added():
     assert m.solve().value == pytest.approx(0.2)
     assert sol.exact().value == Fraction(3, 5)
     assert "cap" not in sol.price_ranges("consistency").index.names
+
+
+def yang_broker():
+    """Yang's broker, 3 values x 2 costs: an LP with two optimal dual vertices (IR prices -1/4, -3/4 or 0, -1)."""
+    return om.DataBroker(values=[1, 2, 3], value_probs=[1 / 3] * 3, costs=[0.25, 0.75], cost_probs=[0.5, 0.5])
+
+
+def exact_prices_are_the_float_prices(sol, ex, names):
+    return all(np.allclose([float(e) for e in ex.prices[n]], np.asarray(sol.prices[n], float), atol=1e-9)
+               for n in names)
+
+
+def test_exact_starts_from_the_basis_of_its_own_solve_not_the_models_last():
+    """sol.exact() proves the vertex sol reports, whatever the model solves later: before the fix it started from
+    the basis of the model's last solve (at other data) and proved the other optimal dual vertex, IR (0, -1)."""
+    m = yang_broker().mechanism_problem()
+    sol = m.solve()
+    m.set(outside=[0.3, 0.1])
+    m.solve()
+    ex = sol.exact()
+    assert ex.verified and ex.value == Fraction(11, 24) == Fraction(sol.value).limit_denominator(1000)
+    assert [str(p) for p in ex.prices["IR"]] == ["-1/4", "-3/4"]
+    assert exact_prices_are_the_float_prices(sol, ex, ("IR", "IC"))
+
+
+def test_exact_from_eight_threads_proves_each_solutions_own_vertex():
+    """Bound copies of one HS mechanism solved and exact()-ed on 8 threads: each exact certificate's prices are its
+    own solution's (before the fix, 14 of 40 were another copy's vertex, verified)."""
+    seller = om.MultiProductSeller(valuations=pd.DataFrame({"L": [0.75, 1.0], "H": [1.0, 2.0]}, index=["t1", "t2"]))
+    model = seller.optimal_mechanism(market=[0.25, 0.75])
+    points = [0.21875694, 0.5, 0.91618078, 0.11503874, 0.3, 0.7, 0.6, 0.4]
+
+    def work(p):
+        sol = model.bind(market=[p, 1 - p]).solve()
+        return sol, sol.exact()
+
+    with ThreadPoolExecutor(8) as pool:
+        done = list(pool.map(work, points * 4))
+    assert all(ex.verified and exact_prices_are_the_float_prices(sol, ex, ("IC", "IR")) for sol, ex in done)
+
+
+def test_an_array_written_after_set_changes_neither_model_nor_solution():
+    """The model keeps its own copy of a parameter value: the caller reusing its array (no re-solve) leaves sol and
+    its exact() at the program solved (KG: V = min(1, 2 P(guilty)) = 3/5 at P(guilty) = 0.3)."""
+    m = kg()
+    arr = np.array([0.7, 0.3])
+    m.set(prior=arr)
+    sol = m.solve()
+    arr[:] = [0.4, 0.6]
+    assert list(sol["prior"]) == [0.7, 0.3] and list(m.value_of("prior")) == [0.7, 0.3]
+    assert sol.exact().value == Fraction(3, 5)
+    assert sol.price_ranges("consistency")["right"].to_numpy() == pytest.approx([0.0, 2.0])
+    with pytest.raises(ValueError, match="read-only"):
+        m.value_of("prior")[0] = 0.5
 
 
 # ------------------------------------------------------------------------------------ derived parameters
