@@ -11,6 +11,12 @@ What is kept: value, status, solver, sense, units, timings; the tables `primal`,
 provenance: the versions of optmarkets, cvxpy, highspy, numpy, pandas, scipy, xarray and the time of
 writing (`Solution.provenance` of the loaded solution, with `loaded_from`, the path read).
 
+Integrity: the attribute `optmarkets_sha256` is the SHA-256 of the file's bytes with that attribute's text read
+as 64 zeros; `load` recomputes it and refuses a file whose bytes do not match (an edited or damaged file is never
+read as the solution written, certificate included: the certificate is the one computed at solve time, read back,
+not recomputed). A checksum detects edits and damage, not forgery: whoever edits the file can recompute it. Files
+of format version 1 (no checksum) are read with a certificate note saying so.
+
 Labels round-trip exactly, with their dtypes and names: index levels of floats, ints, strs or bools; a
 MultiIndex is stored level by level (its names and each row's value per level); a RangeIndex as its
 range. What netCDF-3 cannot hold natively travels as JSON text, one string per item, and comes back
@@ -25,6 +31,7 @@ with their dtype; float128 is refused.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -41,7 +48,9 @@ from .errors import InputError
 from .solution import Certificate, Solution
 
 FORMAT = "optmarkets.solution"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: the checksum attribute's text while its digest is computed (the digest has as many characters)
+_UNSIGNED = b"0" * 64
 SECTIONS = ("primal", "duals", "prices", "outputs", "parameters")
 VERSIONED = ("optmarkets", "cvxpy", "highspy", "numpy", "pandas", "scipy", "xarray")
 _CERT_SCALARS = ("dual_sign", "dual_infeasibility", "complementary_slackness", "duality_gap", "objective_scale",
@@ -104,8 +113,9 @@ def write_solution(solution: Solution, path: str | os.PathLike, *, skip_unrepres
         "timings": {str(k): float(v) for k, v in solution.timings.items()},
         "sections": sections, "certificate": certificate, "provenance": provenance,
     }
-    attrs: dict[str, Any] = {"optmarkets_format": FORMAT, "optmarkets_format_version": FORMAT_VERSION,
-                             "optmarkets_schema": json.dumps(schema)}
+    # the checksum attribute first: the header's first copy of its text is this attribute's
+    attrs: dict[str, Any] = {"optmarkets_sha256": _UNSIGNED.decode(), "optmarkets_format": FORMAT,
+                             "optmarkets_format_version": FORMAT_VERSION, "optmarkets_schema": json.dumps(schema)}
     readable = {"model": solution.model, "status": solution.status, "solver": solution.solver,
                 "units": solution.units, "written_at": provenance["written_at"],
                 **{f"version_{k}": v for k, v in provenance["versions"].items()}}
@@ -114,7 +124,10 @@ def write_solution(solution: Solution, path: str | os.PathLike, *, skip_unrepres
         attrs["value"] = schema["value"]
     data = xr.Dataset({var: (dims, raw) for var, (dims, raw) in writer.variables.items()},
                       attrs=attrs).to_netcdf(engine="scipy")
-    _write_bytes(target, bytes(data))
+    unsigned = bytes(data)
+    at = unsigned.find(_UNSIGNED)
+    signed = unsigned[:at] + hashlib.sha256(unsigned).hexdigest().encode() + unsigned[at + len(_UNSIGNED):]
+    _write_bytes(target, signed)
     return target
 
 
@@ -143,11 +156,28 @@ def load_solution(path: str | os.PathLike) -> Solution:
     if not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
         raise InputError(f"path: '{target}' is an optmarkets solution of format version {version!r}; this "
                          f"optmarkets reads versions 1 to {FORMAT_VERSION} (upgrade optmarkets)")
+    if version >= 2 and not _signed(data, dataset.attrs.get("optmarkets_sha256")):
+        raise InputError(f"path: '{target}' is a damaged optmarkets solution file (its bytes do not match the SHA-256 "
+                         "written with them: edited or corrupted after writing); write it again from a solve")
     try:
-        return _solution(json.loads(str(dataset.attrs["optmarkets_schema"])), dataset, target)
+        solution = _solution(json.loads(str(dataset.attrs["optmarkets_schema"])), dataset, target)
     except Exception as error:  # damaged: whatever part of the schema or data is missing or inconsistent
         raise InputError(f"path: '{target}' is a damaged optmarkets solution file "
                          f"({type(error).__name__}: {error})") from None
+    if version < 2:
+        solution.certificate.notes.append(f"read from a file of format version {version}, which carries no checksum: "
+                                          "an edit to it cannot be detected")
+    return solution
+
+
+def _signed(data: bytes, digest: Any) -> bool:
+    """Whether `digest` is the SHA-256 of `data` with the digest's text read as zeros (`write_solution`)."""
+    if not isinstance(digest, str) or len(digest) != len(_UNSIGNED) or not digest.isascii():
+        return False
+    at = data.find(digest.encode())
+    if at < 0:
+        return False
+    return hashlib.sha256(data[:at] + _UNSIGNED + data[at + len(_UNSIGNED):]).hexdigest() == digest
 
 
 def _solution(schema: dict, dataset: Any, target: Path) -> Solution:

@@ -267,3 +267,41 @@ def test_a_certificate_that_was_not_computed_comes_back_not_computed(solved, tmp
     assert not back.certificate.computed and back.certificate.notes == ["not certified"]
     assert back.certificate.ok() == sol.certificate.ok()
     assert_same_solution(sol, back)
+
+
+def test_an_edited_file_is_refused_by_its_checksum(solved, tmp_path):
+    """The file's SHA-256 (attribute optmarkets_sha256, computed with its own text as zeros) is recomputed here with
+    hashlib; one stored double changed (V(q) = 0.3 -> 0.9, the audit's edit) or the file rewritten by xarray with
+    another value is refused, never read as the solution with its ok certificate."""
+    import hashlib
+
+    solved["glp_pq"].to_netcdf(tmp_path / "pq.nc")
+    data = (tmp_path / "pq.nc").read_bytes()
+    with xr.open_dataset(tmp_path / "pq.nc", engine="scipy") as opened:
+        digest = opened.attrs["optmarkets_sha256"]
+        assert opened.attrs["optmarkets_format_version"] == 2
+    at = data.find(digest.encode())
+    assert hashlib.sha256(data[:at] + b"0" * 64 + data[at + 64:]).hexdigest() == digest
+    assert Solution.load(tmp_path / "pq.nc").value == pytest.approx(0.3)
+    old = np.array([solved["glp_pq"].value], ">f8").tobytes()
+    assert data.count(old) >= 1
+    (tmp_path / "edited.nc").write_bytes(data.replace(old, np.array([0.9], ">f8").tobytes()))
+    with xr.open_dataset(tmp_path / "pq.nc", engine="scipy") as opened:
+        dataset = opened.load()
+    dataset.attrs["value"] = 0.9
+    dataset.to_netcdf(tmp_path / "rewritten.nc", engine="scipy")
+    for name in ("edited", "rewritten"):
+        with pytest.raises(om.InputError, match=rf"^path: '.*{name}\.nc' is a damaged .*do not match the SHA-256"):
+            Solution.load(tmp_path / f"{name}.nc")
+
+
+def test_a_format_1_file_loads_with_a_note_that_it_has_no_checksum(solved, tmp_path):
+    solved["glp_pq"].to_netcdf(tmp_path / "pq.nc")
+    with xr.open_dataset(tmp_path / "pq.nc", engine="scipy") as opened:
+        dataset = opened.load()
+    del dataset.attrs["optmarkets_sha256"]
+    dataset.attrs["optmarkets_format_version"] = 1
+    dataset.to_netcdf(tmp_path / "v1.nc", engine="scipy")
+    back = Solution.load(tmp_path / "v1.nc")
+    assert back.value == pytest.approx(0.3)
+    assert any("format version 1, which carries no checksum" in note for note in back.certificate.notes)
