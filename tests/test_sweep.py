@@ -202,7 +202,9 @@ def test_warm_sweep_does_not_depend_on_the_executor_or_the_order(econ):
 
 
 class Counting:
-    """A factory that counts its calls and raises KeyboardInterrupt (Ctrl-C) at call number `stop`."""
+    """A factory that counts its calls and raises KeyboardInterrupt (Ctrl-C) at call number `stop`. A sweep with a
+    checkpoint calls it once more than the points it solves: the checkpoint's header fingerprints the first point's
+    model (`checkpoint.fingerprint`), after the header's other fields have been checked."""
 
     def __init__(self, econ, stop=None):
         self.econ, self.stop, self.calls = econ, stop, 0
@@ -218,17 +220,17 @@ def test_an_interrupted_sweep_keeps_its_points_and_resumes(econ, tmp_path):
     points, k = markets(econ, 7), 3
     ckpt = tmp_path / "ckpt.jsonl"
     with pytest.raises(KeyboardInterrupt):
-        om.sweep(Counting(econ, stop=k + 1), points, prices=["consistency"], warm_start=False, checkpoint=ckpt)
+        om.sweep(Counting(econ, stop=k + 2), points, prices=["consistency"], warm_start=False, checkpoint=ckpt)
     assert len(ckpt.read_text().splitlines()) == 1 + k  # the header and the k finished points
     rest = Counting(econ)
     resumed = om.sweep(rest, points, prices=["consistency"], warm_start=False, checkpoint=ckpt)
-    assert rest.calls == len(points) - k  # only the missing points were solved
+    assert rest.calls == 1 + len(points) - k  # the fingerprint, then only the missing points
     whole = om.sweep(econ.platform_problem, points, prices=["consistency"], warm_start=False)
     pd.testing.assert_frame_equal(resumed.drop(columns="time"), whole.drop(columns="time"), atol=0, rtol=0)
     again = Counting(econ)
     pd.testing.assert_frame_equal(om.sweep(again, points, prices=["consistency"], warm_start=False,
                                            checkpoint=ckpt), resumed, atol=0, rtol=0)
-    assert again.calls == 0 and len(ckpt.read_text().splitlines()) == 1 + len(points)
+    assert again.calls == 1 and len(ckpt.read_text().splitlines()) == 1 + len(points)  # the fingerprint only
 
 
 def test_a_checkpoint_keeps_failed_points_and_a_row_cut_short_is_solved_again(econ, tmp_path):
@@ -241,7 +243,7 @@ def test_a_checkpoint_keeps_failed_points_and_a_row_cut_short_is_solved_again(ec
     rest = Counting(econ)
     with pytest.warns(RuntimeWarning, match="1 of 4 points failed"):
         again = om.sweep(rest, points, warm_start=False, checkpoint=ckpt)
-    assert rest.calls == 2  # rows 3 (cut short) and 4 (lost with it); rows 1-2 were kept
+    assert rest.calls == 1 + 2  # the fingerprint, rows 3 (cut short) and 4 (lost with it); rows 1-2 were kept
     pd.testing.assert_frame_equal(again.drop(columns="time"), first.drop(columns="time"))
     assert again.loc[3, "status"] == "failed" and again.loc[3, "error"] == first.loc[3, "error"]
 
@@ -260,6 +262,28 @@ def test_a_checkpoint_of_another_sweep_or_folder_is_refused_before_work(econ, tm
     assert never.calls == 0
 
 
+def test_a_checkpoint_of_another_model_is_refused(econ, tmp_path):
+    """Same grid and columns, other data built into the model (gamma_u 1 -> 5): the second sweep refuses the first's
+    checkpoint instead of returning its rows (the audit's case: 0.1, 0.2, 0.3 where gamma_u * min(q1, q2) gives
+    0.5, 1.0, 1.5); a sweep of the same model resumes from it."""
+
+    def problem(gamma):
+        economy = om.PersonalDataEconomy(values=[1, 2], mass=[0.4, 0.6], outside_option=[0.3, 0.3], gamma_u=gamma)
+        return economy.platform_problem(q=[0.4, 0.3])
+
+    grid = [dict(q=[a, 0.3]) for a in (0.1, 0.2, 0.3)]
+    ckpt = tmp_path / "ckpt.jsonl"
+    assert list(om.sweep(problem(1.0), grid, checkpoint=ckpt)["value"]) == pytest.approx([0.1, 0.2, 0.3])
+    with pytest.raises(om.InputError, match=r"checkpoint: .* other \['model'\]"):
+        om.sweep(problem(5.0), grid, checkpoint=ckpt)
+    assert list(om.sweep(problem(5.0), grid)["value"]) == pytest.approx([0.5, 1.0, 1.5])
+    assert list(om.sweep(problem(1.0), grid, checkpoint=ckpt)["value"]) == pytest.approx([0.1, 0.2, 0.3])
+    old = ckpt.read_text().replace("sweep-checkpoint/2", "sweep-checkpoint/1")
+    (tmp_path / "old.jsonl").write_text(old)
+    with pytest.raises(om.InputError, match="written by an older optmarkets"):
+        om.sweep(problem(1.0), grid, checkpoint=tmp_path / "old.jsonl")
+
+
 def test_a_parallel_sweep_writes_its_checkpoint(econ, tmp_path):
     points = markets(econ, 6)
     ckpt = tmp_path / "ckpt.jsonl"
@@ -267,7 +291,7 @@ def test_a_parallel_sweep_writes_its_checkpoint(econ, tmp_path):
     assert len(ckpt.read_text().splitlines()) == 1 + 6
     rest = Counting(econ)
     pd.testing.assert_frame_equal(om.sweep(rest, points, checkpoint=ckpt), table)
-    assert rest.calls == 0
+    assert rest.calls == 1  # the fingerprint only
 
 
 # ------------------------------------------------------------------ input errors (issue 23 item 11)
@@ -383,7 +407,7 @@ def test_an_interrupted_parallel_sweep_keeps_its_rows_and_stops_its_workers(econ
     points = [dict(q=econ.mass * rng.uniform(0.05, 1.0, 3)) for _ in range(n)]
     rest = Counting(econ)
     resumed = om.sweep(rest, points, prices=["consistency"], checkpoint=ckpt)
-    assert rest.calls == 1 + n - len(kept)  # the anchor (grid point 0) and the missing points
+    assert rest.calls == 2 + n - len(kept)  # the fingerprint, the anchor (grid point 0) and the missing points
     assert (resumed["status"] == "optimal").all() and len(resumed) == n
     # the kept rows equal a serial re-solve from the same anchor (grid point 0), bit for bit
     index = sorted(i for i, p in enumerate(points) if point_key(p) in {row["key"] for row in kept})

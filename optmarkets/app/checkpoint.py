@@ -3,14 +3,16 @@ resumes where it stopped (`om.sweep(..., checkpoint=path)`)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from ..core.errors import InputError
 
@@ -22,7 +24,43 @@ def cell(value):
 
 
 # ------------------------------------------------------------------ checkpoints
-CHECKPOINT_SCHEMA = "optmarkets.sweep-checkpoint/1"
+CHECKPOINT_SCHEMA = "optmarkets.sweep-checkpoint/2"
+#: checkpoints written before the header named the model (refused: their rows may be another model's)
+OLD_SCHEMAS = ("optmarkets.sweep-checkpoint/1",)
+
+
+def fingerprint(factory: Any, first: Mapping[str, object] | None) -> str:
+    """What a sweep's rows depend on besides the point: the SHA-256 of the model `factory` builds at the grid's first
+    point (its name, sense, families and variables, and every number of its program: cvxpy's constants and the
+    parameters' values), or of the error it raises there. Two sweeps of other models (the same grid, other data
+    built in) differ here, so one's checkpoint is never read as the other's rows."""
+    digest = hashlib.sha256()
+    try:
+        model = factory(**(first or {}))
+        families = sorted((n, [int(d) for d in f.shape], f.sense) for n, f in model.families.items())
+        variables = sorted((n, [int(d) for d in v.var.shape]) for n, v in model.variables.items())
+        digest.update(json.dumps([model.name, model.sense, families, variables]).encode())
+        for constant in model.problem.constants():
+            _digest_array(digest, constant.value)
+        for name in sorted(model.parameters):
+            digest.update(name.encode())
+            _digest_array(digest, model.value_of(name))
+    except Exception as error:  # the point's own solve records the failure; the header names it
+        digest.update(f"no model at the first point: {type(error).__name__}: {error}".encode())
+    return digest.hexdigest()
+
+
+def _digest_array(digest: Any, value: Any) -> None:
+    if sp.issparse(value):
+        value = sp.csr_matrix(value)
+        value.sum_duplicates()
+        parts = [np.asarray(value.shape, np.int64), value.indptr.astype(np.int64), value.indices.astype(np.int64),
+                 value.data.astype(float)]
+    else:
+        arr = np.asarray(value, dtype=float)
+        parts = [np.asarray(arr.shape, np.int64), np.ascontiguousarray(arr)]
+    for part in parts:
+        digest.update(part.tobytes())
 
 
 def point_key(point: Mapping[str, object]) -> str:
@@ -33,11 +71,12 @@ def point_key(point: Mapping[str, object]) -> str:
 class Checkpoint:
     """A sweep's finished rows, one JSON line each after a header line that describes the sweep.
 
-    The header records what shapes a row (solver, outputs, primal, prices, certify, solve options);
-    a file written by a sweep that asked for other columns is an InputError, not a silent mix.
+    The header records what shapes a row (solver, outputs, primal, prices, certify, solve options) and the
+    model's `fingerprint`; a file written by a sweep that asked for other columns, or of another model, is an
+    InputError, not a silent mix.
     """
 
-    def __init__(self, path: str | os.PathLike, spec: Any):
+    def __init__(self, path: str | os.PathLike, spec: Any, model: Callable[[], str] = str):
         self.path = Path(path)
         folder = self.path.parent
         if not folder.is_dir():
@@ -51,7 +90,9 @@ class Checkpoint:
         self.done: dict[str, dict] = {}
         fresh = not self.path.exists() or self.path.stat().st_size == 0
         if not fresh:
-            self._read()
+            self._read(model)
+        else:
+            self.header["model"] = model()  # builds the first point's model: after the checks above
         try:
             self._sink = open(self.path, "a")  # noqa: SIM115 - kept open while the sweep runs
         except OSError as exc:
@@ -59,7 +100,7 @@ class Checkpoint:
         if fresh:
             self._write(self.header)
 
-    def _read(self) -> None:
+    def _read(self, model: Callable[[], str]) -> None:
         data = self.path.read_bytes()
         lines = data.split(b"\n")
         if lines[-1].strip():  # no final newline: the last row was being written when the sweep stopped
@@ -74,9 +115,15 @@ class Checkpoint:
             header = json.loads(records[0]) if records else None
         except ValueError:
             header = None
+        if isinstance(header, dict) and header.get("schema") in OLD_SCHEMAS:
+            raise InputError(f"checkpoint: '{self.path}' was written by an older optmarkets, whose header does not "
+                             "name the model (its rows may be another model's); use another file")
         if not isinstance(header, dict) or header.get("schema") != CHECKPOINT_SCHEMA:
             raise InputError(f"checkpoint: '{self.path}' is not a sweep checkpoint; choose another file")
         differ = sorted(k for k in self.header if header.get(k) != self.header[k])
+        if not differ:  # the model last: its fingerprint builds the first point's model
+            self.header["model"] = model()
+            differ = ["model"] if header.get("model") != self.header["model"] else []
         if differ:
             raise InputError(f"checkpoint: '{self.path}' was written by a sweep with other {differ}; "
                              "use another file for this one")

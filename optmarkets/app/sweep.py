@@ -49,7 +49,7 @@ from ..core.errors import InputError
 from ..core.family import labelled
 from ..core.model import Model
 from ..core.solution import Solution
-from .checkpoint import Checkpoint, cell, point_key
+from .checkpoint import Checkpoint, cell, fingerprint, point_key
 
 EXECUTORS = ("serial", "processes", "dask")
 #: A parallel chunk's target duration: what an interrupt can lose per worker, and the round trips it saves.
@@ -110,7 +110,9 @@ def sweep(
         False: every point is a cold solve. Other solvers always solve cold.
     progress: show a progress bar on stderr (default: when stderr is a terminal and the sweep is long).
     checkpoint: a JSON-lines file that keeps every finished row as it comes; rows already there (from
-        an interrupted run of the same sweep) are not solved again. Its folder must exist.
+        an interrupted run of the same sweep) are not solved again. Its folder must exist. A file written by
+        another sweep (other columns, or another model: the header keeps the SHA-256 of the model built at the
+        grid's first point, its data included) is refused with an InputError.
     solve_options: passed to `Model.solve` (e.g. tol=1e-8).
     """
     points = _points(grid)
@@ -135,7 +137,7 @@ def sweep(
     spec = _Spec(solver, dict(outputs or {}), primal, prices, certify, warm, points[0] if points else None,
                  solve_options)
     rows: list[dict | None] = [None] * len(points)
-    store = Checkpoint(checkpoint, spec) if checkpoint is not None else None
+    store = Checkpoint(checkpoint, spec, partial(fingerprint, factory, spec.first)) if checkpoint is not None else None
     if store is not None:
         for i, point in enumerate(points):
             rows[i] = store.done.get(point_key(point))
