@@ -23,7 +23,12 @@ certificate means the same at any scale of the data (`Certificate.relative`, wha
   (and, reported apart as `column_dual_infeasibility`, each column / its own terms: see
   `_reduced_cost_residual`);
 - the duality gap, complementary slackness and wrong-signed prices (each |y_i| times its row's
-  magnitude) / the objective's magnitude: max(sum |grad f_j x_j|, sum_i |y_i| * row magnitude_i).
+  magnitude) / the objective's magnitude: max(sum |grad f_j x_j|, sum_i |y_i| * row magnitude_i) (no floor
+  from the coefficients: a value 1 beside a coefficient 1e6 on a zero variable is held to 1e-8 of 1; so an
+  interior point whose optimum has all its terms ~0, a CE on cells of welfare 0, can fail where HiGHS's
+  vertex passes);
+- a constant objective (no variable in it) makes every feasible point optimal: its dual residuals are
+  kept but not judged, with a note.
 """
 
 from __future__ import annotations
@@ -188,12 +193,13 @@ def _dual_residuals(model: Model, cert: Certificate, rows: dict[str, tuple[dict,
     reduced: dict[Any, np.ndarray] = {}  # variable -> grad f - sum_f G_f y_f
     magnitude: dict[Any, np.ndarray] = {}  # variable -> |grad f| + sum_f |G_f| |y_f|
     coefficient: dict[Any, np.ndarray] = {}  # variable -> max_i |a_ij| per column
-    y_max = 0.0
+    y_max, grad_max = 0.0, 0.0
     for v in model.variables.values():
         g = fgrad.get(v.var)
         r = np.zeros(v.var.size) if g is None else matrix(g).toarray().ravel()
         reduced[v.var], magnitude[v.var] = r.copy(), np.abs(r)
         coefficient[v.var] = np.zeros(v.var.size)
+        grad_max = max(grad_max, float(np.max(np.abs(r), initial=0.0)))
     for name, fam in model.families.items():
         grads, row_mag = rows[name]
         y = PRICE_SIGN[(model.sense, fam.sense)] * np.asarray(fam.constraint.dual_value, float)
@@ -229,8 +235,8 @@ def _dual_residuals(model: Model, cert: Certificate, rows: dict[str, tuple[dict,
         dual_inf, rel_inf, col_inf = max(dual_inf, worst), max(rel_inf, relative), max(col_inf, own)
     value = float(np.asarray(_value(objective), float)) if objective is not None else 0.0
     _record_duals(cert, primal, sign_viol=sign_viol, rel_sign=rel_sign, dual_inf=dual_inf, rel_inf=rel_inf,
-                  col_inf=col_inf, cs=cs,
-                  gap=abs(slack_term - rx), value=value, terms=max(primal_terms, dual_terms))
+                  col_inf=col_inf, cs=cs, gap=abs(slack_term - rx), value=value,
+                  terms=max(primal_terms, dual_terms), constant=grad_max == 0.0)
 
 
 def _entry_max(g: Any) -> np.ndarray:
@@ -266,16 +272,23 @@ def _semidefinite(attrs: dict) -> bool:
 
 def _record_duals(cert: Certificate, primal: dict[str, float], *, sign_viol: float, rel_sign: float,
                   dual_inf: float, rel_inf: float, col_inf: float, cs: float, gap: float, value: float,
-                  terms: float) -> None:
+                  terms: float, constant: bool) -> None:
     """The dual residuals, absolute and relative to the objective's magnitude, after the relative
-    primal ones `primal` (both certificate paths)."""
+    primal ones `primal` (both certificate paths). `constant`: the objective has no variable in it, so every
+    feasible point is optimal: the dual residuals are kept but not judged (relative 0, with a note)."""
     scale = max(terms, abs(value), abs(value - gap))
     cert.dual_sign, cert.dual_infeasibility = sign_viol, dual_inf
     cert.complementary_slackness, cert.duality_gap, cert.objective_scale = cs, gap, scale
     cert.column_dual_infeasibility = col_inf
     relative = {"dual_sign": _ratio(rel_sign, scale), "dual_infeasibility": rel_inf,
                 "complementary_slackness": _ratio(cs, scale), "duality_gap": _ratio(gap, scale)}
+    if constant:
+        relative = dict.fromkeys(relative, 0.0)
+        cert.column_dual_infeasibility = 0.0
+        cert.notes.append("the objective is constant: every feasible point is optimal, so only the primal residuals "
+                          "are judged (the dual residuals are kept, absolute; the prices prove nothing)")
     cert.relative = {**primal, **relative}
+
 
 
 def _ratio(residual: float, magnitude: float) -> float:
@@ -452,6 +465,6 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     primal_terms = float(np.abs(grad) @ np.abs(x))
     value = fsign * (float(np.asarray(form.c, float) @ x) + float(form.offset))
     _record_duals(cert, primal, sign_viol=sign_viol, rel_sign=rel_sign, dual_inf=dual_inf, rel_inf=rel_inf,
-                  col_inf=col_inf, cs=cs,
-                  gap=abs(slack_term - rx), value=value, terms=max(primal_terms, dual_terms))
+                  col_inf=col_inf, cs=cs, gap=abs(slack_term - rx), value=value,
+                  terms=max(primal_terms, dual_terms), constant=not np.any(grad))
     return cert

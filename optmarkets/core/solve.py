@@ -220,7 +220,7 @@ def _attempt(model: Model, request: Request, backend: Any, options: dict, warm: 
     _confirm_with_reference(model, request, backend, outcome.status)
     raise_on_failure(model.name, backend.name, outcome.status, explain=model if request.explain else None)
     sol = Solution(
-        model=model.name, status=outcome.status, value=outcome.value, solver=backend.name,
+        model=model.name, status=outcome.status, value=outcome.value + 0.0, solver=backend.name,
         primal=primal_values(model), duals=LabelledValues(), prices=LabelledValues(),
         certificate=Certificate(), parameters=parameter_values(model),
         sense=model.sense, units=model.units, _model=model, _basis=outcome.basis,

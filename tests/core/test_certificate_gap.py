@@ -3,6 +3,8 @@ failing residual, and it equals the hand-computed value."""
 
 from __future__ import annotations
 
+import math
+
 import cvxpy as cp
 import numpy as np
 import pytest
@@ -69,3 +71,16 @@ def test_gap_in_a_minimisation():
     cert = m.certify()
     assert cert.dual_sign == pytest.approx(0.0) and cert.dual_infeasibility == pytest.approx(0.0)
     assert cert.duality_gap == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("solver", ["HIGHS", "CLARABEL", "ECOS", "SCS"])
+def test_a_constant_objective_is_judged_on_its_primal_residuals_only(solver):
+    """A one-player, one-action game with payoff 0: the welfare CE maximises the constant 0, so every feasible mu
+    (here mu = 1) is optimal; the interior points' duals (~1e-9, wrong-signed against data of magnitude 0) once
+    failed the certificate with dual infeasibility 1 "relative". Value 0 (never -0), mu = 1, ok, with the note."""
+    g = om.FiniteGame(["p"], {"p": 1}, {"p": np.array([0.0])})
+    sol = om.correlated_equilibrium(g, objective="welfare").solve(solver=solver)
+    assert sol.value == 0.0 and math.copysign(1.0, sol.value) == 1.0
+    assert float(np.asarray(sol["mu"]).sum()) == pytest.approx(1.0, abs=1e-7)
+    assert sol.certificate.ok()
+    assert any("the objective is constant" in note for note in sol.certificate.notes)
