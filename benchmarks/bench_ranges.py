@@ -5,7 +5,8 @@
 Per model: one solve s (a re-solve of the compiled model, HiGHS from no basis: what `price_ranges` explains),
 ranges s (all rows of the family), their ratio (goal <= 5, <= 10 at 5,000 rows), how many one-sided derivatives
 went past the shortcuts to the parametric step (`solvers.ranging_step`), how many of those it settled and with
-how many pivots, how many fell back to a face LP (`solvers.face`), how many rows sit at a kink (left != right),
+how many pivots, how many went on to the core LP (`solvers.tangent_core`) and how many it settled, how many fell
+back to a face LP (`solvers.face`), how many rows sit at a kink (left != right),
 and that every row was computed (no NaN). CPU seconds (time.process_time), medians of --repeat runs (the
 5,000-row case: one run). For that case also wall seconds serial and with n_jobs=2 (threads), and the largest
 difference between the two frames.
@@ -25,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 import optmarkets as om
-from optmarkets.solvers import face, ranging, ranging_step
+from optmarkets.solvers import face, ranging, ranging_step, tangent_core
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_mechanisms import environment
@@ -58,6 +59,21 @@ def counted_steps() -> list[tuple[int, int, int]]:
         return lo, hi, pivots
 
     ranging.parametric_sides = counting
+    return calls
+
+
+def counted_core() -> list[tuple[int, int]]:
+    """Counts the sides `core_sides` is asked for and settles."""
+    calls: list[tuple[int, int]] = []
+    real = tangent_core.core_sides
+
+    def counting(lp, point, rows, want_min, want_max):
+        lo, hi, pivots = real(lp, point, rows, want_min, want_max)
+        calls.append((int(want_min.sum() + want_max.sum()),
+                      int((~np.isnan(lo[want_min])).sum() + (~np.isnan(hi[want_max])).sum())))
+        return lo, hi, pivots
+
+    ranging.core_sides = counting
     return calls
 
 
@@ -117,7 +133,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "ranges.md"))
     args = parser.parse_args()
     om.solvers.silence_highs_banner()
-    calls, steps = counted_face_lps(), counted_steps()
+    calls, steps, cores = counted_face_lps(), counted_steps(), counted_core()
     rows = []
     for name, model, family, big in cases():
         model.solve()  # compiled once: the timings below are of re-solves
@@ -128,6 +144,7 @@ def main() -> None:
             solves.append(time.process_time() - t0)
             calls.clear()
             steps.clear()
+            cores.clear()
             t0, wall = time.process_time(), time.perf_counter()
             frame = sol.price_ranges(family)
             ranges.append(time.process_time() - t0)
@@ -136,6 +153,7 @@ def main() -> None:
         row = dict(model=name, family=family, rows=len(frame), solve=solve_s, ranges=ranges_s,
                    ratio=ranges_s / solve_s, face=sum(calls), sides=2 * len(frame),
                    asked=sum(c[0] for c in steps), settled=sum(c[1] for c in steps), pivots=sum(c[2] for c in steps),
+                   core_asked=sum(c[0] for c in cores), core_settled=sum(c[1] for c in cores),
                    kinks=int((frame["left"] != frame["right"]).sum()),
                    computed=not frame[["left", "right"]].isna().any().any(), jobs="")
         if big:
@@ -154,13 +172,18 @@ def main() -> None:
              "ranges / solve <= 5 (<= 10 at 5,000 rows). A one-sided derivative needs work only where the optimal "
              "basis does not stay optimal on that side (`ranging.row_steps`); that side goes to the parametric step "
              "(`ranging_step`: a dual simplex on the tangent LP from the optimal basis, all sides in lockstep), and "
-             "to a face LP where the step stops before settling it (its path is longer than the work model allows).",
+             "to the core LP where the step stops before settling it (its path is longer than the work model "
+             "allows: `tangent_core`, one HiGHS dual simplex per side on the basis's degenerate core, each answer "
+             "checked on A), and to a face LP only where the core leaves a side.",
              "", "| model | family | rows | one solve s | all ranges s | ranges / solve | parametric sides: settled "
-             "(asked), pivots | face LPs (of sides) | rows at a kink | every row computed | n_jobs |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "(asked), pivots | core sides: settled (asked) | face LPs (of sides) | rows at a kink "
+             "| every row computed | n_jobs |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['model']} | {r['family']} | {r['rows']} | {r['solve']:.3g} | {r['ranges']:.3g} "
-                     f"| {r['ratio']:.3g} | {r['settled']} ({r['asked']}), {r['pivots']} | {r['face']} ({r['sides']}) "
+                     f"| {r['ratio']:.3g} | {r['settled']} ({r['asked']}), {r['pivots']} "
+                     f"| {r['core_settled']} ({r['core_asked']}) "
+                     f"| {r['face']} ({r['sides']}) "
                      f"| {r['kinks']} | {'yes' if r['computed'] else 'NO'} | {r['jobs']} |")
     name, model, family, _ = list(cases())[2]
     a = anatomy(model, family)

@@ -229,6 +229,21 @@ MUTATIONS: tuple[Mutation, ...] = (
              "            if not bool((key[1:] >= key[:-1]).all()):\n",
              "            if False:\n",
              "blocks out of column-major order are stacked as if sorted: a non-canonical constraint matrix"),
+    Mutation("core-answer-unchecked", "optmarkets/solvers/tangent_core.py",
+             "        return np.where(ran & primal & dual & agree, extreme, np.nan)\n",
+             "        return np.where(ran, extreme, np.nan)\n",
+             "the core LP's optimum is reported without its full-space check: a core whose R is off reports wrong "
+             "extremes"),
+    Mutation("core-ray-unchecked", "optmarkets/solvers/tangent_core.py",
+             "            out[cols] |= cone & grows\n",
+             "            out[cols] |= True\n",
+             "an infeasible core run is reported as an infinite derivative without checking its Farkas ray"),
+    Mutation("core-rhs-negated", "optmarkets/solvers/tangent_core.py",
+             "                h.changeRowsBounds(touched.size, touched, np.where(np.isfinite(self.row_lo0[touched]), g, "
+             "-np.inf),\n",
+             "                h.changeRowsBounds(touched.size, touched, np.where(np.isfinite(self.row_lo0[touched]), -g, "
+             "-np.inf),\n",
+             "the core's right-hand side moves the wrong way on rows bounded below: its answers fail their check"),
     Mutation("ranges-blas-threads-unlimited", "optmarkets/solvers/ranging.py",
              '        with _blas().limit(limits=1, user_api="blas"):\n',
              '        with _blas().limit(limits=None, user_api="blas"):\n',

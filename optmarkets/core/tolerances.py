@@ -150,6 +150,9 @@ RANGE_STEP_PIVOT_TOL = 1e-9
 #: ... and reduced costs are relaxed by this (relative to max(1, max |c|)) in its two-pass (Harris) ratio test, so that
 #: among near-ties the largest pivot is taken: the step's dual stays feasible to this, far below the face LPs' eps.
 RANGE_STEP_DUAL_TOL = 1e-11
+#: Price ranges on the basis's degenerate core (`solvers.tangent_core`): an entry of B^-1 [A, -I] below this times its
+#: column's largest is round-off of the solve and left out of the core LP (each answer is then checked on A itself).
+RANGE_CORE_DROP_TOL = 1e-12
 #: A conic program's rescaled retry scales each column by its entry of the first answer, at least this
 #: fraction of the largest (`solvers.conic_scaling`): entries that are 0 at the optimum keep a scale.
 COLUMN_SCALE_FLOOR = 1e-6

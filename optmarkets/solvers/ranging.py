@@ -19,8 +19,10 @@ d b / d rhs = sigma exactly.
   primal non-degenerate (`_duals_unique`) that holds for every side of every row. On a degenerate basis only
   the closed sides (a kink, or a degenerate basic variable in the way) need work (issue 31 item 2): first the
   parametric step (`ranging_step`: that extreme is the optimal value of the tangent LP at the optimum, solved by
-  a dual simplex from the optimal basis, all closed sides in lockstep; issue 31 item 3), then a face LP for each
-  side whose path is longer than the step's work model allows (`closed_sides`).
+  a dual simplex from the optimal basis, all closed sides in lockstep; issue 31 item 3), then, for each side whose
+  path is longer than the step's work model allows, the same tangent LP reduced to the basis's degenerate core
+  (`tangent_core`: a few HiGHS pivots on a smaller LP, each answer certified in the full space), and a face LP
+  only where that leaves a side unsettled (`closed_sides`).
 - rhs_low, rhs_high: HiGHS's ranging of the optimal basis: the interval of rhs_k on which the
   basis, and so the vertex price, stays optimal (NaN where the given price is not that basis's).
 - reason: "" for a row computed; otherwise why not (every HiGHS run tried, with its status), and
@@ -45,6 +47,7 @@ from .face import face_extremes
 from .highs import RejectedLPError, StandardForm
 from .ranging_step import BasisPoint, gaps, parametric_sides
 from .registry import silence_highs_banner
+from .tangent_core import core_sides
 
 
 @dataclass
@@ -302,12 +305,11 @@ def _checked_jobs(n_jobs: Any) -> int:
 def closed_sides(lp: StandardForm, optimum: float, point: BasisPoint | None, rows: np.ndarray, want_min: np.ndarray,
                  want_max: np.ndarray, n_jobs: int = 1) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """min and max of each row dual y_k over the optimal dual face, on the sides asked for (the others NaN), and
-    per row "" or why not: by the parametric step from the optimal basis `point` (`ranging_step`), by a face LP
-    (`face_extremes`) on the sides it leaves unsettled. `n_jobs` > 1: the rows are split into that many parts, run
-    on as many threads (HiGHS's runs and numpy's array work release the GIL; DSIC 3 x 7, 4,559 rows with closed
-    sides on 2 cores, BLAS held to one thread: 27.8 s serial, 16.3 s on 2 threads; DSIC 2 x 10 before that limit,
-    on 2 busy cores: 3.4 s serial, 3.0 s on 2 threads, 7.4 s on 2 spawned processes, which first import the
-    package); the answers agree with the serial ones to round-off (which sides the lockstep blocks settle differs)."""
+    per row "" or why not: by the parametric step from the optimal basis `point` (`ranging_step`), by the core LP
+    (`tangent_core`) on the sides it leaves unsettled, by a face LP (`face_extremes`) on those the core leaves.
+    `n_jobs` > 1: the rows are split into that many parts, run on as many threads (HiGHS's runs and numpy's array
+    work release the GIL; each thread builds its own core); the answers agree with the serial ones to round-off
+    (which sides the lockstep blocks settle differs)."""
     if n_jobs > 1 and rows.size > 1:
         from concurrent.futures import ThreadPoolExecutor
 
@@ -318,6 +320,12 @@ def closed_sides(lp: StandardForm, optimum: float, point: BasisPoint | None, row
         return (np.concatenate([d[0] for d in done]), np.concatenate([d[1] for d in done]),
                 [w for d in done for w in d[2]])
     lo, hi, _ = parametric_sides(lp, point, rows, want_min, want_max)
+    core_min, core_max = want_min & np.isnan(lo), want_max & np.isnan(hi)
+    long = np.flatnonzero(core_min | core_max)
+    if long.size:  # the long paths: one dual simplex each on the degenerate core, every answer certified
+        lo_c, hi_c, _ = core_sides(lp, point, rows[long], core_min[long], core_max[long])
+        lo[long] = np.where(core_min[long], lo_c, lo[long])
+        hi[long] = np.where(core_max[long], hi_c, hi[long])
     face_min, face_max = want_min & np.isnan(lo), want_max & np.isnan(hi)
     reasons = [""] * rows.size
     todo = np.flatnonzero(face_min | face_max)

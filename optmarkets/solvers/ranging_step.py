@@ -22,7 +22,8 @@ B0 E_1^-1 ... E_t^-1 (product form, one eta column per pivot and side), and each
 solve with B0^T (the leaving rows, dual Devex pricing), one with B0 (the entering columns) and one sparse product
 with [A, -I], for all sides still running; the ratio test is Harris's two passes. A side whose pivot does not check
 (its pivot element from the row and from the column disagree), or that is still running when the block's work
-model says face LPs are cheaper (or past `MAX_PIVOTS`), is left unsettled: the caller falls back to its face LP.
+model says core LPs are cheaper (or past `MAX_PIVOTS`), is left unsettled: the caller hands it to the core LP
+(`tangent_core`), and a side the core leaves to the face LP (`solvers.face`).
 """
 
 from __future__ import annotations
@@ -42,17 +43,18 @@ from ..core.tolerances import (
 )
 from .highs import StandardForm
 
-#: Pivots of one side's dual simplex before it is handed to a face LP, whatever the work model says.
+#: Pivots of one side's dual simplex before it is handed to a core LP, whatever the work model says.
 MAX_PIVOTS = 60
 #: Work model (units of about 30 ns, measured on the benchmarks) that decides when a block stops pivoting and hands
-#: its running sides to face LPs: a lockstep pivot costs STEP_WORK + sides x (2 m + n), a face LP FACE_WORK +
-#: FACE_ITERATIONS x (m + n). A block goes on while its last pivot settled enough sides to pay for the next one, or
-#: while each running side has spent under 1 / PATIENCE of its face LP on pivots and the fixed costs of the pivots
-#: stay under the face LPs of the running sides (a DSIC mechanism's IC rows, m = 2,100: 3 pivots, then face LPs for
-#: the long paths; CE obedience rows, m = 91: 27; small LPs: to the end).
+#: its running sides to the core LPs (`tangent_core`): a lockstep pivot costs STEP_WORK + sides x (2 m + n), a core LP
+#: run HANDOFF_WORK + HANDOFF_ITERATIONS x (m + n) (0.5 to 1 ms on a CE's obedience and a DSIC mechanism's IC
+#: rows). A block goes on while its last pivot settled enough sides to pay for the next one, or while each running
+#: side has spent under 1 / PATIENCE of its core LP on pivots and the fixed costs of the pivots stay under the core
+#: LPs of the running sides (a DSIC mechanism's IC rows, m = 2,100: a pivot or two, then core LPs for the long
+#: paths; CE obedience rows, m = 91: to the end).
 STEP_WORK = 5_000
-FACE_WORK = 40_000
-FACE_ITERATIONS = 10
+HANDOFF_WORK = 15_000
+HANDOFF_ITERATIONS = 6
 PATIENCE = 4
 #: Entries of one lockstep block (variables x sides): bounds the memory of a block's arrays and eta columns.
 BLOCK_ENTRIES = 1_000_000
@@ -155,7 +157,7 @@ class BasisSolver:
 @dataclass
 class TangentResult:
     """Per side: min c.d of its tangent LP (+inf: infeasible; NaN: not settled), the pivots it took, whether it
-    settled (else it needs a face LP)."""
+    settled (else it needs a core LP)."""
 
     value: np.ndarray
     pivots: np.ndarray
@@ -217,7 +219,7 @@ class TangentLP:
         rhs = np.zeros((m, width))
         rhs[rows, np.arange(width)] = signs
         s = _Sides(self, self.lu.solve(rhs))
-        face_work = FACE_WORK + FACE_ITERATIONS * (self.m + self.n)
+        handoff_work = HANDOFF_WORK + HANDOFF_ITERATIONS * (self.m + self.n)
         settled_last = width
         for step in range(MAX_PIVOTS + 1):
             cols = np.arange(s.size)
@@ -234,8 +236,8 @@ class TangentLP:
             if step:
                 settled_last = int(done.sum() + s.infeasible.sum())
             per_side, count = 2 * m + self.n, int(running.sum())
-            worth = settled_last * face_work >= STEP_WORK + count * per_side or (
-                (step + 1) * per_side * PATIENCE <= face_work and (step + 1) * STEP_WORK <= count * face_work)
+            worth = settled_last * handoff_work >= STEP_WORK + count * per_side or (
+                (step + 1) * per_side * PATIENCE <= handoff_work and (step + 1) * STEP_WORK <= count * handoff_work)
             if not running.any() or step == MAX_PIVOTS or not worth:
                 break
             s.keep(running)
@@ -359,7 +361,7 @@ class _Sides:
 def parametric_sides(lp: StandardForm, point: BasisPoint | None, rows: np.ndarray, want_min: np.ndarray,
                      want_max: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """min and max of each row dual y_k over the optimal dual face by the tangent LPs (`want_min`, `want_max`: the
-    sides asked for), NaN where a side did not settle (then it needs a face LP); and the pivots of each side asked
+    sides asked for), NaN where a side did not settle (then it needs a core LP); and the pivots of each side asked
     for (rows x 2: min, max)."""
     lo, hi = np.full(rows.size, np.nan), np.full(rows.size, np.nan)
     pivots = np.zeros((rows.size, 2), dtype=np.int64)

@@ -334,8 +334,9 @@ def _force_face_lps(monkeypatch) -> None:
     from optmarkets.solvers import ranging
 
     every_side_closed(monkeypatch)
-    # no parametric step either (issue 31 item 3): every closed side goes to its face LP
+    # no parametric step (issue 31 item 3) and no core LP either: every closed side goes to its face LP
     monkeypatch.setattr(ranging, "parametric_sides", _no_parametric_step)
+    monkeypatch.setattr(ranging, "core_sides", _no_parametric_step)
 
 
 def _no_parametric_step(lp, point, rows, want_min, want_max):

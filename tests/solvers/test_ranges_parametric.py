@@ -20,6 +20,7 @@ from optmarkets.solvers import ranging
 from optmarkets.solvers.face import face_extremes
 from optmarkets.solvers.highs import StandardForm
 from optmarkets.solvers.ranging_step import BasisPoint, parametric_sides
+from optmarkets.solvers.tangent_core import core_sides
 
 TIGHT = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
 INF = np.inf
@@ -85,21 +86,33 @@ def same(a: np.ndarray, b: np.ndarray, rel: float) -> np.ndarray:
     return (np.isinf(a) & (a == b)) | close
 
 
-def test_random_degenerate_lps_300_parametric_equals_face_lps():
-    """Every side of every row of 300 degenerate LPs: the parametric step settles it and equals the face LP's
-    extreme (min y_k on the left, max y_k on the right); many sides took pivots, many rows sit at kinks."""
-    sides = pivoted = kinks = infinite = 0
+def test_random_degenerate_lps_300_parametric_and_core_equal_face_lps():
+    """Every side of every row of 300 degenerate LPs, three ways: the parametric step (the sides it settles before
+    its work model hands the rest on), the core LP (`tangent_core`, every side: it settles all, infinite ones by a
+    checked Farkas ray), and the face LP's extreme (min y_k on the left, max y_k on the right): all equal; many
+    sides took pivots, many rows sit at kinks, many sides are infinite."""
+    sides = pivoted = kinks = infinite = stepped = 0
     for seed in range(300):
         lp = degenerate_form(seed)
         h, optimum = solved(lp)
+        rows = np.arange(lp.A.shape[0])
+        every = np.ones(rows.size, dtype=bool)
         lo, hi, pivots = all_sides(lp, h)
-        face_lo, face_hi, why = face_extremes(lp, optimum, np.arange(lp.A.shape[0]))
-        assert not np.isnan(lo).any() and not np.isnan(hi).any(), (seed, lo, hi)
+        core_lo, core_hi, _ = core_sides(lp, BasisPoint.of(h), rows, every, every)
+        face_lo, face_hi, why = face_extremes(lp, optimum, rows)
+        assert not np.isnan(core_lo).any() and not np.isnan(core_hi).any(), (seed, core_lo, core_hi)
         assert all(w == "" for w in why), (seed, why)
-        assert same(lo, face_lo, 1e-7).all() and same(hi, face_hi, 1e-7).all(), (seed, lo, face_lo, hi, face_hi)
-        sides, pivoted = sides + 2 * lo.size, pivoted + int((pivots > 0).sum())
-        kinks, infinite = kinks + int((lo != hi).sum()), infinite + int(np.isinf(lo).sum() + np.isinf(hi).sum())
-    assert sides > 2200 and pivoted > 500 and kinks > 400 and infinite > 250, (sides, pivoted, kinks, infinite)
+        assert same(core_lo, face_lo, 1e-7).all() and same(core_hi, face_hi, 1e-7).all(), (seed, core_lo, face_lo,
+                                                                                           core_hi, face_hi)
+        for step, face in ((lo, face_lo), (hi, face_hi)):
+            done = ~np.isnan(step)
+            assert same(step[done], face[done], 1e-7).all(), (seed, step, face)
+            stepped += int(done.sum())
+        sides, pivoted = sides + 2 * rows.size, pivoted + int((pivots > 0).sum())
+        kinks += int((core_lo != core_hi).sum())
+        infinite += int(np.isinf(core_lo).sum() + np.isinf(core_hi).sum())
+    assert sides > 2200 and stepped > 2300 and pivoted > 500 and kinks > 400 and infinite > 250, (
+        sides, stepped, pivoted, kinks, infinite)
 
 
 def test_random_degenerate_lps_parametric_equals_one_sided_differences():
@@ -180,6 +193,7 @@ def test_game_obedience_ranges_by_parametric_steps(monkeypatch, n_players, n_act
         patch.setattr(ranging, "parametric_sides", recorded)
         by_steps = sol.price_ranges("obedience")
         patch.setattr(ranging, "parametric_sides", _no_parametric_step)
+        patch.setattr(ranging, "core_sides", _no_parametric_step)
         by_faces = sol.price_ranges("obedience")
     assert settled[0] >= 0.9, settled  # the parametric step, not its face-LP fallback, did (nearly) all sides
     assert (by_steps["reason"] == "").all() and (by_faces["reason"] == "").all()
@@ -211,3 +225,62 @@ def test_invalid_n_jobs_is_an_input_error_naming_it(bad):
     sol = om.correlated_equilibrium(game(3, 3, 0), objective="welfare").solve()
     with pytest.raises(om.InputError, match=r"n_jobs: must be a positive int"):
         sol.price_ranges("obedience", n_jobs=bad)
+
+
+def test_a_dsic_mechanisms_long_paths_settle_on_the_core_as_the_face_lps_do(monkeypatch):
+    """A DSIC, ex-post IR revenue mechanism (2 bidders x 7 values, random prior): its IC rows' closed sides whose
+    paths are long leave the parametric step for the core LP, which settles every one (no face LP runs); the frame
+    equals the one with every closed side by its face LP (the reference, relative 1e-7)."""
+    rng = np.random.default_rng(0)
+    values = {f"b{i + 1}": np.sort(rng.choice(np.arange(1, 11), 7, replace=False)) for i in range(2)}
+    env = om.MechanismEnvironment.single_item(values, rng.dirichlet(np.ones(49)).reshape(7, 7))
+    sol = om.mechanism_design(env, ic="dominant", ir="ex_post").solve()
+    asked: list[int] = []
+    real_core, real_face = ranging.core_sides, ranging.face_extremes
+
+    def core(lp, point, rows, want_min, want_max):
+        asked.append(int(want_min.sum() + want_max.sum()))
+        return real_core(lp, point, rows, want_min, want_max)
+
+    def no_face(*args, **kwargs):
+        raise AssertionError("a face LP ran")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ranging, "core_sides", core)
+        patch.setattr(ranging, "face_extremes", no_face)
+        fast = sol.price_ranges("ic")
+    assert sum(asked) > 50, asked  # the core had work
+    assert (fast["reason"] == "").all() and not fast[["left", "right"]].isna().any().any()
+    with monkeypatch.context() as patch:
+        patch.setattr(ranging, "parametric_sides", _no_parametric_step)
+        patch.setattr(ranging, "core_sides", _no_parametric_step)
+        slow = sol.price_ranges("ic")
+    assert (fast["left"] != fast["right"]).sum() > 100  # rows at kinks
+    for side in ("left", "right"):
+        assert same(fast[side].to_numpy(), slow[side].to_numpy(), 1e-7).all(), side
+
+
+@pytest.mark.parametrize("factor", [1.1, -1.0])
+def test_the_core_reports_no_extreme_its_full_space_check_rejects(factor):
+    """The core LP's answers rest on its checks on A, not on R: with R's entries scaled by 1.1 or negated (a wrong
+    core), every side it still reports -- finite by its optimality check, infinite by its Farkas ray's -- equals
+    the face LP's extreme, and the others come back NaN (left to the face LP)."""
+    import optmarkets.solvers.tangent_core as tc
+
+    reported = rejected = 0
+    for seed in range(60):
+        lp = degenerate_form(seed)
+        h, optimum = solved(lp)
+        rows = np.arange(lp.A.shape[0])
+        core = tc.TangentCore.of(lp, BasisPoint.of(h))
+        if core is None or core.R.nnz == 0:
+            continue
+        core.R = core.R * factor
+        core.h = core._highs(core.cost[core.N] - core.MT[core.N] @ core.y)
+        face_lo, face_hi, _ = face_extremes(lp, optimum, rows)
+        for sign, face in ((-1.0, face_lo), (1.0, face_hi)):
+            got, _ = core.extremes(rows, np.full(rows.size, sign))
+            done = ~np.isnan(got)
+            assert same(got[done], face[done], 1e-7).all(), (seed, got, face)
+            reported, rejected = reported + int(done.sum()), rejected + int((~done).sum())
+    assert reported > 100 and rejected > 30, (reported, rejected)
