@@ -91,7 +91,7 @@ def sweep(
 
     factory: a callable returning a Model for keyword data, or a Model whose parameters the grid sets.
     grid: points (dicts of keyword data), or a DataFrame whose rows are the points.
-    outputs: extra columns, name -> function of the Solution (e.g. lambda s: s.prices["consistency"][1]).
+    outputs: extra columns, name -> function of the Solution (e.g. `lambda s: s.prices["consistency"][1]`).
     primal: variables/outputs to report, flattened to `name[label]` columns (True: every one).
     prices: price families to report as `price:name[label]` columns (True: every one).
     executor: "serial", "processes" (joblib) or "dask"; default serial for n_jobs=1, else processes.

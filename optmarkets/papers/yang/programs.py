@@ -262,7 +262,7 @@ class ProgramsMixin(BrokerBase):
         """g_k + sum_j lambda_jk - sum_j lambda_kj - mu_k per cost k: 0 for every optimal dual
         ([spec §A.4](yang.md#spec-a4)).
 
-        lambda_jk = -prices["IC"][(j, k)] (type j not reporting k), mu_k = -prices["IR"][k].
+        lambda_jk = `-prices["IC"][(j, k)]` (type j not reporting k), mu_k = `-prices["IR"][k]`.
         """
         lam = (-sol.prices["IC"]).unstack().reindex(index=self.cost_index, columns=self.cost_index).fillna(0.0)
         mu = -sol.prices["IR"].to_numpy()
