@@ -67,8 +67,8 @@ def counted_core() -> list[tuple[int, int]]:
     calls: list[tuple[int, int]] = []
     real = tangent_core.core_sides
 
-    def counting(lp, point, rows, want_min, want_max):
-        lo, hi, pivots = real(lp, point, rows, want_min, want_max)
+    def counting(lp, point, rows, want_min, want_max, n_jobs=1):
+        lo, hi, pivots = real(lp, point, rows, want_min, want_max, n_jobs)
         calls.append((int(want_min.sum() + want_max.sum()),
                       int((~np.isnan(lo[want_min])).sum() + (~np.isnan(hi[want_max])).sum())))
         return lo, hi, pivots

@@ -307,23 +307,22 @@ def closed_sides(lp: StandardForm, optimum: float, point: BasisPoint | None, row
     """min and max of each row dual y_k over the optimal dual face, on the sides asked for (the others NaN), and
     per row "" or why not: by the parametric step from the optimal basis `point` (`ranging_step`), by the core LP
     (`tangent_core`) on the sides it leaves unsettled, by a face LP (`face_extremes`) on those the core leaves.
-    `n_jobs` > 1: the rows are split into that many parts, run on as many threads (HiGHS's runs and numpy's array
-    work release the GIL; each thread builds its own core); the answers agree with the serial ones to round-off
-    (which sides the lockstep blocks settle differs)."""
-    if n_jobs > 1 and rows.size > 1:
+    `n_jobs` > 1: the parametric step's rows are split into that many parts and the core's sides likewise (one core,
+    built once, a HiGHS instance per thread), run on as many threads (HiGHS's runs and numpy's array work release
+    the GIL); the answers agree with the serial ones to round-off (which sides the lockstep blocks settle differs)."""
+    parts = [p for p in np.array_split(np.arange(rows.size), max(1, min(n_jobs, rows.size))) if p.size]
+    if len(parts) > 1:
         from concurrent.futures import ThreadPoolExecutor
 
-        parts = [p for p in np.array_split(np.arange(rows.size), min(n_jobs, rows.size)) if p.size]
         with ThreadPoolExecutor(len(parts)) as pool:
-            done = list(pool.map(lambda p: closed_sides(lp, optimum, point, rows[p], want_min[p], want_max[p]),
-                                 parts))
-        return (np.concatenate([d[0] for d in done]), np.concatenate([d[1] for d in done]),
-                [w for d in done for w in d[2]])
-    lo, hi, _ = parametric_sides(lp, point, rows, want_min, want_max)
+            done = list(pool.map(lambda p: parametric_sides(lp, point, rows[p], want_min[p], want_max[p]), parts))
+        lo, hi = np.concatenate([d[0] for d in done]), np.concatenate([d[1] for d in done])
+    else:
+        lo, hi, _ = parametric_sides(lp, point, rows, want_min, want_max)
     core_min, core_max = want_min & np.isnan(lo), want_max & np.isnan(hi)
     long = np.flatnonzero(core_min | core_max)
     if long.size:  # the long paths: one dual simplex each on the degenerate core, every answer certified
-        lo_c, hi_c, _ = core_sides(lp, point, rows[long], core_min[long], core_max[long])
+        lo_c, hi_c, _ = core_sides(lp, point, rows[long], core_min[long], core_max[long], n_jobs)
         lo[long] = np.where(core_min[long], lo_c, lo[long])
         hi[long] = np.where(core_max[long], hi_c, hi[long])
     face_min, face_max = want_min & np.isnan(lo), want_max & np.isnan(hi)

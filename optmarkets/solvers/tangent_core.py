@@ -55,9 +55,9 @@ class TangentCore:
         nonbasic = np.flatnonzero(~is_basic)
         self.N = nonbasic[~(self.at_lo[nonbasic] & self.at_hi[nonbasic])]  # fixed ones cannot move: d_j = 0
         self.D = np.flatnonzero(self.at_lo[basic_ids] | self.at_hi[basic_ids])  # positions in B
-        z_N = self.cost[self.N] - self.MT[self.N] @ self.y
+        self.z_N = self.cost[self.N] - self.MT[self.N] @ self.y
         self.R = self._rows_d(self.M[:, self.N])
-        self.h = self._highs(z_N)
+        self.h = self._highs(self.z_N)
 
     @classmethod
     def of(cls, lp: StandardForm, point: BasisPoint | None) -> TangentCore | None:
@@ -106,9 +106,14 @@ class TangentCore:
         self.slack.valid = True
         return h
 
-    def extremes(self, rows: np.ndarray, signs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def session(self) -> Any:
+        """Another HiGHS instance holding the core LP (one per thread: an instance is not shared)."""
+        return self._highs(self.z_N)
+
+    def extremes(self, rows: np.ndarray, signs: np.ndarray, h: Any = None) -> tuple[np.ndarray, np.ndarray]:
         """Per side (row rows[i], direction signs[i]): the extreme of y_k over the optimal dual face (max for +1,
-        min for -1), NaN where not settled; and HiGHS's pivots."""
+        min for -1), NaN where not settled; and HiGHS's pivots. `h`: the HiGHS instance to run (default the
+        core's own)."""
         import highspy
 
         rows, signs = np.asarray(rows, dtype=np.int64), np.asarray(signs, float)
@@ -116,7 +121,7 @@ class TangentCore:
         width = max(1, BLOCK_ENTRIES // (self.n + self.m))
         optimal, infeasible = highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInfeasible
         empty = highspy.HighsModelStatus.kModelEmpty  # no column (or no row): d_N = 0 and pi = 0, checked below
-        h = self.h
+        h = self.h if h is None else h
         lone = np.diff(self.R.indptr) == 0  # rows of D that no column moves: d_D = r g there, whatever d_N
         for first in range(0, rows.size, width):
             part = np.arange(first, min(first + width, rows.size))
@@ -209,9 +214,10 @@ class TangentCore:
 
 
 def core_sides(lp: StandardForm, point: BasisPoint | None, rows: np.ndarray, want_min: np.ndarray,
-               want_max: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               want_max: np.ndarray, n_jobs: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """min and max of each row dual y_k over the optimal dual face on the sides asked for, NaN where a side did not
-    settle (then it needs a face LP); and the pivots of each side (rows x 2: min, max)."""
+    settle (then it needs a face LP); and the pivots of each side (rows x 2: min, max). `n_jobs` > 1: the sides are
+    split over that many threads, each with its own HiGHS instance of the one core."""
     lo, hi = np.full(rows.size, np.nan), np.full(rows.size, np.nan)
     pivots = np.zeros((rows.size, 2), dtype=np.int64)
     if not (want_min.any() or want_max.any()):
@@ -220,8 +226,19 @@ def core_sides(lp: StandardForm, point: BasisPoint | None, rows: np.ndarray, wan
     if core is None:
         return lo, hi, pivots
     down, up = np.flatnonzero(want_min), np.flatnonzero(want_max)
-    value, steps = core.extremes(np.concatenate([rows[down], rows[up]]),
-                                 np.concatenate([-np.ones(down.size), np.ones(up.size)]))
+    side_rows = np.concatenate([rows[down], rows[up]])
+    signs = np.concatenate([-np.ones(down.size), np.ones(up.size)])
+    parts = [p for p in np.array_split(np.arange(side_rows.size), max(1, min(n_jobs, side_rows.size))) if p.size]
+    if len(parts) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        sessions = [core.h] + [core.session() for _ in parts[1:]]
+        with ThreadPoolExecutor(len(parts)) as pool:
+            done = list(pool.map(lambda ph: core.extremes(side_rows[ph[0]], signs[ph[0]], ph[1]),
+                                 zip(parts, sessions, strict=True)))
+        value, steps = np.concatenate([d[0] for d in done]), np.concatenate([d[1] for d in done])
+    else:
+        value, steps = core.extremes(side_rows, signs)
     lo[down], hi[up] = value[:down.size], value[down.size:]
     pivots[down, 0], pivots[up, 1] = steps[:down.size], steps[down.size:]
     return lo, hi, pivots

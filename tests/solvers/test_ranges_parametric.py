@@ -167,7 +167,7 @@ def difference(g: om.FiniteGame, row: tuple, v0: float, side: str) -> tuple[floa
     return quotients[-1], 1e-5 + 4 * noise / steps[-1]
 
 
-def _no_parametric_step(lp, point, rows, want_min, want_max):
+def _no_parametric_step(lp, point, rows, want_min, want_max, *rest):
     return np.full(rows.size, np.nan), np.full(rows.size, np.nan), np.zeros((rows.size, 2), dtype=np.int64)
 
 
@@ -238,9 +238,9 @@ def test_a_dsic_mechanisms_long_paths_settle_on_the_core_as_the_face_lps_do(monk
     asked: list[int] = []
     real_core, real_face = ranging.core_sides, ranging.face_extremes
 
-    def core(lp, point, rows, want_min, want_max):
+    def core(lp, point, rows, want_min, want_max, *rest):
         asked.append(int(want_min.sum() + want_max.sum()))
-        return real_core(lp, point, rows, want_min, want_max)
+        return real_core(lp, point, rows, want_min, want_max, *rest)
 
     def no_face(*args, **kwargs):
         raise AssertionError("a face LP ran")
