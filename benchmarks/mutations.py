@@ -239,10 +239,10 @@ MUTATIONS: tuple[Mutation, ...] = (
              "            out[cols] |= True\n",
              "an infeasible core run is reported as an infinite derivative without checking its Farkas ray"),
     Mutation("core-rhs-negated", "optmarkets/solvers/tangent_core.py",
-             "                h.changeRowsBounds(touched.size, touched, np.where(np.isfinite(self.row_lo0[touched]), g, "
-             "-np.inf),\n",
-             "                h.changeRowsBounds(touched.size, touched, np.where(np.isfinite(self.row_lo0[touched]), -g, "
-             "-np.inf),\n",
+             "                h.changeRowsBounds(touched.size, touched, "
+             "np.where(np.isfinite(self.row_lo0[touched]), g, -np.inf),\n",
+             "                h.changeRowsBounds(touched.size, touched, "
+             "np.where(np.isfinite(self.row_lo0[touched]), -g, -np.inf),\n",
              "the core's right-hand side moves the wrong way on rows bounded below: its answers fail their check"),
     Mutation("ranges-blas-threads-unlimited", "optmarkets/solvers/ranging.py",
              '        with _blas().limit(limits=1, user_api="blas"):\n',

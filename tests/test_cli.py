@@ -215,7 +215,8 @@ def test_help_and_argument_errors_load_no_subcommand_module():
             "print(sorted(m for m in set(sys.modules) - before if m.startswith('optmarkets')))\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip().splitlines()[-1] == "['optmarkets.app', 'optmarkets.app.cli']"
+    loaded = "['optmarkets.app', 'optmarkets.app.arguments', 'optmarkets.app.cli']"
+    assert proc.stdout.strip().splitlines()[-1] == loaded
 
 
 def test_help_does_not_import_cvxpy():
@@ -351,3 +352,53 @@ def test_version_prints_the_installed_version(capsys):
         main(["--version"])
     assert done.value.code == 0
     assert capsys.readouterr().out.strip() == f"optmarkets {version('optmarkets')}"
+
+
+BIG_INT = "1" + "0" * 400
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["sweep", "glp-section-4-1", "--problem", "P_q_ce", "--vary", "gamma_u=0.5", "--n-jobs", "2000"],
+     "argument --n-jobs: 2000 workers is above the limit 256"),
+    (["solve", "glp-section-4-1", "--ranges", "--ranges-jobs", "0"],
+     "argument --ranges-jobs: expected a whole number of threads from 1 to 256, got '0'"),
+    (["solve", "glp-section-4-1", "--save", "/nonexistent/x.nc"], "save: no folder '/nonexistent'"),
+    (["path", "glp-section-4-1", "--solve", "P_q_ce", "--parameter", "q", "--from", "0.3,0.1", "--to", "0.3,0.7",
+      "--plot", "/tmp/p.txt"], "plot: '/tmp/p.txt' names no image format"),
+    (["sweep", "glp-section-4-1", "--problem", "P_q_ce", "--vary", "gamma_u=0.5,0.6", "--vary", "gamma_u=0.7"],
+     "vary: ['gamma_u'] given more than once"),
+    (["sweep", "glp-section-4-1", "--problem", "P_q_ce", "--vary", "gamma_u=1e300"],
+     "vary: 'gamma_u': [0]: 1e+300 is above 1e+150 in absolute value"),
+    (["sweep", "glp-section-4-1", "--problem", "P_q_ce", "--vary", f"q=[[{BIG_INT},0.3]]"],
+     "vary: 'q': [0][0]: an integer of 401 digits is above 1e+150"),
+    (["sweep", "glp-section-4-1", "--problem", "P_q_ce", "--vary", "gamma_u=" + "9" * 5000],
+     "vary: 'gamma_u': [0]: inf is not finite"),
+    (["sweep", "glp-section-4-1", "--problem", "P_q_ce", "--vary", "q=" + "[" * 5000 + "]" * 5000],
+     "(nested too deeply)"),
+    (["sweep", "glp-section-4-1", "--problem", "P_q_ce", "--vary", "gamma_u=0.5", "--primal", "nosuch"],
+     "primal: ['nosuch'] are not variables, outputs or parameters of [solve.P_q_ce]"),
+], ids=["n-jobs", "ranges-jobs", "save", "plot", "repeated-key", "huge-float", "huge-int", "long-number", "deep",
+        "primal"])
+def test_audited_arguments_fail_in_one_line_before_any_work(capsys, argv, message):
+    """Each is refused with one line and exit 2 before anything is solved (nothing on stdout), naming the field;
+    a long value is cut, not echoed (the audit's 5,000-digit number echoed 10 KB)."""
+    try:
+        code = main(argv)
+    except SystemExit as stop:  # argparse's own errors exit from the parser
+        code = stop.code
+    assert code == 2
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("optmarkets: error: ") and message in lines[0], lines
+    assert captured.out == "" and len(lines[0]) < 400
+
+
+def test_a_sweep_with_failed_points_prints_its_table_then_one_line_and_exits_2(capsys):
+    """The second point's database is negative (the first, checked before the sweep, is fine): the table with its
+    failed row, then one line on stderr (not Python's two-line warning) and exit status 2 (it was 1)."""
+    argv = ["sweep", "glp-section-4-1", "--problem", "P_q_ce", "--vary", "q=[[0.3,0.3],[-1.0,0.1]]"]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert "failed" in captured.out and "optimal" in captured.out
+    lines = captured.err.splitlines()
+    assert lines == [lines[0]] and lines[0].startswith("optmarkets: error: sweep: 1 of 2 points failed"), lines

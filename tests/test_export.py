@@ -261,5 +261,21 @@ def test_names_a_format_cannot_carry(tmp_path):
     y = spaced.variable("y y", 2, nonneg=True)
     spaced.constrain("cap", family(cp.sum(y), "<=", 1.0))
     spaced.maximize(cp.sum(y))
-    with pytest.raises(InputError, match=r"variable 'y y': .* no spaces"):
-        spaced.to_mps(tmp_path / "spaced.mps")
+    assert _read_back(spaced.to_mps(tmp_path / "spaced.mps")).getLp().col_names_ == ["y_y[0]", "y_y[1]"]
+    clash = Model("clash")
+    a, b = clash.variable("y y", 1, nonneg=True), clash.variable("y_y", 1, nonneg=True)
+    clash.constrain("cap", family(a + b, "<=", 1.0))
+    clash.maximize(cp.sum(a + b))
+    with pytest.raises(InputError, match=r"variable 'y y': .* once its spaces are written as '_'"):
+        clash.to_mps(tmp_path / "clash.mps")
+
+
+def test_yangs_revenue_floor_is_exported_and_reads_back_its_value(tmp_path):
+    """The broker's LP with a revenue floor (family 'revenue floor', a space in its name) is written with its rows
+    named revenue_floor[i]; HiGHS reads the file back to the value the model solves to (audit: it was refused)."""
+    broker = om.DataBroker(values=[1, 2, 3], value_probs=[1 / 3] * 3, costs=[0.25, 0.75], cost_probs=[0.5, 0.5])
+    model = broker.mechanism_problem(floor=0.1, objective="consumer_surplus")
+    h = _read_back(model.to_mps(tmp_path / "floor.mps"))
+    assert "revenue_floor[0]" in h.getLp().row_names_
+    h.run()
+    assert h.getInfo().objective_function_value == pytest.approx(model.solve().value, abs=1e-9)

@@ -178,6 +178,7 @@ def test_an_example_that_raises_is_a_failed_row_and_the_others_still_print(monke
     assert main(["reproduce", "--models", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert "8 of 9 numbers match" in out and "1 failed" in out and "1 do NOT" in out
+    assert "boom: ValueError: a mutated core" in out  # the plain output says why (audit: only --json did)
 
 
 def test_a_failed_row_needs_its_error():

@@ -23,12 +23,7 @@ import warnings
 from pathlib import Path
 from typing import Any, NoReturn
 
-#: grid points a `sweep --vary` may make unless --max-points raises it
-MAX_POINTS = 100_000
-
-
-class CliError(Exception):
-    """A user error found by the CLI itself (before any optmarkets module is imported)."""
+from .arguments import MAX_POINTS, CliError, axis, check_out, n_jobs, positive, threads
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,44 +32,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         hint = f" (see {self.prog} --help)"
         self.exit(2, f"optmarkets: error: {' '.join(message.split())}{hint}\n")
-
-
-# ------------------------------------------------------------------ argument types (no imports)
-def _n_jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of workers, got {text!r}") from None
-    if value == 0 or value < -1:
-        raise argparse.ArgumentTypeError(f"must be a positive number of workers or -1 (every core), got {value}")
-    return value
-
-
-def _positive(kind):
-    def parse(text: str):
-        try:
-            value = kind(float(text)) if kind is int and "e" in text.lower() else kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-        if not (isinstance(value, int) or math.isfinite(value)) or value <= 0:
-            raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-        return value
-
-    parse.__name__ = kind.__name__  # argparse names the type in its messages
-    return parse
-
-
-def check_out(path: str, what: str = "out") -> Path:
-    """An output path that can be written: its folder exists and is writable (checked before any work)."""
-    out = Path(path)
-    folder = out.parent if str(out.parent) else Path(".")
-    if out.is_dir():
-        raise CliError(f"{what}: '{path}' is a folder, not a file")
-    if not folder.is_dir():
-        raise CliError(f"{what}: no folder '{folder}' for '{path}'")
-    if not os.access(folder, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
-        raise CliError(f"{what}: cannot write '{path}' (permission denied)")
-    return out
 
 
 def _folder(text: str) -> Path:
@@ -106,6 +63,8 @@ def _reproduce(args) -> int:
         counts = ", ".join(f"{n} {src}" for src, n in table["source"].value_counts().items())
         print(f"\n{len(table) - bad} of {len(table)} numbers match the papers and their derivations ({counts})"
               + (f"; {bad} do NOT" if bad else ""))
+        for row in table[table["source"] == "failed"].itertuples():  # why each failed example raised
+            print(f"{row.example}: {row.note}")
     return 1 if bad else 0
 
 
@@ -155,6 +114,8 @@ def _solve(args) -> int:
     from . import instances
     from .tables import SUMMARY_ROWS, ranges_and_exact, summary
 
+    if args.save:  # checked before any work, as --out is
+        check_out(args.save, "save")
     inst = instances.load(instances.find(args.file), max_size=args.max_size or instances.MAX_SIZE)
     print(f"{inst.title}\n{inst.source}\n")
     names = [args.problem] if args.problem else list(inst.solves)
@@ -200,7 +161,12 @@ def _list(args) -> int:
 
 
 def _sweep(args) -> int:
-    axes = dict(_axis(text, args.max_points) for text in args.vary)
+    pairs = [axis(text, args.max_points) for text in args.vary]
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) < len(keys):
+        raise CliError(f"vary: {sorted({k for k in keys if keys.count(k) > 1})} given more than once; "
+                       "give each key one --vary with all its values")
+    axes = dict(pairs)
     points = math.prod(len(v) for v in axes.values())
     if points > args.max_points:
         raise CliError(f"vary: the grid has {points:,} points, above the limit {args.max_points:,}; "
@@ -220,11 +186,22 @@ def _sweep(args) -> int:
     if unknown:
         raise CliError(f"vary: {sorted(unknown)} are neither [data] fields of {inst.path.name} nor arguments "
                        f"of [solve.{problem}]; those are {sorted(factory.keys())}")
-    families = getattr(factory(**{k: v[0] for k, v in axes.items()}), "families", None)  # built, not solved
+    first = factory(**{k: v[0] for k, v in axes.items()})  # built, not solved
+    families = getattr(first, "families", None)
     wanted = _names(args.prices)
     if isinstance(wanted, list) and families is not None and set(wanted) - set(families):
         raise CliError(f"prices: {sorted(set(wanted) - set(families))} are not constraint families of "
                        f"[solve.{problem}]; its families: {list(families)}")
+    reported, derived = _names(args.primal), getattr(first, "derived", None)
+    if isinstance(reported, list) and derived is not None and all(d.kind != "bundle" for d in derived.values()):
+        known = [*first.variables, *(n for n, d in derived.items() if d.kind == "output"), *first.parameters]
+        if set(reported) - set(known):  # a bundle's outputs are named only by its solve: then the sweep says
+            raise CliError(f"primal: {sorted(set(reported) - set(known))} are not variables, outputs or parameters "
+                           f"of [solve.{problem}]; those are {known}")
+    if args.executor == "dask" or args.address is not None:  # its workers' log lines are not this command's errors
+        import logging
+
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
     table = sweep(factory, grid(**axes), solver=args.solver, prices=_names(args.prices),
                   primal=_names(args.primal), n_jobs=args.n_jobs, executor=args.executor, address=args.address,
                   warm_start=not args.cold, progress=not args.no_progress and None, checkpoint=checkpoint,
@@ -236,35 +213,11 @@ def _sweep(args) -> int:
     else:
         with pd.option_context("display.width", 200, "display.max_rows", None, "display.max_columns", 30):
             print(table.to_string())
-    return 1 if table.attrs.get("failed") else 0
-
-
-def _axis(text: str, max_points: int = MAX_POINTS) -> tuple[str, list]:
-    """KEY=START:STOP:NUM (evenly spaced), KEY=V1,V2,... or KEY=<JSON list> (e.g. of vectors)."""
-    key, sep, values = text.partition("=")
-    if not sep or not key or not values:
-        raise CliError(f"vary: expected KEY=VALUES, got {text!r}")
-    try:
-        if values.lstrip().startswith("["):
-            points = json.loads(values)
-            if not isinstance(points, list) or not points:
-                raise ValueError("a non-empty JSON list")
-            return key, points
-        if ":" in values:
-            start, stop, num = values.split(":")
-            lo, hi, n = float(start), float(stop), int(num)
-            if n < 1:
-                raise ValueError(f"NUM must be at least 1, got {n}")
-            if n > max_points:
-                raise CliError(f"vary: '{key}' asks for {n:,} points, above the limit {max_points:,}; "
-                               f"pass --max-points {n} to sweep it anyway")
-            import numpy as np
-
-            return key, [float(v) for v in np.linspace(lo, hi, n)]
-        return key, [float(v) for v in values.split(",")]
-    except ValueError as exc:
-        raise CliError(f"vary: cannot read the values of '{key}' from {values!r} ({exc}); "
-                       "use START:STOP:NUM, V1,V2,... or a JSON list") from None
+    failed = int(table.attrs.get("failed", 0))
+    if failed:  # the table (failed rows included) is out; the command still failed for those points
+        first = table.loc[table["status"] == "failed", "error"].iloc[0]
+        raise CliError(f"sweep: {failed} of {len(table)} points failed (see the 'error' column); first: {first}")
+    return 0
 
 
 def _names(text: str | None):
@@ -322,13 +275,14 @@ def parser() -> argparse.ArgumentParser:
     sol.add_argument("--problem", default=None, help="one [solve.NAME] of the file (default: all)")
     sol.add_argument("--full", action="store_true", help="print every value, price and certificate entry")
     sol.add_argument("--ranges", action="store_true", help="one-sided prices and rhs ranges of every family (LPs)")
-    sol.add_argument("--ranges-jobs", type=int, default=1, metavar="N", help="threads for --ranges (large families)")
+    sol.add_argument("--ranges-jobs", type=threads, default=1, metavar="N",
+                     help="threads for --ranges (large families)")
     sol.add_argument("--exact", action="store_true", help="the exact rational optimum, verified (LPs)")
     sol.add_argument("--save", default=None, metavar="OUT.nc",
                      help="write each solution (values, prices, certificate, provenance) as netCDF: om.Solution.load")
     sol.add_argument("--farkas", action="store_true",
                      help="on an infeasible (unbounded) LP, print its exact Farkas certificate (ray) by family")
-    sol.add_argument("--max-size", type=_positive(float), default=None, metavar="N",
+    sol.add_argument("--max-size", type=positive(float), default=None, metavar="N",
                      help="largest model-size estimate to build (default 1e7, ~215 types)")
     sol.set_defaults(fn=_solve)
     lst = sub.add_parser("list", help="list instance files")
@@ -343,7 +297,7 @@ def parser() -> argparse.ArgumentParser:
     swp.add_argument("--prices", default=None, help="comma-separated price families, or 'all'")
     swp.add_argument("--primal", default=None, help="comma-separated variables/outputs, or 'all'")
     swp.add_argument("--solver", default=None)
-    swp.add_argument("--n-jobs", type=_n_jobs, default=1, help="worker processes (-1: every core)")
+    swp.add_argument("--n-jobs", type=n_jobs, default=1, help="worker processes (-1: every core)")
     swp.add_argument("--executor", default=None, choices=["serial", "processes", "dask"])
     swp.add_argument("--address", default=None, help="a dask scheduler address (executor dask)")
     swp.add_argument("--cold", action="store_true", help="solve every point cold (no warm start)")
@@ -352,9 +306,9 @@ def parser() -> argparse.ArgumentParser:
     swp.add_argument("--out", default=None, help="write the table as CSV instead of printing it")
     swp.add_argument("--checkpoint", default=None, metavar="JSONL",
                      help="append each finished point here; a rerun solves only the missing points")
-    swp.add_argument("--max-points", type=_positive(int), default=MAX_POINTS, metavar="N",
+    swp.add_argument("--max-points", type=positive(int), default=MAX_POINTS, metavar="N",
                      help=f"largest grid to sweep (default {MAX_POINTS:,})")
-    swp.add_argument("--max-size", type=_positive(float), default=None, metavar="N",
+    swp.add_argument("--max-size", type=positive(float), default=None, metavar="N",
                      help="largest model-size estimate to build (default 1e7)")
     swp.add_argument("--no-progress", action="store_true")
     swp.set_defaults(fn=_sweep)
@@ -382,8 +336,8 @@ def _bench_arguments(ben: argparse.ArgumentParser) -> None:
     ben.add_argument("--families", default=None, help="comma-separated family[:size+size], e.g. glp_platform:25+50")
     ben.add_argument("--tiers", default=None, help="comma-separated tier names (low, medium, high) or tolerances")
     ben.add_argument("--seeds", default=None, help="comma-separated seeds")
-    ben.add_argument("--time-limit", type=_positive(float), default=None, help="seconds per solve")
-    ben.add_argument("--repeat", type=_positive(int), default=None, help="cold solves per record, fastest kept")
+    ben.add_argument("--time-limit", type=positive(float), default=None, help="seconds per solve")
+    ben.add_argument("--repeat", type=positive(int), default=None, help="cold solves per record, fastest kept")
     ben.add_argument("--out", default="bench-results/bench-results.jsonl",
                      help="JSONL output (default bench-results/bench-results.jsonl, its folder created); an "
                           "existing file is resumed: records already there are kept and not run again")
@@ -402,8 +356,8 @@ def main(argv: list[str] | None = None) -> int:
     with warnings.catch_warnings(record=True) as caught:
         code = _main(argv)
     if code != 2:
-        for w in caught:
-            warnings.showwarning(w.message, w.category, w.filename, w.lineno, w.file, w.line)
+        for w in caught:  # one line each, as errors are
+            print(f"optmarkets: warning: {' '.join(str(w.message).split())}", file=sys.stderr)
     return code
 
 

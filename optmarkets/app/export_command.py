@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .cli import CliError, _positive, check_out
+from .arguments import CliError, check_out, positive
 
 
 def register(sub: Any) -> argparse.ArgumentParser:
@@ -39,7 +39,7 @@ def add_arguments(exp: argparse.ArgumentParser) -> None:
     exp.add_argument("--mps", default=None, metavar="OUT", help="write the MPS file here (OUT ends in .mps)")
     exp.add_argument("--lp", default=None, metavar="OUT", help="write the CPLEX LP file here (OUT ends in .lp)")
     exp.add_argument("--solve", default=None, metavar="KEY", help="the [solve.KEY] of the file (default: the first)")
-    exp.add_argument("--max-size", type=_positive(float), default=None, metavar="N",
+    exp.add_argument("--max-size", type=positive(float), default=None, metavar="N",
                      help="largest model-size estimate to build (default 1e7)")
 
 

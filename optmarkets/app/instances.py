@@ -338,7 +338,7 @@ def parse(raw: dict, path: str | os.PathLike = "<instance>", *, max_size: float 
             raise InputError(f"{name}: {key}: must be a string, got {raw[key]!r}")
     if not isinstance(raw["data"], dict):
         raise InputError(f"{name}: data: must be a table ([data]), got {type(raw['data']).__name__}")
-    _numbers(raw["data"], f"{name}: data")
+    check_numbers(raw["data"], f"{name}: data")
     check_size(raw["model"], raw["data"], None, max_size, name)
     solves = raw["solve"]
     if not isinstance(solves, dict) or not solves:
@@ -356,7 +356,7 @@ def parse(raw: dict, path: str | os.PathLike = "<instance>", *, max_size: float 
         if not isinstance(spec.get("args", {}), dict):
             raise InputError(f"{where}: args: must be a table (args = {{name = value}}), "
                              f"got {type(spec['args']).__name__}")
-        _numbers(spec.get("args", {}), f"{where}: args")
+        check_numbers(spec.get("args", {}), f"{where}: args")
         _solver_options(spec.get("solver_options", {}), f"{where}: solver_options")
         check_size(raw["model"], raw["data"], spec, max_size, name)  # refused at load, before anything is built
     _solver_options(raw.get("solver_options", {}), f"{name}: solver_options")
@@ -403,7 +403,7 @@ def _check_table(chk: dict, where: str, solves: dict) -> None:
         raise InputError(f"{where}: note: a derived check says how it was derived")
 
 
-def _numbers(value: object, where: str) -> None:
+def check_numbers(value: object, where: str) -> None:
     """Every number in a file's data is finite and at most MAX_MAGNITUDE in absolute value: checked
     here, before the model does arithmetic on it (1.7e308 - (-1.7e308) overflows to inf)."""
     stack: list[tuple[object, str]] = [(value, "")]
@@ -419,7 +419,8 @@ def _numbers(value: object, where: str) -> None:
         elif isinstance(item, str) and _looks_numeric(item):  # gamma_u = "0.8": a label, not the number meant
             raise InputError(f"{where}: {at}: {item!r} is a string; write the number without quotes")
         elif isinstance(item, int) and not isinstance(item, bool) and abs(item) > MAX_MAGNITUDE:
-            raise InputError(f"{where}: {at}: {item} is above {MAX_MAGNITUDE:g} in absolute value, the largest "
+            shown = str(item) if abs(item) < 10**30 else f"an integer of {len(str(abs(item)))} digits"
+            raise InputError(f"{where}: {at}: {shown} is above {MAX_MAGNITUDE:g} in absolute value, the largest "
                              "number a file may hold")
 
 

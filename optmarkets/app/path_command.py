@@ -19,11 +19,14 @@ import re
 from fractions import Fraction
 from typing import Any
 
-from .cli import CliError, _Parser, _positive, check_out
+from .arguments import CliError, check_out, positive
+from .cli import _Parser
 
 #: one decimal number: digits with an optional point and exponent (no "nan", "inf", "1_000" or hex)
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 PLOT_HINT = 'pip install "optmarkets[plot]"'
+#: the suffixes `--plot` takes (formats matplotlib's Agg and vector backends write)
+PLOT_FORMATS = ("png", "pdf", "svg", "eps", "ps", "jpg", "jpeg", "tif", "tiff", "webp")
 
 
 def numbers(text: str) -> list[float]:
@@ -52,7 +55,7 @@ def parser() -> argparse.ArgumentParser:
     pth.add_argument("--exact", action="store_true", help="verify the breakpoints and values in rationals")
     pth.add_argument("--plot", default=None, metavar="PNG", help=f"draw V(t) into this file (needs {PLOT_HINT})")
     pth.add_argument("--json", action="store_true", help="print one JSON object (exact numbers as 'p/q' strings)")
-    pth.add_argument("--max-size", type=_positive(float), default=None, metavar="N",
+    pth.add_argument("--max-size", type=positive(float), default=None, metavar="N",
                      help="largest model-size estimate to build (default 1e7)")
     return pth
 
@@ -64,6 +67,9 @@ def main(argv: list[str]) -> int:
 
 def command(args: argparse.Namespace) -> int:
     out = check_out(args.plot, "plot") if args.plot else None
+    if out is not None and out.suffix.lower().lstrip(".") not in PLOT_FORMATS:
+        raise CliError(f"plot: '{args.plot}' names no image format matplotlib writes; end it in one of "
+                       f"{', '.join('.' + f for f in PLOT_FORMATS)}")
     if out is not None and importlib.util.find_spec("matplotlib") is None:
         raise CliError(f"plot: needs matplotlib; install it with: {PLOT_HINT}")
 

@@ -7,11 +7,11 @@ bounds and costs a solve hands HiGHS), at the model's current parameter values, 
   the model's costs, and the objective's constant as HiGHS's objective offset (MPS: the objective
   row's RHS, negated as the format says; LP: a constant term). So the optimal value HiGHS reads back
   is the model's optimal value, constant included;
-- row names `family[i]`, i the row's position in the family's flattened C order (the order of its
-  prices and labels), and column names `variable[j]`, j the entry's position in the C order of the
-  variable's shape (cvxpy lays a variable's columns out in Fortran order; the names follow the
-  labels, not the columns). The LP format reserves `[` `]` for quadratic terms, so LP files spell
-  the same names `family(i)` and `variable(j)`;
+- row names `family[i]` (a space in a name written as `_`), i the row's position in the family's
+  flattened C order (the order of its prices and labels), and column names `variable[j]`, j the
+  entry's position in the C order of the variable's shape (cvxpy lays a variable's columns out in
+  Fortran order; the names follow the labels, not the columns). The LP format reserves `[` `]` for
+  quadratic terms, so LP files spell the same names `family(i)` and `variable(j)`;
 - each row as HiGHS receives it: `sign * (lhs - rhs) <= 0` or `= 0` with the constant moved to the
   right, the sign cvxpy chose (`RowBlock.sigma`; a `>=` family becomes `<=` rows of the negation);
 - integer and boolean variables as integer columns (booleans bounded by [0, 1]).
@@ -111,20 +111,27 @@ def standard_form(model: Any) -> ModelForm:
     return model_form(model, integers=model.has_integers)  # a MILP keeps its integer columns
 
 
-def _check_name(kind: str, name: str) -> None:
-    # HiGHS writes no name with whitespace (it falls back to r0, c0, ...): refuse rather than rename
-    if not name or any(ch.isspace() for ch in name):
-        raise InputError(f"{kind} '{name}': a name written to a standard file needs no spaces")
+def file_names(kind: str, names: list[str]) -> dict[str, str]:
+    """Each name as a standard file writes it: whitespace as `_` (HiGHS writes no name with whitespace; it would fall
+    back to r0, c0, ...: Yang's 'revenue floor' is written revenue_floor); two names that would then read alike, or
+    an empty one, are an InputError."""
+    written = {name: "_".join(name.split()) for name in names}
+    texts = list(written.values())
+    for name, text in written.items():
+        if not text or texts.count(text) > 1:
+            raise InputError(f"{kind} '{name}': a name written to a standard file needs a non-blank name that no "
+                             f"other {kind} of the model reads as once its spaces are written as '_'")
+    return written
 
 
 def row_names(form: ModelForm, fmt: str = "mps") -> list[str]:
     """Each standard-form row's name: `family[i]`, i in the family's C order (`(i)` for the LP format)."""
     open_, close = BRACKETS[fmt]
     names = [""] * form.lp.A.shape[0]
+    written = file_names("family", list(form.blocks))
     for name, block in form.blocks.items():
-        _check_name("family", name)
         for i, row in enumerate(block.rows_c_order().tolist()):
-            names[row] = f"{name}{open_}{i}{close}"
+            names[row] = f"{written[name]}{open_}{i}{close}"
     return names
 
 
@@ -133,13 +140,13 @@ def column_names(form: ModelForm, fmt: str = "mps") -> list[str]:
     open_, close = BRACKETS[fmt]
     n = form.lp.A.shape[1]
     names = [""] * n
+    written = file_names("variable", list(form.columns))
     for name, (offset, shape) in form.columns.items():
-        _check_name("variable", name)
         size = int(np.prod(shape)) if shape else 1
         # cvxpy's columns run in Fortran order: the column of C-order entry j
         columns = offset + np.arange(size).reshape(shape or (1,), order="F").reshape(-1)
         for j, col in enumerate(columns.tolist()):
-            names[col] = f"{name}{open_}{j}{close}"
+            names[col] = f"{written[name]}{open_}{j}{close}"
     unnamed = [j for j, s in enumerate(names) if not s]
     if unnamed:
         raise SolverFailedError("export", "HIGHS", "no_column_map",

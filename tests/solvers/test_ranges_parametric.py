@@ -236,7 +236,7 @@ def test_a_dsic_mechanisms_long_paths_settle_on_the_core_as_the_face_lps_do(monk
     env = om.MechanismEnvironment.single_item(values, rng.dirichlet(np.ones(49)).reshape(7, 7))
     sol = om.mechanism_design(env, ic="dominant", ir="ex_post").solve()
     asked: list[int] = []
-    real_core, real_face = ranging.core_sides, ranging.face_extremes
+    real_core = ranging.core_sides
 
     def core(lp, point, rows, want_min, want_max, *rest):
         asked.append(int(want_min.sum() + want_max.sum()))
