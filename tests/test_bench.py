@@ -2,6 +2,8 @@
 
 import json
 import math
+import re
+import time
 from pathlib import Path
 
 import cvxpy as cp
@@ -263,6 +265,7 @@ def test_cli_bench_rerun_resumes(tmp_path, capsys):
     (dict(families=3), "families"), (dict(families={"glp_platform": [0]}), "families.glp_platform"),
     (dict(tiers=[1e-3]), "tiers"), (dict(tiers={"low": "x"}), "tiers"), (dict(seeds="a"), "seeds"),
     (dict(seeds=[-1]), "seeds"), (dict(time_limit="x"), "time_limit"), (dict(repeat=0), "repeat"),
+    (dict(repeat=101), "repeat"), (dict(repeat=1.5), "repeat"),
     (dict(solvers=5), "solvers"), (dict(raw_highs="yes"), "raw_highs"),
 ])
 def test_every_config_value_is_checked(config, field):
@@ -276,3 +279,120 @@ def test_summarize_errors_name_the_file(tmp_path):
     (tmp_path / "empty.jsonl").write_text("\n")
     with pytest.raises(om.InputError, match="has no benchmark records"):
         bench.load(tmp_path / "empty.jsonl")
+
+
+# ------------------------------------------------------------------ limits checked when the config is read
+@pytest.mark.parametrize(("name", "size"), [("glp_platform", 100_000), ("glp_first_best", 1_000_000),
+                                            ("yang_broker", 200), ("hs_mechanism", 10_000), ("bdhn_revenue", 10**6)])
+def test_a_family_size_above_the_limit_is_refused_before_anything_is_built(name, size, monkeypatch):
+    def build(*args, **kwargs):
+        raise AssertionError("an instance was built")
+
+    monkeypatch.setattr(bench.ProblemFamily, "instance", build)
+    start = time.perf_counter()
+    with pytest.raises(om.InputError, match=rf"^families\.{name}: size: .* nonzeros .* above the limit 50,000,000"):
+        bench.BenchConfig.load(dict(families={name: [4, size]}))
+    assert time.perf_counter() - start < 1.0
+
+
+def test_the_size_limit_from_a_file_the_command_line_and_python(tmp_path, monkeypatch, capsys):
+    def run(*args, **kwargs):
+        raise AssertionError("the benchmark ran")
+
+    monkeypatch.setattr(bench.runner, "run", run)
+    config = tmp_path / "big.toml"
+    config.write_text('families = { glp_platform = [1000000] }\nsolvers = ["HIGHS"]\n')
+    out = tmp_path / "x.jsonl"
+    for argv in (["bench", str(config)], ["bench", "--families", "glp_platform:100000", "--solvers", "HIGHS"]):
+        start = time.perf_counter()
+        assert main([*argv, "--out", str(out), "--no-progress"]) == 2
+        assert time.perf_counter() - start < 5.0
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "families.glp_platform: size:" in err and "limit 50,000,000" in err
+    assert not out.exists()
+    with om.limits(max_nonzeros=10**16, max_entries=10**11):  # the engines' limits, raised for a block
+        cfg = bench.BenchConfig.load(dict(families={"glp_platform": [100_000]}))
+    assert cfg.families == {"glp_platform": [100_000]}
+
+
+def test_size_estimates_bound_the_families_lps():
+    from optmarkets.solvers.export import standard_form
+
+    for name, fam in bench.families().items():
+        for size in (*fam.smoke_sizes, fam.sizes[0]):
+            A = standard_form(fam.instance(size, 0).model).lp.A
+            est = fam.size_estimate(size)
+            assert A.nnz <= est.nonzeros and A.shape[0] <= est.rows and A.shape[1] <= est.variables, (name, size)
+    for fam in bench.families().values():  # every size of the presets is within the limit
+        for size in fam.sizes:
+            fam.check_size(size)
+
+
+def test_a_family_without_an_estimate_counts_n_cubed(infeasible_family):
+    est = bench.family(infeasible_family).size_estimate(1000)
+    assert est.nonzeros == 10**9 and est.engine == f"families.{infeasible_family}"
+    with pytest.raises(om.InputError, match=rf"families\.{infeasible_family}: size: .*~n\^3"):
+        bench.BenchConfig.load(dict(families={infeasible_family: [1000]}))
+
+
+def test_repeat_is_at_most_max_repeat(tmp_path, monkeypatch, capsys):
+    assert bench.config.MAX_REPEAT == 100 and bench.BenchConfig.load(dict(repeat=100)).repeat == 100
+    with pytest.raises(om.InputError, match=r"^repeat: must be a whole number from 1 to 100, got 1000000000$"):
+        bench.BenchConfig.load(dict(repeat=10**9))
+    config = tmp_path / "repeat.toml"
+    config.write_text('families = { glp_platform = [5] }\nsolvers = ["HIGHS"]\nrepeat = 1000000000\n')
+
+    def run(*args, **kwargs):
+        raise AssertionError("the benchmark ran")
+
+    monkeypatch.setattr(bench.runner, "run", run)
+    for argv in (["bench", str(config)], ["bench", "--families", "glp_platform:4", "--repeat", "101"]):
+        assert main([*argv, "--out", str(tmp_path / "x.jsonl"), "--no-progress"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "repeat: must be a whole number from 1 to 100" in err
+
+
+# ------------------------------------------------------------------ --summarize reads records, field by field
+@pytest.mark.parametrize(("change", "match"), [
+    (lambda r: r.pop("time_total"), r"lacks the field 'time_total', which the report reads"),
+    (lambda r: [r.pop(k) for k in ("time_limit", "status", "error", "nnz")],
+     r"lacks the fields 'time_limit', 'status', 'error' and 1 more"),
+    (lambda r: r.update(time_total="abc"), r"field 'time_total' must be a finite number, got \"abc\""),
+    (lambda r: r.update(time_total=float("nan")), r"field 'time_total' must be a finite number, got nan"),
+    (lambda r: r.update(success="yes"), r"field 'success' must be true or false"),
+    (lambda r: r.update(instance=[1]), r"field 'instance' must be text, got a list"),
+    (lambda r: r.update(tier=None), r"field 'tier' must be text, got None"),
+    (lambda r: r.update(max_price_diff={"x": 1}), r"field 'max_price_diff' must be a finite number or null"),
+    (lambda r: r.update(error=3), r"field 'error' must be text or null"),
+])
+def test_summarize_names_the_file_the_line_and_the_field(change, match, records, tmp_path, capsys):
+    _, out = records
+    lines = out.read_text().splitlines()
+    bad = json.loads(lines[1])
+    change(bad)
+    path = tmp_path / "damaged.jsonl"
+    path.write_text("\n".join([lines[0], json.dumps(bad), *lines[2:]]) + "\n")
+    with pytest.raises(om.InputError, match=rf"^summarize: line 2 of '{re.escape(str(path))}':? {match}"):
+        bench.load(path)
+    assert main(["bench", "--summarize", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "line 2 of" in err and "Error" not in err
+
+
+def test_summarize_a_line_nested_too_deeply(records, tmp_path):
+    _, out = records
+    path = tmp_path / "deep.jsonl"
+    path.write_text("[" * 100_000 + "]" * 100_000 + "\n" + out.read_text())
+    with pytest.raises(om.InputError, match=r"summarize: line 1 of .* is nested too deeply"):
+        bench.load(path)
+    assert len(bench.load(out)) == len(out.read_text().splitlines())  # the run's own records still load
+
+
+@pytest.mark.parametrize("end", ["\n", ""])
+def test_an_out_file_nested_too_deeply_is_refused_and_left_alone(end, tmp_path):
+    out = tmp_path / "deep.jsonl"
+    text = "[" * 100_000 + "]" * 100_000 + end
+    out.write_text(text)
+    with pytest.raises(om.InputError, match=r"^out: .*deep\.jsonl"):
+        bench.run(dict(families={"glp_platform": [4]}, solvers=["HIGHS"]), out=out, progress=False)
+    assert out.read_text() == text

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import time
 from fractions import Fraction
 
 import highspy
@@ -14,8 +16,9 @@ import pandas as pd
 import pytest
 
 from optmarkets.app import cli
-from optmarkets.app.bench import suite_command
-from optmarkets.app.bench.suite import SIZES, build_suite, entries
+from optmarkets.app.bench import suite_command, suite_run
+from optmarkets.app.bench.manifest import FILE_NAME, MAX_EXACT_DIGITS, optimum
+from optmarkets.app.bench.suite import SIZES, build_suite, entries, load_manifest
 from optmarkets.app.bench.suite_run import FileLP, performance_profile, run_suite
 from optmarkets.core.errors import InputError
 
@@ -180,3 +183,111 @@ def test_small_suite_in_full(tmp_path):
     assert all(exact[name] == value for name, value in PAPER_VALUES.items())
     for r in verified:  # the float optimum HiGHS found agrees with the exact one
         assert abs(r["optimal_value"] - float(exact[r["name"]])) <= 1e-9 * max(1.0, abs(r["optimal_value"]))
+
+
+# ------------------------------------------------------------------ a manifest is data: checked before any file is read
+def _one_instance_suite(subset, folder, edit=None):
+    """A suite folder holding the subset's first instance (its MPS file and a manifest of that one entry, changed by
+    `edit(manifest, entry)`); (folder, the entry as written)."""
+    source, manifest = subset
+    entry = json.loads(json.dumps(manifest["instances"][0]))
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / entry["file"]).write_bytes((source / entry["file"]).read_bytes())
+    data = {**manifest, "instances": [entry]}
+    if edit is not None:
+        edit(data, entry)
+    (folder / "manifest.json").write_text(json.dumps(data))
+    return folder, entry
+
+
+def _nothing_is_read(monkeypatch):
+    def read(*args, **kwargs):
+        raise AssertionError("an instance file was read before the manifest was checked")
+
+    monkeypatch.setattr(suite_run, "sha256", read)
+    monkeypatch.setattr(suite_run.FileLP, "read", read)
+
+
+@pytest.mark.parametrize("where", ["absolute", "parent", "subfolder", "link"])
+def test_a_manifest_names_only_files_inside_its_folder(where, subset, tmp_path, monkeypatch):
+    folder, entry = _one_instance_suite(subset, tmp_path / "suite")
+    outside = tmp_path / "outside.mps"  # the same bytes: the sha256 in the manifest matches it
+    outside.write_bytes((folder / entry["file"]).read_bytes())
+    (folder / "sub").mkdir()
+    (folder / "sub" / "inner.mps").write_bytes(outside.read_bytes())
+    (folder / "link.mps").symlink_to(outside)
+    entry["file"] = {"absolute": str(outside), "parent": "../outside.mps", "subfolder": "sub/inner.mps",
+                     "link": "link.mps"}[where]
+    (folder / "manifest.json").write_text(json.dumps({**subset[1], "instances": [entry]}))
+    _nothing_is_read(monkeypatch)
+    with pytest.raises(InputError, match=r"manifest\.json': instances\[0\] \('.+'\): file: ") as info:
+        run_suite(folder, ["HIGHS"])
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["x.txt", ".hidden.mps", "a\\b.mps", "..", "", "x.mps\n", "a" * 256 + ".mps", 5])
+def test_a_file_name_has_the_writers_shape(name, subset, tmp_path):
+    folder, _ = _one_instance_suite(subset, tmp_path / "suite", lambda m, e: e.update(file=name))
+    with pytest.raises(InputError, match=r"instances\[0\] .*file: expected a bare file name NAME\.mps"):
+        load_manifest(folder)
+
+
+def test_the_writer_gives_file_names_the_reader_takes():
+    assert all(FILE_NAME.fullmatch(f"{e.name}.mps") for e in entries("large"))  # `write_instance`'s NAME.mps
+
+
+@pytest.mark.parametrize("exact", ["1e2000000000", "1e5000", "1" * (MAX_EXACT_DIGITS + 1) + "/3",
+                                   "3/" + "7" * (MAX_EXACT_DIGITS + 1), "1/0", "1/00", "0x10", " 1/2", "1/2/3",
+                                   "1.5", "-1/-2", "+1", 12, 0.5, ["1", "2"]])
+def test_an_exact_value_is_checked_before_it_is_converted(exact, subset, tmp_path):
+    folder, _ = _one_instance_suite(subset, tmp_path / "suite", lambda m, e: e.update(optimal_value_exact=exact))
+    start = time.perf_counter()
+    with pytest.raises(InputError, match=r"instances\[0\] \('.+'\): optimal_value_exact: "):
+        load_manifest(folder)
+    assert time.perf_counter() - start < 5  # Fraction("1e2000000000") would not return
+
+
+def test_exact_values_of_the_writers_shape_are_read(subset, tmp_path):
+    big = "-" + "9" * MAX_EXACT_DIGITS + "/" + "7" * MAX_EXACT_DIGITS
+    for exact, value in [("-19/50", Fraction(-19, 50)), ("3", Fraction(3)), (big, Fraction(big)), (None, None)]:
+        folder, entry = _one_instance_suite(subset, tmp_path / str(len(str(exact))),
+                                            lambda m, e, x=exact: e.update(optimal_value_exact=x))
+        got = optimum(load_manifest(folder)["instances"][0])
+        assert got == ((value, True) if value is not None else (Fraction(entry["optimal_value"]), False))
+
+
+def _deep(folder):
+    folder.mkdir()
+    (folder / "manifest.json").write_text('{"instances": ' + "[" * 100_000 + "]" * 100_000 + "}")
+
+
+@pytest.mark.parametrize(("damage", "match"), [
+    (lambda m, e: e.pop("provenance"), r"instances\[0\] \('.+'\) lacks the field 'provenance'"),
+    (lambda m, e: [e.pop("rows"), e.pop("name")], r"instances\[0\] lacks the fields 'name', 'rows'"),
+    (lambda m, e: e.update(provenance={"model": "x"}), r"provenance: expected a table with the file's sha256"),
+    (lambda m, e: e["provenance"].update(sha256="../x"), r"provenance: expected a table with the file's sha256"),
+    (lambda m, e: e.update(rows="3"), r"rows: expected a whole number >= 0, got '3'"),
+    (lambda m, e: e.update(nnz=-1), r"nnz: expected a whole number >= 0"),
+    (lambda m, e: e.update(name=["a"]), r"instances\[0\]: name: expected text, got a list"),
+    (lambda m, e: e.update(optimal_value="NaN"), r"optimal_value: expected a finite number"),
+    (lambda m, e: e.update(optimal_value=float("inf")), r"optimal_value: expected a finite number"),
+    (lambda m, e: e.update(verified="yes"), r"verified: expected true or false"),
+    (lambda m, e: e.update(sense="up"), r"sense: expected 'min' or 'max'"),
+    (lambda m, e: m["instances"].append(3), r"instances\[1\]: expected a table, got 3"),
+    (lambda m, e: m.update(schema=2), r"schema: expected 1, got 2"),
+    (lambda m, e: m.update(instances={"a": e}), r"has no list of instances"),
+    ("deep", r"cannot read '.+manifest\.json' \(nested too deeply"),
+])
+def test_a_damaged_manifest_is_one_line_naming_the_file(damage, match, subset, tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "suite"
+    if damage == "deep":
+        _deep(folder)
+    else:
+        _one_instance_suite(subset, folder, damage)
+    _nothing_is_read(monkeypatch)
+    out = tmp_path / "out.jsonl"
+    assert _cli(["bench", "--suite", str(folder), "--solvers", "HIGHS", "--out", str(out)], monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("optmarkets: error: suite: ") and "Error:" not in err
+    assert re.search(match, err) and "manifest.json" in err, err
+    assert not out.exists()

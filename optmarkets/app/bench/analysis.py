@@ -6,6 +6,7 @@ matplotlib is imported only inside `plot_profiles`.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +15,20 @@ import pandas as pd
 from ...core.errors import InputError
 from .config import REFERENCE, SHIFT
 
+#: what the report reads of every record (`runner.RECORD_KEYS` has them all), by kind: text, true/false, a
+#: finite number, or one of those or null
+REPORT_TEXT = ("instance", "solver", "tier")
+REPORT_NUMBERS = ("time_total", "time_limit")
+REPORT_OPTIONAL_TEXT = ("status", "error")
+REPORT_OPTIONAL_NUMBERS = ("size", "nnz", "max_price_diff", "max_economic_residual", "time_build", "time_compile",
+                           "time_solve", "time_certify", "time_raw_highs", "primal_residual", "dual_residual",
+                           "relative_gap")
+REPORT_KEYS = (*REPORT_TEXT, "success", *REPORT_NUMBERS, *REPORT_OPTIONAL_TEXT, *REPORT_OPTIONAL_NUMBERS)
+
 
 def load(path: str | Path) -> pd.DataFrame:
-    """Records from a JSONL file, one row each (nested dicts kept as dicts); an InputError if it has none."""
+    """Records from a JSONL file, one row each (nested dicts kept as dicts); an InputError naming the file and
+    the line if it has none, or a line that is not JSON or lacks a field the report reads (REPORT_KEYS)."""
     path = Path(path)
     try:
         text = path.read_text()
@@ -25,21 +37,54 @@ def load(path: str | Path) -> pd.DataFrame:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"summarize: cannot read '{path}': {exc}") from None
     rows = []
-    for number, line in enumerate(text.splitlines(), 1):
+    lines = text.splitlines()
+    for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             rec = json.loads(line)
-        except ValueError:
-            if number == len(text.splitlines()) and not text.endswith("\n"):
+        except (ValueError, RecursionError) as exc:
+            if number == len(lines) and not text.endswith("\n"):
                 break  # a last record cut short by an interrupted run
-            raise InputError(f"summarize: line {number} of '{path}' is not JSON") from None
+            why = "nested too deeply" if isinstance(exc, RecursionError) else "not JSON"
+            raise InputError(f"summarize: line {number} of '{path}' is {why}") from None
         if not isinstance(rec, dict) or not {"instance", "solver", "tier", "success"} <= set(rec):
             raise InputError(f"summarize: line {number} of '{path}' is not a benchmark record")
+        _check_record(rec, f"summarize: line {number} of '{path}'")
         rows.append(rec)
     if not rows:
         raise InputError(f"summarize: '{path}' has no benchmark records")
     return pd.DataFrame(rows)
+
+
+def _check_record(rec: dict, where: str) -> None:
+    """An InputError (`where`: the file and the line) naming the first field the report cannot read."""
+    missing = [key for key in REPORT_KEYS if key not in rec]
+    if missing:
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        raise InputError(f"{where} lacks the field{'s' if len(missing) > 1 else ''} "
+                         f"{', '.join(map(repr, missing[:3]))}{more}, which the report reads")
+    for key in REPORT_KEYS:
+        value = rec[key]
+        number = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        if key in REPORT_TEXT and not isinstance(value, str):
+            raise InputError(f"{where}: field '{key}' must be text, got {_shown(value)}")
+        if key == "success" and not isinstance(value, bool):
+            raise InputError(f"{where}: field 'success' must be true or false, got {_shown(value)}")
+        if key in REPORT_NUMBERS and not number:
+            raise InputError(f"{where}: field '{key}' must be a finite number, got {_shown(value)}")
+        if key in REPORT_OPTIONAL_TEXT and not (value is None or isinstance(value, str)):
+            raise InputError(f"{where}: field '{key}' must be text or null, got {_shown(value)}")
+        if key in REPORT_OPTIONAL_NUMBERS and not (value is None or number):
+            raise InputError(f"{where}: field '{key}' must be a finite number or null, got {_shown(value)}")
+
+
+def _shown(value: object) -> str:
+    """A JSON value in a message: short, on one line (a list or table by its kind, never walked)."""
+    if isinstance(value, list | dict):
+        return "a list" if isinstance(value, list) else "a table"
+    text = json.dumps(value[:61]) if isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _frame(records) -> pd.DataFrame:

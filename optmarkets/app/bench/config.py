@@ -20,6 +20,8 @@ TIERS = {"low": 1e-3, "medium": 1e-6, "high": 1e-9}  # not a tolerance: settings
 ACCEPT = 10.0  # a solve is accepted when its recomputed residuals are <= ACCEPT * tier tolerance
 SHIFT = 10.0  # seconds, for the shifted geometric mean
 REFERENCE = "HIGHS"
+#: the most cold solves per record (`repeat`, config and --repeat): the fastest of 100 is a stable timing
+MAX_REPEAT = 100
 
 
 @dataclass
@@ -31,7 +33,7 @@ class BenchConfig:
     tiers: dict[str, float] = field(default_factory=lambda: {"medium": TIERS["medium"]})
     seeds: list[int] = field(default_factory=lambda: [0])
     time_limit: float = 60.0
-    repeat: int = 1  # solves per record; the fastest is kept (each one cold)
+    repeat: int = 1  # solves per record, 1..MAX_REPEAT; the fastest is kept (each one cold)
     raw_highs: bool = True
 
     @classmethod
@@ -39,7 +41,10 @@ class BenchConfig:
         """From a TOML file, a preset name (e.g. "smoke", see `presets`), a dict, or None (defaults).
 
         A config is data: every key and value is checked (an InputError naming the field), and none
-        of them names a file.
+        of them names a file. Every family size is checked against the engines' size limits
+        (`ProblemFamily.check_size`: the LP's nonzeros estimated from the size, at most
+        `core.limits.MAX_NONZEROS` by default) and `repeat` is at most MAX_REPEAT, here, before anything
+        is built.
         """
         if source is None:
             return cls()
@@ -126,6 +131,11 @@ def _checked(data: dict) -> dict:
         if not isinstance(fams, dict) or not all(isinstance(k, str) for k in fams):
             raise InputError(f"families: expected a table name -> sizes, got {fams!r}")
         out["families"] = {name: _whole(sizes, f"families.{name}", positive=True) for name, sizes in fams.items()}
+        for name, sizes in out["families"].items():  # an unknown name is refused by `plan`
+            fam = _FAMILIES.get(name)
+            if fam is not None:
+                for size in sizes:
+                    fam.check_size(size)  # counted from the size alone: nothing is built
     solvers = data.get("solvers")
     if solvers is not None and solvers != "all" and (
             not isinstance(solvers, list) or not all(isinstance(s, str) and s for s in solvers)):
@@ -148,8 +158,8 @@ def _checked(data: dict) -> dict:
         out["time_limit"] = float(limit)
     if "repeat" in data:
         repeat = data["repeat"]
-        if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
-            raise InputError(f"repeat: must be a whole number >= 1, got {repeat!r}")
+        if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= MAX_REPEAT:
+            raise InputError(f"repeat: must be a whole number from 1 to {MAX_REPEAT}, got {repeat!r}")
     if "raw_highs" in data and not isinstance(data["raw_highs"], bool):
         raise InputError(f"raw_highs: must be true or false, got {data['raw_highs']!r}")
     return out

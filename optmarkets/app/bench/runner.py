@@ -115,6 +115,9 @@ def existing_records(path: str | Path) -> dict[tuple, dict]:
             data += b"\n"
         except ValueError:
             data = data[: len(data) - len(lines[-1])]
+        except RecursionError:  # not a record cut short: not a benchmark output, left as it is
+            raise InputError(f"out: the last line of {path} is nested too deeply; it is not a benchmark output "
+                             "(choose another --out)") from None
         path.write_bytes(data)
     out = {}
     for number, line in enumerate(data.split(b"\n"), 1):
@@ -122,7 +125,7 @@ def existing_records(path: str | Path) -> dict[tuple, dict]:
             continue
         try:
             rec = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # nested too deeply: not ours either
             raise InputError(f"out: line {number} of {path} is not JSON; it is not a benchmark output "
                              "(choose another --out)") from None
         if not isinstance(rec, dict) or rec.get("schema") != SCHEMA:

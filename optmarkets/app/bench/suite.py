@@ -340,17 +340,20 @@ def build_suite(out: str | Path, size: str = "small", *, only: Iterable[str] | N
 
 
 def load_manifest(folder: str | Path) -> dict:
-    """The suite's manifest.json (InputError naming `suite` when missing or unreadable)."""
+    """The suite's manifest.json (InputError naming `suite` when missing, unreadable or not of the writer's
+    shape: `bench.manifest.check`, every instance checked before any file is opened)."""
+    from .manifest import check
+
     path = Path(folder) / MANIFEST
     if not path.is_file():
         raise InputError(f"suite: no {MANIFEST} in '{folder}' (write one with: optmarkets bench suite --out DIR)")
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
-        raise InputError(f"suite: cannot read '{path}' ({exc})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("instances"), list):
-        raise InputError(f"suite: '{path}' has no list of instances")
-    return data
+        raise InputError(f"suite: cannot read '{path}' ({' '.join(str(exc).split())})") from None
+    except RecursionError:
+        raise InputError(f"suite: cannot read '{path}' (nested too deeply: not a manifest)") from None
+    return check(data, path, Path(folder), SCHEMA)
 
 
 def _jsonable(value: Any) -> Any:

@@ -40,6 +40,7 @@ import scipy.sparse as sp
 from ... import solvers as backends
 from ...core.errors import InputError
 from .config import ACCEPT, TIERS, solver_options
+from .manifest import optimum
 from .suite import load_manifest, sha256, version
 
 #: the performance profile's factors of the best time
@@ -195,7 +196,8 @@ def usable_solvers(names: list[str]) -> tuple[list[str], list[str]]:
 def run_suite(folder: str | Path, solvers: list[str] | None = None, *, tiers: dict[str, float] | None = None,
               time_limit: float = 60.0, out: str | Path | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Run `solvers` on every instance of the suite in `folder`; (records, notes on skipped solvers). With `out`,
-    the records are written there as JSONL (one per line, replacing the file)."""
+    the records are written there as JSONL (one per line, replacing the file). The manifest is checked whole
+    (`bench.manifest`: file names inside `folder`, exact values, types) before any instance file is read."""
     manifest = load_manifest(folder)
     run, notes = usable_solvers(list(solvers or DEFAULT_SOLVERS))
     if not run:
@@ -209,11 +211,10 @@ def run_suite(folder: str | Path, solvers: list[str] | None = None, *, tiers: di
         if sha256(path) != entry["provenance"]["sha256"]:
             raise InputError(f"suite: '{path}' does not match its sha256 in the manifest (changed since written)")
         lp = FileLP.read(path)
-        exact = entry.get("optimal_value_exact")
-        reference = Fraction(exact) if exact is not None else Fraction(entry["optimal_value"])
+        value, exact = optimum(entry)
         for tier, tol in tiers.items():
             for solver in run:
-                records.append(_record(entry, path, lp, solver, tier, tol, time_limit, reference, exact is not None))
+                records.append(_record(entry, path, lp, solver, tier, tol, time_limit, value, exact))
     frame = pd.DataFrame(records, columns=list(RECORD_KEYS))
     if out is not None:
         with open(out, "w") as fh:
