@@ -155,6 +155,40 @@ class BasisSolver:
 
 
 @dataclass
+class FactoredBasis:
+    """An optimal basis factored once, with what the tangent LPs of its sides read (`TangentLP` here, the core LP of
+    `tangent_core`): M = [A, -I], the cost (c, 0), the sign constraints (variables at a lower / upper bound at the
+    optimum) and HiGHS's row duals y recomputed on this factorisation (c = A'y + z)."""
+
+    solver: BasisSolver
+    basic_ids: np.ndarray
+    M: sp.csc_matrix
+    cost: np.ndarray
+    at_lo: np.ndarray
+    at_hi: np.ndarray
+    y: np.ndarray
+
+    @classmethod
+    def of(cls, lp: StandardForm, point: BasisPoint | None) -> FactoredBasis | None:
+        """None where `point` holds no full, nonsingular basis."""
+        if point is None:
+            return None
+        basic_ids = np.flatnonzero(np.concatenate([point.col_basic, point.row_basic]))
+        if basic_ids.size != lp.A.shape[0]:
+            return None
+        solver = BasisSolver.of(lp.A, point.col_basic, point.row_basic)
+        if solver is None:
+            return None
+        m = lp.A.shape[0]
+        clear_lo, clear_hi = gaps(np.concatenate([point.col_value, point.row_value]),
+                                  np.concatenate([lp.col_lower, lp.row_lower]),
+                                  np.concatenate([lp.col_upper, lp.row_upper]))
+        cost = np.concatenate([lp.c, np.zeros(m)])
+        return cls(solver, basic_ids, sp.hstack([lp.A, -sp.identity(m, format="csc")]).tocsc(), cost, ~clear_lo,
+                   ~clear_hi, solver.solve(cost[basic_ids], trans="T"))
+
+
+@dataclass
 class TangentResult:
     """Per side: min c.d of its tangent LP (+inf: infeasible; NaN: not settled), the pivots it took, whether it
     settled (else it needs a core LP)."""
@@ -167,22 +201,19 @@ class TangentResult:
 class TangentLP:
     """The tangent LPs of one optimal basis, factored once (see the module docstring)."""
 
-    def __init__(self, lp: StandardForm, point: BasisPoint, lu: Any, basic_ids: np.ndarray) -> None:
+    def __init__(self, lp: StandardForm, point: BasisPoint, basis: FactoredBasis) -> None:
         m, n = lp.A.shape
         self.m, self.n = m, n
-        self.lu, self.basic_ids = lu, basic_ids
+        self.lu, basic_ids = basis.solver, basis.basic_ids
+        self.basic_ids = basic_ids
         self.nonbasic_ids = np.flatnonzero(~np.concatenate([point.col_basic, point.row_basic]))
         # candidates for entering, in this order: the nonbasic variables of B0, then B0's basic ones (by position)
         self.cand_ids = np.concatenate([self.nonbasic_ids, basic_ids])
-        self.M = sp.hstack([lp.A, -sp.identity(m, format="csc")]).tocsc()
+        self.M = basis.M
         self.MNT = self.M[:, self.nonbasic_ids].T.tocsr()
-        val = np.concatenate([point.col_value, point.row_value])
-        clear_lo, clear_hi = gaps(val, np.concatenate([lp.col_lower, lp.row_lower]),
-                                  np.concatenate([lp.col_upper, lp.row_upper]))
-        self.at_lo, self.at_hi = ~clear_lo, ~clear_hi  # the tangent LP's sign constraints
-        self.cost = np.concatenate([lp.c, np.zeros(m)])
-        y = lu.solve(self.cost[basic_ids], trans="T")  # HiGHS's row duals (c = A'y + z) on this factorisation
-        rc = self.cost - self.M.T @ y
+        self.at_lo, self.at_hi = basis.at_lo, basis.at_hi  # the tangent LP's sign constraints
+        self.cost = basis.cost
+        rc = self.cost - self.M.T @ basis.y
         rc[basic_ids] = 0.0
         self.rc_cand = rc[self.cand_ids]
         self.dual_tol = RANGE_STEP_DUAL_TOL * max(1.0, float(np.abs(lp.c).max(initial=0.0)))
@@ -192,13 +223,8 @@ class TangentLP:
     @classmethod
     def of(cls, lp: StandardForm, point: BasisPoint | None) -> TangentLP | None:
         """The tangent LPs at `point`'s basis; None where it is not a full, nonsingular basis."""
-        if point is None:
-            return None
-        basic_ids = np.flatnonzero(np.concatenate([point.col_basic, point.row_basic]))
-        if basic_ids.size != lp.A.shape[0]:
-            return None
-        lu = BasisSolver.of(lp.A, point.col_basic, point.row_basic)
-        return None if lu is None else cls(lp, point, lu, basic_ids)
+        basis = FactoredBasis.of(lp, point)
+        return None if basis is None or point is None else cls(lp, point, basis)
 
     def minimum(self, rows: np.ndarray, signs: np.ndarray) -> TangentResult:
         """min c.d of the tangent LP of each side (row rows[i], direction signs[i] = +-1), blocks of sides in

@@ -32,24 +32,19 @@ import scipy.sparse as sp
 
 from ..core.tolerances import RANGE_CHECK_TOL, RANGE_CORE_DROP_TOL, RANGE_HIGHS_TOL
 from .highs import StandardForm
-from .ranging_step import BLOCK_ENTRIES, BasisPoint, BasisSolver, gaps
+from .ranging_step import BLOCK_ENTRIES, BasisPoint, FactoredBasis
 
 
 class TangentCore:
     """The core LP of one optimal basis (see the module docstring), held by one HiGHS instance."""
 
-    def __init__(self, lp: StandardForm, point: BasisPoint, solver: BasisSolver, basic_ids: np.ndarray) -> None:
+    def __init__(self, lp: StandardForm, basis: FactoredBasis) -> None:
         m, n = lp.A.shape
-        self.m, self.n, self.solver, self.basic_ids = m, n, solver, basic_ids
-        self.M = sp.hstack([lp.A, -sp.identity(m, format="csc")]).tocsc()
+        basic_ids = basis.basic_ids
+        self.m, self.n, self.solver, self.basic_ids = m, n, basis.solver, basic_ids
+        self.M, self.cost, self.at_lo, self.at_hi, self.y = basis.M, basis.cost, basis.at_lo, basis.at_hi, basis.y
         self.MT = self.M.T.tocsr()
         self.M_abs, self.MT_abs = abs(self.M), abs(self.MT)  # the checks' scales
-        self.cost = np.concatenate([lp.c, np.zeros(m)])
-        clear_lo, clear_hi = gaps(np.concatenate([point.col_value, point.row_value]),
-                                  np.concatenate([lp.col_lower, lp.row_lower]),
-                                  np.concatenate([lp.col_upper, lp.row_upper]))
-        self.at_lo, self.at_hi = ~clear_lo, ~clear_hi
-        self.y = solver.solve(self.cost[basic_ids], trans="T")  # HiGHS's row duals on this factorisation
         is_basic = np.zeros(n + m, dtype=bool)
         is_basic[basic_ids] = True
         nonbasic = np.flatnonzero(~is_basic)
@@ -62,13 +57,8 @@ class TangentCore:
     @classmethod
     def of(cls, lp: StandardForm, point: BasisPoint | None) -> TangentCore | None:
         """The core of `point`'s basis; None where it is not a full, nonsingular basis."""
-        if point is None:
-            return None
-        basic_ids = np.flatnonzero(np.concatenate([point.col_basic, point.row_basic]))
-        if basic_ids.size != lp.A.shape[0]:
-            return None
-        solver = BasisSolver.of(lp.A, point.col_basic, point.row_basic)
-        return None if solver is None else cls(lp, point, solver, basic_ids)
+        basis = FactoredBasis.of(lp, point)
+        return None if basis is None else cls(lp, basis)
 
     def _rows_d(self, X: sp.spmatrix) -> sp.csr_matrix:
         """Rows D of B^-1 X as a sparse matrix, in column blocks (entries below RANGE_CORE_DROP_TOL of max(1, their
