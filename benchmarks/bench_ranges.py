@@ -52,8 +52,8 @@ def counted_steps() -> list[tuple[int, int, int]]:
     calls: list[tuple[int, int, int]] = []
     real = ranging_step.parametric_sides
 
-    def counting(lp, point, rows, want_min, want_max):
-        lo, hi, pivots = real(lp, point, rows, want_min, want_max)
+    def counting(lp, point, rows, want_min, want_max, **basis):
+        lo, hi, pivots = real(lp, point, rows, want_min, want_max, **basis)
         settled = int((~np.isnan(lo[want_min])).sum() + (~np.isnan(hi[want_max])).sum())
         calls.append((int(want_min.sum() + want_max.sum()), settled, int(pivots.sum())))
         return lo, hi, pivots
@@ -67,8 +67,8 @@ def counted_core() -> list[tuple[int, int]]:
     calls: list[tuple[int, int]] = []
     real = tangent_core.core_sides
 
-    def counting(lp, point, rows, want_min, want_max, n_jobs=1):
-        lo, hi, pivots = real(lp, point, rows, want_min, want_max, n_jobs)
+    def counting(lp, point, rows, want_min, want_max, n_jobs=1, **basis):
+        lo, hi, pivots = real(lp, point, rows, want_min, want_max, n_jobs, **basis)
         calls.append((int(want_min.sum() + want_max.sum()),
                       int((~np.isnan(lo[want_min])).sum() + (~np.isnan(hi[want_max])).sum())))
         return lo, hi, pivots

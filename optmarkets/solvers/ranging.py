@@ -45,7 +45,7 @@ from ..core.tolerances import RANGE_NONDEGENERATE_TOL, RANGE_PIVOT_TOL, RANGE_PR
 from .affine import highs_form
 from .face import face_extremes
 from .highs import RejectedLPError, StandardForm
-from .ranging_step import BasisPoint, gaps, parametric_sides
+from .ranging_step import BasisPoint, FactoredBasis, gaps, parametric_sides
 from .registry import silence_highs_banner
 from .tangent_core import core_sides
 
@@ -310,19 +310,21 @@ def closed_sides(lp: StandardForm, optimum: float, point: BasisPoint | None, row
     `n_jobs` > 1: the parametric step's rows are split into that many parts and the core's sides likewise (one core,
     built once, a HiGHS instance per thread), run on as many threads (HiGHS's runs and numpy's array work release
     the GIL); the answers agree with the serial ones to round-off (which sides the lockstep blocks settle differs)."""
+    basis = FactoredBasis.of(lp, point)  # factored once, read by the lockstep and the core alike
     parts = [p for p in np.array_split(np.arange(rows.size), max(1, min(n_jobs, rows.size))) if p.size]
     if len(parts) > 1:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(len(parts)) as pool:
-            done = list(pool.map(lambda p: parametric_sides(lp, point, rows[p], want_min[p], want_max[p]), parts))
+            done = list(pool.map(lambda p: parametric_sides(lp, point, rows[p], want_min[p], want_max[p],
+                                                            basis=basis), parts))
         lo, hi = np.concatenate([d[0] for d in done]), np.concatenate([d[1] for d in done])
     else:
-        lo, hi, _ = parametric_sides(lp, point, rows, want_min, want_max)
+        lo, hi, _ = parametric_sides(lp, point, rows, want_min, want_max, basis=basis)
     core_min, core_max = want_min & np.isnan(lo), want_max & np.isnan(hi)
     long = np.flatnonzero(core_min | core_max)
     if long.size:  # the long paths: one dual simplex each on the degenerate core, every answer certified
-        lo_c, hi_c, _ = core_sides(lp, point, rows[long], core_min[long], core_max[long], n_jobs)
+        lo_c, hi_c, _ = core_sides(lp, point, rows[long], core_min[long], core_max[long], n_jobs, basis=basis)
         lo[long] = np.where(core_min[long], lo_c, lo[long])
         hi[long] = np.where(core_max[long], hi_c, hi[long])
     face_min, face_max = want_min & np.isnan(lo), want_max & np.isnan(hi)

@@ -221,9 +221,10 @@ class TangentLP:
         self.cand_of[self.cand_ids] = np.arange(n + m)
 
     @classmethod
-    def of(cls, lp: StandardForm, point: BasisPoint | None) -> TangentLP | None:
-        """The tangent LPs at `point`'s basis; None where it is not a full, nonsingular basis."""
-        basis = FactoredBasis.of(lp, point)
+    def of(cls, lp: StandardForm, point: BasisPoint | None, basis: FactoredBasis | None = None) -> TangentLP | None:
+        """The tangent LPs at `point`'s basis (`basis`: that basis already factored); None where it is not a full,
+        nonsingular basis."""
+        basis = basis if basis is not None else FactoredBasis.of(lp, point)
         return None if basis is None or point is None else cls(lp, point, basis)
 
     def minimum(self, rows: np.ndarray, signs: np.ndarray) -> TangentResult:
@@ -385,13 +386,14 @@ class _Sides:
 
 
 def parametric_sides(lp: StandardForm, point: BasisPoint | None, rows: np.ndarray, want_min: np.ndarray,
-                     want_max: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                     want_max: np.ndarray,
+                     basis: FactoredBasis | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """min and max of each row dual y_k over the optimal dual face by the tangent LPs (`want_min`, `want_max`: the
     sides asked for), NaN where a side did not settle (then it needs a core LP); and the pivots of each side asked
     for (rows x 2: min, max)."""
     lo, hi = np.full(rows.size, np.nan), np.full(rows.size, np.nan)
     pivots = np.zeros((rows.size, 2), dtype=np.int64)
-    tangent = TangentLP.of(lp, point)
+    tangent = TangentLP.of(lp, point, basis)
     if tangent is None:
         return lo, hi, pivots
     down, up = np.flatnonzero(want_min), np.flatnonzero(want_max)

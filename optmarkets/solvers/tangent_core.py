@@ -55,9 +55,10 @@ class TangentCore:
         self.h = self._highs(self.z_N)
 
     @classmethod
-    def of(cls, lp: StandardForm, point: BasisPoint | None) -> TangentCore | None:
-        """The core of `point`'s basis; None where it is not a full, nonsingular basis."""
-        basis = FactoredBasis.of(lp, point)
+    def of(cls, lp: StandardForm, point: BasisPoint | None, basis: FactoredBasis | None = None) -> TangentCore | None:
+        """The core of `point`'s basis (`basis`: that basis already factored); None where it is not a full,
+        nonsingular basis."""
+        basis = basis if basis is not None else FactoredBasis.of(lp, point)
         return None if basis is None else cls(lp, basis)
 
     def _rows_d(self, X: sp.spmatrix) -> sp.csr_matrix:
@@ -204,7 +205,8 @@ class TangentCore:
 
 
 def core_sides(lp: StandardForm, point: BasisPoint | None, rows: np.ndarray, want_min: np.ndarray,
-               want_max: np.ndarray, n_jobs: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               want_max: np.ndarray, n_jobs: int = 1,
+               basis: FactoredBasis | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """min and max of each row dual y_k over the optimal dual face on the sides asked for, NaN where a side did not
     settle (then it needs a face LP); and the pivots of each side (rows x 2: min, max). `n_jobs` > 1: the sides are
     split over that many threads, each with its own HiGHS instance of the one core."""
@@ -212,7 +214,7 @@ def core_sides(lp: StandardForm, point: BasisPoint | None, rows: np.ndarray, wan
     pivots = np.zeros((rows.size, 2), dtype=np.int64)
     if not (want_min.any() or want_max.any()):
         return lo, hi, pivots
-    core = TangentCore.of(lp, point)
+    core = TangentCore.of(lp, point, basis)
     if core is None:
         return lo, hi, pivots
     down, up = np.flatnonzero(want_min), np.flatnonzero(want_max)

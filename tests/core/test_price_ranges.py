@@ -339,7 +339,7 @@ def _force_face_lps(monkeypatch) -> None:
     monkeypatch.setattr(ranging, "core_sides", _no_parametric_step)
 
 
-def _no_parametric_step(lp, point, rows, want_min, want_max, *rest):
+def _no_parametric_step(lp, point, rows, want_min, want_max, *rest, **basis):
     return np.full(rows.size, np.nan), np.full(rows.size, np.nan), np.zeros((rows.size, 2), dtype=np.int64)
 
 

@@ -167,7 +167,7 @@ def difference(g: om.FiniteGame, row: tuple, v0: float, side: str) -> tuple[floa
     return quotients[-1], 1e-5 + 4 * noise / steps[-1]
 
 
-def _no_parametric_step(lp, point, rows, want_min, want_max, *rest):
+def _no_parametric_step(lp, point, rows, want_min, want_max, *rest, **basis):
     return np.full(rows.size, np.nan), np.full(rows.size, np.nan), np.zeros((rows.size, 2), dtype=np.int64)
 
 
@@ -183,8 +183,8 @@ def test_game_obedience_ranges_by_parametric_steps(monkeypatch, n_players, n_act
     settled: list[float] = []
     real = ranging.parametric_sides
 
-    def recorded(lp, point, rows, want_min, want_max):
-        lo, hi, pivots = real(lp, point, rows, want_min, want_max)
+    def recorded(lp, point, rows, want_min, want_max, **basis):
+        lo, hi, pivots = real(lp, point, rows, want_min, want_max, **basis)
         settled.append(float(np.mean(np.concatenate([~np.isnan(lo[want_min]), ~np.isnan(hi[want_max])]))))
         return lo, hi, pivots
 
@@ -238,9 +238,9 @@ def test_a_dsic_mechanisms_long_paths_settle_on_the_core_as_the_face_lps_do(monk
     asked: list[int] = []
     real_core = ranging.core_sides
 
-    def core(lp, point, rows, want_min, want_max, *rest):
+    def core(lp, point, rows, want_min, want_max, *rest, **basis):
         asked.append(int(want_min.sum() + want_max.sum()))
-        return real_core(lp, point, rows, want_min, want_max, *rest)
+        return real_core(lp, point, rows, want_min, want_max, *rest, **basis)
 
     def no_face(*args, **kwargs):
         raise AssertionError("a face LP ran")
