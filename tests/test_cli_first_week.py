@@ -121,3 +121,16 @@ def test_ranges_flag_prints_one_sided_prices_with_any_number_of_threads(monkeypa
         main(["solve", str(path), "--ranges", "--ranges-jobs", "0"])
     err = capsys.readouterr().err
     assert stop.value.code == 2 and len(err.strip().splitlines()) == 1 and "--ranges-jobs" in err, err
+
+
+def test_a_boolean_in_a_list_of_data_is_refused(tmp_path, capsys):
+    """values = [true, 2]: TOML's booleans would be read as 1 and 0 (audit: the error that followed was about
+    sorting); a flag stays a scalar argument (`social = true` in the GLP files still loads)."""
+    text = (instances.instance_dir() / "glp-section-4-1.toml").read_text()
+    assert "values = [1, 2]" in text
+    bad = tmp_path / "flags.toml"
+    bad.write_text(text.replace("values = [1, 2]", "values = [true, 2]"))
+    assert main(["solve", str(bad), "--problem", "P_q_sb"]) == 2
+    err = capsys.readouterr().err
+    assert "data: values[0]: true is a boolean in a list of data" in err and len(err.strip().splitlines()) == 1
+    assert main(["solve", "glp-section-4-1-e1", "--problem", "sw"]) == 0

@@ -405,13 +405,18 @@ def _check_table(chk: dict, where: str, solves: dict) -> None:
 
 def check_numbers(value: object, where: str) -> None:
     """Every number in a file's data is finite and at most MAX_MAGNITUDE in absolute value: checked
-    here, before the model does arithmetic on it (1.7e308 - (-1.7e308) overflows to inf)."""
+    here, before the model does arithmetic on it (1.7e308 - (-1.7e308) overflows to inf); no list holds a
+    boolean (a flag is a scalar argument, `social = true`)."""
     stack: list[tuple[object, str]] = [(value, "")]
     while stack:  # not recursive: TOML nests as deep as its parser allows
         item, at = stack.pop()
         if isinstance(item, dict):
             stack.extend(reversed([(v, f"{at}.{k}" if at else str(k)) for k, v in item.items()]))  # first first
         elif isinstance(item, list):
+            flags = [i for i, v in enumerate(item) if isinstance(v, bool)]
+            if flags:  # TOML's true/false in a list of data: read as 1/0 it would pass as a number
+                raise InputError(f"{where}: {at}[{flags[0]}]: {str(item[flags[0]]).lower()} is a boolean in a list of "
+                                 "data; write the number or the label meant")
             stack.extend(reversed([(v, f"{at}[{i}]") for i, v in enumerate(item)]))
         elif isinstance(item, float) and not (math.isfinite(item) and abs(item) <= MAX_MAGNITUDE):
             raise InputError(f"{where}: {at}: {item!r} is " + ("not finite" if not math.isfinite(item) else
