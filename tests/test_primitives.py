@@ -35,7 +35,7 @@ def test_mismatched_length():
 
 
 def test_not_numbers_and_not_vectors():
-    with pytest.raises(om.InputError, match="x: expected a sequence of numbers"):
+    with pytest.raises(om.InputError, match="x: expected a number or a sequence of numbers"):
         pr.as_vector("x", ["a", "b"])
     with pytest.raises(om.InputError, match="x: expected a 1-D sequence"):
         pr.as_vector("x", [[1, 2], [3, 4]])

@@ -121,7 +121,7 @@ def as_vector(name: str, data: Any, *, length: int | None = None,
     """A finite 1-D float array, or an InputError naming `name`. A labelled pandas Series is aligned
     to `index` by label (see `align`)."""
     data = align(name, data, index)
-    arr = real_array(name, data, what="a sequence of numbers")
+    arr = real_array(name, data, what="a number or a sequence of numbers")
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != 1:
