@@ -50,8 +50,9 @@ class TangentCore:
         nonbasic = np.flatnonzero(~is_basic)
         self.N = nonbasic[~(self.at_lo[nonbasic] & self.at_hi[nonbasic])]  # fixed ones cannot move: d_j = 0
         self.D = np.flatnonzero(self.at_lo[basic_ids] | self.at_hi[basic_ids])  # positions in B
-        self.z_N = self.cost[self.N] - self.MT[self.N] @ self.y
-        self.R = self._rows_d(self.M[:, self.N])
+        self.M_N = self.M[:, self.N].tocsc()  # the movable columns, sliced once (each check block reads them)
+        self.z_N = self.cost[self.N] - self.M_N.T @ self.y
+        self.R = self._rows_d(self.M_N)
         self.h = self._highs(self.z_N)
 
     @classmethod
@@ -187,7 +188,7 @@ class TangentCore:
         target[rows, cols] = signs
         d = np.zeros((self.n + self.m, rows.size))
         d[self.N] = d_N
-        d[self.basic_ids] = self.solver.solve(target - self.M[:, self.N] @ d_N)
+        d[self.basic_ids] = self.solver.solve(target - self.M_N @ d_N)
         mu = np.zeros((self.m, rows.size))
         mu[self.D] = pi
         lam = self.y[:, None] + self.solver.solve(mu, trans="T")
