@@ -8,6 +8,7 @@ nothing above it, and every solve, whatever its strategy, reaches a solver throu
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from .errors import OptmarketsError
@@ -29,7 +30,8 @@ class SolverLayer(Protocol):
                      parameters: dict[str, Any] | None = None, n_jobs: int = 1) -> Any: ...
 
     def exact(self, model: Any, parameters: dict[str, Any] | None = None, *, max_rows: int = ...,
-              seed: Any = None) -> Any: ...
+              seed: Any = None, point: Mapping[str, Any] | None = None,
+              point_prices: Mapping[str, Any] | None = None) -> Any: ...
 
     def explain_infeasible(self, model: Any) -> Any: ...
 

@@ -256,6 +256,9 @@ class Solution:
         and dual feasibility, equal objectives), pivoting exactly when the float basis is not
         optimal. Returns an object with `.value` (a Fraction, the model's sense and units),
         `.verified`, `.reason`, `.primal` and `.prices` (labelled Fractions, the price convention).
+        The basis is this Solution's own (its solve's; without one, as after a selection chain or row
+        generation, a basis at its point, with its prices where one basis gives both), so the vertex proved
+        is the one reported.
         The basis is solved on its structural columns (basic slacks eliminated) by p-adic lifting: LPs over
         `max_rows` rows (default 20,000), or whose reduced basis has over 2,000 structural columns, come back
         unverified, with the reason.
@@ -264,7 +267,9 @@ class Solution:
         _need_lp(model, "exact")
         limit = {} if max_rows is None else {"max_rows": positive_int("max_rows", max_rows)}
         with model.exclusive:
-            return solvers().exact(model, dict(self.parameters), seed=self._basis, **limit)
+            point = None if self._basis is not None else self.primal  # no basis of its own: start at its point
+            return solvers().exact(model, dict(self.parameters), seed=self._basis, point=point,
+                                   point_prices=self.prices, **limit)
 
     def to_netcdf(self, path: Any, *, skip_unrepresentable: bool = False) -> Any:
         """Write the solution to the netCDF-3 file `path` (values, labelled tables, certificate, provenance);

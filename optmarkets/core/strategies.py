@@ -150,6 +150,7 @@ class Lexicographic:
             relax = program.chain(model, request, sign * sol.value, _slack(backend), magnitude, fast)
             sol.outputs["selection_slack"] = relax * _slack(backend)
             sol.primal = primal_values(model)
+            sol._basis = None  # stage 1's basis is not the selected point's: exact() starts at the point
         if request.certify or sol.certificate.computed:  # (HiGHS: stage 1 was certified whatever `certify` says)
             if rule is not None or not sol.certificate.computed:  # the selected point, with stage 1's prices
                 sol.certificate = model.certify()

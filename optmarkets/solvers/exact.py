@@ -8,7 +8,10 @@
    it bounds the denominator, not the distance.)
 2. The basis. HiGHS's optimal basis of that standard form (x, and the row activities s = A x, each
    basic or at a bound), the simplex started from the basis of the model's last HiGHS solve (where that
-   basis is off in rationals, a basic variable 1e-15 outside its bound, a cold HiGHS solve's). With B its
+   basis is off in rationals, a basic variable 1e-15 outside its bound, a cold HiGHS solve's); for a Solution
+   that keeps no basis of its own (a selection chain moved its point, row generation solved other programs, an
+   interior point has no basis), a basis at that Solution's point (`exact_start.point_basis`: crossover, else the
+   face through the point, then HiGHS's primal simplex in place), so the vertex proved is the one reported. With B its
    basis matrix in M = [A, -I]: x_B = -B^-1 N x_N and the multipliers y solve B' y = c_B, both exactly.
    A basic slack's column is a unit vector, so its row only defines that slack (and its y is 0): those
    rows and columns are eliminated, leaving the K x K system of the basic structural columns on the other
@@ -37,6 +40,7 @@ one, the certificate comes back unverified with value None and the reason:
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -46,14 +50,16 @@ import pandas as pd
 
 from ..core.errors import InputError
 from ..core.exact_values import DENOMINATOR_LIMIT, WIDEN_ULPS, rational, read_rational  # noqa: F401 (its API)
-from ..core.tolerances import EXACT_HIGHS_TOL
 from .exact_basis import RationalMatrix, ReducedBasis, common
 from .exact_data import ExactData, exact_data
 from .exact_pivot import _pivot, _start
-from .ranging import ModelForm, flat_labels, held_basis, model_form, simplex_highs, solved_highs
+from .exact_start import float_basis, point_basis
+from .ranging import ModelForm, flat_labels, held_basis, model_form, solved_highs
 
 #: Exact pivots tried before giving up (the float basis is almost always optimal already).
 MAX_PIVOTS = 500
+#: exact pivots tried from a Solution's point before a cold HiGHS basis is (any other basis may be another vertex).
+POINT_PIVOTS = 25
 
 
 @dataclass
@@ -64,7 +70,8 @@ class ExactCertificate:
     (distinct coefficients read within a few ulps rather than half an ulp; see `read_rational`), stats
     (rows; reduced: the reduced basis's K; seconds: read_s, float_s (HiGHS), solve_s, check_s; cold_restart: 1
     where the basis of the model's last solve was not optimal in rationals and HiGHS's cold one was taken, its
-    solve counted in solve_s)."""
+    solve counted in solve_s; from_point: 1 where the basis was found at a Solution's point, point_moved: how far
+    from it, point_prices: 1 where its duals are the Solution's prices)."""
 
     value: Fraction | None
     verified: bool
@@ -288,16 +295,6 @@ def _refused(why: str, stats: dict[str, float]) -> ExactCertificate:
     return ExactCertificate(None, False, why, stats=stats)
 
 
-def _float_basis(form: ModelForm, held: Any) -> tuple[Any, bool]:
-    """HiGHS solved on the standard form (simplex, tolerances EXACT_HIGHS_TOL), started from the basis `held` where
-    it fits (~0 iterations when it is this program's optimal basis); and whether it was."""
-    m, n = form.lp.A.shape
-    seeded = held is not None and held.valid and len(held.col_status) == n and len(held.row_status) == m
-    h = simplex_highs(form.lp, EXACT_HIGHS_TOL, held if seeded else None)
-    h.run()
-    return h, seeded
-
-
 def _too_large(ex: _Exact, basic: list[int], max_basis: int, stats: dict[str, float]) -> str:
     """Why the basis is not solved ("" when it is): its size against the rows and max_basis."""
     if len(basic) != ex.m:
@@ -312,11 +309,15 @@ def _too_large(ex: _Exact, basic: list[int], max_basis: int, stats: dict[str, fl
 
 
 def exact(model: Any, parameters: dict[str, Any] | None = None, *, basis: Any = None, seed: Any = None,
+          point: Mapping[str, Any] | None = None, point_prices: Mapping[str, Any] | None = None,
           max_rows: int = MAX_EXACT_ROWS, max_basis: int = MAX_EXACT_BASIS, method: str = "auto") -> ExactCertificate:
     """The exact certificate of an LP model's optimum (see the module docstring).
 
     `seed`: a HiGHS basis the float solve starts from (`Solution.exact` passes its own solve's: the exact optimum is
     then the vertex the Solution reports; None: the model's last HiGHS solve, `ranging.held_basis`);
+    `point`: without `seed`, the point (variable name -> values) of a Solution that keeps no basis: the basis proved
+    is one at it where the point is a vertex (`exact_start.point_basis`, `stats["point_moved"]`; else HiGHS's own),
+    whose duals are `point_prices` (family -> prices) where one basis gives both (`stats["point_prices"]`);
     `basis`: (basic, at) to start the exact pivoting from instead of HiGHS's optimal basis (tests of the pivoting);
     `max_rows`: the most standard-form rows solved exactly, `max_basis`: the most structural columns of the
     reduced basis (larger ones are returned unverified, with the reason); `method`: "auto", "sparse" (the
@@ -342,7 +343,13 @@ def exact(model: Any, parameters: dict[str, Any] | None = None, *, basis: Any = 
     ex = _Exact(form, method, data)
     stats["read_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    h, seeded = _float_basis(form, None if basis is not None else seed if seed is not None else held_basis(model))
+    h, seeded = float_basis(form, None if basis is not None else seed if seed is not None else held_basis(model))
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return _refused(f"HiGHS status {h.getModelStatus().name} on the standard form", stats)
+    if point is not None and seed is None and basis is None:
+        at_point = point_basis(form, point, point_prices, h.getBasis(), stats)
+        if at_point is not None:
+            h, seeded, stats["from_point"] = at_point, True, 1
     stats["float_s"] = time.perf_counter() - clock
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return _refused(f"HiGHS status {h.getModelStatus().name} on the standard form", stats)
@@ -352,9 +359,10 @@ def exact(model: Any, parameters: dict[str, Any] | None = None, *, basis: Any = 
         return _refused(refusal, stats)
     basic, at = list(start[0]), list(start[1])
     fallbacks = [] if basis is not None else (
-        [lambda: _float_basis(form, None)[0]] if seeded else []) + [lambda: solved_highs(form.lp)]
+        [lambda: float_basis(form, None)[0]] if seeded else []) + [lambda: solved_highs(form.lp)]
     clock = time.perf_counter()
     pivots, reason = 0, ""
+    restart_at = POINT_PIVOTS if stats.get("from_point") else 0  # a point's basis: pivot there first
     while True:
         try:
             v, y, d = ex.solve(basic, at)
@@ -365,7 +373,7 @@ def exact(model: Any, parameters: dict[str, Any] | None = None, *, basis: Any = 
         dual_ok = ex.dual_infeasible(set(basic), at, d) is None
         if primal_ok and dual_ok:
             break
-        if not pivots and fallbacks:
+        if pivots == restart_at and fallbacks:
             # the float basis is off in rationals: other float bases next (HiGHS cold at tight tolerances, then at
             # its default ones), a float solve being cheaper than exact pivots at scale (BBM segmentation at
             # n = 100: 18 pivots of ~1.5 s each, or one 8 s solve); BDHN's revenue LP at n = 5: only the default

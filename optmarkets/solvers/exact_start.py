@@ -1,0 +1,109 @@
+"""Where exact() starts: a float HiGHS basis of the standard form, solved at tight tolerances from a basis it is
+given (`float_basis`), or one at a Solution's own point (`point_basis`), for a Solution that keeps no basis of its
+own (a selection chain moved its point after stage 1; row generation solved other programs than the full LP)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from ..core.tolerances import EXACT_HIGHS_TOL, POINT_BASIS_TOL
+from .ranging import ModelForm, simplex_highs
+
+__all__ = ["float_basis", "highspy_solution", "point_basis"]
+
+
+def float_basis(form: ModelForm, held: Any) -> tuple[Any, bool]:
+    """HiGHS solved on the standard form (simplex, tolerances EXACT_HIGHS_TOL), started from the basis `held` where
+    it fits (~0 iterations when it is this program's optimal basis); and whether it was."""
+    m, n = form.lp.A.shape
+    seeded = held is not None and held.valid and len(held.col_status) == n and len(held.row_status) == m
+    h = simplex_highs(form.lp, EXACT_HIGHS_TOL, held if seeded else None)
+    h.run()
+    return h, seeded
+
+
+def point_basis(form: ModelForm, point: Mapping[str, Any], prices: Mapping[str, Any] | None, held: Any,
+                 stats: dict[str, float]) -> Any:
+    """A solved HiGHS whose basis is at the standard-form image of `point` (variable name -> values), with the
+    duals of `prices` (family -> the price convention's values) where one basis gives both; None where the point
+    leaves a column unset or is not a vertex HiGHS keeps to.
+
+    First HiGHS's crossover from the pair (point, prices): kept when it ends at both. Otherwise (HiGHS's crossover
+    is a heuristic: on 13 of 126 random HS selection chains it left the point although a basis at both exists)
+    the face of the polyhedron through the point (every row and column bound it meets, within POINT_BASIS_TOL of
+    the row's terms, made an equality) is solved, and its basis starts HiGHS's primal simplex on the LP itself,
+    which from an optimal point pivots in place (the duals are then an optimal vertex of HiGHS's choosing).
+    `stats`: 'point_moved' (how far the final vertex is from the point, relative to its largest entry) and
+    'point_prices' (1 where its duals are `prices`)."""
+    lp = form.lp
+    x = np.full(lp.A.shape[1], np.nan)
+    for name, (offset, shape) in form.columns.items():
+        if name in point:
+            size = int(np.prod(shape)) if shape else 1
+            x[offset:offset + size] = np.asarray(point[name], float).reshape(-1, order="F")[:size]
+    if not np.isfinite(x).all():
+        return None
+    scale = max(1.0, float(np.max(np.abs(x), initial=0.0)))
+
+    def moved(h: Any) -> float:
+        return float(np.max(np.abs(np.asarray(h.getSolution().col_value) - x), initial=0.0)) / scale
+
+    y = _row_duals(form, prices)
+    if y is not None:
+        crossed = simplex_highs(lp, EXACT_HIGHS_TOL)
+        pair = highspy_solution(x, lp.A @ x, lp.c - lp.A.T @ y, y)
+        crossed.crossover(pair)
+        y_scale = max(1.0, float(np.max(np.abs(y), initial=0.0)))
+        if (crossed.getModelStatus() == crossed.getModelStatus().kOptimal and moved(crossed) <= POINT_BASIS_TOL
+                and np.max(np.abs(np.asarray(crossed.getSolution().row_dual) - y), initial=0.0) <= POINT_BASIS_TOL
+                * y_scale):
+            stats["point_moved"], stats["point_prices"] = moved(crossed), 1
+            return crossed
+    r, terms = lp.A @ x, abs(lp.A) @ np.abs(x)
+
+    def meets(value: np.ndarray, bound: np.ndarray, size: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            return np.isfinite(bound) & (np.abs(value - bound) <= POINT_BASIS_TOL * np.maximum.reduce(
+                [np.ones_like(bound), np.abs(np.nan_to_num(bound, posinf=0.0, neginf=0.0)), size]))
+
+    rl, ru, cl, cu = lp.row_lower.copy(), lp.row_upper.copy(), lp.col_lower.copy(), lp.col_upper.copy()
+    row_up, row_low = meets(r, ru, terms), meets(r, rl, terms)
+    col_low, col_up = meets(x, cl, np.abs(x)), meets(x, cu, np.abs(x))
+    rl[row_up], ru[row_low], cu[col_low], cl[col_up] = ru[row_up], rl[row_low], cl[col_low], cu[col_up]
+    face = simplex_highs(replace(lp, row_lower=rl, row_upper=ru, col_lower=cl, col_upper=cu), EXACT_HIGHS_TOL, held)
+    face.setOptionValue("presolve", "off")  # its basis is wanted, not presolve's empty reduced model
+    face.run()
+    if face.getModelStatus() != face.getModelStatus().kOptimal:
+        return None
+    h = simplex_highs(lp, EXACT_HIGHS_TOL, face.getBasis())
+    h.setOptionValue("simplex_strategy", 4)  # primal: from a primal feasible optimal point, pivots stay there
+    h.run()
+    if h.getModelStatus() != h.getModelStatus().kOptimal:
+        return None
+    stats["point_moved"], stats["point_prices"] = moved(h), 0
+    return h if stats["point_moved"] <= POINT_BASIS_TOL else None
+
+
+def _row_duals(form: ModelForm, prices: Mapping[str, Any] | None) -> np.ndarray | None:
+    """HiGHS's row duals of the standard form from a Solution's prices (the inverse of the certificate's map), or
+    None where a family has none."""
+    if not prices or any(name not in prices for name in form.blocks):
+        return None
+    y = np.zeros(form.lp.A.shape[0])
+    for name, block in form.blocks.items():
+        y[block.rows_c_order()] = np.asarray(prices[name], float).reshape(-1) * form.sign * block.sigma
+    return y if np.isfinite(y).all() else None
+
+
+def highspy_solution(col_value: np.ndarray, row_value: np.ndarray, col_dual: np.ndarray, row_dual: np.ndarray) -> Any:
+    """A highspy.HighsSolution holding a primal-dual pair (crossover's start)."""
+    import highspy
+
+    out = highspy.HighsSolution()
+    out.col_value, out.row_value, out.value_valid = list(col_value), list(row_value), True
+    out.col_dual, out.row_dual, out.dual_valid = list(col_dual), list(row_dual), True
+    return out
