@@ -244,6 +244,11 @@ MUTATIONS: tuple[Mutation, ...] = (
              "                h.changeRowsBounds(touched.size, touched, "
              "np.where(np.isfinite(self.row_lo0[touched]), -g, -np.inf),\n",
              "the core's right-hand side moves the wrong way on rows bounded below: its answers fail their check"),
+    Mutation("inverse-sparse-rows-dropped", "optmarkets/solvers/ranging_step.py",
+             "                    return (self.inverse[rows].T if trans else self.inverse_t[rows].T) @ rhs[rows]\n",
+             "                    return (self.inverse[rows[1:]].T if trans else self.inverse_t[rows[1:]].T) "
+             "@ rhs[rows[1:]]\n",
+             "the basis solve on a sparse right-hand side leaves out its first nonzero row"),
     Mutation("ranges-blas-threads-unlimited", "optmarkets/solvers/ranging.py",
              '        with _blas().limit(limits=1, user_api="blas"):\n',
              '        with _blas().limit(limits=None, user_api="blas"):\n',

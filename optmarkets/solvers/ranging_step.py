@@ -60,6 +60,9 @@ PATIENCE = 4
 BLOCK_ENTRIES = 1_000_000
 #: Basic structural columns up to which the basis's reduced block is inverted densely (2,000: 32 MB, ~0.3 s).
 DENSE_INVERSE_SIZE = 2_000
+#: A dense inverse multiplies only the right-hand side's nonzero rows where they are under this share of its rows
+#: (the tangent LPs' right-hand sides are unit vectors and columns of [A, -I]: DSIC 3 x 7's median 2 % and 14 %).
+SPARSE_RHS_SHARE = 0.5
 
 
 def gaps(val: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -108,6 +111,7 @@ class BasisSolver:
         self.K, self.A_br = cols[self.nr].tocsc(), cols[self.br].tocsr()  # A[Nr, Bc], A[Br, Bc]
         self.A_br_T = self.A_br.T.tocsr()
         self.inverse: np.ndarray | None = None
+        self.inverse_t: np.ndarray | None = None
         self.lu: Any = None
 
     @classmethod
@@ -124,6 +128,7 @@ class BasisSolver:
                 solver.inverse = np.linalg.inv(solver.K.toarray())
                 if not np.isfinite(solver.inverse).all():
                     return None
+                solver.inverse_t = np.ascontiguousarray(solver.inverse.T)  # its columns as contiguous rows
             else:
                 solver.lu = splu(solver.K)
         except (RuntimeError, np.linalg.LinAlgError):
@@ -134,6 +139,10 @@ class BasisSolver:
         if self.bc.size == 0:
             return rhs
         if self.inverse is not None:
+            if rhs.ndim == 2 and self.inverse_t is not None:
+                rows = np.flatnonzero(rhs.any(axis=1))
+                if rows.size < SPARSE_RHS_SHARE * rhs.shape[0]:  # only the columns of the inverse they meet
+                    return (self.inverse[rows].T if trans else self.inverse_t[rows].T) @ rhs[rows]
             return (self.inverse.T if trans else self.inverse) @ rhs
         return self.lu.solve(np.ascontiguousarray(rhs), trans="T" if trans else "N")
 
