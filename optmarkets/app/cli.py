@@ -19,6 +19,7 @@ import json
 import math
 import os
 import sys
+import threading
 import warnings
 from pathlib import Path
 from typing import Any, NoReturn
@@ -361,19 +362,58 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+def entry() -> NoReturn:
+    """The `optmarkets` console script: main(), then an exit that waits for no worker where it was interrupted (a
+    solver run or a sweep's processes still going would hold the interpreter's shutdown)."""
+    code = main()
+    if _INTERRUPTED.is_set():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
+_INTERRUPTED = threading.Event()
+
+
 def _main(argv: list[str] | None) -> int:
     try:
         args = parser().parse_args(argv)
-        return args.fn(args)
+        return _in_worker(args.fn, args)
     except BrokenPipeError:  # `optmarkets list | head`: the reader left; say nothing
         _quiet_stdout()
         return 0
     except KeyboardInterrupt:
+        _INTERRUPTED.set()
         print("optmarkets: error: interrupted", file=sys.stderr)
         return 2
     except Exception as exc:  # every failure is one line, never a traceback
         print(f"optmarkets: error: {_one_line(exc)}", file=sys.stderr)
         return 2
+
+
+def _in_worker(command: Any, args: argparse.Namespace) -> Any:
+    """The command run in a worker thread while the main thread waits: Ctrl-C reaches Python in the main thread
+    only, and a solver's C++ run (HiGHS releases the GIL) would hold it there until the run ended (a bench record:
+    ~160 s); waiting in short joins, the main thread takes the interrupt at once. Its exceptions are re-raised
+    here, so a failure is still one line."""
+    if threading.current_thread() is not threading.main_thread():
+        return command(args)
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["code"] = command(args)
+        except BaseException as exc:  # re-raised in the main thread, which reports it
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name="optmarkets-command", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.1)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["code"]
 
 
 def _quiet_stdout() -> None:
