@@ -42,9 +42,9 @@ def point_basis(form: ModelForm, point: Mapping[str, Any], prices: Mapping[str, 
     lp = form.lp
     x = np.full(lp.A.shape[1], np.nan)
     for name, (offset, shape) in form.columns.items():
-        if name in point:
-            size = int(np.prod(shape)) if shape else 1
-            x[offset:offset + size] = np.asarray(point[name], float).reshape(-1, order="F")[:size]
+        values = np.asarray(point[name], float) if name in point else np.empty(0)
+        if values.size == (int(np.prod(shape)) if shape else 1):  # else the column stays unset
+            x[offset:offset + values.size] = values.reshape(-1, order="F")
     if not np.isfinite(x).all():
         return None
     scale = max(1.0, float(np.max(np.abs(x), initial=0.0)))
@@ -95,7 +95,10 @@ def _row_duals(form: ModelForm, prices: Mapping[str, Any] | None) -> np.ndarray 
         return None
     y = np.zeros(form.lp.A.shape[0])
     for name, block in form.blocks.items():
-        y[block.rows_c_order()] = np.asarray(prices[name], float).reshape(-1) * form.sign * block.sigma
+        values = np.asarray(prices[name], float).reshape(-1)
+        if values.size != block.size:
+            return None
+        y[block.rows_c_order()] = values * form.sign * block.sigma
     return y if np.isfinite(y).all() else None
 
 

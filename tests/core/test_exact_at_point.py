@@ -97,3 +97,14 @@ def test_a_point_missing_a_variable_gets_no_basis():
     sol = model.solve()
     point = {k: v for k, v in sol.primal.items() if k != "p"}
     assert point_basis(model_form(model, dict(sol.parameters)), point, None, None, {}) is None
+
+
+def test_a_point_whose_variable_has_another_size_gets_no_basis_and_prices_of_another_size_are_not_read():
+    model = _hs_chain(2)
+    sol = model.solve()
+    form = model_form(model, dict(sol.parameters))
+    short = dict(sol.primal, p=np.asarray(sol.primal["p"])[:-1])
+    assert point_basis(form, short, None, None, {}) is None
+    stats: dict[str, float] = {}
+    wrong_prices = {k: np.asarray(v).reshape(-1)[:-1] for k, v in sol.prices.items()}
+    assert point_basis(form, sol.primal, wrong_prices, None, stats) is not None and stats["point_prices"] == 0
