@@ -13,6 +13,7 @@ from optmarkets.core.errors import InfeasibleError, InputError
 from optmarkets.papers.yang import claims, claims_partitional, claims_targeting
 from optmarkets.papers.yang import claims_quasi_perfect as qp
 from optmarkets.papers.yang import claims_reference as ref
+from optmarkets.papers.yang import random_markets as rm
 from optmarkets.papers.yang.continuum import direct_acquisition
 from optmarkets.papers.yang.partitional import PartitionalBroker
 from optmarkets.papers.yang.targeting import TargetingBroker
@@ -136,13 +137,7 @@ def _ic_transfers_by_lp(broker, scheme):
 # ---------------------------------------------------------------- Lemma 3: every psi
 @pytest.mark.parametrize("seed", range(6))
 def test_lemma3_every_psi_on_random_regular_markets(seed):
-    rng = np.random.default_rng(seed)
-    while True:
-        values = np.sort(rng.choice(np.arange(1, 9), 3, replace=False)).astype(float)
-        costs = np.sort(rng.choice(np.arange(0, 10), 3, replace=False)) / 2
-        broker = om.DataBroker(values, rng.dirichlet(np.ones(3)), costs, rng.dirichlet(np.ones(3)))
-        if broker.is_regular() and costs[-1] < values[-1]:
-            break
+    broker = rm.regular_market(np.random.default_rng(seed))
     paper, grid = claims.lemma3_audit(broker, shifted=False), claims.lemma3_audit(broker, shifted=True)
     assert paper["count"] >= max(1, grid["count"])  # the shifted range may be empty (c_k > p0(c_(k-1)))
     assert paper["quasi-perfect"] <= 1e-9 and paper["cycle"] <= TOL
@@ -259,17 +254,6 @@ def test_claim_rows_all_match():
 
 
 # ---------------------------------------------------------------- Sec. 6.2: Theorems 8-9 (partitional)
-def _random_partitional(rng):
-    n_values, n_costs = int(rng.integers(3, 6)), int(rng.integers(2, 4))
-    values = np.sort(rng.choice(np.arange(1, 10), n_values, replace=False)).astype(float)
-    weights = rng.integers(1, 5, n_values)
-    cuts = np.sort(rng.choice(np.arange(1, n_values), rng.integers(1, n_values), replace=False))
-    theta = np.searchsorted(cuts, np.arange(n_values), side="right")
-    costs = np.sort(rng.choice(np.arange(0, 12), n_costs, replace=False)) / 2
-    prior = rng.integers(1, 4, n_costs)
-    return PartitionalBroker(values, weights / weights.sum(), theta, costs, prior / prior.sum())
-
-
 def test_characteristic_lp_with_singletons_is_db_c(textbook):
     broker = PartitionalBroker([1, 2, 3], [THIRD] * 3, ["a", "b", "c"], [0.25, 0.75], [0.5, 0.5])
     assert broker.mechanism_problem().solve().value == pytest.approx(11 / 24, abs=TOL)
@@ -277,7 +261,7 @@ def test_characteristic_lp_with_singletons_is_db_c(textbook):
 
 @pytest.mark.parametrize("seed", range(4))
 def test_characteristic_lp_equals_measurable_db_c(seed):
-    broker = _random_partitional(np.random.default_rng(100 + seed))
+    broker = rm.partitional_market(np.random.default_rng(100 + seed))
     sol = broker.mechanism_problem().solve()
     assert sol.value == pytest.approx(claims_partitional.measurable_value(broker), abs=TOL)
     audit = broker.market.evaluate(broker.segments(sol), sol["tau"].to_numpy())
@@ -302,21 +286,19 @@ def test_theorem8_two_blocks_and_the_finite_counter_example():
 
 
 def test_theorem8_on_random_partitional_markets():
-    """Counted, not asserted everywhere: a finite cost grid can break it (the counter-example)."""
-    rng, held = np.random.default_rng(8), 0
-    for _ in range(12):
-        broker = _random_partitional(rng)
-        held += broker.max_surplus_on_the_optimal_face()["largest price"] <= broker.theta_disclosed_surplus() + TOL
+    """Counted, not asserted everywhere: a finite cost grid can break it (the counter-example); docs/yang.md counts
+    150 markets of this sequence (benchmarks/yang_counts.py)."""
+    rng = np.random.default_rng(rm.THEOREM8_SEED)
+    held = sum(rm.theorem8_holds(rm.partitional_market(rng)) for _ in range(12))
     assert held >= 10
 
 
 def test_theorem9_canonical_mechanism_where_the_grid_condition_holds():
-    rng, tested = np.random.default_rng(9), 0
+    rng, tested = np.random.default_rng(rm.THEOREM9_SEED), 0
     while tested < 6:
-        broker = _random_partitional(rng)
+        broker = rm.partitional_market(rng)
         mk = broker.market
-        phi, p_hat = mk.ironed_virtual_costs().to_numpy(), broker.p_hat0()
-        if not (mk.is_regular() and phi[0] <= p_hat[0] and np.all(phi[1:] <= p_hat[:-1])):
+        if not rm.theorem9_conditions(broker)[0]:  # the discrete condition
             continue
         tested += 1
         best = broker.mechanism_problem().solve().value
@@ -362,14 +344,6 @@ def test_lemma14_pc_quantities_fall_and_rents_are_integrals():
 
 
 # ---------------------------------------------------------------- Sec. 6.3: Theorems 10-11 (targeting)
-def _random_targeting(rng):
-    n_values, n_groups, n_costs = int(rng.integers(2, 5)), int(rng.integers(1, 4)), int(rng.integers(2, 4))
-    values = np.sort(rng.choice(np.arange(1, 10), n_values, replace=False)).astype(float)
-    costs = np.sort(rng.choice(np.arange(0, 12), n_costs, replace=False)) / 2
-    return TargetingBroker(values, rng.dirichlet(np.ones(n_values), size=(n_groups, 1)), [costs],
-                           [rng.dirichlet(np.ones(n_costs))])
-
-
 def test_targeting_two_producers_by_hand():
     """Each product goes to the group that values it more (m = (0.1, 0.3, 0.6) on {1, 2, 3}); costs {1/4, 3/4}:
     c = 1/4 gets value-revealing data (W = 2.25), c = 3/4 serves v >= 2 (gross 1.725); U_2 = pi0(3/4) on the
@@ -388,7 +362,7 @@ def test_targeting_two_producers_by_hand():
 
 @pytest.mark.parametrize("seed", range(5))
 def test_theorem10_zero_surplus_on_the_optimal_face(seed):
-    broker = _random_targeting(np.random.default_rng(1000 + seed))
+    broker = rm.targeting_market(np.random.default_rng(1000 + seed))
     revenue, surplus = broker.max_surplus_on_the_optimal_face(0)
     assert surplus <= TOL
     if broker.n_groups == 1:  # targeting can only add the power to show the product to fewer consumers
@@ -396,20 +370,13 @@ def test_theorem10_zero_surplus_on_the_optimal_face(seed):
 
 
 def test_theorem11_price_control_is_a_relaxation_and_ties_under_the_condition():
-    rng, tied = np.random.default_rng(11), 0
+    rng, tied = np.random.default_rng(rm.THEOREM11_SEED), 0
     for _ in range(20):
-        broker = _random_targeting(rng)
+        broker = rm.targeting_market(rng)
         db = broker.mechanism_problem(0).solve().value
         pc = broker.price_controlling_problem(0).solve().value
         assert pc >= db - TOL
-        market = broker.markets[0]
-        demand = np.cumsum(broker.group_probs[:, 0, ::-1], axis=1)[:, ::-1]
-        ordered = all(np.all(a <= b + 1e-12) or np.all(b <= a + 1e-12) for a in demand for b in demand)
-        prices = [om.DataBroker(broker.values, broker.group_probs[i, 0], market.costs, market.cost_probs)
-                  .uniform_pricing()["price"].to_numpy() for i in range(broker.n_groups)]
-        prices.append(market.uniform_pricing()["price"].to_numpy())
-        phi = market.virtual_costs().to_numpy()
-        if ordered and all(np.all(phi <= p) for p in prices):
+        if rm.theorem11_condition(broker):
             tied += 1
             assert db == pytest.approx(pc, abs=TOL)
     assert tied >= 3

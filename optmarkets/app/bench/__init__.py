@@ -30,7 +30,7 @@ relative to 1 + |objective|) are all <= ACCEPT * tol.
 
 Report (`report`): success rate, shifted geometric mean of times (shift 10 s, failures charged the
 time limit), Dolan–Moré performance profiles per tier (matplotlib, loaded only to draw them),
-modeling overhead vs raw HiGHS.
+modeling overhead vs raw HiGHS, the largest price difference from HiGHS by family (`price_differences`).
 
 Modules: `problems` (the families and their registry), `config` (tiers, BenchConfig, solver options),
 `runner` (records, RECORD_KEYS, the raw-HiGHS baseline), `analysis` (statistics and the report),
@@ -46,6 +46,7 @@ from .analysis import (
     performance_profile,
     performance_ratios,
     plot_profiles,
+    price_differences,
     report,
     shifted_geometric_mean,
     summary,
@@ -58,6 +59,6 @@ from .runner import RECORD_KEYS, environment, raw_highs, run
 __all__ = [
     "ACCEPT", "REFERENCE", "RECORD_KEYS", "SCHEMA", "SHIFT", "TIERS", "BenchConfig", "Instance", "ProblemFamily",
     "add_arguments", "charged_times", "environment", "families", "family", "load", "main", "overhead",
-    "performance_profile", "performance_ratios", "plot_profiles", "problem_family", "raw_highs", "report", "run",
-    "shifted_geometric_mean", "solver_options", "summary",
+    "performance_profile", "performance_ratios", "plot_profiles", "price_differences", "problem_family", "raw_highs",
+    "report", "run", "shifted_geometric_mean", "solver_options", "summary",
 ]

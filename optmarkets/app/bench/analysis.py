@@ -14,6 +14,7 @@ import pandas as pd
 
 from ...core.errors import InputError
 from .config import REFERENCE, SHIFT
+from .problems import _FAMILIES
 
 #: what the report reads of every record (`runner.RECORD_KEYS` has them all), by kind: text, true/false, a
 #: finite number, or one of those or null
@@ -118,6 +119,27 @@ def summary(records, shift: float = SHIFT) -> pd.DataFrame:
     return out
 
 
+def price_differences(records) -> pd.DataFrame:
+    """Per family: the largest difference of a price from the reference solver's (HiGHS, default options) over
+    every record with one (solvers, tiers, sizes, seeds; a record that failed acceptance included, as in
+    `summary`), the record it comes from, and the largest over the accepted records only (`success`).
+    The family is the instance name's first part; `model` the first words of its description."""
+    df = _frame(records)
+    diff = pd.to_numeric(df["max_price_diff"], errors="coerce")
+    accepted = diff.where(df["success"].astype(bool))
+    rows = []
+    for name, g in diff.groupby(df["instance"].astype(str).str.split("/").str[0], sort=False):
+        fam = _FAMILIES.get(str(name))
+        row = {"family": name, "model": fam.description.split(":")[0] if fam else "",
+               "max_price_diff": g.max(), "instance": None, "solver": None, "tier": None, "success": None,
+               "max_price_diff_accepted": accepted[g.index].max()}
+        if g.notna().any():
+            at = df.loc[g.idxmax()]
+            row.update(instance=at["instance"], solver=at["solver"], tier=at["tier"], success=bool(at["success"]))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def performance_ratios(records) -> pd.DataFrame:
     """Dolan–Moré ratios r[p, s] = t[p, s] / min_s t[p, s], problems p = (instance, tier); inf = failed."""
     df = _frame(records)
@@ -190,6 +212,11 @@ def report(records, out_dir: str | Path | None = None, *, shift: float = SHIFT) 
     text = [f"# optmarkets benchmark: {len(df)} records, {df['instance'].nunique()} instances",
             "", f"## Solvers (shifted geometric mean of total time, shift {shift:g} s; failures charged the limit)",
             "", summ.to_string(index=False, formatters=fmt, float_format="{:.3g}".format)]
+    diffs = price_differences(df)
+    if diffs["max_price_diff"].notna().any():
+        text += ["", f"## Largest price difference from {REFERENCE} (default options), by family (over solvers, "
+                     "tiers, sizes and seeds; the record it comes from; over the accepted records only)", "",
+                 diffs.to_string(index=False, float_format="{:.3g}".format)]
     if len(over):
         text += ["", "## Modeling overhead vs raw HiGHS (optmarkets total / highspy passModel+run)", "",
                  over.to_string(float_format="{:.4g}".format)]

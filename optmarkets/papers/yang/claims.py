@@ -156,12 +156,12 @@ def _every_psi(broker: DataBroker, shifted: bool) -> list[np.ndarray]:
     return [np.array(p) for p in itertools.product(*options) if all(np.diff(p) >= 0)]
 
 
-def lemma3_audit(broker: DataBroker, shifted: bool) -> dict[str, float]:
-    """[Y]'s construction for every psi of `_every_psi`: the largest quasi-perfect failure, the largest grid-(8)
-    failure, the largest positive misreport cycle (> 0: no IC transfer exists) and the largest IC violation of
-    the envelope transfers (brute force), and how many psi were audited."""
+def lemma3_audit(broker: DataBroker, shifted: bool, psis: list[np.ndarray] | None = None) -> dict[str, float]:
+    """[Y]'s construction for every psi of `_every_psi` (or of `psis`): the largest quasi-perfect failure, the
+    largest grid-(8) failure, the largest positive misreport cycle (> 0: no IC transfer exists) and the largest IC
+    violation of the envelope transfers (brute force), and how many psi were audited."""
     out = {"count": 0.0, "quasi-perfect": 0.0, "condition 8": 0.0, "cycle": -np.inf, "envelope IC": 0.0}
-    for psi in _every_psi(broker, shifted):
+    for psi in _every_psi(broker, shifted) if psis is None else psis:
         scheme = qp.quasi_perfect_scheme(broker, psi)
         out["count"] += 1
         out["quasi-perfect"] = max(out["quasi-perfect"], qp.quasi_perfect_violation(broker, scheme, psi))
