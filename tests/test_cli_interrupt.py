@@ -62,3 +62,20 @@ def test_ctrl_c_during_a_highs_run_ends_the_command_at_once_with_one_line():
     assert child.returncode == 2
     assert err == "optmarkets: error: interrupted\n" and "finished" not in out
     assert waited < 10.0, f"the interrupt took {waited:.1f} s: the run held the main thread"
+
+
+def test_the_commands_worker_thread_runs_in_the_callers_context():
+    """The command runs in a worker thread started in a copy of the caller's context: a scoped `om.limits(...)`
+    block (a contextvar, which a new thread would not inherit) around main() holds in the command."""
+    import argparse
+
+    import optmarkets as om
+    from optmarkets.app.cli import _in_worker
+    from optmarkets.core import limits
+
+    def command(args):
+        return limits.current().max_entries
+
+    with om.limits(max_entries=3):
+        assert _in_worker(command, argparse.Namespace()) == 3
+    assert _in_worker(command, argparse.Namespace()) == limits.MAX_ENTRIES

@@ -15,6 +15,7 @@ argument errors import no model code (and so no cvxpy): each subcommand imports 
 from __future__ import annotations
 
 import argparse
+import contextvars
 import json
 import math
 import os
@@ -407,7 +408,9 @@ def _in_worker(command: Any, args: argparse.Namespace) -> Any:
         except BaseException as exc:  # re-raised in the main thread, which reports it
             outcome["error"] = exc
 
-    worker = threading.Thread(target=work, name="optmarkets-command", daemon=True)
+    # in the caller's context: a scoped `om.limits(...)` block around main() holds in the command too
+    worker = threading.Thread(target=contextvars.copy_context().run, args=(work,), name="optmarkets-command",
+                              daemon=True)
     worker.start()
     while worker.is_alive():
         worker.join(0.1)
