@@ -37,42 +37,52 @@ def point_basis(form: ModelForm, point: Mapping[str, Any], prices: Mapping[str, 
     the face of the polyhedron through the point (every row and column bound it meets, within POINT_BASIS_TOL of
     the row's terms, made an equality) is solved, and its basis starts HiGHS's primal simplex on the LP itself,
     which from an optimal point pivots in place (the duals are then an optimal vertex of HiGHS's choosing).
-    `stats`: 'point_moved' (how far the final vertex is from the point, relative to its largest entry) and
+    `stats`: 'point_moved' (how far the final vertex is from the point, each column relative to its variable's
+    largest entry: variables keep their own units) and
     'point_prices' (1 where its duals are `prices`)."""
     lp = form.lp
     x = np.full(lp.A.shape[1], np.nan)
+    unit = np.zeros(lp.A.shape[1])  # each column's variable's magnitude: variables come in their own units
     for name, (offset, shape) in form.columns.items():
         values = np.asarray(point[name], float) if name in point else np.empty(0)
-        if values.size == (int(np.prod(shape)) if shape else 1):  # else the column stays unset
-            x[offset:offset + values.size] = values.reshape(-1, order="F")
+        size = int(np.prod(shape)) if shape else 1
+        if values.size == size:  # else the column stays unset
+            # labelled values are in C order of the variable's shape (an N-D one is a flat Series); columns in F
+            x[offset:offset + size] = values.reshape(shape or (1,)).reshape(-1, order="F")
+            unit[offset:offset + size] = np.abs(values).max(initial=0.0)
     if not np.isfinite(x).all():
         return None
-    scale = max(1.0, float(np.max(np.abs(x), initial=0.0)))
 
     def moved(h: Any) -> float:
-        return float(np.max(np.abs(np.asarray(h.getSolution().col_value) - x), initial=0.0)) / scale
+        """The largest move of a column from the point, relative to its variable's magnitude."""
+        gap = np.abs(np.asarray(h.getSolution().col_value) - x)
+        return float(np.max(gap / np.maximum(unit, np.finfo(float).tiny), initial=0.0))
 
     y = _row_duals(form, prices)
     if y is not None:
         crossed = simplex_highs(lp, EXACT_HIGHS_TOL)
         pair = highspy_solution(x, lp.A @ x, lp.c - lp.A.T @ y, y)
         crossed.crossover(pair)
-        y_scale = max(1.0, float(np.max(np.abs(y), initial=0.0)))
+        y_scale = float(np.max(np.abs(y), initial=0.0))
         if (crossed.getModelStatus() == crossed.getModelStatus().kOptimal and moved(crossed) <= POINT_BASIS_TOL
                 and np.max(np.abs(np.asarray(crossed.getSolution().row_dual) - y), initial=0.0) <= POINT_BASIS_TOL
                 * y_scale):
             stats["point_moved"], stats["point_prices"] = moved(crossed), 1
             return crossed
     r, terms = lp.A @ x, abs(lp.A) @ np.abs(x)
+    row_spans = [(b.start, b.size) for b in form.blocks.values()]
+    col_spans = [(offset, int(np.prod(shape)) if shape else 1) for offset, shape in form.columns.values()]
 
-    def meets(value: np.ndarray, bound: np.ndarray, size: np.ndarray) -> np.ndarray:
+    def meets(value: np.ndarray, bound: np.ndarray, own: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
+        """Whether each value is at its bound: within POINT_BASIS_TOL of the larger of the bound and its own terms,
+        or of the largest of these in its family or variable (its units: the test reads the same at any scale)."""
+        scale = np.maximum(np.abs(np.where(np.isfinite(bound), bound, 0.0)), own)
         with np.errstate(invalid="ignore"):
-            return np.isfinite(bound) & (np.abs(value - bound) <= POINT_BASIS_TOL * np.maximum.reduce(
-                [np.ones_like(bound), np.abs(np.nan_to_num(bound, posinf=0.0, neginf=0.0)), size]))
+            return np.isfinite(bound) & (np.abs(value - bound) <= POINT_BASIS_TOL * _span_max(scale, spans))
 
     rl, ru, cl, cu = lp.row_lower.copy(), lp.row_upper.copy(), lp.col_lower.copy(), lp.col_upper.copy()
-    row_up, row_low = meets(r, ru, terms), meets(r, rl, terms)
-    col_low, col_up = meets(x, cl, np.abs(x)), meets(x, cu, np.abs(x))
+    row_up, row_low = meets(r, ru, terms, row_spans), meets(r, rl, terms, row_spans)
+    col_low, col_up = meets(x, cl, np.abs(x), col_spans), meets(x, cu, np.abs(x), col_spans)
     rl[row_up], ru[row_low], cu[col_low], cl[col_up] = ru[row_up], rl[row_low], cl[col_low], cu[col_up]
     face = simplex_highs(replace(lp, row_lower=rl, row_upper=ru, col_lower=cl, col_upper=cu), EXACT_HIGHS_TOL, held)
     face.setOptionValue("presolve", "off")  # its basis is wanted, not presolve's empty reduced model
@@ -86,6 +96,15 @@ def point_basis(form: ModelForm, point: Mapping[str, Any], prices: Mapping[str, 
         return None
     stats["point_moved"], stats["point_prices"] = moved(h), 0
     return h if stats["point_moved"] <= POINT_BASIS_TOL else None
+
+
+def _span_max(values: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
+    """Each entry's value raised to the largest in its span (a family's rows, a variable's columns)."""
+    out = values.copy()
+    for start, size in spans:
+        if size:
+            out[start:start + size] = np.maximum(out[start:start + size], values[start:start + size].max())
+    return out
 
 
 def _row_duals(form: ModelForm, prices: Mapping[str, Any] | None) -> np.ndarray | None:

@@ -108,3 +108,79 @@ def test_a_point_whose_variable_has_another_size_gets_no_basis_and_prices_of_ano
     stats: dict[str, float] = {}
     wrong_prices = {k: np.asarray(v).reshape(-1)[:-1] for k, v in sol.prices.items()}
     assert point_basis(form, sol.primal, wrong_prices, None, stats) is not None and stats["point_prices"] == 0
+
+
+def _lazy_broker(seed: int, scale: float):
+    rng = np.random.default_rng(seed)
+    n, k = (5, 3) if seed % 2 == 0 else (4, 2)
+    values = np.sort(rng.choice(np.arange(1, 21), n, replace=False)) / 20
+    costs = np.sort(rng.choice(np.arange(0, 80), k, replace=False)) / 100 * values.max()
+    return om.DataBroker(values * scale, rng.dirichlet(np.ones(n)), costs * scale, rng.dirichlet(np.ones(k)))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("scale", [1e-6, 1.0, 1e6])
+def test_the_point_start_reads_the_same_at_any_scale(seed, scale):
+    """Lazy brokers with values and costs x 1e-6: a bound within 1e-7 of an absolute 1 counted 21 of 70 rows as
+    binding (10 % of the data), the face LP was infeasible and exact() proved another vertex (audit)."""
+    sol = _lazy_broker(seed, scale).mechanism_problem(rows="lazy").solve()
+    ex = sol.exact()
+    assert ex.verified and float(ex.value) == pytest.approx(sol.value, rel=1e-9)
+    assert ex.stats.get("from_point") == 1
+    magnitude = {k: max(1e-300, float(np.abs(np.asarray(v, float)).max())) for k, v in sol.primal.items()}
+    for k, v in sol.primal.items():
+        assert np.abs(np.asarray(ex.primal[k], float) - np.asarray(v, float)).max() <= 1e-8 * magnitude[k], k
+
+
+def _nd_model():
+    """max sum(x) s.t. sum(x) <= 1 over a (2, 2, 2) x: every unit vector is optimal; the chain picks x[0, 0, 1],
+    F-order entry 4 (C order: entry 1), which a C-ordered read of the labelled Series put elsewhere (audit)."""
+    import cvxpy as cp
+    import pandas as pd
+
+    from optmarkets.builders import family
+    from optmarkets.core.strategies import Lexicographic
+
+    shape = (2, 2, 2)
+    model = om.Model("nd", sense="max")
+    index = pd.MultiIndex.from_product([range(2)] * 3, names=["a", "b", "c"])
+    x = model.variable("x", shape, index=index, nonneg=True)
+    model.constrain("budget", family(cp.sum(cp.reshape(x, (8,), order="F")), "<=", 1.0))
+    model.maximize(cp.sum(cp.reshape(x, (8,), order="F")))
+    pick = np.zeros(8)
+    pick[1] = 1.0
+    model.strategy = Lexicographic(rules={"one": lambda m: cp.hstack([pick @ cp.reshape(m.var("x"), (8,), order="F")])},
+                                   default="one", free=lambda m: -1e6)
+    return model
+
+
+def test_an_n_d_variables_labelled_values_are_read_in_their_order():
+    sol = _nd_model().solve()
+    ex = sol.exact()
+    assert ex.verified and ex.value == 1 and ex.stats.get("from_point") == 1
+    reported = np.asarray(sol.primal["x"], float)
+    assert reported.sum() == pytest.approx(1.0) and np.count_nonzero(reported > 0.5) == 1
+    assert np.array_equal(np.asarray(ex.primal["x"], float), reported)  # was another unit vector
+
+
+def test_a_point_off_every_vertex_is_judged_in_each_variables_own_units():
+    """A price at 1e6 beside an allocation at 0.017 free on the optimal face (Clarabel's interior point): the
+    allocation's move to a vertex, 1e-8 of the price, was counted 'at the point' (audit)."""
+    import cvxpy as cp
+    import pandas as pd
+
+    from optmarkets.builders import family
+
+    model = om.Model("mixed", sense="max")
+    x = model.variable("x", 2, index=pd.Index(["a", "b"], name="alt"), nonneg=True)
+    p = model.variable("p", 1, index=pd.Index(["price"]))
+    model.constrain("cap", family(p, "<=", 1e6))
+    model.constrain("unit", family(cp.sum(x), "<=", 0.05))
+    model.maximize(cp.sum(p))
+    sol = model.solve(solver="CLARABEL")
+    assert np.asarray(sol["x"], float).min() > 1e-3  # inside the face
+    stats: dict[str, float] = {}
+    assert point_basis(model_form(model, dict(sol.parameters)), sol.primal, sol.prices, None, stats) is None
+    assert stats["point_moved"] > 0.5
+    ex = sol.exact()
+    assert ex.verified and "from_point" not in ex.stats
