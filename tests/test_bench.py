@@ -426,3 +426,35 @@ def test_a_loose_tier_is_the_solves_tol_too_so_its_accuracy_check_accepts_that_o
     assert rec["success"] and rec["error"] is None, rec["error"]
     assert 1e-7 < rec["primal_residual"] <= 10 * rec["tol"]
     assert rec["objective_error"] <= 10 * rec["tol"]
+
+
+@pytest.mark.parametrize("tier", [0.05, 0.5])
+def test_a_tier_looser_than_a_solve_takes_is_refused_when_the_config_is_read(tier, tmp_path, capsys):
+    """A tier is the solve's tol too, which takes (0, 1e-2]: a looser one failed every record with an InputError
+    after the run began (audit); now the config is refused, naming the field, before anything runs."""
+    with pytest.raises(om.InputError, match=r"tiers: tolerance of 'loose' must be a number in \(0, 0.01\]"):
+        bench.BenchConfig.load({"families": {"yang_broker": [3]}, "tiers": {"loose": tier}})
+    code = main(["bench", "--families", "yang_broker:3", "--solvers", "HIGHS", "--tiers", str(tier),
+                 "--out", str(tmp_path / "r.jsonl")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "tiers" in err and not (tmp_path / "r.jsonl").exists()
+
+
+def test_a_familys_own_solve_options_may_name_tol_the_tier_wins():
+    """A family whose solve options name `tol` (a TypeError, the keyword given twice, after the tier became the
+    solve's tol): the tier's tol is the one the record runs at."""
+
+    @bench.problem_family("test_own_tol", sizes=(2,), needs="Model")
+    def build(n, rng):
+        model = om.Model("own_tol", sense="max")
+        x = model.variable("x", n, nonneg=True)
+        model.constrain("cap", family(cp.sum(x), "<=", 1.0))
+        model.maximize(cp.sum(x))
+        return model, None, {"tol": 1e-9}
+
+    try:
+        [rec] = bench.run(bench.BenchConfig(families={"test_own_tol": [2]}, solvers=["HIGHS"], tiers={"low": 1e-3},
+                                            raw_highs=False), progress=False)
+    finally:
+        bench.problems._FAMILIES.pop("test_own_tol")
+    assert rec["success"] and rec["error"] is None and rec["objective"] == pytest.approx(1.0), rec["error"]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ... import solvers as backends
 from ...core.errors import InputError
+from ...core.solve import MAX_TOL
 from .problems import _FAMILIES, ProblemFamily, families
 
 SCHEMA = "optmarkets.bench/1"
@@ -146,8 +147,10 @@ def _checked(data: dict) -> dict:
             raise InputError(f"tiers: expected a table name -> tolerance, got {tiers!r}")
         out["tiers"] = {}
         for name, tol in tiers.items():
-            if isinstance(tol, bool) or not isinstance(tol, int | float) or not 0 < tol < 1:
-                raise InputError(f"tiers: tolerance of '{name}' must be a number in (0, 1), got {tol!r}")
+            if isinstance(tol, bool) or not isinstance(tol, int | float) or not 0 < tol <= MAX_TOL:
+                # a tier is the solve's tol too (its accuracy check accepts residuals of that order)
+                raise InputError(f"tiers: tolerance of '{name}' must be a number in (0, {MAX_TOL:g}] (the "
+                                 f"loosest tol a solve takes), got {tol!r}")
             out["tiers"][str(name)] = float(tol)
     if "seeds" in data:
         out["seeds"] = _whole(data["seeds"], "seeds")

@@ -211,8 +211,8 @@ def _record(fam, size, seed, solver, tier, tol, cfg, ref: _Reference, raw: tuple
             try:
                 # the tier's tol too: the solve's accuracy check accepts residuals of that order (options alone left
                 # it at 1e-7, and HiGHS at 1e-3 on Yang n = 10 failed its own check: 8.6e-4)
-                tier_tol = {} if tol is None else {"tol": tol}
-                sol = inst.model.solve(solver, certify=False, **tier_tol, **inst.solve_options, **opts)
+                keywords = {**inst.solve_options, **({} if tol is None else {"tol": tol})}
+                sol = inst.model.solve(solver, certify=False, **keywords, **opts)
             except Exception as exc:  # the failure is the record
                 rec.update(status=getattr(exc, "status", "error"), error=f"{type(exc).__name__}: {exc}",
                            time_total=time.perf_counter() - start, time_build=built - start,
