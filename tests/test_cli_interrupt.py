@@ -79,3 +79,47 @@ def test_the_commands_worker_thread_runs_in_the_callers_context():
     with om.limits(max_entries=3):
         assert _in_worker(command, argparse.Namespace()) == 3
     assert _in_worker(command, argparse.Namespace()) == limits.MAX_ENTRIES
+
+
+def _session(sid: int) -> list[int]:
+    """The processes of session `sid` (Linux /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    stat = handle.read()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2:].split()[3]) == sid:
+                found.append(int(entry))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_during_a_parallel_sweep_leaves_no_worker_process_behind():
+    """The interrupt reaches the command's thread too, so the sweep's own clean-up runs (joblib kills its loky
+    workers); with the interrupt in the main thread only, both workers kept solving at full CPU after the CLI had
+    exited, holding its pipes open (audit)."""
+    models = os.path.join(os.path.dirname(__file__), os.pardir, "models", "bdhn-uniform-10-sym.toml")
+    child = subprocess.Popen([sys.executable, "-c", "from optmarkets.app.cli import entry; entry()", "sweep",
+                              models, "--problem", "revenue", "--vary", "alpha=0.1:2:2000", "--n-jobs", "2",
+                              "--no-progress"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while len(_session(child.pid)) < 3 and time.monotonic() < deadline:  # the CLI and its workers
+            time.sleep(0.2)
+        assert len(_session(child.pid)) >= 3, "the sweep's workers never started"
+        time.sleep(1.0)
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=30)
+        deadline = time.monotonic() + 15
+        while _session(child.pid) and time.monotonic() < deadline:  # loky's resource trackers leave on their own
+            time.sleep(0.2)
+        left = _session(child.pid)
+    finally:
+        for pid in _session(child.pid):
+            os.kill(pid, signal.SIGKILL)
+    assert child.returncode == 2 and err == "optmarkets: error: interrupted\n"
+    assert left == [], f"{len(left)} processes of the sweep outlived the CLI"

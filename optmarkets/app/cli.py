@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextvars
+import ctypes
 import json
 import math
 import os
@@ -375,6 +376,8 @@ def entry() -> NoReturn:
 
 
 _INTERRUPTED = threading.Event()
+#: seconds an interrupted command is given for its clean-up (a sweep stops its worker processes in ~0.4 s)
+INTERRUPT_GRACE_S = 3.0
 
 
 def _main(argv: list[str] | None) -> int:
@@ -401,19 +404,31 @@ def _in_worker(command: Any, args: argparse.Namespace) -> Any:
     if threading.current_thread() is not threading.main_thread():
         return command(args)
     outcome: dict[str, Any] = {}
+    done = threading.Event()  # not Thread.join: a join interrupted by Ctrl-C can mark a running thread stopped
 
     def work() -> None:
         try:
             outcome["code"] = command(args)
         except BaseException as exc:  # re-raised in the main thread, which reports it
             outcome["error"] = exc
+        finally:
+            done.set()
 
     # in the caller's context: a scoped `om.limits(...)` block around main() holds in the command too
     worker = threading.Thread(target=contextvars.copy_context().run, args=(work,), name="optmarkets-command",
                               daemon=True)
     worker.start()
-    while worker.is_alive():
-        worker.join(0.1)
+    try:
+        while not done.wait(0.1):
+            pass
+    except KeyboardInterrupt:
+        # the interrupt in the command too, where it runs Python next: its own clean-up then runs (a sweep's
+        # generator closes and joblib kills its worker processes, which outlived the CLI otherwise); a command
+        # inside a solver's C++ run does not answer, and the CLI exits after the grace
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident or 0),
+                                                   ctypes.py_object(KeyboardInterrupt))
+        done.wait(INTERRUPT_GRACE_S)
+        raise
     if "error" in outcome:
         raise outcome["error"]
     return outcome["code"]
