@@ -342,8 +342,9 @@ def _bench_arguments(ben: argparse.ArgumentParser) -> None:
     ben.add_argument("--time-limit", type=positive(float), default=None, help="seconds per solve")
     ben.add_argument("--repeat", type=positive(int), default=None, help="cold solves per record, fastest kept")
     ben.add_argument("--out", default="bench-results/bench-results.jsonl",
-                     help="JSONL output (default bench-results/bench-results.jsonl, its folder created); an "
-                          "existing file is resumed: records already there are kept and not run again")
+                     help="JSONL output (default bench-results/bench-results.jsonl, whose folder is created; "
+                          "another path's folder must exist); an existing file is resumed: records already there "
+                          "are kept and not run again")
     ben.add_argument("--report", default=None, help="folder for report.md, CSVs and the profile figure "
                                                     "(needs matplotlib: pip install \"optmarkets[bench]\")")
     ben.add_argument("--summarize", default=None, metavar="JSONL", help="only report on an existing file")
