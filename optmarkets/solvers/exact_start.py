@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.tolerances import EXACT_HIGHS_TOL, POINT_BASIS_TOL
+from ..core.tolerances import EXACT_HIGHS_TOL, POINT_BASIS_TOL, POINT_MOVED_TOL
 from .ranging import ModelForm, simplex_highs
 
 __all__ = ["float_basis", "highspy_solution", "point_basis"]
@@ -64,7 +64,7 @@ def point_basis(form: ModelForm, point: Mapping[str, Any], prices: Mapping[str, 
         pair = highspy_solution(x, lp.A @ x, lp.c - lp.A.T @ y, y)
         crossed.crossover(pair)
         y_scale = float(np.max(np.abs(y), initial=0.0))
-        if (crossed.getModelStatus() == crossed.getModelStatus().kOptimal and moved(crossed) <= POINT_BASIS_TOL
+        if (crossed.getModelStatus() == crossed.getModelStatus().kOptimal and moved(crossed) <= POINT_MOVED_TOL
                 and np.max(np.abs(np.asarray(crossed.getSolution().row_dual) - y), initial=0.0) <= POINT_BASIS_TOL
                 * y_scale):
             stats["point_moved"], stats["point_prices"] = moved(crossed), 1
@@ -95,7 +95,7 @@ def point_basis(form: ModelForm, point: Mapping[str, Any], prices: Mapping[str, 
     if h.getModelStatus() != h.getModelStatus().kOptimal:
         return None
     stats["point_moved"], stats["point_prices"] = moved(h), 0
-    return h if stats["point_moved"] <= POINT_BASIS_TOL else None
+    return h if stats["point_moved"] <= POINT_MOVED_TOL else None
 
 
 def _span_max(values: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:

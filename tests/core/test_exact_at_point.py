@@ -184,3 +184,17 @@ def test_a_point_off_every_vertex_is_judged_in_each_variables_own_units():
     assert stats["point_moved"] > 0.5
     ex = sol.exact()
     assert ex.verified and "from_point" not in ex.stats
+
+
+def test_a_chain_point_within_its_slack_of_a_vertex_is_that_vertex():
+    """HS with 40 random types: the selected point lies 4.4e-6 (its variable's units) off P's vertex, within the
+    chain's slack; the vertex proved is within POINT_MOVED_TOL of it (it was refused at 1e-7, and exact() proved
+    HiGHS's own vertex instead)."""
+    rng = np.random.default_rng(0)
+    model = om.MultiProductSeller(rng.uniform(0, 5, (40, 3))).optimal_mechanism(rng.dirichlet(np.ones(40)))
+    sol = model.solve()
+    ex = sol.exact()
+    assert ex.verified and ex.stats.get("from_point") == 1 and 1e-7 < ex.stats["point_moved"] <= 1e-5
+    for name, values in sol.primal.items():
+        reported = np.asarray(values, float)
+        assert np.abs(np.asarray(ex.primal[name], float) - reported).max() <= 1e-5 * np.abs(reported).max(), name
