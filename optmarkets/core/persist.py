@@ -395,8 +395,13 @@ def _path(path: Any) -> Path:
 
 
 def _write_bytes(target: Path, data: bytes) -> None:
-    """The file is encoded whole before it is opened: a refusal leaves an existing `target` as it was."""
+    """The file is encoded whole before anything is written, then written beside `target` and renamed onto it: a
+    refusal, or an interrupt while writing (Ctrl-C ends the CLI at once), leaves an existing `target` as it was."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        target.write_bytes(data)
+        temporary.write_bytes(data)
+        os.replace(temporary, target)
     except OSError as error:
         raise InputError(f"path: cannot write '{target}': {error.strerror or error}") from None
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -305,3 +305,24 @@ def test_a_format_1_file_loads_with_a_note_that_it_has_no_checksum(solved, tmp_p
     back = Solution.load(tmp_path / "v1.nc")
     assert back.value == pytest.approx(0.3)
     assert any("format version 1, which carries no checksum" in note for note in back.certificate.notes)
+
+
+def test_a_write_that_fails_midway_leaves_the_existing_file_as_it_was(solved, tmp_path, monkeypatch):
+    """The bytes are written beside the target and renamed onto it: an interrupt or a failure while writing (here
+    the rename) leaves the old file whole and no temporary file behind."""
+    import os
+
+    sol = solved["glp_pq"]
+    path = tmp_path / "sol.nc"
+    sol.to_netcdf(path)
+    before = path.read_bytes()
+
+    def fail(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(om.InputError, match="path: cannot write .*No space left on device"):
+        sol.to_netcdf(path)
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["sol.nc"]
+    monkeypatch.undo()
+    assert om.Solution.load(path).value == sol.value
