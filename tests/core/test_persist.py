@@ -321,7 +321,7 @@ def test_a_write_that_fails_midway_leaves_the_existing_file_as_it_was(solved, tm
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(om.InputError, match="path: cannot write .*No space left on device"):
+    with pytest.raises(om.InputError, match=r"path: cannot write .*No space left on device"):
         sol.to_netcdf(path)
     assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["sol.nc"]
     monkeypatch.undo()
