@@ -97,10 +97,11 @@ def _session(sid: int) -> list[int]:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_ctrl_c_during_a_parallel_sweep_leaves_no_worker_process_behind():
+@pytest.mark.parametrize("signum,said", [(signal.SIGINT, "interrupted"), (signal.SIGTERM, "terminated")])
+def test_ctrl_c_or_sigterm_during_a_parallel_sweep_leaves_no_worker_process_behind(signum, said):
     """The interrupt reaches the command's thread too, so the sweep's own clean-up runs (joblib kills its loky
     workers); with the interrupt in the main thread only, both workers kept solving at full CPU after the CLI had
-    exited, holding its pipes open (audit)."""
+    exited, holding its pipes open (audit). SIGTERM (a scheduler's time limit) takes the same path."""
     models = os.path.join(os.path.dirname(__file__), os.pardir, "models", "bdhn-uniform-10-sym.toml")
     child = subprocess.Popen([sys.executable, "-c", "from optmarkets.app.cli import entry; entry()", "sweep",
                               models, "--problem", "revenue", "--vary", "alpha=0.1:2:2000", "--n-jobs", "2",
@@ -112,7 +113,7 @@ def test_ctrl_c_during_a_parallel_sweep_leaves_no_worker_process_behind():
             time.sleep(0.2)
         assert len(_session(child.pid)) >= 3, "the sweep's workers never started"
         time.sleep(1.0)
-        child.send_signal(signal.SIGINT)
+        child.send_signal(signum)
         _, err = child.communicate(timeout=30)
         deadline = time.monotonic() + 15
         while _session(child.pid) and time.monotonic() < deadline:  # loky's resource trackers leave on their own
@@ -121,5 +122,5 @@ def test_ctrl_c_during_a_parallel_sweep_leaves_no_worker_process_behind():
     finally:
         for pid in _session(child.pid):
             os.kill(pid, signal.SIGKILL)
-    assert child.returncode == 2 and err == "optmarkets: error: interrupted\n"
+    assert child.returncode == 2 and err == f"optmarkets: error: {said}\n"
     assert left == [], f"{len(left)} processes of the sweep outlived the CLI"

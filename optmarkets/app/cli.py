@@ -20,6 +20,7 @@ import ctypes
 import json
 import math
 import os
+import signal
 import sys
 import threading
 import warnings
@@ -367,13 +368,23 @@ def main(argv: list[str] | None = None) -> int:
 
 def entry() -> NoReturn:
     """The `optmarkets` console script: main(), then an exit that waits for no worker where it was interrupted (a
-    solver run or a sweep's processes still going would hold the interpreter's shutdown)."""
+    solver run or a sweep's processes still going would hold the interpreter's shutdown). SIGTERM (a scheduler's
+    time limit, `kill`) ends a command as Ctrl-C does, its clean-up included."""
+    signal.signal(signal.SIGTERM, _terminated)
     code = main()
     if _INTERRUPTED.is_set():
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
     sys.exit(code)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C's KeyboardInterrupt would be (the same clean-up)."""
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise Terminated
 
 
 _INTERRUPTED = threading.Event()
@@ -388,9 +399,9 @@ def _main(argv: list[str] | None) -> int:
     except BrokenPipeError:  # `optmarkets list | head`: the reader left; say nothing
         _quiet_stdout()
         return 0
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         _INTERRUPTED.set()
-        print("optmarkets: error: interrupted", file=sys.stderr)
+        print(f"optmarkets: error: {'terminated' if isinstance(stop, Terminated) else 'interrupted'}", file=sys.stderr)
         return 2
     except Exception as exc:  # every failure is one line, never a traceback
         print(f"optmarkets: error: {_one_line(exc)}", file=sys.stderr)
