@@ -63,12 +63,12 @@ def point_basis(form: ModelForm, point: Mapping[str, Any], prices: Mapping[str, 
         crossed = simplex_highs(lp, EXACT_HIGHS_TOL)
         pair = highspy_solution(x, lp.A @ x, lp.c - lp.A.T @ y, y)
         crossed.crossover(pair)
-        y_scale = float(np.max(np.abs(y), initial=0.0))
-        if (crossed.getModelStatus() == crossed.getModelStatus().kOptimal and moved(crossed) <= POINT_MOVED_TOL
-                and np.max(np.abs(np.asarray(crossed.getSolution().row_dual) - y), initial=0.0) <= POINT_BASIS_TOL
-                * y_scale):
-            stats["point_moved"], stats["point_prices"] = moved(crossed), 1
-            return crossed
+        if crossed.getModelStatus() == crossed.getModelStatus().kOptimal:
+            gap = moved(crossed)
+            y_gap = np.max(np.abs(np.asarray(crossed.getSolution().row_dual) - y), initial=0.0)
+            if gap <= POINT_MOVED_TOL and y_gap <= POINT_BASIS_TOL * np.max(np.abs(y), initial=0.0):
+                stats["point_moved"], stats["point_prices"] = gap, 1
+                return crossed
     r, terms = lp.A @ x, abs(lp.A) @ np.abs(x)
     row_spans = [(b.start, b.size) for b in form.blocks.values()]
     col_spans = [(offset, int(np.prod(shape)) if shape else 1) for offset, shape in form.columns.values()]
