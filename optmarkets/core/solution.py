@@ -198,16 +198,20 @@ class Solution:
     #: HiGHS's optimal basis of the solve that made this Solution (None for other solvers): exact() starts there,
     #: not from the model's last solve, which may be another program's (a later solve, another thread's copy)
     _basis: Any = field(default=None, repr=False, compare=False)
+    #: the hidden (show=False) variables' values where the solve keeps no basis: with `primal`, the point exact()
+    #: starts at (a game's decision rule is hidden behind its labelled tables); None otherwise; not pickled
+    _hidden: Any = field(default=None, repr=False, compare=False)
     #: where a solution read by `Solution.load` came from: versions it was solved with, written_at, loaded_from
     provenance: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k not in ("_model", "_basis")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_model", "_basis", "_hidden")}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self.__dict__.setdefault("_model", None)
         self.__dict__.setdefault("_basis", None)
+        self.__dict__.setdefault("_hidden", None)
         self.__dict__.setdefault("provenance", {})  # pickled before solutions had one
 
     def _solved_model(self, what: str) -> Any:
@@ -267,7 +271,8 @@ class Solution:
         _need_lp(model, "exact")
         limit = {} if max_rows is None else {"max_rows": positive_int("max_rows", max_rows)}
         with model.exclusive:
-            point = None if self._basis is not None else self.primal  # no basis of its own: start at its point
+            # no basis of its own: start at its point (its hidden variables too)
+            point = None if self._basis is not None else {**self.primal, **(self._hidden or {})}
             return solvers().exact(model, dict(self.parameters), seed=self._basis, point=point,
                                    point_prices=self.prices, **limit)
 

@@ -224,6 +224,7 @@ def _attempt(model: Model, request: Request, backend: Any, options: dict, warm: 
         primal=primal_values(model), duals=LabelledValues(), prices=LabelledValues(),
         certificate=Certificate(), parameters=parameter_values(model),
         sense=model.sense, units=model.units, _model=model, _basis=outcome.basis,
+        _hidden=hidden_values(model) if outcome.basis is None else None,
     )
     if not model.has_integers and backend.duals:
         sol.duals, sol.prices = duals_and_prices(model)
@@ -323,6 +324,12 @@ def primal_values(model: Model) -> LabelledValues:
         if v.show:
             out.defer(name, np.array(v.var.value, dtype=float), v.labels)
     return out
+
+
+def hidden_values(model: Model) -> dict[str, np.ndarray]:
+    """The hidden (show=False) variables' current values, copied, in their own shapes."""
+    return {name: np.array(v.var.value, dtype=float) for name, v in model.variables.items()
+            if not v.show and v.var.value is not None}
 
 
 def parameter_values(model: Model) -> LabelledValues:

@@ -42,6 +42,7 @@ from .solve import (
     apply_derived,
     backend_and_options,
     check_accuracy,
+    hidden_values,
     primal_values,
     raise_on_failure,
     run,
@@ -151,6 +152,7 @@ class Lexicographic:
             sol.outputs["selection_slack"] = relax * _slack(backend)
             sol.primal = primal_values(model)
             sol._basis = None  # stage 1's basis is not the selected point's: exact() starts at the point
+            sol._hidden = hidden_values(model)
         if request.certify or sol.certificate.computed:  # (HiGHS: stage 1 was certified whatever `certify` says)
             if rule is not None or not sol.certificate.computed:  # the selected point, with stage 1's prices
                 sol.certificate = model.certify()

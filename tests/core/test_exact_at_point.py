@@ -198,3 +198,31 @@ def test_a_chain_point_within_its_slack_of_a_vertex_is_that_vertex():
     for name, values in sol.primal.items():
         reported = np.asarray(values, float)
         assert np.abs(np.asarray(ex.primal[name], float) - reported).max() <= 1e-5 * np.abs(reported).max(), name
+
+
+def test_a_chain_over_a_hidden_variable_proves_the_selected_point():
+    """x hidden (show=False, as a game's decision rule is), only its total shown: the point had no x, so exact()
+    fell back to HiGHS's own vertex, another unit vector (the shown total is 1 at every one of them)."""
+    import cvxpy as cp
+
+    from optmarkets.builders import family
+    from optmarkets.core.strategies import Lexicographic
+
+    model = om.Model("hidden", sense="max")
+    x = model.variable("x", 8, nonneg=True, show=False)
+    total = model.variable("total", 1)
+    model.constrain("budget", family(cp.sum(x), "<=", 1.0))
+    model.constrain("sum", family(total - cp.sum(x), "==", 0.0))
+    model.maximize(cp.sum(x))
+    pick = np.zeros(8)
+    pick[5] = 1.0
+    model.strategy = Lexicographic(rules={"one": lambda m: cp.hstack([pick @ m.var("x")])}, default="one",
+                                   free=lambda m: -1e6)
+    sol = model.solve()
+    assert "x" not in sol.primal and sol._hidden["x"][5] == pytest.approx(1.0)
+    ex = sol.exact()
+    assert ex.verified and ex.value == 1 and ex.stats.get("from_point") == 1
+    assert ex.stats["point_moved"] == 0.0 and np.array_equal(np.asarray(ex.primal["x"], float), pick)
+    own = model.solve(rule=None)  # HiGHS's own vertex keeps its basis: no point needed
+    assert own._hidden is None and "from_point" not in own.exact().stats
+    assert float(own.exact().primal["x"].iloc[5]) == 0.0  # the vertex the old fallback proved
