@@ -47,6 +47,7 @@ from .face import face_extremes
 from .highs import RejectedLPError, StandardForm
 from .ranging_step import BasisPoint, FactoredBasis, gaps, parametric_sides
 from .registry import silence_highs_banner
+from .scaling import equilibrate
 from .tangent_core import core_sides
 
 
@@ -246,14 +247,19 @@ def price_ranges(model: Any, name: str, prices: Any, rows: Any = None,
                 if isinstance(labels, pd.MultiIndex) else ""
             raise InputError(f"rows: {bad[:5]} are not rows of family '{name}'{form_of}")
         keep = np.asarray(found, dtype=int)
-    h = solved_highs(form.lp)
+    # on the LP equilibrated to magnitude one (exact powers of two, `scaling`): the steps' and faces' tolerances
+    # read the same at any scale (costs at 1e-6 and rows at 1e6 put every dual at 1e-12, where they were round-off)
+    scaling = equilibrate(form.lp)
+    lp = scaling.apply(form.lp)
+    unit = scaling.row[std_rows[keep]] / scaling.sigma  # y = unit * y' on the rows asked for
+    h = solved_highs(lp)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         raise SolverFailedError(model.name, "HIGHS", str(h.getModelStatus()), "the standard form did not solve")
     optimum = float(h.getInfo().objective_function_value)
     row_dual = np.asarray(h.getSolution().row_dual, float)
-    vertex = form.sign * sigma * row_dual[std_rows]
-    steps = row_steps(h, form.lp, std_rows[keep])
-    if _duals_unique(h, form.lp):  # the face is one point: every row's derivatives are its vertex price
+    vertex = form.sign * sigma[keep] * row_dual[std_rows[keep]]  # scaled units until the end
+    steps = row_steps(h, lp, std_rows[keep])
+    if _duals_unique(h, lp):  # the face is one point: every row's derivatives are its vertex price
         steps.open_dn[:], steps.open_up[:] = True, True
     # V (HiGHS's min) is convex in a row's bound: left = min y_k over the face, right = max y_k; on an open
     # side the basis stays optimal, so that extreme is the vertex dual, and only the closed sides need face LPs
@@ -264,7 +270,7 @@ def price_ranges(model: Any, name: str, prices: Any, rows: Any = None,
         # one BLAS thread: the step's dense products gain no time from more (DSIC 2 x 10: 1.9 s either way) but
         # cost their CPU (2.8 s against 1.8 s) and compete with n_jobs' threads
         with _blas().limit(limits=1, user_api="blas"):
-            lo_f, hi_f, why = closed_sides(form.lp, optimum, BasisPoint.of(h), std_rows[keep][need],
+            lo_f, hi_f, why = closed_sides(lp, optimum, BasisPoint.of(h), std_rows[keep][need],
                                            ~steps.open_dn[need], ~steps.open_up[need], n_jobs)
         lo_t[need] = np.where(steps.open_dn[need], lo_t[need], lo_f)
         hi_t[need] = np.where(steps.open_up[need], hi_t[need], hi_f)
@@ -277,11 +283,13 @@ def price_ranges(model: Any, name: str, prices: Any, rows: Any = None,
     # min: V convex, left = min t, right = max t; max: V concave, left = max t, right = min t
     left, right = (t_max, t_min) if form.sense == "max" else (t_min, t_max)
     # the face is relaxed by RANGE_FACE_TOLS: within that round-off of the vertex price is the vertex price
-    near = RANGE_SNAP_TOL * np.maximum(1.0, np.abs(vertex[keep]))
-    left = np.where(np.abs(left - vertex[keep]) <= near, vertex[keep], left)
-    right = np.where(np.abs(right - vertex[keep]) <= near, vertex[keep], right)
+    near = RANGE_SNAP_TOL * np.maximum(1.0, np.abs(vertex))
+    left = np.where(np.abs(left - vertex) <= near, vertex, left) * unit
+    right = np.where(np.abs(right - vertex) <= near, vertex, right) * unit
+    steps.t_lo, steps.t_hi = steps.t_lo / (scaling.row * scaling.rho)[std_rows[keep]], \
+        steps.t_hi / (scaling.row * scaling.rho)[std_rows[keep]]
     rhs_low, rhs_high = _rhs_ranges(steps, form, model, name, block, std_rows[keep], sigma[keep])
-    same = np.abs(vertex[keep] - price[keep]) <= RANGE_PRICE_TOL * np.maximum(1.0, np.abs(vertex[keep]))
+    same = np.abs(vertex - price[keep] / unit) <= RANGE_PRICE_TOL * np.maximum(1.0, np.abs(vertex))
     rhs_low, rhs_high = np.where(same, rhs_low, np.nan), np.where(same, rhs_high, np.nan)
     return pd.DataFrame({"price": price[keep], "left": left + 0.0, "right": right + 0.0,
                          "rhs_low": rhs_low, "rhs_high": rhs_high, "reason": reason}, index=labels[keep])
