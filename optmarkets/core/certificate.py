@@ -130,7 +130,7 @@ def certify(model: Model, form: LinearForm | None = None) -> Certificate:
     x_scale = max((float(np.max(np.abs(np.asarray(v.var.value, float)), initial=0.0))
                    for v in model.variables.values()), default=0.0)
     for name, v in model.variables.items():
-        _domain(name, np.asarray(v.var.value, float), v.var.attributes, x_scale, viol, rel)
+        _domain(name, np.asarray(v.var.value, float), v.var.attributes, v.var.shape, x_scale, viol, rel)
     cert = Certificate(viol)
     primal = {f"violation[{k}]": r for k, r in rel.items()}
     duals = {n: f.constraint.dual_value for n, f in model.families.items()}
@@ -167,8 +167,33 @@ def _rows(fam: Family) -> tuple[dict, np.ndarray, float, bool]:
     return grads, terms + np.maximum(np.abs(constant), np.abs(rhs)), floor, True
 
 
+def bound_sides(attrs: dict, x: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Per entry of a variable (F order): the side of the bound its reduced cost may lean on (+1: a lower bound,
+    as x >= 0; -1: an upper, as x <= 0; 0: free) and that bound (0 where free). A box (`bounds=`) leans on the
+    nearer of its two bounds."""
+    side, anchor = np.zeros(x.size), np.zeros(x.size)
+    if attrs.get("nonneg") or attrs.get("boolean"):
+        side[:] = 1.0
+    elif attrs.get("nonpos"):
+        side[:] = -1.0
+    elif attrs.get("bounds") is not None:
+        lo, hi = _box(attrs["bounds"], shape)
+        with np.errstate(invalid="ignore"):
+            lower = np.isfinite(lo) & ~(np.isfinite(hi) & (hi - x < x - lo))
+        upper = ~lower & np.isfinite(hi)
+        side[lower], side[upper] = 1.0, -1.0
+        anchor[lower], anchor[upper] = lo[lower], hi[upper]
+    return side, anchor
+
+
+def _box(bounds: Any, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """A `bounds=` attribute as flat (F order) lower and upper bounds (None: unbounded on that side)."""
+    return tuple(np.broadcast_to(np.asarray((-np.inf, np.inf)[k] if b is None else b, float), shape).reshape(
+        -1, order="F") for k, b in enumerate(bounds))  # type: ignore[return-value]
+
+
 def _reduced_cost_residual(reduced: np.ndarray, magnitude: np.ndarray, sense: str,
-                           nonneg: bool, data_floor: np.ndarray | None = None) -> tuple[float, float, float]:
+                           side: np.ndarray, data_floor: np.ndarray | None = None) -> tuple[float, float, float]:
     """A variable's dual infeasibility: the largest wrong-signed reduced cost (absolute); relative to the
     largest of its columns' terms |grad f_j| + sum_i |y_i a_ij| (what `ok` decides on); and relative to
     each column's own terms (at least COLUMN_FLOOR times the largest): a vertex's reduced costs are exact
@@ -177,7 +202,9 @@ def _reduced_cost_residual(reduced: np.ndarray, magnitude: np.ndarray, sense: st
     terms count at least `data_floor` (DUAL_DATA_FLOOR x its largest coefficient x the largest price)."""
     if data_floor is not None:
         magnitude = np.maximum(magnitude, data_floor)
-    bad = np.maximum((reduced if sense == "max" else -reduced) if nonneg else np.abs(reduced), 0.0)
+    # max: a lower bound allows reduced <= 0, an upper >= 0 (min: the reverse); a free entry needs 0
+    leaning = reduced if sense == "max" else -reduced
+    bad = np.maximum(np.where(side > 0, leaning, np.where(side < 0, -leaning, np.abs(reduced))), 0.0)
     worst, largest = float(np.max(bad, initial=0.0)), float(np.max(magnitude, initial=0.0))
     own = bad / np.maximum(np.maximum(magnitude, COLUMN_FLOOR * largest), _TINY)
     return worst, _ratio(worst, largest), float(np.max(own, initial=0.0))
@@ -226,11 +253,12 @@ def _dual_residuals(model: Model, cert: Certificate, rows: dict[str, tuple[dict,
     for v in model.variables.values():
         r, mag = reduced[v.var], magnitude[v.var]
         x = np.asarray(v.var.value, float).ravel(order="F")
-        rx += float(r @ x)
+        side, anchor = bound_sides(v.var.attributes, x, v.var.shape)
+        rx += float(r @ (x - anchor))  # a bound's multiplier times the distance to it: 0 at an optimum
         if _semidefinite(v.var.attributes):
             worst, relative, own = cone_residual(r, mag, v.var, model.sense)
         else:
-            worst, relative, own = _reduced_cost_residual(r, mag, model.sense, bool(v.var.attributes["nonneg"]),
+            worst, relative, own = _reduced_cost_residual(r, mag, model.sense, side,
                                                           DUAL_DATA_FLOOR * y_max * coefficient[v.var])
         dual_inf, rel_inf, col_inf = max(dual_inf, worst), max(rel_inf, relative), max(col_inf, own)
     value = float(np.asarray(_value(objective), float)) if objective is not None else 0.0
@@ -247,14 +275,26 @@ def _entry_max(g: Any) -> np.ndarray:
     return np.abs(dense).max(axis=1, initial=0.0).ravel()
 
 
-def _domain(name: str, x: np.ndarray, attrs: dict, x_scale: float, viol: dict[str, float],
-            rel: dict[str, float]) -> None:
+def _domain(name: str, x: np.ndarray, attrs: dict, shape: tuple[int, ...], x_scale: float,
+            viol: dict[str, float], rel: dict[str, float]) -> None:
     """A variable's sign and integrality residuals; a variable that is ~0 everywhere is measured
     against DOMAIN_FLOOR times the model's largest |x|. Integrality stays absolute."""
     if attrs["nonneg"] or attrs["boolean"]:
         key = f"{name} >= 0"
         viol[key] = float(max(0.0, -x.min())) if x.size else 0.0
         rel[key] = _ratio(viol[key], max(float(np.max(np.abs(x), initial=0.0)), DOMAIN_FLOOR * x_scale))
+    if attrs.get("nonpos"):
+        key = f"{name} <= 0"
+        viol[key] = float(max(0.0, x.max())) if x.size else 0.0
+        rel[key] = _ratio(viol[key], max(float(np.max(np.abs(x), initial=0.0)), DOMAIN_FLOOR * x_scale))
+    if attrs.get("bounds") is not None and x.size:
+        key = f"{name} within bounds"
+        lo, hi = _box(attrs["bounds"], shape)
+        flat = x.reshape(-1, order="F")
+        viol[key] = float(max(0.0, np.max(lo - flat), np.max(flat - hi)))
+        finite = np.concatenate([np.abs(lo[np.isfinite(lo)]), np.abs(hi[np.isfinite(hi)])])
+        rel[key] = _ratio(viol[key], max(float(np.max(np.abs(x), initial=0.0)), float(np.max(finite, initial=0.0)),
+                                         DOMAIN_FLOOR * x_scale))
     if _semidefinite(attrs) and x.ndim == 2 and x.size:
         key = f"{name} {'PSD' if attrs.get('PSD') else 'NSD'}"
         sym = (x + x.T) / 2 * (1.0 if attrs.get("PSD") else -1.0)
@@ -330,7 +370,10 @@ def _affine(model: Model) -> bool:
 
 
 def _flat(values: Any, shape: tuple[int, ...]) -> np.ndarray:
-    return np.broadcast_to(np.asarray(values, float), shape).ravel(order="F")
+    arr = np.asarray(values, float)
+    if arr.size == 1 and not shape:  # cvxpy gives a scalar quadratic family's dual as shape (1,)
+        arr = arr.reshape(())
+    return np.broadcast_to(arr, shape).ravel(order="F")
 
 
 def _block_max(values: np.ndarray, sizes: list[int]) -> list[float]:
@@ -425,7 +468,7 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     span_of = {span[0]: span for span in spans}
     for name in model.variables:  # declaration order, as the expressions give
         _name, var, start, size = span_of[name]
-        _domain(name, x[start:start + size], var.attributes, x_scale, viol, rel)
+        _domain(name, x[start:start + size], var.attributes, var.shape, x_scale, viol, rel)
     cert = Certificate(viol)
     primal = {f"violation[{k}]": r for k, r in rel.items()}
     duals = [fam.constraint.dual_value for _n, fam, *_ in blocks]
@@ -456,12 +499,13 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     np.maximum.at(coefficient, cols, np.abs(A.data))
     data_floor = DUAL_DATA_FLOOR * float(np.max(np.abs(y), initial=0.0)) * coefficient
     dual_inf, rel_inf, col_inf = 0.0, 0.0, 0.0
+    anchor = np.zeros(n)
     for _name, var, start, size in spans:
+        side, anchor[start:start + size] = bound_sides(var.attributes, x[start:start + size], var.shape)
         worst, relative, own = _reduced_cost_residual(reduced[start:start + size], col_mag[start:start + size],
-                                                      model.sense, var.attributes["nonneg"],
-                                                      data_floor[start:start + size])
+                                                      model.sense, side, data_floor[start:start + size])
         dual_inf, rel_inf, col_inf = max(dual_inf, worst), max(rel_inf, relative), max(col_inf, own)
-    rx = float(reduced @ x)
+    rx = float(reduced @ (x - anchor))
     primal_terms = float(np.abs(grad) @ np.abs(x))
     value = fsign * (float(np.asarray(form.c, float) @ x) + float(form.offset))
     _record_duals(cert, primal, sign_viol=sign_viol, rel_sign=rel_sign, dual_inf=dual_inf, rel_inf=rel_inf,

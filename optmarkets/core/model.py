@@ -100,12 +100,31 @@ def _owned(value: Any) -> np.ndarray:
     return arr
 
 
+def _finite_data(where: str, *exprs: Any) -> None:
+    """An InputError naming `where` and the entry when a constant in `exprs` is NaN or infinite (a solver
+    would fail on it without saying where, or take NaN for a non-convex term)."""
+    for expr in exprs:
+        constants = expr.constants() if isinstance(expr, cp.Expression) else [cp.Constant(expr)]
+        for c in constants:
+            value = c.value
+            data = value.data if hasattr(value, "tocoo") else np.asarray(value, dtype=float)
+            if not np.isfinite(data).all():
+                flat = np.asarray(data, dtype=float).reshape(-1)
+                k = int(np.argmax(~np.isfinite(flat)))
+                shown = "NaN" if np.isnan(flat[k]) else flat[k]
+                raise InputError(f"{where}: a data entry is {shown} (entry {k} of a constant of shape "
+                                 f"{tuple(c.shape)}); data must be finite numbers")
+
+
 def _check_domain(name: str, param: cp.Parameter, value: np.ndarray) -> None:
     """cvxpy's check of a Parameter value against its attributes, once, when the value is set (an
     InputError naming it): non-negative and non-positive values with cvxpy's own tolerance, any
     other attribute through cvxpy's setter. NaN is never a value."""
-    if np.isnan(value).any():
-        raise InputError(f"{name}: entry {int(np.argmax(np.isnan(value).reshape(-1)))} is NaN")
+    if not np.isfinite(value).all():
+        k = int(np.argmax(~np.isfinite(value).reshape(-1)))
+        bad = value.reshape(-1)[k]
+        raise InputError(f"{name}: entry {k} is {'NaN' if np.isnan(bad) else bad} (a parameter's values must be "
+                         "finite)")
     declared = {k for k, v in param.attributes.items() if v is not None and v is not False}
     if declared <= {"nonneg", "nonpos"}:
         for attribute, wrong, word in (("nonneg", value < -_PROJECTION_TOL, "non-negative"),
@@ -198,6 +217,7 @@ class Model:
             raise InputError(f"constraint: family '{name}' already exists in model '{self.name}'")
         if not isinstance(fam, Family):
             raise InputError(f"constraint '{name}': expected a Family from a builder, got {type(fam).__name__}")
+        _finite_data(f"constraint '{name}'", fam.lhs, fam.rhs)
         self.families[name] = fam
         return fam
 
@@ -215,6 +235,7 @@ class Model:
 
     def _set_objective(self, expr: Any, sense: str) -> None:
         self._mutating()
+        _finite_data("objective", expr)
         self.objective, self.sense = expr, sense
 
     def output(self, name: str, fn: Callable[[Solution], object], *, lazy: bool = False) -> None:
