@@ -70,9 +70,40 @@ def _row_map(A: sp.csc_matrix, b: np.ndarray, dims: Any) -> sp.csr_matrix:
     return sp.csr_matrix((vals, (rows, cols)), shape=(m, m))
 
 
+#: Clarabel's statuses that claim no optimum exists: a scaling can make them wrongly (see `solve`)
+_NO_OPTIMUM = ("PrimalInfeasible", "DualInfeasible", "AlmostPrimalInfeasible", "AlmostDualInfeasible")
+
+
 def solve(data: dict, options: dict, verbose: bool, x0: np.ndarray | None = None) -> SimpleNamespace:
     """Clarabel's answer to cvxpy's `data`, solved scaled (module docstring) and mapped back: an object
-    with the attributes cvxpy's Clarabel interface reads (status, x, z, obj_val, solve_time, iterations)."""
+    with the attributes cvxpy's Clarabel interface reads (status, x, z, obj_val, solve_time, iterations).
+
+    A claim that no optimum exists is checked by two other scalings before it stands: the rows' factors
+    divide by |b| where it dominates A, which shrinks A while x stays large (min x^2 s.t. x >= 1e6 came back
+    "infeasible"); the data unscaled, then the columns scaled by the magnitude of x the rows imply (|b_i| /
+    |a_ij|). The first of these that finds an optimum is returned."""
+    out = _solve(data, options, verbose, x0)
+    if str(out.status) not in _NO_OPTIMUM:
+        return out
+    for retry in (_solve(data, options, verbose, None, scaled=False),
+                  _solve(data, options, verbose, _implied_magnitude(data))):
+        if str(retry.status) in ("Solved", "AlmostSolved"):
+            return retry
+    return out
+
+
+def _implied_magnitude(data: dict) -> np.ndarray:
+    """Per column, the largest |b_i| / |a_ij| over its entries: the size of x that its rows call for."""
+    A = sp.csc_matrix(data["A"])
+    b = np.abs(np.asarray(data["b"], float))
+    ratio = b[A.indices] / np.maximum(np.abs(A.data), DIVISION_FLOOR)
+    out = np.zeros(A.shape[1])
+    np.maximum.at(out, np.repeat(np.arange(A.shape[1]), np.diff(A.indptr)), ratio)
+    return np.maximum(out, 1.0)
+
+
+def _solve(data: dict, options: dict, verbose: bool, x0: np.ndarray | None,
+           scaled: bool = True) -> SimpleNamespace:
     import clarabel
 
     A = sp.csc_matrix(data["A"])
@@ -86,13 +117,13 @@ def solve(data: dict, options: dict, verbose: bool, x0: np.ndarray | None = None
         d = np.maximum(mag, COLUMN_SCALE_FLOOR * mag.max())
     D = sp.diags(d)
     AD = (A @ D).tocsc()
-    E = _row_map(AD, b, data["dims"])
+    E = _row_map(AD, b, data["dims"]) if scaled else sp.identity(A.shape[0], format="csr")
     A_s = (E @ AD).tocsc()
     b_s = E @ b
     c_s = d * c
     P_s = (D @ P @ D).tocsc()
     gamma = max(float(np.abs(c_s).max(initial=0.0)), float(abs(P_s).max()) if P_s.nnz else 0.0)
-    gamma = gamma if gamma > 0 else 1.0
+    gamma = gamma if gamma > 0 and scaled else 1.0
     settings = internals.clarabel_settings(verbose, options)
     solver = clarabel.DefaultSolver(sp.triu(P_s / gamma).tocsc(), c_s / gamma, A_s, b_s,
                                     internals.clarabel_cones(data), settings)
