@@ -4,7 +4,8 @@ A FiniteGame file is counted by the engines' own estimators (`core.limits`: the 
 (Bayes) correlated-equilibrium LP's nonzeros over the cells with mass, prior x likelihoods > 0, the
 only cells the engine builds), so a 2 KB file of three players with 100 signals each
 is refused at load with the same estimate the engine would give; a paper's file by `size_estimate`
-(~n^3 nonzeros). Above `max_size` (default `MAX_SIZE`) `check_size` refuses it with the estimate and
+(~n^3 nonzeros; Yang's DB-C and DB-P by their own, `papers.yang.sizes`).
+Above `max_size` (default `MAX_SIZE`) `check_size` refuses it with the estimate and
 the override (`instances.load(path, max_size=...)`, `optmarkets solve --max-size`); `engine_limits`
 raises the engines' limits to that override while the file's models are built.
 """
@@ -14,6 +15,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
+
+import numpy as np
 
 from ..core import limits
 from ..core.errors import InputError
@@ -57,8 +60,30 @@ def estimate(model: str, data: dict, spec: dict | None = None) -> tuple[int, str
     if model == "FiniteGame":
         est = _game_estimate(data, spec)
         return est.size, "nonzeros" if est.nonzeros else "entries", f"{est.engine}: {est.detail}"
+    broker = _broker_estimate(data, spec) if model == "DataBroker" else None
+    if broker is not None:
+        return broker.size, "nonzeros" if broker.nonzeros else "entries", f"{broker.engine}: {broker.detail}"
     n, size = size_estimate([*data.values(), *(spec or {}).get("args", {}).values()])
     return size, "nonzeros", f"largest data dimension n = {n}, ~n^3"
+
+
+def _broker_estimate(data: dict, spec: dict | None) -> limits.Estimate | None:
+    """Yang's DB-C (mechanism_problem, optimal_face) and DB-P (profile_problem), whose sizes grow as K^2 N^3 and
+    C(N + K, K), counted by the engine's own estimators (`papers.yang.sizes`); None for the other methods or
+    data not yet well formed (the engine names what is wrong)."""
+    from ..papers.yang.sizes import mechanism_size, profile_size
+
+    method = (spec or {}).get("method")
+    values, costs = data.get("values"), data.get("costs")
+    numbers = [v for v in (values, costs) if isinstance(v, list) and all(
+        isinstance(x, int | float) and not isinstance(x, bool) for x in v)]
+    if len(numbers) != 2 or method not in ("mechanism_problem", "optimal_face", "profile_problem"):
+        return None
+    v, c = (np.asarray(x, float) for x in numbers)
+    if method != "profile_problem":
+        return mechanism_size(v, c)
+    monotone = (spec or {}).get("args", {}).get("monotone", True)
+    return profile_size(v, c, monotone is not False)
 
 
 def _count(labels: object) -> int:

@@ -64,6 +64,7 @@ from ...core.strategies import face_ranges
 from ...core.tolerances import SELECT_TOL
 from . import lazy
 from .base import BrokerBase
+from .sizes import mechanism_size, profile_size
 
 
 class ProgramsMixin(BrokerBase):
@@ -138,6 +139,7 @@ class ProgramsMixin(BrokerBase):
         if floor is not None:
             floor = pr.finite_number("floor", floor)
         lazy_rows = lazy.check_rows(rows) == "lazy"  # `rows` is reused below
+        mechanism_size(self.values, self.costs).check()  # before any array is made (the lazy form builds all)
         seg_k, seg_r = self._segments
         S = seg_k.size
         model = Model("DB-C", sense="max", units="broker revenue",
@@ -284,6 +286,7 @@ class ProgramsMixin(BrokerBase):
     def profile_problem(self, monotone: bool = True) -> Model:
         """The profile LP DB-P: obedience of every cost in every segment, exact deviation profits."""
         N, K, m = self.n_values, self.n_costs, self.value_probs
+        profile_size(self.values, self.costs, monotone).check()  # the profiles' enumeration is itself that large
         prof = np.array(self.profiles(monotone))
         n_p = prof.shape[0]
         label = pd.Index(["(" + ", ".join("⊥" if r == N else f"{self.values[r]:g}" for r in p) + ")"
