@@ -122,6 +122,9 @@ VF_AFFINE_TOL = 1e-9
 #: Frontier (`solvers.frontier`): an optimum along an edge's normal within this of the edge (relative to the
 #: points' magnitude) makes it an edge; points this close are one vertex, turns with a sine below it are straight.
 FRONTIER_TOL = 1e-7
+#: ... and an entry of its LPs' cost w1 F1_j + w2 F2_j within this many machine epsilons of |w1 F1_j| + |w2 F2_j| is
+#: round-off of a cancellation, set to 0 (0.48 - (0.48 / 1.55) 1.55 = 5.6e-17 made a certificate's scale 2e-17).
+FRONTIER_CANCEL_EPS = 8.0
 #: Price ranges: the optimal basis is primal non-degenerate (so the duals are unique and every row's one-sided
 #: derivatives are its vertex price, no face LP) when every basic variable is farther than this from its bounds,
 #: relative to max(1, |bound|) (HiGHS's default primal feasibility tolerance: closer may be on the bound).

@@ -9,12 +9,15 @@ else the new point lies on the boundary between P and Q and both halves are exam
 edge is thus certified by an LP, so the polygon is the projection, not an inner approximation. It costs
 one LP per vertex and one per edge.
 
-Each LP is the model's own families with the objective w . (f1, f2), w a Parameter (compiled once),
-solved on the one solve path (`Model.solve`, certified); the model's parameters keep their current
-values. `exact=True` runs the same trace with integer normals, each LP proved optimal in rationals
-(`Solution.exact()`) and each point evaluated in Fractions from the exact primal; a tie is then exact
-equality, so the exact polygon is verified: its vertices are feasible points and every edge is
-supported by an exactly optimal LP.
+Every comparison is relative to the polygon's magnitude: the largest |F_i| . |x| + |d_i| of the points found
+(f_i = F_i x + d_i; at least their largest coordinate), so a polygon scaled by S is traced as the same one.
+
+Each LP is the model's own families with the objective w . (f1, f2), its coefficients w1 F1 + w2 F2 formed as
+numbers (a Parameter, compiled once; a cancellation's round-off set to 0), solved on the one solve path
+(`Model.solve`, certified); the model's parameters keep their current values. `exact=True` runs the same
+trace with integer normals, each LP proved optimal in rationals (`Solution.exact()`) and each point evaluated
+in Fractions from the exact primal; a tie is then exact equality, so the exact polygon is verified: its
+vertices are feasible points and every edge is supported by an exactly optimal LP.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import pandas as pd
 from ..core.errors import CapabilityError, InputError, UnboundedError
 from ..core.model import Model
 from ..core.solution import Solution
-from ..core.tolerances import FRONTIER_TOL
+from ..core.tolerances import FRONTIER_CANCEL_EPS, FRONTIER_TOL
 from .exact import read_rational
 from .plotting import axes
 
@@ -74,6 +77,7 @@ class Frontier:
     reason: str = ""
     lps: int = 0
     _points: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)), repr=False)
+    _scale: float = field(default=0.0, repr=False)  # the trace's magnitude (`_Linear.magnitude`)
 
     @property
     def area(self) -> float:
@@ -92,7 +96,8 @@ class Frontier:
         if arr is None or arr.size != 2 or not np.isfinite(arr).all():
             raise InputError(f"point: must be two finite numbers ({', '.join(self.names)}), got {point!r}")
         pts = self._points
-        eps = FRONTIER_TOL * max(1.0, float(np.abs(pts).max()), float(np.abs(arr).max()))
+        # the polygon's magnitude alone (no absolute floor, not the query's): the same at any scale
+        eps = FRONTIER_TOL * max(self._scale, float(np.abs(pts).max()))
         if len(pts) == 1:
             return bool(np.abs(arr - pts[0]).max() <= eps)
         if len(pts) == 2:
@@ -127,34 +132,38 @@ def frontier(model: Model, objectives: Mapping[str, Any], *, exact: bool = False
     direction w in the objectives' plane) when the projection is unbounded.
     """
     names, exprs = _checked(model, objectives, exact)
-    derived = _program(model, exprs)
-    lps = [0]
+    lps, scale = [0], [0.0]
 
     def solve(w: tuple[float, float]) -> Solution:
         if lps[0] >= MAX_LPS:
             raise InputError(f"objectives: the frontier needs more than {MAX_LPS} LPs (is the feasible set "
                              "polyhedral with few vertices in this plane?)")
         lps[0] += 1
-        derived.set(**{_WEIGHTS: np.array(w, dtype=float)})
+        derived.set(**{_WEIGHTS: linear.combined(w)})
         try:
-            return derived.solve()
+            sol = derived.solve()
         except UnboundedError as exc:
             raise UnboundedError(model.name, exc.solver, exc.status,
                                  f"the projection onto ({names[0]}, {names[1]}) is unbounded in direction "
                                  f"w = ({w[0]:g}, {w[1]:g}): w . ({names[0]}, {names[1]}) has no maximum") from None
+        scale[0] = max(scale[0], linear.magnitude())  # the variables hold this solve's values
+        return sol
 
     with model.exclusive:  # the derived program shares the model's Parameters and Variables
+        model.write_parameters()  # the objectives' coefficients are read at the model's values
+        linear = _linear(exprs)
+        derived = _program(model, linear)
         if not exact:
-            trace = _trace(lambda w: _float_point(solve(w), exprs, w), _float_normal, _float_final)
-            return _result(names, trace, lps[0], np.array([p for p, _, _ in trace], dtype=float))
-        forms: list[dict[int, Any]] = []
+            trace = _trace(lambda w: _float_point(solve(w), exprs, w), _float_normal, _float_final, scale)
+            return _result(names, trace, lps[0], np.array([p for p, _, _ in trace], dtype=float), scale[0])
+        forms = _rational_forms(linear)
         try:
-            trace = _trace(lambda w: _exact_point(solve(w), exprs, w, forms), _exact_normal, _exact_final)
+            trace = _trace(lambda w: _exact_point(solve(w), w, forms), _exact_normal, _exact_final, scale)
         except _UnverifiedError as exc:
             out = frontier(model, objectives)
             out.verified, out.reason, out.lps = False, str(exc), out.lps + lps[0]
             return out
-        result = _result(names, trace, lps[0], np.array([[float(c) for c in p] for p, _, _ in trace]))
+        result = _result(names, trace, lps[0], np.array([[float(c) for c in p] for p, _, _ in trace]), scale[0])
         result.exact_vertices = [(Fraction(p[0]), Fraction(p[1])) for p, _, _ in trace]
         result.verified = True
         return result
@@ -208,8 +217,61 @@ def _numeric(point: Any) -> bool:
     return True
 
 
-def _program(model: Model, exprs: list[cp.Expression]) -> Model:
-    """A Model over the same variables, parameters and families, maximising w . (f1, f2), w a Parameter."""
+@dataclass
+class _Linear:
+    """The objectives as numbers: f_i = coefs[i] @ x + constants[i], x the entries of `variables` stacked (each
+    in cvxpy's F order). The weighted objective is formed from these, not as a cvxpy expression: its
+    cancellations are then in numbers this module can clean (cvxpy's canonicalisation and the certificate's
+    gradient would each keep w1 F1_j + w2 F2_j's round-off)."""
+
+    variables: list[cp.Variable]
+    coefs: np.ndarray  # (2, n)
+    constants: np.ndarray  # (2,)
+
+    def combined(self, w: tuple[Any, Any]) -> np.ndarray:
+        """w1 F1 + w2 F2, then w1 d1 + w2 d2; an entry that is round-off of a cancellation is exactly 0 (an
+        optimum on that column alone would have a certificate scale of ~1e-17, its round-off a 100% gap)."""
+        one = float(w[0]) * np.append(self.coefs[0], self.constants[0])
+        two = float(w[1]) * np.append(self.coefs[1], self.constants[1])
+        total = one + two
+        total[np.abs(total) <= FRONTIER_CANCEL_EPS * np.finfo(float).eps * (np.abs(one) + np.abs(two))] = 0.0
+        return total
+
+    def magnitude(self) -> float:
+        """max_i |F_i| . |x| + |d_i| at the variables' values: the size of the numbers each coordinate is made
+        of (at least the coordinate's own), the scale of the trace's comparisons."""
+        x = [np.asarray(v.value, dtype=float).reshape(-1, order="F") for v in self.variables]
+        flat = np.concatenate(x) if x else np.zeros(0)
+        return float((np.abs(self.coefs) @ np.abs(flat) + np.abs(self.constants)).max())
+
+
+def _linear(exprs: list[cp.Expression]) -> _Linear:
+    variables = list({id(v): v for e in exprs for v in e.variables()}.values())
+    saved = [v.value for v in variables]
+    try:  # an affine expression's gradient is its coefficients; cvxpy gives it only at a value (in its domain)
+        for v in variables:
+            v.value = v.project(np.zeros(v.shape))
+        at_values = np.array([_value(e) for e in exprs])
+        grads = [e.grad for e in exprs]
+        point = np.concatenate([np.asarray(v.value, float).reshape(-1, order="F") for v in variables]
+                               or [np.zeros(0)])
+    finally:
+        for v, value in zip(variables, saved, strict=True):
+            v.value = value
+    coefs = np.zeros((2, sum(v.size for v in variables)))
+    at = 0
+    for v in variables:
+        for i, grad in enumerate(grads):
+            g = grad.get(v)
+            if g is not None:
+                coefs[i, at:at + v.size] = np.asarray(g.todense() if hasattr(g, "todense") else g, float).reshape(-1)
+        at += v.size
+    return _Linear(variables, coefs, at_values - coefs @ point)
+
+
+def _program(model: Model, linear: _Linear) -> Model:
+    """A Model over the same variables, parameters and families, maximising c . x + c0, (c, c0) a Parameter
+    (`_Linear.combined`: the weighted objectives' coefficients and constant)."""
     derived = Model(model.name, sense="max", units="weighted objectives")
     # every variable shown, so that each vertex's Solution holds the model's primal values
     derived.variables = {name: replace(v, show=True) for name, v in model.variables.items()}
@@ -219,8 +281,14 @@ def _program(model: Model, exprs: list[cp.Expression]) -> Model:
     derived.solver_defaults = dict(model.solver_defaults)
     if _WEIGHTS in derived.parameters:
         raise InputError(f"model: has a parameter named '{_WEIGHTS}', the name the frontier's weights take")
-    w = derived.parameter(_WEIGHTS, np.array([1.0, 0.0]))
-    derived.maximize(w[0] * exprs[0] + w[1] * exprs[1])
+    cost = derived.parameter(_WEIGHTS, linear.combined((1.0, 0.0)))
+    n = linear.coefs.shape[1]
+    objective = cost[n]
+    at = 0
+    for v in linear.variables:
+        objective = objective + cost[at:at + v.size] @ cp.vec(v, order="F")
+        at += v.size
+    derived.maximize(objective)
     return derived
 
 
@@ -229,15 +297,16 @@ Oracle = Callable[[tuple[Any, Any]], tuple[Point, Any, Solution]]
 Trace = list[tuple[Point, tuple[float, float], Solution]]
 
 
-def _trace(oracle: Oracle, normal: Callable[[Point, Point], tuple[Any, Any]],
-           final: Callable[[Any, Point, Point, Point, tuple[Any, Any]], bool]) -> Trace:
-    """The boundary points, counter-clockwise, each with its weights and Solution; then the vertices only."""
+def _trace(oracle: Oracle, normal: Callable[[Point, Point], tuple[Any, Any]], final: Callable[..., bool],
+           scale: list[float]) -> Trace:
+    """The boundary points, counter-clockwise, each with its weights and Solution; then the vertices only.
+    scale[0]: the magnitude of the points found so far (the oracle raises it), the comparisons' scale."""
     ring: Trace = []
     for w in ((1, 0), (0, 1), (-1, 0), (0, -1)):  # support points of increasing angle: counter-clockwise
         point, _, sol = oracle(w)
-        if not ring or not _same(point, ring[-1][0], final):
+        if not ring or not _same(point, ring[-1][0], final, scale[0]):
             ring.append((point, (float(w[0]), float(w[1])), sol))
-    if len(ring) > 1 and _same(ring[-1][0], ring[0][0], final):
+    if len(ring) > 1 and _same(ring[-1][0], ring[0][0], final, scale[0]):
         ring.pop()
     if len(ring) == 1:
         return ring
@@ -248,7 +317,7 @@ def _trace(oracle: Oracle, normal: Callable[[Point, Point], tuple[Any, Any]],
         p, q = pending.pop()
         n = normal(p[0], q[0])
         point, value, sol = oracle(n)
-        if final(value, p[0], q[0], point, n):
+        if final(value, p[0], q[0], point, n, scale[0]):
             done.append((p, q))
             continue
         new = (point, (float(n[0]), float(n[1])), sol)
@@ -260,28 +329,33 @@ def _trace(oracle: Oracle, normal: Callable[[Point, Point], tuple[Any, Any]],
     while at is not start:
         out.append(at)
         at = after[id(at)]
-    return _vertices(out, final)
+    return _vertices(out, final, scale[0])
 
 
-def _same(a: Point, b: Point, final: Callable[..., bool]) -> bool:
+def _same(a: Point, b: Point, final: Callable[..., bool], scale: float | None = None) -> bool:
+    """a and b are one point: within FRONTIER_TOL of `scale` (default: their largest coordinate), no absolute floor."""
     if final is _exact_final:
         return a == b
-    return max(abs(a[0] - b[0]), abs(a[1] - b[1])) <= FRONTIER_TOL * max(1.0, *map(abs, (*a, *b)))
+    size = max(map(abs, (*a, *b))) if scale is None else max(scale, *map(abs, (*a, *b)))
+    return max(abs(a[0] - b[0]), abs(a[1] - b[1])) <= FRONTIER_TOL * size
 
 
-def _vertices(ring: Trace, final: Callable[..., bool]) -> Trace:
-    """The ring without repeated points and collinear middle points, from its least point (lexicographic)."""
+def _vertices(ring: Trace, final: Callable[..., bool], scale: float | None = None) -> Trace:
+    """The ring without repeated points and collinear middle points, from its least point (lexicographic).
+    scale: the polygon's magnitude (default: its largest coordinate)."""
     pts = list(ring)
+    if scale is None and final is not _exact_final:
+        scale = max(abs(c) for p, _, _ in ring for c in p)
     changed = True
     while changed and len(pts) > 2:
         changed = False
         for i in range(len(pts)):
             a, b, c = pts[i - 1][0], pts[i][0], pts[(i + 1) % len(pts)][0]
-            if _same(a, b, final) or _collinear(a, b, c, final is _exact_final):
+            if _same(a, b, final, scale) or _collinear(a, b, c, final is _exact_final):
                 del pts[i]
                 changed = True
                 break
-    if len(pts) == 2 and _same(pts[0][0], pts[1][0], final):
+    if len(pts) == 2 and _same(pts[0][0], pts[1][0], final, scale):
         pts = pts[:1]
     first = min(range(len(pts)), key=lambda i: (pts[i][0][0], pts[i][0][1]))
     return pts[first:] + pts[:first]
@@ -316,11 +390,14 @@ def _float_normal(p: Point, q: Point) -> tuple[float, float]:
     return (n[0] / size, n[1] / size)
 
 
-def _float_final(value: float, p: Point, q: Point, point: Point, n: tuple[float, float]) -> bool:
-    """Whether the optimum along n is on the line pq (or at p or q): pq is then an edge."""
-    scale = (abs(n[0]) + abs(n[1])) * max(1.0, *map(abs, (*p, *q, *point)))
+def _float_final(value: float, p: Point, q: Point, point: Point, n: tuple[float, float],
+                 scale: float | None = None) -> bool:
+    """Whether the optimum along n is on the line pq (or at p or q): pq is then an edge. scale: the polygon's
+    magnitude (default: the points' largest coordinate); no absolute floor, so the test is the same at any scale."""
+    size = max(map(abs, (*p, *q, *point))) if scale is None else max(scale, *map(abs, (*p, *q, *point)))
     edge = n[0] * p[0] + n[1] * p[1]
-    return value - edge <= FRONTIER_TOL * scale or _same(point, p, _float_final) or _same(point, q, _float_final)
+    return bool(value - edge <= FRONTIER_TOL * (abs(n[0]) + abs(n[1])) * size
+                or _same(point, p, _float_final, size) or _same(point, q, _float_final, size))
 
 
 # ---------------------------------------------------------------------------------------------- exact
@@ -336,17 +413,15 @@ def _exact_normal(p: Point, q: Point) -> tuple[int, int]:
     return x, y
 
 
-def _exact_final(value: Fraction, p: Point, q: Point, point: Point, n: tuple[int, int]) -> bool:
+def _exact_final(value: Fraction, p: Point, q: Point, point: Point, n: tuple[int, int],
+                 scale: float | None = None) -> bool:
     return bool(value == n[0] * p[0] + n[1] * p[1])
 
 
-def _exact_point(sol: Solution, exprs: list[cp.Expression], w: tuple[Any, Any],
-                 forms: list[dict[int, Any]]) -> tuple[Point, Any, Solution]:
+def _exact_point(sol: Solution, w: tuple[Any, Any], forms: list[dict[int, Any]]) -> tuple[Point, Any, Solution]:
     cert = sol.exact()
     if not cert.verified:
         raise _UnverifiedError(f"the LP along w = {w} was not proved optimal in rationals: {cert.reason}")
-    if not forms:  # the objectives' coefficients, read once (the variables hold values now)
-        forms.extend(_rational_form(e) for e in exprs)
     model = sol._model
     flat = {id(model.variables[name].var): _flat(values, model.variables[name].var.shape)
             for name, values in cert.primal.items()}
@@ -357,25 +432,16 @@ def _exact_point(sol: Solution, exprs: list[cp.Expression], w: tuple[Any, Any],
     return (point[0], point[1]), cert.value, sol
 
 
-def _rational_form(expr: cp.Expression) -> dict[int, Any]:
-    """expr = sum_v c_v . v + d in Fractions: {id(v): (v, c_v as Fractions, F-order), 0: d}."""
-    out: dict[int, Any] = {}
-    variables = expr.variables()
-    saved = [v.value for v in variables]
-    try:
-        for v in variables:
-            v.value = np.zeros(v.shape)
-        constant = _value(expr)
-        grads = expr.grad
-    finally:
-        for v, value in zip(variables, saved, strict=True):
-            v.value = value
-    out[0] = _rational(constant)
-    for v in variables:
-        g = grads.get(v)
-        dense = np.zeros(v.size) if g is None else np.asarray(g.todense() if hasattr(g, "todense") else g,
-                                                              dtype=float).reshape(-1)
-        out[id(v)] = (v, [_rational(c) for c in dense])
+def _rational_forms(linear: _Linear) -> list[dict[int, Any]]:
+    """Each objective f = sum_v c_v . v + d in Fractions: {id(v): (v, c_v as Fractions, F-order), 0: d}."""
+    out: list[dict[int, Any]] = []
+    for coefs, constant in zip(linear.coefs, linear.constants, strict=True):
+        form: dict[int, Any] = {0: _rational(constant)}
+        at = 0
+        for v in linear.variables:
+            form[id(v)] = (v, [_rational(c) for c in coefs[at:at + v.size]])
+            at += v.size
+        out.append(form)
     return out
 
 
@@ -403,10 +469,10 @@ def _evaluate(form: dict[int, Any], flat: dict[int, list[Fraction]]) -> Fraction
 
 
 # ---------------------------------------------------------------------------------------------- results
-def _result(names: tuple[str, str], trace: Trace, lps: int, points: np.ndarray) -> Frontier:
+def _result(names: tuple[str, str], trace: Trace, lps: int, points: np.ndarray, scale: float) -> Frontier:
     return Frontier(names=names, vertices=pd.DataFrame(points, columns=list(names)).rename_axis("vertex"),
                     solutions=[sol for _, _, sol in trace], directions=[w for _, w, _ in trace],
-                    lps=lps, _points=points)
+                    lps=lps, _points=points, _scale=scale)
 
 
 def _shoelace(points: Any) -> Any:
