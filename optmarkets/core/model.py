@@ -92,10 +92,15 @@ class _Structure:
         return (_Structure, ())
 
 
-def _owned(value: Any) -> np.ndarray:
+def _owned(name: str, value: Any) -> np.ndarray:
     """A parameter value as the model keeps it: its own read-only float copy, so that a caller writing into the
-    array it passed changes neither the model nor a Solution made from it."""
-    arr = np.array(value, dtype=float)
+    array it passed changes neither the model nor a Solution made from it. Not numbers: an InputError naming it."""
+    if np.iscomplexobj(value):
+        raise InputError(f"{name}: must be real numbers, got complex values")
+    try:
+        arr = np.array(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name}: must be numbers, got {value!r:.80} ({exc})") from None
     arr.flags.writeable = False
     return arr
 
@@ -189,7 +194,7 @@ class Model:
         self._mutating()
         if exact is not None:
             value = floats(np.asarray(exact, dtype=object))
-        value = _owned(validate(value) if validate else value)
+        value = _owned(name, validate(value) if validate else value)
         param = cp.Parameter(value.shape, name=name, **attributes)
         _check_domain(name, param, value)
         self.parameters[name] = _Param(param, index, validate)
@@ -291,7 +296,7 @@ class Model:
 
     def _checked(self, name: str, value: Any) -> np.ndarray:
         spec = self.parameters[name]
-        arr = _owned(spec.validate(value) if spec.validate else value)
+        arr = _owned(name, spec.validate(value) if spec.validate else value)
         if arr.shape != spec.param.shape:
             raise InputError(f"{name}: has shape {arr.shape}, expected {spec.param.shape}")
         _check_domain(name, spec.param, arr)

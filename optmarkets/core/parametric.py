@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .errors import CapabilityError, InputError
 from .seam import solvers
 
@@ -26,6 +28,10 @@ def value_function(model: Any, parameter: str, start: Any, end: Any, *, exact: b
     if not isinstance(exact, bool):
         raise InputError(f"exact: must be True or False, got {exact!r}")
     ends = [model.bind(**{parameter: value}).value_of(parameter) for value in (start, end)]  # validated
+    with np.errstate(over="ignore"):
+        if not np.isfinite(ends[1] - ends[0]).all():
+            raise InputError(f"end: end - start overflows for '{parameter}' (entries near the float limit 1.8e308); "
+                             "the path's data would not be numbers")
     if model.has_integers or not model.is_lp:
         raise CapabilityError(f"model: '{model.name}' is not an LP (integer variables or non-affine terms); "
                               "value_function walks LP bases")

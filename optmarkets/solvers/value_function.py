@@ -39,6 +39,7 @@ from ..core.errors import CapabilityError, SolverFailedError
 from ..core.tolerances import RANGE_HIGHS_TOL, VF_AFFINE_TOL, VF_PROBE_STEP, VF_RATE_TOL, VF_SLOPE_TOL, VF_T_TOL
 from .highs import StandardForm
 from .ranging import ModelForm, held_basis, model_form, simplex_highs
+from .scaling import Scaling, equilibrate
 
 #: The walk stops with a SolverFailedError after this many linear pieces (or 20 times as many HiGHS runs).
 MAX_PIECES = 10_000
@@ -63,10 +64,29 @@ class Path:
     form1: ModelForm | None = None  # the standard form at t = 1 (exact certificates read both ends)
     seed: Any = None  # a basis the first solve starts from (`held_basis`), or None: cold
     M: sp.csc_matrix = field(init=False)
+    #: the LP's exact power-of-two scaling to magnitude one along the whole path (`solvers.scaling`): HiGHS solves
+    #: the scaled LP (its tolerances are absolute), and every test here reads in its units: v x v_unit, reduced
+    #: costs x d_unit, values and slopes against value_unit (1e-10 data had every slope "equal")
+    scaling: Scaling = field(init=False)
+    v_unit: np.ndarray = field(init=False)
+    d_unit: np.ndarray = field(init=False)
+    value_unit: float = field(init=False)
 
     def __post_init__(self) -> None:
         A = self.form.lp.A
         self.M = sp.hstack([A, -sp.identity(A.shape[0], format="csc")]).tocsc()
+        n = A.shape[1]
+        with np.errstate(invalid="ignore"):
+            lo = np.maximum(np.abs(np.where(np.isfinite(self.lo0), self.lo0, 0.0)),
+                            np.abs(np.where(np.isfinite(self.lo0), self.lo0 + self.dlo, 0.0)))
+            hi = np.maximum(np.abs(np.where(np.isfinite(self.hi0), self.hi0, 0.0)),
+                            np.abs(np.where(np.isfinite(self.hi0), self.hi0 + self.dhi, 0.0)))
+        both = np.maximum(lo, hi)
+        cost = np.maximum(np.abs(self.c0), np.abs(self.c0 + self.dc))[:n]
+        self.scaling = sc = equilibrate(StandardForm(cost, A, 0, -both[n:], both[n:], -both[:n], both[:n], []))
+        self.v_unit = np.concatenate([sc.rho / sc.col, sc.row * sc.rho])
+        self.d_unit = np.concatenate([sc.sigma * sc.col, sc.sigma / sc.row])
+        self.value_unit = 1.0 / (sc.sigma * sc.rho)
 
     @property
     def n(self) -> int:
@@ -86,6 +106,10 @@ class Path:
         return StandardForm(c=(self.c0 + t * self.dc)[:n], A=lp.A, n_eq=lp.n_eq, row_lower=lo[n:], row_upper=hi[n:],
                             col_lower=lo[:n], col_upper=hi[:n], integer=[])
 
+    def scaled_form(self, t: float) -> StandardForm:
+        """The LP at t as HiGHS receives it: scaled to magnitude one (`scaling`)."""
+        return self.scaling.apply(self.standard_form(t))
+
 
 def _bounds(lp: StandardForm) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate([lp.col_lower, lp.row_lower]), np.concatenate([lp.col_upper, lp.row_upper])
@@ -97,10 +121,15 @@ def _direction(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(same_inf, 0.0, b - np.where(same_inf, 0.0, a))
 
 
+def _magnitude(*arrays: np.ndarray) -> float:
+    """The largest finite |entry| of the arrays (1 where all are 0): what a change in them is measured against,
+    so that data at 1e-10 move as data at 1 do."""
+    top = max((float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0)) for a in arrays), default=0.0)
+    return top if top > 0 else 1.0
+
+
 def _changed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    scale = np.maximum(1.0, np.maximum(np.abs(np.nan_to_num(a, posinf=0, neginf=0)),
-                                       np.abs(np.nan_to_num(b, posinf=0, neginf=0))))
-    return (np.isinf(a) != np.isinf(b)) | (np.abs(_direction(a, b)) > VF_AFFINE_TOL * scale)
+    return (np.isinf(a) != np.isinf(b)) | (np.abs(_direction(a, b)) > VF_AFFINE_TOL * _magnitude(a, b))
 
 
 def _families_of_rows(form: ModelForm, rows: np.ndarray) -> list[str]:
@@ -108,22 +137,46 @@ def _families_of_rows(form: ModelForm, rows: np.ndarray) -> list[str]:
             if np.any((rows >= block.start) & (rows < block.start + block.size))]
 
 
+#: where the data are compared with their line besides t = 1/2, when affinity is not guaranteed (a derived
+#: parameter, or a problem that is not DPP): irregular points, so that data agreeing at 0, 1/2, 1 are still caught
+_SAMPLES = (0.2113248654051871, 0.7886751345948129)
+
+
+def _maybe_not_affine(model: Any, parameter: str) -> bool:
+    """Whether the data may be non-affine in `parameter`: a derived parameter follows it (its rule is any
+    function), or the problem is not DPP (cvxpy's guarantee of parameter-affine data)."""
+    follows, grew = {parameter}, True
+    while grew:
+        grew = False
+        for name, (sources, _rule) in getattr(model, "_rules", {}).items():
+            if name not in follows and follows.intersection(sources):
+                follows.add(name)
+                grew = True
+    return len(follows) > 1 or not model.problem.is_dpp()
+
+
 def path_of(model: Any, parameter: str, start: np.ndarray, end: np.ndarray) -> Path:
     """The path's data, checked to be affine and of a supported kind (else CapabilityError)."""
-    forms = [model_form(model.bind(**{parameter: start + t * (end - start)})) for t in (0.0, 1.0, 0.5)]
-    f0, f1, fh = forms
+    at = (0.0, 1.0, 0.5) + (_SAMPLES if _maybe_not_affine(model, parameter) else ())
+    # (1 - t) start + t end: no overflow where end - start would (1e308 and -1e308)
+    forms = [model_form(model.bind(**{parameter: (1.0 - t) * start + t * end})) for t in at]
+    f0, f1 = forms[:2]
     A0, A1 = f0.lp.A, f1.lp.A
     if A0.shape != A1.shape or f0.lp.n_eq != f1.lp.n_eq:
         raise SolverFailedError(model.name, "HIGHS", "no_path", "the standard form changes shape along the path")
-    moved = abs(A1 - A0).tocsr()
-    scale = max([1.0, *np.abs(A0.data)])
-    rows = np.unique(moved.nonzero()[0][moved.data > VF_AFFINE_TOL * scale])
+    scale = _magnitude(A0.data)
+    rows = np.zeros(0, dtype=int)
+    for f in forms[1:]:
+        if f.lp.A.shape != A0.shape:
+            raise SolverFailedError(model.name, "HIGHS", "no_path", "the standard form changes shape along the path")
+        moved = abs(f.lp.A - A0).tocsr()
+        rows = np.union1d(rows, moved.nonzero()[0][moved.data > VF_AFFINE_TOL * scale])
     if rows.size:
         raise CapabilityError(f"parameter: '{parameter}' multiplies a variable in families "
                               f"{_families_of_rows(f0, rows)}; value_function supports a parameter that enters only "
                               "right-hand sides or only the objective's linear coefficients")
-    (lo0, hi0), (lo1, hi1), (loh, hih) = (_bounds(f.lp) for f in forms)
-    c0, c1, ch = (np.concatenate([f.lp.c, np.zeros(f.lp.A.shape[0])]) for f in forms)
+    (lo0, hi0), (lo1, hi1) = (_bounds(f.lp) for f in forms[:2])
+    c0, c1 = (np.concatenate([f.lp.c, np.zeros(f.lp.A.shape[0])]) for f in forms[:2])
     n = f0.lp.A.shape[1]
     rhs_rows = np.flatnonzero(_changed(lo0, lo1) | _changed(hi0, hi1))
     cost_cols = np.flatnonzero(_changed(c0, c1))
@@ -136,13 +189,16 @@ def path_of(model: Any, parameter: str, start: np.ndarray, end: np.ndarray) -> P
         raise CapabilityError(f"parameter: '{parameter}' makes a bound infinite along the path")
     dlo, dhi, dc = _direction(lo0, lo1), _direction(hi0, hi1), c1 - c0
     doff = f1.offset - f0.offset
-    # DPP makes the data affine in the parameter; a derived parameter following it need not be
-    for a, d, mid in ((lo0, dlo, loh), (hi0, dhi, hih), (c0, dc, ch), (np.array([f0.offset]), np.array([doff]),
-                                                                       np.array([fh.offset]))):
-        fin = np.isfinite(a)
-        if np.any(np.abs(a[fin] + d[fin] / 2 - mid[fin]) > VF_AFFINE_TOL * np.maximum(1.0, np.abs(mid[fin]))):
-            raise CapabilityError(f"parameter: '{parameter}' does not enter the LP affinely (a derived parameter "
-                                  "follows it?); value_function needs data affine along the path")
+    # DPP makes the data affine in the parameter; a derived parameter following it, or an atom of it, need not be
+    for t, f in zip(at[2:], forms[2:], strict=True):
+        (lo_t, hi_t), c_t = _bounds(f.lp), np.concatenate([f.lp.c, np.zeros(f.lp.A.shape[0])])
+        for a, d, mid in ((lo0, dlo, lo_t), (hi0, dhi, hi_t), (c0, dc, c_t),
+                          (np.array([f0.offset]), np.array([doff]), np.array([f.offset]))):
+            fin = np.isfinite(a)
+            if np.any(np.abs(a[fin] + t * d[fin] - mid[fin]) > VF_AFFINE_TOL * _magnitude(a, a + d)):
+                raise CapabilityError(f"parameter: '{parameter}' does not enter the LP affinely (at t = {t:g}; a "
+                                      "derived parameter follows it, or a nonlinear atom of it?); value_function "
+                                      "needs data affine along the path")
     kind = "rhs" if rhs_rows.size else "objective" if cost_cols.size or doff != 0 else "constant"
     return Path(f0, kind, lo0, dlo, hi0, dhi, c0, dc, f0.offset, doff, model.name, f1, held_basis(model))
 
@@ -210,15 +266,16 @@ def basis_range(path: Path, line: BasisLine, t: float) -> tuple[float, float]:
     alphas, betas = [], []
     for bound, dbound, s in ((path.lo0, path.dlo, 1.0), (path.hi0, path.dhi, -1.0)):
         fin = np.isfinite(bound[b])
-        alphas.append(s * (line.v0[b] - bound[b])[fin])
-        betas.append(s * (line.dv[b] - dbound[b])[fin])
+        unit = path.v_unit[b][fin]  # each in its scaled units: the tests read the same at any scale
+        alphas.append(s * (line.v0[b] - bound[b])[fin] * unit)
+        betas.append(s * (line.dv[b] - dbound[b])[fin] * unit)
     lo_p, hi_p = _limits(np.concatenate(alphas), np.concatenate(betas), t)
     free_nb = nb[~fixed[nb]]
     a = at[free_nb]
-    sgn = np.where(a == LO, 1.0, -1.0)
+    sgn = np.where(a == LO, 1.0, -1.0) * path.d_unit[free_nb]
     alpha, beta = sgn * line.d0[free_nb], sgn * line.dd[free_nb]
     zero = a == ZERO  # a free nonbasic variable: d = 0 both ways
-    alpha, beta = np.concatenate([alpha, -line.d0[free_nb][zero]]), np.concatenate([beta, -line.dd[free_nb][zero]])
+    alpha, beta = np.concatenate([alpha, -alpha[zero]]), np.concatenate([beta, -beta[zero]])
     lo_d, hi_d = _limits(alpha, beta, t)
     return max(lo_p, lo_d), min(hi_p, hi_d)
 
@@ -236,7 +293,7 @@ def _statuses(h: Any, path: Path, t: float) -> tuple[np.ndarray, np.ndarray]:
     _status, order = h.getBasicVariables()  # column j, or -(1 + i) for row i
     basic = np.sort(np.where(order >= 0, order, n - 1 - order)).astype(int)
     sol = h.getSolution()
-    value = np.concatenate([np.asarray(sol.col_value, float), np.asarray(sol.row_value, float)])
+    value = np.concatenate([np.asarray(sol.col_value, float), np.asarray(sol.row_value, float)]) / path.v_unit
     lo, hi = path.bounds(t)
     lo_fin, hi_fin = np.isfinite(lo), np.isfinite(hi)
     with np.errstate(invalid="ignore"):
@@ -250,7 +307,7 @@ def _statuses(h: Any, path: Path, t: float) -> tuple[np.ndarray, np.ndarray]:
 def _set_data(h: Any, path: Path, t: float) -> None:
     """The LP at t in `h`, the next run starting from the last basis alone: the simplex's other state (its edge
     weights) is forgotten, as the warm session does (P_q at n = 100, t = 0 -> 1: 1643 pivots kept, 601 cleared)."""
-    lp = path.standard_form(t)
+    lp = path.scaled_form(t)
     n, m = path.n, path.m
     cols, rows = np.arange(n, dtype=np.int32), np.arange(m, dtype=np.int32)
     h.changeColsCost(n, cols, lp.c)
@@ -281,7 +338,7 @@ def solvable_interval(path: Path) -> tuple[float, float, str] | None:
     n, m = path.n, path.m
     inf = np.inf
     if path.kind == "objective":
-        h = _highs(path.standard_form(0.0))
+        h = _highs(path.scaled_form(0.0))
         h.run()
         if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
             return None
@@ -313,18 +370,21 @@ def solvable_interval(path: Path) -> tuple[float, float, str] | None:
     for direction in (1.0, -1.0):
         c = np.zeros(ncol)
         c[-1] = direction
-        h = _highs(StandardForm(c, A, 0, row_lo, row_hi, col_lo, col_hi, []))
+        lp = StandardForm(c, A, 0, row_lo, row_hi, col_lo, col_hi, [])
+        scaled = equilibrate(lp)  # its own scaling: 1e-10 tolerances on 1e6 data called [0, 1] unbounded
+        h = _highs(scaled.apply(lp))
         h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
-        ends.append(float(np.clip(h.getSolution().col_value[-1], 0.0, 1.0)))
+        t_value = h.getSolution().col_value[-1] * scaled.col[-1] / scaled.rho
+        ends.append(float(np.clip(t_value, 0.0, 1.0)))
     return ends[0], ends[1], what
 
 
 # --------------------------------------------------------------------------------------- the walk
 def walk(path: Path, a: float, b: float) -> list[tuple[float, float, BasisLine]]:
     """The linear pieces (t_low, t_high, basis) covering [a, b], before merging equal slopes."""
-    h = _highs(path.standard_form(a), path.seed)
+    h = _highs(path.scaled_form(a), path.seed)
     line = _optimal_line(h, path, a)
     if line is None:
         raise SolverFailedError(path.model, "HIGHS", str(h.getModelStatus()), f"no optimum at t = {a}")
@@ -360,5 +420,6 @@ def walk(path: Path, a: float, b: float) -> list[tuple[float, float, BasisLine]]
     return pieces
 
 
-def same_slope(s1: float, s2: float) -> bool:
-    return abs(s1 - s2) <= VF_SLOPE_TOL * max(1.0, abs(s1), abs(s2))
+def same_slope(s1: float, s2: float, unit: float = 1.0) -> bool:
+    """Equal slopes (or values) within VF_SLOPE_TOL of the larger, or of `unit` (the path's `value_unit`)."""
+    return abs(s1 - s2) <= VF_SLOPE_TOL * max(unit, abs(s1), abs(s2))

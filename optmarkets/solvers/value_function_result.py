@@ -20,7 +20,7 @@ infeasible / unbounded: (t_low, t_high) stretches with no optimum (only at the e
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -174,7 +174,7 @@ def _merge(path: Path, raw: list[tuple[float, float, BasisLine]]) -> pd.DataFram
         t_lo, t_hi, line = piece
         if t_hi - t_lo <= VF_T_TOL and (groups or len(raw) > 1):
             continue  # a degenerate basis, optimal at a point only
-        if groups and same_slope(groups[-1][0][2].slope, line.slope):
+        if groups and same_slope(groups[-1][0][2].slope, line.slope, path.value_unit):
             groups[-1].append(piece)
         else:
             groups.append([piece])
@@ -185,7 +185,7 @@ def _merge(path: Path, raw: list[tuple[float, float, BasisLine]]) -> pd.DataFram
         line = longest[2]
         prices = _prices(path, line, (longest[0] + longest[1]) / 2)
         largest = {n: float(np.abs(np.asarray(p, float)).max(initial=0.0)) for n, p in prices.items()}
-        scale = max([1.0, *largest.values()])
+        scale = max(largest.values(), default=0.0)  # the prices' own magnitude: prices at 1e-12 bind too
         binding = tuple(n for n, big in largest.items() if big > ECON_TOL * scale)
         rows.append({"t_low": t_lo, "t_high": t_hi, "value_low": g[0][2].value0 + g[0][2].slope * t_lo,
                      "value_high": g[-1][2].value0 + g[-1][2].slope * t_hi, "slope": line.slope,
@@ -199,13 +199,13 @@ def _check_shape(path: Path, pieces: pd.DataFrame) -> None:
     if len(pieces) < 2:
         return
     v_hi, v_lo = pieces["value_high"].to_numpy(float)[:-1], pieces["value_low"].to_numpy(float)[1:]
-    scale = np.maximum(1.0, np.maximum(np.abs(v_hi), np.abs(v_lo)))
+    scale = np.maximum(path.value_unit, np.maximum(np.abs(v_hi), np.abs(v_lo)))
     if np.any(np.abs(v_hi - v_lo) > CERT_TOL * scale):
         raise SolverFailedError(path.model, "HIGHS", "discontinuous", "the walk's pieces do not meet")
     s = pieces["slope"].to_numpy(float)
     rising = (path.kind == "objective") == (path.form.sense == "max")  # convex: slopes rise
     steps = np.diff(s) if rising else -np.diff(s)
-    if np.any(steps < -VF_SLOPE_TOL * np.maximum(1.0, np.abs(s[1:]))):
+    if np.any(steps < -VF_SLOPE_TOL * np.maximum(path.value_unit, np.abs(s[1:]))):
         raise SolverFailedError(path.model, "HIGHS", "not_monotone",
                                 f"the slopes {s.tolist()} are not {'non-decreasing' if rising else 'non-increasing'}")
 
@@ -228,6 +228,15 @@ def value_function(model: Any, parameter: str, start: Any, end: Any, *, exact: b
             vf.verified, vf.reason = False, f"the LP is {what} along the whole path"
         return vf
     a, b, what = solvable
+    lost = None if whole else _no_optimum(path, a)  # an rhs path's dual (or a constant path) fails everywhere
+    if lost is not None:
+        ends = {lost: [(a, b)]}
+        ends.setdefault("infeasible", []).extend(s for s in ((0.0, a), (b, 1.0)) if s[1] - s[0] > VF_T_TOL)
+        vf = ValueFunction(parameter, start, end, path.kind, model.sense, empty, labels=labels,
+                           **ends)  # type: ignore[arg-type]
+        if exact:
+            vf.verified, vf.reason = False, f"the LP is {lost} on [{a:g}, {b:g}]"
+        return vf
     raw, pieces = whole or _float_pieces(path, a, b, not exact and (a, b) != (0.0, 1.0))
     stretches = [s for s in ((0.0, a), (b, 1.0)) if s[1] - s[0] > VF_T_TOL]
     vf = ValueFunction(parameter, start, end, path.kind, model.sense, pieces, labels=labels,
@@ -273,11 +282,31 @@ def _float_pieces(path: Path, a: float, b: float, try_sandwich: bool) -> tuple[l
     return raw, pieces
 
 
-def _primal_feasible(path: Path) -> bool:
+def _no_optimum(path: Path, t: float) -> str | None:
+    """"unbounded" or "infeasible" where the LP at t (inside the solvable interval of an rhs or objective path,
+    or anywhere on a constant one) has no optimum, else None. On an rhs path the dual's feasibility does not
+    depend on t, so unbounded at t is unbounded on the whole interval; a constant path is one LP."""
     import highspy
 
     from .value_function import _highs
 
-    h = _highs(path.standard_form(0.0))
+    status = highspy.HighsModelStatus
+    h = _highs(path.scaled_form(t))
     h.run()
-    return bool(h.getModelStatus() != highspy.HighsModelStatus.kInfeasible)
+    got = h.getModelStatus()
+    if got == status.kOptimal:
+        return None
+    if got == status.kInfeasible or (got == status.kUnboundedOrInfeasible and not _primal_feasible(path, t)):
+        return "infeasible"
+    return "unbounded" if got in (status.kUnbounded, status.kUnboundedOrInfeasible) else None
+
+
+def _primal_feasible(path: Path, t: float = 0.0) -> bool:
+    import highspy
+
+    from .value_function import _highs
+
+    lp = path.scaled_form(t)
+    h = _highs(replace(lp, c=np.zeros_like(lp.c)))  # feasibility alone: no objective to be unbounded in
+    h.run()
+    return bool(h.getModelStatus() == highspy.HighsModelStatus.kOptimal)

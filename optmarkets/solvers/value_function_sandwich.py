@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.tolerances import VF_SLOPE_TOL, VF_T_TOL
+from ..core.tolerances import VF_T_TOL
 from .value_function import MAX_PIECES, BasisLine, Path, _highs, _optimal_line, _set_data, same_slope
 
 
@@ -40,8 +40,8 @@ def _value(line: BasisLine, t: float) -> float:
     return line.value0 + line.slope * t
 
 
-def _close(u: float, v: float) -> bool:
-    return abs(u - v) <= VF_SLOPE_TOL * max(1.0, abs(u), abs(v))
+def _close(u: float, v: float, unit: float) -> bool:
+    return same_slope(u, v, unit)
 
 
 def _solve(h: Any, path: Path, t: float, stats: dict[str, int]) -> BasisLine:
@@ -61,7 +61,7 @@ def sandwich(path: Path, a: float, b: float, stats: dict[str, int] | None = None
     that of an optimal basis whose multipliers are optimal on the piece. `stats["solves"]` counts HiGHS runs."""
     stats = stats if stats is not None else {}
     stats["solves"] = 0
-    h = _highs(path.standard_form(a), path.seed)
+    h = _highs(path.scaled_form(a), path.seed)
     left = _solve(h, path, a, stats)
     if b - a <= VF_T_TOL:
         return [(a, b, left)]
@@ -71,8 +71,8 @@ def sandwich(path: Path, a: float, b: float, stats: dict[str, int] | None = None
     todo = [(a, left, b, right)]
     while todo:
         tl, L, tr, R = todo.pop()
-        if same_slope(L.slope, R.slope):
-            if not _close(_value(L, tr), _value(R, tr)):
+        if same_slope(L.slope, R.slope, path.value_unit):
+            if not _close(_value(L, tr), _value(R, tr), path.value_unit):
                 raise SandwichFailedError(f"parallel supporting lines at different heights on [{tl}, {tr}]")
             pieces.append((tl, tr, L))
             continue
@@ -89,7 +89,7 @@ def sandwich(path: Path, a: float, b: float, stats: dict[str, int] | None = None
         M = _solve(h, path, ts, stats)
         v_line, v_true = _value(L, ts), _value(M, ts)
         gap = v_true - v_line if convex else v_line - v_true  # >= 0: V lies beyond its supporting lines
-        if _close(v_true, v_line):
+        if _close(v_true, v_line, path.value_unit):
             pieces += [(tl, ts, L), (ts, tr, R)]
         elif gap < 0:
             raise SandwichFailedError(f"V({ts}) = {v_true} lies on the wrong side of its supporting lines ({v_line})")
@@ -103,7 +103,8 @@ def sandwich(path: Path, a: float, b: float, stats: dict[str, int] | None = None
         if t_hi - t_lo > VF_T_TOL and not (line.lo_t <= t_lo + VF_T_TOL and line.hi_t >= t_hi - VF_T_TOL):
             mid = (t_lo + t_hi) / 2
             m = _solve(h, path, mid, stats)
-            if not (same_slope(m.slope, line.slope) and _close(_value(m, mid), _value(line, mid))):
+            on_line = _close(_value(m, mid), _value(line, mid), path.value_unit)
+            if not (same_slope(m.slope, line.slope, path.value_unit) and on_line):
                 raise SandwichFailedError(f"the solve inside [{t_lo}, {t_hi}] is off the piece's line")
             line = m
         out.append((t_lo, t_hi, line))
