@@ -43,10 +43,11 @@ import cvxpy as cp
 import numpy as np
 import scipy.sparse as sp
 
+from .domains import bound_sides, domain_residuals, ratio, reduced_cost_residual, semidefinite
 from .family import PRICE_SIGN, Family
 from .kkt import cone_residual, kink, matrix, objective_terms
 from .solution import Certificate
-from .tolerances import COLUMN_FLOOR, DIVISION_FLOOR, DOMAIN_FLOOR, DUAL_DATA_FLOOR
+from .tolerances import DIVISION_FLOOR, DUAL_DATA_FLOOR
 
 if TYPE_CHECKING:
     from .model import Model
@@ -126,11 +127,11 @@ def certify(model: Model, form: LinearForm | None = None) -> Certificate:
         rows[name] = (grads, magnitude)
         # a family whose rows are all ~0 at this point (a zero allocation, a zero rhs) is measured by
         # its coefficients times its variables' magnitude: max |a_ij| * max |x_j|
-        rel[name] = _ratio(viol[name], max(float(np.max(magnitude, initial=0.0)), floor))
+        rel[name] = ratio(viol[name], max(float(np.max(magnitude, initial=0.0)), floor))
     x_scale = max((float(np.max(np.abs(np.asarray(v.var.value, float)), initial=0.0))
                    for v in model.variables.values()), default=0.0)
     for name, v in model.variables.items():
-        _domain(name, np.asarray(v.var.value, float), v.var.attributes, v.var.shape, x_scale, viol, rel)
+        domain_residuals(name, np.asarray(v.var.value, float), v.var.attributes, v.var.shape, x_scale, viol, rel)
     cert = Certificate(viol)
     primal = {f"violation[{k}]": r for k, r in rel.items()}
     duals = {n: f.constraint.dual_value for n, f in model.families.items()}
@@ -167,47 +168,10 @@ def _rows(fam: Family) -> tuple[dict, np.ndarray, float, bool]:
     return grads, terms + np.maximum(np.abs(constant), np.abs(rhs)), floor, True
 
 
-def bound_sides(attrs: dict, x: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Per entry of a variable (F order): the side of the bound its reduced cost may lean on (+1: a lower bound,
-    as x >= 0; -1: an upper, as x <= 0; 0: free) and that bound (0 where free). A box (`bounds=`) leans on the
-    nearer of its two bounds."""
-    side, anchor = np.zeros(x.size), np.zeros(x.size)
-    if attrs.get("nonneg") or attrs.get("boolean"):
-        side[:] = 1.0
-    elif attrs.get("nonpos"):
-        side[:] = -1.0
-    elif attrs.get("bounds") is not None:
-        lo, hi = _box(attrs["bounds"], shape)
-        with np.errstate(invalid="ignore"):
-            lower = np.isfinite(lo) & ~(np.isfinite(hi) & (hi - x < x - lo))
-        upper = ~lower & np.isfinite(hi)
-        side[lower], side[upper] = 1.0, -1.0
-        anchor[lower], anchor[upper] = lo[lower], hi[upper]
-    return side, anchor
 
 
-def _box(bounds: Any, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """A `bounds=` attribute as flat (F order) lower and upper bounds (None: unbounded on that side)."""
-    return tuple(np.broadcast_to(np.asarray((-np.inf, np.inf)[k] if b is None else b, float), shape).reshape(
-        -1, order="F") for k, b in enumerate(bounds))  # type: ignore[return-value]
 
 
-def _reduced_cost_residual(reduced: np.ndarray, magnitude: np.ndarray, sense: str,
-                           side: np.ndarray, data_floor: np.ndarray | None = None) -> tuple[float, float, float]:
-    """A variable's dual infeasibility: the largest wrong-signed reduced cost (absolute); relative to the
-    largest of its columns' terms |grad f_j| + sum_i |y_i a_ij| (what `ok` decides on); and relative to
-    each column's own terms (at least COLUMN_FLOOR times the largest): a vertex's reduced costs are exact
-    up to round-off in their own column, so a large one there, even on a column of values 1e-6 beside
-    columns of 1e6, says the basis is not optimal (`Certificate.column_dual_infeasibility`). Each column's
-    terms count at least `data_floor` (DUAL_DATA_FLOOR x its largest coefficient x the largest price)."""
-    if data_floor is not None:
-        magnitude = np.maximum(magnitude, data_floor)
-    # max: a lower bound allows reduced <= 0, an upper >= 0 (min: the reverse); a free entry needs 0
-    leaning = reduced if sense == "max" else -reduced
-    bad = np.maximum(np.where(side > 0, leaning, np.where(side < 0, -leaning, np.abs(reduced))), 0.0)
-    worst, largest = float(np.max(bad, initial=0.0)), float(np.max(magnitude, initial=0.0))
-    own = bad / np.maximum(np.maximum(magnitude, COLUMN_FLOOR * largest), _TINY)
-    return worst, _ratio(worst, largest), float(np.max(own, initial=0.0))
 
 
 def _dual_residuals(model: Model, cert: Certificate, rows: dict[str, tuple[dict, np.ndarray]],
@@ -255,10 +219,10 @@ def _dual_residuals(model: Model, cert: Certificate, rows: dict[str, tuple[dict,
         x = np.asarray(v.var.value, float).ravel(order="F")
         side, anchor = bound_sides(v.var.attributes, x, v.var.shape)
         rx += float(r @ (x - anchor))  # a bound's multiplier times the distance to it: 0 at an optimum
-        if _semidefinite(v.var.attributes):
+        if semidefinite(v.var.attributes):
             worst, relative, own = cone_residual(r, mag, v.var, model.sense)
         else:
-            worst, relative, own = _reduced_cost_residual(r, mag, model.sense, side,
+            worst, relative, own = reduced_cost_residual(r, mag, model.sense, side,
                                                           DUAL_DATA_FLOOR * y_max * coefficient[v.var])
         dual_inf, rel_inf, col_inf = max(dual_inf, worst), max(rel_inf, relative), max(col_inf, own)
     value = float(np.asarray(_value(objective), float)) if objective is not None else 0.0
@@ -275,39 +239,8 @@ def _entry_max(g: Any) -> np.ndarray:
     return np.abs(dense).max(axis=1, initial=0.0).ravel()
 
 
-def _domain(name: str, x: np.ndarray, attrs: dict, shape: tuple[int, ...], x_scale: float,
-            viol: dict[str, float], rel: dict[str, float]) -> None:
-    """A variable's sign and integrality residuals; a variable that is ~0 everywhere is measured
-    against DOMAIN_FLOOR times the model's largest |x|. Integrality stays absolute."""
-    if attrs["nonneg"] or attrs["boolean"]:
-        key = f"{name} >= 0"
-        viol[key] = float(max(0.0, -x.min())) if x.size else 0.0
-        rel[key] = _ratio(viol[key], max(float(np.max(np.abs(x), initial=0.0)), DOMAIN_FLOOR * x_scale))
-    if attrs.get("nonpos"):
-        key = f"{name} <= 0"
-        viol[key] = float(max(0.0, x.max())) if x.size else 0.0
-        rel[key] = _ratio(viol[key], max(float(np.max(np.abs(x), initial=0.0)), DOMAIN_FLOOR * x_scale))
-    if attrs.get("bounds") is not None and x.size:
-        key = f"{name} within bounds"
-        lo, hi = _box(attrs["bounds"], shape)
-        flat = x.reshape(-1, order="F")
-        viol[key] = float(max(0.0, np.max(lo - flat), np.max(flat - hi)))
-        finite = np.concatenate([np.abs(lo[np.isfinite(lo)]), np.abs(hi[np.isfinite(hi)])])
-        rel[key] = _ratio(viol[key], max(float(np.max(np.abs(x), initial=0.0)), float(np.max(finite, initial=0.0)),
-                                         DOMAIN_FLOOR * x_scale))
-    if _semidefinite(attrs) and x.ndim == 2 and x.size:
-        key = f"{name} {'PSD' if attrs.get('PSD') else 'NSD'}"
-        sym = (x + x.T) / 2 * (1.0 if attrs.get("PSD") else -1.0)
-        viol[key] = float(max(0.0, -np.linalg.eigvalsh(sym).min()))
-        rel[key] = _ratio(viol[key], max(float(np.max(np.abs(x), initial=0.0)), DOMAIN_FLOOR * x_scale))
-    if attrs["integer"] or attrs["boolean"]:
-        key = f"{name} integral"
-        viol[key] = float(np.abs(x - np.round(x)).max()) if x.size else 0.0
-        rel[key] = viol[key]
 
 
-def _semidefinite(attrs: dict) -> bool:
-    return bool(attrs.get("PSD") or attrs.get("NSD"))
 
 
 def _record_duals(cert: Certificate, primal: dict[str, float], *, sign_viol: float, rel_sign: float,
@@ -320,8 +253,8 @@ def _record_duals(cert: Certificate, primal: dict[str, float], *, sign_viol: flo
     cert.dual_sign, cert.dual_infeasibility = sign_viol, dual_inf
     cert.complementary_slackness, cert.duality_gap, cert.objective_scale = cs, gap, scale
     cert.column_dual_infeasibility = col_inf
-    relative = {"dual_sign": _ratio(rel_sign, scale), "dual_infeasibility": rel_inf,
-                "complementary_slackness": _ratio(cs, scale), "duality_gap": _ratio(gap, scale)}
+    relative = {"dual_sign": ratio(rel_sign, scale), "dual_infeasibility": rel_inf,
+                "complementary_slackness": ratio(cs, scale), "duality_gap": ratio(gap, scale)}
     if constant:
         relative = dict.fromkeys(relative, 0.0)
         cert.column_dual_infeasibility = 0.0
@@ -331,10 +264,6 @@ def _record_duals(cert: Certificate, primal: dict[str, float], *, sign_viol: flo
 
 
 
-def _ratio(residual: float, magnitude: float) -> float:
-    if residual <= 0.0:
-        return 0.0
-    return residual / max(magnitude, _TINY)
 
 
 def _value(expr: Any) -> Any:
@@ -461,14 +390,14 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     row_mag = terms + np.maximum(np.abs(form.b), rhs_abs)  # the data part of lhs - rhs is -sigma b
     viol_of, mag_of = _block_max(row_viol, sizes), _block_max(row_mag, sizes)
     viol = {name: viol_of[k] for k, (name, *_) in enumerate(blocks)}
-    rel = {name: _ratio(viol_of[k], max(mag_of[k], floors[k])) for k, (name, *_) in enumerate(blocks)}
+    rel = {name: ratio(viol_of[k], max(mag_of[k], floors[k])) for k, (name, *_) in enumerate(blocks)}
     viol = {name: viol[name] for name in model.families}  # declaration order, as the expressions give
     rel = {name: rel[name] for name in model.families}
     x_scale = float(np.max(xmax, initial=0.0))
     span_of = {span[0]: span for span in spans}
     for name in model.variables:  # declaration order, as the expressions give
         _name, var, start, size = span_of[name]
-        _domain(name, x[start:start + size], var.attributes, var.shape, x_scale, viol, rel)
+        domain_residuals(name, x[start:start + size], var.attributes, var.shape, x_scale, viol, rel)
     cert = Certificate(viol)
     primal = {f"violation[{k}]": r for k, r in rel.items()}
     duals = [fam.constraint.dual_value for _n, fam, *_ in blocks]
@@ -502,7 +431,7 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     anchor = np.zeros(n)
     for _name, var, start, size in spans:
         side, anchor[start:start + size] = bound_sides(var.attributes, x[start:start + size], var.shape)
-        worst, relative, own = _reduced_cost_residual(reduced[start:start + size], col_mag[start:start + size],
+        worst, relative, own = reduced_cost_residual(reduced[start:start + size], col_mag[start:start + size],
                                                       model.sense, side, data_floor[start:start + size])
         dual_inf, rel_inf, col_inf = max(dual_inf, worst), max(rel_inf, relative), max(col_inf, own)
     rx = float(reduced @ (x - anchor))

@@ -62,14 +62,14 @@ def test_broker_audit_agrees_with_the_certificate_at_every_scale(scale):
 
 
 def test_a_column_is_held_to_its_own_terms_beside_the_largest():
-    from optmarkets.core.certificate import _reduced_cost_residual
+    from optmarkets.core.domains import reduced_cost_residual as _reduced_cost_residual
 
     # the reduced cost 1e-6 of a column whose terms are 1e-6, beside a column of 2e6 (the GLP case above):
     # 5e-13 of the largest column, but 1e-6 / max(1e-6, COLUMN_FLOOR * 2e6 = 0.02) = 5e-5 of its own (floored) terms
-    worst, variable_wide, own = _reduced_cost_residual(np.array([1e-6, 0.0]), np.array([1e-6, 2e6]), "max", True)
+    worst, variable_wide, own = _reduced_cost_residual(np.array([1e-6, 0.0]), np.array([1e-6, 2e6]), "max", np.ones(2))
     assert worst == 1e-6 and variable_wide == pytest.approx(5e-13) and own == pytest.approx(5e-5)
     # round-off in the duals (1e-16 of the largest column) stays far below the tolerance
-    *_, noise = _reduced_cost_residual(np.array([2e-10, 0.0]), np.array([0.0, 2e6]), "max", True)
+    *_, noise = _reduced_cost_residual(np.array([2e-10, 0.0]), np.array([0.0, 2e6]), "max", np.ones(2))
     assert noise == pytest.approx(1e-8)
 
 
