@@ -43,7 +43,8 @@ import cvxpy as cp
 import numpy as np
 import scipy.sparse as sp
 
-from .domains import bound_sides, domain_residuals, ratio, reduced_cost_residual, semidefinite
+from .domains import bound_sides, domain_residuals, reduced_cost_residual, semidefinite
+from .domains import ratio as _ratio
 from .family import PRICE_SIGN, Family
 from .kkt import cone_residual, kink, matrix, objective_terms
 from .solution import Certificate
@@ -127,7 +128,7 @@ def certify(model: Model, form: LinearForm | None = None) -> Certificate:
         rows[name] = (grads, magnitude)
         # a family whose rows are all ~0 at this point (a zero allocation, a zero rhs) is measured by
         # its coefficients times its variables' magnitude: max |a_ij| * max |x_j|
-        rel[name] = ratio(viol[name], max(float(np.max(magnitude, initial=0.0)), floor))
+        rel[name] = _ratio(viol[name], max(float(np.max(magnitude, initial=0.0)), floor))
     x_scale = max((float(np.max(np.abs(np.asarray(v.var.value, float)), initial=0.0))
                    for v in model.variables.values()), default=0.0)
     for name, v in model.variables.items():
@@ -253,8 +254,8 @@ def _record_duals(cert: Certificate, primal: dict[str, float], *, sign_viol: flo
     cert.dual_sign, cert.dual_infeasibility = sign_viol, dual_inf
     cert.complementary_slackness, cert.duality_gap, cert.objective_scale = cs, gap, scale
     cert.column_dual_infeasibility = col_inf
-    relative = {"dual_sign": ratio(rel_sign, scale), "dual_infeasibility": rel_inf,
-                "complementary_slackness": ratio(cs, scale), "duality_gap": ratio(gap, scale)}
+    relative = {"dual_sign": _ratio(rel_sign, scale), "dual_infeasibility": rel_inf,
+                "complementary_slackness": _ratio(cs, scale), "duality_gap": _ratio(gap, scale)}
     if constant:
         relative = dict.fromkeys(relative, 0.0)
         cert.column_dual_infeasibility = 0.0
@@ -390,7 +391,7 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     row_mag = terms + np.maximum(np.abs(form.b), rhs_abs)  # the data part of lhs - rhs is -sigma b
     viol_of, mag_of = _block_max(row_viol, sizes), _block_max(row_mag, sizes)
     viol = {name: viol_of[k] for k, (name, *_) in enumerate(blocks)}
-    rel = {name: ratio(viol_of[k], max(mag_of[k], floors[k])) for k, (name, *_) in enumerate(blocks)}
+    rel = {name: _ratio(viol_of[k], max(mag_of[k], floors[k])) for k, (name, *_) in enumerate(blocks)}
     viol = {name: viol[name] for name in model.families}  # declaration order, as the expressions give
     rel = {name: rel[name] for name in model.families}
     x_scale = float(np.max(xmax, initial=0.0))
