@@ -65,11 +65,14 @@ def positive(kind):
 
 
 def check_out(path: str, what: str = "out") -> Path:
-    """An output path that can be written: its folder exists and is writable (checked before any work)."""
+    """An output path that can be written: its folder exists and is writable (checked before any work). The path
+    is taken as given: a '~' the shell left quoted names a folder '~', as the writers read it."""
     out = Path(path)
     folder = out.parent if str(out.parent) else Path(".")
     if out.is_dir():
         raise CliError(f"{what}: '{path}' is a folder, not a file")
+    if out.exists() and not out.is_file():  # a FIFO or device: writing it would block or go nowhere
+        raise CliError(f"{what}: '{path}' is not a regular file (a FIFO or device); choose a file")
     if not folder.is_dir():
         raise CliError(f"{what}: no folder '{folder}' for '{path}'")
     if not os.access(folder, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):

@@ -83,6 +83,8 @@ class Checkpoint:
             raise InputError(f"checkpoint: no folder '{folder}' for '{self.path}'")
         if self.path.is_dir():
             raise InputError(f"checkpoint: '{self.path}' is a folder, not a file")
+        if self.path.exists() and not self.path.is_file():  # a FIFO or device: opening it would block
+            raise InputError(f"checkpoint: '{self.path}' is not a regular file (a FIFO or device); choose a file")
         self.header = {"schema": CHECKPOINT_SCHEMA, "solver": spec.solver, "outputs": sorted(spec.outputs),
                        "primal": _jsonable(spec.primal), "prices": _jsonable(spec.prices),
                        "certify": bool(spec.certify),
@@ -101,20 +103,15 @@ class Checkpoint:
             self._write(self.header)
 
     def _read(self, model: Callable[[], str]) -> None:
-        data = self.path.read_bytes()
-        lines = data.split(b"\n")
-        if lines[-1].strip():  # no final newline: the last row was being written when the sweep stopped
-            try:
-                json.loads(lines[-1])
-                data += b"\n"
-            except ValueError:
-                data = data[: len(data) - len(lines[-1])]
-            self.path.write_bytes(data)
-        records = [line for line in data.split(b"\n") if line.strip()]
+        """Check the header and rows, then repair a last row cut short: a file that is refused stays as it was."""
         try:
-            header = json.loads(records[0]) if records else None
-        except ValueError:
-            header = None
+            data = self.path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"checkpoint: cannot read '{self.path}': {exc.strerror or exc}") from None
+        lines = data.split(b"\n")
+        cut = bool(lines[-1].strip())  # no final newline: the last row was being written when the sweep stopped
+        records = [line for line in lines if line.strip()]
+        header = _parsed(records[0]) if records else None
         if isinstance(header, dict) and header.get("schema") in OLD_SCHEMAS:
             raise InputError(f"checkpoint: '{self.path}' was written by an older optmarkets, whose header does not "
                              "name the model (its rows may be another model's); use another file")
@@ -127,12 +124,22 @@ class Checkpoint:
         if differ:
             raise InputError(f"checkpoint: '{self.path}' was written by a sweep with other {differ}; "
                              "use another file for this one")
-        for number, line in enumerate(records[1:], 2):
+        rows = records[1:]
+        dropped = cut and len(records) > 1 and _parsed(rows[-1]) is _NOT_JSON  # a row cut short: solved again
+        for number, line in enumerate(rows[:-1] if dropped else rows, 2):
             try:
                 entry = json.loads(line)
                 self.done[entry["key"]] = {k: _from_json(v) for k, v in entry["row"].items()}
-            except (ValueError, KeyError, TypeError, AttributeError):
+            except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
                 raise InputError(f"checkpoint: line {number} of '{self.path}' is not a sweep row") from None
+        try:  # known to be this sweep's checkpoint now: repair it in place
+            if dropped:
+                os.truncate(self.path, len(data) - len(lines[-1]))
+            elif cut:
+                with open(self.path, "ab") as sink:
+                    sink.write(b"\n")
+        except OSError as exc:
+            raise InputError(f"checkpoint: cannot write '{self.path}': {exc.strerror or exc}") from None
 
     def append(self, point: Mapping[str, object], row: dict) -> None:
         key = point_key(point)
@@ -157,6 +164,17 @@ def _jsonable(obj):
     if isinstance(obj, list | dict | str | int | float | bool) or obj is None:
         return obj
     return repr(obj)
+
+
+_NOT_JSON = object()
+
+
+def _parsed(line: bytes) -> Any:
+    """A line's JSON value, or _NOT_JSON where it is not JSON (or nested too deeply to read)."""
+    try:
+        return json.loads(line)
+    except (ValueError, RecursionError):
+        return _NOT_JSON
 
 
 def _from_json(value):

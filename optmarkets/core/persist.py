@@ -15,7 +15,9 @@ Integrity: the attribute `optmarkets_sha256` is the SHA-256 of the file's bytes 
 as 64 zeros; `load` recomputes it and refuses a file whose bytes do not match (an edited or damaged file is never
 read as the solution written, certificate included: the certificate is the one computed at solve time, read back,
 not recomputed). A checksum detects edits and damage, not forgery: whoever edits the file can recompute it. Files
-of format version 1 (no checksum) are read with a certificate note saying so.
+of format version 1 (no checksum) are read with a certificate note saying so; one that claims version 1 but carries
+a checksum (a version 2 file edited down) is refused. The fields are checked for their types on reading (and
+writing): value a finite number or NaN, status one of cvxpy's, sense max or min, text where text is kept.
 
 Labels round-trip exactly, with their dtypes and names: index levels of floats, ints, strs or bools; a
 MultiIndex is stored level by level (its names and each row's value per level); a RangeIndex as its
@@ -34,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import re
 from datetime import UTC, datetime
@@ -43,6 +46,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from cvxpy import settings as cp_settings
 
 from .errors import InputError
 from .solution import Certificate, Solution
@@ -113,6 +117,10 @@ def write_solution(solution: Solution, path: str | os.PathLike, *, skip_unrepres
         "timings": {str(k): float(v) for k, v in solution.timings.items()},
         "sections": sections, "certificate": certificate, "provenance": provenance,
     }
+    try:  # what `load` would refuse is not written
+        _check_fields(schema)
+    except _FieldError as error:
+        raise InputError(f"solution: cannot be saved: {error}") from None
     # the checksum attribute first: the header's first copy of its text is this attribute's
     attrs: dict[str, Any] = {"optmarkets_sha256": _UNSIGNED.decode(), "optmarkets_format": FORMAT,
                              "optmarkets_format_version": FORMAT_VERSION, "optmarkets_schema": json.dumps(schema)}
@@ -156,11 +164,16 @@ def load_solution(path: str | os.PathLike) -> Solution:
     if not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
         raise InputError(f"path: '{target}' is an optmarkets solution of format version {version!r}; this "
                          f"optmarkets reads versions 1 to {FORMAT_VERSION} (upgrade optmarkets)")
+    if version < 2 and "optmarkets_sha256" in dataset.attrs:  # version 1 had no checksum: a signed file edited
+        raise InputError(f"path: '{target}' claims format version {version} but carries an optmarkets_sha256, "
+                         "which version 1 never had: an edited version 2 file; write it again from a solve")
     if version >= 2 and not _signed(data, dataset.attrs.get("optmarkets_sha256")):
         raise InputError(f"path: '{target}' is a damaged optmarkets solution file (its bytes do not match the SHA-256 "
                          "written with them: edited or corrupted after writing); write it again from a solve")
     try:
         solution = _solution(json.loads(str(dataset.attrs["optmarkets_schema"])), dataset, target)
+    except _FieldError as error:  # a field of the wrong type: named
+        raise InputError(f"path: '{target}' is a damaged optmarkets solution file ({error})") from None
     except Exception as error:  # damaged: whatever part of the schema or data is missing or inconsistent
         raise InputError(f"path: '{target}' is a damaged optmarkets solution file "
                          f"({type(error).__name__}: {error})") from None
@@ -180,12 +193,72 @@ def _signed(data: bytes, digest: Any) -> bool:
     return hashlib.sha256(data[:at] + _UNSIGNED + data[at + len(_UNSIGNED):]).hexdigest() == digest
 
 
+class _FieldError(ValueError):
+    """A stored field of the wrong type or value (its message names the field)."""
+
+
+#: the statuses a solve records (cvxpy's names); a Solution is returned with an optimal one
+STATUSES = (*cp_settings.SOLUTION_PRESENT, *cp_settings.INF_OR_UNB, *cp_settings.ERROR)
+
+
+def _check_fields(schema: Any) -> None:
+    """Raise _FieldError naming the first field of `schema` (write_solution's) of the wrong type or value: what
+    `load` returns is a Solution of the types `Model.solve` gives, or nothing."""
+    if not isinstance(schema, dict):
+        raise _FieldError(f"the schema is a {type(schema).__name__}, not a table")
+    value = schema.get("value")
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isinf(value):
+        raise _FieldError(f"value: must be a finite number or NaN, got {_shown(value)}")
+    if schema.get("status") not in STATUSES:
+        raise _FieldError(f"status: must be one of {', '.join(STATUSES)}, got {_shown(schema.get('status'))}")
+    if schema.get("sense") not in ("max", "min"):
+        raise _FieldError(f"sense: must be 'max' or 'min', got {_shown(schema.get('sense'))}")
+    for name in ("model", "solver", "units"):
+        if not isinstance(schema.get(name), str):
+            raise _FieldError(f"{name}: must be text, got {_shown(schema.get(name))}")
+    timings = schema.get("timings")
+    if not isinstance(timings, dict) or not all(_number(t) for t in timings.values()):
+        raise _FieldError(f"timings: must map names to seconds, got {_shown(timings)}")
+    cert = schema.get("certificate")
+    if not isinstance(cert, dict):
+        raise _FieldError(f"certificate: must be a table, got {_shown(cert)}")
+    for name in _CERT_SCALARS:
+        if cert.get(name) is not None and not _number(cert.get(name)):
+            raise _FieldError(f"certificate.{name}: must be a number or null, got {_shown(cert.get(name))}")
+    notes = cert.get("notes")
+    if not isinstance(notes, list) or not all(isinstance(note, str) for note in notes):
+        raise _FieldError(f"certificate.notes: must be a list of text, got {_shown(notes)}")
+    if not isinstance(cert.get("computed"), bool):
+        raise _FieldError(f"certificate.computed: must be true or false, got {_shown(cert.get('computed'))}")
+    for name in ("sections", "provenance"):
+        if not isinstance(schema.get(name), dict):
+            raise _FieldError(f"{name}: must be a table, got {_shown(schema.get(name))}")
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _residuals(series: Any, name: str) -> Any:
+    """The certificate's residuals as stored: a float Series (a _FieldError otherwise)."""
+    if not isinstance(series, pd.Series) or series.dtype.kind not in "fi":
+        raise _FieldError(f"certificate.{name}: must be a Series of numbers")
+    return series
+
+
 def _solution(schema: dict, dataset: Any, target: Path) -> Solution:
+    _check_fields(schema)
     reader = _Reader(dataset)
     tables = {section: {name: reader.item(meta) for name, meta in schema["sections"][section].items()}
               for section in SECTIONS}
     saved = schema["certificate"]
-    cert = Certificate(violations=reader.item(saved["violations"]), relative=reader.item(saved["relative"]),
+    cert = Certificate(violations=_residuals(reader.item(saved["violations"]), "violations"),
+                       relative=_residuals(reader.item(saved["relative"]), "relative"),
                        notes=[str(note) for note in saved["notes"]],
                        **{name: saved[name] for name in _CERT_SCALARS if name != "column_dual_infeasibility"})
     cert.column_dual_infeasibility = saved["column_dual_infeasibility"]
@@ -304,7 +377,10 @@ class _Reader:
         if kind == "array":
             return self.array(meta["values"])
         if kind == "numpy_scalar":
-            return np.dtype(meta["dtype"]).type(meta["value"])
+            dtype = np.dtype(meta["dtype"])
+            if dtype.kind not in "fiub" or dtype.itemsize > 8:  # what the writer stores, no more
+                raise _FieldError(f"a numpy scalar of dtype {_shown(meta['dtype'])}")
+            return dtype.type(meta["value"])
         if kind == "json":
             return meta["value"]
         raise ValueError(f"unknown kind of table {kind!r}")
@@ -391,7 +467,7 @@ def _path(path: Any) -> Path:
     fspath = os.fspath(path)
     if not isinstance(fspath, str):
         raise InputError(f"path: must be a str path, got {fspath!r}")
-    return Path(fspath).expanduser()
+    return Path(fspath)  # as given: the shell expands an unquoted '~', and `check_out` checks this same path
 
 
 def _write_bytes(target: Path, data: bytes) -> None:

@@ -17,12 +17,15 @@ bounds and costs a solve hands HiGHS), at the model's current parameter values, 
 - integer and boolean variables as integer columns (booleans bounded by [0, 1]).
 
 A model whose objective or families are not affine (conic) raises CapabilityError; a path whose
-folder is missing or not writable, or whose suffix is not the format's (`.mps`, `.lp`), InputError.
+folder is missing or not writable, or whose suffix is not the format's (`.mps`, `.lp`), InputError; so is, for
+the LP format, a family or variable name the format cannot carry (`LP_NAME`: e.g. `1st`, `.a`, `a:b`). The file
+is written beside the path and renamed onto it: a refusal leaves an existing file as it was.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +41,10 @@ from .ranging import ModelForm, model_form
 FORMATS = {"mps": ".mps", "lp": ".lp"}
 #: how a name's position is written, per format (the LP format reads `[...]` as a quadratic term)
 BRACKETS = {"mps": ("[", "]"), "lp": ("(", ")")}
+#: the symbols an LP name may hold besides letters, digits and '.': CPLEX's, less those HiGHS does not write
+LP_SYMBOLS = '!"#$%&(),;?@_{}~'
+#: a name the LP format carries: no digit or period first (CPLEX's rule; HiGHS reads a digit as a number)
+LP_NAME = re.compile(f"[A-Za-z{re.escape(LP_SYMBOLS)}][A-Za-z0-9.{re.escape(LP_SYMBOLS)}]*")
 
 
 def export(model: Any, path: str | os.PathLike, fmt: str | None = None) -> Path:
@@ -50,16 +57,24 @@ def export(model: Any, path: str | os.PathLike, fmt: str | None = None) -> Path:
     h = highs_model(form, row_names(form, fmt), column_names(form, fmt))
     import highspy
 
+    # written beside the target (the suffix names the format), renamed onto it once whole: a refusal leaves it
+    temporary = target.with_name(f".{target.stem}.{os.getpid()}.tmp{target.suffix}")
     try:
-        status = h.writeModel(str(target))
-    except (OSError, RuntimeError) as exc:
-        raise InputError(f"path: cannot write '{path}' ({exc})") from None
-    if status == highspy.HighsStatus.kWarning:  # HiGHS found a name it cannot write: r0, c0, ... instead
-        target.unlink(missing_ok=True)
-        raise InputError(f"path: '{path}' not written: a family or variable name of model '{model.name}' holds "
-                         f"a character the {fmt.upper()} format cannot carry")
-    if status != highspy.HighsStatus.kOk or not target.is_file():
-        raise InputError(f"path: HiGHS could not write '{path}' (status {status.name})")
+        try:
+            status = h.writeModel(str(temporary))
+        except (OSError, RuntimeError) as exc:
+            raise InputError(f"path: cannot write '{path}' ({exc})") from None
+        if status == highspy.HighsStatus.kWarning:  # HiGHS found a name it cannot write: r0, c0, ... instead
+            raise InputError(f"path: '{path}' not written: a family or variable name of model '{model.name}' holds "
+                             f"a character the {fmt.upper()} format cannot carry")
+        if status != highspy.HighsStatus.kOk or not temporary.is_file():
+            raise InputError(f"path: HiGHS could not write '{path}' (status {status.name})")
+        try:
+            os.replace(temporary, target)
+        except OSError as exc:
+            raise InputError(f"path: cannot write '{path}': {exc.strerror or exc}") from None
+    finally:
+        temporary.unlink(missing_ok=True)
     return target
 
 
@@ -111,16 +126,21 @@ def standard_form(model: Any) -> ModelForm:
     return model_form(model, integers=model.has_integers)  # a MILP keeps its integer columns
 
 
-def file_names(kind: str, names: list[str]) -> dict[str, str]:
+def file_names(kind: str, names: list[str], fmt: str = "mps") -> dict[str, str]:
     """Each name as a standard file writes it: whitespace as `_` (HiGHS writes no name with whitespace; it would fall
     back to r0, c0, ...: Yang's 'revenue floor' is written revenue_floor); two names that would then read alike, or
-    an empty one, are an InputError."""
+    an empty one, are an InputError; so is, for the LP format, a name outside `LP_NAME` (a digit first reads as a
+    number: HiGHS cannot read the file back)."""
     written = {name: "_".join(name.split()) for name in names}
     texts = list(written.values())
     for name, text in written.items():
         if not text or texts.count(text) > 1:
             raise InputError(f"{kind} '{name}': a name written to a standard file needs a non-blank name that no "
                              f"other {kind} of the model reads as once its spaces are written as '_'")
+        if fmt == "lp" and not LP_NAME.fullmatch(text):
+            raise InputError(f"{kind} '{name}': the LP format cannot carry this name: it must begin with a letter or "
+                             f"one of {LP_SYMBOLS} and hold only ASCII letters, digits, those symbols and '.'; "
+                             "rename it, or write MPS (to_mps)")
     return written
 
 
@@ -128,7 +148,7 @@ def row_names(form: ModelForm, fmt: str = "mps") -> list[str]:
     """Each standard-form row's name: `family[i]`, i in the family's C order (`(i)` for the LP format)."""
     open_, close = BRACKETS[fmt]
     names = [""] * form.lp.A.shape[0]
-    written = file_names("family", list(form.blocks))
+    written = file_names("family", list(form.blocks), fmt)
     for name, block in form.blocks.items():
         for i, row in enumerate(block.rows_c_order().tolist()):
             names[row] = f"{written[name]}{open_}{i}{close}"
@@ -140,7 +160,7 @@ def column_names(form: ModelForm, fmt: str = "mps") -> list[str]:
     open_, close = BRACKETS[fmt]
     n = form.lp.A.shape[1]
     names = [""] * n
-    written = file_names("variable", list(form.columns))
+    written = file_names("variable", list(form.columns), fmt)
     for name, (offset, shape) in form.columns.items():
         size = int(np.prod(shape)) if shape else 1
         # cvxpy's columns run in Fortran order: the column of C-order entry j

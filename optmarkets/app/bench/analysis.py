@@ -31,6 +31,8 @@ def load(path: str | Path) -> pd.DataFrame:
     """Records from a JSONL file, one row each (nested dicts kept as dicts); an InputError naming the file and
     the line if it has none, or a line that is not JSON or lacks a field the report reads (REPORT_KEYS)."""
     path = Path(path)
+    if path.exists() and not path.is_file():  # a FIFO or device: reading it would block
+        raise InputError(f"summarize: '{path}' is not a regular file (a folder, FIFO or device); give a .jsonl file")
     try:
         text = path.read_text()
     except FileNotFoundError:

@@ -59,6 +59,8 @@ def run(config: BenchConfig | str | Path | dict | None = None, *, out: str | Pat
     """
     cfg = BenchConfig.load(config)
     plan, solvers = cfg.plan(), cfg.solver_names()
+    if out is not None and Path(out).exists() and not Path(out).is_file():  # a FIFO: writing it would block
+        raise InputError(f"out: '{out}' is not a regular file (a folder, FIFO or device); choose another --out")
     done = existing_records(out) if out is not None and resume else {}
     env = environment()
     total = len(plan) * len(solvers) * len(cfg.tiers)
@@ -101,26 +103,24 @@ def run(config: BenchConfig | str | Path | dict | None = None, *, out: str | Pat
 def existing_records(path: str | Path) -> dict[tuple, dict]:
     """The records already in a JSONL file, by (instance, solver, tier, tol); {} when there is none.
 
-    A last line cut short (a run killed while writing) is removed from the file; any other line
-    that is not a record of this schema is an InputError (the file is not a bench output).
+    Every line is checked first: any line that is not a record of this schema is an InputError (the file is
+    not a bench output) and the file is left as it was. Then a last line cut short (a run killed while writing
+    a record: it begins as every record does) is removed from the file.
     """
     path = Path(path)
-    if not path.is_file() or path.stat().st_size == 0:
+    if not path.exists():
         return {}
-    data = path.read_bytes()
+    if not path.is_file():  # a FIFO or device: reading or appending would block
+        raise InputError(f"out: '{path}' is not a regular file (a folder, FIFO or device); choose another --out")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"out: cannot read '{path}': {exc.strerror or exc}") from None
     lines = data.split(b"\n")
-    if lines and lines[-1].strip():  # no final newline: the last record was being written
-        try:
-            json.loads(lines[-1])
-            data += b"\n"
-        except ValueError:
-            data = data[: len(data) - len(lines[-1])]
-        except RecursionError:  # not a record cut short: not a benchmark output, left as it is
-            raise InputError(f"out: the last line of {path} is nested too deeply; it is not a benchmark output "
-                             "(choose another --out)") from None
-        path.write_bytes(data)
+    # a record cut short (no final newline) that is not JSON: dropped only if it begins as this runner's do
+    cut = bool(lines[-1].strip()) and not _is_json(lines[-1])
     out = {}
-    for number, line in enumerate(data.split(b"\n"), 1):
+    for number, line in enumerate(lines[:-1] if cut else lines, 1):
         if not line.strip():
             continue
         try:
@@ -134,7 +134,30 @@ def existing_records(path: str | Path) -> dict[tuple, dict]:
             out[rec["instance"], rec["solver"], rec["tier"], float(rec["tol"])] = rec
         except (KeyError, TypeError, ValueError):
             raise InputError(f"out: line {number} of {path} lacks instance, solver, tier or tol") from None
+    if cut and not lines[-1].startswith(_RECORD_START):
+        raise InputError(f"out: line {len(lines)} of {path} is not JSON; it is not a benchmark output "
+                         "(choose another --out)")
+    try:  # every line checked: the file is a bench output, repaired in place
+        if cut:
+            os.truncate(path, len(data) - len(lines[-1]))
+        elif lines[-1].strip():
+            with open(path, "ab") as sink:
+                sink.write(b"\n")
+    except OSError as exc:
+        raise InputError(f"out: cannot write '{path}': {exc.strerror or exc}") from None
     return out
+
+
+#: how every record's line begins (`_record` puts the schema first)
+_RECORD_START = json.dumps({"schema": SCHEMA})[:-1].encode()
+
+
+def _is_json(line: bytes) -> bool:
+    try:
+        json.loads(line)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 @dataclass

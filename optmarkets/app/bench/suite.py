@@ -3,8 +3,12 @@
 Each instance is an optmarkets model written as an MPS file (`Model.to_mps`: rows `family[i]`, columns
 `variable[j]`, the objective in the model's sense with its constant as the objective offset), with its
 optimal value in floating point (HiGHS) and in rationals (`Solution.exact()`: the optimal basis solved
-and checked exactly on the LP whose coefficients are the simplest rationals within half an ulp of the
-file's). `manifest.json` lists per instance
+and checked exactly on the model's LP with each coefficient read as exact() reads it, `read_rational`:
+the simplest rational within half an ulp of its float, or, where that one's denominator exceeds 2^20,
+the simplest within 1, 2, 4, 8 or 16 ulps, the narrowest of these whose denominator is at most 2^20
+(`core.exact_values.WIDEN_ULPS`; the half-ulp one where none is); an exact parameter's rationals as given).
+So the exact value is that of an LP whose coefficients may lie up to 16 ulps from the file's, not always
+of the file's LP itself. `manifest.json` lists per instance
 
     name, file, rows, cols, nnz, sense, optimal_value, optimal_value_exact ("p/q" or null),
     verified, reason (why not verified: exact() refused the size or failed), provenance

@@ -66,7 +66,7 @@ def build(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from ... import solvers as backends
-    from .config import TIERS
+    from .config import TIERS, BenchConfig
     from .suite import load_manifest
     from .suite_run import DEFAULT_SOLVERS, markdown, run_suite
 
@@ -86,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
                 tiers[t] = TIERS[t] if t in TIERS else float(t)
             except ValueError:
                 raise InputError(f"tiers: {t!r} is neither a tier name ({', '.join(TIERS)}) nor a tolerance") from None
+        tiers = BenchConfig.load({"tiers": tiers}).tiers  # checked as a config file's: in (0, MAX_TOL]
     records, notes = run_suite(folder, solvers, tiers=tiers, time_limit=args.time_limit or 60.0, out=out)
     text = markdown(records, notes, suite=f"{manifest.get('suite', '')}, {len(manifest['instances'])} instances")
     report.write_text(text)
