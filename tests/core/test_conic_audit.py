@@ -107,3 +107,20 @@ def test_a_truly_infeasible_conic_model_is_still_infeasible():
     model.constrain("cap", family(x, "<=", np.array([1e5, 1e5])))
     with pytest.raises(om.InfeasibleError):
         model.solve()
+
+
+def test_a_sweep_of_a_conic_model_is_held_to_the_solves_certificate():
+    """om.sweep solves with certify=False; an interior point's answer was then never certified, so its retries
+    never ran and prices 1e-3 off came back 'optimal' where solve() refuses them. Every row a sweep calls optimal
+    now has the closed form's price: max c.x s.t. |x|^2 <= r: dV/dr = |c| / (2 sqrt r)."""
+    c = np.array([1.0, -2.0, 0.5, 1.5])
+    model = om.Model("ball")
+    x = model.variable("x", 4)
+    r = model.parameter("r", 1.0, nonneg=True)
+    model.maximize(c @ x)
+    model.constrain("ball", family(cp.sum(cp.square(x)), "<=", r))
+    table = om.sweep(model, [{"r": v} for v in (1e-6, 1e-3, 1.0)], prices=True)
+    optimal = table[table["status"] == "optimal"]
+    assert len(optimal) >= 1 and (table["status"].isin(["optimal", "failed"])).all()
+    exact = np.linalg.norm(c) / (2 * np.sqrt(optimal["r"].to_numpy(float)))
+    assert np.allclose(optimal["price:ball"].to_numpy(float), exact, rtol=1e-6)
