@@ -27,7 +27,15 @@ from .errors import InfeasibleError, InputError, OptmarketsError, SolveError, So
 from .family import PRICE_SIGN, LabelledValues
 from .seam import solvers
 from .solution import Certificate, Solution
-from .tolerances import CERT_PER_TOL, CERT_TOL, RETRY_MIN_SECONDS, RETRY_TIGHTEN, RETRY_TIME_FACTOR, SOLVE_TOL
+from .tolerances import (
+    CERT_PER_TOL,
+    CERT_TOL,
+    INTERIOR_COLUMN_TOL,
+    RETRY_MIN_SECONDS,
+    RETRY_TIGHTEN,
+    RETRY_TIME_FACTOR,
+    SOLVE_TOL,
+)
 
 if TYPE_CHECKING:
     from .model import Model
@@ -141,8 +149,8 @@ def run(model: Model, request: Request, *, derive: bool = True) -> Solution:
 
     # a column flag alone is retried on the simplex (a few ms); an interior point's retries cost seconds
     sol = checked(model.name, backend.name, request, rescalable or interior, attempt,
-                  RETRIES if rescalable else INTERIOR_RETRIES, columns=rescalable and backend.name == "HIGHS",
-                  unchecked=interior)
+                  RETRIES if rescalable else INTERIOR_RETRIES, columns=backend.name == "HIGHS" or interior,
+                  unchecked=interior, column_tol=INTERIOR_COLUMN_TOL if interior and not rescalable else None)
     if derive:
         apply_derived(model, sol)
     sol.timings["total"] = time.perf_counter() - start
@@ -173,7 +181,7 @@ def _has_time_limit(backend: Any) -> bool:
 
 def checked(model: str, solver: str, request: Request, rescalable: bool,
             attempt: Callable[[str], Solution], retries: tuple[str, ...] = RETRIES, *,
-            columns: bool = True, unchecked: bool = False) -> Solution:
+            columns: bool = True, unchecked: bool = False, column_tol: float | None = None) -> Solution:
     """`attempt("first")`, held to its certificate (`check_accuracy`); where it fails and `rescalable`
     (HiGHS LPs), `attempt(kind)` for each kind of `retries` until one is certified, noted in its
     certificate (none is: the first answer's failure is raised). `columns`: a certified answer whose
@@ -181,11 +189,18 @@ def checked(model: str, solver: str, request: Request, rescalable: bool,
     `unchecked` (interior points): an answer whose dual residuals could not be computed (no gradient at the
     point: an entropy at a zero cell) is re-solved once with the first retry's tighter tolerances, which its
     prices then have (costly persuasion's were 9e-5 off, certified on the primal residuals alone).
+    `column_tol` (interior points): the column check's tolerance, and an answer no retry brings under it is
+    refused, not kept: a small term beside a large one in the objective (R log x0 + log x1, R = 1e9) is below
+    the solver's scaled tolerance, and the answer's x1 was 0.68 where it is 1, certified on the whole.
     The one place the solve path retries: `run` and row generation (`core.rowgen`) both come here."""
     sol = attempt("first")
+
+    def sound(answer: Solution) -> bool:
+        return _sound(answer, request, column_tol)
+
     blind = unchecked and sol.certificate.computed and any(
         note.startswith("dual residuals not computed") for note in sol.certificate.notes)
-    if rescalable and (blind or not (_certified(sol, request) if not columns else _sound(sol, request))):
+    if rescalable and (blind or not (_certified(sol, request) if not columns else sound(sol))):
         name, worst = sol.certificate.worst() if not _certified(sol, request) else \
             ("column_dual_infeasibility", sol.certificate.column_dual_infeasibility or 0.0) if not blind else \
             ("dual residuals (not computed)", math.nan)
@@ -194,7 +209,7 @@ def checked(model: str, solver: str, request: Request, rescalable: bool,
                 again = attempt(kind)
             except SolveError:
                 continue
-            if (_sound if columns else _certified)(again, request):
+            if sound(again) if columns else _certified(again, request):
                 sol = again
                 if kind in _TIGHTENED and sol.status == "optimal_inaccurate":
                     # short of the tightened tolerance, within the one asked for: the certificate says so
@@ -206,6 +221,12 @@ def checked(model: str, solver: str, request: Request, rescalable: bool,
                                              f"{_RETRY_NOTE[kind]}: the first answer's duals could not be checked")
                 break
         else:
+            if _certified(sol, request) and column_tol is not None and not sound(sol):
+                raise SolverFailedError(model, solver, sol.status,
+                                        f"a column's reduced cost is {sol.certificate.column_dual_infeasibility:.3g} "
+                                        f"of its own terms (> {column_tol:g}) after every retry: a term of the "
+                                        "objective small beside the largest is below the solver's accuracy; "
+                                        "rescale that term or solve the parts apart")
             if _certified(sol, request):
                 sol.certificate.notes.append(
                     f"a column's reduced cost is {worst:.3g} of its own terms (its data small beside the "
@@ -281,11 +302,13 @@ def _certified(sol: Solution, request: Request) -> bool:
     return not cert.computed or cert.ok(accepted_residual(request))
 
 
-def _sound(sol: Solution, request: Request) -> bool:
+def _sound(sol: Solution, request: Request, column_tol: float | None = None) -> bool:
     """Certified, and no column's reduced cost large beside its own terms (`column_dual_infeasibility`:
-    at a HiGHS vertex, a sign the basis is not optimal even where the data's magnitude hides it)."""
+    at a HiGHS vertex, a sign the basis is not optimal even where the data's magnitude hides it; `column_tol`:
+    another tolerance for it, an interior point's)."""
     column = sol.certificate.column_dual_infeasibility
-    return _certified(sol, request) and (column is None or column <= accepted_residual(request))
+    limit = accepted_residual(request) if column_tol is None else max(column_tol, accepted_residual(request))
+    return _certified(sol, request) and (column is None or column <= limit)
 
 
 def check_accuracy(model: str, solver: str, sol: Solution, request: Request) -> None:

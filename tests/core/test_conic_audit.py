@@ -150,3 +150,19 @@ def test_costly_persuasion_prices_when_the_duals_cannot_be_checked():
     h = 1e-5
     central = [(value(prior + h * e) - value(prior - h * e)) / (2 * h) for e in np.eye(2)]
     assert np.allclose(np.asarray(sol.prices["prior"], float), central, rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("weight", [1e6, 1e9])
+def test_a_small_term_beside_a_large_one_is_not_lost(weight):
+    """max R log x0 + log x1 s.t. x <= 1: x = (1, 1), V = 0, prices (R, 1). Clarabel's objective is divided by R,
+    which put log x1 below its tolerance: at R = 1e9 x1 came back 0.68 (value -0.36), certified on the whole. An
+    interior point's columns are now held to their own terms (INTERIOR_COLUMN_TOL), retried, else refused."""
+    model = om.Model("two goods")
+    x = model.variable("x", 2, nonneg=True)
+    model.maximize(np.array([weight, 1.0]) @ cp.log(x))
+    model.constrain("supply", family(x, "<=", np.ones(2)))
+    sol = model.solve()
+    assert np.allclose(np.asarray(sol["x"], float), 1.0, rtol=1e-6)
+    # the small term's price to the column tolerance (its reduced cost within 1e-4 of its own terms, 1/x1 + y1)
+    assert float(sol.prices["supply"].iloc[1]) == pytest.approx(1.0, rel=2e-4)
+    assert float(sol.prices["supply"].iloc[0]) == pytest.approx(weight, rel=1e-6)
