@@ -189,9 +189,10 @@ def checked(model: str, solver: str, request: Request, rescalable: bool,
     `unchecked` (interior points): an answer whose dual residuals could not be computed (no gradient at the
     point: an entropy at a zero cell) is re-solved once with the first retry's tighter tolerances, which its
     prices then have (costly persuasion's were 9e-5 off, certified on the primal residuals alone).
-    `column_tol` (interior points): the column check's tolerance, and an answer no retry brings under it is
-    refused, not kept: a small term beside a large one in the objective (R log x0 + log x1, R = 1e9) is below
-    the solver's scaled tolerance, and the answer's x1 was 0.68 where it is 1, certified on the whole.
+    `column_tol` (interior points): the column check's tolerance: a small term beside a large one in the
+    objective (R log x0 + log x1, R = 1e9) is below the solver's scaled tolerance, and the answer's x1 was 0.68
+    where it is 1, certified on the whole; a retry whose columns pass is preferred (there: the exact answer),
+    else the first certified one, with a note.
     The one place the solve path retries: `run` and row generation (`core.rowgen`) both come here."""
     sol = attempt("first")
 
@@ -204,33 +205,41 @@ def checked(model: str, solver: str, request: Request, rescalable: bool,
         name, worst = sol.certificate.worst() if not _certified(sol, request) else \
             ("column_dual_infeasibility", sol.certificate.column_dual_infeasibility or 0.0) if not blind else \
             ("dual residuals (not computed)", math.nan)
+        chosen: tuple[str, Solution] | None = None
+        fallback: tuple[str, Solution] | None = None  # certified, its column flag standing
+        last = sol
         for kind in retries[:1] if blind and _certified(sol, request) else retries:
             try:
                 again = attempt(kind)
             except SolveError:
                 continue
+            last = again
             if sound(again) if columns else _certified(again, request):
-                sol = again
-                if kind in _TIGHTENED and sol.status == "optimal_inaccurate":
-                    # short of the tightened tolerance, within the one asked for: the certificate says so
-                    sol.status = "optimal"
-                    sol.certificate.notes.append("the solver called the tightened solve inaccurate; its "
-                                                 "certificate holds at the tolerance asked for")
-                sol.certificate.notes.append(f"{_RETRY_NOTE[kind]}: the first answer's certificate failed "
-                                             f"({name} {worst:.3g})" if not math.isnan(worst) else
-                                             f"{_RETRY_NOTE[kind]}: the first answer's duals could not be checked")
+                chosen = (kind, again)
                 break
-        else:
-            if _certified(sol, request) and column_tol is not None and not sound(sol):
-                raise SolverFailedError(model, solver, sol.status,
-                                        f"a column's reduced cost is {sol.certificate.column_dual_infeasibility:.3g} "
-                                        f"of its own terms (> {column_tol:g}) after every retry: a term of the "
-                                        "objective small beside the largest is below the solver's accuracy; "
-                                        "rescale that term or solve the parts apart")
-            if _certified(sol, request):
-                sol.certificate.notes.append(
-                    f"a column's reduced cost is {worst:.3g} of its own terms (its data small beside the "
-                    "largest), after every retry; the answer is certified relative to the data's magnitude")
+            if columns and fallback is None and _certified(again, request):
+                fallback = (kind, again)
+        if chosen is None and fallback is not None and not _certified(sol, request):
+            chosen = fallback  # certified relative to the data's magnitude, where the first answer is not
+        kept = chosen[1] if chosen is not None else sol
+        if kept is not last:  # the model holds the last attempt's values: solve the kept one again
+            kept = attempt(chosen[0] if chosen is not None else "first")
+        sol = kept
+        if chosen is not None:
+            kind = chosen[0]
+            if kind in _TIGHTENED and sol.status == "optimal_inaccurate":
+                # short of the tightened tolerance, within the one asked for: the certificate says so
+                sol.status = "optimal"
+                sol.certificate.notes.append("the solver called the tightened solve inaccurate; its "
+                                             "certificate holds at the tolerance asked for")
+            sol.certificate.notes.append(f"{_RETRY_NOTE[kind]}: the first answer's certificate failed "
+                                         f"({name} {worst:.3g})" if not math.isnan(worst) else
+                                         f"{_RETRY_NOTE[kind]}: the first answer's duals could not be checked")
+        if columns and _certified(sol, request) and not sound(sol):
+            sol.certificate.notes.append(
+                f"a column's reduced cost is {sol.certificate.column_dual_infeasibility:.3g} of its own terms (its "
+                "data small beside the largest), after every retry; the answer is certified relative to the data's "
+                "magnitude")
     check_accuracy(model, solver, sol, request)
     return sol
 

@@ -166,3 +166,4 @@ def test_a_small_term_beside_a_large_one_is_not_lost(weight):
     # the small term's price to the column tolerance (its reduced cost within 1e-4 of its own terms, 1/x1 + y1)
     assert float(sol.prices["supply"].iloc[1]) == pytest.approx(1.0, rel=2e-4)
     assert float(sol.prices["supply"].iloc[0]) == pytest.approx(weight, rel=1e-6)
+
