@@ -59,7 +59,8 @@ def audit(env, allocation=None, payment=None, *, ic: str | None = "bayesian", ir
     """Audit a direct mechanism: `audit(env, allocation, payment, ic=..., ir=...)`, or
     `audit(model, sol)` for a model from `mechanism_design` and its solution (requirements taken
     from the model). allocation: profile x outcome, payment: profile x agent (labelled DataFrames or
-    arrays)."""
+    arrays). tol: absolute for the lottery's probabilities; relative to the data's magnitude (the largest |value|,
+    payment or outside option) for utilities and money (IC gains, IR slack, budgets)."""
     if isinstance(env, MechanismModel):
         req = env.requirements
         ic, ir, budget = req["ic"], req["ir"], req["budget"]
@@ -76,6 +77,12 @@ def audit(env, allocation=None, payment=None, *, ic: str | None = "bayesian", ir
     X = _array(env, allocation, "allocation", env.outcomes)
     T = _array(env, payment, "payment", pd.Index(env.agents, name="agent"))
     outside = outside_options(env, outside_option)
+    # utilities and money against the data's magnitude (values at 1e-6: a 5% IC gain was 5e-8, under an absolute
+    # 1e-7); probabilities stay absolute
+    magnitude = max([float(np.abs(T).max(initial=0.0)), *(float(np.abs(env.value[a]).max(initial=0.0))
+                                                         for a in env.agents),
+                     *(float(np.abs(np.asarray(o, float)).max(initial=0.0)) for o in outside)])
+    money = tol * magnitude if magnitude > 0 else tol
     reasons: list[str] = []
     if X.min() < -tol:
         p = int(np.argmin(X.min(axis=1)))
@@ -85,9 +92,9 @@ def audit(env, allocation=None, payment=None, *, ic: str | None = "bayesian", ir
         reasons.append(f"lottery: probabilities sum to {X.sum(axis=1)[np.argmax(dev)]:.9g} at profile "
                        f"{env.profiles[int(np.argmax(dev))]}")
     net = T.sum(axis=1)
-    if budget == "no_subsidies" and net.min() < -tol:
+    if budget == "no_subsidies" and net.min() < -money:
         reasons.append(f"budget: subsidy {-net.min():.3g} at profile {env.profiles[int(np.argmin(net))]}")
-    if budget == "balanced" and np.abs(net).max() > tol:
+    if budget == "balanced" and np.abs(net).max() > money:
         reasons.append(f"budget: imbalance {net[np.argmax(np.abs(net))]:.3g} at profile "
                        f"{env.profiles[int(np.argmax(np.abs(net)))]}")
     rows = []
@@ -135,7 +142,7 @@ def audit(env, allocation=None, payment=None, *, ic: str | None = "bayesian", ir
                             cand = (float(lie[s] - truth[s]), _others(env, at[s], others))
                     if cand[0] > gain:
                         best, (gain, where) = type_b, cand
-                if gain > tol:
+                if gain > money:
                     reasons.append(f"ic ({ic}): agent {a!r} of type {type_a!r} gains {gain:.6g} by reporting "
                                    f"{best!r}" + (f" when the others are {where}" if where is not None else ""))
             slack = np.nan
@@ -145,7 +152,7 @@ def audit(env, allocation=None, payment=None, *, ic: str | None = "bayesian", ir
                 slack = float(np.min(truth - outside[i][ka]))
             elif ir == "ex_ante":
                 slack = ex_ante_u - ex_ante_out
-            if ir is not None and slack < -tol:
+            if ir is not None and slack < -money:
                 reasons.append(f"ir ({ir}): agent {a!r} of type {type_a!r} falls short of the outside option "
                                f"by {-slack:.6g}")
             rows.append((a, type_a, float(env.marginals[a][ka]), interim, best, gain, where, slack))
