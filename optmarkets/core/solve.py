@@ -136,9 +136,12 @@ def run(model: Model, request: Request, *, derive: bool = True) -> Solution:
     def attempt(kind: str) -> Solution:
         if kind == "first":
             began = time.perf_counter()
-            sol = _attempt(model, request, backend, options, warm)
-            first_seconds.append(time.perf_counter() - began)
-            return sol
+            try:
+                return _attempt(model, request, backend, options, warm)
+            finally:
+                first_seconds.append(time.perf_counter() - began)
+        if kind == "no_presolve":  # HiGHS's presolve can call a barely feasible LP infeasible at tight tolerances
+            return _attempt(model, request, backend, {**options, "presolve": "off"}, None)
         # a retry may cost a few first solves, not more (geometric scaling can slow an interior point 20x)
         budget = max(RETRY_TIME_FACTOR * first_seconds[0], RETRY_MIN_SECONDS)
         tighten = {"tight": RETRY_TIGHTEN, "tighter": RETRY_TIGHTEN ** 2, "rescaled": RETRY_TIGHTEN ** 2}.get(kind)
@@ -150,7 +153,8 @@ def run(model: Model, request: Request, *, derive: bool = True) -> Solution:
     # a column flag alone is retried on the simplex (a few ms); an interior point's retries cost seconds
     sol = checked(model.name, backend.name, request, rescalable or interior, attempt,
                   RETRIES if rescalable else INTERIOR_RETRIES, columns=backend.name == "HIGHS" or interior,
-                  unchecked=interior, column_tol=INTERIOR_COLUMN_TOL if interior and not rescalable else None)
+                  unchecked=interior, column_tol=INTERIOR_COLUMN_TOL if interior and not rescalable else None,
+                  confirm=rescalable)
     if derive:
         apply_derived(model, sol)
     sol.timings["total"] = time.perf_counter() - start
@@ -181,7 +185,8 @@ def _has_time_limit(backend: Any) -> bool:
 
 def checked(model: str, solver: str, request: Request, rescalable: bool,
             attempt: Callable[[str], Solution], retries: tuple[str, ...] = RETRIES, *,
-            columns: bool = True, unchecked: bool = False, column_tol: float | None = None) -> Solution:
+            columns: bool = True, unchecked: bool = False, column_tol: float | None = None,
+            confirm: bool = False) -> Solution:
     """`attempt("first")`, held to its certificate (`check_accuracy`); where it fails and `rescalable`
     (HiGHS LPs), `attempt(kind)` for each kind of `retries` until one is certified, noted in its
     certificate (none is: the first answer's failure is raised). `columns`: a certified answer whose
@@ -193,8 +198,20 @@ def checked(model: str, solver: str, request: Request, rescalable: bool,
     objective (R log x0 + log x1, R = 1e9) is below the solver's scaled tolerance, and the answer's x1 was 0.68
     where it is 1, certified on the whole; a retry whose columns pass is preferred (there: the exact answer),
     else the first certified one, with a note.
+    `confirm` (HiGHS LPs): an 'infeasible' or 'unbounded' verdict stands only if `attempt("no_presolve")` agrees
+    (a segmentation with a value of mass 1e-9 was called infeasible by presolve; it has an optimum).
     The one place the solve path retries: `run` and row generation (`core.rowgen`) both come here."""
-    sol = attempt("first")
+    try:
+        sol = attempt("first")
+    except (InfeasibleError, UnboundedError) as claim:
+        if not confirm:
+            raise
+        try:
+            sol = attempt("no_presolve")
+        except SolveError:
+            raise claim from None
+        sol.certificate.notes.append(f"HiGHS called the LP {claim.status} with presolve; solved again without it, "
+                                     "it has this optimum")
 
     def sound(answer: Solution) -> bool:
         return _sound(answer, request, column_tol)

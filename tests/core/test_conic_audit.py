@@ -167,3 +167,13 @@ def test_a_small_term_beside_a_large_one_is_not_lost(weight):
     assert float(sol.prices["supply"].iloc[1]) == pytest.approx(1.0, rel=2e-4)
     assert float(sol.prices["supply"].iloc[0]) == pytest.approx(weight, rel=1e-6)
 
+
+
+def test_a_barely_feasible_lp_is_not_called_infeasible_by_presolve():
+    """BBM's segmentation of values 8, 14, 15 with masses 0, 1, 1e-9: HiGHS's presolve called it infeasible (no
+    conflicting family found); the LP has an optimum (exact(): 14285683/14285712200000000 ~ 1e-9), found again
+    without presolve."""
+    sol = om.segmentation([8.0, 14.0, 15.0], [0.0, 1.0, 1e-9]).solve()
+    assert any("solved again without it" in note for note in sol.certificate.notes)
+    exact = sol.exact()
+    assert exact.verified and abs(sol.value - float(exact.value)) <= 1e-7 * 15.0
