@@ -138,6 +138,7 @@ def segmentation(values, market, objective: str = "consumer_surplus", profit_flo
             par = model.parameter("profit_floor", floor, nonneg=True)
         model.constrain("profit_floor", family((select @ profit.reshape(-1)) @ mu, ">=", par,
                                                description="the seller earns at least the floor"))
+        model.prior_terms.append(("profit_floor", profit))  # type: ignore[attr-defined]
     weights = {key: select @ table.reshape(-1) for key, table in goals.items()}
     for key in goals:
         model.output(key, _expectation(weights[key], mu))

@@ -152,8 +152,12 @@ def bce_model(game: FiniteGame, info: InformationStructure | None, objective, *,
     model.output("payoffs", lambda sol: pd.Series(
         {p: float(select @ np.asarray(_value(payoffs[i]), float).reshape(-1) @ mu.value)
          for i, p in enumerate(game.players)}, name="expected payoff"))
+    # families a caller adds over mu (segmentation's profit floor): (name, coefficients over (state, profile)),
+    # their prices enter the completion of the prices of the states left out
+    terms: list[tuple[str, np.ndarray]] = []
+    model.prior_terms = terms  # type: ignore[attr-defined]
     model.price("prior", lambda sol: pd.Series(
-        _prior_prices(sol, axes, lik, left_out, tables, payoffs, c, sense), index=states, name="prior"))
+        _prior_prices(sol, axes, lik, left_out, tables, payoffs, c, sense, terms), index=states, name="prior"))
     return model
 
 
@@ -214,10 +218,11 @@ def _checked_prior(value, states: pd.Index, left_out: np.ndarray, symmetry: Game
 
 
 def _prior_prices(sol, axes: MeasureAxes, lik: np.ndarray, left_out: np.ndarray, tables: list, payoffs: list,
-                  objective, sense: str) -> np.ndarray:
+                  objective, sense: str, terms: list | None = None) -> np.ndarray:
     """d value / d prior[w] = sum_t price of mass[w, t] * P(t | w): the consistency prices of the cells
-    built, completed on the states left out by the optimal dual y (module docstring); cells of
-    likelihood 0 weigh 0."""
+    built, completed on the states left out by the optimal dual y (module docstring), the families of `terms`
+    included (name, coefficients over (state, action profile): a profit floor's row; left out, the completion
+    was below the right derivative); cells of likelihood 0 weigh 0."""
     cell_price = np.zeros(lik.size)
     cell_price[axes.cells] = np.asarray(sol.prices["consistency"], float).reshape(-1)
     if left_out.size:
@@ -229,6 +234,9 @@ def _prior_prices(sol, axes: MeasureAxes, lik: np.ndarray, left_out: np.ndarray,
         obedience_price = np.asarray(sol.prices["obedience"], float).reshape(-1)
         reduced = aux.selection() @ np.asarray(_value(objective), float).reshape(-1) - gains.T @ obedience_price
         per_cell = reduced.reshape(aux.n_cells, aux.n_profiles)
+        state_of = np.unravel_index(np.asarray(aux.cells), lik.shape)[0]
+        for name, table in terms or []:  # y multiplies (rhs - lhs): the reduced cost loses y * coefficient
+            per_cell = per_cell - float(np.asarray(sol.prices[name], float).reshape(-1)[0]) * table[state_of]
         cell_price[aux.cells] = per_cell.max(axis=1) if sense == "max" else per_cell.min(axis=1)
     return (cell_price.reshape(lik.shape) * lik).sum(axis=1) + 0.0
 
