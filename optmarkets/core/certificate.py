@@ -129,10 +129,10 @@ def certify(model: Model, form: LinearForm | None = None) -> Certificate:
         # a family whose rows are all ~0 at this point (a zero allocation, a zero rhs) is measured by
         # its coefficients times its variables' magnitude: max |a_ij| * max |x_j|
         rel[name] = _ratio(viol[name], max(float(np.max(magnitude, initial=0.0)), floor))
-    x_scale = max((float(np.max(np.abs(np.asarray(v.var.value, float)), initial=0.0))
+    x_scale = max((float(np.max(np.abs(_current(v.var)), initial=0.0))
                    for v in model.variables.values()), default=0.0)
     for name, v in model.variables.items():
-        domain_residuals(name, np.asarray(v.var.value, float), v.var.attributes, v.var.shape, x_scale, viol, rel)
+        domain_residuals(name, _current(v.var), v.var.attributes, v.var.shape, x_scale, viol, rel)
     cert = Certificate(viol)
     primal = {f"violation[{k}]": r for k, r in rel.items()}
     duals = {n: f.constraint.dual_value for n, f in model.families.items()}
@@ -217,7 +217,7 @@ def _dual_residuals(model: Model, cert: Certificate, rows: dict[str, tuple[dict,
     primal_terms = objective_terms(objective)
     for v in model.variables.values():
         r, mag = reduced[v.var], magnitude[v.var]
-        x = np.asarray(v.var.value, float).ravel(order="F")
+        x = _current(v.var).ravel(order="F")
         side, anchor = bound_sides(v.var.attributes, x, v.var.shape)
         rx += float(r @ (x - anchor))  # a bound's multiplier times the distance to it: 0 at an optimum
         if semidefinite(v.var.attributes):
@@ -265,6 +265,12 @@ def _record_duals(cert: Certificate, primal: dict[str, float], *, sign_viol: flo
 
 
 
+
+
+def _current(var: cp.Variable) -> np.ndarray:
+    """A variable's value; zeros where cvxpy left it unset (a variable that appears nowhere in the problem: any
+    value is optimal, and NaN made the duality gap NaN, refusing an optimum)."""
+    return np.zeros(var.shape) if var.value is None else np.asarray(var.value, float)
 
 
 def _value(expr: Any) -> Any:

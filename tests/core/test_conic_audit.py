@@ -177,3 +177,14 @@ def test_a_barely_feasible_lp_is_not_called_infeasible_by_presolve():
     assert any("solved again without it" in note for note in sol.certificate.notes)
     exact = sol.exact()
     assert exact.verified and abs(sol.value - float(exact.value)) <= 1e-7 * 15.0
+
+
+def test_a_variable_that_appears_nowhere_does_not_refuse_the_optimum():
+    """cvxpy leaves such a variable unset; its NaN made the duality gap NaN and refused min 2 x s.t. -x = 1/2."""
+    model = om.Model("t", sense="min")
+    x = model.variable("x", 1)
+    model.variable("unused", 1, nonneg=True)
+    model.constrain("eq", family(-x, "==", 0.5))
+    model.minimize(2 * cp.sum(x))
+    sol = model.solve()
+    assert sol.value == pytest.approx(-1.0) and sol.certificate.ok()
