@@ -50,6 +50,7 @@ import pandas as pd
 
 from ..core.errors import InputError
 from ..core.exact_values import DENOMINATOR_LIMIT, WIDEN_ULPS, rational, read_rational  # noqa: F401 (its API)
+from ..core.validate import positive_int
 from .exact_basis import RationalMatrix, ReducedBasis, common
 from .exact_data import ExactData, exact_data
 from .exact_pivot import _pivot, _start
@@ -308,11 +309,24 @@ def _too_large(ex: _Exact, basic: list[int], max_basis: int, stats: dict[str, fl
     return ""
 
 
+def _bound(model: Any, parameters: Any) -> Any:
+    """`model` at `parameters` (names and values checked as `Model.bind` checks them, the rest the model's):
+    the probes of `exact_data` then read the same values as the form."""
+    if not isinstance(parameters, Mapping):
+        raise InputError("parameters: expected a mapping of parameter names to values, got "
+                         f"{type(parameters).__name__}")
+    try:
+        return model.bind(**{str(name): value for name, value in parameters.items()})
+    except InputError as exc:
+        raise InputError(f"parameters: {exc}") from None
+
+
 def exact(model: Any, parameters: dict[str, Any] | None = None, *, basis: Any = None, seed: Any = None,
           point: Mapping[str, Any] | None = None, point_prices: Mapping[str, Any] | None = None,
           max_rows: int = MAX_EXACT_ROWS, max_basis: int = MAX_EXACT_BASIS, method: str = "auto") -> ExactCertificate:
     """The exact certificate of an LP model's optimum (see the module docstring).
 
+    `parameters`: values of some of the model's parameters (the others keep theirs), checked as `Model.bind` checks;
     `seed`: a HiGHS basis the float solve starts from (`Solution.exact` passes its own solve's: the exact optimum is
     then the vertex the Solution reports; None: the model's last HiGHS solve, `ranging.held_basis`);
     `point`: without `seed`, the point (variable name -> values) of a Solution that keeps no basis: the basis proved
@@ -326,8 +340,11 @@ def exact(model: Any, parameters: dict[str, Any] | None = None, *, basis: Any = 
 
     if method not in METHODS:
         raise InputError(f"method: must be one of {list(METHODS)}, got {method!r}")
+    max_rows, max_basis = positive_int("max_rows", max_rows), positive_int("max_basis", max_basis)
+    if parameters is not None:
+        model = _bound(model, parameters)
     clock = time.perf_counter()
-    form = model_form(model, parameters)
+    form = model_form(model)
     n_rows = int(form.lp.A.shape[0])
     stats: dict[str, float] = {"rows": n_rows}
     if n_rows > max_rows:

@@ -5,12 +5,14 @@ A builder that derives data from inputs (a joint prior as the product of margina
 the product of the others' marginals) gives them as Parameters with their exact rationals
 (`core.exact_values.exact_parameter`, or `Model.parameter(..., exact=)`). Every coefficient of the LP is
 then c0 + g * p_k for one entry p_k of those parameters (DPP: a parameter times constants) or a constant
-c0. Reading the floats of the LP at three points (the parameters' values p, at 0, and at p * r with r_k
-distinct factors in (1, 1.5]) finds, for each coefficient, c0, the entry k ((a(p r) - a(0)) / (a(p) -
-a(0)) = r_k) and g; the rational coefficient is then read(c0) + read(g) * p_k exactly, with `read` the
-simplest rational of a float (the constants are the user's data: values, payoffs). A coefficient that
-does not fit (two entries, or a rational whose rounding is not the float) is read as its float alone,
-and counted.
+c0. Reading the floats of the LP at four points (the parameters' values p, at 0, at p * r with r_k
+distinct factors in (1, 1.5], and at p * s with s_k irregular factors) finds, for each coefficient, c0,
+the entry k ((a(p r) - a(0)) / (a(p) - a(0)) = r_k) and g; the rational coefficient is then read(c0) +
+read(g) * p_k exactly, with `read` the simplest rational of a float (the constants are the user's data:
+values, payoffs). The r_k are evenly spaced, so a coefficient of two entries can land on a third's r_k
+(p_a = p_b: (r_a + r_b) / 2 = r_{(a+b)/2}); the probe at p * s must then give s_k too, which a mixture does
+not. A coefficient that does not fit (two entries, or a rational whose rounding is not the float) is
+read as its float alone, and counted.
 
 Read this way, an interim IC row's weights and the objective's prior masses are products of the same
 exact marginals, so the rational LP is the LP of the user's data, bounded where the float one is.
@@ -27,6 +29,9 @@ import numpy as np
 from ..core.exact_values import as_fraction, shadows
 from ..core.tolerances import EXACT_DATA_FIT
 from .ranging import ModelForm, model_form
+
+#: The seed of the confirming probe's factors (any fixed one: the same reading on every call).
+CONFIRM_SEED = 20240601
 
 
 @dataclass
@@ -65,17 +70,19 @@ def _aligned(base: Any, other: Any) -> np.ndarray:
 
 
 class _Reader:
-    """a = c0 + g * p_k read exactly, given a's float at p, 0 and p * r."""
+    """a = c0 + g * p_k read exactly, given a's float at p, 0, p * r and p * s."""
 
-    def __init__(self, p_float: np.ndarray, p_exact: list[Fraction], r: np.ndarray, read: Any):
-        self.p_float, self.p_exact, self.r, self.read = p_float, p_exact, r, read
+    def __init__(self, p_float: np.ndarray, p_exact: list[Fraction], r: np.ndarray, s: np.ndarray, read: Any):
+        self.p_float, self.p_exact, self.r, self.s, self.read = p_float, p_exact, r, s, read
         self.unfitted = 0
 
-    def __call__(self, a: np.ndarray, a0: np.ndarray, a1: np.ndarray) -> list[Fraction]:
+    def __call__(self, a: np.ndarray, a0: np.ndarray, a1: np.ndarray, a2: np.ndarray) -> list[Fraction]:
         out: list[Fraction] = []
         delta = a - a0
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(delta != 0, (a1 - a0) / np.where(delta != 0, delta, 1.0), np.nan)
+            safe = np.where(delta != 0, delta, 1.0)
+            ratio = np.where(delta != 0, (a1 - a0) / safe, np.nan)
+            second = np.where(delta != 0, (a2 - a0) / safe, np.nan)
         k = np.clip(np.searchsorted(self.r, ratio), 0, self.r.size - 1)
         below = np.clip(k - 1, 0, self.r.size - 1)
         k = np.where(np.abs(self.r[below] - ratio) < np.abs(self.r[k] - ratio), below, k)
@@ -85,7 +92,9 @@ class _Reader:
                 out.append(self.read(value))
                 continue
             kj = int(k[j])
-            if abs(self.r[kj] - ratio[j]) > EXACT_DATA_FIT * self.r[kj] or self.p_float[kj] == 0:
+            # the first probe names k; the irregular second must confirm it (a mixture of entries can hit r_k)
+            if (abs(self.r[kj] - ratio[j]) > EXACT_DATA_FIT * self.r[kj] or self.p_float[kj] == 0
+                    or not abs(self.s[kj] - second[j]) <= EXACT_DATA_FIT * self.s[kj]):
                 self.unfitted += 1
                 out.append(self.read(value))
                 continue
@@ -97,14 +106,13 @@ class _Reader:
         return out
 
 
-def _bounds(reader: _Reader, a: np.ndarray, a0: np.ndarray, a1: np.ndarray) -> list[Fraction | None]:
+def _bounds(reader: _Reader, a: np.ndarray, *probes: np.ndarray) -> list[Fraction | None]:
     finite = np.isfinite(a)
     out: list[Fraction | None] = [None] * a.size
     if finite.any():
         idx = np.flatnonzero(finite)
-        z0 = np.where(np.isfinite(a0[idx]), a0[idx], a[idx])
-        z1 = np.where(np.isfinite(a1[idx]), a1[idx], a[idx])
-        for j, q in zip(idx.tolist(), reader(a[idx], z0, z1), strict=True):
+        zs = [np.where(np.isfinite(z[idx]), z[idx], a[idx]) for z in probes]
+        for j, q in zip(idx.tolist(), reader(a[idx], *zs), strict=True):
             out[j] = q
     return out
 
@@ -120,6 +128,8 @@ def exact_data(model: Any, form: ModelForm, read: Any) -> ExactData | None:
     p_float = np.concatenate([np.asarray(param.value, float).ravel() for param, _ in held])
     p_exact = [as_fraction(q) for _, exact in held for q in exact.ravel()]
     r = 1.0 + 0.5 * (np.arange(p_float.size) + 1.0) / (p_float.size + 1.0)
+    # irregular factors (fixed seed: the reading is reproducible): no affine relation among them to mimic r's
+    s = np.random.default_rng(CONFIRM_SEED).uniform(1.0, 1.5, p_float.size)
     values = {n: np.asarray(model.value_of(n), float) for n in model.parameters}
 
     originals = [np.array(param.value, float) for param, _ in held]
@@ -138,17 +148,16 @@ def exact_data(model: Any, form: ModelForm, read: Any) -> ExactData | None:
         return model_form(model, at)
 
     try:
-        zero, tilted = form_at(np.zeros_like(r)), form_at(r)
+        probes = [form_at(np.zeros_like(r)).lp, form_at(r).lp, form_at(s).lp]
     finally:
         for (param, _), value in zip(held, originals, strict=True):
             param.value = value
         model.write_parameters()
-    lp, lp0, lp1 = form.lp, zero.lp, tilted.lp
-    reader = _Reader(p_float, p_exact, r, read)
-    A = dict(zip(_keys(lp.A).tolist(), reader(np.asarray(lp.A.data, float), _aligned(lp.A, lp0.A),
-                                               _aligned(lp.A, lp1.A)), strict=True))
-    c = reader(np.asarray(lp.c, float), np.asarray(lp0.c, float), np.asarray(lp1.c, float))
-    return ExactData(A, c, _bounds(reader, lp.row_lower, lp0.row_lower, lp1.row_lower),
-                     _bounds(reader, lp.row_upper, lp0.row_upper, lp1.row_upper),
-                     _bounds(reader, lp.col_lower, lp0.col_lower, lp1.col_lower),
-                     _bounds(reader, lp.col_upper, lp0.col_upper, lp1.col_upper), reader.unfitted)
+    lp = form.lp
+    reader = _Reader(p_float, p_exact, r, s, read)
+    A = dict(zip(_keys(lp.A).tolist(), reader(np.asarray(lp.A.data, float),
+                                               *[_aligned(lp.A, z.A) for z in probes]), strict=True))
+    c = reader(np.asarray(lp.c, float), *[np.asarray(z.c, float) for z in probes])
+    bounds = [_bounds(reader, getattr(lp, f), *[getattr(z, f) for z in probes])
+              for f in ("row_lower", "row_upper", "col_lower", "col_upper")]
+    return ExactData(A, c, *bounds, reader.unfitted)
