@@ -371,6 +371,9 @@ def entry() -> NoReturn:
     solver run or a sweep's processes still going would hold the interpreter's shutdown). SIGTERM (a scheduler's
     time limit, `kill`) ends a command as Ctrl-C does, its clean-up included."""
     signal.signal(signal.SIGTERM, _terminated)
+    # a sweep's process pool stopped by an interrupt leaves semaphores its resource tracker (another process, on our
+    # stderr) reports at exit: that warning would be a second line after the one-line error
+    os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), _QUIET_TRACKER]))
     code = main()
     if _INTERRUPTED.is_set():
         sys.stdout.flush()
@@ -388,6 +391,8 @@ def _terminated(signum: int, frame: Any) -> None:
 
 
 _INTERRUPTED = threading.Event()
+#: the warnings filter (PYTHONWARNINGS syntax) that quiets loky's resource tracker about an interrupted pool
+_QUIET_TRACKER = "ignore:resource_tracker:UserWarning"
 #: seconds an interrupted command is given for its clean-up (a sweep stops its worker processes in ~0.4 s)
 INTERRUPT_GRACE_S = 3.0
 
