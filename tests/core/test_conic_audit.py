@@ -188,3 +188,27 @@ def test_a_variable_that_appears_nowhere_does_not_refuse_the_optimum():
     model.minimize(2 * cp.sum(x))
     sol = model.solve()
     assert sol.value == pytest.approx(-1.0) and sol.certificate.ok()
+
+
+
+def test_an_optimum_at_zero_inside_a_box_is_certified():
+    """An audit's LP whose optimum x = 0 lies inside its boxes, with every row's right-hand side 0 where it binds:
+    every term of the certificate's scale was 0 and the gap's round-off (1.9e-17) read as 100%, refusing the
+    optimum. The boxes' bounds are now part of the scale. Reference: scipy's linprog."""
+    from scipy.optimize import linprog
+
+    A = np.array([[-1.0, 0.1, 1 / 3], [1.0, 0.0, 0.5], [0.1, 0.0, 1.0], [0.5, 0.0, 1 / 3], [0.0, 1.0, -2 / 3],
+                  [2.0, 0.0, 0.5], [0.0, 3 / 7, 0.0]])
+    b = np.array([1.0, 0.0, 1 / 3, 0.0, 0.0, 0.0, 0.0])
+    le, ge, eq = [0, 2, 5], [1, 4], [3, 6]
+    c, lo, hi = np.array([3 / 7, 0.5, 0.5]), np.full(3, -1 / 3), np.array([1.0, 2.5, 1.0])
+    model = om.Model("box", sense="min")
+    x = model.variable("x", 3, bounds=[lo, hi])
+    model.constrain("le", family(A[le] @ x, "<=", b[le]))
+    model.constrain("ge", family(A[ge] @ x, ">=", b[ge]))
+    model.constrain("eq", family(A[eq] @ x, "==", b[eq]))
+    model.minimize(c @ x)
+    sol = model.solve()
+    ref = linprog(c, A_ub=np.vstack([A[le], -A[ge]]), b_ub=np.concatenate([b[le], -b[ge]]), A_eq=A[eq], b_eq=b[eq],
+                  bounds=list(zip(lo, hi, strict=True)), method="highs")
+    assert ref.status == 0 and sol.value == pytest.approx(ref.fun, abs=1e-12) and sol.certificate.ok()
