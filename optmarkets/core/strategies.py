@@ -69,7 +69,19 @@ class Plain:
     keywords: ClassVar[tuple[str, ...]] = ()
 
     def solve(self, model: Model, request: Request, **keywords: Any) -> Solution:
-        return run(model, with_default(model, request))
+        chosen = with_default(model, request)
+        try:
+            return run(model, chosen)
+        except SolverFailedError as failure:
+            reference = solvers().resolve(None, model).name  # the class's: HiGHS for an LP, Clarabel for a cone
+            if chosen is request or reference == chosen.solver:  # the caller's own solver: its failure stands
+                raise
+            # the model's own default (HiGHS's interior point on a large LP) failed outright: the class's reference
+            # solves it (BDHN's rule form at values x 1e-6: interior point 'solver_error', simplex optimal)
+            sol = run(model, request.but(solver=reference))
+            sol.certificate.notes.append(f"the model's default solver {chosen.solver} failed ({failure.status}); "
+                                         f"solved with {sol.solver}")
+            return sol
 
 
 PLAIN = Plain()

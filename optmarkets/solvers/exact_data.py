@@ -158,6 +158,6 @@ def exact_data(model: Any, form: ModelForm, read: Any) -> ExactData | None:
     A = dict(zip(_keys(lp.A).tolist(), reader(np.asarray(lp.A.data, float),
                                                *[_aligned(lp.A, z.A) for z in probes]), strict=True))
     c = reader(np.asarray(lp.c, float), *[np.asarray(z.c, float) for z in probes])
-    bounds = [_bounds(reader, getattr(lp, f), *[getattr(z, f) for z in probes])
-              for f in ("row_lower", "row_upper", "col_lower", "col_upper")]
-    return ExactData(A, c, *bounds, reader.unfitted)
+    row_lower, row_upper, col_lower, col_upper = (_bounds(reader, getattr(lp, f), *[getattr(z, f) for z in probes])
+                                                  for f in ("row_lower", "row_upper", "col_lower", "col_upper"))
+    return ExactData(A, c, row_lower, row_upper, col_lower, col_upper, reader.unfitted)

@@ -212,3 +212,17 @@ def test_an_optimum_at_zero_inside_a_box_is_certified():
     ref = linprog(c, A_ub=np.vstack([A[le], -A[ge]]), b_ub=np.concatenate([b[le], -b[ge]]), A_eq=A[eq], b_eq=b[eq],
                   bounds=list(zip(lo, hi, strict=True)), method="highs")
     assert ref.status == 0 and sol.value == pytest.approx(ref.fun, abs=1e-12) and sol.certificate.ok()
+
+
+def test_a_failing_default_solver_falls_back_to_the_class_reference_but_a_named_one_does_not():
+    """BDHN's rule form defaults to HiGHS's interior point, which stops with 'solver_error' at values x 1e-6; the
+    simplex (the LP class's reference) solves it. A solver the caller names keeps its failure."""
+    seller = om.InformationSeller(np.array([10.0, 13.0]) * 1e-6, [0.80771592, 0.19228408], state_prior=(0.5, 0.5),
+                                  alpha=0.25)
+    model = seller.revenue_problem(form="rule", symmetry="none")
+    reduced = seller.revenue_problem(form="reduced", symmetry="none").solve()
+    sol = model.solve()
+    assert sol.solver == "HIGHS" and any("default solver HIGHS_IPM failed" in n for n in sol.certificate.notes)
+    assert sol.value == pytest.approx(reduced.value, rel=1e-9) and sol.certificate.ok()
+    with pytest.raises(om.SolverFailedError, match="HIGHS_IPM"):
+        model.solve(solver="HIGHS_IPM")
