@@ -286,12 +286,15 @@ class Model:
             if name not in self.parameters:
                 raise InputError(f"{name}: not a parameter of model '{self.name}'; parameters: {list(self.parameters)}")
         checked = {name: self._checked(name, value) for name, value in values.items()}
-        for name, (sources, rule) in self._rules.items():
-            if name not in values and any(s in values for s in sources):
-                checked[name] = self._checked(name, rule(*(checked.get(s, self._values[s]) for s in sources)))
-        if any(name in self._rules for name in values):
-            self._rules = {k: v for k, v in self._rules.items() if k not in values}
-        self._values.update(checked)  # all or nothing: a bad value leaves every value as it was
+        # under the solve's lock: a solve in another thread reads one set of values from start to end (its value,
+        # sol.parameters and snapshot once came from different data)
+        with self.exclusive:
+            for name, (sources, rule) in self._rules.items():
+                if name not in values and any(s in values for s in sources):
+                    checked[name] = self._checked(name, rule(*(checked.get(s, self._values[s]) for s in sources)))
+            if any(name in self._rules for name in values):
+                self._rules = {k: v for k, v in self._rules.items() if k not in values}
+            self._values.update(checked)  # all or nothing: a bad value leaves every value as it was
         return self
 
     def _checked(self, name: str, value: Any) -> np.ndarray:

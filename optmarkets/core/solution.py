@@ -273,7 +273,9 @@ class Solution:
         with model.exclusive:
             # no basis of its own: start at its point (its hidden variables too)
             point = None if self._basis is not None else {**self.primal, **(self._hidden or {})}
-            return solvers().exact(model, dict(self.parameters), seed=self._basis, point=point,
+            # the snapshot holds this solve's parameter values (its labelled copies need not bind back: a game's
+            # payoffs carry a dummy 'state' level)
+            return solvers().exact(model, None, seed=self._basis, point=point,
                                    point_prices=self.prices, **limit)
 
     def to_netcdf(self, path: Any, *, skip_unrepresentable: bool = False) -> Any:
