@@ -236,8 +236,8 @@ def checked(model: str, solver: str, request: Request, rescalable: bool,
                 break
             if columns and fallback is None and _certified(again, request):
                 fallback = (kind, again)
-        if chosen is None and fallback is not None and not _certified(sol, request):
-            chosen = fallback  # certified relative to the data's magnitude, where the first answer is not
+        if chosen is None and fallback is not None and (blind or not _certified(sol, request)):
+            chosen = fallback  # certified relative to the data's magnitude, where the first is not (or is unchecked)
         kept = chosen[1] if chosen is not None else sol
         if kept is not last:  # the model holds the last attempt's values: solve the kept one again
             kept = attempt(chosen[0] if chosen is not None else "first")
