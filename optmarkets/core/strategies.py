@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .certificate import objective_magnitude
-from .errors import InfeasibleError, InputError, SolverFailedError
+from .errors import CapabilityError, InfeasibleError, InputError, SolverFailedError
 from .family import Family
 from .rowgen import Lazy, RowGeneration
 from .seam import solvers
@@ -73,15 +73,35 @@ class Plain:
         try:
             return run(model, chosen)
         except SolverFailedError as failure:
-            reference = solvers().resolve(None, model).name  # the class's: HiGHS for an LP, Clarabel for a cone
-            if chosen is request or reference == chosen.solver:  # the caller's own solver: its failure stands
+            if request.solver is not None:  # the caller's own solver: its failure is the answer
                 raise
-            # the model's own default (HiGHS's interior point on a large LP) failed outright: the class's reference
-            # solves it (BDHN's rule form at values x 1e-6: interior point 'solver_error', simplex optimal)
-            sol = run(model, request.but(solver=reference))
-            sol.certificate.notes.append(f"the model's default solver {chosen.solver} failed ({failure.status}); "
-                                         f"solved with {sol.solver}")
-            return sol
+            # no solver named, and the default failed outright or its answer failed the certificate: another that
+            # takes the model may certify its answer (BDHN's rule form at values x 1e-6: the interior point's
+            # solver_error, the simplex optimal; max c.x s.t. |x|^2 <= 1e-3: Clarabel's prices 5e-5 off, ECOS's right)
+            for name in _fallbacks(model, failure.solver):
+                try:
+                    sol = run(model, request.but(solver=name))
+                except (SolverFailedError, CapabilityError):
+                    continue
+                why = "its answer failed the certificate" if failure.status.startswith("optimal") else failure.status
+                sol.certificate.notes.append(f"the default solver {failure.solver} failed ({why}); solved with "
+                                             f"{sol.solver}")
+                return sol
+            raise
+
+
+def _fallbacks(model: Model, failed: str) -> list[str]:
+    """The solvers tried, in order, after the default `failed`: the class's reference (HiGHS for an LP, Clarabel for
+    a cone), then for a conic model ECOS and SCS (each only where it takes the model's cones)."""
+    names = [solvers().resolve(None, model).name]
+    if not model.is_lp:
+        names += list(CONIC_FALLBACKS)
+    return [name for name in dict.fromkeys(names) if name != failed]
+
+
+#: the conic solvers a failed default falls back on, in order (ECOS's interior point is accurate where Clarabel's
+#: SOC form of a sum of squares is not; SCS takes PSD cones)
+CONIC_FALLBACKS = ("ECOS", "SCS")
 
 
 PLAIN = Plain()

@@ -226,3 +226,21 @@ def test_a_failing_default_solver_falls_back_to_the_class_reference_but_a_named_
     assert sol.value == pytest.approx(reduced.value, rel=1e-9) and sol.certificate.ok()
     with pytest.raises(om.SolverFailedError, match="HIGHS_IPM"):
         model.solve(solver="HIGHS_IPM")
+
+
+@pytest.mark.parametrize("r", [1e-3, 1e3])
+def test_a_default_conic_solver_whose_answer_fails_gives_way_to_one_that_certifies(r):
+    """max c.x s.t. sum(square(x)) <= r: Clarabel's prices are 5e-5 off at r = 1e-3 (plain cvxpy's too) and every
+    retry fails its certificate: the model was refused. With no solver named, the next conic solver that takes the
+    model is tried (ECOS, SCS); its certified answer is the closed form's: V = |c| sqrt(r), dV/dr = |c| / (2 sqrt r)."""
+    c = np.array([1.0, -2.0, 0.5, 1.5])
+    model = om.Model("ball")
+    x = model.variable("x", 4)
+    model.maximize(c @ x)
+    model.constrain("ball", family(cp.sum(cp.square(x)), "<=", r))
+    sol = model.solve()
+    assert sol.solver != "CLARABEL" and any("default solver CLARABEL failed" in n for n in sol.certificate.notes)
+    assert sol.value == pytest.approx(np.linalg.norm(c) * np.sqrt(r), rel=1e-7)
+    assert float(sol.prices["ball"]) == pytest.approx(np.linalg.norm(c) / (2 * np.sqrt(r)), rel=1e-6)
+    with pytest.raises(om.SolverFailedError, match="CLARABEL"):
+        model.solve(solver="CLARABEL")
