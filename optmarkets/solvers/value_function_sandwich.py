@@ -40,10 +40,6 @@ def _value(line: BasisLine, t: float) -> float:
     return line.value0 + line.slope * t
 
 
-def _close(u: float, v: float, unit: float) -> bool:
-    return same_slope(u, v, unit)
-
-
 def _solve(h: Any, path: Path, t: float, stats: dict[str, int]) -> BasisLine:
     _set_data(h, path, t)
     stats["solves"] = stats.get("solves", 0) + 1
@@ -72,7 +68,7 @@ def sandwich(path: Path, a: float, b: float, stats: dict[str, int] | None = None
     while todo:
         tl, L, tr, R = todo.pop()
         if same_slope(L.slope, R.slope, path.value_unit):
-            if not _close(_value(L, tr), _value(R, tr), path.value_unit):
+            if not same_slope(_value(L, tr), _value(R, tr), path.value_unit):
                 raise SandwichFailedError(f"parallel supporting lines at different heights on [{tl}, {tr}]")
             pieces.append((tl, tr, L))
             continue
@@ -89,7 +85,7 @@ def sandwich(path: Path, a: float, b: float, stats: dict[str, int] | None = None
         M = _solve(h, path, ts, stats)
         v_line, v_true = _value(L, ts), _value(M, ts)
         gap = v_true - v_line if convex else v_line - v_true  # >= 0: V lies beyond its supporting lines
-        if _close(v_true, v_line, path.value_unit):
+        if same_slope(v_true, v_line, path.value_unit):
             pieces += [(tl, ts, L), (ts, tr, R)]
         elif gap < 0:
             raise SandwichFailedError(f"V({ts}) = {v_true} lies on the wrong side of its supporting lines ({v_line})")
@@ -103,7 +99,7 @@ def sandwich(path: Path, a: float, b: float, stats: dict[str, int] | None = None
         if t_hi - t_lo > VF_T_TOL and not (line.lo_t <= t_lo + VF_T_TOL and line.hi_t >= t_hi - VF_T_TOL):
             mid = (t_lo + t_hi) / 2
             m = _solve(h, path, mid, stats)
-            on_line = _close(_value(m, mid), _value(line, mid), path.value_unit)
+            on_line = same_slope(_value(m, mid), _value(line, mid), path.value_unit)
             if not (same_slope(m.slope, line.slope, path.value_unit) and on_line):
                 raise SandwichFailedError(f"the solve inside [{t_lo}, {t_hi}] is off the piece's line")
             line = m
