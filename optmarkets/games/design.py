@@ -159,7 +159,10 @@ def _suffix_measure(model: Model, axes, *, prices: pd.Index) -> tuple:
 def _positive(masses, n: int) -> int:
     """How many of the n masses are positive (n when they are not numbers yet: validated later)."""
     try:
-        arr = np.asarray(getattr(masses, "values", masses), dtype=float).reshape(-1)
+        arr = np.asarray(getattr(masses, "values", masses))
+        if arr.dtype.kind not in "biuf":  # complex, strings, objects: the validation names them
+            return n
+        arr = arr.astype(float).reshape(-1)
     except (TypeError, ValueError):
         return n
     return int(np.count_nonzero(arr > 0)) if arr.size == n else n
