@@ -14,9 +14,10 @@ gap ~ mu to be small against: its certificate fails (solve with HiGHS where the 
 
 Every residual is also given relative to the magnitude of the data it is computed from, so that a
 certificate means the same at any scale of the data (`Certificate.relative`, what `ok()` decides on):
-- a family's violation / the family's row magnitude: max over its rows of sum |a_ij x_j| + |b_i|
-  (the terms the row's activity and right-hand side are made of), but at least max |a_ij| max |x_j|
-  (a family whose rows are all ~0 at this point is measured by its coefficients);
+- a family's violation: the largest over its rows of each row's violation / that row's magnitude
+  sum |a_ij x_j| + |b_i| (the terms the row's activity and right-hand side are made of), but at least
+  max_j |a_ij| max |x_v| (a row that is ~0 at this point is measured by its coefficients); each row at its
+  own scale, not the family's largest (a unit row beside a row of 1e5 violated by 5e-4 passed);
 - a sign violation of variable v / max |x_v| (at least DOMAIN_FLOOR times the model's largest |x|);
   integrality stays absolute (integers have no unit);
 - the reduced costs of variable v / the largest of its columns' terms |grad f_j| + sum_i |y_i a_ij|
@@ -126,9 +127,7 @@ def certify(model: Model, form: LinearForm | None = None) -> Certificate:
         grads, magnitude, floor, smooth = _rows(fam)  # affine families of a MILP too
         unsmooth = unsmooth or (None if smooth else f"family {name!r}")
         rows[name] = (grads, magnitude)
-        # a family whose rows are all ~0 at this point (a zero allocation, a zero rhs) is measured by
-        # its coefficients times its variables' magnitude: max |a_ij| * max |x_j|
-        rel[name] = _ratio(viol[name], max(float(np.max(magnitude, initial=0.0)), floor))
+        rel[name] = _row_relative(_flat(_row_violation(fam), fam.lhs.shape), magnitude, floor)
     x_scale = max((float(np.max(np.abs(_current(v.var)), initial=0.0))
                    for v in model.variables.values()), default=0.0)
     for name, v in model.variables.items():
@@ -146,27 +145,45 @@ def certify(model: Model, form: LinearForm | None = None) -> Certificate:
     return cert
 
 
-def _rows(fam: Family) -> tuple[dict, np.ndarray, float, bool]:
+def _rows(fam: Family) -> tuple[dict, np.ndarray, np.ndarray, bool]:
     """The gradients of lhs - rhs at the point (a convex family's Jacobian), each row's magnitude
-    sum |a_ij x_j| + |b_i| (a_ij the gradient's entries, b_i the rest of lhs - rhs), the family's
-    coefficient floor max |a_ij| * max |x_j|, and whether every gradient exists there."""
+    sum |a_ij x_j| + |b_i| (a_ij the gradient's entries, b_i the rest of lhs - rhs), each row's
+    coefficient floor max_j |a_ij| * max |x_v| (v the variable of entry j), and whether every gradient
+    exists there."""
     lhs = np.asarray(fam.lhs.value, float).ravel(order="F")
     rhs = _flat(_value(fam.rhs), fam.lhs.shape)
     expr = fam.lhs - fam.rhs
     if kink(expr, "its rows") is not None:
-        return {}, np.maximum(np.abs(lhs), np.abs(rhs)), 0.0, False
+        return {}, np.maximum(np.abs(lhs), np.abs(rhs)), np.zeros(lhs.size), False
     grads = {var: matrix(g) for var, g in (expr.grad or {}).items()}
     linear = np.zeros(lhs.size)
     terms = np.zeros(lhs.size)
-    floor = 0.0
+    floor = np.zeros(lhs.size)
     for var, g in grads.items():
         x = np.asarray(var.value, float).ravel(order="F")
         linear = linear + np.asarray(g.T @ x).ravel()
         terms = terms + np.asarray(abs(g).T @ np.abs(x)).ravel()
         if g.nnz and x.size:
-            floor = max(floor, float(abs(g).max()) * float(np.abs(x).max()))
+            floor = np.maximum(floor, np.asarray(abs(g).max(axis=0).toarray()).ravel() * float(np.abs(x).max()))
     constant = (lhs - rhs) - linear  # the data part of lhs - rhs (rhs and constants in lhs)
     return grads, terms + np.maximum(np.abs(constant), np.abs(rhs)), floor, True
+
+
+def _row_violation(fam: Family) -> np.ndarray:
+    """Each row's violation at the current point (0 where it holds)."""
+    s = np.asarray(fam.slack(), float)
+    return np.abs(s) if fam.sense == "==" else np.maximum(-s, 0.0)
+
+
+def _row_relative(violation: np.ndarray, magnitude: np.ndarray, floor: np.ndarray) -> float:
+    """A family's largest violation, each row's relative to its own magnitude: a unit row beside a row of
+    1e5 in one family is held to its own size (violated by 5e-4, it passed at 5e-9 of the family's largest),
+    and a row that is ~0 at this point (a zero allocation, a zero rhs) to its coefficients times its variables'
+    magnitude, max_j |a_ij| * max |x_v|."""
+    if not violation.size:
+        return 0.0
+    denominator = np.maximum(np.maximum(magnitude, floor), _TINY)
+    return float(np.max(violation / denominator))
 
 
 
@@ -381,9 +398,9 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     sizes = [size for _n, _f, _s, size, _g in blocks]
     at = np.repeat(xmax, [size for *_, size in spans])[cols]
     at *= absd
-    family_of = np.repeat(np.arange(len(blocks), dtype=index), sizes)[rows_of]
-    floors = [float(np.max(at, where=family_of == k, initial=0.0)) for k in range(len(blocks))]
-    del at, family_of
+    row_floor = np.zeros(m)  # each row's coefficient floor: max_j |a_ij| * max |x_v|
+    np.maximum.at(row_floor, rows_of, at)
+    del at
 
     # every row at once; per family the largest entry (np.maximum.reduceat over its rows)
     senses = [fam.sense for _n, fam, *_ in blocks]
@@ -396,9 +413,10 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     rhs = [_flat(_value(fam.rhs), fam.shape) for _n, fam, *_ in blocks]
     rhs_abs = np.abs(np.concatenate([np.zeros(0), *rhs]))
     row_mag = terms + np.maximum(np.abs(form.b), rhs_abs)  # the data part of lhs - rhs is -sigma b
-    viol_of, mag_of = _block_max(row_viol, sizes), _block_max(row_mag, sizes)
+    viol_of = _block_max(row_viol, sizes)
+    rel_of = _block_max(row_viol / np.maximum(np.maximum(row_mag, row_floor), _TINY), sizes)  # `_row_relative`
     viol = {name: viol_of[k] for k, (name, *_) in enumerate(blocks)}
-    rel = {name: _ratio(viol_of[k], max(mag_of[k], floors[k])) for k, (name, *_) in enumerate(blocks)}
+    rel = {name: rel_of[k] for k, (name, *_) in enumerate(blocks)}
     viol = {name: viol[name] for name in model.families}  # declaration order, as the expressions give
     rel = {name: rel[name] for name in model.families}
     x_scale = float(np.max(xmax, initial=0.0))

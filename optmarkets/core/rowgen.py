@@ -5,8 +5,14 @@ plain solve of the full LP stay what they were), each with a starting subset of 
 strategy solves the *restricted* LP (the model with only the selected rows of each lazy family),
 computes every lazy row's violation at its solution as one sparse matrix-vector product, adds the
 violated rows (per group, the `per_group` most violated: e.g. a deviator's best price), and repeats
-until no lazy row is violated by more than `ROWGEN_TOL` times its row's magnitude (sum |a_ij x_j| +
-|b_i|, the certificate's measure).
+until no row left out is violated by more than `ROWGEN_TOL` times ITS OWN magnitude (sum_j |a_ij x_j| +
+|b_i|, at least max_j |a_ij| max |x_v|, v the variable of entry j: a row ~0 at the point is judged by
+its coefficients; the certificate's measure). A row is never judged against another row's slack: a
+family with one row of right-hand side 1e5 would otherwise hide a row violated by a third of its size.
+
+A restricted LP that is unbounded says nothing about the full LP while rows are left out: those the
+solver's ray increases (on HiGHS; every row left out where no ray is at hand) are added and the
+rounds go on. Only an unbounded LP holding every row is reported (UnboundedError).
 
 The restricted LP is a relaxation, so its optimum bounds the full LP's; a point that also satisfies
 every lazy row is feasible for the full LP, and its dual extended by zeros on the rows never added
@@ -41,7 +47,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .certificate import LinearForm, certify
-from .errors import InputError, SolverFailedError
+from .errors import InputError, SolveError, SolverFailedError
 from .family import Family
 from .seam import solvers
 from .solution import Certificate, Solution
@@ -64,6 +70,8 @@ if TYPE_CHECKING:
 
 #: rounds before giving up (each adds at least one row, so this only bounds pathological cases)
 ROWGEN_MAX_ROUNDS = 200
+#: statuses of a restricted LP that may be the relaxation's unboundedness, not the full LP's
+_MAYBE_UNBOUNDED = ("unbounded", "unbounded_inaccurate", "infeasible_or_unbounded")
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,9 @@ class _Rows:
     absD: sp.csr_matrix
     c: np.ndarray
     sign: float  # +1 for >=: slack = sign * (D x + c)
+    #: per row and variable (columns in stacking order) the largest |a_ij| over the variable's entries j
+    coefficient: np.ndarray
+    sizes: tuple[int, ...]  # each variable's number of entries, in stacking order
 
 
 @dataclass
@@ -109,7 +120,7 @@ class RowGeneration:
             session = solvers().row_generation(_base_problem(model, rows), variables, options,
                                                verbose=request.verbose)
         if session is None:
-            return self._by_programs(model, request, rows, masks)
+            return self._by_programs(model, request, rows, masks, backend.name)
         start = time.perf_counter()
 
         def attempt(geometric: bool) -> Solution:  # each attempt from the starting rows
@@ -144,11 +155,18 @@ class RowGeneration:
         for _ in range(self.rounds):
             history.append({name: int(mask.sum()) for name, mask in masks.items()})
             status = session.run()
+            if status in _MAYBE_UNBOUNDED:  # the relaxation's ray: add the rows that cut it off
+                bounding = _bounding_rows(rows, masks, session.ray())
+                for name, new in bounding.items():
+                    masks[name][new] = True
+                    append(name, new)
+                if bounding:
+                    continue
             raise_on_failure(model.name, solver, status, explain=model if request.explain else None)
             x = session.point()
             added = 0
             for name, spec in self.lazy.items():
-                new = _select(_violation(rows[name], x)[0], masks[name], spec)
+                new = _select(*_violation(rows[name], x), masks[name], spec)
                 masks[name][new] = True
                 append(name, new)
                 added += new.size
@@ -180,7 +198,7 @@ class RowGeneration:
         return sol
 
     def _by_programs(self, model: Model, request: Request, rows: dict[str, _Rows],
-                     masks: dict[str, np.ndarray]) -> Solution:
+                     masks: dict[str, np.ndarray], solver: str) -> Solution:
         """Each round's restricted program compiled and solved through `solve.run` (non-HiGHS backends)."""
         variables = [v.var for v in model.variables.values()]
         start = time.perf_counter()
@@ -188,21 +206,29 @@ class RowGeneration:
         compile_s = solver_s = 0.0
         for _ in range(self.rounds):
             restricted, selected = _restricted(model, rows, masks, variables)
-            sol = run(restricted, request.but(certify=False, warm_start=False), derive=False)
+            try:
+                sol = run(restricted, request.but(certify=False, warm_start=False), derive=False)
+            except SolveError as error:  # no ray here: every row left out is added
+                bounding = _bounding_rows(rows, masks, None) if error.status in _MAYBE_UNBOUNDED else {}
+                if not bounding:
+                    raise
+                history.append({name: int(mask.sum()) for name, mask in masks.items()})
+                for name, new in bounding.items():
+                    masks[name][new] = True
+                continue
             compile_s += sol.timings.get("compile", 0.0)
             solver_s += sol.timings.get("solver", 0.0)
             history.append({name: int(mask.sum()) for name, mask in masks.items()})
             x = _stacked(variables)
             added = 0
             for name, spec in self.lazy.items():
-                viol, _ = _violation(rows[name], x)
-                new = _select(viol, masks[name], spec)
+                new = _select(*_violation(rows[name], x), masks[name], spec)
                 masks[name][new] = True
                 added += new.size
             if added == 0:
                 break
         else:
-            raise SolverFailedError(model.name, sol.solver, "row_generation",
+            raise SolverFailedError(model.name, solver, "row_generation",
                                     f"lazy rows still violated after {self.rounds} rounds")
         # the restricted LP's duals, extended by zeros, are the full LP's: write them to the full families
         full = {}
@@ -217,9 +243,9 @@ class RowGeneration:
         if request.certify:
             cert = certify(restricted)  # the restricted LP's standard form, from its last solve
             for name in rows:  # each lazy family's violation over ALL its rows
-                viol, rel = _violation(rows[name], x)
+                viol, magnitude = _violation(rows[name], x)
                 cert.violations[name] = float(max(0.0, viol.max(initial=0.0)))
-                cert.relative[f"violation[{name}]"] = rel
+                cert.relative[f"violation[{name}]"] = _worst_relative(viol, magnitude)
             cert.notes.append(f"row generation: lazy families {list(rows)} certified over all their rows "
                               f"({len(history)} rounds)")
             sol.certificate = cert
@@ -322,7 +348,11 @@ def _row_data(model: Model, lazy: Mapping[str, Lazy]) -> dict[str, _Rows]:
                               else sp.csr_matrix(sp.csc_matrix(g).T))
             D = sp.hstack(blocks, format="csr")
             sign = 1.0 if fam.sense == ">=" else -1.0
-            out[name] = _Rows(D, abs(D), np.broadcast_to(c, (fam.lhs.size,)).copy(), sign)
+            coefficient = np.column_stack([np.zeros(fam.lhs.size)] + [
+                np.asarray(abs(b).max(axis=1).todense(), float).ravel() if b.nnz else np.zeros(fam.lhs.size)
+                for b in blocks])[:, 1:]  # the zeros column keeps the shape when there are no variables
+            out[name] = _Rows(D, abs(D), np.broadcast_to(c, (fam.lhs.size,)).copy(), sign, coefficient,
+                              tuple(int(var.size) for var in variables))
         cache[key] = out
     return cache[key]  # type: ignore[no-any-return]
 
@@ -331,23 +361,32 @@ def _stacked(variables: list[cp.Variable]) -> np.ndarray:
     return np.concatenate([np.asarray(v.value, float).ravel(order="F") for v in variables])
 
 
-def _violation(rows: _Rows, x: np.ndarray) -> tuple[np.ndarray, float]:
-    """Each row's violation (>= 0 when violated) and the family's largest violation relative to its
-    rows' magnitude (as the certificate measures it: max over rows of sum |a_ij x_j| + |b_i|, at least
-    max |a_ij| max |x_j|)."""
+def _violation(rows: _Rows, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's violation (>= 0 when violated) and its own magnitude (`_row_magnitude`, > 0)."""
     viol = -rows.sign * (rows.D @ x + rows.c)
-    magnitude = rows.absD @ np.abs(x) + np.abs(rows.c)
-    scale = max(float(magnitude.max(initial=0.0)),
-                float(rows.absD.max()) * float(np.abs(x).max(initial=0.0)) if rows.absD.nnz else 0.0)
-    worst = float(max(0.0, viol.max(initial=0.0)))
-    return viol, worst / scale if scale > DIVISION_FLOOR else worst
+    return viol, np.maximum(_row_magnitude(rows, x), DIVISION_FLOOR)
 
 
-def _select(viol: np.ndarray, mask: np.ndarray, spec: Lazy) -> np.ndarray:
-    """Rows to add: violated beyond ROWGEN_TOL of the family's magnitude, not yet held; per group the
-    `per_group` most violated."""
-    scale = max(float(np.abs(viol).max(initial=0.0)), DIVISION_FLOOR)
-    cand = np.flatnonzero((viol > ROWGEN_TOL * scale) & ~mask)
+def _row_magnitude(rows: _Rows, x: np.ndarray) -> np.ndarray:
+    """Each row's own magnitude at x, as the certificate measures it: sum_j |a_ij x_j| + |b_i|, at least
+    max_j |a_ij| max |x_v| (v the variable of entry j: a row ~0 at the point, its variables at 0, is
+    judged by its coefficients, each at its own variable's scale)."""
+    absx = np.abs(x)
+    ends = np.cumsum(rows.sizes, dtype=np.int64)
+    scale = np.array([absx[end - size:end].max(initial=0.0) for size, end in zip(rows.sizes, ends)])
+    floor = (rows.coefficient * scale).max(axis=1, initial=0.0)
+    return np.maximum(rows.absD @ absx + np.abs(rows.c), floor)
+
+
+def _worst_relative(viol: np.ndarray, magnitude: np.ndarray) -> float:
+    """The family's largest violation, each row's relative to its own magnitude."""
+    return float(max(0.0, (viol / magnitude).max(initial=0.0)))
+
+
+def _select(viol: np.ndarray, magnitude: np.ndarray, mask: np.ndarray, spec: Lazy) -> np.ndarray:
+    """Rows to add: not yet held and violated beyond ROWGEN_TOL of their own magnitude (never another
+    row's: a large slack elsewhere must not hide them); per group the `per_group` most violated."""
+    cand = np.flatnonzero((viol > ROWGEN_TOL * magnitude) & ~mask)
     if cand.size == 0 or spec.groups is None:
         return cand
     groups = np.asarray(spec.groups)[cand]
@@ -356,6 +395,23 @@ def _select(viol: np.ndarray, mask: np.ndarray, spec: Lazy) -> np.ndarray:
     first = np.r_[0, np.flatnonzero(np.diff(groups)) + 1]
     rank = np.arange(cand.size) - np.repeat(first, np.diff(np.r_[first, cand.size]))
     return cand[rank < spec.per_group]
+
+
+def _bounding_rows(rows: dict[str, _Rows], masks: dict[str, np.ndarray],
+                   ray: np.ndarray | None) -> dict[str, np.ndarray]:
+    """The rows to add when the restricted LP is unbounded: those left out that the ray d increases
+    (their violation grows along d); where there is no ray, or it increases none, every row left out
+    (the full LP decides). Empty when every row is held: the unboundedness is then the full LP's."""
+    out: dict[str, np.ndarray] = {}
+    if ray is not None:
+        for name, r in rows.items():
+            growth = -r.sign * (r.D @ ray)
+            new = np.flatnonzero((growth > ROWGEN_TOL * (r.absD @ np.abs(ray))) & ~masks[name])
+            if new.size:
+                out[name] = new
+    if not out:
+        out = {name: np.flatnonzero(~mask) for name, mask in masks.items() if not mask.all()}
+    return out
 
 
 def _restricted(model: Model, rows: dict[str, _Rows], masks: dict[str, np.ndarray],

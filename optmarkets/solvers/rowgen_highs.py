@@ -141,6 +141,18 @@ class RowSession:
         col_value = np.asarray(self.highs.getSolution().col_value, float)
         return col_value[self.columns] * (self.scaling.col[self.columns] / self.scaling.rho)
 
+    def ray(self) -> np.ndarray | None:
+        """A primal ray of the LP held now (its last solve unbounded) over the stacked variables,
+        unscaled (x = T x': the direction keeps its signs); None where HiGHS gives none."""
+        try:
+            _, has_ray, values = self.highs.getPrimalRay()
+        except (RuntimeError, TypeError, ValueError):  # highspy's form of the answer varies by version
+            return None
+        if not has_ray:
+            return None
+        direction = np.asarray(values, float)
+        return direction[self.columns] * (self.scaling.col[self.columns] / self.scaling.rho)
+
     def finish(self) -> np.ndarray:
         """Unpack the last solve into the base program (cvxpy writes its variables and its rows' duals)
         and return the appended rows' duals in cvxpy's convention (>= 0 on `row <= bound`)."""

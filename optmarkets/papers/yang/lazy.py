@@ -50,7 +50,8 @@ def deviation_start(index: pd.MultiIndex) -> tuple[np.ndarray, np.ndarray]:
     distance = np.where(np.isinf(rec), -price, np.abs(price - np.where(np.isinf(rec), 0.0, rec)))
     order = np.lexsort((distance, groups))
     start = np.zeros(len(index), bool)
-    start[order[np.r_[True, np.diff(groups[order]) != 0]]] = True
+    if order.size:  # no rows (one cost, or every cost above every value): nothing to start with
+        start[order[np.r_[True, np.diff(groups[order]) != 0]]] = True
     return start, groups
 
 

@@ -1,0 +1,51 @@
+"""Each row of a family is held to its own magnitude: a unit row beside a row of 1e5 in one family is not
+judged at 1e-5 of its size (HiGHS, handed the LP scaled by its largest right-hand side, returned 3.0 where the
+optimum is 2.9995, violating x1 + x2 <= 1.9995 by 5e-4, certified ok)."""
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+import optmarkets as om
+from optmarkets.core.certificate import certify
+from optmarkets.core.errors import SolverFailedError
+from optmarkets.core.family import family
+
+A = np.array([[1.0, 1.0, 1.0], [1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0], [1.0, 1.0, 0]])
+
+
+def _model(big: float, solver_form: bool = True) -> om.Model:
+    m = om.Model("mixed rows")
+    x = m.variable("x", 3)
+    m.constrain("box", family(x, ">=", 0.0))
+    m.constrain("rows", family(A @ x, "<=", np.array([big, 1.0, 1.0, 1.0, 1.9995])))
+    m.maximize(np.ones(3) @ x)
+    return m
+
+
+@pytest.mark.parametrize("big", [1e5, 1e6])
+def test_a_unit_row_beside_a_large_one_holds_at_its_own_scale(big):
+    reference = linprog(-np.ones(3), A_ub=A, b_ub=[big, 1.0, 1.0, 1.0, 1.9995], method="highs")
+    sol = _model(big).solve()
+    x = np.asarray(sol["x"], float)
+    assert sol.value == pytest.approx(-reference.fun, rel=1e-12) == pytest.approx(2.9995, rel=1e-12)
+    assert x[0] + x[1] <= 1.9995 * (1 + 1e-12)
+
+
+def test_larger_spread_is_solved_or_refused_never_wrong():
+    try:
+        sol = _model(1e9).solve()
+    except SolverFailedError as refused:
+        assert "violation[rows]" in str(refused)
+    else:
+        assert sol.value == pytest.approx(2.9995, rel=1e-12)
+
+
+@pytest.mark.parametrize("expressions", [False, True])
+def test_the_certificate_fails_a_point_that_violates_the_small_row(expressions):
+    m = _model(1e5)
+    m.solve(solver="CLARABEL" if expressions else "HIGHS")  # Clarabel leaves no standard form: the expressions
+    m.variables["x"].var.value = np.array([1.0, 1.0, 1.0])  # x1 + x2 = 2 > 1.9995
+    cert = certify(m)
+    assert cert.relative["violation[rows]"] == pytest.approx(5e-4 / 3.9995, rel=1e-9)  # |x1| + |x2| + 1.9995
+    assert not cert.ok()
