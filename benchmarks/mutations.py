@@ -136,6 +136,13 @@ MUTATIONS: tuple[Mutation, ...] = (
              "row_viol / max(float(np.max(row_mag, initial=0.0)), _TINY)",
              "each row's violation is relative to the largest row's magnitude, not its own (a unit row beside a "
              "row of 1e5 passed violated by 5e-4)"),
+    Mutation("objective-gradient-net-only", "optmarkets/core/certificate.py",
+             "np.maximum(np.abs(r), fterms[v.var]) if v.var in fterms else np.abs(r)", "np.abs(r)",
+             "a convex objective's reduced costs are measured against its net gradient (~0 at an interior optimum: "
+             "a QP's correct maximiser was refused by every solver)"),
+    Mutation("norm-kink-ignored", "optmarkets/core/kkt.py",
+             "if isinstance(node, Pnorm) and _at_zero(node.args[0]):", "if False:",
+             "a 2-norm at its kink is judged by cvxpy's arbitrary gradient there (a correct optimum refused)"),
     Mutation("primal-violation-1e6-looser-expressions", "optmarkets/core/certificate.py",
              "denominator = np.maximum(np.maximum(magnitude, floor), _TINY)",
              "denominator = 1e6 * np.maximum(np.maximum(magnitude, floor), _TINY)",

@@ -7,8 +7,10 @@ objective and of each family's rows there). r must vanish on free variables, be 
 (min) on non-negative ones and lie in the dual cone of a PSD (NSD) variable's domain (its most
 negative eigenvalue is the residual); the gap is |sum y*slack - r.x| (for an LP the duality gap, for a
 concave objective of a max an upper bound on it). A model with a piecewise-linear atom (abs, maximum,
-norm1: cvxpy's gradient picks a side at a kink) or a gradient that does not exist at the point (a log
-at 0) gets primal residuals only, and a note saying why. An objective whose value and gradient both
+norm1: cvxpy's gradient picks a side at a kink; a 2-norm whose argument is ~0) or a gradient that does not
+exist at the point (a log at 0) gets primal residuals only, and a note saying why. A column's reduced cost is
+measured against its objective terms without their cancellation (|2Qx| + |q| for x'Qx - q.x: at an interior
+optimum the gradient of the whole is ~0). An objective whose value and gradient both
 vanish at the optimum (min |x|^2 at x = 0 with slack rows) has no magnitude for an interior point's
 gap ~ mu to be small against: its certificate fails (solve with HiGHS where the model is an LP).
 
@@ -47,7 +49,7 @@ import scipy.sparse as sp
 from .domains import bound_sides, domain_residuals, reduced_cost_residual, semidefinite
 from .domains import ratio as _ratio
 from .family import PRICE_SIGN, Family
-from .kkt import cone_residual, kink, matrix, objective_terms
+from .kkt import cone_residual, gradient_terms, kink, matrix, objective_terms
 from .solution import Certificate
 from .tolerances import DIVISION_FLOOR, DUAL_DATA_FLOOR
 
@@ -203,10 +205,12 @@ def _dual_residuals(model: Model, cert: Certificate, rows: dict[str, tuple[dict,
     magnitude: dict[Any, np.ndarray] = {}  # variable -> |grad f| + sum_f |G_f| |y_f|
     coefficient: dict[Any, np.ndarray] = {}  # variable -> max_i |a_ij| per column
     y_max, grad_max = 0.0, 0.0
+    fterms = gradient_terms(objective)  # |grad f| without its terms' cancellation (an interior optimum's is ~0)
     for v in model.variables.values():
         g = fgrad.get(v.var)
         r = np.zeros(v.var.size) if g is None else matrix(g).toarray().ravel()
-        reduced[v.var], magnitude[v.var] = r.copy(), np.abs(r)
+        reduced[v.var] = r.copy()
+        magnitude[v.var] = np.maximum(np.abs(r), fterms[v.var]) if v.var in fterms else np.abs(r)
         coefficient[v.var] = np.zeros(v.var.size)
         grad_max = max(grad_max, float(np.max(np.abs(r), initial=0.0)))
     for name, fam in model.families.items():

@@ -1,5 +1,6 @@
 """The pieces of the certificate that convex (non-LP) models need: whether cvxpy's gradients can be
-trusted at the point (`kink`), the objective's magnitude without cancellation (`objective_terms`), and
+trusted at the point (`kink`: a piecewise-linear atom, a p-norm whose argument is ~0), the objective's
+magnitude without cancellation (`objective_terms`, per column `gradient_terms`), and
 a semidefinite variable's reduced cost in its dual cone (`cone_residual`). `core.certificate` uses them."""
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from typing import Any
 import cvxpy as cp
 import numpy as np
 import scipy.sparse as sp
+from cvxpy.atoms.pnorm import Pnorm
 
-from .tolerances import DIVISION_FLOOR
+from .tolerances import DIVISION_FLOOR, NORM_KINK_TOL
 
 
 def kink(expr: Any, what: str) -> str | None:
@@ -23,6 +25,8 @@ def kink(expr: Any, what: str) -> str | None:
         node = stack.pop()
         if not node.is_affine() and node.is_pwl():
             return f"{what} (piecewise-linear {type(node).__name__})"
+        if isinstance(node, Pnorm) and _at_zero(node.args[0]):
+            return f"{what} ({type(node).__name__} at its kink, argument ~0)"
         stack.extend(arg for arg in getattr(node, "args", ()) if isinstance(arg, cp.Expression) and not arg.is_affine())
     if any(g is None or not np.isfinite(matrix(g).data).all() for g in expr.grad.values()):
         return what
@@ -30,14 +34,51 @@ def kink(expr: Any, what: str) -> str | None:
 
 
 
+def _at_zero(arg: Any) -> bool:
+    """Whether a norm's argument is ~0 beside its own terms (`NORM_KINK_TOL`): there its gradient is undefined."""
+    value = np.asarray(arg.value, float).ravel(order="F")
+    terms = np.zeros(value.size)
+    linear = np.zeros(value.size)
+    for var, g in (arg.grad or {}).items() if arg.variables() else ():
+        if g is None or var.value is None:
+            return False
+        x = np.asarray(var.value, float).ravel(order="F")
+        terms += np.asarray(abs(matrix(g)).T @ np.abs(x)).ravel()
+        linear += np.asarray(matrix(g).T @ x).ravel()
+    terms += np.abs(value - linear)  # the constant part (b in a x - b)
+    scale = float(np.max(terms, initial=0.0))
+    return scale > 0.0 and float(np.linalg.norm(value)) <= NORM_KINK_TOL * scale
+
+
 def objective_terms(objective: Any) -> float:
     """The objective's magnitude at the point without cancellation: sum over its additive terms (through
     sums, negations and constant factors) and over each term's entries of |d entry / dx| . |x|. For an
     LP it is sum |c_j x_j|; for lam * sum(rel_entr(mu, p m)) it is ~lam * sum mu, where the gradient of
     the whole, summed over entries, can cancel to ~0 at the optimum (no information bought)."""
+    total = 0.0
+    for weight, g, var in _additive_gradients(objective):
+        x = np.abs(np.asarray(var.value, float).ravel(order="F"))
+        total += weight * float(np.sum(abs(g).T @ x))
+    return total
+
+
+def gradient_terms(objective: Any) -> dict[Any, np.ndarray]:
+    """Per variable, each entry's |d f / dx_j| summed over the objective's additive terms without cancellation
+    (`objective_terms`' decomposition): for -(x'Qx - q.x) it is |2Qx| + |q|, where the gradient 2Qx - q of the
+    whole is ~0 at an interior maximiser and a reduced cost of round-off read as 100% of it."""
+    out: dict[Any, np.ndarray] = {}
+    for weight, g, var in _additive_gradients(objective):
+        column = weight * np.asarray(abs(g).sum(axis=1), float).ravel()  # |d term / dx_j| summed over entries
+        out[var] = out[var] + column if var in out else column
+    return out
+
+
+def _additive_gradients(objective: Any) -> list[tuple[float, Any, Any]]:
+    """(|constant factor|, gradient matrix, variable) of each additive term of the objective (through sums,
+    negations and scalar constant factors) at the current point."""
     if not isinstance(objective, cp.Expression):
-        return 0.0
-    total, stack = 0.0, [(1.0, objective)]
+        return []
+    out, stack = [], [(1.0, objective)]
     while stack:
         weight, expr = stack.pop()
         if isinstance(expr, cp.atoms.affine.add_expr.AddExpression | cp.atoms.affine.sum.Sum):
@@ -49,11 +90,9 @@ def objective_terms(objective: Any) -> float:
             const, other = (expr.args if expr.args[0].is_constant() and expr.args[0].size == 1 else expr.args[::-1])
             stack.append((weight * abs(float(np.asarray(const.value, float).reshape(-1)[0])), other))
         elif expr.variables():
-            for var, g in expr.grad.items():
-                if g is not None and var.value is not None:
-                    x = np.abs(np.asarray(var.value, float).ravel(order="F"))
-                    total += weight * float(np.sum(abs(matrix(g)).T @ x))
-    return total
+            out.extend((weight, matrix(g), var) for var, g in expr.grad.items()
+                       if g is not None and var.value is not None)
+    return out
 
 
 

@@ -191,3 +191,7 @@ SYMMETRY_SIGNATURE_ROUNDOFF = 1e-12
 #: vertex that prices no obedience row) has only round-off in its own terms, and its reduced cost (round-off of
 #: the model's prices, 2e-12 at n = 60) is no dual infeasibility. A column of small data keeps a small floor.
 DUAL_DATA_FLOOR = 1e-5
+#: A 2-norm (any p-norm, 1 < p < inf) is at its kink where its argument is below this times the argument's own
+#: terms (sum |a_ij x_j| + |b_i|): an interior point's min |x - q| stops at |x - q| ~ 1e-9, where cvxpy's gradient
+#: is a unit vector pointing anywhere, and the certificate read a correct optimum as dual infeasible by 100%.
+NORM_KINK_TOL = 1e-6
