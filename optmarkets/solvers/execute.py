@@ -109,6 +109,12 @@ def execute(problem: cp.Problem, backend: Backend, options: dict, *, model: str,
     direct = hf.direct if hf is not None else None  # its identity counts compilations, as cvxpy's program's
     stats = problem.solver_stats
     value = problem.value
+    reported = getattr(problem.solution, "opt_val", None) if problem.solution is not None else None
+    if value is not None and not np.isfinite(value) and reported is not None and np.isfinite(reported) and \
+            problem.status in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
+        # the objective evaluated at the point is not finite where the solver's is: rel_entr(x, 0) at a round-off
+        # mass x ~ 1e-14 on a cell its row forces to 0 (costly persuasion with a state of prior 0 read -inf)
+        value = float(reported)
     return Outcome(
         status=problem.status, value=float(value) if value is not None else float("nan"),
         compile_seconds=float(problem.compilation_time or 0.0),
