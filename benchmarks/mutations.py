@@ -173,12 +173,16 @@ MUTATIONS: tuple[Mutation, ...] = (
              "        keep = orbits.representative\n", "        keep = np.arange(orbits.count)\n",
              "the reduced LP keeps the first rows instead of one row per orbit (some orbits twice, some not at all)"),
     Mutation("row-map-absolute", "optmarkets/builders/symmetry.py",
-             "unit = sp.diags(1.0 / np.where(size > 0, size, 1.0))", "unit = sp.identity(n)",
-             "rows are matched on absolute entries: a family of 1e-12 data matches any permutation"),
+             "excess = abs(a - b) - SYMMETRY_ROW_TOL * abs(a).maximum(abs(b))  # <= 0 where entries agree",
+             "excess = abs(a - b) - SYMMETRY_ROW_TOL * abs(M).max()  # <= 0 where entries agree",
+             "rows are matched within a tolerance of the family's largest entry: a row of 1e-4 data matches any "
+             "permutation beside one of 1e6"),
     Mutation("game-data-one-scale", "optmarkets/games/symmetry.py",
-             "return np.hstack([d / (float(np.abs(d).max(initial=0.0)) or 1.0) for d in kinds])",
-             "return np.hstack(kinds)",
-             "payoffs of 1e-12 are compared on the prior's scale: an asymmetric game is taken as symmetric"),
+             "floor = SYMMETRY_ROUNDOFF * np.maximum(np.take(ax, low, axis) + np.take(ax, high, axis),",
+             "floor = SYMMETRY_TOL * float(np.abs(x).max()) + 0.0 * np.maximum(np.take(ax, low, axis) + "
+             "np.take(ax, high, axis),",
+             "obedience gains are compared within SYMMETRY_TOL of the largest payoff, not at their own magnitude: "
+             "an asymmetric game at 1e-4 beside one at 1e6 is taken as symmetric"),
     # segmentation on suffix masses and the certificate's data floor
     Mutation("suffix-shifted-by-one-price", "optmarkets/builders/segmentation.py",
              "(np.r_[r, r[below]], np.r_[r, r[below] + n])), shape=(m * n, m * n))",

@@ -36,8 +36,11 @@ import scipy.sparse as sp
 
 from ..core.errors import InputError
 from ..core.family import Family, Labels, labelled
-from ..core.tolerances import SYMMETRY_ROW_TOL
+from ..core.tolerances import SYMMETRY_ROUNDOFF, SYMMETRY_ROW_TOL, SYMMETRY_TOL
 from ..core.validate import resolved
+
+#: machine epsilon: the round-off of a sum, per term
+EPS = float(np.finfo(float).eps)
 
 
 @dataclass(frozen=True)
@@ -122,38 +125,116 @@ def constrain_on_orbits(model: Any, name: str, fam: Family, orbits: Orbits, full
         model.price(full_name, partial(shared, part=part))
 
 
+def agree(x: np.ndarray, y: np.ndarray, floor: Any, tol: float = SYMMETRY_TOL) -> np.ndarray:
+    """Entrywise |x - y| <= tol max(|x|, |y|) + floor: each entry of the LP's data against its image at its own
+    magnitude (data of 1e-4 next to data of 1e6 are told apart), `floor` the round-off of what it is computed from
+    (0: exact zeros never match positive entries, so a support is kept exactly)."""
+    return np.abs(x - y) <= tol * np.maximum(np.abs(x), np.abs(y)) + floor
+
+
+def rows_agree(x: np.ndarray, y: np.ndarray, x_floor: np.ndarray, y_floor: np.ndarray) -> np.ndarray:
+    """Per row of x and y (paired), whether every entry agrees (`agree`, with the larger of the two floors); the
+    floors are read only where the entries differ (mostly they are equal)."""
+    same = x == y
+    rows, cols = np.nonzero(~same)
+    same[rows, cols] = agree(x[rows, cols], y[rows, cols], np.maximum(x_floor[rows, cols], y_floor[rows, cols]))
+    return np.asarray(same.all(axis=1))
+
+
+def projection(width: int) -> Callable[[np.ndarray], np.ndarray]:
+    """Rows to their projections on one fixed random direction of positive weights (the keys of `pair_rows`): a
+    row within d of another (entry by entry) projects within the weighted sum of d."""
+    weights = np.random.default_rng(0).uniform(0.5, 1.5, width)
+    # einsum: BLAS's product of a few rows costs ~15 ms of thread start on two busy cores
+    return lambda rows: np.einsum("ij,j->i", rows, weights)
+
+
+def match_rows(own: np.ndarray, own_floor: np.ndarray, moved: np.ndarray, moved_floor: np.ndarray) -> np.ndarray | None:
+    """found with own[found[i]] equal to moved[i] entry by entry (`rows_agree`), a permutation of the rows; None
+    where some moved row has no match."""
+    project = projection(own.shape[1])
+    size = project(np.abs(moved))
+    floor = project(np.maximum(moved_floor, own_floor.max(axis=0, initial=0.0)))
+    reach = 2.0 * (SYMMETRY_TOL * size + floor) + 4.0 * own.shape[1] * EPS * (size + floor)  # and the sums' round-off
+    return pair_rows(project(own), project(moved), reach,
+                     lambda i, j: rows_agree(own[j], moved[i], own_floor[j], moved_floor[i]))
+
+
 def row_map(M: sp.spmatrix, k: np.ndarray, columns: np.ndarray) -> np.ndarray | None:
     """The permutation r of a family's rows M x + k (>=, <= or == 0) that the column map `columns` (x_j to
     x_columns[j]) induces: row i of the moved family, sum_j M[i, j] x[columns[j]] + k[i], is row r[i] of the
-    family; None where some moved row is no row of it. Each column is compared relative to its largest entry,
-    k relative to its own (SYMMETRY_ROW_TOL): data of 1e-12 next to data of 1 are told apart. Rows are matched by
-    two random projections, rounded (on two grids, for a projection on a rounding boundary), then checked."""
+    family; None where some moved row is no row of it. Each coefficient and each k is compared with its image at
+    its own magnitude (`agree` with SYMMETRY_ROW_TOL), above SYMMETRY_ROUNDOFF of its row's largest entry: data of
+    1e-4 next to data of 1e6, in one column or one row, are told apart. Rows are paired by a random projection,
+    then checked."""
     M = sp.csr_matrix(M, dtype=float)
     m, n = M.shape
     k = np.asarray(k, float).reshape(-1)
     if m == 0:
         return np.zeros(0, dtype=np.int64)
-    size = abs(M).max(axis=0).toarray().reshape(-1)
-    if np.abs(size[columns] - size).max(initial=0.0) > SYMMETRY_ROW_TOL * size.max(initial=0.0):
-        return None  # a column and its image differ in magnitude
-    unit = sp.diags(1.0 / np.where(size > 0, size, 1.0))
-    M = (M @ unit).tocsr()
     moved = (M @ sp.csr_matrix((np.ones(n), (np.arange(n), columns)), shape=(n, n))).tocsr()
-    k = k / (float(np.abs(k).max(initial=0.0)) or 1.0)
     rng = np.random.default_rng(0)
-    R, r0 = rng.uniform(0.5, 1.5, (n, 2)), rng.uniform(0.5, 1.5, 2)
-    quantum = SYMMETRY_ROW_TOL * 10.0
-    for shift in (0.0, 0.5):
-        own = np.round((M @ R + k[:, None] * r0) / quantum + shift)
-        new = np.round((moved @ R + k[:, None] * r0) / quantum + shift)
-        a, b = np.lexsort(own.T[::-1]), np.lexsort(new.T[::-1])
-        if not np.array_equal(own[a], new[b]):
-            continue
-        target = np.empty(m, dtype=np.int64)
-        target[b] = a
-        if abs(moved - M[target]).max() <= SYMMETRY_ROW_TOL and np.abs(k - k[target]).max() <= SYMMETRY_ROW_TOL:
-            return target
-    return None
+    weights, weight_k = rng.uniform(0.5, 1.5, n), float(rng.uniform(0.5, 1.5))
+    size = abs(moved) @ weights + np.abs(k) * weight_k
+    scale = np.maximum(abs(moved).max(axis=1).toarray().reshape(-1), np.abs(k))
+    floor = 2.0 * SYMMETRY_ROUNDOFF * scale * (weights.sum() + weight_k)
+    reach = 2.0 * (SYMMETRY_ROW_TOL * size + floor) + 4.0 * (n + 1) * EPS * (size + floor)
+
+    def pairs(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        a, b = moved[i], M[j]
+        row_scale = np.maximum(np.maximum(abs(a).max(axis=1).toarray().reshape(-1),
+                                          abs(b).max(axis=1).toarray().reshape(-1)),
+                               np.maximum(np.abs(k[i]), np.abs(k[j])))
+        excess = abs(a - b) - SYMMETRY_ROW_TOL * abs(a).maximum(abs(b))  # <= 0 where entries agree
+        worst = excess.max(axis=1).toarray().reshape(-1) if n else np.zeros(i.size)
+        floor = SYMMETRY_ROUNDOFF * row_scale
+        return (worst <= floor) & agree(k[i], k[j], floor, SYMMETRY_ROW_TOL)
+
+    return pair_rows(M @ weights + k * weight_k, moved @ weights + k * weight_k, reach, pairs)
+
+
+#: Candidate pairs the matching of rows tries one by one, at most, where pairing by sorted projections leaves
+#: rows unmatched (rows whose projections lie within each other's reach: equal to tolerance, or differing only in
+#: their small entries); a matching that runs out finds no symmetry (a larger LP, never a wrong one).
+MATCH_TRIES = 20_000
+MATCH_CHUNK = 16  # candidates checked at once
+
+
+def pair_rows(own_key: np.ndarray, moved_key: np.ndarray, reach: np.ndarray,
+              pairs: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray | None:
+    """found, a permutation with moved row i equal to own row found[i] as `pairs(i, j)` (vectorised) checks; rows
+    are paired by their projections (`own_key`, `moved_key`): in sorted order first, then each row left over with
+    the nearest free row within `reach[i]` of its projection that passes."""
+    m = own_key.size
+    by_key = np.argsort(own_key, kind="stable")
+    found = np.empty(m, dtype=np.int64)
+    found[np.argsort(moved_key, kind="stable")] = by_key
+    ok = pairs(np.arange(m), found)
+    if ok.all():
+        return found
+    free = np.ones(m, dtype=bool)
+    free[found[ok]] = False
+    keys, tries = own_key[by_key], MATCH_TRIES
+    for i in np.flatnonzero(~ok):
+        lo = np.searchsorted(keys, moved_key[i] - reach[i], side="left")
+        hi = np.searchsorted(keys, moved_key[i] + reach[i], side="right")
+        near = by_key[lo:hi][free[by_key[lo:hi]]]
+        near = near[np.argsort(np.abs(own_key[near] - moved_key[i]), kind="stable")]
+        match = -1
+        for start in range(0, near.size, MATCH_CHUNK):  # a few at a time: each check reads whole rows
+            if tries <= 0:
+                return None
+            chunk = near[start:start + min(MATCH_CHUNK, tries)]
+            tries -= chunk.size
+            passed = chunk[pairs(np.full(chunk.size, i), chunk)]
+            if passed.size:
+                match = int(passed[0])
+                break
+        if match < 0:
+            return None
+        found[i] = match
+        free[match] = False
+    return found
 
 
 #: Partial assignments the searches for permutations taking one class to another visit at most, all together,

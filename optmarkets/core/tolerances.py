@@ -177,11 +177,13 @@ PDLP_TOL = 1e-6
 #: exact() through exact parameters (`solvers.exact_data`): a coefficient's probe ratio must be within this of its
 #: entry's factor r_k (factors ~1/K apart), and its exact value's rounding within this of its float, relative.
 EXACT_DATA_FIT = 1e-9
-#: Symmetry of a game (`games.symmetry`): two players are exchangeable when the data of each state, with their
-#: payoffs, signals and actions swapped, equals another state's within this, relative to the data's largest entry.
+#: Symmetry of a game or a mechanism (`games.symmetry`, `mechanisms.symmetry`): a permutation is a symmetry when
+#: every entry of the LP's data (each obedience or IC coefficient, the objective, the prior, the likelihoods) equals
+#: its image within this, relative to the entry's own magnitude (plus SYMMETRY_ROUNDOFF: never a global scale, under
+#: which an asymmetric game at 1e-4 beside payoffs of 1e6 was taken as symmetric).
 SYMMETRY_TOL = 1e-9
 #: Rows of a family matched under a symmetry (`builders.symmetry.row_map`): their coefficients and right-hand
-#: sides must agree within this, relative to the family's largest entry.
+#: sides must agree within this, each relative to its own magnitude (plus SYMMETRY_ROUNDOFF of the row's largest).
 SYMMETRY_ROW_TOL = 1e-9
 #: The symmetry search's invariants (`permutation_generators`' signature: means over a game's or a mechanism's
 #: data) are compared within a few SYMMETRY_TOL plus this, their own round-off (means of up to millions of terms).
@@ -191,6 +193,10 @@ SYMMETRY_SIGNATURE_ROUNDOFF = 1e-12
 #: vertex that prices no obedience row) has only round-off in its own terms, and its reduced cost (round-off of
 #: the model's prices, 2e-12 at n = 60) is no dual infeasibility. A column of small data keeps a small floor.
 DUAL_DATA_FLOOR = 1e-5
+#: Symmetry (`builders.symmetry.agree`): besides SYMMETRY_TOL of its own magnitude, an entry of the LP's data may
+#: differ from its image by this times the magnitudes it is computed from (a gain u(b') - u(b): |u(b')| + |u(b)|;
+#: a value: its type's largest), a few machine epsilons: their round-off, not a difference the LP can see.
+SYMMETRY_ROUNDOFF = 1e-15
 #: A 2-norm (any p-norm, 1 < p < inf) is at its kink where its argument is below this times the argument's own
 #: terms (sum |a_ij x_j| + |b_i|): an interior point's min |x - q| stops at |x - q| ~ 1e-9, where cvxpy's gradient
 #: is a unit vector pointing anywhere, and the certificate read a correct optimum as dual infeasible by 100%.

@@ -1,24 +1,26 @@
 """The agents' symmetry of a mechanism-design LP: which permutations of the agents leave it unchanged.
 
-A permutation pi of the agents (agent pi(k) takes the role of agent k) is a symmetry (`agent_maps`) when each
-agent has as many types as the one whose role it takes (matched by position), the prior is unchanged when the
-types move with the agents (prior[pi.p] = prior[p], (pi.p)_{pi(k)} = p_k), and some permutation s of the
-outcomes carries every agent's values, and the objective, onto the permuted ones:
+A permutation pi of the agents (agent pi(k) takes the role of agent k) is a symmetry (`agent_maps`) when each agent
+has as many types as the one whose role it takes (matched by position), the prior is unchanged when the types move
+with the agents (prior[pi.p] = prior[p], (pi.p)_{pi(k)} = p_k), and some permutation s of the outcomes carries
+every agent's values, and the objective, onto the permuted ones:
 
     value_{pi(k)}[pi.p, s(o)] = value_k[p, o],   objective[pi.p, s(o)] = objective[p, o]
 
-for every agent k, profile p and outcome o. A single item: s moves "k gets it" to "pi(k) gets it". The outcome
-permutation is found by matching each outcome's permuted values to an outcome's own (rounded to SYMMETRY_TOL
-of their scale, then checked). Every transposition is tried; then (`builders.symmetry.permutation_generators`),
-for each two classes found so far a permutation taking one into the other, searched among the permutations
-that keep invariants of the data (`_signature`: the joint law of each two agents' types, ...): agents in a
-ring, whose prior links each agent's type to the next one's, are symmetric under rotation and reflection
-only, and are found without trying n! orders (13 agents: two reflections, in 0.1 s).
+for every agent k, profile p and outcome o. A single item: s moves "k gets it" to "pi(k) gets it". Each value and
+each profile's prior is compared at its own magnitude (`builders.symmetry.agree`: within SYMMETRY_TOL of it, plus
+the round-off of its type's values; a profile without mass only with one without), so agents whose types of 1e-4
+differ are told apart next to types of 1e6; the outcome permutation is found by pairing each outcome's permuted
+values with an outcome's own (`builders.symmetry.match_rows`). Every transposition is tried; then
+(`builders.symmetry.permutation_generators`), for each two classes found so far a permutation taking one into the
+other, searched among the permutations that keep invariants of the data (`_signature`: the joint law of each two
+agents' types, ...): agents in a ring, whose prior links each agent's type to the next one's, are symmetric under
+rotation and reflection only, and are found without trying n! orders (13 agents: two reflections, in 0.1 s).
 
-On the LP the map moves allocation[p, o] to allocation[pi.p, s(o)] and payment[p, k] to payment[pi.p, pi(k)];
-each family's rows are then matched numerically (`builders.symmetry.row_map` on the family's coefficients, its
-outside options and margins included): a family that this does not permute is no symmetry, and the map is
-dropped. The LP on orbits is `builders.symmetry`'s.
+On the LP the map moves allocation[p, o] to allocation[pi.p, s(o)] and payment[p, k] to payment[pi.p, pi(k)]; each
+family's rows are then matched numerically (`builders.symmetry.row_map` on the family's coefficients, its outside
+options and margins included): a family that this does not permute is no symmetry, and the map is dropped. The LP
+on orbits is `builders.symmetry`'s.
 """
 
 from __future__ import annotations
@@ -30,10 +32,19 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 
-from ..builders.symmetry import Orbits, mean_change, orbit_classes, permutation_generators, row_map, symmetric_mode
+from ..builders.symmetry import (
+    Orbits,
+    agree,
+    match_rows,
+    mean_change,
+    orbit_classes,
+    permutation_generators,
+    row_map,
+    symmetric_mode,
+)
 from ..core.errors import InputError
 from ..core.family import labelled
-from ..core.tolerances import SYMMETRY_SIGNATURE_ROUNDOFF, SYMMETRY_TOL
+from ..core.tolerances import SYMMETRY_ROUNDOFF, SYMMETRY_SIGNATURE_ROUNDOFF, SYMMETRY_TOL
 from ..solvers.linear_map import as_lin, linear_map
 from .environment import MechanismEnvironment
 
@@ -72,13 +83,12 @@ class MechanismSymmetry:
         return f"{kind}: {groups}; the LP on orbits: {k} of {n} variables; rows {rows}"
 
     def invariant(self, name: str, stacked: np.ndarray, sizes: tuple[int, ...]) -> None:
-        """InputError naming `name` unless the per-type values `stacked` (agents in order) agree across maps."""
+        """InputError naming `name` unless the per-type values `stacked` (agents in order) agree across maps, each
+        within SYMMETRY_TOL of its own magnitude."""
         start = np.concatenate([[0], np.cumsum(sizes)])
-        scale = SYMMETRY_TOL * (float(np.abs(stacked).max(initial=0.0)) or 1.0)
         for s in self.maps:
             for k, j in enumerate(s.agents):
-                a, b = stacked[start[k]:start[k + 1]], stacked[start[j]:start[j + 1]]
-                if np.abs(a - b).max(initial=0.0) > scale:
+                if not agree(stacked[start[k]:start[k + 1]], stacked[start[j]:start[j + 1]], 0.0).all():
                     raise InputError(f"{name}: differs between agents {k} and {int(j)}, which the model was built to "
                                      "treat alike (symmetric=True); rebuild it with symmetric=False")
 
@@ -91,49 +101,56 @@ def _profile_map(sizes: tuple[int, ...], pi: np.ndarray) -> np.ndarray:
     return np.ravel_multi_index(tuple(moved), sizes)
 
 
-def _map(env: MechanismEnvironment, objective: np.ndarray | None, pi: np.ndarray, own: np.ndarray) -> AgentMap | None:
-    """The permutation `pi` of the agents as a symmetry (module docstring), else None; `own[k, p, o]`: agent k's
-    values (then the objective) relative to their scales."""
+def _map(env: MechanismEnvironment, objective: np.ndarray | None, pi: np.ndarray,
+         own: tuple[np.ndarray, np.ndarray]) -> AgentMap | None:
+    """The permutation `pi` of the agents as a symmetry (module docstring), else None; `own[0][k, p, o]`: agent k's
+    values (then the objective), `own[1]` their round-off floors (`_data`). Each profile's prior and each value
+    is compared at its own magnitude (`builders.symmetry.agree`; a profile without mass only with one without)."""
     sizes = env.sizes
     if any(sizes[k] != sizes[j] for k, j in enumerate(pi)):
         return None
     profiles = _profile_map(sizes, pi)
     prior = env.prior_flat
-    if np.abs(prior[profiles] - prior).max(initial=0.0) > SYMMETRY_TOL * float(prior.max(initial=0.0)):
+    if not agree(prior[profiles], prior, 0.0).all():
         return None
     order = np.concatenate([pi, [len(pi)]]) if objective is not None else pi
-    moved = own[order][:, profiles]  # moved[k, p, o] = own[pi k, pi.p, o]: outcome o's data after the map
-    own_rows, moved_rows = own.transpose(2, 0, 1).reshape(own.shape[2], -1), moved.transpose(2, 0, 1).reshape(
-        own.shape[2], -1)
-    digits = int(-np.log10(SYMMETRY_TOL))  # entries at most 1
-    keys: dict[bytes, list[int]] = {}
-    for o, row in enumerate(own_rows):
-        keys.setdefault(np.round(row, digits).tobytes(), []).append(o)
-    found = np.empty(own_rows.shape[0], dtype=np.int64)  # own_rows[found[o]] = moved_rows[o]
-    for o, row in enumerate(moved_rows):
-        match = keys.get(np.round(row, digits).tobytes())
-        if not match:
-            return None
-        found[o] = match.pop()
-    if np.abs(own_rows[found] - moved_rows).max(initial=0.0) > SYMMETRY_TOL:
+
+    def by_outcome(d: np.ndarray) -> np.ndarray:  # one row per outcome: its data over (agent, profile)
+        return d.transpose(2, 0, 1).reshape(d.shape[2], -1)
+
+    # moved[k, p, o] = own[pi k, pi.p, o]: outcome o's data after the map
+    found = match_rows(by_outcome(own[0]), by_outcome(own[1]), by_outcome(own[0][order][:, profiles]),
+                       by_outcome(own[1][order][:, profiles]))  # own_rows[found[o]] = moved_rows[o]
+    if found is None:
         return None
     outcomes = np.empty_like(found)
     outcomes[found] = np.arange(found.size)  # s: value_k[p, o] = value_{pi k}[pi.p, s(o)]
     return AgentMap(np.asarray(pi, dtype=np.int64), profiles, outcomes)
 
 
+def _data(env: MechanismEnvironment, objective: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """D[k, p, o] = value_k[p, o] (then objective[p, o]), and each entry's round-off floor: SYMMETRY_ROUNDOFF of
+    its type's largest value (the IC rows see a type's values across outcomes), the objective's at its profile's
+    largest objective and values (welfare is their sum)."""
+    values = np.stack([np.asarray(env.value[a], float) for a in env.agents])
+    type_scale = np.abs(values).max(axis=2, initial=0.0)[:, :, None]
+    data, floor = [values], [np.broadcast_to(SYMMETRY_ROUNDOFF * type_scale, values.shape)]
+    if objective is not None:
+        goal = np.asarray(objective, float).reshape(values.shape[1:])
+        data.append(goal[None])
+        scale = np.abs(goal).max(axis=1, initial=0.0) + type_scale[:, :, 0].sum(axis=0)
+        floor.append(np.broadcast_to(SYMMETRY_ROUNDOFF * scale[None, :, None], (1, *goal.shape)))
+    return np.concatenate(data), np.concatenate(floor)
+
+
 def agent_maps(env: MechanismEnvironment, objective: np.ndarray | None) -> list[AgentMap]:
     """Generators of the agents' symmetry (`builders.symmetry.permutation_generators`): the permutations that
     leave prior, values and the objective weights (a (P, O) array, or None for revenue) unchanged, each with
     its outcome permutation."""
-    # D[k, p, o] = value_k[p, o] (then objective[p, o]), each kind relative to its own scale (values of 1e-12
-    # are told apart)
-    values = np.stack([env.value[a] for a in env.agents])
-    kinds = [values] + ([objective[None]] if objective is not None else [])
-    own = np.concatenate([d / (float(np.abs(d).max(initial=0.0)) or 1.0) for d in kinds])
+    own = _data(env, objective)
     signature, tol = _signature(env, objective)
     return permutation_generators(len(env.agents), lambda pi: _map(env, objective, pi, own), signature, tol,
-                                  own.size)
+                                  own[0].size)
 
 
 def _signature(env: MechanismEnvironment, objective: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -141,8 +158,9 @@ def _signature(env: MechanismEnvironment, objective: np.ndarray | None) -> tuple
     how agent i's data depend on agent j's, unchanged by a symmetry pi (S[:, pi(i), pi(j)] = S[:, i, j]): counts
     of types; the joint law of (t_i, t_j) weighted by their positions (a / k_i) (b / k_j)^2 (t_i's alone on the
     diagonal); the mean of agent i's values and their mean change when t_j moves one place (cyclically: types
-    are matched by position), and the objective's (each relative to its scale, as `_map` compares them). `_map`
-    admits each profile's prior within SYMMETRY_TOL of the largest, and values within SYMMETRY_TOL."""
+    are matched by position), and the objective's (each relative to its scale). `_map` admits each profile's prior
+    and each value within SYMMETRY_TOL of its own magnitude (so within that of the largest), plus the floors of
+    `_data` (the objective's, at the values' scale, can exceed SYMMETRY_TOL of the objective's)."""
     n, sizes = len(env.agents), env.sizes
     prior = env.prior_flat.reshape(sizes)
     values = [env.value[a].reshape(*sizes, -1) for a in env.agents]
@@ -166,7 +184,8 @@ def _signature(env: MechanismEnvironment, objective: np.ndarray | None) -> tuple
             S[3, i, j] = mean_change(values[i], j, v_scale)
     moved = 4.0 * SYMMETRY_TOL + SYMMETRY_SIGNATURE_ROUNDOFF  # and the means' round-off
     law = 2.0 * SYMMETRY_TOL * float(prior.max(initial=0.0)) * prior.size + SYMMETRY_SIGNATURE_ROUNDOFF
-    return S, np.array([0.5, law, moved, moved, moved])
+    g_floor = 4.0 * SYMMETRY_ROUNDOFF * (g_scale + sum(float(np.abs(v).max(initial=0.0)) for v in values)) / g_scale
+    return S, np.array([0.5, law, moved, moved, moved + g_floor])
 
 
 def mechanism_symmetry(env: MechanismEnvironment, maps: list[AgentMap], families: dict[str, Any],
