@@ -134,7 +134,7 @@ def solve_cold(data: dict, options: dict, *, verbose: bool = False, cache: dict 
     import highspy
 
     original = StandardForm.of(data)
-    scaling = equilibrate(original, cache, geometric=geometric)
+    scaling = equilibrate(original, cache, geometric=geometric, median_rhs=geometric)
     lp = scaling.apply(original, cache)
     options = highs_option_values(options)
     write_model = options.pop("write_model_file", None)  # as cvxpy does: write the model as given

@@ -73,7 +73,7 @@ class RowSession:
         if original.integer or offsets is None:
             return None
         columns = np.concatenate([offsets[v.id] + np.arange(v.size) for v in variables]).astype(np.int64)
-        scaling = equilibrate(original, held.extra, geometric=geometric)
+        scaling = equilibrate(original, held.extra, geometric=geometric, median_rhs=geometric)
         lp = scaling.apply(original, held.extra)
         form = hf.linear_form()
         compile_seconds = time.perf_counter() - start

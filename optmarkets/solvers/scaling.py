@@ -327,14 +327,15 @@ def _residues_only(A: sp.csc_matrix, low: float) -> bool:
     return bool(np.all(absd[small] < bound))
 
 
-def equilibrate(lp: StandardForm, cache: dict | None = None, *, geometric: bool = False) -> Scaling:
+def equilibrate(lp: StandardForm, cache: dict | None = None, *, geometric: bool = False,
+                median_rhs: bool = False) -> Scaling:
     """Power-of-two factors of the LP (identity when the data are already well scaled).
 
     LPs whose data lie near one (`_near_one`) are not equilibrated. Other LPs: Ruiz factors of A (kept
     in `cache` while A is the same object), then rho and sigma bring
     max |r b| and max |c t| to one. MILPs: Ruiz of [[A, b], [c, 0]], integer columns unscaled.
-    geometric=True: `geometric_factors` instead of Ruiz, always applied (the solve path's second try
-    after a certificate fails).
+    geometric=True: `geometric_factors` instead of Ruiz, always applied (the solve path's second try after a
+    certificate fails); median_rhs=True (that try): rho from the median |r b|, not the largest.
     """
     if lp.integer:
         return _equilibrate_augmented(lp)
@@ -356,7 +357,11 @@ def equilibrate(lp: StandardForm, cache: dict | None = None, *, geometric: bool 
     if factors is None:  # Ruiz stopped where its factors were shown to be the identity
         return _identity(*lp.A.shape)
     r, t = factors
-    rhs = float(np.max(b_mag * r, initial=0.0))
+    scaled_b = b_mag * r
+    # the retry's rho: the median |r b|, not the largest (a row of rhs 1e9 beside unit rows scaled those to 1e-9,
+    # where HiGHS's absolute tolerance let them be violated by 5e-4; the certificate holds each row to its own size)
+    positive = scaled_b[(scaled_b > 0) & np.isfinite(scaled_b)]
+    rhs = float(np.median(positive)) if median_rhs and positive.size else float(np.max(scaled_b, initial=0.0))
     rho = float(_pow2(np.array(1.0 / rhs))) if rhs > 0 and np.isfinite(rhs) else 1.0
     cost = float(np.max(c_mag * t, initial=0.0))
     sigma = float(_pow2(np.array(1.0 / cost))) if cost > 0 and np.isfinite(cost) else 1.0
