@@ -37,7 +37,7 @@ import scipy.sparse as sp
 from ..core.errors import InputError
 from ..core.exact_values import Rationals, exact_parameter, floats
 from ..core.family import Family, family
-from ..core.validate import LazyLabels
+from ..core.validate import LazyLabels, by_label, real_array
 
 # ---------------------------------------------------------------- the two inequalities
 
@@ -79,16 +79,18 @@ def truthful_rows(u: cp.Expression, truth, report, index: pd.Index | None = None
     truth, report = np.asarray(truth, dtype=np.int64), np.asarray(report, dtype=np.int64)
     n = truth.size if row is None else int(n_rows if n_rows is not None else np.max(row, initial=-1) + 1)
     lhs = _weighted(u, [truth, report], [1.0, -1.0], row, weight, n)
-    return family(lhs, ">=", floor, index, description)
+    return family(lhs, ">=", by_label("floor", floor, index), index, description)
 
 
 def participation_rows(u: cp.Expression, truth, outside, index: pd.Index | None = None, *, row=None,
                        weight=None, n_rows: int | None = None,
                        description: str = "participation beats the outside option (IR)") -> Family:
     """The IR inequality: row r, sum over its terms c of w_c u[truth_c] >= outside_r (a number, one
-    per row, or an expression such as a Parameter). Weights: floats, or rationals (`core.exact_values`)."""
+    per row, or an expression such as a Parameter; a pandas Series aligned to `index` by label). Weights:
+    floats, or rationals (`core.exact_values`)."""
     truth = np.asarray(truth, dtype=np.int64)
     n = truth.size if row is None else int(n_rows if n_rows is not None else np.max(row, initial=-1) + 1)
+    outside = by_label("outside", outside, index)
     return family(_weighted(u, [truth], [1.0], row, weight, n), ">=", outside, index, description)
 
 
@@ -272,15 +274,27 @@ def _ic(values, x, t, terms: list[tuple], n_rows: int, labels: list | LazyLabels
         lhs = (rows @ gx) @ cp.vec(x, order="C") + (rows @ gt) @ cp.vec(t, order="C")
     index = labels if isinstance(labels, LazyLabels) else (pd.MultiIndex.from_tuples(labels, names=names)
                                                            if labels else None)
-    return family(lhs, ">=", floor, index, description)
+    return family(lhs, ">=", by_label("floor", floor, index), index, description)
 
 
 def _ir(values, x, t, agent, row, weight, true, n_rows: int, index, outside, select: sp.spmatrix,
-        description: str) -> Family:
+        description: str, agents: list[str], types: list[pd.Index]) -> Family:
     """IR rows with right-hand side select @ outside (outside: stacked per agent's types, an array or
-    an expression such as a Parameter; or a list of per-agent arrays)."""
+    an expression such as a Parameter; or a list of per-agent arrays). pandas data are aligned by label: a
+    Series per agent to its types, one stacked Series to the (agent, type) pairs."""
     if isinstance(outside, list | tuple):
-        outside = np.concatenate([np.asarray(o, dtype=float).ravel() for o in outside])
+        if len(outside) != len(types):
+            raise InputError(f"outside: {len(outside)} entries, expected one per agent ({len(types)})")
+        outside = np.concatenate([real_array(f"outside[{i}]", by_label(f"outside[{i}]", o, types[i])).ravel()
+                                  for i, o in enumerate(outside)])
+    elif isinstance(outside, pd.Series | pd.DataFrame):
+        pairs = pd.MultiIndex.from_tuples([(a, k) for a, ts in zip(agents, types, strict=True) for k in ts])
+        outside = real_array("outside", by_label("outside", outside, pairs))
+    if not isinstance(outside, cp.Expression):
+        outside = real_array("outside", outside).reshape(-1)
+    if outside.size != select.shape[1] and not (isinstance(outside, cp.Expression) and outside.size == 1):
+        raise InputError(f"outside: has {outside.size} entries, expected one per type of each agent, stacked in "
+                         f"agent order ({select.shape[1]})")
     rhs = select @ outside
     u, cell = _cells(values, x, t, agent, true, true)
     return participation_rows(u, cell, rhs, index, row=row, weight=weight, n_rows=n_rows,
@@ -393,7 +407,8 @@ def interim_ir(values, x, t, agents: list[str], types: list[pd.Index], beliefs: 
     weight = _concatenated(columns[2])
     select = sp.csr_matrix((np.ones(n_rows), (np.arange(n_rows), np.concatenate(cols))), shape=(n_rows, sum(sizes)))
     index = pd.MultiIndex.from_tuples(labels, names=["agent", "type"]) if labels else None
-    return _ir(values, x, t, agent, row, weight, true, n_rows, index, outside, select, description)
+    return _ir(values, x, t, agent, row, weight, true, n_rows, index, outside, select, description, agents,
+               types)
 
 
 def ex_post_ir(values, x, t, agents: list[str], types: list[pd.Index], outside, *,
@@ -407,7 +422,7 @@ def ex_post_ir(values, x, t, agents: list[str], types: list[pd.Index], outside, 
                            shape=(p.size, sum(sizes)))
     columns = [[_objects(types[a])[own[p, a]]] for a in range(n)] + [[_objects(agents)[i]]]
     index = _row_labels(p.size, columns, [*agents, "agent"])
-    return _ir(values, x, t, i, None, None, p, P * n, index, outside, select, description)
+    return _ir(values, x, t, i, None, None, p, P * n, index, outside, select, description, agents, types)
 
 
 def ex_ante_ir(values, x, t, agents: list[str], types: list[pd.Index], prior: np.ndarray | Rationals, outside, *,
@@ -421,7 +436,7 @@ def ex_ante_ir(values, x, t, agents: list[str], types: list[pd.Index], prior: np
     rows = np.repeat(np.arange(n), sizes)
     select = sp.csr_matrix((marginals, (rows, np.arange(sum(sizes)))), shape=(n, sum(sizes)))
     index = pd.MultiIndex.from_tuples([(a,) for a in agents], names=["agent"])
-    return _ir(values, x, t, i, i, weights[p], p, n, index, outside, select, description)
+    return _ir(values, x, t, i, i, weights[p], p, n, index, outside, select, description, agents, types)
 
 
 def _weights(given) -> tuple[np.ndarray, Any]:

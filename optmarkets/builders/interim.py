@@ -74,5 +74,5 @@ def expectation_floor(expected: cp.Expression, floor, index: pd.Index | None = N
     if not isinstance(expected, cp.Expression):
         raise InputError(f"expected: expected a cvxpy expression, got {type(expected).__name__}")
     shape = tuple(int(d) for d in expected.shape)
-    return family(expected, ">=", rhs_data("floor", floor, shape, nonneg=False), row_labels("index", index, shape),
-                  description)
+    rows = row_labels("index", index, shape)
+    return family(expected, ">=", rhs_data("floor", floor, shape, nonneg=False, labels=rows), rows, description)

@@ -24,17 +24,21 @@ import scipy.sparse as sp
 
 from ..core.errors import InputError
 from ..core.family import Family, family
-from ..core.validate import LazyLabels, real_array
+from ..core.validate import LazyLabels, by_label, real_array
 from .game_labels import as_index
 
 
-def rhs_data(name: str, data, shape: tuple[int, ...], *, nonneg: bool):
-    """A right-hand side: a number (broadcast), numbers of `shape`, or a cvxpy expression of `shape`."""
+def rhs_data(name: str, data, shape: tuple[int, ...], *, nonneg: bool, labels=None):
+    """A right-hand side: a number (broadcast), numbers of `shape`, or a cvxpy expression of `shape`. A
+    pandas Series (DataFrame for 2-D rows) is aligned to the rows' `labels` by label (`core.validate.by_label`:
+    labels missing, extra or repeated, or labelled data for unlabelled rows, are an InputError naming it)."""
     if isinstance(data, cp.Expression):
         if data.size != 1 and tuple(data.shape) != shape:
             raise InputError(f"{name}: has shape {tuple(data.shape)}, expected {shape}")
         return data
-    arr = real_array(name, data, what=f"numbers of shape {shape}")
+    if data is None:
+        raise InputError(f"{name}: expected numbers of shape {shape}, got None")
+    arr = real_array(name, by_label(name, data, labels), what=f"numbers of shape {shape}")
     if arr.size != 1 and arr.shape != shape:
         raise InputError(f"{name}: has shape {arr.shape}, expected {shape} or a single number")
     if not np.isfinite(arr).all():
@@ -65,7 +69,8 @@ def consistency(M: cp.Expression, market, index=None, *, axis: int = 0,
 
     M: a 2-D cvxpy expression, rows = segments, columns = types (axis=0 sums over the segments).
     market: one mass per row of the result (a list, an array or a cvxpy expression such as a
-    Parameter), non-negative. index: the row labels (a list or an Index of that length).
+    Parameter), non-negative; a pandas Series is aligned to `index` by label. index: the row labels
+    (a list or an Index of that length).
     """
     if not isinstance(M, cp.Expression) or M.ndim != 2:
         raise InputError(f"M: expected a 2-D cvxpy expression (segments x types), got "
@@ -73,18 +78,21 @@ def consistency(M: cp.Expression, market, index=None, *, axis: int = 0,
     if axis not in (0, 1):
         raise InputError(f"axis: must be 0 (sum over segments, one row per type) or 1, got {axis!r}")
     shape = (int(M.shape[1 - axis]),)
-    rhs = rhs_data("market", market, shape, nonneg=True)
-    return family(cp.sum(M, axis=axis), "==", rhs, row_labels("index", index, shape), description)
+    rows = row_labels("index", index, shape)
+    rhs = rhs_data("market", market, shape, nonneg=True, labels=rows)
+    return family(cp.sum(M, axis=axis), "==", rhs, rows, description)
 
 
 def supply_limit(quantity: cp.Expression, cap, index=None, *,
                  description: str = "no more than is available") -> Family:
-    """quantity <= cap, one row per good/type; cap a number or one per entry of quantity."""
+    """quantity <= cap, one row per good/type; cap a number or one per entry of quantity (a pandas Series or
+    DataFrame aligned to `index` by label)."""
     if not isinstance(quantity, cp.Expression):
         raise InputError(f"quantity: expected a cvxpy expression, got {type(quantity).__name__}")
     shape = tuple(int(d) for d in quantity.shape)
-    rhs = rhs_data("cap", cap, shape, nonneg=False)
-    return family(quantity, "<=", rhs, row_labels("index", index, shape), description)
+    rows = row_labels("index", index, shape)
+    rhs = rhs_data("cap", cap, shape, nonneg=False, labels=rows)
+    return family(quantity, "<=", rhs, rows, description)
 
 
 def price_obedience(mu: cp.Expression, suffix: cp.Expression, kept: np.ndarray, prices: pd.Index, index, *,

@@ -94,12 +94,13 @@ def sequential_rationality(chi: cp.Expression, q: cp.Expression, payoff, obey_pa
     """
     if form not in FORMS:
         raise InputError(f"form: must be one of {FORMS}, got {form!r}")
-    payoff = np.asarray(payoff, float)
-    obey_pay = np.asarray(obey_pay, float)
     shape = tuple(chi.shape)
-    if payoff.shape != shape or obey_pay.shape != shape:
-        raise InputError(f"payoff: payoff and obey_pay must have chi's shape {shape}")
-    cap = nonnegative("cap", cap, length=shape[1])
+    if len(shape) != 2:
+        raise InputError(f"chi: expected a 2-D (actions x types) expression, got shape {shape}")
+    # DataFrames are aligned to (actions, types) by label, a Series cap to types
+    payoff = as_matrix("payoff", payoff, shape=(shape[0], shape[1]), index=(actions, types))
+    obey_pay = as_matrix("obey_pay", obey_pay, shape=(shape[0], shape[1]), index=(actions, types))
+    cap = nonnegative("cap", cap, length=shape[1], index=types)
     out: dict[str, Family] = {}
     if isinstance(q, cp.Expression) and q.variables():
         # a decision q goes to the left: families keep data on the right (prices are d value / d rhs)

@@ -7,6 +7,7 @@ way, and its price is d(optimal value)/d(rhs) — the sign convention is fixed h
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .validate import LazyLabels, resolved
+from .validate import LazyLabels, by_label, real_array, resolved
 
 SENSES = ("<=", ">=", "==")
 
@@ -48,10 +49,14 @@ class Family:
         if self.sense not in SENSES:
             raise InputError(f"sense: must be one of {SENSES}, got {self.sense!r}")
         lhs, rhs = self.lhs, self.rhs
+        if not isinstance(lhs, cp.Expression):
+            raise InputError(f"lhs: expected a cvxpy expression, got {type(lhs).__name__} (`family` turns numbers "
+                             "into one)")
+        _check_labels(self.labels, lhs.shape)
+        _check_rhs_shape(np.shape(rhs) if not isinstance(rhs, cp.Expression) else rhs.shape, lhs.shape)
         # Always `expression <op> data`: cvxpy flips equality duals when a Parameter is on the left.
         cons = {"<=": lambda: lhs <= rhs, ">=": lambda: lhs >= rhs, "==": lambda: lhs == rhs}[self.sense]()
         object.__setattr__(self, "constraint", cons)
-        _check_labels(self.labels, self.lhs.shape)
 
     @property
     def index(self) -> Any:
@@ -81,21 +86,57 @@ class Family:
 
 
 def family(lhs: Any, sense: str, rhs: Any, index: Labels = None, description: str = "") -> Family:
-    """Build a Family, turning numpy data on the right-hand side into a cvxpy constant."""
-    lhs = lhs if isinstance(lhs, cp.Expression) else cp.Constant(lhs)
-    rhs = rhs if isinstance(rhs, cp.Expression) else cp.Constant(np.broadcast_to(np.asarray(rhs, float), lhs.shape))
+    """Build a Family, turning numpy data on the right-hand side into a cvxpy constant.
+
+    rhs: a number, numbers of the left-hand side's shape (or broadcasting to it), or a cvxpy expression
+    of that shape. A pandas Series (DataFrame for a 2-D family) is aligned to the row labels `index` by
+    label; labels missing, extra or repeated are an InputError. Without `index` only a pandas object
+    with a default RangeIndex is accepted (read by position)."""
+    lhs = lhs if isinstance(lhs, cp.Expression) else cp.Constant(real_array("lhs", lhs, what="numbers or a cvxpy "
+                                                                                           "expression"))
+    if not isinstance(rhs, cp.Expression):
+        if rhs is None:
+            raise InputError("rhs: expected numbers or a cvxpy expression, got None")
+        _check_labels(index, lhs.shape)  # before the labels are used to read rhs
+        arr = real_array("rhs", by_label("rhs", rhs, index), what="numbers or a cvxpy expression")
+        if arr.size == 1:
+            arr = arr.reshape(())
+        _check_rhs_shape(arr.shape, lhs.shape)
+        rhs = cp.Constant(np.broadcast_to(arr, lhs.shape))
     return Family(lhs, sense, rhs, index, description)
 
 
+def _check_rhs_shape(rhs: tuple[int, ...], lhs: tuple[int, ...]) -> None:
+    """The right-hand side must fit the rows: lhs's shape, one number, or a shape that broadcasts to lhs's
+    (never a larger one: the family would then have rows no label, price or certificate knows of)."""
+    rhs, lhs = tuple(rhs), tuple(lhs)
+    try:
+        fits = np.broadcast_shapes(rhs, lhs) == lhs
+    except ValueError:
+        fits = False
+    if not (fits or (not lhs and math.prod(rhs) == 1)):
+        raise InputError(f"rhs: has shape {rhs}, which does not fit the family's rows of shape {lhs} (give one "
+                         f"number, data of shape {lhs}, or data that broadcasts to it)")
+
+
 def _check_labels(index: Labels, shape: tuple[int, ...]) -> None:
+    """Row labels: one list for a 1-D family, a (rows, columns) pair for a 2-D one, none otherwise."""
     if index is None:
         return
+    shape = tuple(shape)
+    if isinstance(index, str | bytes) or not hasattr(index, "__len__"):
+        raise InputError(f"index: expected a list of row labels (an Index) or a (rows, columns) pair, got "
+                         f"{index!r:.80}")
     if isinstance(index, tuple):
+        if len(index) != 2 or len(shape) != 2:
+            raise InputError(f"index: a tuple of {len(index)} label lists for a family of shape {shape}; a tuple "
+                             "labels the (rows, columns) of a 2-D family only (reshape the family to 1-D and give "
+                             "one Index, a MultiIndex say, for more axes)")
         sizes = tuple(len(i) for i in index)
     else:
         sizes = (len(index),)
-    if sizes != tuple(shape):
-        raise InputError(f"index: labels of sizes {sizes} do not fit a family of shape {tuple(shape)}")
+    if sizes != shape:
+        raise InputError(f"index: labels of sizes {sizes} do not fit a family of shape {shape}")
 
 
 def labelled(values: Any, index: Labels, name: str | None = None) -> Any:

@@ -31,7 +31,7 @@ from .exact_values import floats, register
 from .family import Family, Labels
 from .solve import Request, check_request
 from .strategies import PLAIN
-from .validate import resolved
+from .validate import leaf_bounds, leaf_labels, object_name, parameter_data, real_array, resolved
 
 #: the tolerance of cvxpy's own sign check of a Parameter value (`Leaf._validate_value`)
 _PROJECTION_TOL = cp.settings.GENERAL_PROJECTION_TOL
@@ -144,6 +144,29 @@ def _check_domain(name: str, param: cp.Parameter, value: np.ndarray) -> None:
         raise InputError(f"{name}: {exc}") from None
 
 
+#: cvxpy's attributes of a variable or parameter (`Leaf.attributes`); the others are refused by name
+_ATTRIBUTES = frozenset(cp.Variable(()).attributes)
+_SIGNS = ("nonneg", "nonpos", "pos", "neg")
+_INDEXED = ("boolean", "integer", "sparsity", "bounds")  # attributes that take more than True/False
+
+
+def _attributes(name: str, shape: tuple[int, ...], attributes: dict[str, Any]) -> dict[str, Any]:
+    """cvxpy attributes checked by name and value (an InputError naming the attribute), bounds as
+    [lower, upper] floats or arrays of the leaf's shape."""
+    for key, value in attributes.items():
+        if key not in _ATTRIBUTES:
+            raise InputError(f"{key}: not an attribute of '{name}' (cvxpy's attributes: {sorted(_ATTRIBUTES)})")
+        if key not in _INDEXED and not isinstance(value, bool | np.bool_):
+            raise InputError(f"{key}: must be True or False ('{name}'), got {value!r:.80}")
+    signs = [k for k in _SIGNS if attributes.get(k)]
+    if len(signs) > 1:
+        raise InputError(f"{', '.join(signs)}: '{name}' may have one sign attribute, got {len(signs)} (use bounds= "
+                         "for a box, or a parameter/variable fixed by a constraint)")
+    if attributes.get("bounds") is not None:
+        attributes = {**attributes, "bounds": leaf_bounds(name, attributes["bounds"], shape)}
+    return attributes
+
+
 class Model:
     """A declarative optimisation model with labelled variables, constraint families and prices."""
 
@@ -152,6 +175,7 @@ class Model:
     default_solver: str | None = None
 
     def __init__(self, name: str, *, sense: str = "max", units: str = "", description: str = ""):
+        object_name("model", name)
         if sense not in ("max", "min"):
             raise InputError(f"sense: must be 'max' or 'min', got {sense!r}")
         self.name, self.sense, self.units, self.description = name, sense, units, description
@@ -171,37 +195,60 @@ class Model:
     # ---------------------------------------------------------------- building
     def variable(self, name: str, shape: Any, *, index: Labels = None, show: bool = True,
                  **attributes: Any) -> cp.Variable:
-        """Add a variable; `attributes` are cvxpy's (nonneg=True, integer=True, boolean=True, ...)."""
+        """Add a variable; `attributes` are cvxpy's (nonneg=True, integer=True, boolean=True, bounds=[lo, hi], ...).
+        index: one label per entry (C order) or (rows, columns) labels of a 2-D variable."""
         self._mutating()
-        if name in self.variables:
-            raise InputError(f"variable: '{name}' already exists in model '{self.name}'")
+        self._new_name("variable", name)
         dims = (shape,) if isinstance(shape, int | np.integer) else shape  # cvxpy reads a bool as 1, -1 late
         if not isinstance(dims, tuple | list) or any(
                 isinstance(d, bool | np.bool_) or not isinstance(d, int | np.integer) or d < 0 for d in dims):
             raise InputError(f"shape: variable '{name}' needs a whole number >= 0 or a tuple of them, got {shape!r}")
-        var = cp.Variable(tuple(int(d) for d in dims), name=name, **attributes)
+        dims = tuple(int(d) for d in dims)
+        leaf_labels("variable", name, index, dims)
+        attributes = _attributes(name, dims, attributes)
+        try:
+            var = cp.Variable(dims, name=name, **attributes)
+        except (TypeError, ValueError) as exc:  # what cvxpy refuses that the checks above let through
+            raise InputError(f"variable '{name}': {exc}") from None
         self.variables[name] = _Var(var, index, show)
         return var
 
     def parameter(self, name: str, value: Any, *, index: Labels = None,
                   validate: Callable[[Any], Any] | None = None, exact: Any = None, **attributes: Any) -> cp.Parameter:
-        """Add a parameter with its current value; `validate(value) -> array` checks new values.
+        """Add a parameter with its current value; `validate(value) -> array` checks new values. A pandas value
+        (here, in `set` and `bind`) is read by the labels `index` (`core.validate.by_label`; labels missing, extra
+        or repeated are an InputError), by position only where it has a default RangeIndex.
 
         `exact`: the value as exact rationals (an array of Fractions of the value's shape) where it is derived
         from data (a joint prior as the product of exactly normalised marginals): `Solution.exact()` then reads
         the LP's coefficients from them, consistent with one another, instead of from their floats. When
         given, the value is their rounding to floats."""
         self._mutating()
+        self._new_name("parameter", name)
         if exact is not None:
             value = floats(np.asarray(exact, dtype=object))
+        value = parameter_data(name, value, index, validate)
         value = _owned(name, validate(value) if validate else value)
-        param = cp.Parameter(value.shape, name=name, **attributes)
+        leaf_labels("parameter", name, index, value.shape)
+        attributes = _attributes(name, value.shape, attributes)
+        try:
+            param = cp.Parameter(value.shape, name=name, **attributes)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"parameter '{name}': {exc}") from None
         _check_domain(name, param, value)
         self.parameters[name] = _Param(param, index, validate)
         self._values[name] = value
         if exact is not None:
             register(param, exact)
         return param
+
+    def _new_name(self, what: str, name: Any) -> None:
+        """A variable's or parameter's name: a string no variable or parameter has (sol[name] reads either)."""
+        object_name(what, name)
+        for kind, taken in (("variable", self.variables), ("parameter", self.parameters)):
+            if name in taken:
+                raise InputError(f"{what}: '{name}' already exists in model '{self.name}'"
+                                 + ("" if kind == what else f" as a {kind} (sol['{name}'] would read either)"))
 
     def derived_parameter(self, name: str, sources: tuple[str, ...], rule: Callable[..., Any], *,
                           index: Labels = None, **attributes: Any) -> cp.Parameter:
@@ -218,6 +265,7 @@ class Model:
     def constrain(self, name: str, fam: Family) -> Family:
         """Add a constraint family under `name` (its duals and prices come back under that name)."""
         self._mutating()
+        object_name("constraint family", name)
         if name in self.families:
             raise InputError(f"constraint: family '{name}' already exists in model '{self.name}'")
         if not isinstance(fam, Family):
@@ -239,8 +287,13 @@ class Model:
         self._set_objective(expr, "min")
 
     def _set_objective(self, expr: Any, sense: str) -> None:
-        self._mutating()
+        if not isinstance(expr, cp.Expression):
+            expr = cp.Constant(real_array("objective", expr, what="a cvxpy expression or a number"))
+        if not expr.is_scalar():
+            raise InputError(f"objective: must be one number (a scalar expression), got shape {tuple(expr.shape)}; "
+                             "sum it (cp.sum) or weight it (w @ x) first")
         _finite_data("objective", expr)
+        self._mutating()
         self.objective, self.sense = expr, sense
 
     def output(self, name: str, fn: Callable[[Solution], object], *, lazy: bool = False) -> None:
@@ -299,6 +352,7 @@ class Model:
 
     def _checked(self, name: str, value: Any) -> np.ndarray:
         spec = self.parameters[name]
+        value = parameter_data(name, value, spec.labels, spec.validate)
         arr = _owned(name, spec.validate(value) if spec.validate else value)
         if arr.shape != spec.param.shape:
             raise InputError(f"{name}: has shape {arr.shape}, expected {spec.param.shape}")

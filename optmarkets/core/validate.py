@@ -86,6 +86,10 @@ def align(name: str, data: Any, index: pd.Index | LazyLabels | None, *, axis_nam
 
 
 def _reindex(name: str, data: Any, index: pd.Index, axis_name: str) -> Any:
+    if index.has_duplicates:  # no label then names one row
+        raise InputError(f"{name}: the {axis_name} it would be aligned to repeat "
+                         f"{sorted(map(str, index[index.duplicated()].unique()))[:10]}, so it cannot be read by label; "
+                         "give plain numbers in row order")
     if data.index.has_duplicates:
         raise InputError(f"{name}: duplicate {axis_name} {sorted(map(str, data.index[data.index.duplicated()]))}")
     where = index.get_indexer(data.index)
@@ -114,6 +118,43 @@ def align_frame(name: str, data: Any, rows: pd.Index | None, columns: pd.Index |
                          "column labels")
         frame = frame.iloc[:, order.to_numpy().astype(int)].set_axis(columns, axis=1)
     return frame
+
+
+def by_label(name: str, data: Any, labels: Any) -> Any:
+    """`data` as plain numbers in the order of `labels` (the rows of a family or of a parameter) when it is a
+    pandas object; anything else is returned unchanged (read by position).
+
+    labels: None, one list of labels (an Index, LazyLabels or list), or a (rows, columns) pair. A Series is
+    aligned to one list of labels, a DataFrame (or a Series on a two-level MultiIndex) to a pair; labels
+    missing, extra or repeated are an InputError naming `name`. An axis with a default RangeIndex carries no
+    labels and is read by position (`align`). Where there are no labels (None), only such unlabelled pandas
+    objects are read (by position): labelled data cannot be matched to rows without labels, an InputError."""
+    if not isinstance(data, pd.Series | pd.DataFrame):
+        return data
+    kind = type(data).__name__
+    labels = resolved(labels)
+    if labels is None:
+        axes = [data.index] if isinstance(data, pd.Series) else [data.index, data.columns]
+        if all(_positional(ax) for ax in axes):
+            return data.to_numpy()
+        raise InputError(f"{name}: a {kind} with labels {[str(v) for v in axes[0][:5]]}, but its rows have no "
+                         "labels to align it to (give index= the row labels, or plain numbers in row order)")
+    if isinstance(labels, tuple):
+        rows, cols = (_as_labels(ax) for ax in labels)
+        if isinstance(data, pd.DataFrame):
+            return align_frame(name, data, rows, cols).to_numpy()
+        if isinstance(data.index, pd.MultiIndex) and data.index.nlevels == 2:
+            flat = _reindex(name, data, pd.MultiIndex.from_product([rows, cols]), "(row, column) labels")
+            return flat.to_numpy().reshape(len(rows), len(cols))
+        raise InputError(f"{name}: a Series, but the rows are labelled by (rows, columns); give a DataFrame "
+                         "(or a Series on a (row, column) MultiIndex)")
+    if isinstance(data, pd.DataFrame):
+        raise InputError(f"{name}: a DataFrame, but the rows have one list of labels; give a Series indexed by them")
+    return align(name, data, _as_labels(labels)).to_numpy()
+
+
+def _as_labels(labels: Any) -> pd.Index:
+    return labels if isinstance(labels, pd.Index) else pd.Index(list(labels))
 
 
 def as_vector(name: str, data: Any, *, length: int | None = None,
@@ -287,3 +328,70 @@ def finite_number(name: str, value: Any, *, positive: bool = False) -> float:
     if not math.isfinite(number) or (positive and not number > 0):
         raise InputError(f"{name}: must be {need}, got {value!r}")
     return number
+
+
+def object_name(what: str, name: Any) -> str:
+    """A name for a variable, parameter, family or model: a non-empty string (sol[name] reads it back)."""
+    if not isinstance(name, str) or not name:
+        raise InputError(f"name: a {what}'s name must be a non-empty string, got {name!r}")
+    return name
+
+
+def leaf_bounds(name: str, bounds: Any, shape: tuple[int, ...]) -> list[Any]:
+    """A variable's `bounds=` as cvxpy takes it, [lower, upper], each None, a float or an array of `shape`; NaN,
+    a lower bound of +inf, an upper of -inf or a lower bound above the upper are an InputError naming it."""
+    if not isinstance(bounds, list | tuple) or len(bounds) != 2:
+        raise InputError(f"bounds: '{name}' needs [lower, upper], each None, a number or an array of shape {shape}; "
+                         f"got {bounds!r:.80}")
+    out: list[Any] = []
+    for side, b in zip(("lower", "upper"), bounds, strict=True):
+        if b is None:
+            out.append(None)
+            continue
+        arr = real_array(f"bounds ({side} bound of '{name}')", b)
+        if arr.ndim and arr.shape != shape:
+            raise InputError(f"bounds: the {side} bound of '{name}' has shape {arr.shape}, expected one number or "
+                             f"{shape}")
+        if np.isnan(arr).any() or (arr == (np.inf if side == "lower" else -np.inf)).any():
+            raise InputError(f"bounds: the {side} bound of '{name}' has a NaN or {'+' if side == 'lower' else '-'}inf "
+                             "entry")
+        out.append(arr.copy() if arr.ndim else float(arr))
+    lo, hi = out
+    if lo is not None and hi is not None:
+        above = np.broadcast_to(np.asarray(lo) > np.asarray(hi), shape)
+        if above.any():
+            k = int(np.argmax(above.reshape(-1)))
+            low, high = (np.broadcast_to(b, shape).reshape(-1)[k] for b in (lo, hi))
+            raise InputError(f"bounds: the lower bound of '{name}' is above the upper bound (flat entry {k}: "
+                             f"{low:g} > {high:g})")
+    return out
+
+
+def leaf_labels(what: str, name: str, index: Any, shape: tuple[int, ...]) -> None:
+    """Labels of a variable or parameter: one list of size entries (read in C order), or a (rows, columns)
+    pair for a 2-D one; they are how sol[name] is read back, so they must fit its shape now."""
+    if index is None:
+        return
+    if isinstance(index, str | bytes) or not hasattr(index, "__len__"):
+        raise InputError(f"index: {what} '{name}' needs a list of labels (an Index) or a (rows, columns) pair, "
+                         f"got {index!r:.80}")
+    if isinstance(index, tuple):
+        if len(index) != 2 or len(shape) != 2 or tuple(len(i) for i in index) != shape:
+            raise InputError(f"index: {what} '{name}' has shape {shape}; a tuple of labels must be (rows, columns) "
+                             f"of a 2-D shape, got sizes {tuple(len(i) for i in index)} (give one Index, a "
+                             "MultiIndex say, of its entries in C order otherwise)")
+    elif len(index) != math.prod(shape):
+        raise InputError(f"index: {what} '{name}' has shape {shape} ({math.prod(shape)} entries), got "
+                         f"{len(index)} labels")
+
+
+def parameter_data(name: str, value: Any, labels: Any, validate: Callable[[Any], Any] | None) -> Any:
+    """A pandas value read by the parameter's labels (`core.validate.by_label`). A validator given with the
+    parameter reads it instead where the parameter has no labels or a MultiIndex (a game's payoffs aligned by
+    axis names, a mechanism's options per agent)."""
+    if not isinstance(value, pd.Series | pd.DataFrame):
+        return value
+    built = resolved(labels)
+    if validate is not None and (built is None or isinstance(built, pd.MultiIndex)):
+        return value
+    return by_label(name, value, built)
