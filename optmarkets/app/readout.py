@@ -66,4 +66,4 @@ def exact_value(result) -> str:
         cert = result.exact()
     except OptmarketsError as exc:  # e.g. a lexicographic solve whose last stage is not the value's LP
         return f"n/a ({str(exc).splitlines()[0][:40]})"
-    return str(cert.value) if cert.verified else f"{cert.value} (not verified)"
+    return str(cert.value) if cert.verified else f"n/a (not verified: {str(cert.reason)[:40]})"

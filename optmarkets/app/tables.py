@@ -89,7 +89,7 @@ def ranges_and_exact(result, *, ranges: bool, exact: bool, n_jobs: int = 1) -> s
             if name in getattr(result._model, "families", {}):
                 parts.append(f"ranges {name}:\n{result.price_ranges(name, n_jobs=n_jobs).to_string()}")
     if exact:
-        cert = result.exact()
-        verdict = "(verified)" if cert.verified else f"(NOT verified: {cert.reason})"
-        parts.append(f"exact value = {cert.value}  {verdict}")
+        cert = result.exact()  # an unverified certificate has no value: only its reason is shown
+        parts.append(f"exact value = {cert.value}  (verified)" if cert.verified
+                     else f"exact value: NOT verified ({cert.reason})")
     return "\n".join(parts)

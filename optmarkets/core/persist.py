@@ -17,7 +17,9 @@ read as the solution written, certificate included: the certificate is the one c
 not recomputed). A checksum detects edits and damage, not forgery: whoever edits the file can recompute it. Files
 of format version 1 (no checksum) are read with a certificate note saying so; one that claims version 1 but carries
 a checksum (a version 2 file edited down) is refused. The fields are checked for their types on reading (and
-writing): value a finite number or NaN, status one of cvxpy's, sense max or min, text where text is kept.
+writing): value a finite number or NaN, status one of cvxpy's, sense max or min, text where text is kept, primal
+values, duals and prices float64 (as solve gives them), every table of a dtype the writer stores (`_storable`; not V8,
+dates, complex) holding its values unchanged.
 
 Labels round-trip exactly, with their dtypes and names: index levels of floats, ints, strs or bools; a
 MultiIndex is stored level by level (its names and each row's value per level); a RangeIndex as its
@@ -39,6 +41,7 @@ import json
 import math
 import os
 import re
+from contextlib import suppress
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -64,12 +67,10 @@ _INT32 = np.iinfo(np.int32)
 
 def versions() -> dict[str, str | None]:
     """The installed versions of the packages a solution's numbers depend on (None where not installed)."""
-    found: dict[str, str | None] = {}
+    found: dict[str, str | None] = dict.fromkeys(VERSIONED)
     for package in VERSIONED:
-        try:
+        with suppress(metadata.PackageNotFoundError):
             found[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            found[package] = None
     return found
 
 
@@ -82,13 +83,12 @@ def write_solution(solution: Solution, path: str | os.PathLike, *, skip_unrepres
     target = _path(path)
     writer = _Writer()
     skipped: list[str] = []
-    sections: dict[str, dict[str, Any]] = {}
+    sections: dict[str, dict[str, Any]] = {section: {} for section in SECTIONS}
     for section in SECTIONS:
-        sections[section] = {}
         for name, obj in getattr(solution, section).items():
             what = f"{section}[{name!r}]"
             try:
-                sections[section][name] = writer.item(obj, name, what)
+                sections[section][name] = writer.item(_floats_only(section, obj, f"{what}: "), name, what)
             except _UnrepresentableError as refusal:
                 if not (skip_unrepresentable and section == "outputs"):
                     raise InputError(f"{refusal} (pass skip_unrepresentable=True to leave the output out)"
@@ -100,23 +100,16 @@ def write_solution(solution: Solution, path: str | os.PathLike, *, skip_unrepres
                      for name in ("violations", "relative")}
     except _UnrepresentableError as refusal:
         raise InputError(str(refusal)) from None
-    certificate = {
-        **residuals, "notes": [str(note) for note in cert.notes], "computed": cert.computed,
-        **{name: _optional_float(getattr(cert, name, None)) for name in _CERT_SCALARS},
-    }
+    certificate = {**residuals, "notes": [str(note) for note in cert.notes], "computed": cert.computed,
+                   **{name: _optional_float(getattr(cert, name, None)) for name in _CERT_SCALARS}}
     earlier = getattr(solution, "provenance", None) or {}
-    provenance: dict[str, Any] = {
-        # a solution read from a file and written again keeps the versions it was solved with
-        "versions": earlier.get("versions") or versions(),
-        "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "skipped_outputs": skipped,
-    }
-    schema = {
-        "model": solution.model, "status": solution.status, "value": _optional_float(solution.value),
-        "solver": solution.solver, "sense": solution.sense, "units": solution.units,
-        "timings": {str(k): float(v) for k, v in solution.timings.items()},
-        "sections": sections, "certificate": certificate, "provenance": provenance,
-    }
+    # a solution read from a file and written again keeps the versions it was solved with
+    provenance: dict[str, Any] = {"versions": earlier.get("versions") or versions(), "skipped_outputs": skipped,
+                                  "written_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    schema = {"model": solution.model, "status": solution.status, "value": _optional_float(solution.value),
+              "solver": solution.solver, "sense": solution.sense, "units": solution.units,
+              "timings": {str(k): float(v) for k, v in solution.timings.items()},
+              "sections": sections, "certificate": certificate, "provenance": provenance}
     try:  # what `load` would refuse is not written
         _check_fields(schema)
     except _FieldError as error:
@@ -185,12 +178,9 @@ def load_solution(path: str | os.PathLike) -> Solution:
 
 def _signed(data: bytes, digest: Any) -> bool:
     """Whether `digest` is the SHA-256 of `data` with the digest's text read as zeros (`write_solution`)."""
-    if not isinstance(digest, str) or len(digest) != len(_UNSIGNED) or not digest.isascii():
-        return False
-    at = data.find(digest.encode())
-    if at < 0:
-        return False
-    return hashlib.sha256(data[:at] + _UNSIGNED + data[at + len(_UNSIGNED):]).hexdigest() == digest
+    at = data.find(digest.encode()) if isinstance(digest, str) and len(digest) == len(_UNSIGNED) and digest.isascii() \
+        else -1
+    return at >= 0 and hashlib.sha256(data[:at] + _UNSIGNED + data[at + len(_UNSIGNED):]).hexdigest() == digest
 
 
 class _FieldError(ValueError):
@@ -244,6 +234,15 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _floats_only(section: str, obj: Any, what: str = "") -> Any:
+    """`obj`, if it holds float64 numbers as solve gives primal values, duals and prices (else an error)."""
+    one = np.dtype(float) if isinstance(obj, float) else getattr(obj, "dtype", type(obj).__name__)
+    dtypes = sorted({str(d) for d in (obj.dtypes if isinstance(obj, pd.DataFrame) else [one])})
+    if section in ("primal", "duals", "prices") and dtypes not in ([], ["float64"]):
+        raise _UnrepresentableError(f"{what}must hold float64 numbers, as solve gives them, not {', '.join(dtypes)}")
+    return obj
+
+
 def _residuals(series: Any, name: str) -> Any:
     """The certificate's residuals as stored: a float Series (a _FieldError otherwise)."""
     if not isinstance(series, pd.Series) or series.dtype.kind not in "fi":
@@ -254,8 +253,12 @@ def _residuals(series: Any, name: str) -> Any:
 def _solution(schema: dict, dataset: Any, target: Path) -> Solution:
     _check_fields(schema)
     reader = _Reader(dataset)
-    tables = {section: {name: reader.item(meta) for name, meta in schema["sections"][section].items()}
-              for section in SECTIONS}
+    tables: dict[str, dict[str, Any]] = {section: {} for section in SECTIONS}
+    for part, name in ((t, n) for t in SECTIONS for n in schema["sections"][t]):
+        try:
+            tables[part][name] = _floats_only(part, reader.item(schema["sections"][part][name]))
+        except (_UnrepresentableError, TypeError) as error:  # named: a dtype the writer never stores, or values
+            raise _FieldError(f"{part}[{name!r}]: {error}") from None
     saved = schema["certificate"]
     cert = Certificate(violations=_residuals(reader.item(saved["violations"]), "violations"),
                        relative=_residuals(reader.item(saved["relative"]), "relative"),
@@ -363,10 +366,8 @@ class _Reader:
             index, columns = self.index(meta["index"]), self.index(meta["columns"])
             if "values" in meta:
                 return pd.DataFrame(self.array(meta["values"]), index=index, columns=columns, copy=False)
-            frame = pd.DataFrame({j: self.array(column) for j, column in enumerate(meta["column_values"])},
-                                 index=index)
-            frame.columns = columns
-            return frame
+            return pd.DataFrame({j: self.array(column) for j, column in enumerate(meta["column_values"])},
+                                index=index).set_axis(columns, axis=1)
         if kind == "dataarray":
             import xarray as xr
 
@@ -391,11 +392,11 @@ def _encode_array(values: Any, what: str) -> tuple[np.ndarray, dict]:
     {"dtype": the original dtype, "numpy": whether it is a numpy dtype, "as": native | int32 | json}."""
     dtype = values.dtype
     meta = {"dtype": str(dtype), "numpy": isinstance(dtype, np.dtype)}
+    if not _storable(dtype):
+        raise _UnrepresentableError(f"{what}: {dtype} values cannot be stored (netCDF holds numbers and text)")
     if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
         arr = np.asarray(values)
         if dtype.kind == "f":
-            if dtype.itemsize > 8:
-                raise _UnrepresentableError(f"{what}: {dtype} values cannot be stored exactly (netCDF holds doubles)")
             return arr.astype(np.float64), {**meta, "as": "native"}
         if dtype.kind == "b":
             return arr, {**meta, "as": "native"}
@@ -412,17 +413,33 @@ def _encode_array(values: Any, what: str) -> tuple[np.ndarray, dict]:
     return np.array([json.dumps(x) for x in items], dtype=object).reshape(arr.shape), {**meta, "as": "json"}
 
 
+#: the dtypes `_encode_array` stores (with their encodings), by numpy kind, and pandas' own: files declare no others
+_STORED = dict(f="native", b="native", i="int32 json", u="int32 json", O="native json", U="native json")
+_EXTENSIONS = (pd.StringDtype, pd.BooleanDtype, pd.CategoricalDtype, *(getattr(pd, f"{k}Dtype") for k in [
+    "Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64", "Float32", "Float64"]))
+
+
+def _storable(dtype: Any, encoding: str | None = None) -> bool:
+    """Whether `_encode_array` stores values of `dtype` (as `encoding`, where given)."""
+    kinds = _STORED.get(dtype.kind, "") if isinstance(dtype, np.dtype) and (dtype.kind != "f" or dtype.itemsize <= 8) \
+        else "native json" if isinstance(dtype, _EXTENSIONS) else ""
+    return bool(kinds) and (encoding is None or encoding in kinds.split())
+
+
 def _decode_array(raw: np.ndarray, meta: dict) -> Any:
-    if meta["as"] == "json":
-        items = [json.loads(str(s)) for s in raw.ravel()]
-        values = np.empty(len(items), dtype=object)
-        values[:] = items
-        raw = values.reshape(raw.shape)
-    elif meta["as"] not in ("native", "int32"):
-        raise ValueError(f"unknown array encoding {meta['as']!r}")
-    if meta["numpy"]:
-        return raw.astype(np.dtype(meta["dtype"]), copy=False)
-    return pd.array(raw.ravel(), dtype=meta["dtype"])
+    """The values as written: of a dtype `_encode_array` stores, each read back unchanged (a _FieldError otherwise)."""
+    dtype = pd.api.types.pandas_dtype(str(meta["dtype"]))  # an unknown one: a TypeError, named by `_solution`
+    if not _storable(dtype, meta["as"]):
+        raise _UnrepresentableError(f"values of dtype {_shown(meta['dtype'])} as {_shown(meta['as'])}: never written")
+    if meta["as"] == "json":  # an object array of the items (np.array would nest lists)
+        raw = np.fromiter((json.loads(str(s)) for s in raw.ravel()), dtype=object, count=raw.size).reshape(raw.shape)
+    if not isinstance(dtype, np.dtype):
+        return pd.array(raw.ravel(), dtype=dtype)
+    out = raw.astype(dtype, copy=False)  # then read back: a number that dtype cannot hold (V8 of a float) is refused
+    if not (out.tolist() == raw.tolist() if raw.dtype.kind not in "fiub" or dtype.kind not in "fiub" else
+            np.array_equal(out.astype(raw.dtype), raw, equal_nan=raw.dtype.kind == "f")):
+        raise _UnrepresentableError(f"values of dtype {dtype} that differ from the {raw.dtype} stored")
+    return out
 
 
 def _label(name: Any, what: str) -> Any:

@@ -26,6 +26,10 @@ class SolverLayer(Protocol):
 
     def warm_session(self) -> Any: ...
 
+    def mip_gap_note(self, problem: Any) -> str | None:
+        """The certificate note of a MILP HiGHS solved: its final relative gap (`solvers.highs.mip_gap_note`)."""
+        ...
+
     def price_ranges(self, model: Any, name: str, prices: Any, rows: Any = None,
                      parameters: dict[str, Any] | None = None, n_jobs: int = 1) -> Any: ...
 

@@ -259,7 +259,8 @@ class Solution:
         (so 0.08333333333333333 is 1/12); the optimal basis is solved exactly and checked (primal
         and dual feasibility, equal objectives), pivoting exactly when the float basis is not
         optimal. Returns an object with `.value` (a Fraction, the model's sense and units),
-        `.verified`, `.reason`, `.primal` and `.prices` (labelled Fractions, the price convention).
+        `.verified`, `.reason`, `.primal` and `.prices` (labelled Fractions, the price convention); unverified,
+        `.value` is None and `.primal`, `.prices` are empty.
         The basis is this Solution's own (its solve's; without one, as after a selection chain or row
         generation, a basis at its point, with its prices where one basis gives both), so the vertex proved
         is the one reported.

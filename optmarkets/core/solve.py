@@ -289,6 +289,10 @@ def _attempt(model: Model, request: Request, backend: Any, options: dict, warm: 
     interior = backend.accuracy == "interior" and not model.has_integers
     if request.certify or form is not None or interior:
         sol.certificate = certify(model, form)
+    if model.has_integers and backend.cvxpy_name == "HIGHS":  # how far from proven optimal a MILP's answer is
+        note = solvers().mip_gap_note(model.problem)
+        if note is not None:
+            sol.certificate.notes.append(note)
     sol.timings = {"compile": outcome.compile_seconds, "solver": outcome.solver_seconds,
                    "cvxpy_wall": outcome.wall_seconds}
     return sol

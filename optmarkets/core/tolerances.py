@@ -133,8 +133,9 @@ FRONTIER_CANCEL_EPS = 8.0
 #: derivatives are its vertex price, no face LP) when every basic variable is farther than this from its bounds,
 #: relative to max(1, |bound|) (HiGHS's default primal feasibility tolerance: closer may be on the bound).
 RANGE_NONDEGENERATE_TOL = 1e-7
-#: Farkas certificates and unbounded rays (`solvers.farkas`): a float weight below this times the largest is
-#: zero before rounding to rationals, and a column (row) sum below this times its terms is cancelled (tight).
+#: Farkas certificates and unbounded rays (`solvers.farkas`): a float weight below this times the largest, each in
+#: its own units (the equilibrated auxiliary LP: a weight 1/K on a row K x0 >= K is ~1 there), is zero before
+#: rounding to rationals, and a column (row) sum below this times its terms is cancelled (tight).
 FARKAS_ZERO_TOL = 1e-9
 #: exact(): HiGHS's primal and dual feasibility tolerances for the basis it then proves in rationals (at the
 #: default 1e-7 a BBM segmentation at n = 60 ended 11 basic variables off their bounds: 26 exact pivots; 1e-9: 0).
@@ -201,3 +202,17 @@ SYMMETRY_ROUNDOFF = 1e-15
 #: terms (sum |a_ij x_j| + |b_i|): an interior point's min |x - q| stops at |x - q| ~ 1e-9, where cvxpy's gradient
 #: is a unit vector pointing anywhere, and the certificate read a correct optimum as dual infeasible by 100%.
 NORM_KINK_TOL = 1e-6
+#: HiGHS's MILP absolute gap (`registry._highs_tol`): at most this, its own default, however loose `tol` is (the
+#: gap is in the model's units); a tighter `tol` tightens it too, as it does mip_rel_gap.
+MIP_ABS_GAP = 1e-6
+#: A row is held to its coefficients times its variables' largest entry (the certificate's and row generation's
+#: floor, for a row ~0 at the point) only where its right-hand side is below this times that floor: a homogeneous
+#: row (obedience, a massless consistency cell) or one whose rhs is round-off at that scale (a lexicographic
+#: stage's floor of 1e-12 on goals of 1). A row with a rhs of its own (x1 >= 1 beside x0 = 1e8 in one variable)
+#: is held to |b_i| + sum |a_ij x_j|: under the floor of 1e8 it passed violated by 39%. Beyond 1e9 (x0 = 1e10)
+#: a rhs of 1 is below the solver's resolution at the variable's scale and the floor applies.
+ROW_FLOOR_RHS = 1e-9
+#: Value functions' `binding` (`value_function_result._binding`): a price whose terms y_i a_ij are below this in the
+#: path's LP scaled to magnitude one (`Path.d_unit`) is round-off of the dual solve (1e-16 on a row whose columns
+#: cost 0 is not a price), whatever its share of the columns it prices.
+VF_PRICE_ROUNDOFF = 1e-12

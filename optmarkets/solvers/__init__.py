@@ -16,7 +16,7 @@ from .execute import Outcome, execute
 from .export import export
 from .farkas import FarkasCertificate, farkas, render
 from .farkas_ray import UnboundedRay, unbounded_ray
-from .highs import HighsSession, StandardForm, highs_option_values
+from .highs import HighsSession, StandardForm, highs_option_values, mip_gap_note
 from .iis import Conflict, explain_infeasible
 from .ranging import price_ranges
 from .registry import (
@@ -60,6 +60,7 @@ __all__ = [
     "get",
     "highs_option_values",
     "milp_solvers",
+    "mip_gap_note",
     "price_ranges",
     "rational",
     "SelectionChain",

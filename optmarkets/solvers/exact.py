@@ -21,9 +21,14 @@
    instead (flint's fmpq_mat), the reference the reduced path is tested against.
 3. The check. Primal feasibility (every basic variable inside its bounds), dual feasibility (every
    nonbasic reduced cost of the right sign for the bound it sits at) and equal primal and dual
-   objectives, all exact. If the float basis fails, exact simplex pivots (primal simplex from a
-   primal feasible basis, dual simplex from a dual feasible one, Bland's rule; `exact_pivot`) run until
-   it holds.
+   objectives, all exact. If the float basis fails, other float bases are tried (HiGHS cold, then on the form
+   scaled by powers of two: its tolerances are absolute, `exact_start.scaled_basis`) and exact simplex pivots
+   (primal simplex from a primal feasible basis, dual simplex from a dual feasible one, Bland's rule;
+   `exact_pivot`) run until it holds.
+
+A certificate that is not verified carries no value, primal or prices (None and empty): a basis that failed the
+check is no optimum, and its rational value is not the LP's (a basis neither primal nor dual feasible read
+-5497/830000000000 for an optimum of 18737/1842800000000). Only `reason` says what happened.
 
 Limits. Size guards, each a keyword of exact() (`Solution.exact(max_rows=...)` passes the first); above
 one, the certificate comes back unverified with value None and the reason:
@@ -54,7 +59,7 @@ from ..core.validate import positive_int
 from .exact_basis import RationalMatrix, ReducedBasis, common
 from .exact_data import ExactData, exact_data
 from .exact_pivot import _pivot, _start
-from .exact_start import float_basis, point_basis
+from .exact_start import float_basis, point_basis, scaled_basis
 from .ranging import ModelForm, flat_labels, held_basis, model_form, solved_highs
 
 #: Exact pivots tried before giving up (the float basis is almost always optimal already).
@@ -65,14 +70,14 @@ POINT_PIVOTS = 25
 
 @dataclass
 class ExactCertificate:
-    """The exact optimum of an LP: value (Fraction, the model's sense and units), verified, reason,
-    primal (labelled Fractions per variable), prices (labelled Fractions per family, the price
-    convention d value / d rhs), pivots (exact simplex pivots after the float basis), widened
-    (distinct coefficients read within a few ulps rather than half an ulp; see `read_rational`), stats
-    (rows; reduced: the reduced basis's K; seconds: read_s, float_s (HiGHS), solve_s, check_s; cold_restart: 1
-    where the basis of the model's last solve was not optimal in rationals and HiGHS's cold one was taken, its
-    solve counted in solve_s; from_point: 1 where the basis was found at a Solution's point, point_moved: how far
-    from it, point_prices: 1 where its duals are the Solution's prices)."""
+    """The exact optimum of an LP: value (Fraction, the model's sense and units; None unless verified), verified,
+    reason, primal (labelled Fractions per variable), prices (labelled Fractions per family, the price convention d
+    value / d rhs; primal and prices are empty unless verified), pivots (exact simplex pivots after the float
+    basis), widened (distinct coefficients read within a few ulps rather than half an ulp; see `read_rational`),
+    stats (rows; reduced: the reduced basis's K; seconds: read_s, float_s (HiGHS), solve_s, check_s; cold_restart: 1
+    where the basis of the model's last solve was not optimal in rationals and HiGHS's cold one was taken, its solve
+    counted in solve_s; from_point: 1 where the basis was found at a Solution's point, point_moved: how far from it,
+    point_prices: 1 where its duals are the Solution's prices)."""
 
     value: Fraction | None
     verified: bool
@@ -84,8 +89,9 @@ class ExactCertificate:
     stats: dict[str, float] = field(default_factory=dict)
 
     def __repr__(self) -> str:
-        state = "verified" if self.verified else f"NOT verified ({self.reason})"
-        return f"<ExactCertificate value={self.value} {state}, {self.pivots} exact pivots>"
+        if not self.verified:  # no value: the basis that failed the check is no optimum
+            return f"<ExactCertificate NOT verified ({self.reason}), {self.pivots} exact pivots>"
+        return f"<ExactCertificate value={self.value} verified, {self.pivots} exact pivots>"
 
 
 class _Exact:
@@ -361,6 +367,9 @@ def exact(model: Any, parameters: dict[str, Any] | None = None, *, basis: Any = 
     stats["read_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
     h, seeded = float_basis(form, None if basis is not None else seed if seed is not None else held_basis(model))
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:  # data of magnitude 1e-8 read as infeasible
+        scaled = scaled_basis(form)
+        h, seeded = (h, seeded) if scaled is None else (scaled, False)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return _refused(f"HiGHS status {h.getModelStatus().name} on the standard form", stats)
     if point is not None and seed is None and basis is None:
@@ -376,27 +385,30 @@ def exact(model: Any, parameters: dict[str, Any] | None = None, *, basis: Any = 
         return _refused(refusal, stats)
     basic, at = list(start[0]), list(start[1])
     fallbacks = [] if basis is not None else (
-        [lambda: float_basis(form, None)[0]] if seeded else []) + [lambda: solved_highs(form.lp)]
+        [lambda: float_basis(form, None)[0]] if seeded else []) + [lambda: solved_highs(form.lp),
+                                                                    lambda: scaled_basis(form)]
     clock = time.perf_counter()
     pivots, reason = 0, ""
     restart_at = POINT_PIVOTS if stats.get("from_point") else 0  # a point's basis: pivot there first
     while True:
         try:
             v, y, d = ex.solve(basic, at)
-        except ZeroDivisionError:
-            return ExactCertificate(None, False, "the basis matrix is singular in exact arithmetic", pivots=pivots,
-                                    stats=stats)
-        primal_ok = ex.primal_infeasible(basic, v) is None
-        dual_ok = ex.dual_infeasible(set(basic), at, d) is None
-        if primal_ok and dual_ok:
-            break
+        except ZeroDivisionError:  # a float basis singular in rationals: the next float basis, if any
+            if not (pivots == restart_at and fallbacks):
+                return ExactCertificate(None, False, "the basis matrix is singular in exact arithmetic",
+                                        pivots=pivots, stats=stats)
+        else:
+            primal_ok = ex.primal_infeasible(basic, v) is None
+            dual_ok = ex.dual_infeasible(set(basic), at, d) is None
+            if primal_ok and dual_ok:
+                break
         if pivots == restart_at and fallbacks:
-            # the float basis is off in rationals: other float bases next (HiGHS cold at tight tolerances, then at
-            # its default ones), a float solve being cheaper than exact pivots at scale (BBM segmentation at
-            # n = 100: 18 pivots of ~1.5 s each, or one 8 s solve); BDHN's revenue LP at n = 5: only the default
-            # tolerances' basis is one the pivots can start from
+            # the float basis is off in rationals (or singular): other float bases next (HiGHS cold at tight
+            # tolerances, at its default ones, then on the form scaled to magnitude one), a float solve being
+            # cheaper than exact pivots at scale (BBM segmentation at n = 100: 18 pivots of ~1.5 s each, or one 8 s
+            # solve); BDHN's revenue LP at n = 5: only the default tolerances' basis is one the pivots can start from
             other = fallbacks.pop(0)()
-            if other.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            if other is not None and other.getModelStatus() == highspy.HighsModelStatus.kOptimal:
                 cold, trial = _start(other, ex), dict(stats)
                 if cold[0] != basic and not _too_large(ex, cold[0], max_basis, trial):
                     basic, at = cold
@@ -418,6 +430,9 @@ def exact(model: Any, parameters: dict[str, Any] | None = None, *, basis: Any = 
     verified = not reason and primal_obj == dual_obj
     if not reason and not verified:
         reason = f"primal objective {primal_obj} differs from dual objective {dual_obj}"
+    if not verified:  # the basis's numbers are no optimum: none are returned (see the module docstring)
+        stats["check_s"] = time.perf_counter() - clock
+        return ExactCertificate(None, False, reason, pivots=pivots, widened=ex.widened, stats=stats)
     sign = -1 if form.sense == "max" else 1
     value = _fraction((primal_obj + ex.offset) * sign)
     primal = {}

@@ -12,8 +12,9 @@ import numpy as np
 
 from ..core.tolerances import EXACT_HIGHS_TOL, POINT_BASIS_TOL, POINT_MOVED_TOL
 from .ranging import ModelForm, simplex_highs
+from .scaling import equilibrate
 
-__all__ = ["float_basis", "highspy_solution", "point_basis"]
+__all__ = ["float_basis", "highspy_solution", "point_basis", "scaled_basis"]
 
 
 def float_basis(form: ModelForm, held: Any) -> tuple[Any, bool]:
@@ -24,6 +25,21 @@ def float_basis(form: ModelForm, held: Any) -> tuple[Any, bool]:
     h = simplex_highs(form.lp, EXACT_HIGHS_TOL, held if seeded else None)
     h.run()
     return h, seeded
+
+
+def scaled_basis(form: ModelForm) -> Any:
+    """HiGHS solved (simplex, EXACT_HIGHS_TOL) on the standard form scaled by powers of two (`scaling.equilibrate`,
+    as the solve path scales it), or None where the form is well scaled already (its basis would be the unscaled
+    form's). HiGHS's tolerances are absolute: on data of magnitude 1e-8 the unscaled form's basis can be off in
+    rationals (neither primal nor dual feasible) or the form read as infeasible. Positive scalings keep every
+    basis's statuses, so its basis is one of the unscaled form."""
+    lp = form.lp
+    scaling = equilibrate(lp)
+    if scaling.identity:
+        return None
+    h = simplex_highs(scaling.apply(lp), EXACT_HIGHS_TOL)
+    h.run()
+    return h
 
 
 def point_basis(form: ModelForm, point: Mapping[str, Any], prices: Mapping[str, Any] | None, held: Any,

@@ -111,19 +111,35 @@ def run(h: Any, options: dict) -> None:
     """`h.run()`; after HiGHS's first-order PDLP (`solver="pdlp"`, the HIGHS_PDLP backend) a crossover from
     its primal-dual point to an optimal basis: fast and approximate, then a vertex that the certificate (and
     `exact()`) checks. PDLP stopped by its iteration or time limit (it can stall: BDHN's revenue LP at data
-    x1e8 makes no progress in 6.6e7 iterations) hands over its point all the same; where the crossover does
-    not end optimal, HiGHS's dual simplex solves the LP from where it stopped."""
+    x1e8 makes no progress in 6.6e7 iterations), or called "Unknown" (HiGHS holds its point to its own
+    objective tolerance, 1e-7, whatever PDLP's: at tol = 1e-4 a tiny LP's 2e-5 objective error), hands over its
+    point all the same; where there is none, or the crossover does not end optimal, HiGHS's dual simplex solves
+    the LP from where it stopped. Only a proof (infeasible, unbounded) is PDLP's last word."""
     import highspy
 
     h.run()
-    stopped = (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kIterationLimit,
-               highspy.HighsModelStatus.kTimeLimit)
-    if options.get("solver") == "pdlp" and h.getModelStatus() in stopped:
+    status = highspy.HighsModelStatus
+    proven = (status.kInfeasible, status.kUnbounded, status.kUnboundedOrInfeasible, status.kModelEmpty)
+    if options.get("solver") != "pdlp" or h.getModelStatus() in proven:
+        return
+    if h.getSolution().value_valid:
         h.crossover(h.getSolution())
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:  # a point too far off: the simplex
-            h.setOptionValue("solver", "simplex")
-            h.run()
-            h.setOptionValue("solver", "pdlp")
+    if h.getModelStatus() != status.kOptimal:  # no point, or one too far off: the simplex
+        h.setOptionValue("solver", "simplex")
+        h.run()
+        h.setOptionValue("solver", "pdlp")
+
+
+def mip_gap_note(problem: Any) -> str | None:
+    """The certificate note for a MILP HiGHS solved (cvxpy's HiGHS interface keeps its info in
+    `problem.solver_stats.extra_stats`): how far from proven optimal the answer is, HiGHS's final relative gap
+    (info.mip_gap: |value - dual bound| / |value|); None where the last solve left no such gap."""
+    stats = getattr(problem, "solver_stats", None)
+    gap = getattr(getattr(stats, "extra_stats", None), "mip_gap", None)
+    if isinstance(gap, bool) or not isinstance(gap, int | float) or not np.isfinite(gap) or gap < 0:
+        return None
+    return (f"MILP: HiGHS's final relative gap is {float(gap):.3g} (0: proven optimal; else the value is within that "
+            "fraction of the best bound)")
 
 
 def solve_cold(data: dict, options: dict, *, verbose: bool = False, cache: dict | None = None,
