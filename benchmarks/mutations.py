@@ -144,8 +144,8 @@ MUTATIONS: tuple[Mutation, ...] = (
              "if isinstance(node, Pnorm) and _at_zero(node.args[0]):", "if False:",
              "a 2-norm at its kink is judged by cvxpy's arbitrary gradient there (a correct optimum refused)"),
     Mutation("retry-rho-from-largest-rhs", "optmarkets/solvers/scaling.py",
-             "rhs = float(np.median(positive)) if median_rhs and positive.size else",
-             "rhs = float(np.max(positive)) if median_rhs and positive.size else",
+             "rhs = float(np.sort(positive)[(positive.size - 1) // 2]) if median_rhs and positive.size else",
+             "rhs = float(np.sort(positive)[-1]) if median_rhs and positive.size else",
              "the geometric retry scales right-hand sides by the largest, as the first solve (unit rows beside a "
              "rhs of 1e9 stay violated: the solve is refused)"),
     Mutation("primal-violation-1e6-looser-expressions", "optmarkets/core/certificate.py",

@@ -63,7 +63,7 @@ from .solve import (
     raise_on_failure,
     run,
 )
-from .tolerances import DIVISION_FLOOR, ROWGEN_TOL
+from .tolerances import DIVISION_FLOOR, RETRY_TIGHTEN, ROW_FLOOR_RHS, ROWGEN_TOL
 
 if TYPE_CHECKING:
     from .model import Model
@@ -123,16 +123,18 @@ class RowGeneration:
             return self._by_programs(model, request, rows, masks, backend.name)
         start = time.perf_counter()
 
-        def attempt(geometric: bool) -> Solution:  # each attempt from the starting rows
-            held = session if not geometric else solvers().row_generation(
-                _base_problem(model, rows), variables, options, verbose=request.verbose, geometric=True)
+        def attempt(kind: str) -> Solution:  # each attempt from the starting rows
+            # "tight": the session's scaling is fixed by the starting rows, so a row added later with a rhs far
+            # below theirs (1 beside 1e10) is held only to HiGHS's tolerance at their scale: tighter tolerances
+            chosen = backend_and_options(model, request, RETRY_TIGHTEN)[1] if kind == "tight" else options
+            held = session if kind == "first" else solvers().row_generation(
+                _base_problem(model, rows), variables, chosen, verbose=request.verbose, geometric=True)
             if held is None:
                 raise SolverFailedError(model.name, backend.name, "row_generation", "no session to retry in")
             return self._in_session(model, request, rows, {n: m.copy() for n, m in masks.items()}, held,
                                     backend.name)
 
-        sol = checked(model.name, backend.name, request, True, lambda kind: attempt(kind == "geometric"),
-                      ("geometric",))
+        sol = checked(model.name, backend.name, request, True, attempt, ("geometric", "tight"))
         apply_derived(model, sol)
         sol.timings["total"] = time.perf_counter() - start
         return sol
@@ -369,13 +371,16 @@ def _violation(rows: _Rows, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _row_magnitude(rows: _Rows, x: np.ndarray) -> np.ndarray:
     """Each row's own magnitude at x, as the certificate measures it: sum_j |a_ij x_j| + |b_i|, at least
-    max_j |a_ij| max |x_v| (v the variable of entry j: a row ~0 at the point, its variables at 0, is
-    judged by its coefficients, each at its own variable's scale)."""
+    max_j |a_ij| max |x_v| where the row is homogeneous (v the variable of entry j: a row ~0 at the point, its
+    variables at 0, is judged by its coefficients, each at its own variable's scale; a row with a rhs of its own
+    by that rhs, not by a large entry elsewhere in its variables)."""
     absx = np.abs(x)
     ends = np.cumsum(rows.sizes, dtype=np.int64)
     scale = np.array([absx[end - size:end].max(initial=0.0) for size, end in zip(rows.sizes, ends)])
     floor = (rows.coefficient * scale).max(axis=1, initial=0.0)
-    return np.maximum(rows.absD @ absx + np.abs(rows.c), floor)
+    data = np.abs(rows.c)
+    floor = np.where(data <= ROW_FLOOR_RHS * floor, floor, 0.0)  # homogeneous rows only (`ROW_FLOOR_RHS`)
+    return np.maximum(rows.absD @ absx + data, floor)
 
 
 def _worst_relative(viol: np.ndarray, magnitude: np.ndarray) -> float:

@@ -361,7 +361,8 @@ def equilibrate(lp: StandardForm, cache: dict | None = None, *, geometric: bool 
     # the retry's rho: the median |r b|, not the largest (a row of rhs 1e9 beside unit rows scaled those to 1e-9,
     # where HiGHS's absolute tolerance let them be violated by 5e-4; the certificate holds each row to its own size)
     positive = scaled_b[(scaled_b > 0) & np.isfinite(scaled_b)]
-    rhs = float(np.median(positive)) if median_rhs and positive.size else float(np.max(scaled_b, initial=0.0))
+    rhs = float(np.sort(positive)[(positive.size - 1) // 2]) if median_rhs and positive.size else \
+        float(np.max(scaled_b, initial=0.0))  # the lower median: of 1e10 and 1, 1
     rho = float(_pow2(np.array(1.0 / rhs))) if rhs > 0 and np.isfinite(rhs) else 1.0
     cost = float(np.max(c_mag * t, initial=0.0))
     sigma = float(_pow2(np.array(1.0 / cost))) if cost > 0 and np.isfinite(cost) else 1.0

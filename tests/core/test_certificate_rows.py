@@ -70,3 +70,38 @@ def test_the_certificate_fails_a_point_that_violates_the_small_row(expressions):
     cert = certify(m)
     assert cert.relative["violation[rows]"] == pytest.approx(5e-4 / 3.9995, rel=1e-9)  # |x1| + |x2| + 1.9995
     assert not cert.ok()
+
+
+def _floor_model(big: float) -> tuple[om.Model, object]:
+    m = om.Model("floor beside a large entry")
+    x = m.variable("x", 2, nonneg=True)
+    m.constrain("cap", family(x[0], "<=", big))
+    m.constrain("floors", family(x, ">=", np.array([0.0, 1.0])))
+    m.maximize(x[0] - big * x[1])
+    return m, x
+
+
+def test_a_row_with_its_own_rhs_is_not_floored_by_a_large_entry_of_its_variable():
+    """x1 >= 1 beside x0 = 1e8 in one variable: the coefficient floor max|a| max|x| = 1e8 let x1 = 0.95 pass (5e-8);
+    a row with a rhs of its own is held to |b| + |a x|."""
+    m, x = _floor_model(1e8)
+    m.solve()
+    x.value = np.array([1e8, 0.95])
+    cert = certify(m)
+    assert cert.relative["violation[floors]"] == pytest.approx(0.05 / 1.95, rel=1e-9)
+    assert not cert.ok()
+
+
+def test_row_generation_adds_a_small_row_beside_a_large_entry():
+    """The lazy row x1 >= 1 beside x0 = 1e8: it was never added (its violation read at 1e-8 of x0) and the
+    value came back 1e8 where linprog's is 0; the session's retry with tighter tolerances holds it."""
+    from optmarkets.core.rowgen import Lazy, RowGeneration
+
+    m, x = _floor_model(1e8)
+    m.strategy = RowGeneration({"floors": Lazy(start=np.array([True, False]))})
+    sol = m.solve()
+    reference = linprog([-1.0, 1e8], A_ub=[[1.0, 0.0], [0.0, -1.0]], b_ub=[1e8, -1.0], bounds=[(0, None)] * 2,
+                        method="highs")
+    assert sol.value == pytest.approx(-reference.fun, abs=1e-6)
+    assert np.asarray(x.value, float) == pytest.approx([1e8, 1.0], rel=1e-12)
+    assert np.asarray(sol.prices["floors"], float)[1] == pytest.approx(-1e8, rel=1e-9)
