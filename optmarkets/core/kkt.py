@@ -78,7 +78,8 @@ def _additive_gradients(objective: Any) -> list[tuple[float, Any, Any]]:
     negations and scalar constant factors) at the current point."""
     if not isinstance(objective, cp.Expression):
         return []
-    out, stack = [], [(1.0, objective)]
+    out: list[tuple[float, Any, Any]] = []
+    stack: list[tuple[float, Any]] = [(1.0, objective)]
     while stack:
         weight, expr = stack.pop()
         if isinstance(expr, cp.atoms.affine.add_expr.AddExpression | cp.atoms.affine.sum.Sum):
