@@ -13,9 +13,13 @@ How it is found (`farkas`):
 1. In floating point, an auxiliary LP over the weights: the conditions above with delta = 1,
    minimising the sum of |weights| (an L1 norm, so a vertex: its support is an irreducible
    infeasible subset of rows and bounds, as in Gleeson and Ryan's theorem on alternative polyhedra).
+   HiGHS solves it equilibrated (`equilibrate`: rows and columns scaled by powers of 2, so exactly):
+   unscaled, a coefficient 1e-10 beside 1s fell below HiGHS's small_matrix_value and was dropped.
 2. Each weight is rationalised (`exact.rational`: the simplest rational within half an ulp) and the
    certificate is checked in exact rational arithmetic on the rational data of the standard form
-   (`exact.read_rational`, as `exact()` reads it).
+   (`exact.read_rational`, as `exact()` reads it). A weight is zero only where it is negligible in its
+   own units, those of the equilibrated auxiliary LP (`rounded`): the weight 1/K of a row K x0 >= K is
+   as large as the others there, where beside the largest raw weight 1 it was dropped at K = 1e10.
 3. Where rounding breaks it: the weights are solved exactly on their support (the columns the float
    answer cancels set to cancel exactly, delta = 1; python-flint's fmpq_mat, reduced row echelon
    form) and checked again; otherwise it is returned unverified with the reason.
@@ -200,14 +204,40 @@ def solve_exact(equations: list[dict[int, Fraction]], rhs: list[Fraction],
     return solution
 
 
-# --------------------------------------------------------------------------- the float ray
+# --------------------------------------------------------------------------- the float certificate
+#: Passes of geometric-mean scaling (`equilibrate`), each over the rows, then over the columns.
+SCALE_PASSES = 4
+
+
+def equilibrate(A: sp.spmatrix, passes: int = SCALE_PASSES) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column scales r, s, powers of 2, that bring the nonzeros of diag(r) A diag(s) near 1 (geometric-
+    mean scaling: each row, then each column, divided by the square root of its largest times its smallest)."""
+    M = sp.coo_matrix(A)
+    nonzero = M.data != 0
+    rows, cols, size = M.row[nonzero], M.col[nonzero], np.log2(np.abs(M.data[nonzero].astype(float)))
+    log_r, log_s = np.zeros(M.shape[0]), np.zeros(M.shape[1])
+
+    def centre(index: np.ndarray, v: np.ndarray, k: int) -> np.ndarray:  # -(max + min) / 2 of each line; 0 if empty
+        hi, lo = np.full(k, -np.inf), np.full(k, np.inf)
+        np.maximum.at(hi, index, v)
+        np.minimum.at(lo, index, v)
+        return np.where(np.isfinite(hi), -(hi + lo) / 2, 0.0)
+
+    for _ in range(passes):
+        log_r += centre(rows, size + log_r[rows] + log_s[cols], M.shape[0])
+        log_s += centre(cols, size + log_r[rows] + log_s[cols], M.shape[1])
+    return np.exp2(np.round(log_r)), np.exp2(np.round(log_s))
+
+
 def highs_vertex(c: np.ndarray, A: sp.csc_matrix, row_lo: np.ndarray, row_hi: np.ndarray, col_lo: np.ndarray,
-                 col_hi: np.ndarray) -> np.ndarray | None:
-    """The optimal vertex of min c.z, row_lo <= A z <= row_hi, col_lo <= z <= col_hi (HiGHS simplex), or None."""
+                 col_hi: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(z, s): the optimal vertex z of min c.z, row_lo <= A z <= row_hi, col_lo <= z <= col_hi, found by HiGHS's
+    simplex on the equilibrated LP (z = s z', row i times r_i; `equilibrate`), and the column scales s; or None."""
     import highspy
 
-    form = StandardForm(c=c, A=A.tocsc(), n_eq=0, row_lower=row_lo, row_upper=row_hi, col_lower=col_lo,
-                        col_upper=col_hi, integer=[])
+    r, s = equilibrate(A)
+    form = StandardForm(c=c * s, A=sp.csc_matrix(sp.diags(r) @ A @ sp.diags(s)), n_eq=0, row_lower=row_lo * r,
+                        row_upper=row_hi * r, col_lower=col_lo / s, col_upper=col_hi / s, integer=[])
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("solver", "simplex")
@@ -215,12 +245,19 @@ def highs_vertex(c: np.ndarray, A: sp.csc_matrix, row_lo: np.ndarray, row_hi: np
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
-    return np.asarray(h.getSolution().col_value, float)
+    return s * np.asarray(h.getSolution().col_value, float), s
 
 
 def float_farkas(lp: StandardForm) -> np.ndarray | None:
     """Row weights g (on A x - b) of a float Farkas certificate with delta = 1 and the least sum of
     |weights|, from an auxiliary LP (the module docstring), or None when it has none (feasible)."""
+    found = farkas_vertex(lp)
+    return None if found is None else found[0]
+
+
+def farkas_vertex(lp: StandardForm) -> tuple[np.ndarray, np.ndarray] | None:
+    """(g, unit): `float_farkas`'s weights and the scale of each in the equilibrated auxiliary LP (g_i = unit_i
+    times the variable HiGHS solved for), or None."""
     m, n = lp.A.shape
     has_lo, has_hi = np.isfinite(lp.col_lower), np.isfinite(lp.col_upper)
     lo_cols, hi_cols = np.flatnonzero(has_lo), np.flatnonzero(has_hi)
@@ -235,14 +272,16 @@ def float_farkas(lp: StandardForm) -> np.ndarray | None:
     A = sp.vstack([sp.hstack(blocks), sp.csr_matrix(norm.reshape(1, -1))]).tocsc()
     k = A.shape[1]
     rhs = np.concatenate([np.zeros(n), [1.0]])
-    z = highs_vertex(np.ones(k), A, rhs, rhs, np.zeros(k), np.full(k, np.inf))
-    if z is None:
+    found = highs_vertex(np.ones(k), A, rhs, rhs, np.zeros(k), np.full(k, np.inf))
+    if found is None:
         return None
+    z, s = found
     n_eq, n_in = int(eq.sum()), int((~eq).sum())
-    g = np.zeros(m)
+    g, unit = np.zeros(m), np.ones(m)
     g[eq] = z[:n_eq] - z[n_eq:2 * n_eq]
     g[~eq] = -z[2 * n_eq:2 * n_eq + n_in]
-    return g
+    unit[eq], unit[~eq] = s[:n_eq], s[2 * n_eq:2 * n_eq + n_in]  # g+ and g- have the same column, negated
+    return g, unit
 
 
 #: Each weight is rounded to the simplest rational within this many ulps of it, the narrowest first (a
@@ -250,19 +289,22 @@ def float_farkas(lp: StandardForm) -> np.ndarray | None:
 ROUND_ULPS = (0.5, 16.0, 1024.0, 65536.0, 1048576.0, 1073741824.0)
 
 
-def rounded(values: np.ndarray, ulps: float = 0.5) -> dict[int, Fraction]:
-    """The nonzero entries (above FARKAS_ZERO_TOL of the largest) as the simplest rationals within `ulps` ulps."""
-    big = float(np.abs(values).max(initial=0.0))
-    keep = np.flatnonzero(np.abs(values) > FARKAS_ZERO_TOL * big)
+def rounded(values: np.ndarray, ulps: float = 0.5, unit: np.ndarray | None = None) -> dict[int, Fraction]:
+    """The entries not negligible as the simplest rationals within `ulps` ulps. Negligible: |values_i| / unit_i
+    at most FARKAS_ZERO_TOL of the largest such, each entry in its own units (those of the equilibrated auxiliary
+    LP, where its row or column is of size ~1; without `unit`, the raw values)."""
+    size = np.abs(values) if unit is None else np.abs(values) / unit
+    keep = np.flatnonzero(size > FARKAS_ZERO_TOL * float(size.max(initial=0.0)))
     return {int(i): rational(float(values[i]), ulps) for i in keep}
 
 
-def first_rounding(values: np.ndarray, check: Any) -> tuple[dict[int, Fraction], Any, str]:
-    """The rounding of `values` (ROUND_ULPS, narrowest first) that `check` accepts: (rounded, its check's
-    answer, ""), or the narrowest's (rounded, None, the check's reason)."""
+def first_rounding(values: np.ndarray, check: Any, unit: np.ndarray | None = None
+                   ) -> tuple[dict[int, Fraction], Any, str]:
+    """The rounding of `values` (ROUND_ULPS, narrowest first; `rounded`) that `check` accepts: (rounded, its
+    check's answer, ""), or the narrowest's (rounded, None, the check's reason)."""
     narrow: tuple[dict[int, Fraction], str] | None = None
     for ulps in ROUND_ULPS:
-        exact = rounded(values, ulps)
+        exact = rounded(values, ulps, unit)
         answer, reason = check(exact)
         if answer is not None:
             return exact, answer, ""
@@ -271,11 +313,12 @@ def first_rounding(values: np.ndarray, check: Any) -> tuple[dict[int, Fraction],
     return narrow[0], None, narrow[1]
 
 
-def exact_from_float(floats: np.ndarray, check: Any, repair: Any) -> tuple[dict[int, Fraction], Any, str, str]:
-    """A float certificate made exact: rounded (`first_rounding`), else solved exactly on its support by
-    `repair(support)` (at most MAX_EXACT_SUPPORT entries) and checked again. Returns (the exact vector, the
-    check's answer or None, why not, the method)."""
-    exact, answer, reason = first_rounding(floats, check)
+def exact_from_float(floats: np.ndarray, check: Any, repair: Any, unit: np.ndarray | None = None
+                     ) -> tuple[dict[int, Fraction], Any, str, str]:
+    """A float certificate made exact: rounded (`first_rounding`, in units `unit`), else solved exactly on its
+    support by `repair(support)` (at most MAX_EXACT_SUPPORT entries) and checked again. Returns (the exact
+    vector, the check's answer or None, why not, the method)."""
+    exact, answer, reason = first_rounding(floats, check, unit)
     if answer is not None:
         return exact, answer, "", "rounded float"
     support = sorted(exact)
@@ -406,15 +449,16 @@ def farkas(model: Any) -> FarkasCertificate:
     rf = RationalForm(form.lp)
     out = FarkasCertificate(model.name)
     try:
-        g_float = float_farkas(form.lp)
+        found = farkas_vertex(form.lp)
     except RejectedLPError:
         out.reason = "HiGHS rejected the auxiliary LP (coefficients beyond its limits)"
         return out
-    if g_float is None:
+    if found is None:
         out.reason = "the auxiliary LP has no solution: the standard form looks feasible in floating point"
         return out
+    g_float, unit = found
     g, delta, out.reason, out.method = exact_from_float(g_float, lambda w: check_farkas(rf, w)[::2],
-                                                        lambda support: _repair(rf, g_float, support))
+                                                        lambda support: _repair(rf, g_float, support), unit)
     if delta is None:
         return out
     families = _family_multipliers(model, form, g)

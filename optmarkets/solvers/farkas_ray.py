@@ -9,9 +9,12 @@ c.d < 0: from any feasible point x, x + t d is feasible for every t >= 0 and its
 "unbounded" status asserts; the ray itself is what is checked here.)
 
 Found as `farkas.farkas` finds its certificates: an auxiliary LP in floating point (the conditions
-above with c.d = -1, least sum of |d_j|, so a vertex with a small support), rounded to the simplest
-rationals within half an ulp and checked exactly on the standard form's rational data; where rounding
-breaks it, solved exactly on its support (the rows it keeps tight held tight exactly, c.d = -1).
+above with c.d = -1, least sum of |d_j|, so a vertex with a small support), solved equilibrated
+(`farkas.equilibrate`), rounded to the simplest rationals within half an ulp, an entry negligible only
+in its own units, those of the equilibrated LP (`farkas.rounded`), and checked exactly on the standard
+form's rational data; where rounding breaks it, solved exactly on its support (the rows it keeps tight
+held tight exactly, c.d = -1). Unscaled, the ray (1, K) of rows x1 - K x0 >= 0, x1 <= 1 + x0 under
+max x0 - x1 / 2 came back as (1, 0) at K = 1e-10: HiGHS drops a coefficient below 1e-9 of its own.
 """
 
 from __future__ import annotations
@@ -101,8 +104,9 @@ def check_ray(rf: RationalForm, d: dict[int, Fraction]) -> tuple[Fraction | None
     return cost, ""
 
 
-def float_ray(lp: StandardForm) -> np.ndarray | None:
-    """A float ray with c.d = -1 and the least sum of |d_j| (an auxiliary LP), or None."""
+def float_ray(lp: StandardForm) -> tuple[np.ndarray, np.ndarray] | None:
+    """(d, unit): a float ray with c.d = -1 and the least sum of |d_j| (an auxiliary LP, equilibrated) and the
+    scale of each d_j there (d_j = unit_j times the variable HiGHS solved for), or None."""
     m, n = lp.A.shape
     A = lp.A.tocsc()
     # d = d+ - d-; d+ = 0 where u is finite, d- = 0 where l is finite
@@ -112,8 +116,8 @@ def float_ray(lp: StandardForm) -> np.ndarray | None:
     row_hi = np.concatenate([np.zeros(m), [-1.0]])
     col_hi = np.concatenate([np.where(np.isfinite(lp.col_upper), 0.0, np.inf),
                              np.where(np.isfinite(lp.col_lower), 0.0, np.inf)])
-    z = highs_vertex(np.ones(2 * n), block, row_lo, row_hi, np.zeros(2 * n), col_hi)
-    return None if z is None else z[:n] - z[n:]
+    found = highs_vertex(np.ones(2 * n), block, row_lo, row_hi, np.zeros(2 * n), col_hi)
+    return None if found is None else (found[0][:n] - found[0][n:], found[1][:n])  # d+ and d-: one column, negated
 
 
 def _repair(rf: RationalForm, d_float: np.ndarray, support: list[int]) -> dict[int, Fraction] | None:
@@ -144,15 +148,16 @@ def unbounded_ray(model: Any) -> UnboundedRay:
     rf = RationalForm(form.lp)
     out = UnboundedRay(model.name, sense=model.sense)
     try:
-        d_float = float_ray(form.lp)
+        found = float_ray(form.lp)
     except RejectedLPError:
         out.reason = "HiGHS rejected the auxiliary LP (coefficients beyond its limits)"
         return out
-    if d_float is None:
+    if found is None:
         out.reason = "the auxiliary LP has no solution: the standard form has no ray in floating point"
         return out
+    d_float, unit = found
     d, cost, out.reason, out.method = exact_from_float(d_float, lambda v: check_ray(rf, v),
-                                                       lambda support: _repair(rf, d_float, support))
+                                                       lambda support: _repair(rf, d_float, support), unit)
     if cost is None:
         return out
     largest = max(abs(v) for v in d.values())
