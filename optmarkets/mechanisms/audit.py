@@ -59,8 +59,10 @@ def audit(env, allocation=None, payment=None, *, ic: str | None = "bayesian", ir
     """Audit a direct mechanism: `audit(env, allocation, payment, ic=..., ir=...)`, or
     `audit(model, sol)` for a model from `mechanism_design` and its solution (requirements taken
     from the model). allocation: profile x outcome, payment: profile x agent (labelled DataFrames or
-    arrays). tol: absolute for the lottery's probabilities; relative to the data's magnitude (the largest |value|,
-    payment or outside option) for utilities and money (IC gains, IR slack, budgets)."""
+    arrays). tol: absolute for the lottery's probabilities; relative for utilities and money, each at its own
+    magnitude (`_Scales`): an agent's IC gains and IR slack at that agent's values and payments (never another
+    agent's: a bidder valuing the item at 1-2 is judged at 2 beside one valuing it at 1e7), a profile's budget at
+    the payments made there."""
     if isinstance(env, MechanismModel):
         req = env.requirements
         ic, ir, budget = req["ic"], req["ir"], req["budget"]
@@ -77,12 +79,10 @@ def audit(env, allocation=None, payment=None, *, ic: str | None = "bayesian", ir
     X = _array(env, allocation, "allocation", env.outcomes)
     T = _array(env, payment, "payment", pd.Index(env.agents, name="agent"))
     outside = outside_options(env, outside_option)
-    # utilities and money against the data's magnitude (values at 1e-6: a 5% IC gain was 5e-8, under an absolute
-    # 1e-7); probabilities stay absolute
-    magnitude = max([float(np.abs(T).max(initial=0.0)), *(float(np.abs(env.value[a]).max(initial=0.0))
-                                                         for a in env.agents),
-                     *(float(np.abs(np.asarray(o, float)).max(initial=0.0)) for o in outside)])
-    money = tol * magnitude if magnitude > 0 else tol
+    # utilities and money against each agent's own magnitude (values at 1e-6: a 5% IC gain was 5e-8, under an
+    # absolute 1e-7; a bidder valuing the item at 1-2 beside one at 1e7 was judged at 1e7, and a gain of 0.5 passed);
+    # probabilities stay absolute
+    scale = _Scales(env, T, outside, tol)
     reasons: list[str] = []
     if X.min() < -tol:
         p = int(np.argmin(X.min(axis=1)))
@@ -92,11 +92,13 @@ def audit(env, allocation=None, payment=None, *, ic: str | None = "bayesian", ir
         reasons.append(f"lottery: probabilities sum to {X.sum(axis=1)[np.argmax(dev)]:.9g} at profile "
                        f"{env.profiles[int(np.argmax(dev))]}")
     net = T.sum(axis=1)
-    if budget == "no_subsidies" and net.min() < -money:
-        reasons.append(f"budget: subsidy {-net.min():.3g} at profile {env.profiles[int(np.argmin(net))]}")
-    if budget == "balanced" and np.abs(net).max() > money:
-        reasons.append(f"budget: imbalance {net[np.argmax(np.abs(net))]:.3g} at profile "
-                       f"{env.profiles[int(np.argmax(np.abs(net)))]}")
+    allowed = scale.budget()  # per profile
+    if budget == "no_subsidies" and (net < -allowed).any():
+        p = int(np.argmax(-net / allowed))
+        reasons.append(f"budget: subsidy {-net[p]:.3g} at profile {env.profiles[p]}")
+    if budget == "balanced" and (np.abs(net) > allowed).any():
+        p = int(np.argmax(np.abs(net) / allowed))
+        reasons.append(f"budget: imbalance {net[p]:.3g} at profile {env.profiles[p]}")
     rows = []
     axes = np.indices(env.sizes).reshape(len(env.sizes), -1).T  # (P, n) type positions per profile
     for i, a in enumerate(env.agents):
@@ -112,6 +114,7 @@ def audit(env, allocation=None, payment=None, *, ic: str | None = "bayesian", ir
         ex_ante_out = float(env.marginals[a] @ outside[i])
         for ka, type_a in enumerate(env.types[a]):
             at = np.flatnonzero(axes[:, i] == ka)  # true profiles with agent i of type a (C order of others)
+            money = scale.of_type(i, at, ka)
             belief = env.beliefs[a][ka]
             truth = np.sum(V[at] * X[at], axis=1) - T[at, i]  # utility of the truth at each others' profile
             defined = bool(np.isfinite(belief).all())
@@ -152,13 +155,44 @@ def audit(env, allocation=None, payment=None, *, ic: str | None = "bayesian", ir
                 slack = float(np.min(truth - outside[i][ka]))
             elif ir == "ex_ante":
                 slack = ex_ante_u - ex_ante_out
-            if ir is not None and slack < -money:
+            if ir is not None and slack < -(scale.of_agent(i) if ir == "ex_ante" else money):
                 reasons.append(f"ir ({ir}): agent {a!r} of type {type_a!r} falls short of the outside option "
                                f"by {-slack:.6g}")
             rows.append((a, type_a, float(env.marginals[a][ka]), interim, best, gain, where, slack))
     table = pd.DataFrame(rows, columns=["agent", "type", "probability", "interim_utility", "best_report", "gain",
                                         "at_others", "ir_slack"]).set_index(["agent", "type"])
     return MechanismAudit(ok=not reasons, reasons=reasons, table=table)
+
+
+class _Scales:
+    """The money a comparison is allowed, tol times the magnitude of the numbers it is made of.
+
+    Agent i's magnitude m_i: its largest |value|, |payment| and |outside option| (another agent's never enter its
+    utilities). A type's IC gains and IR slack are made of its own values, the agent's payments (a report's) and
+    its outside option: tol * max(|V_i at the type|, |T_i|, |o_i(type)|); ex-ante IR at m_i. A profile's budget
+    (the sum of its payments) at the payments there, sum_i |T_pi|, and never finer than the smallest m_i (a profile
+    where nobody pays is not held to its round-off). A zero magnitude leaves tol absolute."""
+
+    def __init__(self, env: MechanismEnvironment, T: np.ndarray, outside: list[np.ndarray], tol: float) -> None:
+        self.env, self.T, self.tol = env, T, tol
+        self.outside = [np.abs(np.asarray(o, float)).reshape(-1) for o in outside]
+        self.paid = [float(np.abs(T[:, i]).max(initial=0.0)) for i in range(len(env.agents))]
+        self.agents = [max(self.paid[i], float(np.abs(env.value[a]).max(initial=0.0)),
+                           float(self.outside[i].max(initial=0.0))) for i, a in enumerate(env.agents)]
+
+    def _money(self, magnitude: Any) -> Any:
+        return self.tol * np.where(magnitude > 0, magnitude, 1.0)
+
+    def of_agent(self, i: int) -> float:
+        return float(self._money(self.agents[i]))
+
+    def of_type(self, i: int, at: np.ndarray, ka: int) -> float:
+        own = float(np.abs(self.env.value[self.env.agents[i]][at]).max(initial=0.0))
+        return float(self._money(max(own, self.paid[i], float(self.outside[i][ka]))))
+
+    def budget(self) -> np.ndarray:
+        smallest = min((m for m in self.agents if m > 0), default=0.0)
+        return np.asarray(self._money(np.maximum(np.abs(self.T).sum(axis=1), smallest)), float)
 
 
 def _others(env: MechanismEnvironment, p: int, others: list[int]) -> tuple:

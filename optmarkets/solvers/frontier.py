@@ -9,8 +9,9 @@ else the new point lies on the boundary between P and Q and both halves are exam
 edge is thus certified by an LP, so the polygon is the projection, not an inner approximation. It costs
 one LP per vertex and one per edge.
 
-Every comparison is relative to the polygon's magnitude: the largest |F_i| . |x| + |d_i| of the points found
-(f_i = F_i x + d_i; at least their largest coordinate), so a polygon scaled by S is traced as the same one.
+Every comparison is relative, each axis at its own objective's magnitude (the largest |F_i| . |x| + |d_i| of the
+points found, f_i = F_i x + d_i), never the other's: a polygon scaled by S, or by (1e6, 0.05) axis by axis, is traced
+as the same one (one scale for both took a cut box [0, 1e6] x [0, 0.05] for a segment, area 0 for 43750).
 
 Each LP is the model's own families with the objective w . (f1, f2), its coefficients w1 F1 + w2 F2 formed as
 numbers (a Parameter, compiled once; a cancellation's round-off set to 0), solved on the one solve path
@@ -35,7 +36,7 @@ import pandas as pd
 from ..core.errors import CapabilityError, InputError, UnboundedError
 from ..core.model import Model
 from ..core.solution import Solution
-from ..core.tolerances import FRONTIER_CANCEL_EPS, FRONTIER_TOL
+from ..core.tolerances import DIVISION_FLOOR, FRONTIER_CANCEL_EPS, FRONTIER_TOL
 from .exact import read_rational
 from .plotting import axes
 
@@ -77,7 +78,7 @@ class Frontier:
     reason: str = ""
     lps: int = 0
     _points: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)), repr=False)
-    _scale: float = field(default=0.0, repr=False)  # the trace's magnitude (`_Linear.magnitude`)
+    _scale: np.ndarray = field(default_factory=lambda: np.zeros(2), repr=False)  # per objective (`_Linear.magnitude`)
 
     @property
     def area(self) -> float:
@@ -90,14 +91,14 @@ class Frontier:
         return None if self.exact_vertices is None else Fraction(_shoelace(self.exact_vertices))
 
     def contains(self, point: Sequence[float]) -> bool:
-        """Whether `point` (two numbers, the objectives' order) lies in the polygon, within FRONTIER_TOL
-        relative to the polygon's magnitude."""
+        """Whether `point` (two numbers, the objectives' order) lies in the polygon, within FRONTIER_TOL, each
+        coordinate relative to its own objective's magnitude on the polygon."""
         arr = np.asarray(point, dtype=float).reshape(-1) if _numeric(point) else None
         if arr is None or arr.size != 2 or not np.isfinite(arr).all():
             raise InputError(f"point: must be two finite numbers ({', '.join(self.names)}), got {point!r}")
-        pts = self._points
-        # the polygon's magnitude alone (no absolute floor, not the query's): the same at any scale
-        eps = FRONTIER_TOL * max(self._scale, float(np.abs(pts).max()))
+        # each axis in its objective's units (the polygon's magnitude there; no absolute floor, not the query's)
+        unit = _units(np.maximum(self._scale, np.abs(self._points).max(axis=0)))
+        pts, arr, eps = self._points / unit, arr / unit, FRONTIER_TOL
         if len(pts) == 1:
             return bool(np.abs(arr - pts[0]).max() <= eps)
         if len(pts) == 2:
@@ -132,7 +133,7 @@ def frontier(model: Model, objectives: Mapping[str, Any], *, exact: bool = False
     direction w in the objectives' plane) when the projection is unbounded.
     """
     names, exprs = _checked(model, objectives, exact)
-    lps, scale = [0], [0.0]
+    lps, scale = [0], [np.zeros(2)]
 
     def solve(w: tuple[float, float]) -> Solution:
         if lps[0] >= MAX_LPS:
@@ -146,7 +147,7 @@ def frontier(model: Model, objectives: Mapping[str, Any], *, exact: bool = False
             raise UnboundedError(model.name, exc.solver, exc.status,
                                  f"the projection onto ({names[0]}, {names[1]}) is unbounded in direction "
                                  f"w = ({w[0]:g}, {w[1]:g}): w . ({names[0]}, {names[1]}) has no maximum") from None
-        scale[0] = max(scale[0], linear.magnitude())  # the variables hold this solve's values
+        scale[0] = np.maximum(scale[0], linear.magnitude())  # the variables hold this solve's values
         return sol
 
     with model.exclusive:  # the derived program shares the model's Parameters and Variables
@@ -237,12 +238,12 @@ class _Linear:
         total[np.abs(total) <= FRONTIER_CANCEL_EPS * np.finfo(float).eps * (np.abs(one) + np.abs(two))] = 0.0
         return total
 
-    def magnitude(self) -> float:
-        """max_i |F_i| . |x| + |d_i| at the variables' values: the size of the numbers each coordinate is made
-        of (at least the coordinate's own), the scale of the trace's comparisons."""
+    def magnitude(self) -> np.ndarray:
+        """|F_i| . |x| + |d_i| for each objective i at the variables' values: the size of the numbers its
+        coordinate is made of (at least the coordinate's own), the scale of the trace's comparisons on axis i."""
         x = [np.asarray(v.value, dtype=float).reshape(-1, order="F") for v in self.variables]
         flat = np.concatenate(x) if x else np.zeros(0)
-        return float((np.abs(self.coefs) @ np.abs(flat) + np.abs(self.constants)).max())
+        return np.asarray(np.abs(self.coefs) @ np.abs(flat) + np.abs(self.constants), dtype=float)
 
 
 def _linear(exprs: list[cp.Expression]) -> _Linear:
@@ -298,9 +299,9 @@ Trace = list[tuple[Point, tuple[float, float], Solution]]
 
 
 def _trace(oracle: Oracle, normal: Callable[[Point, Point], tuple[Any, Any]], final: Callable[..., bool],
-           scale: list[float]) -> Trace:
+           scale: list[np.ndarray]) -> Trace:
     """The boundary points, counter-clockwise, each with its weights and Solution; then the vertices only.
-    scale[0]: the magnitude of the points found so far (the oracle raises it), the comparisons' scale."""
+    scale[0]: each objective's magnitude on the points found so far (the oracle raises it), its axis's scale."""
     ring: Trace = []
     for w in ((1, 0), (0, 1), (-1, 0), (0, -1)):  # support points of increasing angle: counter-clockwise
         point, _, sol = oracle(w)
@@ -332,26 +333,38 @@ def _trace(oracle: Oracle, normal: Callable[[Point, Point], tuple[Any, Any]], fi
     return _vertices(out, final, scale[0])
 
 
-def _same(a: Point, b: Point, final: Callable[..., bool], scale: float | None = None) -> bool:
-    """a and b are one point: within FRONTIER_TOL of `scale` (default: their largest coordinate), no absolute floor."""
+def _axes(scale: Any, *points: Point) -> tuple[float, float]:
+    """Each axis's magnitude: the trace's `scale` there (default 0), at least the points' coordinates on it."""
+    s = (0.0, 0.0) if scale is None else scale
+    return max(float(s[0]), *(abs(float(p[0])) for p in points)), max(float(s[1]), *(abs(float(p[1])) for p in points))
+
+
+def _units(size: Any) -> np.ndarray:
+    """The axes' magnitudes as divisors: an axis of magnitude 0 (no unit of its own) reads in the other's."""
+    return np.where(np.asarray(size) > 0, size, max(float(np.max(size)), DIVISION_FLOOR))
+
+
+def _same(a: Point, b: Point, final: Callable[..., bool], scale: Any = None) -> bool:
+    """a and b are one point: each coordinate within FRONTIER_TOL of its axis's magnitude (`scale`, per axis; at
+    least their coordinates on it), no absolute floor and never the other axis's."""
     if final is _exact_final:
         return a == b
-    size = max(map(abs, (*a, *b))) if scale is None else max(scale, *map(abs, (*a, *b)))
-    return max(abs(a[0] - b[0]), abs(a[1] - b[1])) <= FRONTIER_TOL * size
+    size = _axes(scale, a, b)
+    return abs(a[0] - b[0]) <= FRONTIER_TOL * size[0] and abs(a[1] - b[1]) <= FRONTIER_TOL * size[1]
 
 
-def _vertices(ring: Trace, final: Callable[..., bool], scale: float | None = None) -> Trace:
+def _vertices(ring: Trace, final: Callable[..., bool], scale: Any = None) -> Trace:
     """The ring without repeated points and collinear middle points, from its least point (lexicographic).
-    scale: the polygon's magnitude (default: its largest coordinate)."""
+    scale: each axis's magnitude (default: the ring's largest coordinate on it)."""
     pts = list(ring)
-    if scale is None and final is not _exact_final:
-        scale = max(abs(c) for p, _, _ in ring for c in p)
+    exact = final is _exact_final
+    unit = None if exact else _units(_axes(scale, *(p for p, _, _ in ring)))
     changed = True
     while changed and len(pts) > 2:
         changed = False
         for i in range(len(pts)):
             a, b, c = pts[i - 1][0], pts[i][0], pts[(i + 1) % len(pts)][0]
-            if _same(a, b, final, scale) or _collinear(a, b, c, final is _exact_final):
+            if _same(a, b, final, scale) or _collinear(a, b, c, exact, unit):
                 del pts[i]
                 changed = True
                 break
@@ -361,9 +374,11 @@ def _vertices(ring: Trace, final: Callable[..., bool], scale: float | None = Non
     return pts[first:] + pts[:first]
 
 
-def _collinear(a: Point, b: Point, c: Point, exact: bool) -> bool:
-    """b is a middle point of a -> b -> c: no turn (within FRONTIER_TOL of the lengths' product: the sine
-    of the turn) and no reversal (a degenerate ring, a segment traced there and back, turns back at its ends)."""
+def _collinear(a: Point, b: Point, c: Point, exact: bool, unit: Any = None) -> bool:
+    """b is a middle point of a -> b -> c: no turn (within FRONTIER_TOL of the lengths' product: the sine of the
+    turn, each axis divided by its magnitude `unit`) and no reversal (a ring traced there and back turns back)."""
+    if not exact and unit is not None:
+        a, b, c = ((p[0] / unit[0], p[1] / unit[1]) for p in (a, b, c))
     cross = (b[0] - a[0]) * (c[1] - b[1]) - (b[1] - a[1]) * (c[0] - b[0])
     onward = (b[0] - a[0]) * (c[0] - b[0]) + (b[1] - a[1]) * (c[1] - b[1]) > 0
     if exact:
@@ -391,12 +406,13 @@ def _float_normal(p: Point, q: Point) -> tuple[float, float]:
 
 
 def _float_final(value: float, p: Point, q: Point, point: Point, n: tuple[float, float],
-                 scale: float | None = None) -> bool:
-    """Whether the optimum along n is on the line pq (or at p or q): pq is then an edge. scale: the polygon's
-    magnitude (default: the points' largest coordinate); no absolute floor, so the test is the same at any scale."""
-    size = max(map(abs, (*p, *q, *point))) if scale is None else max(scale, *map(abs, (*p, *q, *point)))
+                 scale: Any = None) -> bool:
+    """Whether the optimum along n is on the line pq (or at p or q): pq is then an edge. scale: each axis's
+    magnitude (default: the points' largest coordinate on it); the gap n . (point - p) is allowed FRONTIER_TOL of
+    |n1| s1 + |n2| s2, each coordinate at its own axis's scale s_i; no absolute floor, the same at any scale."""
+    size = _axes(scale, p, q, point)
     edge = n[0] * p[0] + n[1] * p[1]
-    return bool(value - edge <= FRONTIER_TOL * (abs(n[0]) + abs(n[1])) * size
+    return bool(value - edge <= FRONTIER_TOL * (abs(n[0]) * size[0] + abs(n[1]) * size[1])
                 or _same(point, p, _float_final, size) or _same(point, q, _float_final, size))
 
 
@@ -469,7 +485,7 @@ def _evaluate(form: dict[int, Any], flat: dict[int, list[Fraction]]) -> Fraction
 
 
 # ---------------------------------------------------------------------------------------------- results
-def _result(names: tuple[str, str], trace: Trace, lps: int, points: np.ndarray, scale: float) -> Frontier:
+def _result(names: tuple[str, str], trace: Trace, lps: int, points: np.ndarray, scale: np.ndarray) -> Frontier:
     return Frontier(names=names, vertices=pd.DataFrame(points, columns=list(names)).rename_axis("vertex"),
                     solutions=[sol for _, _, sol in trace], directions=[w for _, w, _ in trace],
                     lps=lps, _points=points, _scale=scale)

@@ -7,7 +7,7 @@ own checks by the basis walk of `solvers.value_function` (see there for the sett
 sense and units and equals `model.bind(**{parameter: p(t)}).solve().value` wherever the LP has an optimum.
 
 pieces: one row per linear piece (equal adjacent slopes merged): t_low, t_high, value_low, value_high,
-    slope (dV/dt), binding (the families with a nonzero price on the piece, a tuple), and one column per
+    slope (dV/dt), binding (the families with a nonzero price on the piece, a tuple: `_binding`), and one column per
     constraint family holding its prices on the piece (d V / d rhs, as `Solution.prices` signs them) as one
     object cell: a Series labelled like the family's rows (a MultiIndex for a 2-D family; a float for a
     scalar family). On an rhs path the prices are constant on a piece; on an objective path they move
@@ -26,9 +26,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from ..core.errors import InputError, SolverFailedError
-from ..core.tolerances import CERT_TOL, ECON_TOL, VF_SLOPE_TOL, VF_T_TOL
+from ..core.tolerances import CERT_TOL, ECON_TOL, VF_PRICE_ROUNDOFF, VF_SLOPE_TOL, VF_T_TOL
 from .plotting import axes
 from .ranging import flat_labels
 from .value_function import BasisLine, Path, path_of, same_slope, solvable_interval, walk
@@ -168,6 +169,27 @@ def _prices(path: Path, line: BasisLine, t: float) -> dict[str, Any]:
     return out
 
 
+def _binding(path: Path, line: BasisLine, t: float) -> tuple[str, ...]:
+    """The families with a nonzero price at t, each row's price y_i judged in the columns it prices: row i binds
+    where some column j has |y_i a_ij| > ECON_TOL (|c_j| + sum_k |y_k a_kj|), its share of that column's dual
+    equation c_j = sum_k y_k a_kj + d_j at the column's own magnitude, and |y_i a_ij| is above VF_PRICE_ROUNDOFF in
+    the LP scaled to magnitude one (else round-off of the dual solve: a column costing 0 whose rows are unpriced).
+    Not against the largest price of any family: beside a family priced 1e8 (an objective's weight of 1e8 on
+    another column) a price of 1 is no round-off (x0 <= 1 then x0 <= p went unnamed). The share is unchanged by
+    scaling a row, a column or the objective, so prices at 1e-12 bind as prices at 1 do."""
+    A = abs(sp.csr_matrix(path.form.lp.A))
+    terms = sp.csr_matrix(sp.diags(np.abs(line.y0 + t * line.dy)) @ A)  # |y_i a_ij|
+    column = np.abs(path.c0 + t * path.dc)[:path.n] + np.asarray(terms.sum(axis=0)).ravel()
+    per = np.where(column > 0, 1.0 / np.where(column > 0, column, 1.0), 0.0)  # 1 / the column's magnitude
+    share = terms @ sp.diags(per)
+    # the share, where the term is not round-off in scaled units (d_unit: a column's costs as the scaled LP holds them)
+    scaled = terms @ sp.diags(path.d_unit[:path.n])
+    share = sp.csr_matrix(share.multiply(scaled > VF_PRICE_ROUNDOFF))
+    top = share.max(axis=1).toarray().ravel() if share.shape[0] else np.zeros(0)
+    return tuple(name for name, block in path.form.blocks.items()
+                 if top[block.start:block.start + block.size].max(initial=0.0) > ECON_TOL)
+
+
 def _merge(path: Path, raw: list[tuple[float, float, BasisLine]]) -> pd.DataFrame:
     groups: list[list[tuple[float, float, BasisLine]]] = []
     for piece in raw:
@@ -184,9 +206,7 @@ def _merge(path: Path, raw: list[tuple[float, float, BasisLine]]) -> pd.DataFram
         longest = max(g, key=lambda p: p[1] - p[0])
         line = longest[2]
         prices = _prices(path, line, (longest[0] + longest[1]) / 2)
-        largest = {n: float(np.abs(np.asarray(p, float)).max(initial=0.0)) for n, p in prices.items()}
-        scale = max(largest.values(), default=0.0)  # the prices' own magnitude: prices at 1e-12 bind too
-        binding = tuple(n for n, big in largest.items() if big > ECON_TOL * scale)
+        binding = _binding(path, line, (longest[0] + longest[1]) / 2)
         rows.append({"t_low": t_lo, "t_high": t_hi, "value_low": g[0][2].value0 + g[0][2].slope * t_lo,
                      "value_high": g[-1][2].value0 + g[-1][2].slope * t_hi, "slope": line.slope,
                      "binding": binding, **prices})

@@ -128,3 +128,48 @@ def test_objectives_over_bounded_variables_are_read_in_their_domain():
     fr = om.frontier(model, {"u": x[0] + 1, "v": x[1]})
     want = {(1.25, 0.25), (3.0, 0.25), (3.0, 1.0), (2.0, 2.0), (1.25, 2.0)}
     assert {tuple(np.round(p, 9)) for p in fr.vertices.to_numpy()} == want
+
+
+# ------------------------------------------------------------------------- each objective in its own units
+def _cut_box(big: float, small: float):
+    """x in [0, big] x [0, small] cut by x0 + (big / small) x1 <= 1.5 big: the pentagon (0, 0), (big, 0),
+    (big, small / 2), (big / 2, small), (0, small) (by hand), area big small - (big / 2)(small / 2) / 2."""
+    model = om.Model("box")
+    x = model.variable("x", 2, nonneg=True)
+    model.constrain("cap", family(x, "<=", np.array([big, small])))
+    model.constrain("cut", family(x[0] + (big / small) * x[1], "<=", 1.5 * big))
+    model.maximize(x[0] + x[1])
+    return model, {"u1": x[0], "u2": x[1]}
+
+
+@pytest.mark.parametrize(("big", "small"), [(1.0, 1.0), (1e6, 0.05), (1e8, 1.0), (1.0, 1e-7)])
+def test_objectives_in_units_1e7_apart_give_the_pentagon(big, small):
+    # one tolerance at the larger objective's scale took the corner for straight: 2 vertices, area 0 for 43750
+    model, objectives = _cut_box(big, small)
+    front = om.frontier(model, objectives)
+    pentagon = np.array([[0, 0], [1, 0], [1, 0.5], [0.5, 1], [0, 1]]) * [big, small]
+    assert np.abs((front.vertices.to_numpy() - pentagon) / [big, small]).max() <= 1e-9
+    assert front.area == pytest.approx(0.875 * big * small, rel=1e-9)
+    assert front.contains([0.5 * big, 0.9 * small]) and front.contains([big, 0.5 * small])
+    assert not front.contains([0.5 * big, 1.9 * small]) and not front.contains([0.75 * big, 0.76 * small])
+    assert not front.contains([big, 0.51 * small]) and not front.contains([0.5 * big, -0.01 * small])
+    exact = om.frontier(model, objectives, exact=True)  # the exact trace: ties are equalities
+    assert exact.verified and np.array(exact.exact_vertices, dtype=float).tolist() == front.vertices.to_numpy().tolist()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 5])
+@pytest.mark.parametrize("units", [(1e6, 0.05), (1.0, 1e-7)])
+def test_random_polygons_in_mixed_units_are_the_unit_ones_rescaled(seed, units):
+    # the same LP, the objectives multiplied by (1e6, 0.05): the polygon is the unit one stretched axis by axis
+    # (one scale for both lost vertices on every seed here); its support function is linprog's
+    model, objectives, (a, b, f, ub) = _random_lp(seed, 1.0)
+    unit = om.frontier(model, objectives).vertices.to_numpy()
+    model, objectives, _ = _random_lp(seed, 1.0)
+    mixed = om.frontier(model, {"f": units[0] * objectives["f"], "g": units[1] * objectives["g"]})
+    stretched = mixed.vertices.to_numpy() / units
+    assert stretched.shape == unit.shape and np.abs(stretched - unit).max() <= 1e-7 * np.abs(unit).max()
+    assert mixed.area == pytest.approx(om.frontier(*_random_lp(seed, 1.0)[:2]).area * units[0] * units[1], rel=1e-9)
+    for t in np.radians(np.arange(0, 360, 20)):
+        d = np.array([np.cos(t), np.sin(t)])
+        lp = linprog(-(d @ f), A_ub=a, b_ub=b, bounds=[(0, u) for u in ub], method="highs")
+        assert (stretched @ d).max() == pytest.approx(-lp.fun, abs=1e-8)
