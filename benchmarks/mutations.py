@@ -148,6 +148,10 @@ MUTATIONS: tuple[Mutation, ...] = (
              "rhs = float(np.sort(positive)[-1]) if median_rhs and positive.size else",
              "the geometric retry scales right-hand sides by the largest, as the first solve (unit rows beside a "
              "rhs of 1e9 stay violated: the solve is refused)"),
+    Mutation("vf-slopes-at-value-scale", "optmarkets/solvers/value_function_result.py",
+             "max(first.slope_terms, line.slope_terms) or path.value_unit):", "path.value_unit):",
+             "a value function's pieces merge when their slopes agree at V's scale: a constant 1e8 in V merged slopes "
+             "1.17 and 0.90 (V(1) off by 0.043)"),
     Mutation("primal-violation-1e6-looser-expressions", "optmarkets/core/certificate.py",
              "denominator = np.maximum(np.maximum(magnitude, floor), _TINY)",
              "denominator = 1e6 * np.maximum(np.maximum(magnitude, floor), _TINY)",

@@ -216,3 +216,7 @@ ROW_FLOOR_RHS = 1e-9
 #: path's LP scaled to magnitude one (`Path.d_unit`) is round-off of the dual solve (1e-16 on a row whose columns
 #: cost 0 is not a price), whatever its share of the columns it prices.
 VF_PRICE_ROUNDOFF = 1e-12
+#: The sandwich (`solvers.value_function_sandwich`) compares V(t*) with a supporting line's value within VF_SLOPE_TOL
+#: of the slopes' terms over the interval plus this times |V| (the values' own round-off): with a constant 1e8 in V,
+#: a gap of 0.04 at t* read as 4e-10 of V and a kink was dropped (V(1) off by 0.043).
+VF_VALUE_ROUNDOFF = 1e-11

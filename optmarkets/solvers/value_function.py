@@ -220,6 +220,9 @@ class BasisLine:
     slope: float  # dV/dt
     lo_t: float = 0.0  # where the basis is optimal (clipped to [0, 1])
     hi_t: float = 1.0
+    #: the terms dV/dt is made of, without cancellation (sum |c dx| + |dc x| + |doff|): the scale slopes are
+    #: compared at, not V's (a constant 1e8 in V made slopes of 1 and 0.9 "equal")
+    slope_terms: float = 0.0
 
 
 def basis_line(path: Path, basic: np.ndarray, at: np.ndarray) -> BasisLine:
@@ -241,7 +244,8 @@ def basis_line(path: Path, basic: np.ndarray, at: np.ndarray) -> BasisLine:
     x0, dx = v0[:n], dv[:n]
     value0 = sign * (float(path.c0[:n] @ x0) + path.off0)
     slope = sign * (float(path.c0[:n] @ dx + path.dc[:n] @ x0) + path.doff)  # c(t).x(t): one of dc, dx is 0
-    return BasisLine(basic, at, v0, dv, y0, dy, d0, dd, value0 + 0.0, slope + 0.0)
+    terms = float(np.abs(path.c0[:n] * dx).sum() + np.abs(path.dc[:n] * x0).sum()) + abs(path.doff)
+    return BasisLine(basic, at, v0, dv, y0, dy, d0, dd, value0 + 0.0, slope + 0.0, slope_terms=terms)
 
 
 def _limits(alpha: np.ndarray, beta: np.ndarray, t: float) -> tuple[float, float]:

@@ -196,7 +196,10 @@ def _merge(path: Path, raw: list[tuple[float, float, BasisLine]]) -> pd.DataFram
         t_lo, t_hi, line = piece
         if t_hi - t_lo <= VF_T_TOL and (groups or len(raw) > 1):
             continue  # a degenerate basis, optimal at a point only
-        if groups and same_slope(groups[-1][0][2].slope, line.slope, path.value_unit):
+        first = groups[-1][0][2] if groups else None
+        # slopes at the scale of their own terms, not V's: a constant 1e8 in V merged slopes 1.17 and 0.90
+        if first is not None and same_slope(first.slope, line.slope,
+                                            max(first.slope_terms, line.slope_terms) or path.value_unit):
             groups[-1].append(piece)
         else:
             groups.append([piece])

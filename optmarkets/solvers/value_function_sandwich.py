@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.tolerances import VF_T_TOL
+from ..core.tolerances import VF_SLOPE_TOL, VF_T_TOL, VF_VALUE_ROUNDOFF
 from .value_function import MAX_PIECES, BasisLine, Path, _highs, _optimal_line, _set_data, same_slope
 
 
@@ -38,6 +38,19 @@ class SandwichFailedError(Exception):
 
 def _value(line: BasisLine, t: float) -> float:
     return line.value0 + line.slope * t
+
+
+def _slope_unit(path: Path, *lines: BasisLine) -> float:
+    """The scale slopes are compared at: the terms they are made of (never V's, which a constant can dominate),
+    at least the path's unit where those terms are larger than it."""
+    return max(line.slope_terms for line in lines) or path.value_unit
+
+
+def _same_value(v1: float, v2: float, width: float, *lines: BasisLine) -> bool:
+    """V's values equal within VF_SLOPE_TOL of what the lines' slopes move over `width`, plus their own round-off
+    (VF_VALUE_ROUNDOFF of |V|): a gap of 0.04 beside a constant 1e8 in V is a kink."""
+    moved = width * max(max(line.slope_terms, abs(line.slope)) for line in lines)
+    return abs(v1 - v2) <= VF_SLOPE_TOL * moved + VF_VALUE_ROUNDOFF * max(abs(v1), abs(v2))
 
 
 def _solve(h: Any, path: Path, t: float, stats: dict[str, int]) -> BasisLine:
@@ -67,8 +80,8 @@ def sandwich(path: Path, a: float, b: float, stats: dict[str, int] | None = None
     todo = [(a, left, b, right)]
     while todo:
         tl, L, tr, R = todo.pop()
-        if same_slope(L.slope, R.slope, path.value_unit):
-            if not same_slope(_value(L, tr), _value(R, tr), path.value_unit):
+        if same_slope(L.slope, R.slope, _slope_unit(path, L, R)):
+            if not _same_value(_value(L, tr), _value(R, tr), tr - tl, L, R):
                 raise SandwichFailedError(f"parallel supporting lines at different heights on [{tl}, {tr}]")
             pieces.append((tl, tr, L))
             continue
@@ -85,7 +98,7 @@ def sandwich(path: Path, a: float, b: float, stats: dict[str, int] | None = None
         M = _solve(h, path, ts, stats)
         v_line, v_true = _value(L, ts), _value(M, ts)
         gap = v_true - v_line if convex else v_line - v_true  # >= 0: V lies beyond its supporting lines
-        if same_slope(v_true, v_line, path.value_unit):
+        if _same_value(v_true, v_line, tr - tl, L, R, M):
             pieces += [(tl, ts, L), (ts, tr, R)]
         elif gap < 0:
             raise SandwichFailedError(f"V({ts}) = {v_true} lies on the wrong side of its supporting lines ({v_line})")
@@ -99,8 +112,8 @@ def sandwich(path: Path, a: float, b: float, stats: dict[str, int] | None = None
         if t_hi - t_lo > VF_T_TOL and not (line.lo_t <= t_lo + VF_T_TOL and line.hi_t >= t_hi - VF_T_TOL):
             mid = (t_lo + t_hi) / 2
             m = _solve(h, path, mid, stats)
-            on_line = same_slope(_value(m, mid), _value(line, mid), path.value_unit)
-            if not (same_slope(m.slope, line.slope, path.value_unit) and on_line):
+            on_line = _same_value(_value(m, mid), _value(line, mid), t_hi - t_lo, m, line)
+            if not (same_slope(m.slope, line.slope, _slope_unit(path, m, line)) and on_line):
                 raise SandwichFailedError(f"the solve inside [{t_lo}, {t_hi}] is off the piece's line")
             line = m
         out.append((t_lo, t_hi, line))
