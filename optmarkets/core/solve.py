@@ -209,9 +209,10 @@ def checked(model: str, solver: str, request: Request, rescalable: bool,
         try:
             sol = attempt("no_presolve")
         except SolveError:
-            raise claim from None
-        sol.certificate.notes.append(f"HiGHS called the LP {claim.status} with presolve; solved again without it, "
-                                     "it has this optimum")
+            sol = _unproved_unbounded(model, solver, claim, attempt)
+        else:
+            sol.certificate.notes.append(f"HiGHS called the LP {claim.status} with presolve; solved again without "
+                                         "it, it has this optimum")
 
     def sound(answer: Solution) -> bool:
         return _sound(answer, request, column_tol)
@@ -258,6 +259,29 @@ def checked(model: str, solver: str, request: Request, rescalable: bool,
                 "data small beside the largest), after every retry; the answer is certified relative to the data's "
                 "magnitude")
     check_accuracy(model, solver, sol, request)
+    return sol
+
+
+def _unproved_unbounded(model: str, solver: str, claim: SolveError, attempt: Callable[[str], Solution]) -> Solution:
+    """`claim` raised again, unless it says 'unbounded' and no ray proves it (`UnboundedError.ray`: the LP is
+    bounded, HiGHS misled by data spanning 1e10: a mechanism's revenue, bounded by its welfare, was called
+    unbounded): then the geometric retry's optimum, with a note, or a SolverFailedError saying so."""
+    if not isinstance(claim, UnboundedError):
+        raise claim from None
+    try:
+        ray = claim.ray()
+    except OptmarketsError:
+        raise claim from None
+    if ray.verified:
+        raise claim from None
+    try:
+        sol = attempt("geometric")
+    except SolveError:
+        raise SolverFailedError(model, solver, claim.status,
+                                f"HiGHS called the LP unbounded but no ray proves it ({ray.reason}); the data may "
+                                "span too many magnitudes: rescale them, or try another solver") from None
+    sol.certificate.notes.append(f"HiGHS called the LP unbounded, but no ray proves it ({ray.reason}); re-solved "
+                                 "with geometric scaling, it has this optimum")
     return sol
 
 
