@@ -150,7 +150,7 @@ def certify(model: Model, form: LinearForm | None = None) -> Certificate:
 def _rows(fam: Family) -> tuple[dict, np.ndarray, np.ndarray, bool]:
     """The gradients of lhs - rhs at the point (a convex family's Jacobian), each row's magnitude
     sum |a_ij x_j| + |b_i| (a_ij the gradient's entries, b_i the rest of lhs - rhs), each homogeneous row's
-    coefficient floor max_j |a_ij| * max |x_v| (v the variable of entry j; `_homogeneous_floor`), and whether
+    coefficient floor max_j |a_ij| * max |x_v| (v the variable of entry j; `homogeneous_floor`), and whether
     every gradient exists there."""
     lhs = np.asarray(fam.lhs.value, float).ravel(order="F")
     rhs = _flat(_value(fam.rhs), fam.lhs.shape)
@@ -169,10 +169,10 @@ def _rows(fam: Family) -> tuple[dict, np.ndarray, np.ndarray, bool]:
             floor = np.maximum(floor, np.asarray(abs(g).max(axis=0).toarray()).ravel() * float(np.abs(x).max()))
     constant = (lhs - rhs) - linear  # the data part of lhs - rhs (rhs and constants in lhs)
     data = np.maximum(np.abs(constant), np.abs(rhs))
-    return grads, terms + data, _homogeneous_floor(floor, data), True
+    return grads, terms + data, homogeneous_floor(floor, data), True
 
 
-def _homogeneous_floor(floor: np.ndarray, data: np.ndarray) -> np.ndarray:
+def homogeneous_floor(floor: np.ndarray, data: np.ndarray) -> np.ndarray:
     """The coefficient floor where a row's rhs is negligible beside it (`ROW_FLOOR_RHS`), else 0: a row with a rhs
     of its own is held to |b_i| + sum |a_ij x_j|, not to a large entry elsewhere in its variables."""
     return np.where(data <= ROW_FLOOR_RHS * floor, floor, 0.0)
@@ -425,7 +425,7 @@ def _certify_standard(model: Model, form: LinearForm) -> Certificate | None:
     rhs_abs = np.abs(np.concatenate([np.zeros(0), *rhs]))
     data = np.maximum(np.abs(form.b), rhs_abs)  # the data part of lhs - rhs is -sigma b
     row_mag = terms + data
-    row_floor = _homogeneous_floor(row_floor, data)
+    row_floor = homogeneous_floor(row_floor, data)
     viol_of = _block_max(row_viol, sizes)
     rel_of = _block_max(row_viol / np.maximum(np.maximum(row_mag, row_floor), _TINY), sizes)  # `_row_relative`
     viol = {name: viol_of[k] for k, (name, *_) in enumerate(blocks)}

@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .certificate import LinearForm, certify
+from .certificate import LinearForm, certify, homogeneous_floor
 from .errors import InputError, SolveError, SolverFailedError
 from .family import Family
 from .seam import solvers
@@ -63,7 +63,7 @@ from .solve import (
     raise_on_failure,
     run,
 )
-from .tolerances import DIVISION_FLOOR, RETRY_TIGHTEN, ROW_FLOOR_RHS, ROWGEN_TOL
+from .tolerances import DIVISION_FLOOR, RETRY_TIGHTEN, ROWGEN_TOL
 
 if TYPE_CHECKING:
     from .model import Model
@@ -379,8 +379,7 @@ def _row_magnitude(rows: _Rows, x: np.ndarray) -> np.ndarray:
     scale = np.array([absx[end - size:end].max(initial=0.0) for size, end in zip(rows.sizes, ends)])
     floor = (rows.coefficient * scale).max(axis=1, initial=0.0)
     data = np.abs(rows.c)
-    floor = np.where(data <= ROW_FLOOR_RHS * floor, floor, 0.0)  # homogeneous rows only (`ROW_FLOOR_RHS`)
-    return np.maximum(rows.absD @ absx + data, floor)
+    return np.maximum(rows.absD @ absx + data, homogeneous_floor(floor, data))
 
 
 def _worst_relative(viol: np.ndarray, magnitude: np.ndarray) -> float:

@@ -75,7 +75,7 @@ class Certificate:
     duality_gap: |dual objective - primal objective| at the returned multipliers, LPs only.
     relative: the same residuals divided by the magnitude of the data each is made of, so that
         they mean the same at any scale of the data (see `core.certificate`): a family's violation
-        by the family's row magnitude (sum |a_ij x_j| + |b_i|), reduced costs by the magnitude of
+        row by row, each by its own magnitude (sum |a_ij x_j| + |b_i|), reduced costs by the magnitude of
         their terms, the gap, complementary slackness and wrong-signed prices by the objective's
         magnitude (`objective_scale`). Keys "violation[name]", "dual_sign", "dual_infeasibility",
         "complementary_slackness", "duality_gap".

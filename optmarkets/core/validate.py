@@ -146,6 +146,8 @@ def by_label(name: str, data: Any, labels: Any) -> Any:
         if isinstance(data.index, pd.MultiIndex) and data.index.nlevels == 2:
             flat = _reindex(name, data, pd.MultiIndex.from_product([rows, cols]), "(row, column) labels")
             return flat.to_numpy().reshape(len(rows), len(cols))
+        if _positional(data.index):  # no labels: by position (broadcast as the numbers would be)
+            return data.to_numpy()
         raise InputError(f"{name}: a Series, but the rows are labelled by (rows, columns); give a DataFrame "
                          "(or a Series on a (row, column) MultiIndex)")
     if isinstance(data, pd.DataFrame):

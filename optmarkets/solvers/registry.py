@@ -89,7 +89,8 @@ class Backend:
 
 
 #: the smallest values the solvers accept for these options (their documented ranges): a tighter `tol` is clipped
-_HIGHS_MIN_DUAL_TOL = 1e-10  # not a tolerance: HiGHS's lower bound on dual_feasibility_tolerance
+_HIGHS_MIN_DUAL_TOL = 1e-10  # not a tolerance: HiGHS's lower bound on its feasibility tolerances (primal, dual, MIP)
+_HIGHS_MIN_IPM_TOL = 1e-12  # not a tolerance: HiGHS's lower bound on ipm_optimality_tolerance
 _GUROBI_MIN_TOL = 1e-9  # not a tolerance: Gurobi's lower bound on FeasibilityTol and OptimalityTol
 
 
@@ -102,7 +103,7 @@ def _highs_tol(tol: float) -> dict:
     return {
         "primal_feasibility_tolerance": feasibility,
         "dual_feasibility_tolerance": feasibility,
-        "ipm_optimality_tolerance": tol,
+        "ipm_optimality_tolerance": max(tol, _HIGHS_MIN_IPM_TOL),
         "mip_feasibility_tolerance": feasibility,
         "mip_rel_gap": tol,
         "mip_abs_gap": min(tol, MIP_ABS_GAP),

@@ -306,3 +306,20 @@ def test_scalar_shaped_objectives_are_kept():
     assert m.solve().value == pytest.approx(3.0)
     m.maximize(4.5)
     assert m.solve().value == pytest.approx(4.5)
+
+
+def test_an_unlabelled_series_broadcasts_over_a_labelled_2d_family():
+    """A Series with a default RangeIndex carries no labels: read by position, broadcast per column as the
+    same numbers in an array (it was refused on (rows, columns) labels)."""
+    import cvxpy as cp
+    import pandas as pd
+
+    import optmarkets as om
+    from optmarkets.core.family import family
+
+    m = om.Model("broadcast", sense="max")
+    X = m.variable("X", (2, 3))
+    m.constrain("cap", family(X, "<=", pd.Series([1.0, 2.0, 3.0]), (["r0", "r1"], ["c0", "c1", "c2"])))
+    m.maximize(cp.sum(X))
+    sol = m.solve()
+    assert np.asarray(sol["X"], float) == pytest.approx(np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]))

@@ -15,7 +15,7 @@ SOLVERS = [None, "CLARABEL", "ECOS", "SCS"]
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_a_qp_maximised_in_the_interior_is_certified(solver):
     rng = np.random.default_rng(8026)
-    rng.choice(["max", "min"])
+    rng.choice(["max", "min"])  # the audit's draw: keeps the seed's Q and q
     Q = rng.normal(size=(2, 2))
     Q = Q @ Q.T + 0.5 * np.eye(2)
     q = rng.normal(size=2)
@@ -40,6 +40,7 @@ def test_a_two_norm_at_its_kink_is_certified(solver):
     m.constrain("row", family(cp.sum(x), "<=", 1.0))
     m.minimize(cp.norm(x - q, 2) + 0.1 * cp.sum(x))  # 0.1 |1| < 1: the norm's kink x = q is the minimiser
     sol = m.solve(solver)
+    assert sol.certificate.ok()
     assert sol.value == pytest.approx(0.1 * q.sum(), abs=1e-7)
     assert np.asarray(sol["x"], float) == pytest.approx(q, abs=1e-5)
     assert any("kink" in note for note in sol.certificate.notes)
