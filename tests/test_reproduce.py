@@ -244,7 +244,9 @@ def test_an_unverified_or_wrong_exact_optimum_is_a_mismatch(monkeypatch):
 
     monkeypatch.setattr(Solution, "exact", unverified)
     table = reproduce.reproduce(match="yang-exact-section-2")
-    assert _bad(table) == {"exact R_DB = 11/24 (1 = equal as Fractions)", "the rational optimum is verified (1 = yes)"}
+    assert _bad(table) == {"exact R_DB = 11/24 (1 = equal as Fractions)", "the rational optimum is verified (1 = yes)",
+                           # an unverified certificate proves no price either
+                           "exact price of value-revealing data (c = 1/4) = 7/12 (1 = equal as Fractions)"}
     bad = _bad(reproduce.reproduce(match="bdhn-outside-option"))
     assert {q for q in bad if "exact" in q} == {f"{q} (p_max = {p}, alpha = 0.5)" for p in (0.75, 0.5) for q in (
         "exact K = p_max - alpha as a Fraction (1 = equal)", "exact optimum verified (1 = yes)")}
