@@ -27,12 +27,16 @@ d b / d rhs = sigma exactly.
   basis, and so the vertex price, stays optimal (NaN where the given price is not that basis's).
 - reason: "" for a row computed; otherwise why not (every HiGHS run tried, with its status), and
   left and/or right are NaN. One row's failure does not abort the family.
+
+All of it runs on the LP equilibrated to magnitude one (`unit_scaled`: the solve's power-of-two factors, or geometric
+ones where rows mix magnitudes), so that every tolerance of the steps, the core and the faces, relative to max(1, .)
+there, is relative to the data's magnitude: the answers scale with the data (a mechanism's at values x 1e-8 as at 1).
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import cvxpy as cp
@@ -41,13 +45,15 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..core.errors import InputError, SolverFailedError
-from ..core.tolerances import RANGE_NONDEGENERATE_TOL, RANGE_PIVOT_TOL, RANGE_PRICE_TOL, RANGE_PROBE_TOL, RANGE_SNAP_TOL
+from ..core.tolerances import RANGE_PIVOT_TOL, RANGE_PRICE_TOL, RANGE_PROBE_TOL, RANGE_SNAP_TOL
 from .affine import highs_form
 from .face import face_extremes
 from .highs import RejectedLPError, StandardForm
 from .ranging_step import BasisPoint, FactoredBasis, gaps, parametric_sides
 from .registry import silence_highs_banner
-from .scaling import equilibrate
+from .scaling import _RESIDUE as RESIDUE
+from .scaling import Scaling, equilibrate
+from .scaling import _near_one as near_one
 from .tangent_core import core_sides
 
 
@@ -249,10 +255,12 @@ def price_ranges(model: Any, name: str, prices: Any, rows: Any = None,
         keep = np.asarray(found, dtype=int)
     # on the LP equilibrated to magnitude one (exact powers of two, `scaling`): the steps' and faces' tolerances
     # read the same at any scale (costs at 1e-6 and rows at 1e6 put every dual at 1e-12, where they were round-off)
-    scaling = equilibrate(form.lp)
-    lp = scaling.apply(form.lp)
+    scaling, lp, own = unit_scaled(form.lp)
     unit = scaling.row[std_rows[keep]] / scaling.sigma  # y = unit * y' on the rows asked for
-    h = solved_highs(lp)
+    # the solve's own scaled LP, solved cold, is the solve's vertex bit for bit; another scaling starts from the solve's
+    # basis, so that the vertex, and the rhs ranges given, are the solve's (cold: another optimal vertex, ranges NaN)
+    h = simplex_highs(lp, seed=None if own else held_basis(model))
+    h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         raise SolverFailedError(model.name, "HIGHS", str(h.getModelStatus()), "the standard form did not solve")
     optimum = float(h.getInfo().objective_function_value)
@@ -293,6 +301,38 @@ def price_ranges(model: Any, name: str, prices: Any, rows: Any = None,
     rhs_low, rhs_high = np.where(same, rhs_low, np.nan), np.where(same, rhs_high, np.nan)
     return pd.DataFrame({"price": price[keep], "left": left + 0.0, "right": right + 0.0,
                          "rhs_low": rhs_low, "rhs_high": rhs_high, "reason": reason}, index=labels[keep])
+
+
+def unit_scaled(lp: StandardForm) -> tuple[Scaling, StandardForm, bool]:
+    """`lp` equilibrated to magnitude one, its factors, and whether they are the solve's: the solve's (`equilibrate`)
+    where they leave every coefficient, the largest |b| and the largest |c| near one (`scaling`'s test), else
+    geometric-mean factors. Rows that mix magnitudes are a fixed point of Ruiz: a mechanism's IC rows at values x 1e-6
+    hold values x probabilities of 1e-7 beside payment coefficients of 1, every row and column maximum already 1, and
+    the steps' and faces' tolerances, relative to magnitude one, took 1e-7 for round-off (an audit: left -0.025 for
+    -0.1); the geometric factors bring such LPs to one whatever the values' scale, exactly or within a factor 2."""
+    scaling = equilibrate(lp)
+    scaled = scaling.apply(lp)
+    if near_one(scaled):
+        return scaling, scaled, True
+    scaling = equilibrate(replace(lp, A=_without_residues(lp.A)), geometric=True)
+    return scaling, scaling.apply(lp), False
+
+
+def _without_residues(A: sp.spmatrix) -> sp.csc_matrix:
+    """A less its round-off residues as `scaling` reads them (below 2^-_RESIDUE of their row's and their column's
+    largest entry, unless more than a tenth of the entries are that small: then they are the data), which would
+    pull the geometric factors of their rows and columns by up to 2^26 (the LP itself keeps them)."""
+    A = sp.csc_matrix(A, copy=True)
+    absd = np.abs(A.data)
+    cols = np.repeat(np.arange(A.shape[1]), np.diff(A.indptr))
+    row_max, col_max = np.zeros(A.shape[0]), np.zeros(A.shape[1])
+    np.maximum.at(row_max, A.indices, absd)
+    np.maximum.at(col_max, cols, absd)
+    small = absd < np.minimum(row_max[A.indices], col_max[cols]) * 2.0 ** -RESIDUE
+    if small.sum() <= max(absd.size // 10, 64):
+        A.data[small] = 0.0
+        A.eliminate_zeros()
+    return A
 
 
 @functools.cache
@@ -364,14 +404,9 @@ def _duals_unique(h: Any, lp: StandardForm) -> bool:
     if int(col_b.sum() + row_b.sum()) != lp.A.shape[0]:
         return False
     val = np.concatenate([np.asarray(sol.col_value, float)[col_b], np.asarray(sol.row_value, float)[row_b]])
-    lo = np.concatenate([lp.col_lower[col_b], lp.row_lower[row_b]])
-    hi = np.concatenate([lp.col_upper[col_b], lp.row_upper[row_b]])
-    with np.errstate(invalid="ignore"):  # inf - inf never arises: val is finite
-        gap_lo = np.where(np.isfinite(lo), val - lo, np.inf)
-        gap_hi = np.where(np.isfinite(hi), hi - val, np.inf)
-    need_lo = RANGE_NONDEGENERATE_TOL * np.maximum(1.0, np.abs(np.where(np.isfinite(lo), lo, 0.0)))
-    need_hi = RANGE_NONDEGENERATE_TOL * np.maximum(1.0, np.abs(np.where(np.isfinite(hi), hi, 0.0)))
-    return bool(np.isfinite(val).all() and (gap_lo > need_lo).all() and (gap_hi > need_hi).all())
+    clear_lo, clear_hi = gaps(val, np.concatenate([lp.col_lower[col_b], lp.row_lower[row_b]]),
+                              np.concatenate([lp.col_upper[col_b], lp.row_upper[row_b]]))
+    return bool(np.isfinite(val).all() and clear_lo.all() and clear_hi.all())
 
 
 @dataclass
