@@ -96,3 +96,16 @@ def test_round_off_on_a_column_that_costs_nothing_does_not_bind():
                      b_eq=[2.0], bounds=(0, None), method="highs")
         assert -lp.fun == pytest.approx(vf(t), rel=1e-12)
         assert lp.ineqlin.marginals[0] == 0.0 and piece["binding"] == ("balance", "rows")
+
+
+@pytest.mark.parametrize("seed", [7, 12, 14, 31])
+def test_a_large_constant_keeps_the_kinks_of_the_part_that_moves(seed):
+    """Slopes were compared at V's scale: with 1e8 in V the kink of the moving part (slope 1.17 -> 0.90 at seed 7)
+    was merged away and V(1) - 1e8 came out 3.9136 where linprog gives 3.8707."""
+    unit, (a, b0, b1, c) = _random(seed, 1.0)
+    heavy, _ = _random(seed, 1e8)
+    assert len(heavy.breakpoints) == len(unit.breakpoints)
+    for t in np.linspace(0.0, 1.0, 11):
+        reference = linprog(-c, A_ub=a, b_ub=b0 + t * (b1 - b0), bounds=(0, None), method="highs")
+        assert heavy(t) - 1e8 == pytest.approx(-reference.fun, abs=1e-6)  # 1e8's own round-off is 1.5e-8
+        assert unit(t) - 1.0 == pytest.approx(-reference.fun, abs=1e-9)
