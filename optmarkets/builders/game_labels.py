@@ -43,7 +43,7 @@ def as_index(name: str, labels, *, axis_name: str | None = None) -> pd.Index:
             hash(lab)
         except TypeError:
             raise InputError(f"{name}: a label must be a number or a string, got {lab!r}") from None
-    idx = pd.Index(labels, name=axis_name)
+    idx = pd.Index(labels, name=axis_name, tupleize_cols=False)  # tuple labels stay labels (no MultiIndex)
     if len(idx) == 0:
         raise InputError(f"{name}: must not be empty")
     if idx.has_duplicates:
@@ -52,7 +52,7 @@ def as_index(name: str, labels, *, axis_name: str | None = None) -> pd.Index:
 
 
 def _positions(name: str, axis: str, expected: pd.Index, given) -> np.ndarray:
-    given = pd.Index(list(given))
+    given = pd.Index(list(given), tupleize_cols=False)
     if given.has_duplicates:
         raise InputError(f"{name}: duplicate labels {list(given[given.duplicated()].unique())} on axis '{axis}'")
     pos = expected.get_indexer(given)

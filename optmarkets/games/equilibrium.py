@@ -206,7 +206,7 @@ def _symmetry(symmetric, game: FiniteGame, info: InformationStructure, axes: Mea
 def _checked_prior(value, states: pd.Index, left_out: np.ndarray, symmetry: GameSymmetry | None = None) -> np.ndarray:
     """A non-negative prior that puts no mass on the states the model was built without (and is symmetric where
     the model was built on the players' symmetry)."""
-    arr = nonnegative("prior", value, length=len(states))
+    arr = nonnegative("prior", value, length=len(states), index=states)  # a Series is read by its state labels
     if symmetry is not None:
         symmetry.invariant("prior", arr)
     if left_out.size and (arr[left_out] > 0).any():
