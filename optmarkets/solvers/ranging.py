@@ -51,9 +51,7 @@ from .face import face_extremes
 from .highs import RejectedLPError, StandardForm
 from .ranging_step import BasisPoint, FactoredBasis, gaps, parametric_sides
 from .registry import silence_highs_banner
-from .scaling import _RESIDUE as RESIDUE
-from .scaling import Scaling, equilibrate
-from .scaling import _near_one as near_one
+from .scaling import RESIDUE, Scaling, equilibrate, near_one
 from .tangent_core import core_sides
 
 
@@ -319,7 +317,7 @@ def unit_scaled(lp: StandardForm) -> tuple[Scaling, StandardForm, bool]:
 
 
 def _without_residues(A: sp.spmatrix) -> sp.csc_matrix:
-    """A less its round-off residues as `scaling` reads them (below 2^-_RESIDUE of their row's and their column's
+    """A less its round-off residues as `scaling` reads them (below 2^-RESIDUE of their row's and their column's
     largest entry, unless more than a tenth of the entries are that small: then they are the data), which would
     pull the geometric factors of their rows and columns by up to 2^26 (the LP itself keeps them)."""
     A = sp.csc_matrix(A, copy=True)

@@ -43,10 +43,10 @@ _CONVERGED = 2.0 ** (1 / 32)
 #: an LP whose coefficients, largest |b| and largest |c| all lie within 2^_THRESHOLD of one is not
 #: equilibrated at all.
 _THRESHOLD = 10
-#: An entry below 2^-_RESIDUE of the largest entry of its row and of its column is a round-off residue
+#: An entry below 2^-RESIDUE of the largest entry of its row and of its column is a round-off residue
 #: (a value 0.3 less a bid 0.30000000000000004): it does not make an LP badly scaled (HiGHS drops entries
 #: below 1e-9 ~ 2^-30 as it reads a matrix; the certificate judges the answer on the data as given).
-_RESIDUE = 30
+RESIDUE = 30
 
 
 @dataclass(frozen=True)
@@ -223,7 +223,7 @@ def _ruiz_is_identity(lp: StandardForm, cache: dict | None = None) -> bool:
     its first pass on, every entry of R |A| T is at most 1 and the factors only grow, so with M the largest
     entry, r_i in [M^-1/2, M^1/2 / rowmax_i] and t_j in [M^-1/2, M^1/2 / colmax_j] whenever Ruiz stops; rho and
     sigma follow from the rounded bounds. Where every exponent `_decide` reads stays under _THRESHOLD, the
-    identity is proven (random games whose gains of 1e-4 beside 1 fail `_near_one`: 0.05 s of Ruiz saved at
+    identity is proven (random games whose gains of 1e-4 beside 1 fail `near_one`: 0.05 s of Ruiz saved at
     430,000 nonzeros); otherwise Ruiz runs."""
     held = None if cache is None else cache.get("ruiz bounds")
     if held is not None and held[0] is lp.A:
@@ -279,7 +279,7 @@ def _rhs_magnitude(lp: StandardForm) -> np.ndarray:
     return np.maximum(b, np.where(np.isfinite(lp.row_lower), np.abs(lp.row_lower), 0.0))
 
 
-def _near_one(lp: StandardForm, cache: dict | None = None) -> bool:
+def near_one(lp: StandardForm, cache: dict | None = None) -> bool:
     """Whether every coefficient of A and the largest |b| and |c| lie within 2^_THRESHOLD of one: then
     Ruiz has nothing to do that HiGHS's own scaling does not (its factors would stay within the same
     bound), and the LP goes to HiGHS unchanged without computing them. (A's part is kept in `cache`.)"""
@@ -305,7 +305,7 @@ def _near_one(lp: StandardForm, cache: dict | None = None) -> bool:
 
 
 def _residues_only(A: sp.csc_matrix, low: float) -> bool:
-    """Whether every nonzero of |A| below `low` is a round-off residue: below 2^-_RESIDUE times the
+    """Whether every nonzero of |A| below `low` is a round-off residue: below 2^-RESIDUE times the
     largest entry of its row and of its column. Residues are rare (the auctions: 0.1-1.5% of the entries);
     where more than a tenth of a large matrix's entries are small, they are the data: no maxima computed."""
     A = sp.csc_matrix(A)
@@ -323,7 +323,7 @@ def _residues_only(A: sp.csc_matrix, low: float) -> bool:
     in_rows = marked[A.indices]  # the maxima of the rows that hold small entries only
     np.maximum.at(row_max, A.indices[in_rows], absd[in_rows])
     cols = np.repeat(np.arange(A.shape[1]), counts)[small]
-    bound = np.minimum(row_max[A.indices[small]], col_max[cols]) * 2.0 ** -_RESIDUE
+    bound = np.minimum(row_max[A.indices[small]], col_max[cols]) * 2.0 ** -RESIDUE
     return bool(np.all(absd[small] < bound))
 
 
@@ -331,7 +331,7 @@ def equilibrate(lp: StandardForm, cache: dict | None = None, *, geometric: bool 
                 median_rhs: bool = False) -> Scaling:
     """Power-of-two factors of the LP (identity when the data are already well scaled).
 
-    LPs whose data lie near one (`_near_one`) are not equilibrated. Other LPs: Ruiz factors of A (kept
+    LPs whose data lie near one (`near_one`) are not equilibrated. Other LPs: Ruiz factors of A (kept
     in `cache` while A is the same object), then rho and sigma bring
     max |r b| and max |c t| to one. MILPs: Ruiz of [[A, b], [c, 0]], integer columns unscaled.
     geometric=True: `geometric_factors` instead of Ruiz, always applied (the solve path's second try after a
@@ -339,7 +339,7 @@ def equilibrate(lp: StandardForm, cache: dict | None = None, *, geometric: bool 
     """
     if lp.integer:
         return _equilibrate_augmented(lp)
-    if not geometric and (_near_one(lp, cache) or _ruiz_is_identity(lp, cache)):
+    if not geometric and (near_one(lp, cache) or _ruiz_is_identity(lp, cache)):
         return _identity(*lp.A.shape)
     key = "geometric factors" if geometric else "factors"
     held = None if cache is None else cache.get(key)

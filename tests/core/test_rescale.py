@@ -69,7 +69,7 @@ def test_round_off_residues_do_not_make_an_lp_badly_scaled():
     residue = 0.3 - np.linspace(0, 1, 11)[3]
     assert 0 < abs(residue) < 1e-16
     A = [[1.0, residue, 0.5], [0.25, 1.0, residue], [1.0, 1.0, 1.0]]
-    assert scaling._near_one(_form(A, [1, 1, 2], [-1, -1, -1]))
+    assert scaling.near_one(_form(A, [1, 1, 2], [-1, -1, -1]))
 
 
 @pytest.mark.parametrize("tiny", [1e-12, 2.0 ** -31])
@@ -79,7 +79,7 @@ def test_small_entries_that_are_the_data_are_still_scaled(tiny):
     column = [[1.0, tiny], [0.5, 2 * tiny]]
     row = [[1.0, 0.5], [tiny, 0.0]]
     for A in (column, row):
-        assert not scaling._near_one(_form(A, [1, 1], [-1, -1]))
+        assert not scaling.near_one(_form(A, [1, 1], [-1, -1]))
     assert not scaling.equilibrate(_form(column, [1, 1], [-1, -1])).identity
 
 
