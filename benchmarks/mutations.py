@@ -152,6 +152,10 @@ MUTATIONS: tuple[Mutation, ...] = (
              "max(first.slope_terms, line.slope_terms) or path.value_unit):", "path.value_unit):",
              "a value function's pieces merge when their slopes agree at V's scale: a constant 1e8 in V merged slopes "
              "1.17 and 0.90 (V(1) off by 0.043)"),
+    Mutation("near-active-prices-unchecked", "optmarkets/core/solve.py",
+             "near is None or near <= NEAR_ACTIVE_PRICE)", "True)",
+             "an interior point's price on a slack row (mu / slack) is never re-solved: a twin row 1e-5 from active "
+             "carried a price of 5e-5 and its binding twin's was 1.5e-4 off"),
     Mutation("primal-violation-1e6-looser-expressions", "optmarkets/core/certificate.py",
              "denominator = np.maximum(np.maximum(magnitude, floor), _TINY)",
              "denominator = 1e6 * np.maximum(np.maximum(magnitude, floor), _TINY)",

@@ -51,7 +51,7 @@ from .domains import ratio as _ratio
 from .family import PRICE_SIGN, Family
 from .kkt import cone_residual, gradient_terms, kink, matrix, objective_terms
 from .solution import Certificate
-from .tolerances import DIVISION_FLOOR, DUAL_DATA_FLOOR, ROW_FLOOR_RHS
+from .tolerances import DIVISION_FLOOR, DUAL_DATA_FLOOR, NEAR_ACTIVE_SLACK, ROW_FLOOR_RHS
 
 if TYPE_CHECKING:
     from .model import Model
@@ -204,7 +204,7 @@ def _row_relative(violation: np.ndarray, magnitude: np.ndarray, floor: np.ndarra
 def _dual_residuals(model: Model, cert: Certificate, rows: dict[str, tuple[dict, np.ndarray]],
                     primal: dict[str, float]) -> None:
     sign_viol, cs, slack_term = 0.0, 0.0, 0.0
-    rel_sign = 0.0
+    rel_sign, slack_priced = 0.0, 0.0  # the largest |y_i| x magnitude_i on a row that is slack
     dual_terms = 0.0  # sum |y_i| * row magnitude_i
     objective = model.objective
     fgrad = objective.grad if isinstance(objective, cp.Expression) else {}
@@ -232,6 +232,8 @@ def _dual_residuals(model: Model, cert: Certificate, rows: dict[str, tuple[dict,
             sign_viol = max(sign_viol, float(np.max(wrong, initial=0.0)))
             rel_sign = max(rel_sign, float(np.max(wrong * row_mag, initial=0.0)))
             cs = max(cs, float(np.max(np.abs(y * s), initial=0.0)))
+            slack = s > NEAR_ACTIVE_SLACK * np.maximum(row_mag, _TINY)
+            slack_priced = max(slack_priced, float(np.max(np.abs(y[slack]) * row_mag[slack], initial=0.0)))
         # y = dV/d(rhs) is the multiplier of (rhs - lhs) for every sense
         diff = np.asarray(_value(fam.rhs), float) - np.asarray(fam.lhs.value, float)
         slack_term += float(np.sum(y * _flat(diff, fam.lhs.shape)))
@@ -259,6 +261,7 @@ def _dual_residuals(model: Model, cert: Certificate, rows: dict[str, tuple[dict,
     _record_duals(cert, primal, sign_viol=sign_viol, rel_sign=rel_sign, dual_inf=dual_inf, rel_inf=rel_inf,
                   col_inf=col_inf, cs=cs, gap=abs(slack_term - rx), value=value,
                   terms=max(primal_terms + bound_terms, dual_terms), constant=grad_max == 0.0)
+    cert.near_active_price = _ratio(slack_priced, cert.objective_scale or 0.0)
 
 
 def _entry_max(g: Any) -> np.ndarray:

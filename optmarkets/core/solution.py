@@ -99,6 +99,9 @@ class Certificate:
         self._relative: pd.Series | Mapping[str, float] = {} if relative is None else relative
         self.objective_scale = objective_scale
         self.column_dual_infeasibility: float | None = None
+        #: the largest price on a row that is slack (relative slack above NEAR_ACTIVE_SLACK), |y_i| x the row's
+        #: magnitude over the objective's (convex models): an interior point's mu / slack, not a derivative
+        self.near_active_price: float | None = None
 
     violations = _Residuals("violation")
     relative = _Residuals("relative")

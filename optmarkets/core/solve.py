@@ -31,6 +31,7 @@ from .tolerances import (
     CERT_PER_TOL,
     CERT_TOL,
     INTERIOR_COLUMN_TOL,
+    NEAR_ACTIVE_PRICE,
     RETRY_MIN_SECONDS,
     RETRY_TIGHTEN,
     RETRY_TIME_FACTOR,
@@ -254,7 +255,11 @@ def checked(model: str, solver: str, request: Request, rescalable: bool,
                                          f"({name} {worst:.3g})" if not math.isnan(worst) else
                                          f"{_RETRY_NOTE[kind]}: the first answer's duals could not be checked")
         if columns and _certified(sol, request) and not sound(sol):
+            near = sol.certificate.near_active_price
             sol.certificate.notes.append(
+                f"a row that is slack carries a price of {near:.3g} of the objective's magnitude after every retry "
+                "(an interior point's mu / slack: the prices of rows near active are uncertain by that much)"
+                if column_tol is not None and near is not None and near > NEAR_ACTIVE_PRICE else
                 f"a column's reduced cost is {sol.certificate.column_dual_infeasibility:.3g} of its own terms (its "
                 "data small beside the largest), after every retry; the answer is certified relative to the data's "
                 "magnitude")
@@ -362,7 +367,9 @@ def _sound(sol: Solution, request: Request, column_tol: float | None = None) -> 
     another tolerance for it, an interior point's)."""
     column = sol.certificate.column_dual_infeasibility
     limit = accepted_residual(request) if column_tol is None else max(column_tol, accepted_residual(request))
-    return _certified(sol, request) and (column is None or column <= limit)
+    near = sol.certificate.near_active_price if column_tol is not None else None  # interior points only
+    return _certified(sol, request) and (column is None or column <= limit) and (
+        near is None or near <= NEAR_ACTIVE_PRICE)
 
 
 def check_accuracy(model: str, solver: str, sol: Solution, request: Request) -> None:

@@ -220,3 +220,8 @@ VF_PRICE_ROUNDOFF = 1e-12
 #: of the slopes' terms over the interval plus this times |V| (the values' own round-off): with a constant 1e8 in V,
 #: a gap of 0.04 at t* read as 4e-10 of V and a kink was dropped (V(1) off by 0.043).
 VF_VALUE_ROUNDOFF = 1e-11
+#: An interior point's price on a row that is slack (relative slack above NEAR_ACTIVE_SLACK) is the solver's mu /
+#: slack, not a derivative: where such a price exceeds NEAR_ACTIVE_PRICE of the objective's magnitude (times the
+#: row's), the answer is re-solved tighter (a row 1e-7 from active carried 1.4% of the price of its twin).
+NEAR_ACTIVE_SLACK = 1e-7
+NEAR_ACTIVE_PRICE = 1e-6

@@ -44,3 +44,20 @@ def test_a_two_norm_at_its_kink_is_certified(solver):
     assert sol.value == pytest.approx(0.1 * q.sum(), abs=1e-7)
     assert np.asarray(sol["x"], float) == pytest.approx(q, abs=1e-5)
     assert any("kink" in note for note in sol.certificate.notes)
+
+
+@pytest.mark.parametrize("eps", [1e-4, 1e-5])
+def test_a_slack_twin_row_carries_no_price(eps):
+    """a.x >= 1 (binding) and a.x <= 1 + eps (slack by eps): min |x|^2 has V = lo^2 / |a|^2, so the prices are
+    1/3 and 0. An interior point gives the slack row mu / eps (-5e-5 at eps = 1e-5, the binding one 1.5e-4 off),
+    certified; such an answer is now re-solved tighter."""
+    a = np.array([1.0, 2.0, -1.0])
+    m = om.Model("band", sense="min")
+    x = m.variable("x", 3)
+    m.minimize(cp.sum_squares(x))
+    m.constrain("lo", family(a @ x, ">=", 1.0))
+    m.constrain("hi", family(a @ x, "<=", 1.0 + eps))
+    sol = m.solve()
+    assert sol.value == pytest.approx(1 / 6, rel=1e-8)
+    assert float(sol.prices["lo"]) == pytest.approx(1 / 3, abs=1e-6)
+    assert float(sol.prices["hi"]) == pytest.approx(0.0, abs=1e-6)
