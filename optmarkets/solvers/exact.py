@@ -369,7 +369,7 @@ def exact(model: Any, parameters: dict[str, Any] | None = None, *, basis: Any = 
     h, seeded = float_basis(form, None if basis is not None else seed if seed is not None else held_basis(model))
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:  # data of magnitude 1e-8 read as infeasible
         scaled = scaled_basis(form)
-        h, seeded = (h, seeded) if scaled is None else (scaled, False)
+        h, seeded, stats["from_scaled"] = (h, seeded, 0) if scaled is None else (scaled, False, 1)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return _refused(f"HiGHS status {h.getModelStatus().name} on the standard form", stats)
     if point is not None and seed is None and basis is None:
@@ -385,8 +385,8 @@ def exact(model: Any, parameters: dict[str, Any] | None = None, *, basis: Any = 
         return _refused(refusal, stats)
     basic, at = list(start[0]), list(start[1])
     fallbacks = [] if basis is not None else (
-        [lambda: float_basis(form, None)[0]] if seeded else []) + [lambda: solved_highs(form.lp),
-                                                                    lambda: scaled_basis(form)]
+        [lambda: float_basis(form, None)[0]] if seeded else []) + [lambda: solved_highs(form.lp)] + (
+        [] if stats.get("from_scaled") else [lambda: scaled_basis(form)])  # the scaled basis once, not twice
     clock = time.perf_counter()
     pivots, reason = 0, ""
     restart_at = POINT_PIVOTS if stats.get("from_point") else 0  # a point's basis: pivot there first
