@@ -292,7 +292,7 @@ def _ir(values, x, t, agent, row, weight, true, n_rows: int, index, outside, sel
         outside = real_array("outside", by_label("outside", outside, pairs))
     if not isinstance(outside, cp.Expression):
         outside = real_array("outside", outside).reshape(-1)
-    if outside.size != select.shape[1] and not (isinstance(outside, cp.Expression) and outside.size == 1):
+    if outside.size != select.shape[1]:  # a scalar Parameter too: `select @` takes one entry per type
         raise InputError(f"outside: has {outside.size} entries, expected one per type of each agent, stacked in "
                          f"agent order ({select.shape[1]})")
     rhs = select @ outside
